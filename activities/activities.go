@@ -1,0 +1,99 @@
+// Package activities holds the Temporal activities of colorme-sync: every database
+// and ColorMe call the workflows make. Credentials are loaded here, from the store,
+// and never travel through Temporal.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// Error types of non-retryable and classified activity failures.
+const (
+	ErrReconnectNeeded    = "ReconnectNeeded"    // the shop's token was revoked or lacks scope (401 / 401010)
+	ErrShopNotConnected   = "ShopNotConnected"   // the shop has no access token yet
+	ErrShopNotFound       = "ShopNotFound"       // no such shop in the database
+	ErrColorMeRejected    = "ColorMeRejected"    // ColorMe refused the request (400/404/422): retrying cannot help
+	ErrColorMeUnavailable = "ColorMeUnavailable" // 5xx, 429, timeouts: retried with backoff
+	ErrSaleNotOnColorMe   = "SaleNotOnColorMe"   // the OMS order has no sale on ColorMe
+)
+
+// Activities holds the dependencies of every activity.
+type Activities struct {
+	Store   *oms.Store
+	ColorMe *ClientFactory
+	Logger  *slog.Logger
+}
+
+// ClientFactory builds a ColorMe client for a shop from the credentials in the store.
+type ClientFactory struct {
+	Store           *oms.Store
+	BudgetPerMinute int           // ColorMe calls per minute per shop token, shared by all workers; 0 = unlimited
+	Timeout         time.Duration // per request
+	HTTPClient      *http.Client  // optional
+}
+
+// For returns a client for the shop, with its access token and the shared API budget.
+func (f *ClientFactory) For(ctx context.Context, shopID string) (*colorme.Client, error) {
+	shop, err := f.Store.Shop(ctx, shopID)
+	if err != nil {
+		return nil, shopError(shopID, err)
+	}
+	token, err := f.Store.AccessToken(ctx, shopID)
+	if err != nil {
+		if errors.Is(err, oms.ErrNoAccessToken) {
+			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrShopNotConnected, nil)
+		}
+		return nil, err
+	}
+	return colorme.New(colorme.Config{
+		BaseURL:     shop.APIBaseURL,
+		AccessToken: token,
+		HTTPClient:  f.HTTPClient,
+		Timeout:     f.Timeout,
+		Limiter:     f.Store.NewLimiter("shop:"+shopID, f.BudgetPerMinute),
+	}), nil
+}
+
+// classify turns a ColorMe failure into a Temporal error: a revoked token and
+// refused requests are non-retryable, the rest is retried (honouring Retry-After).
+// The client guarantees its errors never carry the token.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if ae, ok := colorme.AsAPIError(err); ok {
+		switch {
+		case ae.Unauthorized():
+			return temporal.NewNonRetryableApplicationError(
+				"ColorMe refused the shop's access token ("+ae.Message+"): the merchant revoked it or a scope is missing; reconnect the shop with `starter shop connect`",
+				ErrReconnectNeeded, nil)
+		case ae.Retryable():
+			return temporal.NewApplicationErrorWithOptions(ae.Error(), ErrColorMeUnavailable,
+				temporal.ApplicationErrorOptions{NextRetryDelay: ae.RetryAfter})
+		default:
+			return temporal.NewNonRetryableApplicationError(ae.Error(), ErrColorMeRejected, nil)
+		}
+	}
+	var de *colorme.DecodeError
+	if errors.As(err, &de) {
+		return temporal.NewApplicationError(de.Error(), ErrColorMeUnavailable)
+	}
+	return err
+}
+
+func (a *Activities) log() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.Default()
+}

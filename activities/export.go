@@ -1,0 +1,323 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+// StartRunInput opens an export run in the run log (自動処理ログ).
+type StartRunInput struct {
+	ShopID          string    `json:"shop_id"`
+	WorkflowID      string    `json:"workflow_id"`
+	RunKey          string    `json:"run_key"` // idempotency key: the first run's ID
+	Trigger         string    `json:"trigger"`
+	AsOf            time.Time `json:"as_of"`
+	WindowDays      int       `json:"window_days,omitempty"`       // 0 = the shop's setting
+	RequireShipDate *bool     `json:"require_ship_date,omitempty"` // nil = the shop's setting
+	SendMail        *bool     `json:"send_mail,omitempty"`         // nil = the shop's setting
+	DryRun          bool      `json:"dry_run"`
+}
+
+// StartRunResult is the run's log ID and the options resolved from the shop's settings.
+type StartRunResult struct {
+	RunID   int64         `json:"run_id"`
+	Options rules.Options `json:"options"`
+}
+
+// StartRun resolves the run's options against the shop's settings and records the run.
+func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunResult, error) {
+	shop, err := a.Store.Shop(ctx, in.ShopID)
+	if err != nil {
+		return StartRunResult{}, shopError(in.ShopID, err)
+	}
+	opt := rules.Options{
+		WindowDays:      shop.Settings.WindowDays,
+		RequireShipDate: shop.Settings.RequireShipDate,
+		SendMail:        shop.Settings.SendMail,
+	}
+	if in.WindowDays != 0 {
+		opt.WindowDays = in.WindowDays
+	}
+	if in.RequireShipDate != nil {
+		opt.RequireShipDate = *in.RequireShipDate
+	}
+	if in.SendMail != nil {
+		opt.SendMail = *in.SendMail
+	}
+	if opt.WindowDays < 1 || opt.WindowDays > 365 {
+		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("window_days must be between 1 and 365, got %d", opt.WindowDays), "InvalidInput", nil)
+	}
+	id, err := a.Store.StartRun(ctx, oms.Run{
+		ShopID: in.ShopID, Kind: "export", WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger,
+		WindowDays: opt.WindowDays, RequireShipDate: opt.RequireShipDate, SendMail: opt.SendMail, DryRun: in.DryRun,
+		AsOf: in.AsOf, StartedAt: time.Now(), Status: "running",
+	})
+	if err != nil {
+		return StartRunResult{}, err
+	}
+	return StartRunResult{RunID: id, Options: opt}, nil
+}
+
+// FetchTargetsInput asks for the next page of target orders (rules 1–4).
+type FetchTargetsInput struct {
+	ShopID     string     `json:"shop_id"`
+	AsOf       time.Time  `json:"as_of"`
+	WindowDays int        `json:"window_days"`
+	After      oms.Cursor `json:"after"`
+	Limit      int        `json:"limit"`
+}
+
+// FetchTargetsResult is one page of target orders.
+type FetchTargetsResult struct {
+	Orders []rules.Order `json:"orders"`
+	Next   oms.Cursor    `json:"next"`
+	Done   bool          `json:"done"`
+}
+
+// FetchTargets reads one page of target orders from the OMS database.
+func (a *Activities) FetchTargets(ctx context.Context, in FetchTargetsInput) (FetchTargetsResult, error) {
+	page, err := a.Store.FetchTargets(ctx, oms.TargetQuery{
+		ShopID: in.ShopID, AsOf: in.AsOf, WindowDays: in.WindowDays, After: in.After, Limit: in.Limit,
+	})
+	if err != nil {
+		return FetchTargetsResult{}, err
+	}
+	return FetchTargetsResult{Orders: page.Orders, Next: page.Next, Done: page.Done}, nil
+}
+
+// ReadColorMeStateInput names the sales to read from ColorMe (≤100 per call).
+type ReadColorMeStateInput struct {
+	ShopID  string  `json:"shop_id"`
+	SaleIDs []int64 `json:"sale_ids"`
+}
+
+// ReadColorMeStateResult holds the sales ColorMe returned; absent ids are not on ColorMe.
+type ReadColorMeStateResult struct {
+	Sales []colorme.Sale `json:"sales"`
+}
+
+// ReadColorMeState reads the current state of the given sales from ColorMe.
+func (a *Activities) ReadColorMeState(ctx context.Context, in ReadColorMeStateInput) (ReadColorMeStateResult, error) {
+	client, err := a.ColorMe.For(ctx, in.ShopID)
+	if err != nil {
+		return ReadColorMeStateResult{}, err
+	}
+	sales, err := client.SalesByIDs(ctx, in.SaleIDs)
+	if err != nil {
+		return ReadColorMeStateResult{}, classify(err)
+	}
+	for i := range sales { // keep history small: only what the rules read
+		sales[i] = trimSale(sales[i])
+	}
+	return ReadColorMeStateResult{Sales: sales}, nil
+}
+
+func trimSale(s colorme.Sale) colorme.Sale {
+	out := colorme.Sale{ID: s.ID, Canceled: s.Canceled, Delivered: s.Delivered, DeliveredMailState: s.DeliveredMailState}
+	for _, d := range s.SaleDeliveries {
+		out.SaleDeliveries = append(out.SaleDeliveries, colorme.SaleDelivery{ID: d.ID, SlipNumber: d.SlipNumber, Delivered: d.Delivered})
+	}
+	return out
+}
+
+// UpdateSaleInput carries the plan for one sale.
+type UpdateSaleInput struct {
+	ShopID string     `json:"shop_id"`
+	RunID  int64      `json:"run_id"`
+	Plan   rules.Plan `json:"plan"`
+}
+
+// UpdateSaleResult says what was written for the sale.
+type UpdateSaleResult struct {
+	Written bool   `json:"written"`
+	Mailed  bool   `json:"mailed"`
+	Note    string `json:"note,omitempty"`
+}
+
+// UpdateSale writes the plan's deliveries to ColorMe and sends the shipping mail
+// when planned. A retried attempt first re-reads the sale and writes only what is
+// still missing, so a write whose answer was lost is not repeated; the mail goes
+// through a ledger in the database so that it is sent at most once per sale.
+func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (UpdateSaleResult, error) {
+	client, err := a.ColorMe.For(ctx, in.ShopID)
+	if err != nil {
+		return UpdateSaleResult{}, err
+	}
+	saleID := in.Plan.SaleID
+	updates := in.Plan.Deliveries
+	var current *colorme.Sale
+	if activity.GetInfo(ctx).Attempt > 1 {
+		s, err := a.readSale(ctx, client, saleID)
+		if err != nil {
+			return UpdateSaleResult{}, err
+		}
+		current = &s
+		if s.Canceled {
+			return UpdateSaleResult{Note: "sale was cancelled on ColorMe meanwhile"}, nil
+		}
+		updates = stillNeeded(updates, s)
+	}
+	var res UpdateSaleResult
+	if len(updates) > 0 {
+		s, err := client.UpdateDeliveries(ctx, saleID, updates)
+		if err != nil {
+			return UpdateSaleResult{}, classify(err)
+		}
+		current = &s
+		res.Written = true
+	}
+	if in.Plan.SendMail {
+		mailed, note, err := a.sendMailOnce(ctx, client, in, current)
+		if err != nil {
+			return UpdateSaleResult{}, err
+		}
+		res.Mailed, res.Note = mailed, note
+	}
+	return res, nil
+}
+
+// sendMailOnce sends the delivered mail unless the ledger or ColorMe shows it went.
+func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, current *colorme.Sale) (bool, string, error) {
+	saleID := in.Plan.SaleID
+	prev, err := a.Store.ClaimMail(ctx, in.ShopID, saleID, in.RunID)
+	if err != nil {
+		return false, "", err
+	}
+	switch prev {
+	case oms.MailSent:
+		return false, "shipping mail was already sent", nil
+	case oms.MailClaimed:
+		// An earlier attempt claimed the mail; ColorMe's mail state tells whether it went.
+		s, err := a.readSale(ctx, client, saleID)
+		if err != nil {
+			return false, "", err
+		}
+		if s.DeliveredMailState != colorme.MailNotYet && s.DeliveredMailState != "" {
+			return true, "", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+		}
+	}
+	if current != nil && current.DeliveredMailState != colorme.MailNotYet && current.DeliveredMailState != "" {
+		return false, "ColorMe shows the shipping mail as " + current.DeliveredMailState, a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+	}
+	if err := client.SendDeliveredMail(ctx, saleID); err != nil {
+		return false, "", classify(err)
+	}
+	return true, "", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+}
+
+func (a *Activities) readSale(ctx context.Context, client *colorme.Client, saleID int64) (colorme.Sale, error) {
+	sales, err := client.SalesByIDs(ctx, []int64{saleID})
+	if err != nil {
+		return colorme.Sale{}, classify(err)
+	}
+	for _, s := range sales {
+		if s.ID == saleID {
+			return s, nil
+		}
+	}
+	return colorme.Sale{}, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("sale %d is not on ColorMe", saleID), ErrSaleNotOnColorMe, nil)
+}
+
+// stillNeeded drops from updates what ColorMe already shows.
+func stillNeeded(updates []colorme.DeliveryUpdate, s colorme.Sale) []colorme.DeliveryUpdate {
+	now := make(map[int64]colorme.SaleDelivery, len(s.SaleDeliveries))
+	for _, d := range s.SaleDeliveries {
+		now[d.ID] = d
+	}
+	var out []colorme.DeliveryUpdate
+	for _, u := range updates {
+		d, ok := now[u.ID]
+		if !ok {
+			out = append(out, u) // let ColorMe reject it with its own message
+			continue
+		}
+		var left colorme.DeliveryUpdate
+		if u.SlipNumber != nil && *u.SlipNumber != d.Slip() {
+			left.SlipNumber = u.SlipNumber
+		}
+		if u.Delivered != nil && *u.Delivered != d.Delivered {
+			left.Delivered = u.Delivered
+		}
+		if left.SlipNumber != nil || left.Delivered != nil {
+			left.ID = u.ID
+			out = append(out, left)
+		}
+	}
+	return out
+}
+
+// RecordOutcomesInput is a batch of per-order outcomes of a run.
+type RecordOutcomesInput struct {
+	RunID    int64         `json:"run_id"`
+	Outcomes []oms.Outcome `json:"outcomes"`
+}
+
+// RecordOutcomesResult is empty: the batch is stored.
+type RecordOutcomesResult struct{}
+
+// RecordOutcomes stores a batch of outcomes; storing the same batch again changes nothing.
+func (a *Activities) RecordOutcomes(ctx context.Context, in RecordOutcomesInput) (RecordOutcomesResult, error) {
+	return RecordOutcomesResult{}, a.Store.RecordOutcomes(ctx, in.RunID, in.Outcomes)
+}
+
+// FinishRunInput closes a run in the run log.
+type FinishRunInput struct {
+	RunID  int64         `json:"run_id"`
+	Totals oms.RunTotals `json:"totals"`
+	Status string        `json:"status"`
+	Error  string        `json:"error,omitempty"`
+}
+
+// FinishRunResult is empty: the run is closed.
+type FinishRunResult struct{}
+
+// FinishRun records the run's totals and end.
+func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (FinishRunResult, error) {
+	return FinishRunResult{}, a.Store.FinishRun(ctx, in.RunID, in.Totals, in.Status, in.Error)
+}
+
+// MarkReconnectNeededInput names the shop whose token ColorMe refused.
+type MarkReconnectNeededInput struct {
+	ShopID string `json:"shop_id"`
+	Reason string `json:"reason"`
+}
+
+// MarkReconnectNeededResult is empty: the shop is marked.
+type MarkReconnectNeededResult struct{}
+
+// MarkReconnectNeeded flags the shop as needing reconnection (its token was refused).
+func (a *Activities) MarkReconnectNeeded(ctx context.Context, in MarkReconnectNeededInput) (MarkReconnectNeededResult, error) {
+	a.log().Warn("shop needs reconnection", "shop", in.ShopID, "reason", in.Reason)
+	return MarkReconnectNeededResult{}, a.Store.MarkReconnectNeeded(ctx, in.ShopID, in.Reason)
+}
+
+// SentJSON renders what a plan writes, for the run log.
+func SentJSON(p rules.Plan) string {
+	if !p.NeedsWrite() {
+		return ""
+	}
+	b, _ := json.Marshal(struct {
+		Deliveries []colorme.DeliveryUpdate `json:"sale_deliveries,omitempty"`
+		Mail       bool                     `json:"mail,omitempty"`
+	}{p.Deliveries, p.SendMail})
+	return string(b)
+}
+
+func shopError(shopID string, err error) error {
+	if errors.Is(err, oms.ErrNotFound) {
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("shop %q does not exist: add it with `starter shop add`", shopID), ErrShopNotFound, nil)
+	}
+	return err
+}

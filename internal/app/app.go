@@ -1,0 +1,87 @@
+// Package app wires colorme-sync's parts together: the Temporal client, the store
+// and the worker's registrations. The worker and starter commands and the tests
+// share it, so what the tests run is what users run.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/colorme-sync/colorme-sync/activities"
+	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/workflows"
+)
+
+// Logger returns the process logger at the configured level (JSON on stderr).
+func Logger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// OpenStore opens the OMS database named by the configuration.
+func OpenStore(ctx context.Context, cfg config.Config) (*oms.Store, error) {
+	sealer, err := cfg.Sealer()
+	if err != nil {
+		return nil, err
+	}
+	st, err := oms.Open(ctx, cfg.DatabaseURL, sealer)
+	if err != nil {
+		return nil, fmt.Errorf("database (DATABASE_URL): %w", err)
+	}
+	return st, nil
+}
+
+// Dial connects to Temporal; the error says where it tried.
+func Dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
+	c, err := client.Dial(client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(logger),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s; set TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)
+	}
+	return c, nil
+}
+
+// Activities builds the activities with their dependencies.
+func Activities(cfg config.Config, st *oms.Store, logger *slog.Logger, httpClient *http.Client) *activities.Activities {
+	return &activities.Activities{
+		Store:  st,
+		Logger: logger,
+		ColorMe: &activities.ClientFactory{
+			Store:           st,
+			BudgetPerMinute: cfg.BudgetPerMinute,
+			Timeout:         cfg.ColorMeTimeout,
+			HTTPClient:      httpClient,
+		},
+	}
+}
+
+// NewWorker returns a worker on the configured task queue with every workflow and
+// activity registered.
+func NewWorker(c client.Client, cfg config.Config, acts *activities.Activities) worker.Worker {
+	w := worker.New(c, cfg.TaskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrent,
+		WorkerStopTimeout:                  30 * time.Second, // let running activities finish on SIGTERM
+	})
+	Register(w, acts)
+	return w
+}
+
+// Register registers every workflow and activity of colorme-sync on w.
+func Register(w worker.Registry, acts *activities.Activities) {
+	w.RegisterWorkflow(workflows.ShippingSync)
+	w.RegisterActivity(acts)
+}

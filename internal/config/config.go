@@ -1,0 +1,100 @@
+// Package config reads colorme-sync's configuration from the environment.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/colorme-sync/colorme-sync/internal/secrets"
+)
+
+// Config is the configuration shared by the worker and the starter.
+type Config struct {
+	TemporalAddress   string        `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
+	TemporalNamespace string        `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
+	TaskQueue         string        `envconfig:"TEMPORAL_TASK_QUEUE" default:"colorme-sync"`
+	TemporalUIURL     string        `envconfig:"TEMPORAL_UI_URL" default:"http://127.0.0.1:8233"`
+	DatabaseURL       string        `envconfig:"DATABASE_URL" default:""`
+	ColorMeBaseURL    string        `envconfig:"COLORME_API_BASE_URL" default:"https://api.shop-pro.jp"`
+	BudgetPerMinute   int           `envconfig:"COLORME_BUDGET_PER_MINUTE" default:"120"`
+	ColorMeTimeout    time.Duration `envconfig:"COLORME_TIMEOUT" default:"30s"`
+	MaxConcurrent     int           `envconfig:"WORKER_MAX_CONCURRENT_ACTIVITIES" default:"32"`
+	ExportMaxInFlight int           `envconfig:"EXPORT_MAX_IN_FLIGHT" default:"16"`
+	SecretKey         string        `envconfig:"COLORME_SYNC_SECRET_KEY" default:""`
+	OldSecretKeys     []string      `envconfig:"COLORME_SYNC_OLD_SECRET_KEYS" default:""`
+	LogLevel          string        `envconfig:"LOG_LEVEL" default:"info"`
+}
+
+// Load reads the configuration from the environment and validates it. Errors name
+// the variable that is wrong.
+func Load() (Config, error) {
+	var c Config
+	if err := envconfig.Process("", &c); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the values that envconfig cannot.
+func (c Config) Validate() error {
+	switch {
+	case c.TemporalAddress == "":
+		return fmt.Errorf("TEMPORAL_ADDRESS must be host:port, got an empty value")
+	case !strings.Contains(c.TemporalAddress, ":"):
+		return fmt.Errorf("TEMPORAL_ADDRESS must be host:port, got %q", c.TemporalAddress)
+	case c.TemporalNamespace == "":
+		return fmt.Errorf("TEMPORAL_NAMESPACE must not be empty")
+	case c.TaskQueue == "":
+		return fmt.Errorf("TEMPORAL_TASK_QUEUE must not be empty")
+	case c.BudgetPerMinute < 0:
+		return fmt.Errorf("COLORME_BUDGET_PER_MINUTE must be 0 (no limit) or more, got %d", c.BudgetPerMinute)
+	case c.ColorMeTimeout <= 0:
+		return fmt.Errorf("COLORME_TIMEOUT must be a positive duration like 30s, got %s", c.ColorMeTimeout)
+	case c.MaxConcurrent < 1 || c.MaxConcurrent > 1000:
+		return fmt.Errorf("WORKER_MAX_CONCURRENT_ACTIVITIES must be between 1 and 1000, got %d", c.MaxConcurrent)
+	case c.ExportMaxInFlight < 1 || c.ExportMaxInFlight > 1000:
+		return fmt.Errorf("EXPORT_MAX_IN_FLIGHT must be between 1 and 1000, got %d", c.ExportMaxInFlight)
+	}
+	if u, err := url.Parse(c.ColorMeBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("COLORME_API_BASE_URL must be an http(s) URL, got %q", c.ColorMeBaseURL)
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return nil
+}
+
+// Sealer returns the secrets sealer built from COLORME_SYNC_SECRET_KEY (and the
+// old keys kept for rotation), or nil when no key is set.
+func (c Config) Sealer() (*secrets.Sealer, error) {
+	if c.SecretKey == "" {
+		return nil, nil
+	}
+	keys := []string{c.SecretKey}
+	for _, k := range c.OldSecretKeys {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	s, err := secrets.NewSealer(keys...)
+	if err != nil {
+		return nil, fmt.Errorf("COLORME_SYNC_SECRET_KEY / COLORME_SYNC_OLD_SECRET_KEYS: %w", err)
+	}
+	return s, nil
+}
+
+// WorkflowURL returns the Temporal UI link of a workflow run.
+func (c Config) WorkflowURL(workflowID, runID string) string {
+	u := strings.TrimRight(c.TemporalUIURL, "/") + "/namespaces/" + url.PathEscape(c.TemporalNamespace) +
+		"/workflows/" + url.PathEscape(workflowID)
+	if runID != "" {
+		u += "/" + url.PathEscape(runID) + "/history"
+	}
+	return u
+}

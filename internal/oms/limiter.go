@@ -1,0 +1,85 @@
+package oms
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+)
+
+// NewLimiter returns a colorme.Limiter whose budget is shared through the
+// database by every process using the same key: calls are spaced
+// 1min/perMinute apart (GCRA with a burst of 1). perMinute <= 0 never waits.
+// Hosts sharing a key must have synchronized clocks (NTP).
+func (s *Store) NewLimiter(key string, perMinute int) colorme.Limiter {
+	if perMinute <= 0 {
+		return noLimit{}
+	}
+	return &dbLimiter{db: s.db, dialect: s.dialect, key: key, interval: time.Minute / time.Duration(perMinute)}
+}
+
+type noLimit struct{}
+
+// Wait implements colorme.Limiter.
+func (noLimit) Wait(ctx context.Context) error { return ctx.Err() }
+
+type dbLimiter struct {
+	db       *gorm.DB
+	dialect  string
+	key      string
+	interval time.Duration
+}
+
+// Wait reserves the next free slot of the shared budget and sleeps until it. If
+// ctx ends first the slot is lost.
+func (l *dbLimiter) Wait(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	slot, err := l.reserve(ctx)
+	if err != nil {
+		return fmt.Errorf("reserving an API call slot (budget %q): %w", l.key, err)
+	}
+	d := time.Until(slot)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// reserve moves the budget's next free slot one interval past max(next, now)
+// and returns the slot it took.
+func (l *dbLimiter) reserve(ctx context.Context) (time.Time, error) {
+	greatest := "GREATEST"
+	if l.dialect == "sqlite" {
+		greatest = "MAX"
+	}
+	interval := l.interval.Microseconds()
+	db := l.db.WithContext(ctx)
+	for attempt := 0; attempt < 2; attempt++ {
+		var next []int64
+		err := db.Raw(`UPDATE api_budgets SET next_at = `+greatest+`(next_at, ?) + ? WHERE "key" = ? RETURNING next_at`,
+			time.Now().UnixMicro(), interval, l.key).Scan(&next).Error
+		if err != nil {
+			return time.Time{}, err
+		}
+		if len(next) == 1 {
+			return time.UnixMicro(next[0] - interval), nil
+		}
+		// First use of the key: create its row, then reserve.
+		if err := db.Exec(`INSERT INTO api_budgets ("key", next_at) VALUES (?, 0) ON CONFLICT DO NOTHING`, l.key).Error; err != nil {
+			return time.Time{}, err
+		}
+	}
+	return time.Time{}, fmt.Errorf("the api_budgets row could not be created")
+}

@@ -1,0 +1,145 @@
+package oms
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+)
+
+// The gorm models: the schema lives here, the exported types are the API.
+
+type shopRow struct {
+	ID                 string       `gorm:"primaryKey;size:63"`
+	Name               string       `gorm:"not null"`
+	APIBaseURL         string       `gorm:"column:api_base_url;not null"`
+	ClientID           string       `gorm:"not null"`
+	RedirectURL        string       `gorm:"not null"`
+	ClientSecretSealed string       `gorm:"not null"`
+	AccessTokenSealed  string       `gorm:"not null"`
+	ReconnectNeeded    bool         `gorm:"not null"`
+	ReconnectReason    string       `gorm:"not null"`
+	Settings           ShopSettings `gorm:"embedded"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+func (shopRow) TableName() string { return "shops" }
+
+type orderRow struct {
+	ShopID             string     `gorm:"primaryKey;size:63"`
+	SaleID             int64      `gorm:"primaryKey;autoIncrement:false"`
+	Status             string     `gorm:"size:32;not null"`
+	OrderedAt          time.Time  `gorm:"not null"`
+	UpdatedAt          time.Time  `gorm:"not null;autoUpdateTime:false"` // the OMS's own update time, never set by gorm
+	BundleParentSaleID *int64     // NULL = not bundled
+	ColormeCanceled    bool       `gorm:"not null;default:false"`
+	FlagReason         string     `gorm:"not null;default:''"`
+	ImportedAt         *time.Time // last import from ColorMe
+}
+
+func (orderRow) TableName() string { return "orders" }
+
+type deliveryRow struct {
+	ShopID           string `gorm:"primaryKey;size:63"`
+	SaleID           int64  `gorm:"primaryKey;autoIncrement:false"`
+	DeliveryID       int64  `gorm:"primaryKey;autoIncrement:false"` // ColorMe sale_delivery id
+	SlipNumber       string `gorm:"not null;default:''"`
+	ShippedOn        dateString
+	Name             string `gorm:"not null;default:''"`
+	PrefName         string `gorm:"not null;default:''"`
+	DeliveryMethodID int64  `gorm:"not null;default:0"`
+}
+
+func (deliveryRow) TableName() string { return "deliveries" }
+
+type runRow struct {
+	ID              int64  `gorm:"primaryKey;autoIncrement"`
+	ShopID          string `gorm:"size:63;not null"`
+	Kind            string `gorm:"size:16;not null"`
+	WorkflowID      string `gorm:"not null"`
+	RunKey          string `gorm:"uniqueIndex:runs_run_key;not null"`
+	Trigger         string `gorm:"size:32;not null"`
+	WindowDays      int    `gorm:"not null"`
+	RequireShipDate bool   `gorm:"not null"`
+	SendMail        bool   `gorm:"not null"`
+	DryRun          bool   `gorm:"not null"`
+	AsOf            time.Time
+	StartedAt       time.Time
+	FinishedAt      *time.Time
+	Status          string    `gorm:"size:16;not null"`
+	Error           string    `gorm:"not null"`
+	Totals          RunTotals `gorm:"embedded"`
+}
+
+func (runRow) TableName() string { return "runs" }
+
+type outcomeRow struct {
+	RunID   int64  `gorm:"primaryKey;autoIncrement:false"`
+	SaleID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	ShopID  string `gorm:"size:63;not null"`
+	Outcome string `gorm:"size:16;not null"`
+	Reason  string `gorm:"not null"`
+	Sent    string `gorm:"not null"`
+	Mailed  bool   `gorm:"not null"`
+	At      time.Time
+}
+
+func (outcomeRow) TableName() string { return "run_outcomes" }
+
+type mailRow struct {
+	ShopID    string    `gorm:"primaryKey;size:63"`
+	SaleID    int64     `gorm:"primaryKey;autoIncrement:false"`
+	State     MailState `gorm:"size:16;not null"`
+	RunID     int64     `gorm:"not null"`
+	ClaimedAt time.Time
+	SentAt    *time.Time
+}
+
+func (mailRow) TableName() string { return "mail_ledger" }
+
+type budgetRow struct {
+	Key    string `gorm:"primaryKey;column:key;size:200"`
+	NextAt int64  `gorm:"not null"` // unix microseconds of the next free slot
+}
+
+func (budgetRow) TableName() string { return "api_budgets" }
+
+// dateString is a calendar date "YYYY-MM-DD", "" = none (NULL). It is a DATE
+// in PostgreSQL and text in SQLite.
+type dateString string
+
+// GormDBDataType picks the column type per dialect.
+func (dateString) GormDBDataType(db *gorm.DB, _ *schema.Field) string {
+	if db.Dialector.Name() == "postgres" {
+		return "date"
+	}
+	return "text"
+}
+
+// Value implements driver.Valuer.
+func (d dateString) Value() (driver.Value, error) {
+	if d == "" {
+		return nil, nil
+	}
+	return string(d), nil
+}
+
+// Scan implements sql.Scanner.
+func (d *dateString) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d = ""
+	case time.Time:
+		*d = dateString(v.Format(time.DateOnly))
+	case string:
+		*d = dateString(v)
+	case []byte:
+		*d = dateString(v)
+	default:
+		return fmt.Errorf("shipped_on: cannot read %T as a date", src)
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package oms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Run kinds, triggers and statuses.
+const (
+	KindExport = "export"
+	KindImport = "import"
+
+	TriggerManual    = "manual"
+	TriggerScheduled = "scheduled"
+
+	RunRunning   = "running"
+	RunCompleted = "completed"
+	RunFailed    = "failed"
+)
+
+// Outcome kinds besides rules.Outcome*: a dry run records what it would do.
+const OutcomePlanned = "planned"
+
+// Run is one entry of the run log (自動処理ログ): an import or export run of a shop.
+type Run struct {
+	ID              int64      `json:"id"`
+	ShopID          string     `json:"shop_id"`
+	Kind            string     `json:"kind"` // export or import
+	WorkflowID      string     `json:"workflow_id"`
+	RunKey          string     `json:"run_key"` // idempotency key, unique
+	Trigger         string     `json:"trigger"` // manual or scheduled
+	WindowDays      int        `json:"window_days"`
+	RequireShipDate bool       `json:"require_ship_date"`
+	SendMail        bool       `json:"send_mail"`
+	DryRun          bool       `json:"dry_run"`
+	AsOf            time.Time  `json:"as_of"`
+	StartedAt       time.Time  `json:"started_at"`
+	FinishedAt      *time.Time `json:"finished_at,omitempty"`
+	Status          string     `json:"status"` // running, completed or failed
+	Error           string     `json:"error,omitempty"`
+	Totals          RunTotals  `json:"totals"`
+}
+
+// RunTotals counts the orders of a run by outcome.
+type RunTotals struct {
+	Targets   int `json:"targets"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	Skipped   int `json:"skipped"`
+	Failed    int `json:"failed"`
+	Mails     int `json:"mails"`
+}
+
+// Outcome is what a run did with one order.
+type Outcome struct {
+	RunID   int64     `json:"run_id"`
+	ShopID  string    `json:"shop_id"`
+	SaleID  int64     `json:"sale_id"`
+	Outcome string    `json:"outcome"` // updated, unchanged, skipped, failed or planned
+	Reason  string    `json:"reason,omitempty"`
+	Sent    string    `json:"sent,omitempty"` // JSON of what was written
+	Mailed  bool      `json:"mailed"`
+	At      time.Time `json:"at"`
+}
+
+// StartRun records the start of a run and returns its id. It is idempotent on
+// RunKey: a second start with the same key returns the first run's id. Empty
+// Status means running; zero StartedAt means now.
+func (s *Store) StartRun(ctx context.Context, r Run) (int64, error) {
+	switch {
+	case r.RunKey == "":
+		return 0, errors.New("starting a run: run key is missing (use the workflow run id or another idempotency key)")
+	case r.ShopID == "":
+		return 0, errors.New("starting a run: shop id is missing")
+	case r.Kind != KindExport && r.Kind != KindImport:
+		return 0, fmt.Errorf("starting a run: kind must be %q or %q, got %q", KindExport, KindImport, r.Kind)
+	}
+	if r.Status == "" {
+		r.Status = RunRunning
+	}
+	if r.StartedAt.IsZero() {
+		r.StartedAt = time.Now()
+	}
+	row := runRow{ShopID: r.ShopID, Kind: r.Kind, WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: r.Trigger,
+		WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
+		AsOf: utc(r.AsOf), StartedAt: utc(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt), Status: r.Status,
+		Error: r.Error, Totals: r.Totals}
+	db := s.db.WithContext(ctx)
+	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "run_key"}}, DoNothing: true}).Create(&row).Error
+	if err != nil {
+		return 0, fmt.Errorf("starting run %q of shop %q: %w", r.RunKey, r.ShopID, err)
+	}
+	var ids []int64
+	if err := db.Model(&runRow{}).Where("run_key = ?", r.RunKey).Limit(1).Pluck("id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("starting run %q of shop %q: %w", r.RunKey, r.ShopID, err)
+	}
+	if len(ids) == 0 {
+		return 0, fmt.Errorf("starting run %q of shop %q: the run was not stored", r.RunKey, r.ShopID)
+	}
+	return ids[0], nil
+}
+
+// FinishRun records the end of a run: its totals, status (completed or failed)
+// and error message.
+func (s *Store) FinishRun(ctx context.Context, runID int64, totals RunTotals, status, errMsg string) error {
+	if status != RunCompleted && status != RunFailed {
+		return fmt.Errorf("finishing run %d: status must be %q or %q, got %q", runID, RunCompleted, RunFailed, status)
+	}
+	res := s.db.WithContext(ctx).Model(&runRow{}).Where("id = ?", runID).Updates(map[string]any{
+		"finished_at": utc(time.Now()), "status": status, "error": errMsg,
+		"targets": totals.Targets, "updated": totals.Updated, "unchanged": totals.Unchanged,
+		"skipped": totals.Skipped, "failed": totals.Failed, "mails": totals.Mails,
+	})
+	if res.Error != nil {
+		return fmt.Errorf("finishing run %d: %w", runID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("run %d: %w", runID, ErrNotFound)
+	}
+	return nil
+}
+
+// Run returns one run.
+func (s *Store) Run(ctx context.Context, id int64) (Run, error) {
+	var rows []runRow
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return Run{}, fmt.Errorf("reading run %d: %w", id, err)
+	}
+	if len(rows) == 0 {
+		return Run{}, fmt.Errorf("run %d: %w", id, ErrNotFound)
+	}
+	return rows[0].run(), nil
+}
+
+// Runs returns the latest runs of a shop (of every shop when shopID is ""),
+// newest first; limit <= 0 means 50.
+func (s *Store) Runs(ctx context.Context, shopID string, limit int) ([]Run, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	db := s.db.WithContext(ctx).Order("id DESC").Limit(limit)
+	if shopID != "" {
+		db = db.Where("shop_id = ?", shopID)
+	}
+	var rows []runRow
+	if err := db.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("listing runs of shop %q: %w", shopID, err)
+	}
+	out := make([]Run, len(rows))
+	for i, r := range rows {
+		out[i] = r.run()
+	}
+	return out, nil
+}
+
+// RecordOutcomes stores what a run did with each order, in one transaction. It
+// upserts on (run, sale): recording the same outcomes again leaves one row each.
+// An empty ShopID is taken from the run; a zero At means now.
+func (s *Store) RecordOutcomes(ctx context.Context, runID int64, outs []Outcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var shops []string
+		if err := tx.Model(&runRow{}).Where("id = ?", runID).Limit(1).Pluck("shop_id", &shops).Error; err != nil {
+			return err
+		}
+		if len(shops) == 0 {
+			return fmt.Errorf("run %d: %w (start the run first)", runID, ErrNotFound)
+		}
+		now := utc(time.Now())
+		rows := make([]outcomeRow, 0, len(outs))
+		index := make(map[int64]int, len(outs))
+		for _, o := range outs {
+			r := outcomeRow{RunID: runID, SaleID: o.SaleID, ShopID: o.ShopID, Outcome: o.Outcome, Reason: o.Reason,
+				Sent: o.Sent, Mailed: o.Mailed, At: utc(o.At)}
+			if r.ShopID == "" {
+				r.ShopID = shops[0]
+			}
+			if o.At.IsZero() {
+				r.At = now
+			}
+			if i, dup := index[o.SaleID]; dup {
+				rows[i] = r // the last outcome of a sale wins
+				continue
+			}
+			index[o.SaleID] = len(rows)
+			rows = append(rows, r)
+		}
+		upsert := clause.OnConflict{
+			Columns:   []clause.Column{{Name: "run_id"}, {Name: "sale_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"shop_id", "outcome", "reason", "sent", "mailed", "at"}),
+		}
+		return tx.Clauses(upsert).CreateInBatches(rows, batchSize).Error
+	})
+	if err != nil {
+		return fmt.Errorf("recording %d outcomes of run %d: %w", len(outs), runID, err)
+	}
+	return nil
+}
+
+// Outcomes returns the outcomes of a run by sale id.
+func (s *Store) Outcomes(ctx context.Context, runID int64) ([]Outcome, error) {
+	var rows []outcomeRow
+	if err := s.db.WithContext(ctx).Where("run_id = ?", runID).Order("sale_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("reading outcomes of run %d: %w", runID, err)
+	}
+	out := make([]Outcome, len(rows))
+	for i, r := range rows {
+		out[i] = Outcome{RunID: r.RunID, ShopID: r.ShopID, SaleID: r.SaleID, Outcome: r.Outcome, Reason: r.Reason,
+			Sent: r.Sent, Mailed: r.Mailed, At: r.At.UTC()}
+	}
+	return out, nil
+}
+
+func (r runRow) run() Run {
+	return Run{ID: r.ID, ShopID: r.ShopID, Kind: r.Kind, WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: r.Trigger,
+		WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
+		AsOf: r.AsOf.UTC(), StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt), Status: r.Status,
+		Error: r.Error, Totals: r.Totals}
+}

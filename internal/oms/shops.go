@@ -1,0 +1,335 @@
+package oms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// DefaultAPIBaseURL is the ColorMe Shop API base.
+const DefaultAPIBaseURL = "https://api.shop-pro.jp"
+
+// ErrNoAccessToken is matched (errors.Is) by the error AccessToken returns for a
+// shop that has not been connected.
+var ErrNoAccessToken = errors.New("no access token")
+
+// ErrNoClientSecret is matched (errors.Is) by the error ClientSecret returns for a
+// shop whose client secret was never stored.
+var ErrNoClientSecret = errors.New("no client secret")
+
+var shopIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Shop is a ColorMe shop connected to the OMS. Secrets are not part of it: see
+// ClientSecret and AccessToken.
+type Shop struct {
+	ID              string       `json:"id"` // slug chosen by the operator, e.g. "myshop"
+	Name            string       `json:"name"`
+	APIBaseURL      string       `json:"api_base_url"` // default DefaultAPIBaseURL
+	ClientID        string       `json:"client_id"`
+	RedirectURL     string       `json:"redirect_url"`
+	HasClientSecret bool         `json:"has_client_secret"` // derived on read
+	HasAccessToken  bool         `json:"has_access_token"`  // derived on read
+	ReconnectNeeded bool         `json:"reconnect_needed"`
+	ReconnectReason string       `json:"reconnect_reason,omitempty"`
+	Settings        ShopSettings `json:"settings"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
+}
+
+// ShopSettings are a shop's import and export settings.
+type ShopSettings struct {
+	ImportEnabled         bool `json:"import_enabled"`
+	ImportIntervalMinutes int  `json:"import_interval_minutes"`
+	ImportDays            int  `json:"import_days"`
+	ExportEnabled         bool `json:"export_enabled"`
+	ExportIntervalMinutes int  `json:"export_interval_minutes"`
+	WindowDays            int  `json:"window_days"`       // 作成期間
+	RequireShipDate       bool `json:"require_ship_date"` // 出荷日が入力された注文のみ「配送済み」に更新
+	SendMail              bool `json:"send_mail"`
+}
+
+// DefaultSettings returns the settings of a new shop.
+func DefaultSettings() ShopSettings {
+	return ShopSettings{
+		ImportEnabled: false, ImportIntervalMinutes: 30, ImportDays: 7,
+		ExportEnabled: true, ExportIntervalMinutes: 30,
+		WindowDays: 3, RequireShipDate: true, SendMail: false,
+	}
+}
+
+// Validate reports every setting out of range.
+func (st ShopSettings) Validate() error {
+	var errs []error
+	check := func(name string, v, lo, hi int) {
+		if v < lo || v > hi {
+			errs = append(errs, fmt.Errorf("%s must be between %d and %d, got %d", name, lo, hi, v))
+		}
+	}
+	check("import_interval_minutes", st.ImportIntervalMinutes, 1, 1440)
+	check("import_days", st.ImportDays, 1, 365)
+	check("export_interval_minutes", st.ExportIntervalMinutes, 1, 1440)
+	check("window_days", st.WindowDays, 1, 365)
+	return errors.Join(errs...)
+}
+
+// ValidateShopID reports whether id is a valid shop slug.
+func ValidateShopID(id string) error {
+	if !shopIDPattern.MatchString(id) {
+		return fmt.Errorf("shop id %q is invalid: use 1 to 63 lowercase letters, digits and hyphens, starting with a letter or digit (e.g. \"myshop\")", id)
+	}
+	return nil
+}
+
+func (sh *Shop) normalize() error {
+	if err := ValidateShopID(sh.ID); err != nil {
+		return err
+	}
+	sh.APIBaseURL = strings.TrimRight(strings.TrimSpace(sh.APIBaseURL), "/")
+	if sh.APIBaseURL == "" {
+		sh.APIBaseURL = DefaultAPIBaseURL
+	}
+	if err := checkURL("api base URL", sh.APIBaseURL); err != nil {
+		return err
+	}
+	sh.RedirectURL = strings.TrimSpace(sh.RedirectURL)
+	if sh.RedirectURL != "" {
+		if err := checkURL("redirect URL", sh.RedirectURL); err != nil {
+			return err
+		}
+	}
+	sh.ClientID = strings.TrimSpace(sh.ClientID)
+	if err := sh.Settings.Validate(); err != nil {
+		return fmt.Errorf("shop %q settings: %w", sh.ID, err)
+	}
+	return nil
+}
+
+func checkURL(what, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s %q is invalid: use an absolute http(s) URL such as %s", what, raw, DefaultAPIBaseURL)
+	}
+	return nil
+}
+
+// CreateShop adds a shop. A zero Settings means DefaultSettings(); an empty
+// APIBaseURL means DefaultAPIBaseURL.
+func (s *Store) CreateShop(ctx context.Context, sh Shop) error {
+	if sh.Settings == (ShopSettings{}) {
+		sh.Settings = DefaultSettings()
+	}
+	if err := sh.normalize(); err != nil {
+		return err
+	}
+	row := shopRow{ID: sh.ID, Name: sh.Name, APIBaseURL: sh.APIBaseURL, ClientID: sh.ClientID,
+		RedirectURL: sh.RedirectURL, Settings: sh.Settings}
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return fmt.Errorf("creating shop %q: %w", sh.ID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("shop %q already exists: choose another id or update it instead", sh.ID)
+	}
+	return nil
+}
+
+// Shop returns one shop.
+func (s *Store) Shop(ctx context.Context, id string) (Shop, error) {
+	row, err := s.shopRow(ctx, s.db, id)
+	if err != nil {
+		return Shop{}, err
+	}
+	return row.shop(), nil
+}
+
+// Shops returns every shop by id.
+func (s *Store) Shops(ctx context.Context) ([]Shop, error) {
+	var rows []shopRow
+	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("listing shops: %w", err)
+	}
+	out := make([]Shop, len(rows))
+	for i, r := range rows {
+		out[i] = r.shop()
+	}
+	return out, nil
+}
+
+// UpdateShop saves a shop's name, API base URL, client id, redirect URL and
+// settings. Secrets and the reconnect flag are changed by their own methods.
+func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
+	if err := sh.normalize(); err != nil {
+		return err
+	}
+	return s.updateShop(ctx, sh.ID, map[string]any{
+		"name": sh.Name, "api_base_url": sh.APIBaseURL, "client_id": sh.ClientID, "redirect_url": sh.RedirectURL,
+		"import_enabled": sh.Settings.ImportEnabled, "import_interval_minutes": sh.Settings.ImportIntervalMinutes,
+		"import_days": sh.Settings.ImportDays, "export_enabled": sh.Settings.ExportEnabled,
+		"export_interval_minutes": sh.Settings.ExportIntervalMinutes, "window_days": sh.Settings.WindowDays,
+		"require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
+	})
+}
+
+// SetClientSecret stores the shop's OAuth client secret, sealed.
+func (s *Store) SetClientSecret(ctx context.Context, shopID, secret string) error {
+	sealed, err := s.seal("client secret", secret)
+	if err != nil {
+		return err
+	}
+	return s.updateShop(ctx, shopID, map[string]any{"client_secret_sealed": sealed})
+}
+
+// ClientSecret returns the shop's OAuth client secret.
+func (s *Store) ClientSecret(ctx context.Context, shopID string) (string, error) {
+	row, err := s.shopRow(ctx, s.db, shopID)
+	if err != nil {
+		return "", err
+	}
+	if row.ClientSecretSealed == "" {
+		return "", missingSecretError{shopID, ErrNoClientSecret, "store it when connecting the shop with `starter shop connect`"}
+	}
+	return s.open("client secret", shopID, row.ClientSecretSealed)
+}
+
+// SetAccessToken stores the shop's access token, sealed, and clears the
+// reconnect flag.
+func (s *Store) SetAccessToken(ctx context.Context, shopID, token string) error {
+	sealed, err := s.seal("access token", token)
+	if err != nil {
+		return err
+	}
+	return s.updateShop(ctx, shopID, map[string]any{"access_token_sealed": sealed, "reconnect_needed": false, "reconnect_reason": ""})
+}
+
+// AccessToken returns the shop's access token; the error matches
+// ErrNoAccessToken when the shop has none.
+func (s *Store) AccessToken(ctx context.Context, shopID string) (string, error) {
+	row, err := s.shopRow(ctx, s.db, shopID)
+	if err != nil {
+		return "", err
+	}
+	if row.AccessTokenSealed == "" {
+		return "", missingSecretError{shopID, ErrNoAccessToken, "connect it with `starter shop connect`"}
+	}
+	return s.open("access token", shopID, row.AccessTokenSealed)
+}
+
+// MarkReconnectNeeded flags the shop as needing a new access token (the token
+// was revoked or lacks a scope), with the reason shown to the operator.
+func (s *Store) MarkReconnectNeeded(ctx context.Context, shopID, reason string) error {
+	return s.updateShop(ctx, shopID, map[string]any{"reconnect_needed": true, "reconnect_reason": reason})
+}
+
+// RotateSecrets re-seals every stored secret not sealed with the current key and
+// returns how many it re-sealed.
+func (s *Store) RotateSecrets(ctx context.Context) (int, error) {
+	if s.sealer == nil {
+		return 0, errNoSealer
+	}
+	n := 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []shopRow
+		if err := tx.Order("id").Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			updates := map[string]any{}
+			for col, sealed := range map[string]string{"client_secret_sealed": r.ClientSecretSealed, "access_token_sealed": r.AccessTokenSealed} {
+				if sealed == "" || !s.sealer.NeedsRotation(sealed) {
+					continue
+				}
+				plain, err := s.sealer.Open(sealed)
+				if err != nil {
+					return fmt.Errorf("shop %q %s: %w", r.ID, col, err)
+				}
+				if updates[col], err = s.sealer.Seal(plain); err != nil {
+					return err
+				}
+			}
+			if len(updates) == 0 {
+				continue
+			}
+			if err := tx.Model(&shopRow{}).Where("id = ?", r.ID).Updates(updates).Error; err != nil {
+				return err
+			}
+			n += len(updates)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("rotating secrets: %w", err)
+	}
+	return n, nil
+}
+
+var errNoSealer = errors.New("secrets cannot be stored or read: COLORME_SYNC_SECRET_KEY is not set (generate one with `openssl rand -base64 32`)")
+
+type missingSecretError struct {
+	shop string
+	err  error
+	fix  string
+}
+
+func (e missingSecretError) Error() string {
+	return fmt.Sprintf("shop %q has %s: %s", e.shop, e.err, e.fix)
+}
+
+func (e missingSecretError) Unwrap() error { return e.err }
+
+func (s *Store) seal(what, plain string) (string, error) {
+	if s.sealer == nil {
+		return "", errNoSealer
+	}
+	if strings.TrimSpace(plain) == "" {
+		return "", fmt.Errorf("the %s is empty", what)
+	}
+	return s.sealer.Seal(plain)
+}
+
+func (s *Store) open(what, shopID, sealed string) (string, error) {
+	if s.sealer == nil {
+		return "", errNoSealer
+	}
+	plain, err := s.sealer.Open(sealed)
+	if err != nil {
+		return "", fmt.Errorf("shop %q %s: %w", shopID, what, err)
+	}
+	return plain, nil
+}
+
+func (s *Store) updateShop(ctx context.Context, id string, cols map[string]any) error {
+	cols["updated_at"] = time.Now().UTC()
+	res := s.db.WithContext(ctx).Model(&shopRow{}).Where("id = ?", id).Updates(cols)
+	if res.Error != nil {
+		return fmt.Errorf("updating shop %q: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("shop %q: %w (create the shop first)", id, ErrNotFound)
+	}
+	return nil
+}
+
+func (s *Store) shopRow(ctx context.Context, db *gorm.DB, id string) (shopRow, error) {
+	var rows []shopRow
+	if err := db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return shopRow{}, fmt.Errorf("reading shop %q: %w", id, err)
+	}
+	if len(rows) == 0 {
+		return shopRow{}, fmt.Errorf("shop %q: %w", id, ErrNotFound)
+	}
+	return rows[0], nil
+}
+
+func (r shopRow) shop() Shop {
+	return Shop{ID: r.ID, Name: r.Name, APIBaseURL: r.APIBaseURL, ClientID: r.ClientID, RedirectURL: r.RedirectURL,
+		HasClientSecret: r.ClientSecretSealed != "", HasAccessToken: r.AccessTokenSealed != "",
+		ReconnectNeeded: r.ReconnectNeeded, ReconnectReason: r.ReconnectReason, Settings: r.Settings,
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}

@@ -1,0 +1,204 @@
+// Package rules holds the shipping-export rules (発送情報の更新) of DESIGN §2 as pure
+// functions: which OMS orders are targets, and what ColorMe must be told for each.
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+)
+
+// OMS order statuses (value — label).
+const (
+	StatusNew              = "new"               // 新規受付
+	StatusProcessing       = "processing"        // 処理中
+	StatusAwaitingPayment  = "awaiting_payment"  // 入金待ち
+	StatusAwaitingShipment = "awaiting_shipment" // 発送待ち
+	StatusShipped          = "shipped"           // 出荷済み
+	StatusCompleted        = "completed"         // 完了
+	StatusOnHold           = "on_hold"           // 保留
+	StatusCancelled        = "cancelled"         // キャンセル
+)
+
+// Statuses lists every OMS status in workflow order.
+var Statuses = []string{StatusNew, StatusProcessing, StatusAwaitingPayment, StatusAwaitingShipment,
+	StatusShipped, StatusCompleted, StatusOnHold, StatusCancelled}
+
+// StatusLabels maps each OMS status to its Japanese label.
+var StatusLabels = map[string]string{
+	StatusNew: "新規受付", StatusProcessing: "処理中", StatusAwaitingPayment: "入金待ち",
+	StatusAwaitingShipment: "発送待ち", StatusShipped: "出荷済み", StatusCompleted: "完了",
+	StatusOnHold: "保留", StatusCancelled: "キャンセル",
+}
+
+// ValidStatus reports whether s is a known OMS status.
+func ValidStatus(s string) bool {
+	_, ok := StatusLabels[s]
+	return ok
+}
+
+// Tokyo is Asia/Tokyo, where ship dates are calendar dates. JST has had no DST
+// since 1951, so a fixed zone is exact and needs no tzdata.
+var Tokyo = time.FixedZone("Asia/Tokyo", 9*60*60)
+
+// DefaultWindowDays is the default 作成期間.
+const DefaultWindowDays = 3
+
+// Order is an OMS order as the rules see it.
+type Order struct {
+	SaleID             int64      `json:"sale_id"`
+	Status             string     `json:"status"`
+	OrderedAt          time.Time  `json:"ordered_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+	BundleParentSaleID int64      `json:"bundle_parent_sale_id,omitempty"` // 0 = not bundled
+	Deliveries         []Delivery `json:"deliveries"`
+}
+
+// Delivery is the OMS side of one ColorMe sale_delivery.
+type Delivery struct {
+	ID         int64  `json:"id"`                    // ColorMe sale_delivery id
+	SlipNumber string `json:"slip_number,omitempty"` // tracking number (伝票番号), "" = none
+	ShippedOn  string `json:"shipped_on,omitempty"`  // ship date (出荷日) YYYY-MM-DD in JST, "" = none
+}
+
+// Options are the run options that change the plan.
+type Options struct {
+	WindowDays      int  `json:"window_days"`
+	RequireShipDate bool `json:"require_ship_date"`
+	SendMail        bool `json:"send_mail"`
+}
+
+// Window returns the bounds of rules 2 and 3 at asOf: orders placed at or after
+// orderedSince and updated at or after updatedSince are inside.
+//
+// The calendar year of rule 2 is taken on the Tokyo calendar, so the bound depends
+// only on the instant asOf, not on the zone it is written in: AddDate works on the
+// wall clock of asOf's location, and e.g. 2028-03-01T05:00+09:00 and the same
+// instant 2028-02-29T20:00Z would otherwise give bounds a day apart.
+func Window(asOf time.Time, windowDays int) (orderedSince, updatedSince time.Time) {
+	return asOf.In(Tokyo).AddDate(-1, 0, 0), asOf.Add(-time.Duration(windowDays) * 24 * time.Hour)
+}
+
+// Exclusion returns why the order is not a target at asOf, or "" when it is one.
+func Exclusion(o Order, asOf time.Time, windowDays int) string {
+	orderedSince, updatedSince := Window(asOf, windowDays)
+	switch {
+	case o.Status == StatusNew:
+		return "rule 1: status is 新規受付 (new)"
+	case o.Status == StatusCancelled:
+		return "rule 1: status is キャンセル (cancelled)"
+	case o.OrderedAt.Before(orderedSince):
+		return fmt.Sprintf("rule 2: ordered %s, more than a year before %s", o.OrderedAt.In(Tokyo).Format(time.RFC3339), asOf.In(Tokyo).Format(time.RFC3339))
+	case o.UpdatedAt.Before(updatedSince):
+		return fmt.Sprintf("rule 3: last updated %s, outside the %d-day window", o.UpdatedAt.In(Tokyo).Format(time.RFC3339), windowDays)
+	case o.BundleParentSaleID != 0 && o.BundleParentSaleID != o.SaleID:
+		return fmt.Sprintf("rule 4: bundled (同梱) into sale %d, which is exported instead", o.BundleParentSaleID)
+	}
+	return ""
+}
+
+// IsTarget reports whether the order is exported at asOf (rules 1–4).
+func IsTarget(o Order, asOf time.Time, windowDays int) bool {
+	return Exclusion(o, asOf, windowDays) == ""
+}
+
+// Outcome kinds of one order in a run.
+const (
+	OutcomeUpdated   = "updated"
+	OutcomeUnchanged = "unchanged"
+	OutcomeSkipped   = "skipped"
+	OutcomeFailed    = "failed"
+)
+
+// Plan is what must be written to ColorMe for one sale.
+type Plan struct {
+	SaleID     int64                    `json:"sale_id"`
+	Deliveries []colorme.DeliveryUpdate `json:"deliveries,omitempty"` // empty = no write
+	SendMail   bool                     `json:"send_mail,omitempty"`  // send the delivered mail after the write
+	Outcome    string                   `json:"outcome"`              // updated (to be), unchanged, skipped, failed
+	Reason     string                   `json:"reason,omitempty"`
+}
+
+// NeedsWrite reports whether the plan writes to ColorMe.
+func (p Plan) NeedsWrite() bool { return len(p.Deliveries) > 0 || p.SendMail }
+
+// Evaluate decides what ColorMe must show for a target order, given the sale as
+// ColorMe shows it now (DESIGN §2). It never clears a slip number, never sends
+// delivered=false and plans nothing when ColorMe already agrees.
+func Evaluate(o Order, sale colorme.Sale, opt Options) Plan {
+	p := Plan{SaleID: o.SaleID}
+	if sale.Canceled {
+		p.Outcome, p.Reason = OutcomeSkipped, "sale is cancelled on ColorMe"
+		return p
+	}
+	onColorMe := make(map[int64]colorme.SaleDelivery, len(sale.SaleDeliveries))
+	for _, d := range sale.SaleDeliveries {
+		onColorMe[d.ID] = d
+	}
+	after := make(map[int64]bool, len(sale.SaleDeliveries)) // delivered after the write
+	for _, d := range sale.SaleDeliveries {
+		after[d.ID] = d.Delivered
+	}
+	var unknown []string
+	for _, d := range o.Deliveries {
+		cm, ok := onColorMe[d.ID]
+		if !ok {
+			unknown = append(unknown, fmt.Sprint(d.ID))
+			continue
+		}
+		slip := strings.TrimSpace(d.SlipNumber)
+		var u colorme.DeliveryUpdate
+		if slip != "" && slip != cm.Slip() {
+			s := slip
+			u.SlipNumber = &s
+		}
+		if DeliveredWanted(d, opt.RequireShipDate) && !cm.Delivered {
+			t := true
+			u.Delivered = &t
+			after[d.ID] = true
+		}
+		if u.SlipNumber != nil || u.Delivered != nil {
+			u.ID = d.ID
+			p.Deliveries = append(p.Deliveries, u)
+		}
+	}
+	if len(unknown) > 0 {
+		p.Deliveries = nil
+		p.Outcome = OutcomeFailed
+		p.Reason = fmt.Sprintf("delivery %s is not on the ColorMe sale: check the OMS delivery ids (re-import the order)", strings.Join(unknown, ", "))
+		return p
+	}
+	if opt.SendMail && len(p.Deliveries) > 0 && !sale.AllDelivered() && allTrue(after) &&
+		(sale.DeliveredMailState == "" || sale.DeliveredMailState == colorme.MailNotYet) {
+		p.SendMail = true
+	}
+	if p.NeedsWrite() {
+		p.Outcome = OutcomeUpdated
+	} else {
+		p.Outcome = OutcomeUnchanged
+	}
+	return p
+}
+
+// DeliveredWanted reports whether the rules want the delivery marked 配送済み: it
+// has a tracking number, and a ship date too when requireShipDate (the checkbox) is on.
+func DeliveredWanted(d Delivery, requireShipDate bool) bool {
+	if strings.TrimSpace(d.SlipNumber) == "" {
+		return false
+	}
+	return !requireShipDate || strings.TrimSpace(d.ShippedOn) != ""
+}
+
+func allTrue(m map[int64]bool) bool {
+	if len(m) == 0 {
+		return false
+	}
+	for _, v := range m {
+		if !v {
+			return false
+		}
+	}
+	return true
+}

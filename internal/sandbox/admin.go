@@ -1,0 +1,131 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+)
+
+// registerAdmin mounts the admin API. It has NO authentication: it is a test
+// fixture and must never be exposed beyond localhost or a private test network.
+//
+//	POST   /_sandbox/sales          JSON array of colorme.Sale: add or replace (Seed)
+//	GET    /_sandbox/sales          all sales, sorted by id
+//	GET    /_sandbox/sales/{id}     one sale
+//	GET    /_sandbox/counters       Counters
+//	POST   /_sandbox/reset          drop sales, counters and rate windows
+//	POST   /_sandbox/reset-counters zero the counters
+//	GET    /_sandbox/faults         Faults in force
+//	PUT    /_sandbox/faults         Faults JSON; timeout as a Go duration string ("30s")
+//	POST   /_sandbox/tokens         {"token":"…"}: make it valid (all scopes)
+//	DELETE /_sandbox/tokens         {"token":"…"}: revoke it
+//	POST   /_sandbox/clients        {"id":"…","secret":"…","redirect_uri":"…"}
+//	PUT    /_sandbox/rate-limit     {"per_minute":120}; 0 disables
+//	PUT    /_sandbox/latency        {"latency":"50ms"}
+func (s *Server) registerAdmin() {
+	s.mux.HandleFunc("POST /_sandbox/sales", func(w http.ResponseWriter, r *http.Request) {
+		var sales []colorme.Sale
+		if decode(w, r, &sales) {
+			s.Seed(sales...)
+			writeJSON(w, http.StatusOK, map[string]int{"seeded": len(sales)})
+		}
+	})
+	s.mux.HandleFunc("GET /_sandbox/sales", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Sales())
+	})
+	s.mux.HandleFunc("GET /_sandbox/sales/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		sale, ok := s.Sale(id)
+		if !ok {
+			adminError(w, http.StatusNotFound, "no such sale")
+			return
+		}
+		writeJSON(w, http.StatusOK, sale)
+	})
+	s.mux.HandleFunc("GET /_sandbox/counters", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Counters())
+	})
+	s.mux.HandleFunc("POST /_sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	s.mux.HandleFunc("POST /_sandbox/reset-counters", func(w http.ResponseWriter, r *http.Request) {
+		s.ResetCounters()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	s.mux.HandleFunc("GET /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.CurrentFaults())
+	})
+	s.mux.HandleFunc("PUT /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		var f Faults
+		if decode(w, r, &f) {
+			s.SetFaults(f)
+			writeJSON(w, http.StatusOK, s.CurrentFaults())
+		}
+	})
+	s.mux.HandleFunc("POST /_sandbox/tokens", func(w http.ResponseWriter, r *http.Request) {
+		var t struct{ Token string }
+		if decode(w, r, &t) && requireField(w, t.Token, "token") {
+			s.AddToken(t.Token)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	s.mux.HandleFunc("DELETE /_sandbox/tokens", func(w http.ResponseWriter, r *http.Request) {
+		var t struct{ Token string }
+		if decode(w, r, &t) && requireField(w, t.Token, "token") {
+			s.RevokeToken(t.Token)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	s.mux.HandleFunc("POST /_sandbox/clients", func(w http.ResponseWriter, r *http.Request) {
+		var c OAuthClient
+		if decode(w, r, &c) && requireField(w, c.ID, "id") && requireField(w, c.RedirectURI, "redirect_uri") {
+			s.AddClient(c)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	s.mux.HandleFunc("PUT /_sandbox/rate-limit", func(w http.ResponseWriter, r *http.Request) {
+		var v struct {
+			PerMinute int `json:"per_minute"`
+		}
+		if decode(w, r, &v) {
+			s.SetRateLimit(v.PerMinute)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	s.mux.HandleFunc("PUT /_sandbox/latency", func(w http.ResponseWriter, r *http.Request) {
+		var v struct{ Latency string }
+		if decode(w, r, &v) {
+			d, err := time.ParseDuration(v.Latency)
+			if err != nil {
+				adminError(w, http.StatusBadRequest, "latency must be a Go duration such as 50ms")
+				return
+			}
+			s.SetLatency(d)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+}
+
+// decode reads a JSON body into v, answering 400 on failure.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<20)).Decode(v); err != nil {
+		adminError(w, http.StatusBadRequest, "bad JSON body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func requireField(w http.ResponseWriter, v, name string) bool {
+	if v == "" {
+		adminError(w, http.StatusBadRequest, name+" is required")
+	}
+	return v != ""
+}
+
+func adminError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

@@ -1,0 +1,399 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+)
+
+// jst is Asia/Tokyo (no DST), the zone of ColorMe's date parameters.
+var jst = time.FixedZone("JST", 9*60*60)
+
+// salesQuery is a parsed GET /v1/sales.json query.
+type salesQuery struct {
+	ids                 map[int64]bool
+	after, before       time.Time // make_date bounds, inclusive; zero = none
+	updMin, updMax      time.Time // update_date bounds, inclusive; zero = none
+	canceled, delivered *bool
+	mailState           string
+	fields              []string
+	limit, offset       int
+}
+
+func parseSalesQuery(q url.Values, now time.Time) (salesQuery, error) {
+	sq := salesQuery{limit: 10}
+	if v := q.Get("ids"); v != "" {
+		sq.ids = map[int64]bool{}
+		for _, p := range strings.Split(v, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+			if err != nil {
+				return sq, fmt.Errorf("ids: %q is not a sale id", p)
+			}
+			sq.ids[id] = true
+		}
+	}
+	dates := []struct {
+		dst   *time.Time
+		names []string
+	}{
+		{&sq.after, []string{"after", "make_date_min"}},
+		{&sq.before, []string{"before", "make_date_max"}},
+		{&sq.updMin, []string{"update_date_min"}},
+		{&sq.updMax, []string{"update_date_max"}},
+	}
+	for _, d := range dates {
+		for _, name := range d.names {
+			if v := q.Get(name); v != "" {
+				t, err := parseDate(v)
+				if err != nil {
+					return sq, fmt.Errorf("%s: %q is not YYYY-MM-DD or YYYY-MM-DD hh:mm:ss", name, v)
+				}
+				*d.dst = t
+				break
+			}
+		}
+	}
+	// ColorMe: without `after`, the search starts 7 days before `before` (or before
+	// now) at 00:00 JST. Deliberately, a lookup by ids gets no date default here, so
+	// reading old sales by id works; real ColorMe may still apply it, which is why
+	// the client always sends `after` (DESIGN §3).
+	if sq.after.IsZero() && sq.ids == nil {
+		base := now
+		if !sq.before.IsZero() {
+			base = sq.before
+		}
+		y, m, d := base.In(jst).AddDate(0, 0, -7).Date()
+		sq.after = time.Date(y, m, d, 0, 0, 0, 0, jst)
+	}
+	for name, dst := range map[string]**bool{"canceled": &sq.canceled, "delivered": &sq.delivered} {
+		if v := q.Get(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return sq, fmt.Errorf("%s: %q is not a boolean", name, v)
+			}
+			*dst = &b
+		}
+	}
+	if v := q.Get("delivered_mail_state"); v != "" {
+		if v != colorme.MailNotYet && v != colorme.MailSent && v != colorme.MailPass {
+			return sq, fmt.Errorf("delivered_mail_state: %q is not not_yet, sent or pass", v)
+		}
+		sq.mailState = v
+	}
+	if v := q.Get("fields"); v != "" {
+		sq.fields = strings.Split(v, ",")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return sq, fmt.Errorf("limit: %q must be an integer from 1 to 100", v)
+		}
+		sq.limit = n
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return sq, fmt.Errorf("offset: %q must be a non-negative integer", v)
+		}
+		sq.offset = n
+	}
+	return sq, nil
+}
+
+// parseDate reads "YYYY-MM-DD hh:mm:ss" or "YYYY-MM-DD" (00:00:00) in JST.
+func parseDate(v string) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateTime, v, jst); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation(time.DateOnly, v, jst)
+}
+
+func (sq salesQuery) match(s colorme.Sale) bool {
+	inRange := func(unix int64, lo, hi time.Time) bool {
+		return (lo.IsZero() || unix >= lo.Unix()) && (hi.IsZero() || unix <= hi.Unix())
+	}
+	return (sq.ids == nil || sq.ids[s.ID]) &&
+		inRange(s.MakeDate, sq.after, sq.before) &&
+		inRange(s.UpdateDate, sq.updMin, sq.updMax) &&
+		(sq.canceled == nil || *sq.canceled == s.Canceled) &&
+		(sq.delivered == nil || *sq.delivered == s.Delivered) &&
+		(sq.mailState == "" || sq.mailState == s.DeliveredMailState)
+}
+
+func (s *Server) listSales(r *http.Request) (int, any) {
+	sq, err := parseSalesQuery(r.URL.Query(), s.now())
+	if err != nil {
+		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
+	}
+	s.mu.Lock()
+	var matched []colorme.Sale
+	for _, sale := range s.sortedLocked() {
+		if sq.match(sale) {
+			matched = append(matched, sale)
+		}
+	}
+	s.mu.Unlock()
+
+	page := matched[min(sq.offset, len(matched)):min(sq.offset+sq.limit, len(matched))]
+	sales := make([]any, 0, len(page))
+	for _, sale := range page {
+		sales = append(sales, project(sale, sq.fields))
+	}
+	return http.StatusOK, map[string]any{
+		"sales": sales,
+		"meta":  colorme.Meta{Total: len(matched), Limit: sq.limit, Offset: sq.offset},
+	}
+}
+
+// project keeps only the given top-level keys (and id); no fields keeps all.
+func project(sale colorme.Sale, fields []string) any {
+	if len(fields) == 0 {
+		return sale
+	}
+	b, _ := json.Marshal(sale)
+	var all map[string]json.RawMessage
+	json.Unmarshal(b, &all)
+	out := map[string]json.RawMessage{"id": all["id"]}
+	for _, f := range fields {
+		if v, ok := all[strings.TrimSpace(f)]; ok {
+			out[strings.TrimSpace(f)] = v
+		}
+	}
+	return out
+}
+
+func (s *Server) getSale(r *http.Request, id int64) (int, any) {
+	sale, ok := s.Sale(id)
+	if !ok {
+		return fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
+	}
+	var fields []string
+	if v := r.URL.Query().Get("fields"); v != "" {
+		fields = strings.Split(v, ",")
+	}
+	return http.StatusOK, map[string]any{"sale": project(sale, fields)}
+}
+
+// deliveryFields are the keys updateSale accepts in sale.sale_deliveries[] with
+// their JSON types (from the updateSale schema).
+var deliveryFields = map[string]string{
+	"id": "int", "account_id": "string", "sale_id": "int", "delivery_id": "int",
+	"detail_ids": "ints", "name": "string", "furigana": "string", "postal": "string",
+	"pref_id": "int", "pref_name": "string", "address1": "string", "address2": "string",
+	"tel": "string", "preferred_date": "string", "preferred_period": "string",
+	"slip_number": "string", "noshi_text": "string", "noshi_charge": "int",
+	"card_name": "string", "card_text": "string", "card_charge": "int",
+	"wrapping_name": "string", "wrapping_charge": "int", "delivery_charge": "int",
+	"total_charge": "int", "tracking_url": "string", "memo": "string", "delivered": "bool",
+}
+
+// feeFields change what the customer pays; the product must never send them.
+var feeFields = []string{"noshi_charge", "card_charge", "wrapping_charge", "delivery_charge", "total_charge"}
+
+// deliveryPatch is one element of sale.sale_deliveries: only the keys present.
+type deliveryPatch struct {
+	id     int64
+	fields map[string]json.RawMessage
+}
+
+// parseUpdate validates a PUT body against the updateSale schema. It returns the
+// patches and the number of fee fields seen (even when the body is invalid).
+func parseUpdate(body []byte) ([]deliveryPatch, int, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil || top == nil {
+		return nil, 0, fmt.Errorf("body must be a JSON object")
+	}
+	if err := onlyKeys(top, "sale"); err != nil {
+		return nil, 0, err
+	}
+	var sale map[string]json.RawMessage
+	if err := json.Unmarshal(top["sale"], &sale); err != nil || sale == nil {
+		return nil, 0, fmt.Errorf("sale must be an object")
+	}
+	if err := onlyKeys(sale, "paid", "point_state", "sale_deliveries"); err != nil {
+		return nil, 0, err
+	}
+	// paid and point_state are valid but not modelled: accepted and ignored.
+	if v, ok := sale["paid"]; ok && !hasType(v, "bool") {
+		return nil, 0, fmt.Errorf("sale.paid must be a boolean")
+	}
+	if v, ok := sale["point_state"]; ok && !hasType(v, "string") {
+		return nil, 0, fmt.Errorf("sale.point_state must be a string")
+	}
+	var items []map[string]json.RawMessage
+	if v, ok := sale["sale_deliveries"]; ok {
+		if err := json.Unmarshal(v, &items); err != nil {
+			return nil, 0, fmt.Errorf("sale.sale_deliveries must be an array of objects")
+		}
+	}
+	fees := 0
+	var patches []deliveryPatch
+	for i, item := range items {
+		for _, f := range feeFields {
+			if _, ok := item[f]; ok {
+				fees++
+			}
+		}
+		for k, v := range item {
+			kind, ok := deliveryFields[k]
+			if !ok {
+				return nil, fees, fmt.Errorf("sale.sale_deliveries[%d].%s is not an updatable field", i, k)
+			}
+			if !hasType(v, kind) {
+				return nil, fees, fmt.Errorf("sale.sale_deliveries[%d].%s must be of type %s", i, k, kind)
+			}
+		}
+		var id int64
+		if err := json.Unmarshal(item["id"], &id); err != nil {
+			return nil, fees, fmt.Errorf("sale.sale_deliveries[%d].id is required", i)
+		}
+		patches = append(patches, deliveryPatch{id: id, fields: item})
+	}
+	return patches, fees, nil
+}
+
+func onlyKeys(m map[string]json.RawMessage, allowed ...string) error {
+	for k := range m {
+		if !slices.Contains(allowed, k) {
+			return fmt.Errorf("unknown parameter %q", k)
+		}
+	}
+	return nil
+}
+
+// hasType reports whether raw is a non-null JSON value of the given kind.
+func hasType(raw json.RawMessage, kind string) bool {
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return false
+	}
+	var v any
+	switch kind {
+	case "int":
+		v = new(int64)
+	case "string":
+		v = new(string)
+	case "bool":
+		v = new(bool)
+	case "ints":
+		v = new([]int64)
+	}
+	return json.Unmarshal(raw, v) == nil
+}
+
+// deliveryTarget is where a patch key is stored; nil for keys colorme.SaleDelivery
+// does not model (accepted and ignored).
+func deliveryTarget(d *colorme.SaleDelivery, key string) any {
+	switch key {
+	case "slip_number":
+		return &d.SlipNumber
+	case "tracking_url":
+		return &d.TrackingURL
+	case "delivered":
+		return &d.Delivered
+	case "delivery_id":
+		return &d.DeliveryID
+	case "name":
+		return &d.Name
+	case "pref_name":
+		return &d.PrefName
+	case "address1":
+		return &d.Address1
+	}
+	return nil
+}
+
+func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
+	body, err := readBody(r)
+	if err != nil {
+		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
+	}
+	patches, fees, perr := parseUpdate(body)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counters.FeeFieldWrites += fees
+	if perr != nil {
+		return fail(http.StatusBadRequest, codeBadRequest, perr.Error())
+	}
+	stored, ok := s.sales[id]
+	if !ok {
+		return fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
+	}
+	if stored.Canceled {
+		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "キャンセル済みの受注は更新できません (sale is canceled)")
+	}
+	sale := cloneSale(stored)
+	for _, p := range patches {
+		i := slices.IndexFunc(sale.SaleDeliveries, func(d colorme.SaleDelivery) bool { return d.ID == p.id })
+		if i < 0 {
+			return fail(http.StatusNotFound, codeNotFound, fmt.Sprintf("お届け先が見つかりません (sale_delivery %d not found)", p.id))
+		}
+		for k, raw := range p.fields {
+			if dst := deliveryTarget(&sale.SaleDeliveries[i], k); dst != nil {
+				json.Unmarshal(raw, dst)
+			}
+		}
+	}
+	sale.Delivered = sale.AllDelivered()
+	// Like a Rails model, update_date only moves when something changed.
+	if !reflect.DeepEqual(sale, stored) {
+		sale.UpdateDate = s.now().Unix()
+		s.sales[id] = sale
+		s.counters.WritesApplied++
+	}
+	return http.StatusOK, colorme.SaleResponse{Sale: cloneSale(sale)}
+}
+
+func (s *Server) sendMail(r *http.Request, id int64) (int, any) {
+	body, err := readBody(r)
+	if err != nil {
+		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
+	}
+	var top map[string]json.RawMessage
+	var mail map[string]json.RawMessage
+	var typ string
+	switch {
+	case json.Unmarshal(body, &top) != nil || top == nil:
+		return fail(http.StatusBadRequest, codeBadRequest, "body must be a JSON object")
+	case onlyKeys(top, "mail") != nil || json.Unmarshal(top["mail"], &mail) != nil || mail == nil:
+		return fail(http.StatusBadRequest, codeBadRequest, `body must be {"mail":{"type":…}}`)
+	case onlyKeys(mail, "type") != nil:
+		return fail(http.StatusBadRequest, codeBadRequest, "mail accepts only type")
+	case json.Unmarshal(mail["type"], &typ) != nil, typ != "accepted" && typ != "paid" && typ != "delivered":
+		return fail(http.StatusBadRequest, codeBadRequest, fmt.Sprintf("mail.type %q is not accepted, paid or delivered", typ))
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sale, ok := s.sales[id]
+	if !ok {
+		return fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
+	}
+	if sale.Canceled {
+		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "キャンセル済みの受注にはメールを送信できません (sale is canceled)")
+	}
+	if typ == "delivered" {
+		sale.DeliveredMailState = colorme.MailSent
+		s.sales[id] = sale
+	}
+	s.counters.MailsBySale[id]++
+	// The published clients document an empty response body.
+	return http.StatusNoContent, nil
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, 1<<20)); err != nil {
+		return nil, fmt.Errorf("reading body: %v", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,325 @@
+// Package sandbox is a faithful in-memory fake of the ColorMe Shop API
+// (カラーミーショップ API) for tests, benchmarks and the demo: OAuth authorize/token,
+// the sales list with filters and paging, get, update, the shipping mail, ColorMe's
+// error shapes, a per-token rate limit, fault injection and a state dump.
+//
+// Besides the ColorMe endpoints it serves an admin API under /_sandbox/ WITHOUT any
+// authentication: it is a test fixture and must never be exposed beyond localhost
+// or a private test network.
+package sandbox
+
+import (
+	"cmp"
+	"encoding/json"
+	"maps"
+	"math/rand"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+)
+
+// Options configures a Server.
+type Options struct {
+	Tokens             []string      // valid bearer access tokens at start (all scopes)
+	RateLimitPerMinute int           // per token, sliding 60 s window; 0 = no limit
+	Latency            time.Duration // added to every /v1 request
+	Now                func() time.Time
+	Clients            []OAuthClient // registered OAuth applications
+}
+
+// OAuthClient is a registered OAuth application.
+type OAuthClient struct {
+	ID          string `json:"id"`
+	Secret      string `json:"secret"`
+	RedirectURI string `json:"redirect_uri"`
+}
+
+// Faults configures injected failures of /v1 requests. In JSON (admin API) the
+// keys are snake_case and Timeout is a Go duration string such as "30s".
+type Faults struct {
+	ErrorRate           float64       `json:"error_rate"`             // answered 500/502/503, nothing applied
+	TimeoutRate         float64       `json:"timeout_rate"`           // hang for Timeout, then close the connection (or 504), nothing applied
+	Timeout             time.Duration `json:"timeout"`                // default 30s
+	AfterWriteErrorRate float64       `json:"after_write_error_rate"` // PUT/mail applied, then answered 500
+	Burst429            int           `json:"burst_429"`              // the next N /v1 requests get 429 with Retry-After: 1
+	MalformedRate       float64       `json:"malformed_rate"`         // GET answered 200 with a truncated JSON body
+	Seed                int64         `json:"seed"`                   // random seed; 0 = seeded from the clock
+}
+
+// MarshalJSON encodes Timeout as a Go duration string.
+func (f Faults) MarshalJSON() ([]byte, error) {
+	type plain Faults
+	return json.Marshal(struct {
+		plain
+		Timeout string `json:"timeout"`
+	}{plain(f), f.Timeout.String()})
+}
+
+// UnmarshalJSON decodes Timeout from a Go duration string ("30s", "1m").
+func (f *Faults) UnmarshalJSON(b []byte) error {
+	type plain Faults
+	v := struct {
+		*plain
+		Timeout string `json:"timeout"`
+	}{plain: (*plain)(f)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	f.Timeout = 0
+	if v.Timeout != "" {
+		d, err := time.ParseDuration(v.Timeout)
+		if err != nil {
+			return err
+		}
+		f.Timeout = d
+	}
+	return nil
+}
+
+// Counters counts what the sandbox received and did since the last reset.
+type Counters struct {
+	Requests       int            `json:"requests"`         // all /v1 requests received, incl. rejected
+	Reads          int            `json:"reads"`            // GET /v1/sales.json and /v1/sales/{id}.json
+	Writes         int            `json:"writes"`           // PUT /v1/sales/{id}.json received, even failed
+	Mails          int            `json:"mails"`            // POST /v1/sales/{id}/mails.json received, even failed
+	WritesApplied  int            `json:"writes_applied"`   // PUTs that changed state
+	WritesBySale   map[int64]int  `json:"writes_by_sale"`   // PUT requests received per sale, even failed or no-op
+	MailsBySale    map[int64]int  `json:"mails_by_sale"`    // mails actually sent per sale (any type)
+	Rejected429    int            `json:"rejected_429"`     // rate-limit rejections (not Burst429 faults)
+	MaxPerMinute   map[string]int `json:"max_per_minute"`   // per token: most requests accepted in any 60 s window
+	Faults         int            `json:"faults"`           // injected faults served
+	FeeFieldWrites int            `json:"fee_field_writes"` // fee fields received in PUT bodies (must stay 0)
+}
+
+// Server is the sandbox; it is an http.Handler and safe for concurrent use.
+type Server struct {
+	mux *http.ServeMux
+	now func() time.Time
+
+	mu       sync.Mutex
+	opts     Options
+	sales    map[int64]colorme.Sale
+	tokens   map[string]map[string]bool // token → granted scopes; nil = all scopes
+	clients  map[string]OAuthClient
+	codes    map[string]*authCode
+	windows  map[string][]time.Time // token → accept times in the last 60 s
+	counters Counters
+	faults   Faults
+	burst    int // Burst429 left
+	rng      *rand.Rand
+}
+
+// New returns a sandbox with the given options.
+func New(opts Options) *Server {
+	s := &Server{
+		opts:    opts,
+		now:     opts.Now,
+		sales:   map[int64]colorme.Sale{},
+		tokens:  map[string]map[string]bool{},
+		clients: map[string]OAuthClient{},
+		codes:   map[string]*authCode{},
+		windows: map[string][]time.Time{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for _, t := range opts.Tokens {
+		s.tokens[t] = nil
+	}
+	for _, c := range opts.Clients {
+		s.clients[c.ID] = c
+	}
+	s.counters = newCounters()
+	s.setFaultsLocked(Faults{})
+
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("/v1/", s.serveV1)
+	s.mux.HandleFunc("GET /oauth/authorize", s.authorizePage)
+	s.mux.HandleFunc("POST /oauth/authorize", s.authorizeDecision)
+	s.mux.HandleFunc("POST /oauth/token", s.token)
+	s.registerAdmin()
+	return s
+}
+
+// ServeHTTP serves the whole API: /v1, /oauth and the /_sandbox admin API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// AddToken makes token a valid access token with every scope.
+func (s *Server) AddToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens[token] = nil
+}
+
+// RevokeToken invalidates token; later calls with it get 401 code 401010.
+func (s *Server) RevokeToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.tokens, token)
+}
+
+// AddClient registers (or replaces) an OAuth application.
+func (s *Server) AddClient(c OAuthClient) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clients[c.ID] = c
+}
+
+// SetRateLimit changes the per-token limit per minute; 0 disables it.
+func (s *Server) SetRateLimit(perMinute int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.RateLimitPerMinute = perMinute
+}
+
+// SetLatency changes the latency added to every /v1 request.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Latency = d
+}
+
+// Seed adds or replaces sales by id. Sale.Delivered is recomputed (all deliveries
+// delivered), delivered_mail_state defaults to "not_yet", update_date to make_date
+// and each delivery's sale_id to the sale's id.
+func (s *Server) Seed(sales ...colorme.Sale) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sale := range sales {
+		sale = cloneSale(sale)
+		sale.Delivered = sale.AllDelivered()
+		if sale.DeliveredMailState == "" {
+			sale.DeliveredMailState = colorme.MailNotYet
+		}
+		if sale.UpdateDate == 0 {
+			sale.UpdateDate = sale.MakeDate
+		}
+		for i := range sale.SaleDeliveries {
+			if sale.SaleDeliveries[i].SaleID == 0 {
+				sale.SaleDeliveries[i].SaleID = sale.ID
+			}
+		}
+		s.sales[sale.ID] = sale
+	}
+}
+
+// Sale returns a deep copy of the sale with the given id.
+func (s *Server) Sale(id int64) (colorme.Sale, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sale, ok := s.sales[id]
+	if !ok {
+		return colorme.Sale{}, false
+	}
+	return cloneSale(sale), true
+}
+
+// Sales returns deep copies of all sales sorted by id.
+func (s *Server) Sales() []colorme.Sale {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sortedLocked()
+}
+
+// Counters returns a copy of the counters.
+func (s *Server) Counters() Counters {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.counters
+	c.WritesBySale = maps.Clone(c.WritesBySale)
+	c.MailsBySale = maps.Clone(c.MailsBySale)
+	c.MaxPerMinute = maps.Clone(c.MaxPerMinute)
+	return c
+}
+
+// ResetCounters zeroes the counters and forgets the rate-limit windows.
+func (s *Server) ResetCounters() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counters = newCounters()
+	s.windows = map[string][]time.Time{}
+}
+
+// Reset drops all sales, counters and rate-limit windows; tokens, OAuth clients
+// and faults stay.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sales = map[int64]colorme.Sale{}
+	s.counters = newCounters()
+	s.windows = map[string][]time.Time{}
+}
+
+// SetFaults replaces the injected faults (and restarts Burst429 and the random source).
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setFaultsLocked(f)
+}
+
+// CurrentFaults returns the faults in force, Burst429 being the 429s still to serve.
+func (s *Server) CurrentFaults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faults
+	f.Burst429 = s.burst
+	return f
+}
+
+func (s *Server) setFaultsLocked(f Faults) {
+	if f.Timeout <= 0 {
+		f.Timeout = 30 * time.Second
+	}
+	seed := f.Seed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	s.faults = f
+	s.burst = f.Burst429
+	s.rng = rand.New(rand.NewSource(seed))
+}
+
+func (s *Server) sortedLocked() []colorme.Sale {
+	out := make([]colorme.Sale, 0, len(s.sales))
+	for _, sale := range s.sales {
+		out = append(out, cloneSale(sale))
+	}
+	slices.SortFunc(out, func(a, b colorme.Sale) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+func newCounters() Counters {
+	return Counters{
+		WritesBySale: map[int64]int{},
+		MailsBySale:  map[int64]int{},
+		MaxPerMinute: map[string]int{},
+	}
+}
+
+func cloneSale(s colorme.Sale) colorme.Sale {
+	if s.Segment != nil {
+		seg := *s.Segment
+		s.Segment = &seg
+	}
+	if s.SaleDeliveries != nil {
+		ds := make([]colorme.SaleDelivery, len(s.SaleDeliveries))
+		for i, d := range s.SaleDeliveries {
+			d.SlipNumber = clonePtr(d.SlipNumber)
+			d.TrackingURL = clonePtr(d.TrackingURL)
+			ds[i] = d
+		}
+		s.SaleDeliveries = ds
+	}
+	return s
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}

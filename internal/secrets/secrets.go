@@ -1,0 +1,136 @@
+// Package secrets seals secrets at rest (client secrets, access tokens) with
+// AES-256-GCM. Sealed values look like "v1:<keyid>:<base64(nonce|ciphertext)>", so
+// the key that sealed a value is known and keys can be rotated: the current key
+// seals, old keys still open.
+package secrets
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+const version = "v1"
+
+// Sealer encrypts and decrypts secrets with AES-256-GCM.
+type Sealer struct {
+	current string                 // key id that seals
+	keys    map[string]cipher.AEAD // key id → cipher, current and old keys
+}
+
+// NewSealer returns a Sealer for the given keys, each the standard base64 of 32
+// bytes. keys[0] is the current key (COLORME_SYNC_SECRET_KEY), used to seal; the
+// others (COLORME_SYNC_OLD_SECRET_KEYS) are old keys still accepted to open. Empty
+// old keys are ignored. Errors never contain key material.
+func NewSealer(keys ...string) (*Sealer, error) {
+	if len(keys) == 0 || strings.TrimSpace(keys[0]) == "" {
+		return nil, errors.New("COLORME_SYNC_SECRET_KEY is not set: generate one with `openssl rand -base64 32` and keep it safe (it encrypts the stored tokens)")
+	}
+	s := &Sealer{keys: make(map[string]cipher.AEAD, len(keys))}
+	for i, k := range keys {
+		name := "COLORME_SYNC_SECRET_KEY"
+		if i > 0 {
+			name = fmt.Sprintf("COLORME_SYNC_OLD_SECRET_KEYS entry %d", i)
+		}
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		raw, err := base64.StdEncoding.DecodeString(k)
+		if err != nil {
+			return nil, fmt.Errorf("%s must be standard base64 of 32 bytes: it is not valid base64 (generate one with `openssl rand -base64 32`)", name)
+		}
+		if len(raw) != 32 {
+			return nil, fmt.Errorf("%s must be base64 of 32 bytes, got %d bytes (generate one with `openssl rand -base64 32`)", name, len(raw))
+		}
+		block, err := aes.NewCipher(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		id := keyID(raw)
+		if i == 0 {
+			s.current = id
+		}
+		s.keys[id] = aead
+	}
+	return s, nil
+}
+
+// GenerateKey returns a new random key: the standard base64 of 32 random bytes.
+func GenerateKey() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("secrets: reading random bytes: %v", err)) // crypto/rand never fails on supported platforms
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// Seal encrypts plaintext with the current key.
+func (s *Sealer) Seal(plaintext string) (string, error) {
+	aead := s.keys[s.current]
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("sealing a secret: reading a random nonce: %w", err)
+	}
+	out := aead.Seal(nonce, nonce, []byte(plaintext), additionalData(s.current))
+	return version + ":" + s.current + ":" + base64.StdEncoding.EncodeToString(out), nil
+}
+
+// Open decrypts a value made by Seal with the current or an old key.
+func (s *Sealer) Open(sealed string) (string, error) {
+	id, payload, err := parse(sealed)
+	if err != nil {
+		return "", err
+	}
+	aead, ok := s.keys[id]
+	if !ok {
+		return "", fmt.Errorf("secret was sealed with a key (id %s) that is not configured; add the old key to COLORME_SYNC_OLD_SECRET_KEYS", id)
+	}
+	raw, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil || len(raw) < aead.NonceSize()+aead.Overhead() {
+		return "", errors.New("sealed secret is corrupt: its payload is not valid; store the secret again")
+	}
+	n := aead.NonceSize()
+	plain, err := aead.Open(nil, raw[:n], raw[n:], additionalData(id))
+	if err != nil {
+		return "", errors.New("sealed secret failed authentication: it was altered or corrupted; store the secret again")
+	}
+	return string(plain), nil
+}
+
+// NeedsRotation reports whether a well-formed sealed value was sealed with a key
+// other than the current one.
+func (s *Sealer) NeedsRotation(sealed string) bool {
+	id, _, err := parse(sealed)
+	return err == nil && id != s.current
+}
+
+// CurrentKeyID returns the id of the current key: the first 8 hex digits of its
+// SHA-256.
+func (s *Sealer) CurrentKeyID() string { return s.current }
+
+func parse(sealed string) (id, payload string, err error) {
+	parts := strings.SplitN(sealed, ":", 3)
+	if len(parts) != 3 || parts[0] != version || len(parts[1]) != 8 {
+		return "", "", fmt.Errorf("value is not a sealed secret (want %q); store the secret again", version+":<keyid>:<data>")
+	}
+	return parts[1], parts[2], nil
+}
+
+// additionalData binds the format version and key id to the ciphertext.
+func additionalData(id string) []byte { return []byte(version + ":" + id) }
+
+func keyID(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:4])
+}

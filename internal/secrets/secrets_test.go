@@ -1,0 +1,112 @@
+package secrets_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/colorme-sync/colorme-sync/internal/secrets"
+)
+
+func TestRoundTrip(t *testing.T) {
+	s, err := secrets.NewSealer(secrets.GenerateKey())
+	require.NoError(t, err)
+	for _, plain := range []string{"", "token-123", "日本語のシークレット", strings.Repeat("x", 10000)} {
+		sealed, err := s.Seal(plain)
+		require.NoError(t, err)
+		assert.True(t, strings.HasPrefix(sealed, "v1:"+s.CurrentKeyID()+":"), sealed)
+		if plain != "" {
+			assert.NotContains(t, sealed, plain)
+		}
+		got, err := s.Open(sealed)
+		require.NoError(t, err)
+		assert.Equal(t, plain, got)
+		assert.False(t, s.NeedsRotation(sealed))
+	}
+	a, _ := s.Seal("same")
+	b, _ := s.Seal("same")
+	assert.NotEqual(t, a, b, "nonces must differ")
+}
+
+func TestTamperDetection(t *testing.T) {
+	s, err := secrets.NewSealer(secrets.GenerateKey())
+	require.NoError(t, err)
+	sealed, err := s.Seal("access-token")
+	require.NoError(t, err)
+	parts := strings.SplitN(sealed, ":", 3)
+	raw, err := base64.StdEncoding.DecodeString(parts[2])
+	require.NoError(t, err)
+	for i := range raw {
+		bad := append([]byte(nil), raw...)
+		bad[i] ^= 0x01
+		_, err := s.Open(parts[0] + ":" + parts[1] + ":" + base64.StdEncoding.EncodeToString(bad))
+		require.Error(t, err, "flipping byte %d must be detected", i)
+	}
+	_, err = s.Open(parts[0] + ":" + parts[1] + ":" + base64.StdEncoding.EncodeToString(raw[:10]))
+	assert.ErrorContains(t, err, "corrupt")
+	_, err = s.Open("plaintext-token")
+	assert.ErrorContains(t, err, "not a sealed secret")
+	_, err = s.Open("v2:" + parts[1] + ":" + parts[2])
+	assert.Error(t, err)
+}
+
+func TestRotation(t *testing.T) {
+	oldKey, newKey := secrets.GenerateKey(), secrets.GenerateKey()
+	old, err := secrets.NewSealer(oldKey)
+	require.NoError(t, err)
+	sealedOld, err := old.Seal("secret")
+	require.NoError(t, err)
+
+	rotated, err := secrets.NewSealer(newKey, oldKey)
+	require.NoError(t, err)
+	got, err := rotated.Open(sealedOld)
+	require.NoError(t, err)
+	assert.Equal(t, "secret", got)
+	assert.True(t, rotated.NeedsRotation(sealedOld))
+	assert.False(t, old.NeedsRotation(sealedOld))
+
+	resealed, err := rotated.Seal(got)
+	require.NoError(t, err)
+	assert.False(t, rotated.NeedsRotation(resealed))
+	assert.False(t, rotated.NeedsRotation("garbage"))
+
+	onlyNew, err := secrets.NewSealer(newKey)
+	require.NoError(t, err)
+	_, err = onlyNew.Open(sealedOld)
+	assert.ErrorContains(t, err, "COLORME_SYNC_OLD_SECRET_KEYS")
+	got, err = onlyNew.Open(resealed)
+	require.NoError(t, err)
+	assert.Equal(t, "secret", got)
+
+	_, err = old.Open(resealed)
+	assert.ErrorContains(t, err, "not configured")
+}
+
+func TestBadKeys(t *testing.T) {
+	short := base64.StdEncoding.EncodeToString([]byte("twelve bytes"))
+	_, err := secrets.NewSealer(short)
+	require.Error(t, err)
+	assert.Equal(t, "COLORME_SYNC_SECRET_KEY must be base64 of 32 bytes, got 12 bytes (generate one with `openssl rand -base64 32`)", err.Error())
+	assert.NotContains(t, err.Error(), short)
+
+	_, err = secrets.NewSealer()
+	assert.ErrorContains(t, err, "COLORME_SYNC_SECRET_KEY is not set")
+	_, err = secrets.NewSealer("  ")
+	assert.ErrorContains(t, err, "COLORME_SYNC_SECRET_KEY is not set")
+
+	notB64 := "this is not base64 at all!!"
+	_, err = secrets.NewSealer(notB64)
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "not valid base64")
+	assert.NotContains(t, err.Error(), notB64)
+
+	_, err = secrets.NewSealer(secrets.GenerateKey(), short)
+	assert.ErrorContains(t, err, "COLORME_SYNC_OLD_SECRET_KEYS entry 1 must be base64 of 32 bytes, got 12 bytes")
+
+	s, err := secrets.NewSealer(secrets.GenerateKey(), "", " ")
+	require.NoError(t, err, "empty old keys are ignored")
+	assert.Len(t, s.CurrentKeyID(), 8)
+}

@@ -1,0 +1,134 @@
+// Package testenv gives tests a real, private PostgreSQL database and OMS store.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/secrets"
+)
+
+// DefaultPostgresURL is the server used when TEST_POSTGRES_URL is not set.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// PostgresDSN returns the DSN of a fresh, empty PostgreSQL database for this
+// test, dropped at cleanup. The server is TEST_POSTGRES_URL (default
+// DefaultPostgresURL). When it is unreachable the test is skipped, or fails
+// when CI=true.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("TEST_POSTGRES_URL")
+	if base == "" {
+		base = DefaultPostgresURL
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
+	if err == nil {
+		var sqlDB interface{ PingContext(context.Context) error }
+		if sqlDB, err = admin.DB(); err == nil {
+			err = sqlDB.PingContext(ctx)
+		}
+	}
+	if err != nil {
+		msg := "PostgreSQL at " + redact(base) + " is unreachable (" + err.Error() + "): start it or set TEST_POSTGRES_URL"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	name := "cms_" + randomHex(8)
+	if err := admin.WithContext(ctx).Exec("CREATE DATABASE " + name).Error; err != nil {
+		closeGorm(admin)
+		t.Fatalf("creating test database %s on %s: %v", name, redact(base), err)
+	}
+	t.Cleanup(func() {
+		defer closeGorm(admin)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error; err != nil {
+			t.Errorf("dropping test database %s: %v", name, err)
+		}
+	})
+	return withDatabase(t, base, name)
+}
+
+// OpenStore opens an oms.Store on a fresh PostgreSQL database (PostgresDSN) with
+// a fresh secrets sealer, closed at cleanup.
+func OpenStore(t testing.TB) *oms.Store {
+	t.Helper()
+	return open(t, PostgresDSN(t))
+}
+
+// OpenSQLiteStore opens an oms.Store on a fresh SQLite file in t.TempDir() with
+// a fresh secrets sealer, closed at cleanup.
+func OpenSQLiteStore(t testing.TB) *oms.Store {
+	t.Helper()
+	return open(t, "sqlite:"+filepath.Join(t.TempDir(), "oms.db"))
+}
+
+func open(t testing.TB, dsn string) *oms.Store {
+	t.Helper()
+	sealer, err := secrets.NewSealer(secrets.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := oms.Open(context.Background(), dsn, sealer)
+	if err != nil {
+		t.Fatalf("opening the OMS store: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// withDatabase returns base with its database replaced by name.
+func withDatabase(t testing.TB, base, name string) string {
+	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatalf("TEST_POSTGRES_URL is not a valid URL: %v", err)
+		}
+		u.Path = "/" + name
+		return u.String()
+	}
+	return base + " dbname=" + name // key=value form: the last dbname wins
+}
+
+// redact hides a password in a URL DSN.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+		return dsn
+	}
+	if strings.Contains(dsn, "password") {
+		return "(TEST_POSTGRES_URL)"
+	}
+	return dsn
+}
+
+func closeGorm(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		_ = sqlDB.Close()
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

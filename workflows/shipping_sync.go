@@ -1,0 +1,390 @@
+// Package workflows holds the Temporal workflows of colorme-sync. Workflows are
+// deterministic: every database and ColorMe call happens in an activity.
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/colorme-sync/colorme-sync/activities"
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+// TaskQueue is the task queue the worker polls.
+const TaskQueue = "colorme-sync"
+
+// Defaults of ShippingSyncInput.
+const (
+	DefaultMaxInFlight      = 16
+	DefaultPageSize         = 100 // also ColorMe's largest list page
+	DefaultMaxHistoryEvents = 4000
+	outcomeBatch            = 100
+)
+
+// ProgressQuery is the query that returns a running export's Progress.
+const ProgressQuery = "progress"
+
+// ShippingSyncID returns the fixed workflow ID of a shop's export: one writer per shop.
+func ShippingSyncID(shopID string) string { return "shipping-sync-" + shopID }
+
+// DryRunID returns the workflow ID of a dry run, which writes nothing and may run beside an export.
+func DryRunID(shopID, suffix string) string { return "shipping-sync-dry-run-" + shopID + "-" + suffix }
+
+// ShippingSyncInput starts a shipping export (発送情報の更新) for one shop. It never
+// holds credentials. Zero/nil options take the shop's settings.
+type ShippingSyncInput struct {
+	ShopID          string     `json:"shop_id"`
+	WindowDays      int        `json:"window_days,omitempty"`       // 作成期間; 0 = the shop's setting
+	RequireShipDate *bool      `json:"require_ship_date,omitempty"` // 出荷日が入力された注文のみ「配送済み」に更新; nil = the shop's setting
+	SendMail        *bool      `json:"send_mail,omitempty"`         // send ColorMe's shipping mail; nil = the shop's setting
+	DryRun          bool       `json:"dry_run,omitempty"`           // plan and record, write nothing to ColorMe
+	AsOf            *time.Time `json:"as_of,omitempty"`             // evaluate at this instant; nil = workflow time
+	Trigger         string     `json:"trigger,omitempty"`           // manual | scheduled
+	MaxInFlight     int        `json:"max_in_flight,omitempty"`     // update activities in flight; 0 = 16
+	PageSize        int        `json:"page_size,omitempty"`         // orders per page; 0 = 100
+	MaxHistory      int        `json:"max_history_events,omitempty"`
+
+	// Set by the workflow itself when it continues as new.
+	Continuation *Continuation `json:"continuation,omitempty"`
+}
+
+// Continuation carries a run's state across continue-as-new.
+type Continuation struct {
+	RunID   int64         `json:"run_id"`
+	AsOf    time.Time     `json:"as_of"`
+	Options rules.Options `json:"options"`
+	Cursor  oms.Cursor    `json:"cursor"`
+	Totals  oms.RunTotals `json:"totals"`
+	Chain   int           `json:"chain"` // runs so far in the continue-as-new chain
+}
+
+// ShippingSyncResult summarises a finished export.
+type ShippingSyncResult struct {
+	RunID         int64     `json:"run_id"`
+	ShopID        string    `json:"shop_id"`
+	AsOf          time.Time `json:"as_of"`
+	DryRun        bool      `json:"dry_run"`
+	Targets       int       `json:"targets"`
+	Updated       int       `json:"updated"` // in a dry run: would be updated
+	Unchanged     int       `json:"unchanged"`
+	Skipped       int       `json:"skipped"`
+	Failed        int       `json:"failed"`
+	Mails         int       `json:"mails"`
+	FailedSaleIDs []int64   `json:"failed_sale_ids,omitempty"` // the first 100
+	Chain         int       `json:"chain"`                     // runs in the continue-as-new chain
+}
+
+// Progress is what the progress query returns while an export runs.
+type Progress struct {
+	RunID    int64         `json:"run_id"`
+	Pages    int           `json:"pages"`
+	InFlight int           `json:"in_flight"`
+	Queued   int           `json:"queued"`
+	Done     bool          `json:"done"`
+	Cursor   oms.Cursor    `json:"cursor"`
+	Totals   oms.RunTotals `json:"totals"`
+}
+
+// ShippingSync pushes tracking numbers and 配送済み of the shop's target orders to
+// ColorMe: pages of targets from the OMS, ColorMe's current state per page, the
+// rules' plan per order, and one UpdateSale activity per changed order, at most
+// MaxInFlight at a time. It continues as new before its history grows large.
+func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResult, error) {
+	s := &exportRun{in: in, failedIDs: nil}
+	if err := s.init(ctx); err != nil {
+		return ShippingSyncResult{}, err
+	}
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return s.progress, nil }); err != nil {
+		return ShippingSyncResult{}, err
+	}
+	canContinue, err := s.loop(ctx)
+	if err != nil {
+		return ShippingSyncResult{}, err
+	}
+	if canContinue {
+		next := in
+		next.Continuation = &Continuation{RunID: s.c.RunID, AsOf: s.c.AsOf, Options: s.c.Options,
+			Cursor: s.progress.Cursor, Totals: s.progress.Totals, Chain: s.c.Chain + 1}
+		return ShippingSyncResult{}, workflow.NewContinueAsNewError(ctx, ShippingSync, next)
+	}
+	t := s.progress.Totals
+	if err := workflow.ExecuteActivity(dbCtx(ctx), a.FinishRun, activities.FinishRunInput{
+		RunID: s.c.RunID, Totals: t, Status: "completed"}).Get(ctx, nil); err != nil {
+		return ShippingSyncResult{}, err
+	}
+	return ShippingSyncResult{RunID: s.c.RunID, ShopID: in.ShopID, AsOf: s.c.AsOf, DryRun: in.DryRun,
+		Targets: t.Targets, Updated: t.Updated, Unchanged: t.Unchanged, Skipped: t.Skipped, Failed: t.Failed,
+		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1}, nil
+}
+
+// a is the nil receiver used to name activities.
+var a *activities.Activities
+
+type exportRun struct {
+	in        ShippingSyncInput
+	c         Continuation
+	progress  Progress
+	outcomes  []oms.Outcome
+	failedIDs []int64
+}
+
+func (s *exportRun) init(ctx workflow.Context) error {
+	if s.in.MaxInFlight <= 0 {
+		s.in.MaxInFlight = DefaultMaxInFlight
+	}
+	if s.in.PageSize <= 0 || s.in.PageSize > DefaultPageSize {
+		s.in.PageSize = DefaultPageSize
+	}
+	if s.in.MaxHistory <= 0 {
+		s.in.MaxHistory = DefaultMaxHistoryEvents
+	}
+	if s.in.ShopID == "" {
+		return temporal.NewNonRetryableApplicationError("shop_id is required", "InvalidInput", nil)
+	}
+	if s.in.Continuation != nil {
+		s.c = *s.in.Continuation
+	} else {
+		asOf := workflow.Now(ctx)
+		if s.in.AsOf != nil {
+			asOf = *s.in.AsOf
+		}
+		trigger := s.in.Trigger
+		if trigger == "" {
+			trigger = "manual"
+		}
+		info := workflow.GetInfo(ctx)
+		var r activities.StartRunResult
+		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartRun, activities.StartRunInput{
+			ShopID: s.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
+			Trigger: trigger, AsOf: asOf, WindowDays: s.in.WindowDays,
+			RequireShipDate: s.in.RequireShipDate, SendMail: s.in.SendMail, DryRun: s.in.DryRun,
+		}).Get(ctx, &r)
+		if err != nil {
+			return err
+		}
+		s.c = Continuation{RunID: r.RunID, AsOf: asOf, Options: r.Options}
+	}
+	s.progress = Progress{RunID: s.c.RunID, Cursor: s.c.Cursor, Totals: s.c.Totals}
+	return nil
+}
+
+// loop runs pages until done (false) or until it is time to continue as new (true).
+func (s *exportRun) loop(ctx workflow.Context) (bool, error) {
+	sel := workflow.NewSelector(ctx)
+	var queue []rules.Plan
+	var fatal error
+	inFlight := 0
+	done := false
+	for {
+		for len(queue) > 0 && inFlight < s.in.MaxInFlight && fatal == nil {
+			p := queue[0]
+			queue = queue[1:]
+			inFlight++
+			f := workflow.ExecuteActivity(updateCtx(ctx), a.UpdateSale, activities.UpdateSaleInput{ShopID: s.in.ShopID, RunID: s.c.RunID, Plan: p})
+			sel.AddFuture(f, func(f workflow.Future) {
+				inFlight--
+				var r activities.UpdateSaleResult
+				if err := f.Get(ctx, &r); err != nil {
+					if isType(err, activities.ErrReconnectNeeded) && fatal == nil {
+						fatal = err
+					}
+					s.add(p, rules.OutcomeFailed, errMessage(err), false)
+					return
+				}
+				outcome := rules.OutcomeUpdated
+				if !r.Written && !r.Mailed {
+					outcome = rules.OutcomeUnchanged
+				}
+				s.add(p, outcome, r.Note, r.Mailed)
+			})
+		}
+		s.progress.InFlight, s.progress.Queued = inFlight, len(queue)
+		switch {
+		case fatal != nil && inFlight > 0:
+			sel.Select(ctx)
+		case fatal != nil:
+			return false, s.stop(ctx, fatal)
+		case len(queue) == 0 && !done:
+			if s.historyFull(ctx) {
+				for inFlight > 0 {
+					sel.Select(ctx)
+				}
+				if fatal != nil {
+					continue
+				}
+				return true, s.flush(ctx)
+			}
+			plans, last, err := s.nextPage(ctx)
+			if err != nil {
+				if isType(err, activities.ErrReconnectNeeded) {
+					fatal = err
+					continue
+				}
+				return false, err
+			}
+			done = last
+			s.progress.Done = last
+			queue = append(queue, plans...)
+			if len(s.outcomes) >= outcomeBatch {
+				if err := s.flush(ctx); err != nil {
+					return false, err
+				}
+			}
+		case inFlight > 0:
+			sel.Select(ctx)
+		default: // queue empty, done, nothing in flight
+			return false, s.flush(ctx)
+		}
+	}
+}
+
+// nextPage fetches a page of targets and ColorMe's state and returns the plans that write.
+func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
+	var page activities.FetchTargetsResult
+	err := workflow.ExecuteActivity(dbCtx(ctx), a.FetchTargets, activities.FetchTargetsInput{
+		ShopID: s.in.ShopID, AsOf: s.c.AsOf, WindowDays: s.c.Options.WindowDays, After: s.progress.Cursor, Limit: s.in.PageSize,
+	}).Get(ctx, &page)
+	if err != nil {
+		return nil, false, err
+	}
+	s.progress.Pages++
+	s.progress.Cursor = page.Next
+	if len(page.Orders) == 0 {
+		return nil, page.Done, nil
+	}
+	ids := make([]int64, len(page.Orders))
+	for i, o := range page.Orders {
+		ids[i] = o.SaleID
+	}
+	var state activities.ReadColorMeStateResult
+	if err := workflow.ExecuteActivity(colorMeCtx(ctx), a.ReadColorMeState, activities.ReadColorMeStateInput{
+		ShopID: s.in.ShopID, SaleIDs: ids}).Get(ctx, &state); err != nil {
+		return nil, false, err
+	}
+	sales := make(map[int64]colorme.Sale, len(state.Sales))
+	for _, sale := range state.Sales {
+		sales[sale.ID] = sale
+	}
+	var writes []rules.Plan
+	for _, o := range page.Orders {
+		s.progress.Totals.Targets++
+		sale, ok := sales[o.SaleID]
+		if !ok {
+			s.add(rules.Plan{SaleID: o.SaleID}, rules.OutcomeFailed, fmt.Sprintf("sale %d is not on ColorMe: check the sale id in the OMS", o.SaleID), false)
+			continue
+		}
+		p := rules.Evaluate(o, sale, s.c.Options)
+		switch {
+		case p.Outcome != rules.OutcomeUpdated:
+			s.add(p, p.Outcome, p.Reason, false)
+		case s.in.DryRun:
+			s.add(p, "planned", "dry run: nothing written", false)
+		default:
+			writes = append(writes, p)
+		}
+	}
+	return writes, page.Done, nil
+}
+
+// add counts one order's outcome and buffers it for the run log.
+func (s *exportRun) add(p rules.Plan, outcome, reason string, mailed bool) {
+	t := &s.progress.Totals
+	switch outcome {
+	case rules.OutcomeUpdated, "planned":
+		t.Updated++
+	case rules.OutcomeUnchanged:
+		t.Unchanged++
+	case rules.OutcomeSkipped:
+		t.Skipped++
+	case rules.OutcomeFailed:
+		t.Failed++
+		if len(s.failedIDs) < 100 {
+			s.failedIDs = append(s.failedIDs, p.SaleID)
+		}
+	}
+	if mailed {
+		t.Mails++
+	}
+	sent := ""
+	if outcome == rules.OutcomeUpdated || outcome == "planned" {
+		sent = activities.SentJSON(p)
+	}
+	s.outcomes = append(s.outcomes, oms.Outcome{RunID: s.c.RunID, ShopID: s.in.ShopID, SaleID: p.SaleID,
+		Outcome: outcome, Reason: reason, Sent: sent, Mailed: mailed})
+}
+
+func (s *exportRun) flush(ctx workflow.Context) error {
+	if len(s.outcomes) == 0 {
+		return nil
+	}
+	err := workflow.ExecuteActivity(dbCtx(ctx), a.RecordOutcomes, activities.RecordOutcomesInput{
+		RunID: s.c.RunID, Outcomes: s.outcomes}).Get(ctx, nil)
+	if err == nil {
+		s.outcomes = nil
+	}
+	return err
+}
+
+// stop ends a run whose shop must be reconnected: the shop is marked, the run
+// recorded as failed, and the workflow fails with the reason.
+func (s *exportRun) stop(ctx workflow.Context, cause error) error {
+	msg := errMessage(cause)
+	_ = s.flush(ctx)
+	if err := workflow.ExecuteActivity(dbCtx(ctx), a.MarkReconnectNeeded, activities.MarkReconnectNeededInput{
+		ShopID: s.in.ShopID, Reason: msg}).Get(ctx, nil); err != nil {
+		return err
+	}
+	_ = workflow.ExecuteActivity(dbCtx(ctx), a.FinishRun, activities.FinishRunInput{
+		RunID: s.c.RunID, Totals: s.progress.Totals, Status: "failed", Error: msg}).Get(ctx, nil)
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("export of shop %s stopped: %s", s.in.ShopID, msg), activities.ErrReconnectNeeded, nil)
+}
+
+func (s *exportRun) historyFull(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= s.in.MaxHistory
+}
+
+func isType(err error, typ string) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == typ
+}
+
+// errMessage returns the innermost application message of an activity error.
+func errMessage(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Message()
+	}
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) {
+		return "timed out: " + te.Error()
+	}
+	return err.Error()
+}
+
+func dbCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: 30 * time.Second, MaximumAttempts: 20},
+	})
+}
+
+func colorMeCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: time.Minute, MaximumAttempts: 12,
+			NonRetryableErrorTypes: []string{activities.ErrReconnectNeeded, activities.ErrShopNotConnected,
+				activities.ErrShopNotFound, activities.ErrColorMeRejected, activities.ErrSaleNotOnColorMe}},
+	})
+}
+
+func updateCtx(ctx workflow.Context) workflow.Context { return colorMeCtx(ctx) }
