@@ -399,3 +399,29 @@ FROM generate_series(1, 200000) g`, asOf, asOf, asOf).Error)
 	require.NoError(t, err)
 	assert.NotEmpty(t, page.Orders)
 }
+
+// TestTargetQueryUsesIndexSQLite checks that SQLite uses the partial index too.
+func TestTargetQueryUsesIndexSQLite(t *testing.T) {
+	s := testenv.OpenSQLiteStore(t)
+	for _, q := range []oms.TargetQuery{
+		{ShopID: "big", AsOf: asOf, WindowDays: 3},
+		{ShopID: "big", AsOf: asOf, WindowDays: 3, After: oms.Cursor{UpdatedAt: asOf, SaleID: 1}},
+	} {
+		query, args, err := oms.TargetQueryForTest(q)
+		require.NoError(t, err)
+		var details []string
+		rows, err := s.DB().Raw("EXPLAIN QUERY PLAN "+query, args...).Rows()
+		require.NoError(t, err)
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+			details = append(details, detail)
+		}
+		require.NoError(t, rows.Close())
+		plan := strings.Join(details, "\n")
+		t.Logf("plan:\n%s", plan)
+		assert.Contains(t, plan, "USING INDEX orders_targets")
+		assert.NotContains(t, plan, "TEMP B-TREE", "rows come in index order")
+	}
+}

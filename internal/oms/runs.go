@@ -23,7 +23,8 @@ const (
 	RunFailed    = "failed"
 )
 
-// Outcome kinds besides rules.Outcome*: a dry run records what it would do.
+// OutcomePlanned is the outcome a dry run records for an order it would update
+// (the other outcomes are rules.Outcome*).
 const OutcomePlanned = "planned"
 
 // Run is one entry of the run log (自動処理ログ): an import or export run of a shop.

@@ -119,9 +119,12 @@ func checkURL(what, raw string) error {
 	return nil
 }
 
-// CreateShop adds a shop. A zero Settings means DefaultSettings(); an empty
-// APIBaseURL means DefaultAPIBaseURL.
+// CreateShop adds a shop. A zero Settings means DefaultSettings(), an empty
+// APIBaseURL DefaultAPIBaseURL and an empty Name the ID.
 func (s *Store) CreateShop(ctx context.Context, sh Shop) error {
+	if sh.Name == "" {
+		sh.Name = sh.ID
+	}
 	if sh.Settings == (ShopSettings{}) {
 		sh.Settings = DefaultSettings()
 	}

@@ -61,7 +61,7 @@ func Open(ctx context.Context, dsn string, sealer *secrets.Sealer) (*Store, erro
 	}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("connecting to the %s OMS database: %w (check COLORME_SYNC_DATABASE_URL / the DSN and that the server is running)", dialect, err)
+		return nil, fmt.Errorf("connecting to the %s OMS database: %w (check the database DSN and that the server is running)", dialect, err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = sqlDB.Close()

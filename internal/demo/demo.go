@@ -1,0 +1,75 @@
+// Package demo generates a realistic shop — OMS orders and the matching ColorMe
+// sales — for the demo, benchmarks and tests.
+package demo
+
+import (
+	"fmt"
+	"math/rand"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+var prefs = []string{"東京都", "大阪府", "北海道", "福岡県", "愛知県", "神奈川県", "京都府", "沖縄県"}
+
+// Generate returns n orders in every OMS status, with bundles, split deliveries,
+// orders outside the window and older than a year, and the ColorMe sales that
+// match them (some already in sync, some cancelled on ColorMe). Sale ids start at
+// firstSaleID; the same seed gives the same shop.
+func Generate(n int, seed int64, firstSaleID int64, now time.Time) ([]rules.Order, []colorme.Sale) {
+	rnd := rand.New(rand.NewSource(seed))
+	orders := make([]rules.Order, 0, n)
+	sales := make([]colorme.Sale, 0, n)
+	for i := 0; i < n; i++ {
+		id := firstSaleID + int64(i)
+		status := rules.Statuses[rnd.Intn(len(rules.Statuses))]
+		if rnd.Intn(3) == 0 { // most orders are shipped or about to be
+			status = []string{rules.StatusShipped, rules.StatusAwaitingShipment, rules.StatusCompleted}[rnd.Intn(3)]
+		}
+		ordered := now.Add(-time.Duration(rnd.Intn(20*24)) * time.Hour)
+		if rnd.Intn(25) == 0 {
+			ordered = now.AddDate(-1, 0, -rnd.Intn(30)-1) // older than a year
+		}
+		updated := ordered.Add(time.Duration(rnd.Intn(72)) * time.Hour)
+		if updated.After(now) {
+			updated = now.Add(-time.Duration(rnd.Intn(60)) * time.Minute)
+		}
+		o := rules.Order{SaleID: id, Status: status, OrderedAt: ordered.Truncate(time.Second), UpdatedAt: updated.Truncate(time.Second)}
+		sale := colorme.Sale{ID: id, MakeDate: ordered.Unix(), UpdateDate: ordered.Unix(), DeliveredMailState: colorme.MailNotYet}
+		nDeliveries := 1
+		if rnd.Intn(10) == 0 {
+			nDeliveries = 2 // a gift sent to a second address
+		}
+		for d := 0; d < nDeliveries; d++ {
+			did := id*10 + int64(d) + 1
+			od := rules.Delivery{ID: did}
+			shipped := status == rules.StatusShipped || status == rules.StatusCompleted || (status == rules.StatusAwaitingShipment && rnd.Intn(2) == 0)
+			if shipped {
+				od.SlipNumber = fmt.Sprintf("4912-%04d-%04d", id%10000, rnd.Intn(10000))
+				if status != rules.StatusAwaitingShipment || rnd.Intn(2) == 0 {
+					od.ShippedOn = updated.In(rules.Tokyo).Format("2006-01-02")
+				}
+			}
+			o.Deliveries = append(o.Deliveries, od)
+			cd := colorme.SaleDelivery{ID: did, SaleID: id, DeliveryID: int64(1 + rnd.Intn(3)),
+				Name: fmt.Sprintf("購入者 %d", id), PrefName: prefs[rnd.Intn(len(prefs))]}
+			if shipped && rnd.Intn(5) == 0 { // already pushed by an earlier run
+				slip := od.SlipNumber
+				cd.SlipNumber, cd.Delivered = &slip, true
+			}
+			sale.SaleDeliveries = append(sale.SaleDeliveries, cd)
+		}
+		sale.Canceled = status == rules.StatusCancelled || rnd.Intn(50) == 0
+		if i > 0 && rnd.Intn(15) == 0 { // bundled (同梱) into the previous order
+			prev := &orders[len(orders)-1]
+			if prev.BundleParentSaleID == 0 {
+				prev.BundleParentSaleID = prev.SaleID // a parent points to itself
+			}
+			o.BundleParentSaleID = prev.BundleParentSaleID
+		}
+		orders = append(orders, o)
+		sales = append(sales, sale)
+	}
+	return orders, sales
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// runShop dispatches `starter shop <verb>`.
+func runShop(ctx context.Context, e *env, args []string) error {
+	verbs := map[string]func(context.Context, *env, []string) error{
+		"add": shopAdd, "list": shopList, "show": shopShow, "set": shopSet, "set-token": shopSetToken,
+	}
+	if len(args) == 0 || verbs[args[0]] == nil {
+		return errors.New("usage: starter shop add|list|show|set|set-token [flags]")
+	}
+	return verbs[args[0]](ctx, e, args[1:])
+}
+
+func shopAdd(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("shop add", e.errOut)
+	id := fs.String("id", "", "shop ID: lowercase letters, digits, hyphens (required)")
+	name := fs.String("name", "", "display name")
+	baseURL := fs.String("api-base-url", "", "ColorMe API base URL (default COLORME_API_BASE_URL, https://api.shop-pro.jp)")
+	clientID := fs.String("client-id", "", "ColorMe app client ID (クライアントID)")
+	redirect := fs.String("redirect-url", "", "redirect URL registered with the ColorMe app (リダイレクトURL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	if *baseURL == "" {
+		*baseURL = cfg.ColorMeBaseURL
+	}
+	shop := oms.Shop{ID: *id, Name: *name, APIBaseURL: *baseURL, ClientID: *clientID, RedirectURL: *redirect, Settings: oms.DefaultSettings()}
+	if err := st.CreateShop(ctx, shop); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "shop %s added; set its access token with `starter shop set-token -shop %s` (reads it from stdin)\n", *id, *id)
+	return nil
+}
+
+func shopList(ctx context.Context, e *env, args []string) error {
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	shops, err := st.Shops(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "id\tname\tapi\ttoken\timport\texport\twindow\tship date\tmail")
+	for _, s := range shops {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%dd\t%t\t%t\n", s.ID, s.Name, s.APIBaseURL, tokenState(s),
+			every(s.Settings.ImportEnabled, s.Settings.ImportIntervalMinutes), every(s.Settings.ExportEnabled, s.Settings.ExportIntervalMinutes),
+			s.Settings.WindowDays, s.Settings.RequireShipDate, s.Settings.SendMail)
+	}
+	return tw.Flush()
+}
+
+func tokenState(s oms.Shop) string {
+	switch {
+	case s.ReconnectNeeded:
+		return "RECONNECT NEEDED"
+	case s.HasAccessToken:
+		return "connected (****)"
+	}
+	return "not connected"
+}
+
+func every(on bool, minutes int) string {
+	if !on {
+		return "off"
+	}
+	return fmt.Sprintf("every %dm", minutes)
+}
+
+func shopShow(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("shop show", e.errOut)
+	id := fs.String("shop", "", "shop ID (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := st.Shop(ctx, *id)
+	if err != nil {
+		return err
+	}
+	secret := "not set"
+	if s.HasClientSecret {
+		secret = "set (****)"
+	}
+	fmt.Fprintf(e.out, "shop %s (%s)\n  api base URL:  %s\n  client ID:     %s\n  client secret: %s\n  redirect URL:  %s\n  access token:  %s\n",
+		s.ID, s.Name, s.APIBaseURL, s.ClientID, secret, s.RedirectURL, tokenState(s))
+	if s.ReconnectNeeded {
+		fmt.Fprintf(e.out, "  reconnect:     %s\n", s.ReconnectReason)
+	}
+	fmt.Fprintln(e.out, "  settings:")
+	for _, kv := range settingPairs(s.Settings) {
+		fmt.Fprintf(e.out, "    %s=%s\n", kv[0], kv[1])
+	}
+	return nil
+}
+
+func shopSet(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("shop set", e.errOut)
+	id := fs.String("shop", "", "shop ID (required)")
+	fs.Usage = func() {
+		fmt.Fprintln(e.errOut, "usage: starter shop set -shop ID key=value ...\nkeys: name, api_base_url, client_id, redirect_url, and the settings:")
+		for _, kv := range settingPairs(oms.DefaultSettings()) {
+			fmt.Fprintf(e.errOut, "  %s (default %s)\n", kv[0], kv[1])
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return errors.New("nothing to set")
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := st.Shop(ctx, *id)
+	if err != nil {
+		return err
+	}
+	if err := applySettings(&s, fs.Args()); err != nil {
+		return err
+	}
+	if err := st.UpdateShop(ctx, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "shop %s updated\n", s.ID)
+	return nil
+}
+
+// shopSetToken stores an access token pasted by the operator (the seed's 「取得する」
+// flow where the displayed string is copied). It is read from stdin so that it
+// never lands in shell history or the process list.
+func shopSetToken(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("shop set-token", e.errOut)
+	id := fs.String("shop", "", "shop ID (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := st.Shop(ctx, *id); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.errOut, "paste the access token and press Enter:")
+	token, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return errors.New("no token given on stdin")
+	}
+	if err := st.SetAccessToken(ctx, *id, token); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "access token of shop %s stored (encrypted)\n", *id)
+	return nil
+}
+
+func settingPairs(s oms.ShopSettings) [][2]string {
+	return [][2]string{
+		{"import_enabled", strconv.FormatBool(s.ImportEnabled)},
+		{"import_interval_minutes", strconv.Itoa(s.ImportIntervalMinutes)},
+		{"import_days", strconv.Itoa(s.ImportDays)},
+		{"export_enabled", strconv.FormatBool(s.ExportEnabled)},
+		{"export_interval_minutes", strconv.Itoa(s.ExportIntervalMinutes)},
+		{"window_days", strconv.Itoa(s.WindowDays)},
+		{"require_ship_date", strconv.FormatBool(s.RequireShipDate)},
+		{"send_mail", strconv.FormatBool(s.SendMail)},
+	}
+}
+
+// applySettings applies key=value pairs to a shop; unknown keys and bad values
+// are errors naming the key.
+func applySettings(s *oms.Shop, pairs []string) error {
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			return fmt.Errorf("%q is not key=value", p)
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		var err error
+		st := &s.Settings
+		switch k {
+		case "name":
+			s.Name = v
+		case "api_base_url":
+			s.APIBaseURL = v
+		case "client_id":
+			s.ClientID = v
+		case "redirect_url":
+			s.RedirectURL = v
+		case "import_enabled":
+			st.ImportEnabled, err = strconv.ParseBool(v)
+		case "import_interval_minutes":
+			st.ImportIntervalMinutes, err = strconv.Atoi(v)
+		case "import_days":
+			st.ImportDays, err = strconv.Atoi(v)
+		case "export_enabled":
+			st.ExportEnabled, err = strconv.ParseBool(v)
+		case "export_interval_minutes":
+			st.ExportIntervalMinutes, err = strconv.Atoi(v)
+		case "window_days":
+			st.WindowDays, err = strconv.Atoi(v)
+		case "require_ship_date":
+			st.RequireShipDate, err = strconv.ParseBool(v)
+		case "send_mail":
+			st.SendMail, err = strconv.ParseBool(v)
+		default:
+			return fmt.Errorf("unknown setting %q (see `starter shop set -h`)", k)
+		}
+		if err != nil {
+			return fmt.Errorf("setting %s: bad value %q", k, v)
+		}
+	}
+	return s.Settings.Validate()
+}
