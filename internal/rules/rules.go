@@ -170,7 +170,7 @@ func Evaluate(o Order, sale colorme.Sale, opt Options) Plan {
 		p.Reason = fmt.Sprintf("delivery %s is not on the ColorMe sale: check the OMS delivery ids (re-import the order)", strings.Join(unknown, ", "))
 		return p
 	}
-	if opt.SendMail && len(p.Deliveries) > 0 && !sale.AllDelivered() && allTrue(after) &&
+	if opt.SendMail && len(p.Deliveries) > 0 && !sale.AllDelivered() && allDeliveredAfter(sale, after) &&
 		(sale.DeliveredMailState == "" || sale.DeliveredMailState == colorme.MailNotYet) {
 		p.SendMail = true
 	}
@@ -191,12 +191,15 @@ func DeliveredWanted(d Delivery, requireShipDate bool) bool {
 	return !requireShipDate || strings.TrimSpace(d.ShippedOn) != ""
 }
 
-func allTrue(m map[int64]bool) bool {
-	if len(m) == 0 {
+// allDeliveredAfter reports whether every delivery of the sale is delivered once
+// the plan is applied. It walks the sale's slice, not the map, to stay
+// deterministic inside workflows.
+func allDeliveredAfter(sale colorme.Sale, after map[int64]bool) bool {
+	if len(sale.SaleDeliveries) == 0 {
 		return false
 	}
-	for _, v := range m {
-		if !v {
+	for _, d := range sale.SaleDeliveries {
+		if !after[d.ID] {
 			return false
 		}
 	}

@@ -1,0 +1,41 @@
+# colorme-sync — common tasks. `make help` lists them.
+SHELL := /bin/bash
+GO    ?= go
+export TEMPORAL_CLI ?= $(CURDIR)/bin/temporal
+
+.PHONY: help build temporal workflowcheck test scenarios lint demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build worker, starter and sandbox into bin/
+	$(GO) build -o bin/ ./worker ./starter ./sandbox
+
+bin/temporal: tools/go.mod tools/go.sum
+	$(GO) build -modfile=tools/go.mod -o bin/temporal github.com/temporalio/cli/cmd/temporal
+
+bin/workflowcheck: tools/go.mod tools/go.sum
+	$(GO) build -modfile=tools/go.mod -o bin/workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck
+
+temporal: bin/temporal ## build the Temporal CLI v1.5.1 (dev server + UI) from the module proxy (~5 min cold)
+
+workflowcheck: bin/workflowcheck
+
+test: bin/temporal ## run every test (unit, integration, scenarios) on the real stack
+	$(GO) test -count=1 -timeout 30m ./...
+
+scenarios: bin/temporal ## run the scenario files of ../shared/scenarios (and $$SCENARIO_DIR) and report each
+	@set -o pipefail; $(GO) test -count=1 -run 'TestScenarios' -v ./internal/scenario \
+	  | grep -E '^(PASS|FAIL)  |^      ' ; status=$${PIPESTATUS[0]}; \
+	  if [ $$status -eq 0 ]; then echo "scenarios: all passed"; else echo "scenarios: FAILED"; fi; exit $$status
+
+lint: bin/workflowcheck ## go vet and workflowcheck (workflow determinism)
+	$(GO) vet ./...
+	bin/workflowcheck ./workflows/...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+demo: build bin/temporal ## run the embedded default: dev server + UI, sandbox, SQLite, worker, one export
+	scripts/demo.sh
+
+clean:
+	rm -rf bin .data

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The embedded default: Temporal dev server with its UI, the ColorMe sandbox
+# seeded with a demo shop, SQLite, the worker, and one manual export. Ctrl-C stops
+# everything. Ports: Temporal 7233, UI 8233, sandbox 8081 (override with the
+# variables below).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
+UI_PORT=${UI_PORT:-8233}
+SANDBOX_PORT=${SANDBOX_PORT:-8081}
+DEMO_ORDERS=${DEMO_ORDERS:-300}
+mkdir -p .data
+[ -s .data/secret.key ] || head -c 32 /dev/urandom | base64 > .data/secret.key
+chmod 600 .data/secret.key
+export COLORME_SYNC_SECRET_KEY="$(cat .data/secret.key)"
+export DATABASE_URL=${DATABASE_URL:-sqlite:.data/colorme-sync.db}
+export TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
+export TEMPORAL_UI_URL=http://127.0.0.1:$UI_PORT
+export COLORME_BUDGET_PER_MINUTE=${COLORME_BUDGET_PER_MINUTE:-120}
+export LOG_LEVEL=${LOG_LEVEL:-warn}
+
+for port in "$TEMPORAL_PORT" "$UI_PORT" "$SANDBOX_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "demo: port $port is already in use (another demo or Temporal running?); stop it or set TEMPORAL_PORT/UI_PORT/SANDBOX_PORT" >&2
+    exit 1
+  fi
+done
+
+pids=()
+cleanup() {
+  echo; echo "demo: stopping worker, sandbox and Temporal dev server"
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_port() { # port name
+  for _ in $(seq 1 120); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.5
+  done
+  echo "demo: $2 did not start on port $1; see .data/*.log" >&2; exit 1
+}
+
+bin/temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$UI_PORT" \
+  --db-filename .data/temporal.db --log-level error \
+  --search-attribute ColorMeShop=Keyword >.data/temporal.log 2>&1 &
+pids+=($!)
+bin/sandbox -listen "127.0.0.1:$SANDBOX_PORT" -rate-limit 120 >.data/sandbox.log 2>&1 &
+pids+=($!)
+wait_port "$TEMPORAL_PORT" "Temporal"
+wait_port "$SANDBOX_PORT" "the ColorMe sandbox"
+
+bin/starter demo-seed -sandbox "http://127.0.0.1:$SANDBOX_PORT" -orders "$DEMO_ORDERS"
+bin/worker 2>>.data/worker.log &
+pids+=($!)
+
+echo "demo: Temporal UI at $TEMPORAL_UI_URL  (ColorMe budget ${COLORME_BUDGET_PER_MINUTE}/min, like ColorMe: this takes about a minute)"
+bin/starter sync -shop demo
+echo
+echo "demo: open $TEMPORAL_UI_URL to see the run, its input and result."
+echo "demo: try \`DATABASE_URL=$DATABASE_URL COLORME_SYNC_SECRET_KEY=\$(cat .data/secret.key) bin/starter runs -shop demo\` in another terminal."
+echo "demo: everything keeps running; press Ctrl-C to stop."
+wait
