@@ -9,6 +9,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -86,7 +87,7 @@ func printSummary(e *env, r workflows.ShippingSyncResult) {
 	if r.DryRun {
 		title = "dry run finished (nothing written; \"updated\" = would be updated)"
 	}
-	fmt.Fprintf(e.out, "\n%s: shop %s, as of %s, run log #%d\n", title, r.ShopID, r.AsOf.Format(time.RFC3339), r.RunID)
+	fmt.Fprintf(e.out, "\n%s: shop %s, as of %s, run log #%d\n", title, r.ShopID, r.AsOf.In(rules.Tokyo).Format(time.RFC3339), r.RunID)
 	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "targets\tupdated\tunchanged\tskipped\tfailed\tmails\truns\t")
 	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", r.Targets, r.Updated, r.Unchanged, r.Skipped, r.Failed, r.Mails, r.Chain)
@@ -136,7 +137,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.out, "run #%d %s %s of shop %s (%s), as of %s: %s %s\n", r.ID, r.Trigger, r.Kind, r.ShopID, r.WorkflowID,
-			r.AsOf.Format(time.RFC3339), r.Status, r.Error)
+			r.AsOf.In(rules.Tokyo).Format(time.RFC3339), r.Status, r.Error)
 		return printOutcomes(ctx, e, st, *runID)
 	}
 	if *shop == "" {

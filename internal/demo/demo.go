@@ -27,11 +27,11 @@ func Generate(n int, seed int64, firstSaleID int64, now time.Time) ([]rules.Orde
 		if rnd.Intn(3) == 0 { // most orders are shipped or about to be
 			status = []string{rules.StatusShipped, rules.StatusAwaitingShipment, rules.StatusCompleted}[rnd.Intn(3)]
 		}
-		ordered := now.Add(-time.Duration(rnd.Intn(20*24)) * time.Hour)
+		ordered := now.Add(-time.Duration(rnd.Intn(8*24*60)) * time.Minute)
 		if rnd.Intn(25) == 0 {
 			ordered = now.AddDate(-1, 0, -rnd.Intn(30)-1) // older than a year
 		}
-		updated := ordered.Add(time.Duration(rnd.Intn(72)) * time.Hour)
+		updated := ordered.Add(time.Duration(rnd.Intn(72*60)) * time.Minute)
 		if updated.After(now) {
 			updated = now.Add(-time.Duration(rnd.Intn(60)) * time.Minute)
 		}

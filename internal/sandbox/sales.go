@@ -349,6 +349,8 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 		sale.UpdateDate = s.now().Unix()
 		s.sales[id] = sale
 		s.counters.WritesApplied++
+	} else {
+		s.counters.NoopWrites++ // the same content written again: the product promises this never happens
 	}
 	return http.StatusOK, colorme.SaleResponse{Sale: cloneSale(sale)}
 }

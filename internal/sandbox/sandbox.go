@@ -86,6 +86,7 @@ type Counters struct {
 	Writes         int            `json:"writes"`           // PUT /v1/sales/{id}.json received, even failed
 	Mails          int            `json:"mails"`            // POST /v1/sales/{id}/mails.json received, even failed
 	WritesApplied  int            `json:"writes_applied"`   // PUTs that changed state
+	NoopWrites     int            `json:"noop_writes"`      // PUTs that succeeded but changed nothing (a repeated write)
 	WritesBySale   map[int64]int  `json:"writes_by_sale"`   // PUT requests received per sale, even failed or no-op
 	MailsBySale    map[int64]int  `json:"mails_by_sale"`    // mails actually sent per sale (any type)
 	Rejected429    int            `json:"rejected_429"`     // rate-limit rejections (not Burst429 faults)

@@ -1,0 +1,212 @@
+package exportflow_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/demo"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/teststack"
+	"github.com/colorme-sync/colorme-sync/workflows"
+)
+
+func TestMain(m *testing.M) { teststack.Main(m) }
+
+var asOf = time.Date(2026, 11, 20, 12, 0, 0, 0, rules.Tokyo)
+
+// expected applies the rules independently of the workflow: the end state of
+// every sale, the number of writes and of mails.
+func expected(orders []rules.Order, sales []colorme.Sale, opt rules.Options) (map[int64]colorme.Sale, int, int) {
+	bySale := map[int64]colorme.Sale{}
+	for _, s := range sales {
+		bySale[s.ID] = s
+	}
+	writes, mails := 0, 0
+	for _, o := range orders {
+		if !rules.IsTarget(o, asOf, opt.WindowDays) {
+			continue
+		}
+		s := bySale[o.SaleID]
+		p := rules.Evaluate(o, s, opt)
+		if len(p.Deliveries) > 0 {
+			writes++
+		}
+		if p.SendMail {
+			mails++
+			s.DeliveredMailState = colorme.MailSent
+		}
+		for _, u := range p.Deliveries {
+			for i := range s.SaleDeliveries {
+				if s.SaleDeliveries[i].ID != u.ID {
+					continue
+				}
+				if u.SlipNumber != nil {
+					v := *u.SlipNumber
+					s.SaleDeliveries[i].SlipNumber = &v
+				}
+				if u.Delivered != nil {
+					s.SaleDeliveries[i].Delivered = *u.Delivered
+				}
+			}
+		}
+		bySale[o.SaleID] = s
+	}
+	return bySale, writes, mails
+}
+
+func seedShop(t *testing.T, stack *teststack.Stack, shopID string, n int) ([]rules.Order, []colorme.Sale) {
+	t.Helper()
+	stack.AddShop(t, shopID)
+	orders, sales := demo.Generate(n, 42, 700001, asOf)
+	require.NoError(t, stack.Store.UpsertOrders(context.Background(), shopID, orders))
+	stack.Sandbox.Seed(sales...)
+	return orders, stack.Sandbox.Sales()
+}
+
+func export(t *testing.T, stack *teststack.Stack, in workflows.ShippingSyncInput) workflows.ShippingSyncResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	at := asOf
+	in.AsOf = &at
+	run, err := app.StartExport(ctx, stack.Client, stack.Config, in)
+	require.NoError(t, err)
+	var res workflows.ShippingSyncResult
+	require.NoError(t, run.Get(ctx, &res))
+	return res
+}
+
+func checkState(t *testing.T, stack *teststack.Stack, want map[int64]colorme.Sale) {
+	t.Helper()
+	for _, got := range stack.Sandbox.Sales() {
+		w := want[got.ID]
+		require.Equal(t, len(w.SaleDeliveries), len(got.SaleDeliveries), "sale %d", got.ID)
+		for i, d := range got.SaleDeliveries {
+			require.Equal(t, w.SaleDeliveries[i].Slip(), d.Slip(), "sale %d delivery %d slip", got.ID, d.ID)
+			require.Equal(t, w.SaleDeliveries[i].Delivered, d.Delivered, "sale %d delivery %d delivered", got.ID, d.ID)
+		}
+		require.Equal(t, w.DeliveredMailState, got.DeliveredMailState, "sale %d mail state", got.ID)
+	}
+}
+
+// TestRealisticShop exports a generated shop of 600 orders in every state with the
+// shipping mail on, checks every sale against the rules applied independently,
+// then reruns: nothing is written twice and no mail goes twice.
+func TestRealisticShop(t *testing.T) {
+	stack := teststack.New(t)
+	orders, sales := seedShop(t, stack, "realistic", 600)
+	opt := rules.Options{WindowDays: 3, RequireShipDate: true, SendMail: true}
+	want, writes, mails := expected(orders, sales, opt)
+	require.Greater(t, writes, 50, "the generated shop should have work to do")
+	require.Greater(t, mails, 10)
+
+	yes := true
+	res := export(t, stack, workflows.ShippingSyncInput{ShopID: "realistic", WindowDays: 3, RequireShipDate: &yes, SendMail: &yes, PageSize: 50, MaxInFlight: 8})
+	c := stack.Sandbox.Counters()
+	require.Equal(t, writes, c.Writes, "writes")
+	require.Equal(t, mails, c.Mails, "mails")
+	require.Equal(t, mails, res.Mails)
+	require.Zero(t, c.FeeFieldWrites)
+	require.Zero(t, c.NoopWrites)
+	checkState(t, stack, want)
+	require.Equal(t, res.Targets, res.Updated+res.Unchanged+res.Skipped+res.Failed)
+
+	outs, err := stack.Store.Outcomes(context.Background(), res.RunID)
+	require.NoError(t, err)
+	require.Len(t, outs, res.Targets, "one outcome per target order in the run log")
+	run, err := stack.Store.Run(context.Background(), res.RunID)
+	require.NoError(t, err)
+	require.Equal(t, "completed", run.Status)
+	require.Equal(t, res.Updated, run.Totals.Updated)
+
+	stack.Sandbox.ResetCounters()
+	res2 := export(t, stack, workflows.ShippingSyncInput{ShopID: "realistic", WindowDays: 3, RequireShipDate: &yes, SendMail: &yes})
+	c = stack.Sandbox.Counters()
+	require.Zero(t, c.Writes, "rerun writes")
+	require.Zero(t, c.Mails, "rerun mails")
+	require.Zero(t, res2.Updated)
+	require.LessOrEqual(t, c.Reads, (res2.Targets+99)/100+1, "one read per page of 100 targets")
+}
+
+// TestColorMeMisbehaving runs the export while the sandbox answers 30 % of calls
+// with 5xx, loses 20 % of write answers after applying them, times out and sends
+// a burst of 429s: the end state is still exactly the rules', no write is
+// repeated and no customer gets two mails.
+func TestColorMeMisbehaving(t *testing.T) {
+	stack := teststack.New(t)
+	orders, sales := seedShop(t, stack, "faulty", 300)
+	opt := rules.Options{WindowDays: 3, RequireShipDate: false, SendMail: true}
+	want, _, mails := expected(orders, sales, opt)
+	stack.Sandbox.SetFaults(sandbox.Faults{ErrorRate: 0.3, AfterWriteErrorRate: 0.2, TimeoutRate: 0.02, Timeout: 200 * time.Millisecond, Burst429: 5, Seed: 7})
+	yes, no := true, false
+	res := export(t, stack, workflows.ShippingSyncInput{ShopID: "faulty", WindowDays: 3, RequireShipDate: &no, SendMail: &yes})
+	stack.Sandbox.SetFaults(sandbox.Faults{})
+	c := stack.Sandbox.Counters()
+	require.Zero(t, res.Failed, "retryable faults must not fail orders")
+	require.Zero(t, c.NoopWrites, "a write whose answer was lost must not be repeated")
+	for sale, n := range c.MailsBySale {
+		require.LessOrEqual(t, n, 1, "sale %d got %d shipping mails", sale, n)
+	}
+	require.Equal(t, mails, len(c.MailsBySale))
+	require.Greater(t, c.Faults, 10, "faults were injected")
+	checkState(t, stack, want)
+	t.Logf("faults served %d, PUTs %d (applied %d), mails %d, reads %d", c.Faults, c.Writes, c.WritesApplied, c.Mails, c.Reads)
+}
+
+// TestRevokedToken stops the run at the first 401, marks the shop for
+// reconnection and fails the workflow with a message saying what to do.
+func TestRevokedToken(t *testing.T) {
+	stack := teststack.New(t)
+	seedShop(t, stack, "revoked", 50)
+	stack.Sandbox.RevokeToken(teststack.Token)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	at := asOf
+	run, err := app.StartExport(ctx, stack.Client, stack.Config, workflows.ShippingSyncInput{ShopID: "revoked", AsOf: &at})
+	require.NoError(t, err)
+	err = run.Get(ctx, nil)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "reconnect the shop")
+	require.NotContains(t, err.Error(), teststack.Token)
+	shop, err := stack.Store.Shop(ctx, "revoked")
+	require.NoError(t, err)
+	require.True(t, shop.ReconnectNeeded)
+	require.Zero(t, stack.Sandbox.Counters().Writes)
+}
+
+// TestOneWriterPerShop refuses a second manual export of a shop while one runs,
+// naming the running run.
+func TestOneWriterPerShop(t *testing.T) {
+	stack := teststack.New(t)
+	seedShop(t, stack, "busy", 200)
+	stack.Sandbox.SetLatency(100 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	at := asOf
+	first, err := app.StartExport(ctx, stack.Client, stack.Config, workflows.ShippingSyncInput{ShopID: "busy", AsOf: &at, MaxInFlight: 1})
+	require.NoError(t, err)
+	_, err = app.StartExport(ctx, stack.Client, stack.Config, workflows.ShippingSyncInput{ShopID: "busy", AsOf: &at})
+	var running *app.ExportRunningError
+	require.True(t, errors.As(err, &running), "got %v", err)
+	require.Equal(t, first.GetRunID(), running.RunID)
+	require.Contains(t, err.Error(), first.GetRunID())
+	require.NoError(t, first.Get(ctx, nil))
+}
+
+// TestDryRunWritesNothing plans and records without touching ColorMe.
+func TestDryRunWritesNothing(t *testing.T) {
+	stack := teststack.New(t)
+	orders, sales := seedShop(t, stack, "dry", 200)
+	_, writes, _ := expected(orders, sales, rules.Options{WindowDays: 3, RequireShipDate: true})
+	res := export(t, stack, workflows.ShippingSyncInput{ShopID: "dry", DryRun: true})
+	require.True(t, res.DryRun)
+	require.Equal(t, writes, res.Updated, "would-be updates")
+	require.Zero(t, stack.Sandbox.Counters().Writes)
+}
