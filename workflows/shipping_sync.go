@@ -62,6 +62,8 @@ type Continuation struct {
 	Cursor  oms.Cursor    `json:"cursor"`
 	Totals  oms.RunTotals `json:"totals"`
 	Chain   int           `json:"chain"` // runs so far in the continue-as-new chain
+
+	FailedSaleIDs []int64 `json:"failed_sale_ids,omitempty"` // failed so far (the first 100), for the result
 }
 
 // ShippingSyncResult summarises a finished export.
@@ -105,12 +107,15 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 	}
 	canContinue, err := s.loop(ctx)
 	if err != nil {
+		if !isType(err, activities.ErrReconnectNeeded) { // stop() already closed the run
+			s.fail(ctx, err)
+		}
 		return ShippingSyncResult{}, err
 	}
 	if canContinue {
 		next := in
 		next.Continuation = &Continuation{RunID: s.c.RunID, AsOf: s.c.AsOf, Options: s.c.Options,
-			Cursor: s.progress.Cursor, Totals: s.progress.Totals, Chain: s.c.Chain + 1}
+			Cursor: s.progress.Cursor, Totals: s.progress.Totals, Chain: s.c.Chain + 1, FailedSaleIDs: s.failedIDs}
 		return ShippingSyncResult{}, workflow.NewContinueAsNewError(ctx, ShippingSync, next)
 	}
 	t := s.progress.Totals
@@ -132,6 +137,8 @@ type exportRun struct {
 	progress  Progress
 	outcomes  []oms.Outcome
 	failedIDs []int64
+	// pagesThisRun counts pages read since this run (of the continue-as-new chain) began.
+	pagesThisRun int
 }
 
 func (s *exportRun) init(ctx workflow.Context) error {
@@ -149,6 +156,7 @@ func (s *exportRun) init(ctx workflow.Context) error {
 	}
 	if s.in.Continuation != nil {
 		s.c = *s.in.Continuation
+		s.failedIDs = s.c.FailedSaleIDs
 	} else {
 		asOf := workflow.Now(ctx)
 		if s.in.AsOf != nil {
@@ -254,6 +262,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 		return nil, false, err
 	}
 	s.progress.Pages++
+	s.pagesThisRun++
 	s.progress.Cursor = page.Next
 	if len(page.Orders) == 0 {
 		return nil, page.Done, nil
@@ -346,7 +355,20 @@ func (s *exportRun) stop(ctx workflow.Context, cause error) error {
 		fmt.Sprintf("export of shop %s stopped: %s", s.in.ShopID, msg), activities.ErrReconnectNeeded, nil)
 }
 
+// fail records what was done and closes the run log as failed, so that a run that
+// ends on an unexpected error is not left "running".
+func (s *exportRun) fail(ctx workflow.Context, cause error) {
+	_ = s.flush(ctx)
+	_ = workflow.ExecuteActivity(dbCtx(ctx), a.FinishRun, activities.FinishRunInput{
+		RunID: s.c.RunID, Totals: s.progress.Totals, Status: "failed", Error: errMessage(cause)}).Get(ctx, nil)
+}
+
+// historyFull says it is time to continue as new; every run reads at least one
+// page first, so a chain always makes progress.
 func (s *exportRun) historyFull(ctx workflow.Context) bool {
+	if s.pagesThisRun == 0 {
+		return false
+	}
 	info := workflow.GetInfo(ctx)
 	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= s.in.MaxHistory
 }
