@@ -76,10 +76,12 @@ func export(t *testing.T, stack *teststack.Stack, in workflows.ShippingSyncInput
 	defer cancel()
 	at := asOf
 	in.AsOf = &at
+	start := time.Now()
 	run, err := app.StartExport(ctx, stack.Client, stack.Config, in)
 	require.NoError(t, err)
 	var res workflows.ShippingSyncResult
 	require.NoError(t, run.Get(ctx, &res))
+	t.Logf("export of %s: %d targets, %d updated, %d mails in %s", in.ShopID, res.Targets, res.Updated, res.Mails, time.Since(start).Round(time.Millisecond))
 	return res
 }
 
