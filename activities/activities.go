@@ -28,9 +28,10 @@ const (
 
 // Activities holds the dependencies of every activity.
 type Activities struct {
-	Store   *oms.Store
-	ColorMe *ClientFactory
-	Logger  *slog.Logger
+	Store    *oms.Store
+	ColorMe  *ClientFactory
+	Logger   *slog.Logger
+	Temporal Temporal // pauses schedules, describes runs; nil: schedules are left alone
 }
 
 // ClientFactory builds a ColorMe client for a shop from the credentials in the store.

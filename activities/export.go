@@ -110,6 +110,7 @@ type ReadColorMeStateResult struct {
 
 // ReadColorMeState reads the current state of the given sales from ColorMe.
 func (a *Activities) ReadColorMeState(ctx context.Context, in ReadColorMeStateInput) (ReadColorMeStateResult, error) {
+	defer keepAlive(ctx)()
 	client, err := a.ColorMe.For(ctx, in.ShopID)
 	if err != nil {
 		return ReadColorMeStateResult{}, err
@@ -151,6 +152,7 @@ type UpdateSaleResult struct {
 // still missing, so a write whose answer was lost is not repeated; the mail goes
 // through a ledger in the database so that it is sent at most once per sale.
 func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (UpdateSaleResult, error) {
+	defer keepAlive(ctx)()
 	client, err := a.ColorMe.For(ctx, in.ShopID)
 	if err != nil {
 		return UpdateSaleResult{}, err
@@ -170,6 +172,10 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 		updates = stillNeeded(updates, s)
 	}
 	var res UpdateSaleResult
+	if len(in.Plan.Deliveries) > 0 && len(updates) == 0 {
+		// An earlier attempt's write landed but its answer was lost: nothing to repeat.
+		res.Written, res.Note = true, "written by an earlier attempt whose answer was lost"
+	}
 	if len(updates) > 0 {
 		s, err := client.UpdateDeliveries(ctx, saleID, updates)
 		if err != nil {
@@ -197,6 +203,10 @@ func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, i
 	}
 	switch prev {
 	case oms.MailSent:
+		if activity.GetInfo(ctx).Attempt > 1 {
+			// The plan saw ColorMe's mail state not_yet, so the earlier attempt sent it.
+			return true, "shipping mail sent by an earlier attempt", nil
+		}
 		return false, "shipping mail was already sent", nil
 	case oms.MailClaimed:
 		// An earlier attempt claimed the mail; ColorMe's mail state tells whether it went.
@@ -298,10 +308,19 @@ type MarkReconnectNeededInput struct {
 // MarkReconnectNeededResult is empty: the shop is marked.
 type MarkReconnectNeededResult struct{}
 
-// MarkReconnectNeeded flags the shop as needing reconnection (its token was refused).
+// MarkReconnectNeeded flags the shop as needing reconnection (its token was
+// refused) and pauses its schedules with a note saying why; reconnecting resumes them.
 func (a *Activities) MarkReconnectNeeded(ctx context.Context, in MarkReconnectNeededInput) (MarkReconnectNeededResult, error) {
 	a.log().Warn("shop needs reconnection", "shop", in.ShopID, "reason", in.Reason)
-	return MarkReconnectNeededResult{}, a.Store.MarkReconnectNeeded(ctx, in.ShopID, in.Reason)
+	if err := a.Store.MarkReconnectNeeded(ctx, in.ShopID, in.Reason); err != nil {
+		return MarkReconnectNeededResult{}, err
+	}
+	if a.Temporal != nil {
+		if err := a.Temporal.PauseForReconnect(ctx, in.ShopID, in.Reason); err != nil {
+			return MarkReconnectNeededResult{}, err
+		}
+	}
+	return MarkReconnectNeededResult{}, nil
 }
 
 // SentJSON renders what a plan writes, for the run log, e.g.

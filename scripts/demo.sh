@@ -59,6 +59,8 @@ pids+=($!)
 echo "demo: Temporal UI at $TEMPORAL_UI_URL  (ColorMe budget ${COLORME_BUDGET_PER_MINUTE}/min, like ColorMe: this takes about a minute)"
 bin/starter sync -shop demo
 echo
+echo "demo: creating the shop's schedules (自動取得 / 自動書き出し); see them under Schedules in the UI"
+bin/starter schedule apply -shop demo
 echo "demo: open $TEMPORAL_UI_URL to see the run, its input and result."
 echo "demo: try \`DATABASE_URL=$DATABASE_URL COLORME_SYNC_SECRET_KEY=\$(cat .data/secret.key) bin/starter runs -shop demo\` in another terminal."
 echo "demo: everything keeps running; press Ctrl-C to stop."

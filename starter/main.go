@@ -26,8 +26,12 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"sync", "run a shipping export (発送情報の更新) for a shop now", runSync},
+		{"import", "import a shop's ColorMe orders (受注取得) now and print the result", runImport},
+		{"orders", "the OMS screens: orders csv|status|bundle|unbundle|list", runOrders},
 		{"runs", "list a shop's recent runs (自動処理ログ), or one run's per-order outcomes", runRuns},
-		{"shop", "add, list, show and change shops: shop add|list|show|set|set-token", runShop},
+		{"shop", "add, list, show, change and connect shops: shop add|list|show|set|set-secret|connect|set-token", runShop},
+		{"schedule", "automatic import/export schedules: schedule list|apply|pause|unpause|trigger", runSchedule},
+		{"secrets", "re-seal stored secrets with the current key: secrets rotate", runSecrets},
 		{"demo-seed", "seed the OMS and a ColorMe sandbox with a realistic demo shop", runDemoSeed},
 	}
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -18,9 +16,10 @@ import (
 func runShop(ctx context.Context, e *env, args []string) error {
 	verbs := map[string]func(context.Context, *env, []string) error{
 		"add": shopAdd, "list": shopList, "show": shopShow, "set": shopSet, "set-token": shopSetToken,
+		"set-secret": shopSetSecret, "connect": shopConnect,
 	}
 	if len(args) == 0 || verbs[args[0]] == nil {
-		return errors.New("usage: starter shop add|list|show|set|set-token [flags]")
+		return errors.New("usage: starter shop add|list|show|set|set-secret|connect|set-token [flags]")
 	}
 	return verbs[args[0]](ctx, e, args[1:])
 }
@@ -50,7 +49,7 @@ func shopAdd(ctx context.Context, e *env, args []string) error {
 	if err := st.CreateShop(ctx, shop); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "shop %s added; set its access token with `starter shop set-token -shop %s` (reads it from stdin)\n", *id, *id)
+	fmt.Fprintf(e.out, "shop %s added; store its client secret with `starter shop set-secret -shop %s`, then connect it with `starter shop connect -shop %s`\n", *id, *id, *id)
 	return nil
 }
 
@@ -151,7 +150,7 @@ func shopSet(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "shop %s updated\n", s.ID)
-	return nil
+	return applySchedules(ctx, e, s.ID)
 }
 
 // shopSetToken stores an access token pasted by the operator (the seed's 「取得する」
@@ -170,12 +169,12 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 	if _, err := st.Shop(ctx, *id); err != nil {
 		return err
 	}
-	fmt.Fprintln(e.errOut, "paste the access token and press Enter:")
-	token, err := bufio.NewReader(os.Stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	fmt.Fprint(e.errOut, "paste the access token (not shown) and press Enter: ")
+	token, err := readLine(ctx, os.Stdin, true)
+	fmt.Fprintln(e.errOut)
+	if err != nil {
 		return err
 	}
-	token = strings.TrimSpace(token)
 	if token == "" {
 		return errors.New("no token given on stdin")
 	}
@@ -183,7 +182,7 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "access token of shop %s stored (encrypted)\n", *id)
-	return nil
+	return applySchedules(ctx, e, *id)
 }
 
 func settingPairs(s oms.ShopSettings) [][2]string {

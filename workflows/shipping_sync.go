@@ -402,6 +402,7 @@ func dbCtx(ctx workflow.Context) workflow.Context {
 func colorMeCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    4 * activities.HeartbeatEvery, // a dead worker's calls are retried in ~20 s
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
 			MaximumInterval: time.Minute, MaximumAttempts: 12,
 			NonRetryableErrorTypes: []string{activities.ErrReconnectNeeded, activities.ErrShopNotConnected,

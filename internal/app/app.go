@@ -19,6 +19,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -76,6 +77,11 @@ func NewWorker(c client.Client, cfg config.Config, acts *activities.Activities) 
 		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrent,
 		WorkerStopTimeout:                  30 * time.Second, // let running activities finish on SIGTERM
 	})
+	if acts.Temporal == nil {
+		// Pausing a shop's schedules when its token is refused, and naming the run
+		// a skipped scheduled run gave way to, use the worker's own client.
+		acts.Temporal = schedules.New(c, cfg.TaskQueue)
+	}
 	Register(w, acts)
 	return w
 }
@@ -83,5 +89,8 @@ func NewWorker(c client.Client, cfg config.Config, acts *activities.Activities) 
 // Register registers every workflow and activity of colorme-sync on w.
 func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflow(workflows.ShippingSync)
+	w.RegisterWorkflow(workflows.OrderImport)
+	w.RegisterWorkflow(workflows.ScheduledExport)
+	w.RegisterWorkflow(workflows.ScheduledImport)
 	w.RegisterActivity(acts)
 }

@@ -27,6 +27,11 @@ type Config struct {
 	SecretKey         string        `envconfig:"COLORME_SYNC_SECRET_KEY" default:""`
 	OldSecretKeys     []string      `envconfig:"COLORME_SYNC_OLD_SECRET_KEYS" default:""`
 	LogLevel          string        `envconfig:"LOG_LEVEL" default:"info"`
+
+	// OAuthBrowserBaseURL replaces the shop's API base URL in the authorize URL
+	// `starter shop connect` prints, when the browser reaches ColorMe (the
+	// sandbox) at another address than the worker, e.g. in docker-compose.
+	OAuthBrowserBaseURL string `envconfig:"COLORME_OAUTH_BROWSER_BASE_URL" default:""`
 }
 
 // Load reads the configuration from the environment and validates it. Errors name
@@ -61,6 +66,11 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.ColorMeBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("COLORME_API_BASE_URL must be an http(s) URL, got %q", c.ColorMeBaseURL)
+	}
+	if c.OAuthBrowserBaseURL != "" {
+		if u, err := url.Parse(c.OAuthBrowserBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("COLORME_OAUTH_BROWSER_BASE_URL must be empty or an http(s) URL, got %q", c.OAuthBrowserBaseURL)
+		}
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":

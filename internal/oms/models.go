@@ -34,10 +34,13 @@ type orderRow struct {
 	Status             string     `gorm:"size:32;not null"`
 	OrderedAt          time.Time  `gorm:"not null"`
 	UpdatedAt          time.Time  `gorm:"not null;autoUpdateTime:false"` // the OMS's own update time, never set by gorm
-	BundleParentSaleID *int64     // NULL = not bundled
+	BundleParentSaleID *int64     `gorm:"index:orders_bundle_parent"`    // NULL = not bundled
 	ColormeCanceled    bool       `gorm:"not null;default:false"`
 	FlagReason         string     `gorm:"not null;default:''"`
 	ImportedAt         *time.Time // last import from ColorMe
+	// ColormeParentSaleID is segment.parent_sale_id of a split order (分割受注);
+	// NULL when the sale is not split off another one.
+	ColormeParentSaleID *int64
 }
 
 func (orderRow) TableName() string { return "orders" }
@@ -51,6 +54,7 @@ type deliveryRow struct {
 	Name             string `gorm:"not null;default:''"`
 	PrefName         string `gorm:"not null;default:''"`
 	DeliveryMethodID int64  `gorm:"not null;default:0"`
+	Address1         string `gorm:"not null;default:''"`
 }
 
 func (deliveryRow) TableName() string { return "deliveries" }
@@ -72,6 +76,10 @@ type runRow struct {
 	Status          string    `gorm:"size:16;not null"`
 	Error           string    `gorm:"not null"`
 	Totals          RunTotals `gorm:"embedded"`
+	// Import runs only: their exact counts, and the update_date_min the next
+	// import starts from (set when the import completes).
+	Import    ImportTotals `gorm:"embedded;embeddedPrefix:import_"`
+	Watermark *time.Time
 }
 
 func (runRow) TableName() string { return "runs" }

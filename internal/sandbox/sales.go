@@ -331,6 +331,9 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 	if stored.Canceled {
 		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "キャンセル済みの受注は更新できません (sale is canceled)")
 	}
+	if slices.Contains(s.faults.RejectSales, id) {
+		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "入力内容に誤りがあります (sale rejected by fault injection)")
+	}
 	sale := cloneSale(stored)
 	for _, p := range patches {
 		i := slices.IndexFunc(sale.SaleDeliveries, func(d colorme.SaleDelivery) bool { return d.ID == p.id })

@@ -47,6 +47,7 @@ type Faults struct {
 	Burst429            int           `json:"burst_429"`              // the next N /v1 requests get 429 with Retry-After: 1
 	MalformedRate       float64       `json:"malformed_rate"`         // GET answered 200 with a truncated JSON body
 	Seed                int64         `json:"seed"`                   // random seed; 0 = seeded from the clock
+	RejectSales         []int64       `json:"reject_sales,omitempty"` // PUTs of these sales answered 422 (a permanent, per-order error)
 }
 
 // MarshalJSON encodes Timeout as a Go duration string.

@@ -1,0 +1,542 @@
+package oms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+// Import outcomes of one sale (recorded in the run log for every sale the import
+// changed; unchanged sales are only counted).
+const (
+	ImportCreated   = "created"   // a new order, 新規受付 (or キャンセル when ColorMe already cancelled it)
+	ImportUpdated   = "updated"   // ColorMe-owned data changed: deliveries, order date, split link
+	ImportCancelled = "cancelled" // cancelled on ColorMe: the order became キャンセル
+	ImportFlagged   = "flagged"   // kept as it is and flagged for the operator (see the reason)
+	ImportUnchanged = "unchanged"
+)
+
+// ImportWatermarkMargin is subtracted from an import's start to get its
+// watermark: the next import asks ColorMe for sales updated since then. It covers
+// clock skew between ColorMe and Temporal, ColorMe stamping update_date before its
+// transaction commits, and sales skipped by offset paging while the list changed.
+const ImportWatermarkMargin = 10 * time.Minute
+
+// ErrInvalidSale is matched (errors.Is) by ApplyImport's error when ColorMe
+// sent a sale that cannot be stored (no id, no order date, repeated delivery ids).
+var ErrInvalidSale = errors.New("invalid sale from ColorMe")
+
+// ImportedSale is a ColorMe sale as the import stores it.
+type ImportedSale struct {
+	SaleID       int64              `json:"sale_id"`
+	OrderedAt    time.Time          `json:"ordered_at"`     // make_date
+	Canceled     bool               `json:"canceled"`       // cancelled on ColorMe
+	ParentSaleID int64              `json:"parent_sale_id"` // segment.parent_sale_id; 0 or SaleID = not split
+	Deliveries   []ImportedDelivery `json:"deliveries"`
+}
+
+// ImportedDelivery is a ColorMe sale_delivery as the import stores it: the
+// destination and method, never the tracking number (the OMS owns that).
+type ImportedDelivery struct {
+	ID       int64  `json:"id"`
+	MethodID int64  `json:"method_id"` // delivery_id (配送方法)
+	Name     string `json:"name"`
+	PrefName string `json:"pref_name"`
+	Address1 string `json:"address1"`
+}
+
+// ImportTotals counts the sales of an import by outcome. Fetched is their sum.
+// (Stored in the runs table as import_* columns.)
+type ImportTotals struct {
+	Fetched   int `json:"fetched" gorm:"not null;default:0"`
+	Created   int `json:"created" gorm:"not null;default:0"`
+	Updated   int `json:"updated" gorm:"not null;default:0"`
+	Unchanged int `json:"unchanged" gorm:"not null;default:0"`
+	Cancelled int `json:"cancelled" gorm:"not null;default:0"`
+	Flagged   int `json:"flagged" gorm:"not null;default:0"`
+}
+
+// ImportRun is an import's entry of the run log with its exact counts.
+type ImportRun struct {
+	Run
+	Import    ImportTotals `json:"import"`
+	Watermark *time.Time   `json:"watermark,omitempty"` // where the next import starts; set when completed
+}
+
+// StartImport records the start of an import run (kind "import"; WindowDays is
+// the number of days imported) and returns its id; idempotent on r.RunKey.
+func (s *Store) StartImport(ctx context.Context, r Run) (int64, error) {
+	r.Kind = KindImport
+	return s.StartRun(ctx, r)
+}
+
+// ImportWatermark returns the watermark of the shop's last completed import:
+// sales updated on ColorMe since then may not be in the OMS yet. ok is false
+// when no import has completed.
+func (s *Store) ImportWatermark(ctx context.Context, shopID string) (wm time.Time, ok bool, err error) {
+	var got []*time.Time
+	err = s.db.WithContext(ctx).Model(&runRow{}).
+		Where("shop_id = ? AND kind = ? AND status = ? AND watermark IS NOT NULL", shopID, KindImport, RunCompleted).
+		Order("watermark DESC").Limit(1).Pluck("watermark", &got).Error
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("reading the import watermark of shop %q: %w", shopID, err)
+	}
+	if len(got) == 0 || got[0] == nil {
+		return time.Time{}, false, nil
+	}
+	return got[0].UTC(), true, nil
+}
+
+// ApplyImport upserts one page of ColorMe sales into the shop's orders, in one
+// transaction, by the import rules:
+//   - a new sale becomes an order 新規受付 (キャンセル when already cancelled) with
+//     its deliveries;
+//   - a sale newly cancelled on ColorMe makes the order キャンセル, unless the OMS
+//     shipped it (status 出荷済み/完了, or a delivery has a tracking number or ship
+//     date): then the order is kept and flagged with the reason;
+//   - deliveries added, changed (name, prefecture, address, method) or removed on
+//     ColorMe are reflected; a removed delivery that holds a tracking number or
+//     ship date is kept and the order flagged;
+//   - the OMS's own data — status (other than that cancellation), tracking
+//     numbers, ship dates, bundles — is never touched.
+//
+// updated_at moves to now only when something the export depends on changed (a
+// new order, a cancellation, deliveries, the order date); a sale with nothing new
+// is not written at all. Each changed sale gets one outcome row in the run
+// (the first one wins), so a page applied twice — a retried activity, or a sale
+// seen on two pages — is counted once. The returned totals count this call's
+// sales, leaving out those already counted in the run.
+func (s *Store) ApplyImport(ctx context.Context, shopID string, runID int64, sales []ImportedSale, now time.Time) (ImportTotals, error) {
+	sales, err := validImport(sales)
+	if err != nil || len(sales) == 0 {
+		return ImportTotals{}, err
+	}
+	now = utc(now)
+	ids := make([]int64, len(sales))
+	for i, sale := range sales {
+		ids[i] = sale.SaleID
+	}
+	var totals ImportTotals
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		totals = ImportTotals{}
+		orders, dels, err := lockOrders(tx, shopID, ids)
+		if err != nil {
+			return err
+		}
+		var counted []int64
+		if err := tx.Model(&outcomeRow{}).Where("run_id = ? AND sale_id IN ?", runID, ids).Pluck("sale_id", &counted).Error; err != nil {
+			return err
+		}
+		seen := make(map[int64]bool, len(counted))
+		for _, id := range counted {
+			seen[id] = true
+		}
+		var outcomes []outcomeRow
+		for _, sale := range sales {
+			var p importPlan
+			if o, ok := orders[sale.SaleID]; ok {
+				p = planUpdate(o, dels[sale.SaleID], sale, now)
+			} else {
+				p = planCreate(shopID, sale, now)
+			}
+			if err := p.apply(tx, shopID, sale.SaleID, now); err != nil {
+				return err
+			}
+			if seen[sale.SaleID] {
+				continue // already counted in this run
+			}
+			seen[sale.SaleID] = true
+			totals.add(p.outcome)
+			if p.outcome != ImportUnchanged {
+				outcomes = append(outcomes, outcomeRow{RunID: runID, SaleID: sale.SaleID, ShopID: shopID,
+					Outcome: p.outcome, Reason: strings.Join(p.reasons, "; "), At: now})
+			}
+		}
+		if len(outcomes) == 0 {
+			return nil
+		}
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(outcomes, batchSize).Error
+	})
+	if err != nil {
+		return ImportTotals{}, fmt.Errorf("importing %d sales into shop %q: %w", len(sales), shopID, err)
+	}
+	return totals, nil
+}
+
+// FinishImport closes an import run: status completed or failed, its totals
+// (created, updated, cancelled and flagged counted from the run's outcome rows;
+// unchanged as the workflow counted it) and, for a completed run, the
+// watermark the next import starts from. The generic run totals are filled for
+// `starter runs`: targets = fetched, updated = created + updated + cancelled,
+// unchanged, skipped = flagged. Calling it again gives the same result.
+func (s *Store) FinishImport(ctx context.Context, runID int64, unchanged int, status, errMsg string, watermark *time.Time) (ImportTotals, error) {
+	if status != RunCompleted && status != RunFailed {
+		return ImportTotals{}, fmt.Errorf("finishing import run %d: status must be %q or %q, got %q", runID, RunCompleted, RunFailed, status)
+	}
+	var counts []struct {
+		Outcome string
+		N       int
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Model(&outcomeRow{}).Select("outcome, count(*) AS n").Where("run_id = ?", runID).Group("outcome").Scan(&counts).Error; err != nil {
+		return ImportTotals{}, fmt.Errorf("counting the outcomes of import run %d: %w", runID, err)
+	}
+	t := ImportTotals{Unchanged: unchanged}
+	t.Fetched = unchanged
+	for _, c := range counts {
+		for i := 0; i < c.N; i++ {
+			t.add(c.Outcome)
+		}
+	}
+	cols := map[string]any{
+		"finished_at": utc(time.Now()), "status": status, "error": errMsg,
+		"targets": t.Fetched, "updated": t.Created + t.Updated + t.Cancelled, "unchanged": t.Unchanged,
+		"skipped": t.Flagged, "failed": 0, "mails": 0,
+		"import_fetched": t.Fetched, "import_created": t.Created, "import_updated": t.Updated,
+		"import_unchanged": t.Unchanged, "import_cancelled": t.Cancelled, "import_flagged": t.Flagged,
+	}
+	if status == RunCompleted && watermark != nil {
+		cols["watermark"] = utc(*watermark)
+	}
+	res := db.Model(&runRow{}).Where("id = ? AND kind = ?", runID, KindImport).Updates(cols)
+	if res.Error != nil {
+		return ImportTotals{}, fmt.Errorf("finishing import run %d: %w", runID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ImportTotals{}, fmt.Errorf("import run %d: %w", runID, ErrNotFound)
+	}
+	return t, nil
+}
+
+// ImportRun returns an import run with its exact counts and watermark.
+func (s *Store) ImportRun(ctx context.Context, runID int64) (ImportRun, error) {
+	var rows []runRow
+	if err := s.db.WithContext(ctx).Where("id = ? AND kind = ?", runID, KindImport).Limit(1).Find(&rows).Error; err != nil {
+		return ImportRun{}, fmt.Errorf("reading import run %d: %w", runID, err)
+	}
+	if len(rows) == 0 {
+		return ImportRun{}, fmt.Errorf("import run %d: %w", runID, ErrNotFound)
+	}
+	return ImportRun{Run: rows[0].run(), Import: rows[0].Import, Watermark: utcPtr(rows[0].Watermark)}, nil
+}
+
+func (t *ImportTotals) add(outcome string) {
+	t.Fetched++
+	switch outcome {
+	case ImportCreated:
+		t.Created++
+	case ImportUpdated:
+		t.Updated++
+	case ImportCancelled:
+		t.Cancelled++
+	case ImportFlagged:
+		t.Flagged++
+	default:
+		t.Unchanged++
+	}
+}
+
+// validImport checks the sales and keeps the last of each sale id.
+func validImport(sales []ImportedSale) ([]ImportedSale, error) {
+	index := make(map[int64]int, len(sales))
+	out := make([]ImportedSale, 0, len(sales))
+	for _, sale := range sales {
+		switch {
+		case sale.SaleID <= 0:
+			return nil, fmt.Errorf("%w: sale id %d (sale ids are positive)", ErrInvalidSale, sale.SaleID)
+		case sale.OrderedAt.IsZero() || sale.OrderedAt.Unix() <= 0:
+			return nil, fmt.Errorf("%w: sale %d has no order date (make_date)", ErrInvalidSale, sale.SaleID)
+		}
+		seen := make(map[int64]bool, len(sale.Deliveries))
+		for _, d := range sale.Deliveries {
+			if d.ID <= 0 || seen[d.ID] {
+				return nil, fmt.Errorf("%w: sale %d has an invalid or repeated sale_delivery id %d", ErrInvalidSale, sale.SaleID, d.ID)
+			}
+			seen[d.ID] = true
+		}
+		if i, dup := index[sale.SaleID]; dup {
+			out[i] = sale
+			continue
+		}
+		index[sale.SaleID] = len(out)
+		out = append(out, sale)
+	}
+	return out, nil
+}
+
+// lockOrders reads the shop's orders with the given sale ids and their
+// deliveries, locking the order rows (PostgreSQL; SQLite has one writer anyway)
+// so that an operator's change cannot interleave with the import's.
+func lockOrders(tx *gorm.DB, shopID string, ids []int64) (map[int64]orderRow, map[int64][]deliveryRow, error) {
+	var rows []orderRow
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("shop_id = ? AND sale_id IN ?", shopID, ids).
+		Order("sale_id").Find(&rows).Error
+	if err != nil {
+		return nil, nil, err
+	}
+	orders := make(map[int64]orderRow, len(rows))
+	for _, r := range rows {
+		orders[r.SaleID] = r
+	}
+	var ds []deliveryRow
+	if err := tx.Where("shop_id = ? AND sale_id IN ?", shopID, ids).Order("sale_id, delivery_id").Find(&ds).Error; err != nil {
+		return nil, nil, err
+	}
+	dels := make(map[int64][]deliveryRow, len(rows))
+	for _, d := range ds {
+		dels[d.SaleID] = append(dels[d.SaleID], d)
+	}
+	return orders, dels, nil
+}
+
+// importPlan is what the import writes for one sale.
+type importPlan struct {
+	outcome   string
+	reasons   []string
+	create    *orderRow
+	orderCols map[string]any // updates of an existing order
+	addDels   []deliveryRow
+	updDels   []deliveryRow // destination columns only
+	delDels   []int64
+}
+
+func (p *importPlan) apply(tx *gorm.DB, shopID string, saleID int64, now time.Time) error {
+	if p.create != nil {
+		if err := tx.Create(p.create).Error; err != nil {
+			return err
+		}
+	}
+	if len(p.orderCols) > 0 {
+		p.orderCols["imported_at"] = now
+		if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id = ?", shopID, saleID).Updates(p.orderCols).Error; err != nil {
+			return err
+		}
+	}
+	if len(p.addDels) > 0 {
+		if err := tx.Create(&p.addDels).Error; err != nil {
+			return err
+		}
+	}
+	for _, d := range p.updDels {
+		err := tx.Model(&deliveryRow{}).Where("shop_id = ? AND sale_id = ? AND delivery_id = ?", shopID, saleID, d.DeliveryID).
+			Updates(map[string]any{"name": d.Name, "pref_name": d.PrefName, "address1": d.Address1, "delivery_method_id": d.DeliveryMethodID}).Error
+		if err != nil {
+			return err
+		}
+	}
+	if len(p.delDels) > 0 {
+		return tx.Where("shop_id = ? AND sale_id = ? AND delivery_id IN ?", shopID, saleID, p.delDels).Delete(&deliveryRow{}).Error
+	}
+	return nil
+}
+
+func planCreate(shopID string, sale ImportedSale, now time.Time) importPlan {
+	row := orderRow{ShopID: shopID, SaleID: sale.SaleID, Status: rules.StatusNew, OrderedAt: utc(sale.OrderedAt),
+		UpdatedAt: now, ColormeCanceled: sale.Canceled, ImportedAt: &now, ColormeParentSaleID: splitParent(sale)}
+	p := importPlan{outcome: ImportCreated, create: &row}
+	if sale.Canceled {
+		row.Status = rules.StatusCancelled
+		p.reasons = append(p.reasons, "already cancelled on ColorMe: created as キャンセル")
+	}
+	if row.ColormeParentSaleID != nil {
+		p.reasons = append(p.reasons, fmt.Sprintf("split from sale %d (分割受注)", *row.ColormeParentSaleID))
+	}
+	for _, d := range sale.Deliveries {
+		p.addDels = append(p.addDels, newDelivery(shopID, sale.SaleID, d))
+	}
+	return p
+}
+
+// planUpdate compares an existing order with the sale as ColorMe shows it now.
+func planUpdate(o orderRow, dels []deliveryRow, sale ImportedSale, now time.Time) importPlan {
+	p := importPlan{outcome: ImportUnchanged, orderCols: map[string]any{}}
+	touch := false // something the export depends on changed: move updated_at
+	var flags []string
+
+	if ordered := utc(sale.OrderedAt); !o.OrderedAt.Equal(ordered) {
+		p.orderCols["ordered_at"] = ordered
+		p.reasons = append(p.reasons, fmt.Sprintf("order date %s → %s", jstTime(o.OrderedAt), jstTime(ordered)))
+		touch = true
+	}
+	if parent := splitParent(sale); !equalPtr(o.ColormeParentSaleID, parent) {
+		p.orderCols["colorme_parent_sale_id"] = parent
+		if parent != nil {
+			p.reasons = append(p.reasons, fmt.Sprintf("split from sale %d (分割受注)", *parent))
+		} else {
+			p.reasons = append(p.reasons, "no longer split from another sale")
+		}
+	}
+
+	// Deliveries: ColorMe owns the destination and method, the OMS the rest.
+	existing := make(map[int64]deliveryRow, len(dels))
+	for _, d := range dels {
+		existing[d.DeliveryID] = d
+	}
+	onColorMe := make(map[int64]bool, len(sale.Deliveries))
+	for _, d := range sale.Deliveries {
+		onColorMe[d.ID] = true
+		cur, ok := existing[d.ID]
+		if !ok {
+			p.addDels = append(p.addDels, newDelivery(o.ShopID, o.SaleID, d))
+			p.reasons = append(p.reasons, fmt.Sprintf("delivery %d added (%s %s)", d.ID, d.Name, d.PrefName))
+			touch = true
+			continue
+		}
+		if diff := destinationDiff(cur, d); diff != "" {
+			cur.Name, cur.PrefName, cur.Address1, cur.DeliveryMethodID = d.Name, d.PrefName, d.Address1, d.MethodID
+			p.updDels = append(p.updDels, cur)
+			p.reasons = append(p.reasons, fmt.Sprintf("delivery %d: %s", d.ID, diff))
+			touch = true
+		}
+	}
+	for _, d := range dels {
+		if onColorMe[d.DeliveryID] {
+			continue
+		}
+		if d.SlipNumber == "" && d.ShippedOn == "" {
+			p.delDels = append(p.delDels, d.DeliveryID)
+			p.reasons = append(p.reasons, fmt.Sprintf("delivery %d removed on ColorMe", d.DeliveryID))
+			touch = true
+			continue
+		}
+		flags = append(flags, fmt.Sprintf("delivery %d was removed on ColorMe but holds tracking number %q / ship date %q in the OMS: check the sale on ColorMe; the export fails for this order until the delivery ids agree",
+			d.DeliveryID, d.SlipNumber, string(d.ShippedOn)))
+	}
+
+	// Cancellation, acted on when ColorMe's flag changes, so that an operator's
+	// later decision (any status) is never undone by the next import.
+	cancelled := false
+	switch {
+	case sale.Canceled && !o.ColormeCanceled:
+		p.orderCols["colorme_canceled"] = true
+		switch {
+		case o.Status == rules.StatusCancelled:
+			p.reasons = append(p.reasons, "cancelled on ColorMe (already キャンセル in the OMS)")
+		case shippedInOMS(o, dels):
+			flags = append(flags, fmt.Sprintf("cancelled on ColorMe after the OMS shipped it (%s): the order was kept; check with the customer and the carrier, then set its status",
+				shippedWhy(o, dels)))
+		default:
+			p.orderCols["status"] = rules.StatusCancelled
+			p.reasons = append(p.reasons, fmt.Sprintf("cancelled on ColorMe: %s → キャンセル", label(o.Status)))
+			touch, cancelled = true, true
+		}
+	case !sale.Canceled && o.ColormeCanceled:
+		p.orderCols["colorme_canceled"] = false
+		if o.Status == rules.StatusCancelled {
+			flags = append(flags, "the cancellation was withdrawn on ColorMe but the order stays キャンセル in the OMS: set its status if it should ship")
+		} else {
+			p.reasons = append(p.reasons, "the cancellation was withdrawn on ColorMe")
+		}
+	}
+
+	newFlag := false
+	reason := o.FlagReason
+	for _, f := range flags {
+		if !strings.Contains(reason, f) {
+			reason = joinReason(reason, f)
+			newFlag = true
+		}
+	}
+	if newFlag {
+		p.orderCols["flag_reason"] = reason
+	}
+	p.reasons = append(p.reasons, flags...)
+
+	if touch {
+		p.orderCols["updated_at"] = now
+	}
+	switch {
+	case cancelled:
+		p.outcome = ImportCancelled
+	case newFlag:
+		p.outcome = ImportFlagged
+	case len(p.orderCols) > 0 || len(p.addDels) > 0 || len(p.updDels) > 0 || len(p.delDels) > 0:
+		p.outcome = ImportUpdated
+	default:
+		p.orderCols = nil
+		p.reasons = nil
+	}
+	return p
+}
+
+func newDelivery(shopID string, saleID int64, d ImportedDelivery) deliveryRow {
+	return deliveryRow{ShopID: shopID, SaleID: saleID, DeliveryID: d.ID, Name: d.Name, PrefName: d.PrefName,
+		Address1: d.Address1, DeliveryMethodID: d.MethodID}
+}
+
+// destinationDiff describes what changed in a delivery's destination or method, "" when nothing.
+func destinationDiff(cur deliveryRow, d ImportedDelivery) string {
+	var parts []string
+	if cur.Name != d.Name {
+		parts = append(parts, fmt.Sprintf("name %q → %q", cur.Name, d.Name))
+	}
+	if cur.PrefName != d.PrefName {
+		parts = append(parts, fmt.Sprintf("prefecture %s → %s", cur.PrefName, d.PrefName))
+	}
+	if cur.Address1 != d.Address1 {
+		parts = append(parts, fmt.Sprintf("address %q → %q", cur.Address1, d.Address1))
+	}
+	if cur.DeliveryMethodID != d.MethodID {
+		parts = append(parts, fmt.Sprintf("delivery method %d → %d", cur.DeliveryMethodID, d.MethodID))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shippedInOMS reports whether the OMS shipped the order: status 出荷済み or 完了,
+// or a delivery with a tracking number or ship date.
+func shippedInOMS(o orderRow, dels []deliveryRow) bool {
+	return shippedWhy(o, dels) != ""
+}
+
+func shippedWhy(o orderRow, dels []deliveryRow) string {
+	var why []string
+	if o.Status == rules.StatusShipped || o.Status == rules.StatusCompleted {
+		why = append(why, "status "+label(o.Status))
+	}
+	for _, d := range dels {
+		if d.SlipNumber != "" {
+			why = append(why, fmt.Sprintf("delivery %d has tracking number %s", d.DeliveryID, d.SlipNumber))
+		} else if d.ShippedOn != "" {
+			why = append(why, fmt.Sprintf("delivery %d has ship date %s", d.DeliveryID, d.ShippedOn))
+		}
+	}
+	return strings.Join(why, ", ")
+}
+
+func splitParent(sale ImportedSale) *int64 {
+	if sale.ParentSaleID == 0 || sale.ParentSaleID == sale.SaleID {
+		return nil
+	}
+	p := sale.ParentSaleID
+	return &p
+}
+
+func equalPtr(a, b *int64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}
+
+func joinReason(cur, add string) string {
+	if cur == "" {
+		return add
+	}
+	return cur + "; " + add
+}
+
+func label(status string) string {
+	if l, ok := rules.StatusLabels[status]; ok {
+		return l + " (" + status + ")"
+	}
+	return status
+}
+
+func jstTime(t time.Time) string { return t.In(rules.Tokyo).Format("2006-01-02 15:04:05") }

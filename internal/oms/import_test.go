@@ -1,0 +1,203 @@
+package oms_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+func importedSale(id int64, ordered time.Time, dels ...oms.ImportedDelivery) oms.ImportedSale {
+	return oms.ImportedSale{SaleID: id, OrderedAt: ordered, Deliveries: dels}
+}
+
+func dest(id int64, pref string) oms.ImportedDelivery {
+	return oms.ImportedDelivery{ID: id, MethodID: 1, Name: "山田 花子", PrefName: pref, Address1: "1-2-3"}
+}
+
+func startImport(t *testing.T, s *oms.Store, shopID, key string) int64 {
+	t.Helper()
+	id, err := s.StartImport(context.Background(), oms.Run{ShopID: shopID, RunKey: key, Trigger: "manual", WindowDays: 7, AsOf: time.Now()})
+	require.NoError(t, err)
+	return id
+}
+
+func orderView(t *testing.T, s *oms.Store, shopID string, saleID int64) oms.OrderView {
+	t.Helper()
+	vs, err := s.Orders(context.Background(), shopID, saleID)
+	require.NoError(t, err)
+	require.Len(t, vs, 1)
+	return vs[0]
+}
+
+func TestApplyImportRules(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *oms.Store) {
+		ctx := context.Background()
+		createShop(t, s, "myshop")
+		ordered := time.Date(2026, 5, 1, 10, 0, 0, 0, rules.Tokyo)
+		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
+		sales := []oms.ImportedSale{
+			importedSale(1, ordered, dest(11, "東京都")),
+			importedSale(2, ordered, dest(21, "大阪府"), dest(22, "京都府")),
+			importedSale(3, ordered, dest(31, "北海道")),
+			importedSale(4, ordered, dest(41, "沖縄県")),
+			{SaleID: 5, OrderedAt: ordered, ParentSaleID: 1, Deliveries: []oms.ImportedDelivery{dest(51, "東京都")}},
+			{SaleID: 6, OrderedAt: ordered, Canceled: true, Deliveries: []oms.ImportedDelivery{dest(61, "東京都")}},
+		}
+		run1 := startImport(t, s, "myshop", "run-1")
+		got, err := s.ApplyImport(ctx, "myshop", run1, sales, t0)
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{Fetched: 6, Created: 6}, got)
+		// The same page again (a retried activity) is not counted twice and changes nothing.
+		got, err = s.ApplyImport(ctx, "myshop", run1, sales, t0.Add(time.Minute))
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{}, got)
+
+		o1 := orderView(t, s, "myshop", 1)
+		assert.Equal(t, rules.StatusNew, o1.Status)
+		assert.True(t, o1.OrderedAt.Equal(ordered))
+		assert.True(t, o1.UpdatedAt.Equal(t0))
+		assert.Equal(t, []oms.Destination{{ID: 11, MethodID: 1, Name: "山田 花子", PrefName: "東京都", Address1: "1-2-3"}}, o1.Destinations)
+		assert.Equal(t, int64(1), orderView(t, s, "myshop", 5).ColormeParentSaleID)
+		o6 := orderView(t, s, "myshop", 6)
+		assert.Equal(t, rules.StatusCancelled, o6.Status)
+		assert.True(t, o6.ColormeCanceled)
+
+		// The OMS works the orders.
+		t1 := t0.Add(time.Hour)
+		_, err = s.SetStatus(ctx, "myshop", 1, rules.StatusProcessing, t1)
+		require.NoError(t, err)
+		_, err = s.SetStatus(ctx, "myshop", 2, rules.StatusShipped, t1)
+		require.NoError(t, err)
+		_, err = s.SetStatus(ctx, "myshop", 3, rules.StatusAwaitingShipment, t1)
+		require.NoError(t, err)
+		rep, err := s.ApplyShipments(ctx, "myshop", []oms.Shipment{
+			{Line: 1, SaleID: 3, TrackingNumber: "T-3", ShipDate: "2026-05-02"},
+			{Line: 2, SaleID: 4, TrackingNumber: "T-4"},
+		}, false, t1)
+		require.NoError(t, err)
+		require.Empty(t, rep.Rejected)
+		_, err = s.Bundle(ctx, "myshop", 1, []int64{5}, t1)
+		require.NoError(t, err)
+		before, err := s.Orders(ctx, "myshop")
+		require.NoError(t, err)
+
+		// Nothing new on ColorMe: a new run changes nothing, not even updated_at.
+		run2 := startImport(t, s, "myshop", "run-2")
+		got, err = s.ApplyImport(ctx, "myshop", run2, sales, t1.Add(time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{Fetched: 6, Unchanged: 6}, got)
+		after, err := s.Orders(ctx, "myshop")
+		require.NoError(t, err)
+		assert.Equal(t, before, after)
+
+		// ColorMe: 1 and 2 cancelled, 3 cancelled (has a tracking number), 4's
+		// address changed and a delivery added, 2 loses delivery 22.
+		t2 := t1.Add(2 * time.Hour)
+		changed := []oms.ImportedSale{
+			{SaleID: 1, OrderedAt: ordered, Canceled: true, Deliveries: []oms.ImportedDelivery{dest(11, "東京都")}},
+			{SaleID: 2, OrderedAt: ordered, Canceled: true, Deliveries: []oms.ImportedDelivery{dest(21, "大阪府")}},
+			{SaleID: 3, OrderedAt: ordered, Canceled: true, Deliveries: []oms.ImportedDelivery{dest(31, "北海道")}},
+			importedSale(4, ordered, dest(41, "福岡県"), dest(42, "愛知県")),
+		}
+		run3 := startImport(t, s, "myshop", "run-3")
+		got, err = s.ApplyImport(ctx, "myshop", run3, changed, t2)
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{Fetched: 4, Updated: 1, Cancelled: 1, Flagged: 2}, got)
+
+		o1 = orderView(t, s, "myshop", 1)
+		assert.Equal(t, rules.StatusCancelled, o1.Status)
+		assert.Equal(t, int64(1), o1.BundleParentSaleID, "the bundle is the OMS's")
+		assert.True(t, o1.UpdatedAt.Equal(t2))
+		o2 := orderView(t, s, "myshop", 2)
+		assert.Equal(t, rules.StatusShipped, o2.Status, "a shipped order is kept")
+		assert.Contains(t, o2.FlagReason, "cancelled on ColorMe after the OMS shipped it")
+		assert.Len(t, o2.Deliveries, 1, "delivery 22 had no OMS data: removed")
+		o3 := orderView(t, s, "myshop", 3)
+		assert.Equal(t, rules.StatusAwaitingShipment, o3.Status)
+		assert.Contains(t, o3.FlagReason, "tracking number T-3")
+		assert.True(t, o3.UpdatedAt.Equal(t1), "flagging does not move updated_at")
+		o4 := orderView(t, s, "myshop", 4)
+		assert.True(t, o4.UpdatedAt.Equal(t2))
+		assert.Equal(t, []rules.Delivery{{ID: 41, SlipNumber: "T-4"}, {ID: 42}}, o4.Deliveries, "the tracking number is the OMS's")
+		assert.Equal(t, "福岡県", o4.Destinations[0].PrefName)
+
+		outs, err := s.Outcomes(ctx, run3)
+		require.NoError(t, err)
+		require.Len(t, outs, 4)
+		assert.Equal(t, oms.ImportCancelled, outs[0].Outcome)
+		assert.Contains(t, outs[0].Reason, "処理中 (processing) → キャンセル")
+		assert.Equal(t, oms.ImportFlagged, outs[1].Outcome)
+
+		// The same state again: flags are not raised twice, nothing moves.
+		before, err = s.Orders(ctx, "myshop")
+		require.NoError(t, err)
+		run4 := startImport(t, s, "myshop", "run-4")
+		got, err = s.ApplyImport(ctx, "myshop", run4, changed, t2.Add(time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{Fetched: 4, Unchanged: 4}, got)
+		after, err = s.Orders(ctx, "myshop")
+		require.NoError(t, err)
+		assert.Equal(t, before, after)
+
+		// The operator resolves the flag; the next import leaves the decision alone.
+		ch, err := s.SetStatus(ctx, "myshop", 2, rules.StatusCompleted, t2)
+		require.NoError(t, err)
+		assert.NotEmpty(t, ch.ClearedFlag)
+		got, err = s.ApplyImport(ctx, "myshop", startImport(t, s, "myshop", "run-5"), changed, t2.Add(time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, 4, got.Unchanged)
+		assert.Equal(t, rules.StatusCompleted, orderView(t, s, "myshop", 2).Status)
+
+		// A cancellation withdrawn on ColorMe flags an order the OMS cancelled.
+		got, err = s.ApplyImport(ctx, "myshop", startImport(t, s, "myshop", "run-6"), sales[:1], t2.Add(2*time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, 1, got.Flagged)
+		assert.Contains(t, orderView(t, s, "myshop", 1).FlagReason, "withdrawn")
+	})
+}
+
+func TestFinishImportAndWatermark(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *oms.Store) {
+		ctx := context.Background()
+		createShop(t, s, "myshop")
+		_, ok, err := s.ImportWatermark(ctx, "myshop")
+		require.NoError(t, err)
+		assert.False(t, ok)
+
+		ordered := time.Date(2026, 5, 1, 10, 0, 0, 0, rules.Tokyo)
+		run := startImport(t, s, "myshop", "a")
+		_, err = s.ApplyImport(ctx, "myshop", run, []oms.ImportedSale{importedSale(1, ordered, dest(11, "東京都"))}, time.Now())
+		require.NoError(t, err)
+		wm := time.Date(2026, 5, 2, 3, 4, 5, 0, time.UTC)
+		got, err := s.FinishImport(ctx, run, 7, oms.RunCompleted, "", &wm)
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{Fetched: 8, Created: 1, Unchanged: 7}, got)
+		again, err := s.FinishImport(ctx, run, 7, oms.RunCompleted, "", &wm)
+		require.NoError(t, err)
+		assert.Equal(t, got, again)
+
+		failed := startImport(t, s, "myshop", "b")
+		later := wm.Add(time.Hour)
+		_, err = s.FinishImport(ctx, failed, 0, oms.RunFailed, "ColorMe is down", &later)
+		require.NoError(t, err)
+
+		w, ok, err := s.ImportWatermark(ctx, "myshop")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.True(t, w.Equal(wm), "a failed import never moves the watermark")
+
+		ir, err := s.ImportRun(ctx, run)
+		require.NoError(t, err)
+		assert.Equal(t, got, ir.Import)
+		assert.Equal(t, oms.KindImport, ir.Kind)
+		assert.Equal(t, 8, ir.Totals.Targets)
+		_, err = s.ImportRun(ctx, 999)
+		assert.ErrorIs(t, err, oms.ErrNotFound)
+	})
+}

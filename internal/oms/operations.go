@@ -1,0 +1,539 @@
+package oms
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+// The OMS operations: what staff do on the OMS screens (status, 同梱, tracking
+// numbers and ship dates). Every change moves the order's updated_at to now, so
+// that the export window (rule 3) sees it; an operation that changes nothing
+// writes nothing.
+
+// MaxTrackingNumberLen is the longest tracking number (伝票番号) the OMS accepts.
+const MaxTrackingNumberLen = 64
+
+// OrderView is an order as the OMS screens show it.
+type OrderView struct {
+	rules.Order
+	Destinations        []Destination `json:"destinations"`          // by delivery id, as Order.Deliveries
+	ColormeCanceled     bool          `json:"colorme_canceled"`      // cancelled on ColorMe (last import)
+	FlagReason          string        `json:"flag_reason,omitempty"` // why the import flagged it; cleared by a status change
+	ColormeParentSaleID int64         `json:"colorme_parent_sale_id,omitempty"`
+	ImportedAt          *time.Time    `json:"imported_at,omitempty"` // last time an import changed it
+}
+
+// Destination is where a delivery goes, as ColorMe gave it.
+type Destination struct {
+	ID       int64  `json:"id"`
+	MethodID int64  `json:"method_id"`
+	Name     string `json:"name"`
+	PrefName string `json:"pref_name"`
+	Address1 string `json:"address1"`
+}
+
+// Orders returns the shop's orders by sale id with their deliveries: all of
+// them, or those with the given sale ids.
+func (s *Store) Orders(ctx context.Context, shopID string, saleIDs ...int64) ([]OrderView, error) {
+	db := s.db.WithContext(ctx)
+	var rows []orderRow
+	if len(saleIDs) == 0 {
+		if err := db.Where("shop_id = ?", shopID).Order("sale_id").Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("listing the orders of shop %q: %w", shopID, err)
+		}
+	} else {
+		for _, chunk := range chunks(saleIDs, batchSize) {
+			var part []orderRow
+			if err := db.Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Find(&part).Error; err != nil {
+				return nil, fmt.Errorf("reading orders of shop %q: %w", shopID, err)
+			}
+			rows = append(rows, part...)
+		}
+		slices.SortFunc(rows, func(a, b orderRow) int { return cmp.Compare(a.SaleID, b.SaleID) })
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.SaleID
+	}
+	dels, err := readDeliveries(db, shopID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading deliveries of shop %q: %w", shopID, err)
+	}
+	out := make([]OrderView, len(rows))
+	for i, r := range rows {
+		out[i] = r.view(dels[r.SaleID])
+	}
+	return out, nil
+}
+
+func (r orderRow) view(dels []deliveryRow) OrderView {
+	v := OrderView{
+		Order:           rules.Order{SaleID: r.SaleID, Status: r.Status, OrderedAt: r.OrderedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()},
+		ColormeCanceled: r.ColormeCanceled, FlagReason: r.FlagReason, ImportedAt: utcPtr(r.ImportedAt),
+	}
+	if r.BundleParentSaleID != nil {
+		v.BundleParentSaleID = *r.BundleParentSaleID
+	}
+	if r.ColormeParentSaleID != nil {
+		v.ColormeParentSaleID = *r.ColormeParentSaleID
+	}
+	for _, d := range dels {
+		v.Deliveries = append(v.Deliveries, rules.Delivery{ID: d.DeliveryID, SlipNumber: d.SlipNumber, ShippedOn: string(d.ShippedOn)})
+		v.Destinations = append(v.Destinations, Destination{ID: d.DeliveryID, MethodID: d.DeliveryMethodID, Name: d.Name, PrefName: d.PrefName, Address1: d.Address1})
+	}
+	return v
+}
+
+// readDeliveries returns the deliveries of the given sales by sale id, each
+// sale's by delivery id.
+func readDeliveries(db *gorm.DB, shopID string, ids []int64) (map[int64][]deliveryRow, error) {
+	out := make(map[int64][]deliveryRow, len(ids))
+	for _, chunk := range chunks(ids, batchSize) {
+		var ds []deliveryRow
+		if err := db.Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Order("sale_id, delivery_id").Find(&ds).Error; err != nil {
+			return nil, err
+		}
+		for _, d := range ds {
+			out[d.SaleID] = append(out[d.SaleID], d)
+		}
+	}
+	return out, nil
+}
+
+// lockRows reads and locks (PostgreSQL: FOR UPDATE) the shop's orders with the
+// given sale ids, by sale id; absent ones are simply missing.
+func lockRows(tx *gorm.DB, shopID string, ids []int64) (map[int64]orderRow, error) {
+	out := make(map[int64]orderRow, len(ids))
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	for _, chunk := range chunks(slices.Compact(sorted), batchSize) {
+		var rows []orderRow
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).
+			Order("sale_id").Find(&rows).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.SaleID] = r
+		}
+	}
+	return out, nil
+}
+
+func chunks(ids []int64, n int) [][]int64 {
+	var out [][]int64
+	for start := 0; start < len(ids); start += n {
+		out = append(out, ids[start:min(start+n, len(ids))])
+	}
+	return out
+}
+
+func notInOMS(shopID string, saleID int64) error {
+	return fmt.Errorf("sale %d is not an order of shop %q: %w (import it first with `starter import -shop %s`, or check the number)", saleID, shopID, ErrNotFound, shopID)
+}
+
+// StatusChange is what SetStatus did.
+type StatusChange struct {
+	Previous    string `json:"previous"`
+	Changed     bool   `json:"changed"`
+	ClearedFlag string `json:"cleared_flag,omitempty"` // the import's flag the change resolved
+}
+
+// SetStatus sets an order's status (any OMS status). A status change also
+// clears the import's flag on the order: the operator has dealt with it.
+// Setting the status it already has on an unflagged order changes nothing.
+func (s *Store) SetStatus(ctx context.Context, shopID string, saleID int64, status string, now time.Time) (StatusChange, error) {
+	if !rules.ValidStatus(status) {
+		return StatusChange{}, fmt.Errorf("status %q is not an OMS status: use one of %s", status, strings.Join(rules.Statuses, ", "))
+	}
+	var ch StatusChange
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		rows, err := lockRows(tx, shopID, []int64{saleID})
+		if err != nil {
+			return err
+		}
+		o, ok := rows[saleID]
+		if !ok {
+			return notInOMS(shopID, saleID)
+		}
+		ch = StatusChange{Previous: o.Status, Changed: o.Status != status || o.FlagReason != "", ClearedFlag: o.FlagReason}
+		if !ch.Changed {
+			return nil
+		}
+		return tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id = ?", shopID, saleID).
+			Updates(map[string]any{"status": status, "flag_reason": "", "updated_at": utc(now)}).Error
+	})
+	if err != nil {
+		return StatusChange{}, fmt.Errorf("setting the status of sale %d (shop %q): %w", saleID, shopID, err)
+	}
+	return ch, nil
+}
+
+// Bundle makes the children ship with the parent (同梱): the parent points to
+// itself, every child to the parent, and only the parent is exported (rule 4).
+// Children may be added to an existing bundle. It refuses cancelled orders,
+// orders bundled elsewhere and a parent that is itself a child. It returns the
+// sale ids whose bundle changed.
+func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, children []int64, now time.Time) ([]int64, error) {
+	if len(children) == 0 {
+		return nil, errors.New("bundle: name at least one child order")
+	}
+	seen := map[int64]bool{parent: true}
+	for _, c := range children {
+		if seen[c] {
+			return nil, fmt.Errorf("bundle: sale %d is named twice (the parent cannot be its own child)", c)
+		}
+		seen[c] = true
+	}
+	var changed []int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		changed = nil
+		all := append([]int64{parent}, children...)
+		rows, err := lockRows(tx, shopID, all)
+		if err != nil {
+			return err
+		}
+		var problems []error
+		for _, id := range all {
+			o, ok := rows[id]
+			switch {
+			case !ok:
+				problems = append(problems, notInOMS(shopID, id))
+			case o.Status == rules.StatusCancelled:
+				problems = append(problems, fmt.Errorf("sale %d is キャンセル (cancelled): a cancelled order cannot ship", id))
+			}
+		}
+		if len(problems) > 0 {
+			return errors.Join(problems...)
+		}
+		if p := rows[parent].BundleParentSaleID; p != nil && *p != parent {
+			return fmt.Errorf("sale %d is itself bundled into sale %d: bundle into %d instead, or unbundle %d first", parent, *p, *p, parent)
+		}
+		for _, c := range children {
+			p := rows[c].BundleParentSaleID
+			switch {
+			case p == nil || *p == parent:
+			case *p == c:
+				var n int64
+				if err := tx.Model(&orderRow{}).Where("shop_id = ? AND bundle_parent_sale_id = ? AND sale_id <> ?", shopID, c, c).Count(&n).Error; err != nil {
+					return err
+				}
+				if n > 0 {
+					return fmt.Errorf("sale %d is the parent of a bundle of %d other orders: unbundle it first (`starter orders unbundle -sale %d`) or make it the parent", c, n, c)
+				}
+			default:
+				return fmt.Errorf("sale %d is already bundled into sale %d: unbundle it first (`starter orders unbundle -sale %d`)", c, *p, c)
+			}
+		}
+		for _, id := range all {
+			if p := rows[id].BundleParentSaleID; p == nil || *p != parent {
+				changed = append(changed, id)
+			}
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		return tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, changed).
+			Updates(map[string]any{"bundle_parent_sale_id": parent, "updated_at": utc(now)}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bundling %v into sale %d (shop %q): %w", children, parent, shopID, err)
+	}
+	return changed, nil
+}
+
+// Unbundle takes a sale out of its bundle. For the parent the whole bundle is
+// dissolved; for a child only the child, and the parent too when it has no
+// child left. It returns the sale ids whose bundle changed.
+func (s *Store) Unbundle(ctx context.Context, shopID string, saleID int64, now time.Time) ([]int64, error) {
+	var changed []int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		changed = nil
+		rows, err := lockRows(tx, shopID, []int64{saleID})
+		if err != nil {
+			return err
+		}
+		o, ok := rows[saleID]
+		if !ok {
+			return notInOMS(shopID, saleID)
+		}
+		if o.BundleParentSaleID == nil {
+			return fmt.Errorf("sale %d is not bundled: nothing to do", saleID)
+		}
+		parent := *o.BundleParentSaleID
+		var members []int64
+		if err := tx.Model(&orderRow{}).Where("shop_id = ? AND bundle_parent_sale_id = ?", shopID, parent).
+			Order("sale_id").Pluck("sale_id", &members).Error; err != nil {
+			return err
+		}
+		if _, err := lockRows(tx, shopID, members); err != nil {
+			return err
+		}
+		others := slices.DeleteFunc(slices.Clone(members), func(id int64) bool { return id == saleID || id == parent })
+		if parent == saleID || len(others) == 0 {
+			changed = members // the parent, or the last child: the bundle is gone
+		} else {
+			changed = []int64{saleID}
+		}
+		return tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, changed).
+			Updates(map[string]any{"bundle_parent_sale_id": nil, "updated_at": utc(now)}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("unbundling sale %d (shop %q): %w", saleID, shopID, err)
+	}
+	return changed, nil
+}
+
+// Shipment is one row of a shipping-results file: a tracking number and
+// (optionally) a ship date for one delivery of a sale.
+type Shipment struct {
+	Line           int    `json:"line"`                  // line number in the file, for messages
+	SaleID         int64  `json:"sale_id"`               // ColorMe sale id
+	DeliveryID     int64  `json:"delivery_id,omitempty"` // sale_delivery id; 0 = the sale's only delivery
+	TrackingNumber string `json:"tracking_number"`
+	ShipDate       string `json:"ship_date,omitempty"` // YYYY-MM-DD (JST); "" = leave the ship date as it is
+}
+
+// LineMessage is a message about one line of a file; line 0 is the whole file.
+type LineMessage struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// ShipmentChange is one delivery a shipments file changes.
+type ShipmentChange struct {
+	Line            int    `json:"line"`
+	SaleID          int64  `json:"sale_id"`
+	DeliveryID      int64  `json:"delivery_id"`
+	OldSlip         string `json:"old_slip,omitempty"`
+	NewSlip         string `json:"new_slip"`
+	OldShipDate     string `json:"old_ship_date,omitempty"`
+	NewShipDate     string `json:"new_ship_date,omitempty"`
+	OverwritingSlip bool   `json:"overwriting_slip,omitempty"` // the delivery had another tracking number
+}
+
+// ShipmentReport is what ApplyShipments found and did.
+type ShipmentReport struct {
+	Applied    bool             `json:"applied"`    // the changes are stored (never when Rejected is non-empty or in a dry run)
+	Changes    []ShipmentChange `json:"changes"`    // deliveries that change, by line
+	Unchanged  int              `json:"unchanged"`  // rows the OMS already shows
+	Duplicates int              `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
+	Orders     int              `json:"orders"`     // orders whose updated_at moves
+	Rejected   []LineMessage    `json:"rejected"`   // why rows cannot be applied, by line
+	Notes      []LineMessage    `json:"notes"`      // worth knowing, not blocking
+}
+
+// ApplyShipments validates every row against the OMS and then, when no row is
+// rejected and not dryRun, stores the tracking numbers and ship dates in one
+// transaction: all rows or none. A row without delivery id applies to the
+// sale's only delivery; several rows for one delivery must agree exactly (a
+// delivery takes one tracking number). A row without ship date leaves the
+// delivery's ship date as it is.
+func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipment, dryRun bool, now time.Time) (ShipmentReport, error) {
+	var rep ShipmentReport
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		rep = ShipmentReport{}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.SaleID
+		}
+		orders, err := lockRows(tx, shopID, ids)
+		if err != nil {
+			return err
+		}
+		orderIDs := make([]int64, 0, len(orders))
+		for id := range orders {
+			orderIDs = append(orderIDs, id)
+		}
+		slices.Sort(orderIDs)
+		dels, err := readDeliveries(tx, shopID, orderIDs)
+		if err != nil {
+			return err
+		}
+		changes, touched := rep.plan(shopID, rows, orders, dels)
+		rep.Orders = len(touched)
+		if len(rep.Rejected) > 0 || dryRun || len(changes) == 0 {
+			return nil // nothing was written: ending the transaction releases the locks
+		}
+		for _, c := range changes {
+			err := tx.Model(&deliveryRow{}).Where("shop_id = ? AND sale_id = ? AND delivery_id = ?", shopID, c.SaleID, c.DeliveryID).
+				Updates(map[string]any{"slip_number": c.NewSlip, "shipped_on": dateString(c.NewShipDate)}).Error
+			if err != nil {
+				return err
+			}
+		}
+		for _, chunk := range chunks(touched, batchSize) {
+			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Update("updated_at", utc(now)).Error; err != nil {
+				return err
+			}
+		}
+		rep.Applied = true
+		return nil
+	})
+	if err != nil {
+		return ShipmentReport{}, fmt.Errorf("applying %d shipment rows to shop %q: %w", len(rows), shopID, err)
+	}
+	return rep, nil
+}
+
+// plan validates the rows and returns the delivery changes and the sale ids
+// they touch (sorted), recording rejections, duplicates and notes in rep.
+func (rep *ShipmentReport) plan(shopID string, rows []Shipment, orders map[int64]orderRow, dels map[int64][]deliveryRow) ([]ShipmentChange, []int64) {
+	reject := func(line int, format string, args ...any) {
+		rep.Rejected = append(rep.Rejected, LineMessage{line, fmt.Sprintf(format, args...)})
+	}
+	note := func(line int, format string, args ...any) {
+		rep.Notes = append(rep.Notes, LineMessage{line, fmt.Sprintf(format, args...)})
+	}
+	type key struct{ sale, delivery int64 }
+	first := map[key]Shipment{} // the first valid row of each delivery
+	var order []key
+	conflicted := map[key]bool{}
+	noted := map[int64]bool{}
+	for _, r := range rows {
+		if msg := checkShipment(r); msg != "" {
+			reject(r.Line, "%s", msg)
+			continue
+		}
+		o, ok := orders[r.SaleID]
+		if !ok {
+			reject(r.Line, "sale %d is not an order of shop %s: import it first (`starter import`) or check the sale id", r.SaleID, shopID)
+			continue
+		}
+		ds := dels[r.SaleID]
+		if r.DeliveryID == 0 {
+			switch len(ds) {
+			case 0:
+				reject(r.Line, "sale %d has no deliveries in the OMS: re-import it (`starter import`)", r.SaleID)
+				continue
+			case 1:
+				r.DeliveryID = ds[0].DeliveryID
+			default:
+				reject(r.Line, "sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), deliveryIDs(ds))
+				continue
+			}
+		} else if !slices.ContainsFunc(ds, func(d deliveryRow) bool { return d.DeliveryID == r.DeliveryID }) {
+			reject(r.Line, "sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, deliveryIDs(ds))
+			continue
+		}
+		if o.Status == rules.StatusCancelled {
+			reject(r.Line, "sale %d is キャンセル (cancelled): set its status first if it really shipped (`starter orders status`)", r.SaleID)
+			continue
+		}
+		if r.ShipDate != "" {
+			if ordered := o.OrderedAt.In(rules.Tokyo).Format(time.DateOnly); r.ShipDate < ordered {
+				reject(r.Line, "ship date %s is before sale %d was ordered (%s): check the date", r.ShipDate, r.SaleID, ordered)
+				continue
+			}
+		}
+		k := key{r.SaleID, r.DeliveryID}
+		prev, seen := first[k]
+		switch {
+		case !seen:
+			first[k] = r
+			order = append(order, k)
+		case prev.TrackingNumber != r.TrackingNumber:
+			reject(r.Line, "sale %d delivery %d gets tracking number %s here but %s on line %d: one delivery takes one tracking number on ColorMe; keep one row per delivery (the others go on their own sale_delivery)",
+				r.SaleID, r.DeliveryID, r.TrackingNumber, prev.TrackingNumber, prev.Line)
+			conflicted[k] = true
+		case prev.ShipDate != r.ShipDate:
+			reject(r.Line, "sale %d delivery %d gets ship date %q here but %q on line %d: keep one ship date per delivery",
+				r.SaleID, r.DeliveryID, r.ShipDate, prev.ShipDate, prev.Line)
+			conflicted[k] = true
+		default:
+			rep.Duplicates++
+			note(r.Line, "repeats line %d: applied once", prev.Line)
+		}
+		if !noted[r.SaleID] {
+			noted[r.SaleID] = true
+			if o.Status == rules.StatusNew {
+				note(r.Line, "sale %d is still 新規受付 (new): it is not exported until its status moves on", r.SaleID)
+			}
+			if p := o.BundleParentSaleID; p != nil && *p != r.SaleID {
+				note(r.Line, "sale %d is bundled into sale %d: only sale %d's deliveries are exported", r.SaleID, *p, *p)
+			}
+		}
+	}
+	for _, k := range order {
+		if conflicted[k] {
+			r := first[k]
+			reject(r.Line, "sale %d delivery %d: tracking number %s conflicts with later rows for the same delivery (see below)", k.sale, k.delivery, r.TrackingNumber)
+		}
+	}
+	slices.SortStableFunc(rep.Rejected, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+
+	var changes []ShipmentChange
+	var touched []int64
+	for _, k := range order {
+		if conflicted[k] {
+			continue
+		}
+		r := first[k]
+		i := slices.IndexFunc(dels[k.sale], func(d deliveryRow) bool { return d.DeliveryID == k.delivery })
+		cur := dels[k.sale][i]
+		c := ShipmentChange{Line: r.Line, SaleID: k.sale, DeliveryID: k.delivery, OldSlip: cur.SlipNumber, NewSlip: r.TrackingNumber,
+			OldShipDate: string(cur.ShippedOn), NewShipDate: string(cur.ShippedOn)}
+		if r.ShipDate != "" {
+			c.NewShipDate = r.ShipDate
+		}
+		if c.OldSlip == c.NewSlip && c.OldShipDate == c.NewShipDate {
+			rep.Unchanged++
+			continue
+		}
+		c.OverwritingSlip = c.OldSlip != "" && c.OldSlip != c.NewSlip
+		if c.OverwritingSlip {
+			note(r.Line, "sale %d delivery %d: tracking number %s replaces %s", k.sale, k.delivery, c.NewSlip, c.OldSlip)
+		}
+		changes = append(changes, c)
+		if !slices.Contains(touched, k.sale) {
+			touched = append(touched, k.sale)
+		}
+	}
+	slices.SortStableFunc(rep.Notes, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	slices.Sort(touched)
+	rep.Changes = changes
+	return changes, touched
+}
+
+// checkShipment re-checks what the file parser guarantees, for callers that
+// build rows themselves.
+func checkShipment(r Shipment) string {
+	switch {
+	case r.SaleID <= 0:
+		return fmt.Sprintf("sale id must be a positive number, got %d", r.SaleID)
+	case r.DeliveryID < 0:
+		return fmt.Sprintf("sale_delivery id must be a positive number, got %d", r.DeliveryID)
+	case strings.TrimSpace(r.TrackingNumber) == "":
+		return "the tracking number (伝票番号) is empty"
+	case r.TrackingNumber != strings.TrimSpace(r.TrackingNumber) || len(r.TrackingNumber) > MaxTrackingNumberLen:
+		return fmt.Sprintf("tracking number %q must be 1 to %d characters without surrounding spaces", r.TrackingNumber, MaxTrackingNumberLen)
+	}
+	if r.ShipDate != "" {
+		if _, err := time.Parse(time.DateOnly, r.ShipDate); err != nil {
+			return fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", r.ShipDate)
+		}
+	}
+	return ""
+}
+
+func deliveryIDs(ds []deliveryRow) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = strconv.FormatInt(d.DeliveryID, 10)
+	}
+	return strings.Join(parts, ", ")
+}

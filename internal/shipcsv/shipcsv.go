@@ -1,0 +1,424 @@
+// Package shipcsv reads shipping-results files (出荷実績) as carriers' systems and
+// spreadsheets export them: one row per delivery with the ColorMe sale id, an
+// optional sale_delivery id, the tracking number (伝票番号) and the ship date
+// (出荷日). It is pure — bytes in, rows and per-line errors out — and knows
+// nothing of the OMS: whether a sale exists is checked when the rows are applied.
+//
+// Accepted: UTF-8 with or without BOM, Shift_JIS/CP932; CRLF, LF or CR line ends;
+// comma- or tab-separated; quoted fields; Excel's ="0123" cells; full-width
+// digits. A header row is detected (the first field of the first row is not a
+// number) and its columns found by name, other columns being ignored. Without
+// a header the columns are: sale id, sale_delivery id, tracking number, ship
+// date (4 columns); sale id, tracking number, ship date (3); or sale id,
+// tracking number (2).
+package shipcsv
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/width"
+)
+
+// MaxTrackingNumberLen is the longest tracking number accepted.
+const MaxTrackingNumberLen = 64
+
+// Row is one valid row of the file.
+type Row struct {
+	Line           int    `json:"line"`                  // line number in the file (1-based)
+	SaleID         int64  `json:"sale_id"`               // ColorMe sale id
+	DeliveryID     int64  `json:"delivery_id,omitempty"` // sale_delivery id; 0 = not given
+	TrackingNumber string `json:"tracking_number"`       // letters, digits and hyphens
+	ShipDate       string `json:"ship_date,omitempty"`   // YYYY-MM-DD; "" = not given
+}
+
+// LineError says why a line was rejected; Line 0 is about the whole file.
+type LineError struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// Error implements error.
+func (e LineError) Error() string {
+	if e.Line == 0 {
+		return e.Message
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Message)
+}
+
+// Result is a parsed file: its valid rows and the errors of the others, both
+// in line order. A file is usable only when Errors is empty.
+type Result struct {
+	Encoding string      `json:"encoding"` // "UTF-8", "UTF-8 with BOM" or "Shift_JIS"
+	Header   bool        `json:"header"`   // the first row was a header
+	Rows     []Row       `json:"rows"`
+	Errors   []LineError `json:"errors"`
+}
+
+// Columns of a file.
+const (
+	colSale = iota
+	colDelivery
+	colTracking
+	colDate
+	nCols
+)
+
+var colNames = [nCols]string{"sale id", "sale_delivery id", "tracking number", "ship date"}
+
+// headerNames maps normalized header names (see normName) to columns.
+var headerNames = map[string]int{
+	"saleid": colSale, "sale": colSale, "orderid": colSale, "order": colSale, "ordernumber": colSale,
+	"受注番号": colSale, "注文番号": colSale, "受注id": colSale, "注文id": colSale, "受注no": colSale, "注文no": colSale,
+	"お客様管理番号": colSale, "管理番号": colSale,
+
+	"saledeliveryid": colDelivery, "saledelivery": colDelivery, "deliveryid": colDelivery,
+	"お届け先id": colDelivery, "届け先id": colDelivery, "配送先id": colDelivery, "お届け先番号": colDelivery, "配送先番号": colDelivery,
+
+	"trackingnumber": colTracking, "tracking": colTracking, "trackingno": colTracking, "slipnumber": colTracking, "slip": colTracking, "slipno": colTracking,
+	"伝票番号": colTracking, "送り状番号": colTracking, "送り状no": colTracking, "問い合わせ番号": colTracking, "お問い合わせ番号": colTracking,
+	"問合せ番号": colTracking, "お問合せ番号": colTracking, "問い合せ番号": colTracking, "お問い合せ番号": colTracking, "追跡番号": colTracking,
+	"お問い合せ送り状no": colTracking, "配送伝票番号": colTracking,
+
+	"shipdate": colDate, "shippedon": colDate, "shippeddate": colDate, "shippingdate": colDate,
+	"出荷日": colDate, "発送日": colDate, "出荷年月日": colDate, "発送年月日": colDate, "出荷日付": colDate, "発送日付": colDate,
+}
+
+// Parse reads a shipping-results file.
+func Parse(data []byte) Result {
+	var res Result
+	text, enc, err := decode(data)
+	res.Encoding = enc
+	if err != nil {
+		res.Errors = append(res.Errors, *err)
+		return res
+	}
+	// CR-only files (old spreadsheets) become LF; encoding/csv drops the CR of CRLF itself.
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	text = unwrapExcel(text)
+	if strings.TrimSpace(text) == "" {
+		res.Errors = append(res.Errors, LineError{0, "the file is empty: it needs one row per delivery (sale id, [sale_delivery id,] tracking number, ship date)"})
+		return res
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.FieldsPerRecord = -1
+	if first, _, _ := strings.Cut(text, "\n"); strings.Contains(first, "\t") && !strings.Contains(first, ",") {
+		r.Comma = '\t'
+	}
+	var cols [nCols]int // field index of each column, -1 = absent
+	nFields := 0        // fields per row without a header
+	started := false
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line := pe.StartLine
+				if line == 0 {
+					line = pe.Line
+				}
+				res.Errors = append(res.Errors, LineError{line, "not valid CSV: " + pe.Err.Error() + " (a field with a quote must be entirely quoted, quotes inside doubled: \"a\"\"b\")"})
+				continue
+			}
+			res.Errors = append(res.Errors, LineError{0, "reading the file: " + err.Error()})
+			break
+		}
+		line, _ := r.FieldPos(0)
+		for i := range rec {
+			rec[i] = clean(rec[i])
+		}
+		if blank(rec) {
+			continue
+		}
+		if !started {
+			started = true
+			if _, err := strconv.ParseUint(rec[0], 10, 63); err != nil {
+				res.Header = true
+				var herr *LineError
+				cols, herr = headerColumns(rec, line)
+				if herr != nil {
+					res.Errors = append(res.Errors, *herr)
+					return res
+				}
+				continue
+			}
+			cols, nFields = positional(len(rec))
+			if nFields == 0 {
+				res.Errors = append(res.Errors, LineError{line, fmt.Sprintf("%d columns without a header row: use sale id, sale_delivery id, tracking number, ship date (4 columns), sale id, tracking number, ship date (3) or sale id, tracking number (2), or add a header row", len(rec))})
+				return res
+			}
+		}
+		row, msg := parseRow(rec, cols, nFields, line)
+		if msg != "" {
+			res.Errors = append(res.Errors, LineError{line, msg})
+			continue
+		}
+		res.Rows = append(res.Rows, row)
+	}
+	if len(res.Rows) == 0 && len(res.Errors) == 0 {
+		res.Errors = append(res.Errors, LineError{0, "the file has a header but no rows"})
+	}
+	return res
+}
+
+// decode returns the file as text. A UTF-8 BOM is dropped; text that is not
+// UTF-8 is read as Shift_JIS (CP932, as Japanese Excel saves CSV).
+func decode(data []byte) (string, string, *LineError) {
+	switch {
+	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
+		data = data[3:]
+		if !utf8.Valid(data) {
+			return "", "UTF-8 with BOM", &LineError{badLine(data), "the file starts with a UTF-8 BOM but is not UTF-8: save it again as CSV (UTF-8) or CSV (Shift_JIS)"}
+		}
+		return checkText(string(data), "UTF-8 with BOM")
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		return "", "UTF-16", &LineError{0, "the file is UTF-16 (Unicode text): save it as CSV (UTF-8) or CSV (Shift_JIS)"}
+	case utf8.Valid(data):
+		return checkText(string(data), "UTF-8")
+	}
+	text, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
+	if err != nil || bytes.ContainsRune(text, utf8.RuneError) {
+		return "", "unknown", &LineError{badLine(text), "the file is neither UTF-8 nor Shift_JIS (CP932): save it as CSV (UTF-8) or CSV (Shift_JIS)"}
+	}
+	return checkText(string(text), "Shift_JIS")
+}
+
+func checkText(text, enc string) (string, string, *LineError) {
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return "", enc, &LineError{strings.Count(text[:i], "\n") + 1, "the file contains NUL bytes: it is not a text (CSV) file"}
+	}
+	return text, enc, nil
+}
+
+// badLine returns the line of the first invalid byte, 0 when unknown.
+func badLine(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError {
+			return bytes.Count(b[:i], []byte("\n")) + 1
+		}
+		i += size
+	}
+	return 0
+}
+
+// excelText is Excel's way of keeping leading zeros: ="0123".
+var excelText = regexp.MustCompile(`^="(.*)"$`)
+
+// excelCell is an unquoted ="…" cell, which is not valid CSV: a field
+// starting with =" between separators.
+var excelCell = regexp.MustCompile(`(?m)(^|[,\t])="([^"\n]*)"([,\t]|$)`)
+
+// unwrapExcel rewrites unquoted ="0123" cells as "0123". Adjacent cells share a
+// separator, hence the loop.
+func unwrapExcel(text string) string {
+	for i := 0; i < 4 && strings.Contains(text, `="`); i++ {
+		next := excelCell.ReplaceAllString(text, `$1"$2"$3`)
+		if next == text {
+			break
+		}
+		text = next
+	}
+	return text
+}
+
+var dashes = strings.NewReplacer("‐", "-", "‑", "-", "‒", "-", "–", "-", "—", "-", "−", "-")
+
+// clean trims a field, unwraps ="…" and narrows full-width letters, digits and
+// signs to ASCII.
+func clean(s string) string {
+	s = strings.TrimSpace(strings.Trim(s, " \t\u3000"))
+	if m := excelText.FindStringSubmatch(s); m != nil {
+		s = m[1]
+	}
+	s = width.Narrow.String(s)
+	return strings.TrimSpace(dashes.Replace(s))
+}
+
+func blank(rec []string) bool {
+	for _, f := range rec {
+		if f != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// normName normalizes a header name: ASCII lowercase without spaces, _ - . ・ #.
+func normName(s string) string {
+	s = strings.ToLower(width.Fold.String(s))
+	return strings.NewReplacer(" ", "", "_", "", "-", "", ".", "", "・", "", "#", "", "\u3000", "").Replace(s)
+}
+
+func headerColumns(rec []string, line int) ([nCols]int, *LineError) {
+	cols := [nCols]int{-1, -1, -1, -1}
+	for i, f := range rec {
+		c, ok := headerNames[normName(f)]
+		if !ok {
+			continue // carriers' files have many other columns
+		}
+		if cols[c] >= 0 {
+			return cols, &LineError{line, fmt.Sprintf("header: columns %d (%q) and %d (%q) are both the %s: keep one", cols[c]+1, rec[cols[c]], i+1, f, colNames[c])}
+		}
+		cols[c] = i
+	}
+	var missing []string
+	for _, c := range []int{colSale, colTracking} {
+		if cols[c] < 0 {
+			missing = append(missing, colNames[c])
+		}
+	}
+	if len(missing) > 0 {
+		return cols, &LineError{line, fmt.Sprintf("header: no %s column (found %q): name the columns sale_id (受注番号), sale_delivery_id (お届け先ID, optional), tracking_number (伝票番号), ship_date (出荷日, optional)",
+			strings.Join(missing, " and no "), strings.Join(rec, ","))}
+	}
+	return cols, nil
+}
+
+// positional returns the columns of a file without a header of n fields.
+func positional(n int) ([nCols]int, int) {
+	switch n {
+	case 4:
+		return [nCols]int{0, 1, 2, 3}, 4
+	case 3:
+		return [nCols]int{0, -1, 1, 2}, 3
+	case 2:
+		return [nCols]int{0, -1, 1, -1}, 2
+	}
+	return [nCols]int{-1, -1, -1, -1}, 0
+}
+
+func field(rec []string, i int) string {
+	if i < 0 || i >= len(rec) {
+		return ""
+	}
+	return rec[i]
+}
+
+func parseRow(rec []string, cols [nCols]int, width, line int) (Row, string) {
+	if width > 0 && len(rec) != width {
+		return Row{}, fmt.Sprintf("%d columns, but the first row has %d: every row needs the same columns", len(rec), width)
+	}
+	row := Row{Line: line}
+	var problems []string
+	sale := field(rec, cols[colSale])
+	switch id, err := strconv.ParseInt(sale, 10, 64); {
+	case sale == "":
+		problems = append(problems, "the sale id is empty")
+	case err != nil || id <= 0 || !digits(sale):
+		problems = append(problems, fmt.Sprintf("sale id %q is not a ColorMe sale number", sale))
+	default:
+		row.SaleID = id
+	}
+	if d := field(rec, cols[colDelivery]); d != "" {
+		id, err := strconv.ParseInt(d, 10, 64)
+		if err != nil || id <= 0 || !digits(d) {
+			problems = append(problems, fmt.Sprintf("sale_delivery id %q is not a number (leave it empty for a sale with one delivery)", d))
+		}
+		row.DeliveryID = id
+	}
+	tn, msg := trackingNumber(field(rec, cols[colTracking]))
+	if msg != "" {
+		problems = append(problems, msg)
+	}
+	row.TrackingNumber = tn
+	if d := field(rec, cols[colDate]); d != "" {
+		date, ok := shipDate(d)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("ship date %q is not a date: write it like 2026-05-01 or 2026/5/1", d))
+		}
+		row.ShipDate = date
+	}
+	if len(problems) > 0 {
+		return Row{}, strings.Join(problems, "; ")
+	}
+	return row, ""
+}
+
+func digits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// trackingSeparators split several tracking numbers written in one cell; so do
+// spaces when every part is long enough to be a tracking number of its own.
+var (
+	trackingSeparators = regexp.MustCompile(`[\n,、/;|・]+`)
+	spaces             = regexp.MustCompile(`\s+`)
+)
+
+const minSeparateNumber = 8
+
+var trackingChars = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
+
+func trackingNumber(s string) (string, string) {
+	if s == "" {
+		return "", "the tracking number (伝票番号) is empty"
+	}
+	var parts []string
+	for _, p := range trackingSeparators.Split(s, -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 1 && spaces.MatchString(parts[0]) {
+		words := spaces.Split(parts[0], -1)
+		long := true
+		for _, w := range words {
+			long = long && len(w) >= minSeparateNumber
+		}
+		if !long {
+			return "", fmt.Sprintf("tracking number %q contains spaces: write it without spaces (hyphens are fine)", s)
+		}
+		parts = words
+	}
+	if len(parts) > 1 {
+		return "", fmt.Sprintf("several tracking numbers in one cell (%s): ColorMe holds one tracking number per delivery; put one per row, each on its own sale_delivery",
+			strings.Join(parts, ", "))
+	}
+	if !trackingChars.MatchString(s) || len(s) > MaxTrackingNumberLen {
+		return "", fmt.Sprintf("tracking number %q must be 1 to %d letters, digits or hyphens", s, MaxTrackingNumberLen)
+	}
+	return s, ""
+}
+
+// dateFormat matches 2026-05-01, 2026/5/1, 2026.05.01, 2026年5月1日 and
+// 20260501, optionally followed by a time of day (ignored).
+var dateFormat = regexp.MustCompile(`^(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$`)
+
+// shipDate returns s as YYYY-MM-DD when it is a real calendar date.
+func shipDate(s string) (string, bool) {
+	m := dateFormat.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	mo, d := m[2], m[3]
+	if mo == "" {
+		mo, d = m[4], m[5]
+	}
+	y, _ := strconv.Atoi(m[1])
+	mi, _ := strconv.Atoi(mo)
+	di, _ := strconv.Atoi(d)
+	t := time.Date(y, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
+	if y < 2000 || y > 2099 || t.Year() != y || int(t.Month()) != mi || t.Day() != di {
+		return "", false
+	}
+	return t.Format(time.DateOnly), true
+}

@@ -1,0 +1,178 @@
+package shipcsv_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/japanese"
+
+	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+)
+
+func sjis(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(s))
+	require.NoError(t, err)
+	return b
+}
+
+func TestParseEncodingsAndLayouts(t *testing.T) {
+	want := []shipcsv.Row{
+		{Line: 2, SaleID: 1001, DeliveryID: 10011, TrackingNumber: "4912-0001-0001", ShipDate: "2026-05-01"},
+		{Line: 3, SaleID: 1002, TrackingNumber: "AB123456789JP", ShipDate: "2026-05-02"},
+	}
+	header := "受注番号,お届け先ID,伝票番号,出荷日\r\n"
+	body := "1001,10011,4912-0001-0001,2026/05/01\r\n1002,,AB123456789JP,2026/5/2\r\n"
+	cases := []struct {
+		name, enc string
+		data      []byte
+	}{
+		{"UTF-8", "UTF-8", []byte(header + body)},
+		{"UTF-8 with BOM", "UTF-8 with BOM", append([]byte{0xEF, 0xBB, 0xBF}, header+body...)},
+		{"Shift_JIS", "Shift_JIS", sjis(t, header+body)},
+		{"LF only", "UTF-8", []byte(strings.ReplaceAll(header+body, "\r\n", "\n"))},
+		{"CR only", "UTF-8", []byte(strings.ReplaceAll(header+body, "\r\n", "\r"))},
+		{"quoted fields", "UTF-8", []byte("\"sale_id\",\"sale_delivery_id\",\"tracking_number\",\"ship_date\"\n\"1001\",\"10011\",\"4912-0001-0001\",\"2026-05-01\"\n\"1002\",\"\",\"AB123456789JP\",\"20260502\"\n")},
+		{"Excel text cells and full width", "UTF-8", []byte("sale id,delivery id,tracking,shipped on\n=\"1001\",=\"10011\",４９１２－０００１－０００１,２０２６年５月１日\n1002,, AB123456789JP ,2026-05-02 10:30\n")},
+		{"tab separated", "UTF-8", []byte("sale_id\tsale_delivery_id\ttracking_number\tship_date\n1001\t10011\t4912-0001-0001\t2026-05-01\n1002\t\tAB123456789JP\t2026-05-02\n")},
+		{"other columns and order", "UTF-8", []byte("出荷日,品名,送り状番号,お客様管理番号,配送先ID\n2026-05-01,\"T-shirt, L\",4912-0001-0001,1001,10011\n2026-05-02,Cap,AB123456789JP,1002,\n")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := shipcsv.Parse(c.data)
+			require.Empty(t, res.Errors)
+			assert.Equal(t, c.enc, res.Encoding)
+			assert.True(t, res.Header)
+			assert.Equal(t, want, res.Rows)
+		})
+	}
+}
+
+func TestParseWithoutHeader(t *testing.T) {
+	res := shipcsv.Parse([]byte("1001,10011,A-1,2026-05-01\n1002,20022,B-2,\n"))
+	require.Empty(t, res.Errors)
+	assert.False(t, res.Header)
+	assert.Equal(t, []shipcsv.Row{
+		{Line: 1, SaleID: 1001, DeliveryID: 10011, TrackingNumber: "A-1", ShipDate: "2026-05-01"},
+		{Line: 2, SaleID: 1002, DeliveryID: 20022, TrackingNumber: "B-2"},
+	}, res.Rows)
+
+	res = shipcsv.Parse([]byte("1001,A-1,2026-05-01\n1002,B-2,\n"))
+	require.Empty(t, res.Errors)
+	assert.Equal(t, int64(0), res.Rows[0].DeliveryID)
+	assert.Equal(t, "A-1", res.Rows[0].TrackingNumber)
+
+	res = shipcsv.Parse([]byte("1001,A-1\n"))
+	require.Empty(t, res.Errors)
+	assert.Equal(t, shipcsv.Row{Line: 1, SaleID: 1001, TrackingNumber: "A-1"}, res.Rows[0])
+}
+
+func TestParseErrors(t *testing.T) {
+	cases := []struct {
+		name, data string
+		line       int
+		contains   string
+	}{
+		{"empty file", "", 0, "empty"},
+		{"blank lines only", "\r\n\r\n", 0, "empty"},
+		{"header only", "sale_id,tracking_number\r\n", 0, "no rows"},
+		{"bad date", "1001,A-1,2026-02-30\n", 1, "not a date"},
+		{"bad month", "1001,A-1,2026/13/01\n", 1, "not a date"},
+		{"Excel serial date", "1001,A-1,46143\n", 1, "not a date"},
+		{"bad sale id", "sale_id,tracking_number\nX-1001,A-1\n", 2, "not a ColorMe sale number"},
+		{"negative delivery id", "1001,-3,A-1,2026-05-01\n", 1, "sale_delivery id"},
+		{"empty tracking number", "1001,10011,,2026-05-01\n", 1, "tracking number (伝票番号) is empty"},
+		{"several tracking numbers in one cell", "1001,10011,\"A-1,A-2\",2026-05-01\n", 1, "several tracking numbers in one cell (A-1, A-2)"},
+		{"several tracking numbers with spaces", "1001,10011,123456789012 123456789013,2026-05-01\n", 1, "several tracking numbers"},
+		{"spaces inside one number", "1001,10011,1234 5678 9012,2026-05-01\n", 1, "contains spaces"},
+		{"odd characters", "1001,10011,A_1!,2026-05-01\n", 1, "letters, digits or hyphens"},
+		{"too long", "1001,10011," + strings.Repeat("9", 65) + ",2026-05-01\n", 1, "1 to 64"},
+		{"bare quote", "1001,10011,A\"1,2026-05-01\n", 1, "not valid CSV"},
+		{"unterminated quote", "1001,10011,\"A-1,2026-05-01\n1002,1,B,2026-05-01\n", 1, "not valid CSV"},
+		{"ragged rows", "1001,10011,A-1,2026-05-01\n1002,B-2,2026-05-01\n", 2, "every row needs the same columns"},
+		{"five columns without header", "1001,10011,A-1,2026-05-01,x\n", 1, "5 columns without a header"},
+		{"header without tracking column", "sale_id,ship_date\n1001,2026-05-01\n", 1, "no tracking number column"},
+		{"duplicate header", "sale_id,伝票番号,tracking_number\n1001,A,B\n", 1, "both the tracking number"},
+		{"UTF-16", "\xff\xfe1\x000\x00", 0, "UTF-16"},
+		{"not text", "1001,A-1,2026-05-01\n\x82\xff\x82\n", 2, "neither UTF-8 nor Shift_JIS"},
+		{"NUL bytes", "1001,A-1\x00,2026-05-01\n", 1, "NUL"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := shipcsv.Parse([]byte(c.data))
+			require.NotEmpty(t, res.Errors, "rows: %+v", res.Rows)
+			assert.Equal(t, c.line, res.Errors[0].Line, res.Errors)
+			assert.Contains(t, res.Errors[0].Message, c.contains)
+		})
+	}
+}
+
+func TestParseReportsEveryBadLine(t *testing.T) {
+	res := shipcsv.Parse([]byte("sale_id,tracking_number,ship_date\n1001,A-1,2026-05-01\nabc,A-2,2026-05-01\n1003,,2026-05-01\n1004,A-4,2026-99-01\n1005,A-5,\n"))
+	require.Len(t, res.Errors, 3)
+	assert.Equal(t, []int{3, 4, 5}, []int{res.Errors[0].Line, res.Errors[1].Line, res.Errors[2].Line})
+	require.Len(t, res.Rows, 2)
+	assert.Equal(t, []int{2, 6}, []int{res.Rows[0].Line, res.Rows[1].Line})
+}
+
+func TestParseMultilineQuotedFieldKeepsLineNumbers(t *testing.T) {
+	res := shipcsv.Parse([]byte("sale_id,memo,tracking_number\n1001,\"two\nlines\",A-1\n1002,x,B-2\n"))
+	require.Empty(t, res.Errors)
+	assert.Equal(t, 2, res.Rows[0].Line)
+	assert.Equal(t, 4, res.Rows[1].Line)
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("受注番号,お届け先ID,伝票番号,出荷日\r\n1001,10011,4912-0001-0001,2026/05/01\r\n"))
+	f.Add([]byte("1001,A-1,2026-05-01\n1002,\"B,2\",x\n"))
+	f.Add([]byte("\xef\xbb\xbfsale_id\ttracking_number\n1\t=\"0012\"\n"))
+	f.Add([]byte("\x8e\xf3\x92\x8d\x94\xd4\x8d\x86,\x93\x60\x95\x5b\x94\xd4\x8d\x86\r\n1,A\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res := shipcsv.Parse(data)
+		again := shipcsv.Parse(data)
+		require.Equal(t, res, again, "Parse is not deterministic")
+		last := 0
+		for _, r := range res.Rows {
+			if r.Line < 1 || r.Line < last {
+				t.Fatalf("row line %d after %d", r.Line, last)
+			}
+			last = r.Line
+			if r.SaleID <= 0 || r.DeliveryID < 0 {
+				t.Fatalf("row with invalid ids: %+v", r)
+			}
+			if r.TrackingNumber == "" || len(r.TrackingNumber) > shipcsv.MaxTrackingNumberLen || strings.TrimFunc(r.TrackingNumber, func(c rune) bool {
+				return c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+			}) != "" {
+				t.Fatalf("row with an invalid tracking number: %+v", r)
+			}
+			if r.ShipDate != "" {
+				if _, err := time.Parse(time.DateOnly, r.ShipDate); err != nil {
+					t.Fatalf("row with an invalid ship date: %+v", r)
+				}
+			}
+		}
+		for _, e := range res.Errors {
+			if e.Line < 0 || e.Message == "" {
+				t.Fatalf("bad error %+v", e)
+			}
+		}
+		if len(res.Rows) == 0 && len(res.Errors) == 0 {
+			t.Fatalf("no rows and no errors for %q", data)
+		}
+	})
+}
+
+// CP932 (Windows-31J) adds NEC and IBM characters to Shift_JIS; Japanese Excel
+// writes them in memo columns.
+func TestParseCP932Extensions(t *testing.T) {
+	// "お客様管理番号,送り状番号,発送日,備考\r\n1001,１２３４－５６７８,2026/5/1,①髙\r\n" as CP932.
+	data := []byte("\x82\xa8\x8b\x71\x97\x6c\x8a\xc7\x97\x9d\x94\xd4\x8d\x86,\x91\x97\x82\xe8\x8f\xf3\x94\xd4\x8d\x86,\x94\xad\x91\x97\x93\xfa,\x94\xf5\x8d\x6c\r\n" +
+		"1001,\x82\x50\x82\x51\x82\x52\x82\x53\x81\x7c\x82\x54\x82\x55\x82\x56\x82\x57,2026/5/1,\x87\x40\xfb\xfc\r\n")
+	res := shipcsv.Parse(data)
+	require.Empty(t, res.Errors)
+	assert.Equal(t, "Shift_JIS", res.Encoding)
+	assert.Equal(t, []shipcsv.Row{{Line: 2, SaleID: 1001, TrackingNumber: "1234-5678", ShipDate: "2026-05-01"}}, res.Rows)
+}

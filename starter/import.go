@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/workflows"
+)
+
+// runImport starts an order import (受注取得) now and, with -wait, prints its result.
+func runImport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("import", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	days := fs.Int("days", 0, "受注を取得する日数: import sales ordered in the last N days (0 = the shop's setting, default 7)")
+	wait := fs.Bool("wait", true, "wait for the import to finish and print its result")
+	changes := fs.Bool("changes", false, "with -wait: print every order the import created or changed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *shop == "" {
+		return errors.New("-shop is required")
+	}
+	if *days < 0 || *days > 365 {
+		return fmt.Errorf("-days must be between 1 and 365, got %d", *days)
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	if err := opsShop(ctx, st, *shop); err != nil {
+		return err
+	}
+	c, err := e.client()
+	if err != nil {
+		return err
+	}
+	run, err := app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *shop, Days: *days, Trigger: "manual"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "started import of shop %s\n  workflow ID: %s\n  run ID:      %s\n  Temporal UI: %s\n",
+		*shop, run.GetID(), run.GetRunID(), cfg.WorkflowURL(run.GetID(), run.GetRunID()))
+	if !*wait {
+		return nil
+	}
+	var res workflows.OrderImportResult
+	if err := run.Get(ctx, &res); err != nil {
+		return fmt.Errorf("import failed: %w", err)
+	}
+	printImport(e, res)
+	outs, err := st.Outcomes(ctx, res.RunID)
+	if err != nil {
+		return err
+	}
+	var flagged []oms.Outcome
+	for _, o := range outs {
+		if o.Outcome == oms.ImportFlagged {
+			flagged = append(flagged, o)
+		}
+	}
+	if len(flagged) > 0 {
+		fmt.Fprintf(e.out, "\nflagged for the operator (kept as they are):\n")
+		tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+		for _, o := range flagged {
+			fmt.Fprintf(tw, "  %d\t%s\n", o.SaleID, o.Reason)
+		}
+		_ = tw.Flush()
+	}
+	if *changes {
+		fmt.Fprintln(e.out)
+		return printOutcomes(ctx, e, st, res.RunID)
+	}
+	return nil
+}
+
+func printImport(e *env, r workflows.OrderImportResult) {
+	fmt.Fprintf(e.out, "\nimport finished: shop %s, run log #%d\n", r.ShopID, r.RunID)
+	fmt.Fprintf(e.out, "  read: sales ordered in the last %d days", r.Days)
+	if r.Since != nil {
+		fmt.Fprintf(e.out, ", and older ones updated since %s", opsTime(*r.Since))
+	} else {
+		fmt.Fprint(e.out, " (first import of the shop)")
+	}
+	fmt.Fprintf(e.out, "\n  next import reads updates since %s\n", opsTime(r.Watermark))
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "fetched\tcreated\tupdated\tunchanged\tcancelled\tflagged\tpages\truns\t")
+	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", r.Fetched, r.Created, r.Updated, r.Unchanged, r.Cancelled, r.Flagged, r.Pages, r.Chain)
+	_ = tw.Flush()
+}
+
+func opsShop(ctx context.Context, st *oms.Store, shopID string) error {
+	if _, err := st.Shop(ctx, shopID); err != nil {
+		if errors.Is(err, oms.ErrNotFound) {
+			return fmt.Errorf("shop %q does not exist: list shops with `starter shop list`, add one with `starter shop add`", shopID)
+		}
+		return err
+	}
+	return nil
+}
+
+// opsTime formats an instant for the operator: Japan time, to the second.
+func opsTime(t time.Time) string { return t.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST") }

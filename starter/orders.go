@@ -1,0 +1,387 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+)
+
+// maxCSVBytes bounds the shipping-results file read into memory.
+const maxCSVBytes = 32 << 20
+
+// runOrders dispatches `starter orders <verb>`: the OMS screens.
+func runOrders(ctx context.Context, e *env, args []string) error {
+	verbs := map[string]func(context.Context, *env, []string) error{
+		"csv": ordersCSV, "status": ordersStatus, "bundle": ordersBundle, "unbundle": ordersUnbundle, "list": ordersList,
+	}
+	if len(args) == 0 || verbs[args[0]] == nil {
+		return errors.New(`usage: starter orders csv|status|bundle|unbundle|list [flags]
+  csv       apply a shipping-results CSV (tracking numbers, ship dates): all rows or none
+  status    set an order's status
+  bundle    bundle orders that ship together (同梱): -parent N -children a,b
+  unbundle  take an order out of its bundle
+  list      list orders with their export eligibility and why excluded ones are`)
+	}
+	return verbs[args[0]](ctx, e, args[1:])
+}
+
+// ordersStore parses the flags and opens the store of an orders command.
+func ordersStore(ctx context.Context, e *env, fs interface{ Parse([]string) error }, args []string, shop *string) (*oms.Store, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if *shop == "" {
+		return nil, errors.New("-shop is required")
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st, opsShop(ctx, st, *shop)
+}
+
+func ordersCSV(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("orders csv", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	file := fs.String("file", "", "shipping-results CSV (UTF-8 or Shift_JIS); - reads stdin (required)")
+	dryRun := fs.Bool("dry-run", false, "check the file and show what would change, change nothing")
+	st, err := ordersStore(ctx, e, fs, args, shop)
+	if err != nil {
+		return err
+	}
+	if *file == "" {
+		return errors.New("-file is required: the CSV of sale id, [sale_delivery id,] tracking number, ship date")
+	}
+	data, err := readCSVFile(*file)
+	if err != nil {
+		return err
+	}
+	parsed := shipcsv.Parse(data)
+	rows := make([]oms.Shipment, len(parsed.Rows))
+	for i, r := range parsed.Rows {
+		rows[i] = oms.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate}
+	}
+	header := "no header row"
+	if parsed.Header {
+		header = "header row"
+	}
+	fmt.Fprintf(e.out, "%s: %s, %s, %s\n", *file, parsed.Encoding, header, opsCount(len(rows), "valid row"))
+	// Rows the parser rejected block the file too; the others are still checked
+	// against the OMS so that every problem is reported at once.
+	rep, err := st.ApplyShipments(ctx, *shop, rows, *dryRun || len(parsed.Errors) > 0, time.Now())
+	if err != nil {
+		return err
+	}
+	var rejected []oms.LineMessage
+	for _, le := range parsed.Errors {
+		rejected = append(rejected, oms.LineMessage{Line: le.Line, Message: le.Message})
+	}
+	rejected = append(rejected, rep.Rejected...)
+	slices.SortStableFunc(rejected, func(a, b oms.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	opsPrintLines(e.out, "notes", rep.Notes)
+	if len(rejected) > 0 {
+		opsPrintLines(e.out, "rejected", rejected)
+		return fmt.Errorf("%s in %s: nothing was applied; fix them and run it again", opsCount(len(rejected), "problem"), *file)
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "line\tsale\tdelivery\ttracking number\tship date\tbefore")
+	for _, c := range rep.Changes {
+		before := "-"
+		if c.OldSlip != "" || c.OldShipDate != "" {
+			before = opsDash(c.OldSlip) + " " + opsDash(c.OldShipDate)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\t%s\n", c.Line, c.SaleID, c.DeliveryID, c.NewSlip, opsDash(c.NewShipDate), before)
+	}
+	_ = tw.Flush()
+	summary := fmt.Sprintf("%s of %s change, %s already in the OMS, %s", opsCount(len(rep.Changes), "delivery"), opsCount(rep.Orders, "order"),
+		opsCount(rep.Unchanged, "row"), opsCount(rep.Duplicates, "duplicate row"))
+	if rep.Applied {
+		fmt.Fprintf(e.out, "applied: %s; the changed orders are in the next export's window\n", summary)
+	} else {
+		fmt.Fprintf(e.out, "dry run, nothing applied: %s\n", summary)
+	}
+	return nil
+}
+
+func readCSVFile(name string) ([]byte, error) {
+	var r io.Reader = os.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("reading the CSV: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxCSVBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the CSV: %w", err)
+	}
+	if len(data) > maxCSVBytes {
+		return nil, fmt.Errorf("%s is larger than %d MiB: split it", name, maxCSVBytes>>20)
+	}
+	return data, nil
+}
+
+func opsPrintLines(w io.Writer, title string, lines []oms.LineMessage) {
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s:\n", title)
+	for _, l := range lines {
+		if l.Line == 0 {
+			fmt.Fprintf(w, "  file: %s\n", l.Message)
+		} else {
+			fmt.Fprintf(w, "  line %d: %s\n", l.Line, l.Message)
+		}
+	}
+}
+
+func ordersStatus(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("orders status", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	sale := fs.Int64("sale", 0, "sale id (required)")
+	status := fs.String("status", "", "new status: "+opsStatusHelp()+" (required)")
+	st, err := ordersStore(ctx, e, fs, args, shop)
+	if err != nil {
+		return err
+	}
+	if *sale <= 0 {
+		return errors.New("-sale is required: the ColorMe sale id")
+	}
+	value := opsStatusValue(*status)
+	ch, err := st.SetStatus(ctx, *shop, *sale, value, time.Now())
+	if err != nil {
+		return err
+	}
+	if !ch.Changed {
+		fmt.Fprintf(e.out, "sale %d is already %s: nothing changed\n", *sale, opsStatusLabel(value))
+		return nil
+	}
+	fmt.Fprintf(e.out, "sale %d: %s → %s\n", *sale, opsStatusLabel(ch.Previous), opsStatusLabel(value))
+	if ch.ClearedFlag != "" {
+		fmt.Fprintf(e.out, "flag cleared: %s\n", ch.ClearedFlag)
+	}
+	return nil
+}
+
+// opsStatusValue accepts a status value or its Japanese label.
+func opsStatusValue(s string) string {
+	s = strings.TrimSpace(s)
+	for v, l := range rules.StatusLabels {
+		if s == l {
+			return v
+		}
+	}
+	return s
+}
+
+func opsStatusLabel(v string) string {
+	if l, ok := rules.StatusLabels[v]; ok {
+		return l + " (" + v + ")"
+	}
+	return v
+}
+
+func opsStatusHelp() string {
+	parts := make([]string, len(rules.Statuses))
+	for i, s := range rules.Statuses {
+		parts[i] = s + " " + rules.StatusLabels[s]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ordersBundle(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("orders bundle", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	parent := fs.Int64("parent", 0, "sale id of the parent order: the one exported (required)")
+	children := fs.String("children", "", "comma-separated sale ids shipped with the parent (required)")
+	st, err := ordersStore(ctx, e, fs, args, shop)
+	if err != nil {
+		return err
+	}
+	if *parent <= 0 {
+		return errors.New("-parent is required: the sale id of the order the others ship with")
+	}
+	var ids []int64
+	for _, p := range strings.Split(*children, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("-children: %q is not a sale id (write them like 1001,1002)", p)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return errors.New("-children is required: the sale ids shipped with the parent, like 1001,1002")
+	}
+	changed, err := st.Bundle(ctx, *shop, *parent, ids, time.Now())
+	if err != nil {
+		return err
+	}
+	if len(changed) == 0 {
+		fmt.Fprintf(e.out, "sales %v are already bundled into sale %d: nothing changed\n", ids, *parent)
+		return nil
+	}
+	fmt.Fprintf(e.out, "bundled (同梱) %v into sale %d; changed orders: %v — only sale %d is exported\n", ids, *parent, changed, *parent)
+	return nil
+}
+
+func ordersUnbundle(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("orders unbundle", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	sale := fs.Int64("sale", 0, "sale id to take out of its bundle; the parent dissolves the whole bundle (required)")
+	st, err := ordersStore(ctx, e, fs, args, shop)
+	if err != nil {
+		return err
+	}
+	if *sale <= 0 {
+		return errors.New("-sale is required")
+	}
+	changed, err := st.Unbundle(ctx, *shop, *sale, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "unbundled; changed orders: %v — each is exported on its own again\n", changed)
+	return nil
+}
+
+func ordersList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("orders list", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	asOfFlag := fs.String("as-of", "", "evaluate the export rules at this instant (RFC 3339, e.g. 2026-11-20T12:00:00+09:00); default now")
+	window := fs.Int("window-days", 0, "作成期間 in days (0 = the shop's setting)")
+	only := fs.String("only", "all", "all, targets, excluded or flagged")
+	st, err := ordersStore(ctx, e, fs, args, shop)
+	if err != nil {
+		return err
+	}
+	asOf := time.Now()
+	if *asOfFlag != "" {
+		if asOf, err = time.Parse(time.RFC3339, *asOfFlag); err != nil {
+			return fmt.Errorf("-as-of must be RFC 3339 like 2026-11-20T12:00:00+09:00, got %q", *asOfFlag)
+		}
+	}
+	if *window == 0 {
+		sh, err := st.Shop(ctx, *shop)
+		if err != nil {
+			return err
+		}
+		*window = sh.Settings.WindowDays
+	}
+	if *window < 1 || *window > 365 {
+		return fmt.Errorf("-window-days must be between 1 and 365, got %d", *window)
+	}
+	if !slices.Contains([]string{"all", "targets", "excluded", "flagged"}, *only) {
+		return fmt.Errorf("-only must be all, targets, excluded or flagged, got %q", *only)
+	}
+	orders, err := st.Orders(ctx, *shop)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "orders of shop %s at %s, window %d days\n", *shop, opsTime(asOf), *window)
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "sale\tstatus\tordered\tupdated\tbundle\tdeliveries (id tracking ship-date)\texport\tflag")
+	targets, flagged := 0, 0
+	byRule := map[string]int{}
+	for _, o := range orders {
+		why := rules.Exclusion(o.Order, asOf, *window)
+		if why == "" {
+			targets++
+		} else {
+			rule, _, _ := strings.Cut(why, ":")
+			byRule[rule]++
+		}
+		if o.FlagReason != "" {
+			flagged++
+		}
+		switch {
+		case *only == "targets" && why != "", *only == "excluded" && why == "", *only == "flagged" && o.FlagReason == "":
+			continue
+		}
+		export := "target"
+		if why != "" {
+			export = "excluded — " + why
+		}
+		flag := o.FlagReason
+		if o.ColormeCanceled && o.Status != rules.StatusCancelled && flag == "" {
+			flag = "cancelled on ColorMe"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.SaleID, opsStatusLabel(o.Status),
+			o.OrderedAt.In(rules.Tokyo).Format("2006-01-02 15:04"), o.UpdatedAt.In(rules.Tokyo).Format("2006-01-02 15:04"),
+			bundleText(o), deliveriesText(o), export, opsDash(flag))
+	}
+	_ = tw.Flush()
+	rulesSeen := make([]string, 0, len(byRule))
+	for r := range byRule {
+		rulesSeen = append(rulesSeen, r)
+	}
+	slices.Sort(rulesSeen)
+	parts := make([]string, len(rulesSeen))
+	for i, r := range rulesSeen {
+		parts[i] = fmt.Sprintf("%s: %d", r, byRule[r])
+	}
+	fmt.Fprintf(e.out, "%d orders: %d targets, %d excluded (%s), %d flagged\n", len(orders), targets, len(orders)-targets, strings.Join(parts, ", "), flagged)
+	return nil
+}
+
+func bundleText(o oms.OrderView) string {
+	var parts []string
+	switch p := o.BundleParentSaleID; {
+	case p == 0:
+	case p == o.SaleID:
+		parts = append(parts, "parent")
+	default:
+		parts = append(parts, fmt.Sprintf("in %d", p))
+	}
+	if o.ColormeParentSaleID != 0 {
+		parts = append(parts, fmt.Sprintf("split from %d", o.ColormeParentSaleID))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func deliveriesText(o oms.OrderView) string {
+	if len(o.Deliveries) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(o.Deliveries))
+	for i, d := range o.Deliveries {
+		parts[i] = fmt.Sprintf("%d %s %s", d.ID, opsDash(d.SlipNumber), opsDash(d.ShippedOn))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// opsCount writes n and the noun, plural when n is not 1 ("delivery" → "deliveries").
+func opsCount(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func opsDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

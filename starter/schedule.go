@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/workflows"
+)
+
+// runSchedule dispatches `starter schedule <verb>`.
+func runSchedule(ctx context.Context, e *env, args []string) error {
+	verbs := map[string]func(context.Context, *env, []string) error{
+		"list": scheduleList, "apply": scheduleApply, "pause": schedulePause, "unpause": scheduleUnpause, "trigger": scheduleTrigger,
+	}
+	if len(args) == 0 || verbs[args[0]] == nil {
+		return errors.New("usage: starter schedule list|apply|pause|unpause|trigger [flags]")
+	}
+	return verbs[args[0]](ctx, e, args[1:])
+}
+
+// manager returns the schedules manager on the configured task queue.
+func (e *env) manager() (*schedules.Manager, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.client()
+	if err != nil {
+		return nil, err
+	}
+	return schedules.New(c, cfg.TaskQueue), nil
+}
+
+// shopOrExplain loads a shop, turning "not found" into what to do.
+func shopOrExplain(ctx context.Context, st *oms.Store, id string) (oms.Shop, error) {
+	if id == "" {
+		return oms.Shop{}, errors.New("-shop is required")
+	}
+	s, err := st.Shop(ctx, id)
+	if errors.Is(err, oms.ErrNotFound) {
+		return oms.Shop{}, fmt.Errorf("shop %q does not exist: list shops with `starter shop list`, add one with `starter shop add`", id)
+	}
+	return s, err
+}
+
+// kindsFlag reads -kind: "import", "export" or "" (both).
+func kindsFlag(kind string) ([]string, error) {
+	switch kind {
+	case "":
+		return schedules.Kinds, nil
+	case schedules.KindImport, schedules.KindExport:
+		return []string{kind}, nil
+	}
+	return nil, fmt.Errorf("-kind must be import or export, got %q", kind)
+}
+
+func scheduleList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("schedule list", e.errOut)
+	shop := fs.String("shop", "", "only this shop (default: every shop)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	var shops []oms.Shop
+	if *shop != "" {
+		s, err := shopOrExplain(ctx, st, *shop)
+		if err != nil {
+			return err
+		}
+		shops = []oms.Shop{s}
+	} else if shops, err = st.Shops(ctx); err != nil {
+		return err
+	}
+	m, err := e.manager()
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "schedule\tstate\tevery\tnext run\tlast run\truns\tskipped\tnote")
+	for _, s := range shops {
+		sts, err := m.Describe(ctx, s.ID)
+		if err != nil {
+			return err
+		}
+		for _, x := range sts {
+			if !x.Exists {
+				fmt.Fprintf(tw, "%s\tmissing\t-\t-\t-\t-\t-\tcreate it with `starter schedule apply -shop %s`\n", x.ID, s.ID)
+				continue
+			}
+			state := "active"
+			if x.Paused {
+				state = "PAUSED"
+			}
+			if len(x.Running) > 0 {
+				state += " (running)"
+			}
+			next, last := "-", "-"
+			if !x.NextRun.IsZero() {
+				next = x.NextRun.Local().Format("01-02 15:04:05")
+			}
+			if n := len(x.Recent); n > 0 && x.Recent[n-1].StartWorkflowResult != nil {
+				last = x.Recent[n-1].ActualTime.Local().Format("01-02 15:04:05") + " " + x.Recent[n-1].StartWorkflowResult.WorkflowID
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", x.ID, state, schedules.FormatEvery(x.Every), next, last, x.Actions, x.SkippedOverlap, x.Note)
+		}
+	}
+	return tw.Flush()
+}
+
+func scheduleApply(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("schedule apply", e.errOut)
+	shop := fs.String("shop", "", "shop ID")
+	all := fs.Bool("all", false, "every shop")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (*shop == "") == !*all {
+		return errors.New("give -shop ID or -all")
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	ids := []string{*shop}
+	if *all {
+		shops, err := st.Shops(ctx)
+		if err != nil {
+			return err
+		}
+		ids = ids[:0]
+		for _, s := range shops {
+			ids = append(ids, s.ID)
+		}
+	}
+	var errs []error
+	for _, id := range ids {
+		errs = append(errs, applySchedules(ctx, e, id))
+	}
+	return errors.Join(errs...)
+}
+
+// applySchedules reconciles the shop's schedules with its saved settings and
+// prints what changed.
+func applySchedules(ctx context.Context, e *env, shopID string) error {
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := shopOrExplain(ctx, st, shopID)
+	if err != nil {
+		return err
+	}
+	m, err := e.manager()
+	if err == nil {
+		var applied []schedules.Applied
+		applied, err = m.Apply(ctx, s)
+		for _, a := range applied {
+			state := "active, every " + schedules.FormatEvery(a.Every)
+			if a.Paused {
+				state = "PAUSED — " + a.Note
+			}
+			fmt.Fprintf(e.out, "  schedule %s: %s; %s\n", a.ID, a.Change, state)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("shop %s is saved, but its schedules were not applied (%w): run `starter schedule apply -shop %s` once Temporal is reachable", shopID, err, shopID)
+	}
+	return nil
+}
+
+func schedulePause(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("schedule pause", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	kind := fs.String("kind", "", "import or export (default: both)")
+	note := fs.String("note", "", "why (shown in the Temporal UI)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	kinds, err := kindsFlag(*kind)
+	if err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := shopOrExplain(ctx, st, *shop); err != nil {
+		return err
+	}
+	m, err := e.manager()
+	if err != nil {
+		return err
+	}
+	n := "paused by the operator (`starter schedule pause`)"
+	if *note != "" {
+		n += ": " + *note
+	}
+	if err := m.Pause(ctx, *shop, kinds, n); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "paused the %s schedule(s) of shop %s; `starter schedule unpause -shop %s` resumes them\n", strings.Join(kinds, " and "), *shop, *shop)
+	return nil
+}
+
+func scheduleUnpause(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("schedule unpause", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	kind := fs.String("kind", "", "import or export (default: both)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	kinds, err := kindsFlag(*kind)
+	if err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := shopOrExplain(ctx, st, *shop)
+	if err != nil {
+		return err
+	}
+	// Only unpause what the settings allow to run: anything else would be paused
+	// again by the next apply, or fail on a refused token.
+	for _, d := range schedules.Want(s) {
+		if d.Paused && slices.Contains(kinds, d.Kind) {
+			return fmt.Errorf("schedule %s stays paused: %s", d.ID, strings.TrimPrefix(d.Note, "colorme-sync: paused: "))
+		}
+	}
+	m, err := e.manager()
+	if err != nil {
+		return err
+	}
+	if err := m.Unpause(ctx, *shop, kinds); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "unpaused the %s schedule(s) of shop %s\n", strings.Join(kinds, " and "), *shop)
+	return nil
+}
+
+func scheduleTrigger(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("schedule trigger", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	kind := fs.String("kind", schedules.KindExport, "import or export")
+	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *kind != schedules.KindImport && *kind != schedules.KindExport {
+		return fmt.Errorf("-kind must be import or export, got %q", *kind)
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := shopOrExplain(ctx, st, *shop)
+	if err != nil {
+		return err
+	}
+	if s.ReconnectNeeded {
+		return fmt.Errorf("shop %s needs reconnection (%s): run `starter shop connect -shop %s` first", s.ID, s.ReconnectReason, s.ID)
+	}
+	if !s.HasAccessToken {
+		return fmt.Errorf("shop %s is not connected to ColorMe: run `starter shop connect -shop %s` first", s.ID, s.ID)
+	}
+	m, err := e.manager()
+	if err != nil {
+		return err
+	}
+	r, err := m.Trigger(ctx, s.ID, *kind)
+	if err != nil {
+		return err
+	}
+	if r.Skipped {
+		return fmt.Errorf("trigger of schedule %s did NOT run anything: %s", r.ScheduleID, r.Reason)
+	}
+	fmt.Fprintf(e.out, "triggered schedule %s\n  started:     %s (run %s)\n  %s:%s %s (run %s)\n  Temporal UI: %s\n",
+		r.ScheduleID, r.WorkflowID, r.RunID, *kind, strings.Repeat(" ", 11-len(*kind)), r.Decision.WorkflowID, r.Decision.RunID,
+		cfg.WorkflowURL(r.Decision.WorkflowID, r.Decision.RunID))
+	if !*wait {
+		return nil
+	}
+	c, err := e.client()
+	if err != nil {
+		return err
+	}
+	run := c.GetWorkflow(ctx, r.WorkflowID, r.RunID)
+	if *kind == schedules.KindExport {
+		var res workflows.ScheduledExportResult
+		if err := run.Get(ctx, &res); err != nil {
+			return fmt.Errorf("scheduled export failed: %w", err)
+		}
+		if res.Export != nil {
+			printSummary(e, *res.Export)
+		}
+		return nil
+	}
+	var res workflows.ScheduledImportResult
+	if err := run.Get(ctx, &res); err != nil {
+		return fmt.Errorf("scheduled import failed: %w", err)
+	}
+	if r := res.Import; r != nil {
+		fmt.Fprintf(e.out, "\nimport finished: shop %s, last %d days, run log #%d: fetched %d, created %d, updated %d, unchanged %d, cancelled %d, flagged %d\n",
+			r.ShopID, r.Days, r.RunID, r.Fetched, r.Created, r.Updated, r.Unchanged, r.Cancelled, r.Flagged)
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/colorme-sync/colorme-sync/activities"
+)
+
+// ShopSearchAttribute is the search attribute that holds the shop of a schedule
+// and of the workflows it starts, so the Temporal UI can filter by shop
+// (ColorMeShop="myshop"). The server must have it registered: `temporal server
+// start-dev --search-attribute ColorMeShop=Keyword`, or `temporal operator
+// search-attribute create --name ColorMeShop --type Keyword`.
+var ShopSearchAttribute = temporal.NewSearchAttributeKeyKeyword("ColorMeShop")
+
+// DecisionQuery is the query that returns a scheduled run's Decision.
+const DecisionQuery = "decision"
+
+// States of a Decision.
+const (
+	DecisionPending = "deciding"
+	DecisionStarted = "started"
+	DecisionSkipped = "skipped"
+)
+
+// Decision is what a scheduled run decided: start the shop's export (or import),
+// or skip because one is already running.
+type Decision struct {
+	State      string `json:"state"` // deciding | started | skipped
+	Reason     string `json:"reason,omitempty"`
+	WorkflowID string `json:"workflow_id"`      // the fixed ID of the shop's export or import
+	RunID      string `json:"run_id,omitempty"` // the run started, or the run that was already running
+}
+
+// ScheduledExportInput is what a shop's export schedule starts ScheduledExport with.
+type ScheduledExportInput struct {
+	ShopID string `json:"shop_id"`
+}
+
+// ScheduledExportResult says whether the scheduled export ran (and its summary)
+// or was skipped (and why).
+type ScheduledExportResult struct {
+	ShopID string `json:"shop_id"`
+	Decision
+	Export *ShippingSyncResult `json:"export,omitempty"`
+}
+
+// ScheduledExport is the export schedule's action. A schedule appends a timestamp
+// to its workflow IDs, so it cannot hold the one-writer-per-shop ID itself: this
+// wrapper starts ShippingSync as a child with the fixed ID ShippingSyncID(shop) and
+// waits for it. If that ID is already running (a manual export), it completes at
+// once, skipped, naming the running run.
+func ScheduledExport(ctx workflow.Context, in ScheduledExportInput) (ScheduledExportResult, error) {
+	res := ScheduledExportResult{ShopID: in.ShopID}
+	var out ShippingSyncResult
+	d, err := runOnce(ctx, "export", in.ShopID, ShippingSyncID(in.ShopID), ShippingSync,
+		ShippingSyncInput{ShopID: in.ShopID, Trigger: "scheduled"}, &out)
+	res.Decision = d
+	if err != nil {
+		return res, err
+	}
+	if d.State == DecisionStarted {
+		res.Export = &out
+	}
+	return res, nil
+}
+
+// ScheduledImportInput is what a shop's import schedule starts ScheduledImport with.
+type ScheduledImportInput struct {
+	ShopID string `json:"shop_id"`
+}
+
+// ScheduledImportResult says whether the scheduled import ran (and its summary) or
+// was skipped (and why).
+type ScheduledImportResult struct {
+	ShopID string `json:"shop_id"`
+	Decision
+	Import *OrderImportResult `json:"import,omitempty"`
+}
+
+// ScheduledImport is the import schedule's action: OrderImport as a child with the
+// fixed ID OrderImportID(shop), skipped when that ID is already running.
+func ScheduledImport(ctx workflow.Context, in ScheduledImportInput) (ScheduledImportResult, error) {
+	res := ScheduledImportResult{ShopID: in.ShopID}
+	var out OrderImportResult
+	d, err := runOnce(ctx, "import", in.ShopID, OrderImportID(in.ShopID), OrderImport,
+		OrderImportInput{ShopID: in.ShopID, Trigger: "scheduled"}, &out)
+	res.Decision = d
+	if err != nil {
+		return res, err
+	}
+	if d.State == DecisionStarted {
+		res.Import = &out
+	}
+	return res, nil
+}
+
+// runOnce starts child as childID and waits for its result in out, unless childID
+// is already running: then it returns a skipped Decision naming that run.
+func runOnce(ctx workflow.Context, kind, shopID, childID string, child, arg, out any) (Decision, error) {
+	d := Decision{State: DecisionPending, WorkflowID: childID}
+	if shopID == "" {
+		return d, temporal.NewNonRetryableApplicationError("shop_id is required", "InvalidInput", nil)
+	}
+	if err := workflow.SetQueryHandler(ctx, DecisionQuery, func() (Decision, error) { return d, nil }); err != nil {
+		return d, err
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            childID,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		// A running export or import finishes (and records its run) even if
+		// this wrapper is terminated; stop it by its own ID.
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		Memo:                  map[string]any{"shop": shopID, "trigger": "scheduled"},
+		TypedSearchAttributes: temporal.NewSearchAttributes(ShopSearchAttribute.ValueSet(shopID)),
+		StaticSummary:         fmt.Sprintf("scheduled %s of shop %s", kind, shopID),
+	})
+	f := workflow.ExecuteChildWorkflow(cctx, child, arg)
+	var exec workflow.Execution
+	if err := f.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
+		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
+		if !errors.As(err, &started) {
+			return d, err
+		}
+		var running activities.RunningWorkflowResult
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
+		})
+		// Best effort: the skip stands even if the running run cannot be described.
+		_ = workflow.ExecuteActivity(actx, a.RunningWorkflow, activities.RunningWorkflowInput{WorkflowID: childID}).Get(ctx, &running)
+		d.State, d.RunID = DecisionSkipped, running.RunID
+		d.Reason = skipReason(kind, shopID, childID, running)
+		return d, nil
+	}
+	d.State, d.RunID = DecisionStarted, exec.RunID
+	return d, f.Get(ctx, out)
+}
+
+func skipReason(kind, shopID, childID string, r activities.RunningWorkflowResult) string {
+	who := ""
+	if r.Trigger != "" {
+		who = r.Trigger + " "
+	}
+	run := ""
+	if r.RunID != "" {
+		run = ", run " + r.RunID
+	}
+	return fmt.Sprintf("skipped: a %s%s of shop %s is already running (workflow %s%s); one %s per shop runs at a time, the next scheduled one will run as usual",
+		who, kind, shopID, childID, run, kind)
+}
