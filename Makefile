@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 export TEMPORAL_CLI ?= $(CURDIR)/bin/temporal
 
-.PHONY: help build temporal workflowcheck test scenarios lint demo clean
+.PHONY: help build temporal workflowcheck test scenarios lint demo bench chaos fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -21,8 +21,17 @@ temporal: bin/temporal ## build the Temporal CLI v1.5.1 (dev server + UI) from t
 
 workflowcheck: bin/workflowcheck
 
-test: bin/temporal ## run every test (unit, integration, scenarios) on the real stack
-	$(GO) test -count=1 -timeout 30m ./...
+test: bin/temporal ## run every test (unit, integration, scenarios) on the real stack; faults: make chaos
+	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v /internal/e2e/chaos)
+
+chaos: bin/temporal ## fault tests (worker killed, Temporal restarted, DB down, ColorMe errors…); updates the README table
+	scripts/chaos.sh
+
+FUZZTIME ?= 10s
+fuzz: ## run each fuzz target for FUZZTIME (CSV importer, ColorMe decoder, settings parser)
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/shipcsv
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSalesPage$$' -fuzztime $(FUZZTIME) ./internal/colorme
+	$(GO) test -run '^$$' -fuzz '^FuzzApplySettings$$' -fuzztime $(FUZZTIME) ./starter
 
 scenarios: bin/temporal ## run the scenario files of ../shared/scenarios (and $$SCENARIO_DIR) and report each
 	@set -o pipefail; $(GO) test -count=1 -run 'TestScenarios' -v ./internal/scenario \
@@ -36,6 +45,10 @@ lint: bin/workflowcheck ## go vet and workflowcheck (workflow determinism)
 
 demo: build bin/temporal ## run the embedded default: dev server + UI, sandbox, SQLite, worker, one export
 	scripts/demo.sh
+
+BENCH_SIZE ?= full
+bench: bin/temporal ## benchmarks on the real stack: one table, also in bench/results.md (BENCH_SIZE=small|full)
+	$(GO) run ./bench -size $(BENCH_SIZE)
 
 clean:
 	rm -rf bin .data
