@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -57,7 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err == nil || errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintln(stderr, "starter "+c.name+":", err)
+		// One line per failure: drivers like to spread errors over several.
+		fmt.Fprintln(stderr, "starter "+c.name+": "+strings.Join(strings.Fields(err.Error()), " "))
 		return 1
 	}
 	fmt.Fprintf(stderr, "starter: unknown command %q\n", args[0])

@@ -197,7 +197,7 @@ func TestPostgresUnavailable(t *testing.T) {
 func TestColorMeMisbehavingWithinBudget(t *testing.T) {
 	const budget = 600
 	e := newEnv(t, "")
-	n := 200
+	n := size(200, 120) // 120 sales still make ~700 calls: more than a minute at the budget
 	e.shop(t, "faults", n)
 	e.sandbox.SetRateLimit(budget)
 	e.sandbox.SetFaults(sandbox.Faults{ErrorRate: 0.3, TimeoutRate: 0.03, Timeout: time.Second, AfterWriteErrorRate: 0.05, Burst429: 10, Seed: 11})
