@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -40,12 +42,16 @@ func StartExport(ctx context.Context, c client.Client, cfg config.Config, in wor
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		Memo:                                     map[string]any{"shop": in.ShopID, "trigger": in.Trigger},
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.ShopSearchAttribute.ValueSet(in.ShopID)),
 		StaticSummary:                            fmt.Sprintf("shipping export of shop %s (%s)", in.ShopID, in.Trigger),
 	}, workflows.ShippingSync, in)
 	if err != nil {
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
 			return nil, &ExportRunningError{ShopID: in.ShopID, WorkflowID: id, RunID: started.RunId}
+		}
+		if strings.Contains(err.Error(), workflows.ShopSearchAttribute.GetName()) {
+			return nil, fmt.Errorf("start export of shop %s: %w (register the search attribute: `temporal operator search-attribute create --name ColorMeShop --type Keyword`)", in.ShopID, err)
 		}
 		return nil, fmt.Errorf("start export of shop %s: %w", in.ShopID, err)
 	}

@@ -8,6 +8,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -38,6 +39,7 @@ func StartImport(ctx context.Context, c client.Client, cfg config.Config, in wor
 		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		Memo:                                     map[string]any{"shop": in.ShopID, "trigger": in.Trigger},
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.ShopSearchAttribute.ValueSet(in.ShopID)),
 		StaticSummary:                            fmt.Sprintf("order import of shop %s (%s)", in.ShopID, in.Trigger),
 	}, workflows.OrderImport, in)
 	if err != nil {
