@@ -152,6 +152,10 @@ func skipReason(kind, shopID, childID string, r activities.RunningWorkflowResult
 	if r.RunID != "" {
 		run = ", run " + r.RunID
 	}
-	return fmt.Sprintf("skipped: a %s%s of shop %s is already running (workflow %s%s); one %s per shop runs at a time, the next scheduled one will run as usual",
-		who, kind, shopID, childID, run, kind)
+	article := "a" // "a manual export", "a scheduled import"
+	if who == "" {
+		article = "an" // "an export", "an import"
+	}
+	return fmt.Sprintf("skipped: %s %s%s of shop %s is already running (workflow %s%s); one %s per shop runs at a time, the next scheduled one will run as usual",
+		article, who, kind, shopID, childID, run, kind)
 }

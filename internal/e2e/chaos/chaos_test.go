@@ -22,6 +22,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -268,50 +269,81 @@ func TestPermanentErrorsThenFixed(t *testing.T) {
 		fmt.Sprintf("run 1: %d updated, %d failed; run 2: %d updated, %d failed", res.Updated, res.Failed, res2.Updated, res2.Failed))
 }
 
-// TestConcurrentManualStarts starts two manual exports of one shop at the same
-// moment: one runs, the other is told which run it would have run beside.
-func TestConcurrentManualStarts(t *testing.T) {
+// TestConcurrentStarts starts two manual exports and triggers the shop's export
+// schedule at the same moment: one export runs, the others are told why not.
+func TestConcurrentStarts(t *testing.T) {
 	e := newEnv(t, "")
 	n := 100
 	e.shop(t, "concurrent", n)
+	e.sandbox.SetLatency(50 * time.Millisecond) // the winner runs for several seconds
 	c := teststack.DevServer.Client()
 	e.inProcessWorker(t, c, e.store)
+	ctx := context.Background()
+	shop, err := e.store.Shop(ctx, "concurrent")
+	require.NoError(t, err)
+	mgr := schedules.New(c, e.cfg.TaskQueue)
+	_, err = mgr.Apply(ctx, shop)
+	require.NoError(t, err)
+
 	at := asOf
 	var wg sync.WaitGroup
-	runs := make([]client.WorkflowRun, 3)
-	errs := make([]error, 3)
+	runs := make([]client.WorkflowRun, 2)
+	errs := make([]error, 2)
+	var trig schedules.TriggerResult
+	var trigErr error
 	for i := range runs {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			runs[i], errs[i] = app.StartExport(context.Background(), c, e.cfg, workflows.ShippingSyncInput{ShopID: "concurrent", AsOf: &at})
+			runs[i], errs[i] = app.StartExport(ctx, c, e.cfg, workflows.ShippingSyncInput{ShopID: "concurrent", AsOf: &at})
 		}(i)
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		trig, trigErr = mgr.Trigger(ctx, "concurrent", schedules.KindExport)
+	}()
 	wg.Wait()
+	require.NoError(t, trigErr)
+
 	started, refused := 0, 0
-	var winner client.WorkflowRun
 	for i, err := range errs {
 		var running *app.ExportRunningError
 		switch {
 		case err == nil:
 			started++
-			winner = runs[i]
+			result(t, c, runs[i])
 		case errors.As(err, &running):
 			refused++
-			require.Contains(t, err.Error(), "already running")
+			require.Contains(t, err.Error(), running.RunID)
 		default:
 			t.Fatalf("unexpected start error: %v", err)
 		}
 	}
-	require.Equal(t, 1, started)
-	require.Equal(t, 2, refused)
-	result(t, c, winner)
+	scheduled := trig.Reason
+	if !trig.Skipped {
+		started++
+		scheduled = "ran"
+		var res workflows.ShippingSyncResult
+		require.NoError(t, c.GetWorkflow(ctx, workflows.ShippingSyncID("concurrent"), trig.Decision.RunID).Get(ctx, &res))
+	} else {
+		require.NotEmpty(t, trig.Reason, "a skipped trigger says why")
+	}
+	require.Equal(t, 1, started, "exactly one export runs")
+	require.Equal(t, 2, refused+boolInt(trig.Skipped), "the other two were refused or skipped")
 	e.checkAllShipped(t, n, false)
 	cs := e.sandbox.Counters()
 	require.Equal(t, n, cs.Writes, "one writer: each sale written once")
-	report(t, "three manual exports of one shop started at the same moment",
-		"one runs, the others are refused with the running run's ID; each sale written once",
-		fmt.Sprintf("%d started, %d refused, %d PUTs for %d sales", started, refused, cs.Writes, n))
+	report(t, "two manual exports and a schedule trigger of one shop at the same moment",
+		"one export runs; the others are refused or skipped with the running run's ID; each sale written once",
+		fmt.Sprintf("manual: %d started, %d refused; scheduled: %s; %d PUTs for %d sales", 2-refused, refused, scheduled, cs.Writes, n))
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func freePort(t *testing.T) string {

@@ -33,7 +33,9 @@ func TestMain(m *testing.M) { teststack.Main(m) }
 
 const token = "chaos-token-7f3e9b1c2d"
 
-var asOf = time.Date(2026, 11, 20, 12, 0, 0, 0, rules.Tokyo)
+// asOf is now: scheduled runs evaluate at their own workflow time, so the
+// generated orders must be inside the real window too.
+var asOf = time.Now().In(rules.Tokyo).Truncate(time.Second)
 
 // report prints one line of the README's fault table: what was done to the
 // system, what was checked, and the figures.

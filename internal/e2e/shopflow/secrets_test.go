@@ -3,8 +3,12 @@ package shopflow_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +27,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -56,7 +61,15 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
-	st := testenv.OpenStore(t)
+	// The store is opened with a key this test knows, so the starter command can
+	// be run against the same database at the end.
+	dsn := testenv.PostgresDSN(t)
+	key := secrets.GenerateKey()
+	sealer, err := secrets.NewSealer(key)
+	require.NoError(t, err)
+	st, err := oms.Open(ctx, dsn, sealer)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
 	sb := sandbox.New(sandbox.Options{})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
@@ -95,7 +108,11 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	token1, err := st.AccessToken(ctx, id)
 	require.NoError(t, err)
 
-	// A scheduled export, then a manual one (which finds nothing left to write).
+	// An import, then a scheduled export, then a manual one (which finds nothing left to write).
+	imp, err := app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: id})
+	require.NoError(t, err)
+	require.NoError(t, imp.Get(ctx, nil))
+
 	r, err := m.Trigger(ctx, id, schedules.KindExport)
 	require.NoError(t, err)
 	res, err := scheduledExportResult(t, c, r.WorkflowID, r.RunID)
@@ -172,6 +189,17 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 		hits["schedules: "+name] += strings.Count(schedText, n)
 		hits["worker logs: "+name] += strings.Count(logText, n)
 	}
+	// Every text column of every table in the database, read in plain SQL: the
+	// secrets live only in their sealed columns.
+	columns := plainColumnHits(t, st, needles, hits)
+	// What the starter prints about the shop, its runs and schedules.
+	starterOut := runStarter(t, dsn, key, cfg, "shop show -shop "+id, "shop list", "runs -shop "+id, "schedule list -shop "+id)
+	for name, n := range needles {
+		hits["starter output: "+name] += strings.Count(starterOut, n)
+	}
+	t.Logf("secret search also covered %d text columns of the database and %d bytes of starter output", columns, len(starterOut))
+	require.Contains(t, starterOut, "****", "the starter masks the secrets it mentions")
+
 	total := 0
 	for k, v := range hits {
 		total += v
@@ -183,4 +211,45 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	require.Positive(t, shopHits, "the search sees the JSON payloads (the shop ID appears in them)")
 	require.Greater(t, strings.Count(logText, "\n"), 1, "the worker's logs were captured")
 	require.Contains(t, logText, "shop needs reconnection", "the revoked-token path was logged")
+}
+
+// plainColumnHits counts the needles in every text column of the database.
+func plainColumnHits(t *testing.T, st *oms.Store, needles map[string]string, hits map[string]int) int {
+	t.Helper()
+	type col struct{ Table, Column string }
+	var cols []col
+	require.NoError(t, st.DB().Raw(`SELECT table_name AS "table", column_name AS "column" FROM information_schema.columns
+		WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'bytea', 'jsonb', 'json')`).Scan(&cols).Error)
+	require.NotEmpty(t, cols)
+	for _, c := range cols {
+		for name, n := range needles {
+			var count int64
+			require.NoError(t, st.DB().Raw(fmt.Sprintf(`SELECT count(*) FROM %q WHERE position(? in %q::text) > 0`, c.Table, c.Column), n).Scan(&count).Error)
+			hits["database "+c.Table+"."+c.Column+": "+name] += int(count)
+		}
+	}
+	return len(cols)
+}
+
+// runStarter builds the starter command and runs each argument line against the
+// test's database and Temporal, returning everything it printed.
+func runStarter(t *testing.T, dsn, key string, cfg config.Config, lines ...string) string {
+	t.Helper()
+	root, err := teststack.RepoRoot()
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "starter")
+	build := exec.Command("go", "build", "-o", bin, "./starter")
+	build.Dir = root
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+	var all strings.Builder
+	for _, line := range lines {
+		cmd := exec.Command(bin, strings.Fields(line)...)
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "COLORME_SYNC_SECRET_KEY="+key,
+			"TEMPORAL_ADDRESS="+cfg.TemporalAddress, "TEMPORAL_TASK_QUEUE="+cfg.TaskQueue)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "starter %s: %s", line, out)
+		all.Write(out)
+	}
+	return all.String()
 }
