@@ -5,10 +5,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 report=$(mktemp)
-trap 'rm -f "$report"' EXIT
-CHAOS_REPORT="$report" go test -count=1 -timeout 40m -v ./internal/e2e/chaos 2>&1 \
-  | grep -E '^(CHAOS\||--- (PASS|FAIL)|FAIL|ok)' | grep -v '^CHAOS|'
-status=${PIPESTATUS[0]}
+raw=$(mktemp)
+trap 'rm -f "$report" "$raw"' EXIT
+CHAOS_REPORT="$report" go test -count=1 -timeout 40m -v ./internal/e2e/chaos >"$raw" 2>&1
+status=$?
+grep -E '^(--- (PASS|FAIL)|FAIL|ok)' "$raw"
+if [ "$status" -ne 0 ]; then
+  echo "---- failures (from the test output) ----"
+  grep -v -E '^(oms: |time=)' "$raw" | grep -E -B2 -A12 'Error Trace|panic:|FAIL:' | head -150
+fi
 echo
 echo "| test | what was done to the system | what was checked | figures |"
 echo "|---|---|---|---|"

@@ -12,13 +12,16 @@ import (
 
 // NewLimiter returns a colorme.Limiter whose budget is shared through the
 // database by every process using the same key: calls are spaced
-// 1min/perMinute apart (GCRA with a burst of 1). perMinute <= 0 never waits.
-// Hosts sharing a key must have synchronized clocks (NTP).
+// 1min/perMinute apart plus 1 % headroom (GCRA with a burst of 1), so that the
+// jitter between taking a slot and the request reaching ColorMe never puts
+// perMinute+1 calls into one minute. perMinute <= 0 never waits. Hosts sharing a
+// key must have synchronized clocks (NTP).
 func (s *Store) NewLimiter(key string, perMinute int) colorme.Limiter {
 	if perMinute <= 0 {
 		return noLimit{}
 	}
-	return &dbLimiter{db: s.db, dialect: s.dialect, key: key, interval: time.Minute / time.Duration(perMinute)}
+	interval := time.Minute / time.Duration(perMinute)
+	return &dbLimiter{db: s.db, dialect: s.dialect, key: key, interval: interval + interval/100}
 }
 
 type noLimit struct{}

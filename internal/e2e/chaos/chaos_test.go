@@ -123,6 +123,7 @@ func TestTemporalRestarted(t *testing.T) {
 	require.NoError(t, err)
 	hostPort := freePort(t)
 	opts := testsuite.DevServerOptions{ExistingPath: path, LogLevel: "error", DBFilename: filepath.Join(t.TempDir(), "temporal.db"),
+		ExtraArgs:     []string{"--search-attribute", "ColorMeShop=Keyword"},
 		ClientOptions: &client.Options{HostPort: hostPort, Namespace: "default", Logger: quiet()}}
 	ctx := context.Background()
 	srv, err := testsuite.StartDevServer(ctx, opts)
