@@ -94,14 +94,9 @@ func shopSetSecret(ctx context.Context, e *env, args []string) error {
 	if _, err := shopOrExplain(ctx, st, *id); err != nil {
 		return err
 	}
-	fmt.Fprint(e.errOut, "paste the client secret (クライアントシークレット; not shown) and press Enter: ")
-	secret, err := readLine(ctx, os.Stdin, true)
-	fmt.Fprintln(e.errOut)
+	secret, err := readSecret(ctx, e, "client secret (クライアントシークレット)")
 	if err != nil {
 		return err
-	}
-	if secret == "" {
-		return errors.New("no client secret given on stdin")
 	}
 	if err := st.SetClientSecret(ctx, *id, secret); err != nil {
 		return err
@@ -112,6 +107,20 @@ func shopSetSecret(ctx context.Context, e *env, args []string) error {
 
 // readLine reads one line from in, trimmed; with hidden, terminal echo is off
 // while it reads. Ctrl-C (ctx) stops the wait and restores the echo.
+// readSecret asks for a secret on stdin without echoing it; empty is an error.
+func readSecret(ctx context.Context, e *env, what string) (string, error) {
+	fmt.Fprintf(e.errOut, "paste the %s (not shown) and press Enter: ", what)
+	v, err := readLine(ctx, os.Stdin, true)
+	fmt.Fprintln(e.errOut)
+	if err != nil {
+		return "", err
+	}
+	if v == "" {
+		return "", fmt.Errorf("no %s given on stdin", what)
+	}
+	return v, nil
+}
+
 func readLine(ctx context.Context, in *os.File, hidden bool) (string, error) {
 	if hidden {
 		defer echoOff(in)()

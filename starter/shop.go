@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -169,14 +168,9 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 	if _, err := st.Shop(ctx, *id); err != nil {
 		return err
 	}
-	fmt.Fprint(e.errOut, "paste the access token (not shown) and press Enter: ")
-	token, err := readLine(ctx, os.Stdin, true)
-	fmt.Fprintln(e.errOut)
+	token, err := readSecret(ctx, e, "access token")
 	if err != nil {
 		return err
-	}
-	if token == "" {
-		return errors.New("no token given on stdin")
 	}
 	if err := st.SetAccessToken(ctx, *id, token); err != nil {
 		return err

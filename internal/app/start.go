@@ -1,0 +1,61 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/workflows"
+)
+
+// RunningError says a shop's export or import is already running, so a new one
+// was not started beside it.
+type RunningError struct {
+	Kind, ShopID, WorkflowID, RunID string
+}
+
+// ExportRunningError is the RunningError of an export.
+type ExportRunningError = RunningError
+
+// ImportRunningError is the RunningError of an import.
+type ImportRunningError = RunningError
+
+// Error implements error.
+func (e *RunningError) Error() string {
+	return fmt.Sprintf("an %s of shop %s is already running (workflow %s, run %s): not started beside it; wait for it or watch it in the Temporal UI",
+		e.Kind, e.ShopID, e.WorkflowID, e.RunID)
+}
+
+// startOne starts a shop's workflow under id and refuses, with a RunningError,
+// while a run with that id is open: one export and one import per shop at a time.
+func startOne(ctx context.Context, c client.Client, cfg config.Config, kind, shopID, trigger, id string, wf, in any) (client.WorkflowRun, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                cfg.TaskQueue,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		Memo:                                     map[string]any{"shop": shopID, "trigger": trigger},
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.ShopSearchAttribute.ValueSet(shopID)),
+		StaticSummary:                            fmt.Sprintf("%s of shop %s (%s)", kind, shopID, trigger),
+	}, wf, in)
+	if err == nil {
+		return run, nil
+	}
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil, &RunningError{Kind: kind, ShopID: shopID, WorkflowID: id, RunID: started.RunId}
+	}
+	err = fmt.Errorf("start %s of shop %s: %w", kind, shopID, err)
+	if strings.Contains(err.Error(), workflows.ShopSearchAttribute.GetName()) {
+		err = fmt.Errorf("%w (register the search attribute: `temporal operator search-attribute create --name ColorMeShop --type Keyword`)", err)
+	}
+	return nil, err
+}
