@@ -24,7 +24,8 @@ func TestMain(m *testing.M) { teststack.Main(m) }
 func scenarioFiles(t *testing.T) []string {
 	root, err := teststack.RepoRoot()
 	require.NoError(t, err)
-	dirs := []string{filepath.Join(root, "..", "shared", "scenarios")}
+	// The shared cases, our own edge cases (testdata), and $SCENARIO_DIR.
+	dirs := []string{filepath.Join(root, "..", "shared", "scenarios"), filepath.Join(root, "internal", "scenario", "testdata")}
 	if d := os.Getenv("SCENARIO_DIR"); d != "" {
 		dirs = append(dirs, d)
 	}
