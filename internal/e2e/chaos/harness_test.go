@@ -174,7 +174,7 @@ func (e *env) waitWrites(t *testing.T, n int) {
 // result waits for the export's result, retrying while Temporal is unreachable.
 func result(t *testing.T, c client.Client, run client.WorkflowRun) workflows.ShippingSyncResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute) // backoff tails under 30 % faults
 	defer cancel()
 	for {
 		var res workflows.ShippingSyncResult
