@@ -37,7 +37,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := opsShop(ctx, st, *shop); err != nil {
+	if _, err := shopOrExplain(ctx, st, *shop); err != nil {
 		return err
 	}
 	c, err := e.client()
@@ -96,16 +96,6 @@ func printImport(e *env, r workflows.OrderImportResult) {
 	fmt.Fprintln(tw, "fetched\tcreated\tupdated\tunchanged\tcancelled\tflagged\tpages\truns\t")
 	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", r.Fetched, r.Created, r.Updated, r.Unchanged, r.Cancelled, r.Flagged, r.Pages, r.Chain)
 	_ = tw.Flush()
-}
-
-func opsShop(ctx context.Context, st *oms.Store, shopID string) error {
-	if _, err := st.Shop(ctx, shopID); err != nil {
-		if errors.Is(err, oms.ErrNotFound) {
-			return fmt.Errorf("shop %q does not exist: list shops with `starter shop list`, add one with `starter shop add`", shopID)
-		}
-		return err
-	}
-	return nil
 }
 
 // opsTime formats an instant for the operator: Japan time, to the second.

@@ -49,7 +49,8 @@ func ordersStore(ctx context.Context, e *env, fs interface{ Parse([]string) erro
 	if err != nil {
 		return nil, err
 	}
-	return st, opsShop(ctx, st, *shop)
+	_, err = shopOrExplain(ctx, st, *shop)
+	return st, err
 }
 
 func ordersCSV(ctx context.Context, e *env, args []string) error {

@@ -51,10 +51,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := st.Shop(ctx, *shop); err != nil {
-		if errors.Is(err, oms.ErrNotFound) {
-			return fmt.Errorf("shop %q does not exist: list shops with `starter shop list`, add one with `starter shop add`", *shop)
-		}
+	if _, err := shopOrExplain(ctx, st, *shop); err != nil {
 		return err
 	}
 	in.MaxInFlight = cfg.ExportMaxInFlight
