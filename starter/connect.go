@@ -31,11 +31,8 @@ func shopConnect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
+	st, _, err := e.shop(ctx, *id)
 	if err != nil {
-		return err
-	}
-	if _, err := shopOrExplain(ctx, st, *id); err != nil {
 		return err
 	}
 	flow := &connect.Flow{Store: st, AuthorizeBaseURL: cfg.OAuthBrowserBaseURL}
@@ -87,11 +84,8 @@ func shopSetSecret(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
+	st, _, err := e.shop(ctx, *id)
 	if err != nil {
-		return err
-	}
-	if _, err := shopOrExplain(ctx, st, *id); err != nil {
 		return err
 	}
 	secret, err := readSecret(ctx, e, "client secret (クライアントシークレット)")

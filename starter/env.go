@@ -73,3 +73,13 @@ func (e *env) close() {
 		_ = e.store.Close()
 	}
 }
+
+// shop opens the database and loads a shop, explaining a missing one.
+func (e *env) shop(ctx context.Context, id string) (*oms.Store, oms.Shop, error) {
+	st, err := e.db(ctx)
+	if err != nil {
+		return nil, oms.Shop{}, err
+	}
+	s, err := shopOrExplain(ctx, st, id)
+	return st, s, err
+}

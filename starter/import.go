@@ -33,11 +33,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
+	st, _, err := e.shop(ctx, *shop)
 	if err != nil {
-		return err
-	}
-	if _, err := shopOrExplain(ctx, st, *shop); err != nil {
 		return err
 	}
 	c, err := e.client()

@@ -45,11 +45,7 @@ func ordersStore(ctx context.Context, e *env, fs interface{ Parse([]string) erro
 	if *shop == "" {
 		return nil, errors.New("-shop is required")
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return nil, err
-	}
-	_, err = shopOrExplain(ctx, st, *shop)
+	st, _, err := e.shop(ctx, *shop)
 	return st, err
 }
 

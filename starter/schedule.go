@@ -151,11 +151,7 @@ func scheduleApply(ctx context.Context, e *env, args []string) error {
 // applySchedules reconciles the shop's schedules with its saved settings and
 // prints what changed.
 func applySchedules(ctx context.Context, e *env, shopID string) error {
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := shopOrExplain(ctx, st, shopID)
+	_, s, err := e.shop(ctx, shopID)
 	if err != nil {
 		return err
 	}
@@ -189,11 +185,7 @@ func schedulePause(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := shopOrExplain(ctx, st, *shop); err != nil {
+	if _, _, err := e.shop(ctx, *shop); err != nil {
 		return err
 	}
 	m, err := e.manager()
@@ -222,11 +214,7 @@ func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := shopOrExplain(ctx, st, *shop)
+	_, s, err := e.shop(ctx, *shop)
 	if err != nil {
 		return err
 	}
@@ -263,11 +251,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := shopOrExplain(ctx, st, *shop)
+	_, s, err := e.shop(ctx, *shop)
 	if err != nil {
 		return err
 	}
