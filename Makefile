@@ -8,8 +8,8 @@ export TEMPORAL_CLI ?= $(CURDIR)/bin/temporal
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-build: ## build worker, starter and sandbox into bin/
-	$(GO) build -o bin/ ./worker ./starter ./sandbox
+build: ## build worker, starter, console and sandbox into bin/
+	$(GO) build -o bin/ ./worker ./starter ./console ./sandbox
 
 bin/temporal: tools/go.mod tools/go.sum
 	$(GO) build -modfile=tools/go.mod -o bin/temporal github.com/temporalio/cli/cmd/temporal

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -179,18 +178,7 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 	return applySchedules(ctx, e, *id)
 }
 
-func settingPairs(s oms.ShopSettings) [][2]string {
-	return [][2]string{
-		{"import_enabled", strconv.FormatBool(s.ImportEnabled)},
-		{"import_interval_minutes", strconv.Itoa(s.ImportIntervalMinutes)},
-		{"import_days", strconv.Itoa(s.ImportDays)},
-		{"export_enabled", strconv.FormatBool(s.ExportEnabled)},
-		{"export_interval_minutes", strconv.Itoa(s.ExportIntervalMinutes)},
-		{"window_days", strconv.Itoa(s.WindowDays)},
-		{"require_ship_date", strconv.FormatBool(s.RequireShipDate)},
-		{"send_mail", strconv.FormatBool(s.SendMail)},
-	}
-}
+func settingPairs(s oms.ShopSettings) [][2]string { return oms.SettingPairs(s) }
 
 // applySettings applies key=value pairs to a shop; unknown keys and bad values
 // are errors naming the key.
@@ -200,39 +188,11 @@ func applySettings(s *oms.Shop, pairs []string) error {
 		if !ok {
 			return fmt.Errorf("%q is not key=value", p)
 		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		var err error
-		st := &s.Settings
-		switch k {
-		case "name":
-			s.Name = v
-		case "api_base_url":
-			s.APIBaseURL = v
-		case "client_id":
-			s.ClientID = v
-		case "redirect_url":
-			s.RedirectURL = v
-		case "import_enabled":
-			st.ImportEnabled, err = strconv.ParseBool(v)
-		case "import_interval_minutes":
-			st.ImportIntervalMinutes, err = strconv.Atoi(v)
-		case "import_days":
-			st.ImportDays, err = strconv.Atoi(v)
-		case "export_enabled":
-			st.ExportEnabled, err = strconv.ParseBool(v)
-		case "export_interval_minutes":
-			st.ExportIntervalMinutes, err = strconv.Atoi(v)
-		case "window_days":
-			st.WindowDays, err = strconv.Atoi(v)
-		case "require_ship_date":
-			st.RequireShipDate, err = strconv.ParseBool(v)
-		case "send_mail":
-			st.SendMail, err = strconv.ParseBool(v)
-		default:
-			return fmt.Errorf("unknown setting %q (see `starter shop set -h`)", k)
-		}
-		if err != nil {
-			return fmt.Errorf("setting %s: bad value %q", k, v)
+		if err := s.Set(k, v); err != nil {
+			if strings.HasPrefix(err.Error(), "unknown setting") {
+				return fmt.Errorf("%w (see `starter shop set -h`)", err)
+			}
+			return err
 		}
 	}
 	return s.Settings.Validate()

@@ -457,13 +457,16 @@ func TestRequestBodiesMatchSchema(t *testing.T) {
 	assert.Equal(t, int64(123), s.ID)
 	require.NoError(t, c.SendDeliveredMail(ctx, 123))
 
-	schemas := loadSchemas(t, "updateSale", "sendSalesMail")
 	put := bodies["PUT /v1/sales/123.json"]
 	post := bodies["POST /v1/sales/123/mails.json"]
 	require.NotEmpty(t, put)
 	require.NotEmpty(t, post)
-	validate(t, schemas["updateSale"], put, 123)
-	validate(t, schemas["sendSalesMail"], post, 123)
+	var schemas map[string]*jsonschema.Schema
+	for _, file := range operationFiles(t) {
+		schemas = loadSchemas(t, file, "updateSale", "sendSalesMail")
+		validate(t, schemas["updateSale"], put, 123)
+		validate(t, schemas["sendSalesMail"], post, 123)
+	}
 	assert.JSONEq(t, `{"mail":{"type":"delivered"}}`, string(post))
 
 	// Only id/slip_number/delivered, never a fee field.
@@ -493,27 +496,23 @@ func TestRequestBodiesMatchSchema(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// findOperations walks up from the package directory to shared/colorme/api-operations.json.
-func findOperations(t *testing.T) string {
+// operationFiles returns the operation schemas the repository carries
+// (testdata/api-operations.json) and, when it exists beside the repository,
+// ../shared/colorme/api-operations.json as an extra source.
+func operationFiles(t *testing.T) []string {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		p := filepath.Join(dir, "shared", "colorme", "api-operations.json")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("shared/colorme/api-operations.json not found in any parent of the package directory; it is expected at <repo>/../shared/colorme/api-operations.json")
-		}
-		dir = parent
+	files := []string{filepath.Join("testdata", "api-operations.json")}
+	// The package directory is <repo>/internal/colorme.
+	shared := filepath.Join("..", "..", "..", "shared", "colorme", "api-operations.json")
+	if _, err := os.Stat(shared); err == nil {
+		files = append(files, shared)
 	}
+	return files
 }
 
-func loadSchemas(t *testing.T, names ...string) map[string]*jsonschema.Schema {
+func loadSchemas(t *testing.T, file string, names ...string) map[string]*jsonschema.Schema {
 	t.Helper()
-	data, err := os.ReadFile(findOperations(t))
+	data, err := os.ReadFile(file)
 	require.NoError(t, err)
 	var ops struct {
 		Tools []struct {
@@ -536,7 +535,7 @@ func loadSchemas(t *testing.T, names ...string) map[string]*jsonschema.Schema {
 			out[name], err = comp.Compile(url)
 			require.NoError(t, err)
 		}
-		require.Contains(t, out, name, "operation %s not in api-operations.json", name)
+		require.Contains(t, out, name, "operation %s not in %s", name, file)
 	}
 	return out
 }

@@ -150,7 +150,7 @@ func (s *Store) migrate(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := tx.AutoMigrate(&shopRow{}, &orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{}, &budgetRow{}); err != nil {
+		if err := tx.AutoMigrate(&shopRow{}, &orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{}, &budgetRow{}, &userRow{}, &sessionRow{}); err != nil {
 			return err
 		}
 		for _, stmt := range []string{

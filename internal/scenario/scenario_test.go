@@ -2,6 +2,7 @@ package scenario_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,23 +21,45 @@ import (
 
 func TestMain(m *testing.M) { teststack.Main(m) }
 
-// scenarioFiles returns every shared scenario plus those in $SCENARIO_DIR.
+// scenarioFiles returns the scenarios the repository carries (testdata/public,
+// a copy of the published cases, and testdata, our own edge cases) plus, as extra
+// sources when they exist, ../shared/scenarios beside the repository and
+// $SCENARIO_DIR. A file whose content was already seen runs once.
 func scenarioFiles(t *testing.T) []string {
 	root, err := teststack.RepoRoot()
 	require.NoError(t, err)
-	// The shared cases, our own edge cases (testdata), and $SCENARIO_DIR.
-	dirs := []string{filepath.Join(root, "..", "shared", "scenarios"), filepath.Join(root, "internal", "scenario", "testdata")}
+	own := filepath.Join(root, "internal", "scenario", "testdata")
+	required := []string{filepath.Join(own, "public"), own}
+	extra := []string{filepath.Join(root, "..", "shared", "scenarios")}
 	if d := os.Getenv("SCENARIO_DIR"); d != "" {
-		dirs = append(dirs, d)
+		if _, err := os.Stat(d); err != nil {
+			t.Fatalf("SCENARIO_DIR=%s: %v", d, err)
+		}
+		extra = append(extra, d)
 	}
+	seen := map[[sha256.Size]byte]bool{}
 	var files []string
-	for _, d := range dirs {
+	for i, d := range append(required, extra...) {
+		if i >= len(required) {
+			if _, err := os.Stat(d); err != nil {
+				continue // an extra source that is not there
+			}
+		}
 		fs, err := scenario.Files(d)
 		require.NoError(t, err)
-		if len(fs) == 0 {
+		if i < len(required) && len(fs) == 0 {
 			t.Fatalf("no scenario files in %s", d)
 		}
-		files = append(files, fs...)
+		for _, f := range fs {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			sum := sha256.Sum256(data)
+			if seen[sum] {
+				continue
+			}
+			seen[sum] = true
+			files = append(files, f)
+		}
 	}
 	return files
 }

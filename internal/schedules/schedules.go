@@ -74,8 +74,19 @@ type Desired struct {
 	ShopID string
 	Every  time.Duration
 	Paused bool
+	Why    PauseReason // why it is paused; "" when active
 	Note   string
 }
+
+// PauseReason says why the settings want a schedule paused.
+type PauseReason string
+
+// The reasons a schedule is paused.
+const (
+	PausedReconnect    PauseReason = "reconnect"     // ColorMe refused the shop's token
+	PausedNotConnected PauseReason = "not_connected" // no access token yet
+	PausedOff          PauseReason = "off"           // automatic import/export is off
+)
 
 // Want returns the shop's two schedules as its settings want them.
 func Want(shop oms.Shop) []Desired {
@@ -90,11 +101,11 @@ func Want(shop oms.Shop) []Desired {
 		d.Every = time.Duration(minutes) * time.Minute
 		switch {
 		case shop.ReconnectNeeded:
-			d.Paused, d.Note = true, ReconnectNote(shop.ID, shop.ReconnectReason)
+			d.Paused, d.Why, d.Note = true, PausedReconnect, ReconnectNote(shop.ID, shop.ReconnectReason)
 		case !shop.HasAccessToken:
-			d.Paused, d.Note = true, fmt.Sprintf("%spaused: shop %s is not connected to ColorMe yet; `starter shop connect -shop %s` resumes it", notePrefix, shop.ID, shop.ID)
+			d.Paused, d.Why, d.Note = true, PausedNotConnected, fmt.Sprintf("%spaused: shop %s is not connected to ColorMe yet; `starter shop connect -shop %s` resumes it", notePrefix, shop.ID, shop.ID)
 		case !enabled:
-			d.Paused, d.Note = true, fmt.Sprintf("%spaused: automatic %s is off (%s=false); `starter shop set -shop %s %s=true` resumes it", notePrefix, kind, setting, shop.ID, setting)
+			d.Paused, d.Why, d.Note = true, PausedOff, fmt.Sprintf("%spaused: automatic %s is off (%s=false); `starter shop set -shop %s %s=true` resumes it", notePrefix, kind, setting, shop.ID, setting)
 		default:
 			d.Note = fmt.Sprintf("%sactive: automatic %s every %s (shop settings)", notePrefix, kind, FormatEvery(d.Every))
 		}

@@ -1,0 +1,149 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// sessionCookie holds the session token. It is HttpOnly, SameSite=Lax (ColorMe's
+// redirect back to the callback is a top-level navigation, which Lax allows) and
+// Secure when the console is served over https.
+const sessionCookie = "colorme_console_session"
+
+// request is one request to a page, with who made it and, on shop pages, the shop.
+type request struct {
+	w    http.ResponseWriter
+	r    *http.Request
+	user oms.User
+	shop oms.Shop // zero outside /shops/{shop}/…
+}
+
+// ctx returns the request's context.
+func (rq *request) ctx() context.Context { return rq.r.Context() }
+
+// handler is a page handler; an error it returns is shown as a page that says
+// what to do (see httpError).
+type handler func(rq *request) error
+
+// user wraps h so that it needs a session: without one the browser goes to the
+// login page and comes back afterwards.
+func (s *Server) user(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := r.Cookie(sessionCookie)
+		var token string
+		if c != nil {
+			token = c.Value
+		}
+		u, err := s.d.Store.SessionUser(r.Context(), token, s.d.Now())
+		if err != nil {
+			if !errors.Is(err, oms.ErrNoSession) {
+				s.d.Logger.Error("console: reading the session failed", "err", err)
+			}
+			next := r.URL.RequestURI()
+			if r.Method != http.MethodGet {
+				next = "/"
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+			return
+		}
+		rq := &request{w: w, r: r, user: u}
+		if id := r.PathValue("shop"); id != "" {
+			sh, err := s.d.Store.Shop(r.Context(), id)
+			if err != nil {
+				if errors.Is(err, oms.ErrNotFound) {
+					err = notFound(fmt.Sprintf("店舗「%s」は登録されていません。店舗一覧から選んでください。", id))
+				}
+				s.fail(rq, err)
+				return
+			}
+			rq.shop = sh
+		}
+		if err := h(rq); err != nil {
+			s.fail(rq, err)
+		}
+	})
+}
+
+// shop wraps a /shops/{shop}/… page: it needs a session and loads the shop.
+func (s *Server) shop(h handler) http.Handler { return s.user(h) }
+
+// admin wraps h so that only admins reach it; staff get 403 with what to do.
+func (s *Server) admin(h handler) http.Handler {
+	return s.user(func(rq *request) error {
+		if !rq.user.IsAdmin() {
+			return forbidden("この操作は管理者 (admin) だけができます。管理者に依頼してください。")
+		}
+		return h(rq)
+	})
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	s.renderLogin(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	rq := &request{w: w, r: r}
+	s.renderStatus(rq, status, "login", "ログイン", map[string]any{"Next": safeNext(r.FormValue("next")), "Login": r.FormValue("login")}, msg)
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	login := strings.ToLower(strings.TrimSpace(r.FormValue("login")))
+	now := s.d.Now()
+	keys := []string{"login:" + login, "addr:" + clientAddr(r)}
+	if wait := s.throttle.wait(now, keys...); wait > 0 {
+		s.d.Logger.Warn("console: login throttled", "login", login, "addr", clientAddr(r))
+		s.renderLogin(w, r, http.StatusTooManyRequests,
+			fmt.Sprintf("ログインの失敗が続いたため、%d秒間ログインできません。時間をおいてもう一度お試しください。", int(wait.Round(time.Second).Seconds())))
+		return
+	}
+	u, err := s.d.Store.Authenticate(r.Context(), login, r.FormValue("password"))
+	if errors.Is(err, oms.ErrBadLogin) {
+		s.throttle.fail(now, keys...)
+		s.d.Logger.Info("console: login failed", "login", login, "addr", clientAddr(r))
+		s.renderLogin(w, r, http.StatusUnauthorized, "ログインIDまたはパスワードが違います。確かめてもう一度入力してください。")
+		return
+	}
+	if err != nil {
+		s.d.Logger.Error("console: login failed", "err", err)
+		s.renderLogin(w, r, http.StatusInternalServerError, "データベースに接続できませんでした。しばらくしてからもう一度お試しください。")
+		return
+	}
+	s.throttle.clear("login:" + login)
+	token, err := s.d.Store.CreateSession(r.Context(), u.ID, now)
+	if err != nil {
+		s.d.Logger.Error("console: creating a session failed", "err", err)
+		s.renderLogin(w, r, http.StatusInternalServerError, "ログインを記録できませんでした。しばらくしてからもう一度お試しください。")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteLaxMode, Expires: now.Add(oms.SessionTTL)})
+	s.d.Logger.Info("console: login", "login", u.Login, "role", u.Role)
+	http.Redirect(w, r, safeNext(r.FormValue("next")), http.StatusSeeOther)
+}
+
+func (s *Server) logout(rq *request) error {
+	if c, _ := rq.r.Cookie(sessionCookie); c != nil {
+		if err := s.d.Store.DeleteSession(rq.ctx(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(rq.w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	http.Redirect(rq.w, rq.r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// safeNext keeps a post-login destination on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return next
+}

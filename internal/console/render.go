@@ -1,0 +1,187 @@
+package console
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+// flashCookie carries a one-line message across a redirect (post/redirect/get).
+const flashCookie = "colorme_console_flash"
+
+type pageTemplate struct{ t *template.Template }
+
+// view is what every page template gets.
+type view struct {
+	Title string
+	Tab   string // the highlighted tab: settings, export, orders, upload, runs, users
+	User  oms.User
+	Shop  oms.Shop
+	Shops []oms.Shop
+	Flash string // a success message from the previous action
+	Error string // what went wrong and what to do
+	Data  any
+}
+
+// funcs are the template helpers.
+var funcs = template.FuncMap{
+	"jst": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			if v.IsZero() {
+				return "-"
+			}
+			return v.In(rules.Tokyo).Format("2006/01/02 15:04")
+		case *time.Time:
+			if v == nil || v.IsZero() {
+				return "-"
+			}
+			return v.In(rules.Tokyo).Format("2006/01/02 15:04")
+		}
+		return fmt.Sprint(t)
+	},
+	"status": func(v string) string {
+		if l, ok := rules.StatusLabels[v]; ok {
+			return l
+		}
+		return v
+	},
+	"dash": func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	},
+	"query": func(pairs ...any) template.URL {
+		v := url.Values{}
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if s := fmt.Sprint(pairs[i+1]); s != "" && s != "0" {
+				v.Set(fmt.Sprint(pairs[i]), s)
+			}
+		}
+		return template.URL(v.Encode())
+	},
+	"add": func(a, b int) int { return a + b },
+}
+
+// parsePages parses each page template with the layout.
+func parsePages() (map[string]*pageTemplate, error) {
+	files, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*pageTemplate{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("console template %s: %w", f, err)
+		}
+		pages[name] = &pageTemplate{t: t}
+	}
+	return pages, nil
+}
+
+// render shows a page with status 200.
+func (s *Server) render(rq *request, page, title string, data any) error {
+	return s.renderStatus(rq, http.StatusOK, page, title, data, "")
+}
+
+// renderStatus shows a page; errMsg, when set, stands out at the top.
+func (s *Server) renderStatus(rq *request, status int, page, title string, data any, errMsg string) error {
+	pt, ok := s.pages[page]
+	if !ok {
+		return fmt.Errorf("console: no template %q", page)
+	}
+	v := view{Title: title, Tab: page, User: rq.user, Shop: rq.shop, Error: errMsg, Data: data}
+	if rq.user.ID != 0 {
+		shops, err := s.d.Store.Shops(rq.r.Context())
+		if err != nil {
+			return err
+		}
+		v.Shops = shops
+	}
+	if c, err := rq.r.Cookie(flashCookie); err == nil {
+		if msg, err := url.QueryUnescape(c.Value); err == nil {
+			v.Flash = msg
+		}
+		http.SetCookie(rq.w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	}
+	var buf bytes.Buffer
+	if err := pt.t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
+		return fmt.Errorf("console: rendering %s: %w", page, err)
+	}
+	rq.w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rq.w.WriteHeader(status)
+	_, err := rq.w.Write(buf.Bytes())
+	return err
+}
+
+// redirect sends the browser to target (post/redirect/get) with a message for
+// the next page.
+func (s *Server) redirect(rq *request, target, flash string) error {
+	if flash != "" {
+		http.SetCookie(rq.w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/", HttpOnly: true,
+			Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+	}
+	http.Redirect(rq.w, rq.r, target, http.StatusSeeOther)
+	return nil
+}
+
+// httpError is a failure with its HTTP status and a message for staff: what went
+// wrong and what to do next.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func notFound(msg string) error   { return &httpError{status: http.StatusNotFound, msg: msg} }
+func forbidden(msg string) error  { return &httpError{status: http.StatusForbidden, msg: msg} }
+func badRequest(msg string) error { return &httpError{status: http.StatusBadRequest, msg: msg} }
+
+// fail shows err as a page. Known errors become a sentence for staff; anything
+// else is logged and shown with what to try.
+func (s *Server) fail(rq *request, err error) {
+	status, msg := http.StatusInternalServerError, ""
+	var he *httpError
+	var running *app.RunningError
+	switch {
+	case errors.As(err, &he):
+		status, msg = he.status, he.msg
+	case errors.As(err, &running):
+		status, msg = http.StatusConflict, runningMessage(running)
+	case errors.Is(err, oms.ErrNotFound):
+		status, msg = http.StatusNotFound, "指定されたデータが見つかりません: "+err.Error()
+	default:
+		s.d.Logger.Error("console: request failed", "method", rq.r.Method, "path", rq.r.URL.Path, "err", err)
+		msg = "処理できませんでした (" + err.Error() + ")。もう一度お試しください。続く場合はシステム担当者に連絡してください。"
+	}
+	if rerr := s.renderStatus(rq, status, "error", "エラー", nil, msg); rerr != nil {
+		http.Error(rq.w, msg, status)
+	}
+}
+
+// runningMessage says which run is already running.
+func runningMessage(e *app.RunningError) string {
+	kind := "発送情報の更新"
+	if e.Kind == "import" {
+		kind = "受注取得"
+	}
+	return fmt.Sprintf("店舗「%s」の%sはすでに実行中です (ワークフロー %s、ラン %s)。終わるまでお待ちください。", e.ShopID, kind, e.WorkflowID, e.RunID)
+}

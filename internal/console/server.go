@@ -1,0 +1,96 @@
+// Package console is the operator console: GoQ's screens (APIアクセス設定, データ書出,
+// 受注一覧, データ取込, 自動処理ログ) served as server-rendered pages for shop staff.
+// It works on the same store, Temporal client and packages as the starter, so a
+// click does exactly what the matching `starter` command does.
+package console
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schedules"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// CallbackPath is the console's OAuth redirect endpoint, the equivalent of GoQ's
+// get_access_token_redirect.php: register PublicURL+CallbackPath as the ColorMe
+// app's リダイレクトURL.
+const CallbackPath = "/colorme/callback"
+
+// Deps is what the console works on.
+type Deps struct {
+	Config    config.Config
+	Store     *oms.Store
+	Temporal  client.Client
+	Schedules *schedules.Manager
+	Logger    *slog.Logger
+	// PublicURL is the address browsers reach the console at, e.g.
+	// https://console.example.com (CONSOLE_PUBLIC_URL). Cookies are Secure when
+	// it is https.
+	PublicURL string
+	// HTTPClient makes the OAuth token exchange; nil = http.DefaultClient.
+	HTTPClient *http.Client
+	// Now returns the current time; nil = time.Now.
+	Now func() time.Time
+}
+
+// Server serves the console.
+type Server struct {
+	d         Deps
+	pages     map[string]*pageTemplate
+	throttle  *throttle
+	secure    bool
+	handler   http.Handler
+	callback  string
+	staticDir fs.FS
+}
+
+// New builds the console on its dependencies.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil || d.Temporal == nil {
+		return nil, errors.New("console: the store and the Temporal client are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Schedules == nil {
+		d.Schedules = schedules.New(d.Temporal, d.Config.TaskQueue)
+	}
+	d.PublicURL = strings.TrimRight(d.PublicURL, "/")
+	if !strings.HasPrefix(d.PublicURL, "http://") && !strings.HasPrefix(d.PublicURL, "https://") {
+		return nil, fmt.Errorf("CONSOLE_PUBLIC_URL must be the http(s) address browsers open the console at, got %q", d.PublicURL)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(assets, "static")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{d: d, pages: pages, throttle: newThrottle(), secure: strings.HasPrefix(d.PublicURL, "https://"),
+		callback: d.PublicURL + CallbackPath, staticDir: static}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the console's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// CallbackURL is the redirect URL to register in the ColorMe app.
+func (s *Server) CallbackURL() string { return s.callback }

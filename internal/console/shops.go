@@ -1,0 +1,403 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/connect"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schedules"
+)
+
+// oauthCookie binds a 「取得する」 attempt to the browser (and so the session) that
+// started it: it holds the shop and the state, and the callback must carry the
+// same state. HttpOnly, SameSite=Lax (the redirect back from ColorMe is a
+// top-level navigation), and short-lived.
+const oauthCookie = "colorme_console_oauth"
+
+// home opens the first shop's 自動処理ログ, or the shop list.
+func (s *Server) home(rq *request) error {
+	shops, err := s.d.Store.Shops(rq.ctx())
+	if err != nil {
+		return err
+	}
+	if len(shops) == 1 {
+		return s.redirect(rq, "/shops/"+shops[0].ID+"/runs", "")
+	}
+	return s.redirect(rq, "/shops", "")
+}
+
+// shopRow is one line of 店舗一覧.
+type shopLine struct {
+	Shop       oms.Shop
+	Connection connection
+}
+
+// connection is a shop's state toward ColorMe, in GoQ's words.
+type connection struct {
+	Label string // 未接続 / 接続済み / 再接続が必要
+	Class string // badge colour
+	Hint  string // what to do
+}
+
+func connectionOf(sh oms.Shop) connection {
+	switch {
+	case sh.ReconnectNeeded:
+		return connection{Label: "再接続が必要", Class: "bad",
+			Hint: "カラーミーショップがアクセスキーを受け付けませんでした (" + sh.ReconnectReason + ")。APIアクセス設定で「取得する」を押して接続し直してください。"}
+	case sh.HasAccessToken:
+		return connection{Label: "接続済み", Class: "ok"}
+	}
+	return connection{Label: "未接続", Class: "warn", Hint: "APIアクセス設定でクライアントIDとクライアントシークレットを保存し、「取得する」を押してください。"}
+}
+
+func (s *Server) shopList(rq *request) error {
+	shops, err := s.d.Store.Shops(rq.ctx())
+	if err != nil {
+		return err
+	}
+	lines := make([]shopLine, len(shops))
+	for i, sh := range shops {
+		lines[i] = shopLine{Shop: sh, Connection: connectionOf(sh)}
+	}
+	return s.render(rq, "shops", "店舗一覧", map[string]any{"Lines": lines, "DefaultBaseURL": s.d.Config.ColorMeBaseURL})
+}
+
+// settingsData is what the APIアクセス設定 page shows.
+type settingsData struct {
+	Connection  connection
+	CallbackURL string
+	Schedules   []scheduleLine
+	ScheduleErr string
+	Form        oms.Shop // the values in the form (the shop's, or those just posted)
+}
+
+// scheduleLine is one schedule (自動取得 or 自動書き出し) as staff see it.
+type scheduleLine struct {
+	Kind    string // import | export
+	Label   string // 自動取得 | 自動書き出し
+	State   string // 実行中 (every N) / 一時停止中
+	Paused  bool
+	Reason  string // why it is paused, and what resumes it
+	NextRun time.Time
+	Exists  bool
+}
+
+func (s *Server) settingsForm(rq *request) error {
+	return s.renderSettings(rq, http.StatusOK, rq.shop, "")
+}
+
+func (s *Server) renderSettings(rq *request, status int, form oms.Shop, errMsg string) error {
+	data := settingsData{Connection: connectionOf(rq.shop), CallbackURL: s.callback, Form: form}
+	data.Schedules, data.ScheduleErr = s.scheduleLines(rq, rq.shop)
+	return s.renderStatus(rq, status, "settings", "APIアクセス設定", data, errMsg)
+}
+
+// scheduleLines describes the shop's two schedules with the reason each is paused.
+func (s *Server) scheduleLines(rq *request, sh oms.Shop) ([]scheduleLine, string) {
+	want := map[string]schedules.Desired{}
+	for _, d := range schedules.Want(sh) {
+		want[d.Kind] = d
+	}
+	got, err := s.d.Schedules.Describe(rq.ctx(), sh.ID)
+	if err != nil {
+		s.d.Logger.Warn("console: describing schedules failed", "shop", sh.ID, "err", err)
+		return nil, "Temporal に接続できないため、自動処理の状態を表示できません。Temporal サーバーが動いているか確かめてください。"
+	}
+	var out []scheduleLine
+	for _, st := range got {
+		l := scheduleLine{Kind: st.Kind, Label: kindLabel(st.Kind), Exists: st.Exists, Paused: st.Paused, NextRun: st.NextRun}
+		switch {
+		case !st.Exists:
+			l.State, l.Reason = "未作成", "「設定を保存」を押すと作成されます。"
+		case st.Paused:
+			l.State, l.Reason = "一時停止中", pauseReason(want[st.Kind], st.Note)
+		default:
+			l.State = "有効 (" + minutesLabel(st.Every) + "ごと)"
+		}
+		out = append(out, l)
+	}
+	return out, ""
+}
+
+func kindLabel(kind string) string {
+	if kind == schedules.KindImport {
+		return "自動取得"
+	}
+	return "自動書き出し"
+}
+
+func minutesLabel(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return strconv.Itoa(int(d/time.Hour)) + "時間"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + "分"
+}
+
+// pauseReason says, in staff's words, why a schedule is paused and what resumes it.
+func pauseReason(d schedules.Desired, note string) string {
+	switch d.Why {
+	case schedules.PausedReconnect:
+		return "カラーミーショップの接続が切れています。「取得する」で接続し直すと再開します。"
+	case schedules.PausedNotConnected:
+		return "まだカラーミーショップに接続していません。「取得する」で接続すると開始します。"
+	case schedules.PausedOff:
+		return kindLabel(d.Kind) + "がオフです。チェックを入れて「設定を保存」を押すと再開します。"
+	}
+	if note != "" {
+		return "手動で一時停止されています (" + note + ")。「再開」を押すと再開します。"
+	}
+	return "手動で一時停止されています。「再開」を押すと再開します。"
+}
+
+// saveSettings is 「設定を保存」: it stores the form and applies the schedules, as
+// `starter shop set` does. The client secret is write-only: an empty field keeps
+// the stored one.
+func (s *Server) saveSettings(rq *request) error {
+	f := rq.r
+	form := rq.shop
+	form.RedirectURL = s.callback
+	pairs := [][2]string{
+		{"name", f.FormValue("name")},
+		{"api_base_url", f.FormValue("api_base_url")},
+		{"client_id", f.FormValue("client_id")},
+		{"import_enabled", strconv.FormatBool(f.FormValue("import_enabled") == "on")},
+		{"import_interval_minutes", f.FormValue("import_interval_minutes")},
+		{"import_days", f.FormValue("import_days")},
+		{"export_enabled", strconv.FormatBool(f.FormValue("export_enabled") == "on")},
+		{"export_interval_minutes", f.FormValue("export_interval_minutes")},
+		{"window_days", f.FormValue("window_days")},
+		{"require_ship_date", strconv.FormatBool(f.FormValue("require_ship_date") == "on")},
+		{"send_mail", strconv.FormatBool(f.FormValue("send_mail") == "on")},
+	}
+	var problems []string
+	for _, p := range pairs {
+		if err := form.Set(p[0], p[1]); err != nil {
+			problems = append(problems, fieldLabel(p[0])+"には数字を入力してください")
+		}
+	}
+	if err := form.Settings.Validate(); err != nil {
+		problems = append(problems, settingsProblems(form.Settings)...)
+	}
+	if len(problems) > 0 {
+		return s.renderSettings(rq, http.StatusBadRequest, form, "保存できませんでした: "+strings.Join(problems, "、")+"。直してもう一度「設定を保存」を押してください。")
+	}
+	if err := s.d.Store.UpdateShop(rq.ctx(), form); err != nil {
+		return s.renderSettings(rq, http.StatusBadRequest, form, "保存できませんでした ("+err.Error()+")。入力を確かめてもう一度お試しください。")
+	}
+	if secret := strings.TrimSpace(f.FormValue("client_secret")); secret != "" {
+		if err := s.d.Store.SetClientSecret(rq.ctx(), form.ID, secret); err != nil {
+			return err
+		}
+	}
+	saved, err := s.d.Store.Shop(rq.ctx(), form.ID)
+	if err != nil {
+		return err
+	}
+	s.d.Logger.Info("console: settings saved", "shop", form.ID, "by", rq.user.Login)
+	if _, err := s.d.Schedules.Apply(rq.ctx(), saved); err != nil {
+		s.d.Logger.Warn("console: applying schedules failed", "shop", form.ID, "err", err)
+		return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。ただし Temporal に接続できず自動処理に反映できていません。Temporal サーバーを確かめ、もう一度「設定を保存」を押してください。")
+	}
+	return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。自動取得・自動書き出しに反映しました。")
+}
+
+func fieldLabel(key string) string {
+	switch key {
+	case "import_interval_minutes":
+		return "自動取得の間隔"
+	case "import_days":
+		return "受注を取得する日数"
+	case "export_interval_minutes":
+		return "自動書き出しの間隔"
+	case "window_days":
+		return "作成期間"
+	}
+	return key
+}
+
+// settingsProblems names each setting out of range, as staff see them.
+func settingsProblems(st oms.ShopSettings) []string {
+	var out []string
+	check := func(key string, v, lo, hi int, unit string) {
+		if v < lo || v > hi {
+			out = append(out, fmt.Sprintf("%sは%d〜%d%sで入力してください", fieldLabel(key), lo, hi, unit))
+		}
+	}
+	check("import_interval_minutes", st.ImportIntervalMinutes, 1, 1440, "分")
+	check("import_days", st.ImportDays, 1, 365, "日")
+	check("export_interval_minutes", st.ExportIntervalMinutes, 1, 1440, "分")
+	check("window_days", st.WindowDays, 1, 365, "日")
+	return out
+}
+
+// addShop is 「店舗を追加」 on 店舗一覧 (admin).
+func (s *Server) addShop(rq *request) error {
+	id := strings.TrimSpace(rq.r.FormValue("id"))
+	sh := oms.Shop{ID: id, Name: strings.TrimSpace(rq.r.FormValue("name")), APIBaseURL: strings.TrimSpace(rq.r.FormValue("api_base_url")),
+		RedirectURL: s.callback, Settings: oms.DefaultSettings()}
+	if sh.APIBaseURL == "" {
+		sh.APIBaseURL = s.d.Config.ColorMeBaseURL
+	}
+	if err := oms.ValidateShopID(id); err != nil {
+		return badRequest("店舗IDは半角英小文字・数字・ハイフンで入力してください (例: myshop)。")
+	}
+	if err := s.d.Store.CreateShop(rq.ctx(), sh); err != nil {
+		return badRequest("店舗を追加できませんでした (" + err.Error() + ")。")
+	}
+	s.d.Logger.Info("console: shop added", "shop", id, "by", rq.user.Login)
+	return s.redirect(rq, "/shops/"+id+"/settings", "店舗「"+id+"」を追加しました。クライアントIDとクライアントシークレットを入力して「設定を保存」を押し、「取得する」で接続してください。")
+}
+
+// connectShop is the アクセスキー「取得する」 button: it starts the OAuth flow and
+// sends the browser to ColorMe's authorize page.
+func (s *Server) connectShop(rq *request) error {
+	sh := rq.shop
+	if sh.RedirectURL != s.callback {
+		// The console receives the redirect: make the shop's redirect URL its own.
+		sh.RedirectURL = s.callback
+		if err := s.d.Store.UpdateShop(rq.ctx(), sh); err != nil {
+			return err
+		}
+	}
+	flow := s.flow()
+	a, err := flow.Begin(rq.ctx(), sh.ID)
+	if err != nil {
+		return s.renderSettings(rq, http.StatusBadRequest, sh, connectMessage(err))
+	}
+	http.SetCookie(rq.w, &http.Cookie{Name: oauthCookie, Value: sh.ID + ":" + a.State, Path: CallbackPath, HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(connect.AttemptTTL.Seconds())})
+	s.d.Logger.Info("console: connect started", "shop", sh.ID, "by", rq.user.Login)
+	http.Redirect(rq.w, rq.r, a.AuthURL, http.StatusSeeOther)
+	return nil
+}
+
+// connectCallback receives ColorMe's redirect (the equivalent of GoQ's
+// get_access_token_redirect.php). The state must match the attempt this browser
+// started; the token is verified, sealed and stored, and the schedules resumed.
+func (s *Server) connectCallback(rq *request) error {
+	c, _ := rq.r.Cookie(oauthCookie)
+	if c == nil {
+		return badRequest("この接続は、この画面で始めたものではないか、期限 (10分) が切れています。APIアクセス設定でもう一度「取得する」を押してください。")
+	}
+	http.SetCookie(rq.w, &http.Cookie{Name: oauthCookie, Path: CallbackPath, MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+	shopID, state, _ := strings.Cut(c.Value, ":")
+	sh, err := s.d.Store.Shop(rq.ctx(), shopID)
+	if err != nil {
+		return err
+	}
+	rq.shop = sh
+	if !rq.user.IsAdmin() {
+		return forbidden("店舗の接続は管理者 (admin) だけができます。管理者に依頼してください。")
+	}
+	q := rq.r.URL.Query()
+	cb := connect.Callback{Code: q.Get("code"), State: q.Get("state"), Error: q.Get("error"), ErrorDescription: q.Get("error_description")}
+	if cb.State == "" || cb.State != state {
+		// Only a redirect that carries this browser's state may finish the attempt.
+		s.d.Logger.Warn("console: OAuth callback with a foreign or missing state refused", "shop", shopID, "by", rq.user.Login)
+		return badRequest("この戻り先はこの画面で始めた接続のものではありません (state が一致しません)。APIアクセス設定でもう一度「取得する」を押してください。")
+	}
+	res, err := s.flow().Complete(rq.ctx(), connect.Attempt{ShopID: shopID, RedirectURL: sh.RedirectURL, State: state}, cb)
+	if err != nil {
+		s.d.Logger.Warn("console: connect failed", "shop", shopID, "kind", connect.KindOf(err), "err", err)
+		if sh, err2 := s.d.Store.Shop(rq.ctx(), shopID); err2 == nil {
+			rq.shop = sh
+		}
+		return s.renderSettings(rq, http.StatusBadRequest, rq.shop, connectMessage(err))
+	}
+	s.d.Logger.Info("console: shop connected", "shop", shopID, "colorme_shop", res.ColorMeShop.ID, "by", rq.user.Login)
+	msg := fmt.Sprintf("接続済み: カラーミーショップ「%s」に接続しました。アクセスキーは暗号化して保存しました。", res.ColorMeShop.Name)
+	if res.AfterConnectErr != nil {
+		msg += "ただし Temporal に接続できず自動処理を再開できていません。もう一度「設定を保存」を押してください。"
+	}
+	return s.redirect(rq, "/shops/"+shopID+"/settings", msg)
+}
+
+// flow is the connect flow the console uses: the token exchange and verification
+// of internal/connect, then the schedules applied.
+func (s *Server) flow() *connect.Flow {
+	return &connect.Flow{Store: s.d.Store, HTTPClient: s.d.HTTPClient, Timeout: s.d.Config.ColorMeTimeout,
+		AuthorizeBaseURL: s.d.Config.OAuthBrowserBaseURL,
+		AfterConnect: func(ctx context.Context, sh oms.Shop) error {
+			_, err := s.d.Schedules.Apply(ctx, sh)
+			return err
+		}}
+}
+
+// connectMessage turns a connect failure into one sentence for staff.
+func connectMessage(err error) string {
+	switch connect.KindOf(err) {
+	case connect.KindNotConfigured:
+		return "接続できません: クライアントID・クライアントシークレットのどれかが未入力です。入力して「設定を保存」を押してから「取得する」を押してください。"
+	case connect.KindDenied:
+		return "カラーミーショップの画面で「拒否」が選ばれました。もう一度「取得する」を押し、「承認する」を選んでください。"
+	case connect.KindAuthorizeError:
+		return "カラーミーショップが認可を断りました (" + err.Error() + ")。クライアントIDとアプリの権限 (read_sales, write_sales) を確かめて、もう一度「取得する」を押してください。"
+	case connect.KindStateMismatch, connect.KindStateExpired:
+		return "この接続は期限切れか、すでに使われています。もう一度「取得する」を押し、10分以内に承認してください。"
+	case connect.KindCodeRejected:
+		return "カラーミーショップが認可コードを受け付けませんでした (期限切れか使用済み)。もう一度「取得する」を押してください。"
+	case connect.KindRedirectMismatch:
+		return "リダイレクトURLがアプリの設定と一致しません。この画面のリダイレクトURLをカラーミーのアプリにそのまま登録してから、もう一度「取得する」を押してください。"
+	case connect.KindInvalidClient:
+		return "クライアントIDまたはクライアントシークレットが違います。カラーミーのデベロッパー画面からコピーし直して「設定を保存」を押し、もう一度「取得する」を押してください。"
+	case connect.KindTokenRefused:
+		return "取得したアクセスキーでカラーミーショップのAPIを呼べませんでした。アプリに read_sales と write_sales の権限があるか確かめ、もう一度「取得する」を押してください。"
+	case connect.KindUnavailable:
+		return "カラーミーショップに接続できませんでした。APIのURLとネットワークを確かめ、しばらくしてからもう一度「取得する」を押してください。"
+	case connect.KindBadInput:
+		return "カラーミーショップからの戻り先に認可コードがありません。もう一度「取得する」を押してください。"
+	}
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.msg
+	}
+	return "接続できませんでした (" + err.Error() + ")。もう一度「取得する」を押してください。"
+}
+
+// scheduleAction is 一時停止 / 再開 / 今すぐ実行 of 自動取得 or 自動書き出し.
+func (s *Server) scheduleAction(rq *request) error {
+	kind, action := rq.r.PathValue("kind"), rq.r.PathValue("action")
+	if !slices.Contains(schedules.Kinds, kind) {
+		return notFound("自動処理の種類が違います。APIアクセス設定の画面から操作してください。")
+	}
+	back := "/shops/" + rq.shop.ID + "/settings"
+	label := kindLabel(kind)
+	m := s.d.Schedules
+	switch action {
+	case "pause":
+		if err := m.Pause(rq.ctx(), rq.shop.ID, []string{kind}, "paused by "+rq.user.Login+" in the console"); err != nil {
+			return err
+		}
+		s.d.Logger.Info("console: schedule paused", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login)
+		return s.redirect(rq, back, label+"を一時停止しました。「再開」で再開します。")
+	case "resume":
+		for _, d := range schedules.Want(rq.shop) {
+			if d.Kind == kind && d.Paused {
+				return s.redirect(rq, back, label+"は再開できません: "+pauseReason(d, ""))
+			}
+		}
+		if err := m.Unpause(rq.ctx(), rq.shop.ID, []string{kind}); err != nil {
+			return err
+		}
+		s.d.Logger.Info("console: schedule resumed", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login)
+		return s.redirect(rq, back, label+"を再開しました。")
+	case "run":
+		res, err := m.Trigger(rq.ctx(), rq.shop.ID, kind)
+		if err != nil {
+			return err
+		}
+		s.d.Logger.Info("console: schedule triggered", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login, "skipped", res.Skipped)
+		if res.Skipped {
+			return s.redirect(rq, back, label+"は実行しませんでした: 前回の処理がまだ実行中です ("+res.Reason+")。終わってからもう一度押してください。")
+		}
+		return s.redirect(rq, "/shops/"+rq.shop.ID+"/runs", label+"を今すぐ実行しました。結果はこの自動処理ログに表示されます。")
+	}
+	return notFound("その操作はありません。APIアクセス設定の画面から操作してください。")
+}

@@ -1,0 +1,8 @@
+package console
+
+import "net/http"
+
+// userRoutes registers the routes of this screen.
+func (s *Server) userRoutes(mux *http.ServeMux) {
+	_ = mux
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+// runUser dispatches `starter user <verb>`: the console's operator accounts.
+func runUser(ctx context.Context, e *env, args []string) error {
+	verbs := map[string]func(context.Context, *env, []string) error{
+		"add": userAdd, "list": userList, "passwd": userPasswd, "delete": userDelete,
+	}
+	if len(args) == 0 || verbs[args[0]] == nil {
+		return errors.New("usage: starter user add|list|passwd|delete [flags]")
+	}
+	return verbs[args[0]](ctx, e, args[1:])
+}
+
+// userAdd creates a console operator; the password is read from stdin so that it
+// never lands in shell history or the process list.
+func userAdd(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("user add", e.errOut)
+	login := fs.String("login", "", "login name (required)")
+	role := fs.String("role", oms.RoleStaff, "admin (settings, connecting shops, users) or staff (everything else)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *login == "" {
+		return errors.New("-login is required")
+	}
+	if err := oms.ValidateUser(*login, "0123456789", *role); err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	pw, err := readSecret(ctx, e, fmt.Sprintf("password (at least %d characters)", oms.MinPasswordLen))
+	if err != nil {
+		return err
+	}
+	u, err := st.CreateUser(ctx, *login, pw, *role)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "user %s added (%s); log in to the console with it\n", u.Login, u.Role)
+	return nil
+}
+
+func userList(ctx context.Context, e *env, args []string) error {
+	if err := newFlags("user list", e.errOut).Parse(args); err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	users, err := st.Users(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "login\trole\tcreated (JST)")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Login, u.Role, u.CreatedAt.In(rules.Tokyo).Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+// userPasswd sets a new password (from stdin) and ends the user's sessions.
+func userPasswd(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("user passwd", e.errOut)
+	login := fs.String("login", "", "login name (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	pw, err := readSecret(ctx, e, fmt.Sprintf("new password (at least %d characters)", oms.MinPasswordLen))
+	if err != nil {
+		return err
+	}
+	if err := st.SetPassword(ctx, *login, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "password of %s changed; its console sessions are ended\n", *login)
+	return nil
+}
+
+func userDelete(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("user delete", e.errOut)
+	login := fs.String("login", "", "login name (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.DeleteUser(ctx, *login); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "user %s deleted\n", *login)
+	return nil
+}
