@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,13 +12,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
-	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
 )
 
 // maxCSVBytes bounds the shipping-results file read into memory.
-const maxCSVBytes = 32 << 20
+const maxCSVBytes = app.MaxCSVBytes
 
 // runOrders dispatches `starter orders <verb>`: the OMS screens.
 func runOrders(ctx context.Context, e *env, args []string) error {
@@ -65,32 +64,19 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	parsed := shipcsv.Parse(data)
-	rows := make([]oms.Shipment, len(parsed.Rows))
-	for i, r := range parsed.Rows {
-		rows[i] = oms.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate}
-	}
+	rep, err := app.ApplyShipmentCSV(ctx, st, *shop, data, *dryRun, time.Now())
 	header := "no header row"
-	if parsed.Header {
+	if rep.Header {
 		header = "header row"
 	}
-	fmt.Fprintf(e.out, "%s: %s, %s, %s\n", *file, parsed.Encoding, header, opsCount(len(rows), "valid row"))
-	// Rows the parser rejected block the file too; the others are still checked
-	// against the OMS so that every problem is reported at once.
-	rep, err := st.ApplyShipments(ctx, *shop, rows, *dryRun || len(parsed.Errors) > 0, time.Now())
+	fmt.Fprintf(e.out, "%s: %s, %s, %s\n", *file, rep.Encoding, header, opsCount(rep.Rows, "valid row"))
 	if err != nil {
 		return err
 	}
-	var rejected []oms.LineMessage
-	for _, le := range parsed.Errors {
-		rejected = append(rejected, oms.LineMessage{Line: le.Line, Message: le.Message})
-	}
-	rejected = append(rejected, rep.Rejected...)
-	slices.SortStableFunc(rejected, func(a, b oms.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
 	opsPrintLines(e.out, "notes", rep.Notes)
-	if len(rejected) > 0 {
-		opsPrintLines(e.out, "rejected", rejected)
-		return fmt.Errorf("%s in %s: nothing was applied; fix them and run it again", opsCount(len(rejected), "problem"), *file)
+	if len(rep.Rejected) > 0 {
+		opsPrintLines(e.out, "rejected", rep.Rejected)
+		return fmt.Errorf("%s in %s: nothing was applied; fix them and run it again", opsCount(len(rep.Rejected), "problem"), *file)
 	}
 	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "line\tsale\tdelivery\ttracking number\tship date\tbefore")
