@@ -1,0 +1,92 @@
+package consoleflow_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// TestConsoleInBrowser clicks through the seed manual's whole procedure in
+// Chromium, as shop staff would: login, 店舗を追加, APIアクセス設定 with 設定を保存,
+// 「取得する」 through ColorMe's (the sandbox's) authorize page, and takes a
+// screenshot of each screen for the README.
+func TestConsoleInBrowser(t *testing.T) {
+	cs := newConsoleStack(t)
+	adminPW := cs.addUser(t, "tanaka", oms.RoleAdmin)
+	b := newBrowser(t)
+	ctx := context.Background()
+
+	// ログイン: a wrong password is refused with what to do.
+	b.open(cs.URL + "/")
+	must(t, strings.Contains(b.location(), "/login"), "no session must lead to the login page, got %s", b.location())
+	b.shot("01-login")
+	b.fill(`input[name=login]`, "tanaka")
+	b.fill(`input[name=password]`, "wrong-password-123")
+	b.click(`form[action="/login"] button[type=submit]`)
+	assert.Contains(t, b.text(".error"), "ログインIDまたはパスワードが違います")
+	b.login(cs.URL, "tanaka", adminPW)
+
+	// 店舗一覧 → 店舗を追加.
+	b.open(cs.URL + "/shops")
+	b.fill(`input[name=id]`, "myshop")
+	b.fill(`input[name=name]`, "テスト雑貨店")
+	b.fill(`input[name=api_base_url]`, cs.SandboxURL)
+	b.click(`form[action="/shops"] button[type=submit]`)
+	must(t, strings.HasSuffix(b.location(), "/shops/myshop/settings"), "adding a shop opens its settings, got %s", b.location())
+
+	// APIアクセス設定: the redirect URL to copy, then 設定を保存.
+	assert.Equal(t, cs.Server.CallbackURL(), b.text("#redirect-url"))
+	assert.Equal(t, "未接続", b.text("#connection"))
+	b.fill(`input[name=client_id]`, cs.ClientID)
+	b.fill(`input[name=client_secret]`, cs.Secret)
+	b.fill(`input[name=import_days]`, "14")
+	b.fill(`input[name=window_days]`, "5")
+	b.click(`#save`)
+	assert.Contains(t, b.text(".flash"), "設定を保存しました")
+	sh, err := cs.Store.Shop(ctx, "myshop")
+	require.NoError(t, err)
+	assert.Equal(t, 14, sh.Settings.ImportDays)
+	assert.Equal(t, 5, sh.Settings.WindowDays)
+	assert.True(t, sh.HasClientSecret)
+	assert.NotContains(t, b.source(), cs.Secret, "the client secret is write-only")
+
+	// An invalid setting is refused, nothing stored, and the page says what to do.
+	// (The browser's own check stops 400 first; without it the server refuses it.)
+	b.do(chromedp.RemoveAttribute(chromedp.CSS(`input[name=window_days]`), "max"))
+	b.fill(`input[name=window_days]`, "400")
+	b.click(`#save`)
+	assert.Contains(t, b.text(".error"), "作成期間は1〜365日で入力してください")
+	sh, err = cs.Store.Shop(ctx, "myshop")
+	require.NoError(t, err)
+	assert.Equal(t, 5, sh.Settings.WindowDays)
+
+	// 取得する: ColorMe's authorize page, 承認する, back to 接続済み.
+	b.open(cs.URL + "/shops/myshop/settings")
+	b.click(`#connect-button`)
+	must(t, strings.HasPrefix(b.location(), cs.SandboxURL+"/oauth/authorize"), "取得する opens ColorMe's authorize page, got %s", b.location())
+	b.click(`button[value=approve]`)
+	must(t, strings.HasSuffix(b.location(), "/shops/myshop/settings"), "ColorMe sends the browser back to the settings, got %s", b.location())
+	assert.Contains(t, b.text(".flash"), "接続済み")
+	assert.Equal(t, "接続済み", b.text("#connection"))
+	b.shot("02-settings")
+	token, err := cs.Store.AccessToken(ctx, "myshop")
+	require.NoError(t, err)
+	require.NotEmpty(t, token)
+	assert.NotContains(t, b.source(), token, "the access token never reaches a page")
+	assert.NotContains(t, b.source(), cs.Secret)
+
+	// The export schedule runs now that the shop is connected; import stays off.
+	assert.Contains(t, b.text("#schedule-export"), "有効")
+	assert.Contains(t, b.text("#schedule-import"), "自動取得がオフです")
+
+	// 店舗一覧 shows the connection.
+	b.open(cs.URL + "/shops")
+	assert.Contains(t, b.text("table"), "接続済み")
+	b.shot("03-shops")
+}
