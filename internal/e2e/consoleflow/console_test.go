@@ -2,15 +2,49 @@ package consoleflow_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
+
+// today is today's date in Tokyo, as staff write a ship date.
+func today() string { return time.Now().In(rules.Tokyo).Format("2006/01/02") }
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	return p
+}
+
+// seedOrders gives the shop three orders and ColorMe the same three sales, none
+// shipped: 5001 and 5002 awaiting shipment and recent, 5003 last changed ten
+// days ago, outside the 作成期間 of 5 days.
+func seedOrders(t *testing.T, cs *consoleStack, shopID string) {
+	t.Helper()
+	now := time.Now()
+	day := 24 * time.Hour
+	orders := []rules.Order{
+		{SaleID: 5001, Status: rules.StatusAwaitingShipment, OrderedAt: now.Add(-2 * day), UpdatedAt: now.Add(-day), Deliveries: []rules.Delivery{{ID: 9001}}},
+		{SaleID: 5002, Status: rules.StatusAwaitingShipment, OrderedAt: now.Add(-2 * day), UpdatedAt: now.Add(-day), Deliveries: []rules.Delivery{{ID: 9002}}},
+		{SaleID: 5003, Status: rules.StatusAwaitingShipment, OrderedAt: now.Add(-20 * day), UpdatedAt: now.Add(-10 * day), Deliveries: []rules.Delivery{{ID: 9003}}},
+	}
+	require.NoError(t, cs.Store.UpsertOrders(context.Background(), shopID, orders))
+	for _, o := range orders {
+		cs.Sandbox.Seed(colorme.Sale{ID: o.SaleID, MakeDate: o.OrderedAt.Unix(), UpdateDate: o.OrderedAt.Unix(), DeliveredMailState: colorme.MailNotYet,
+			SaleDeliveries: []colorme.SaleDelivery{{ID: o.Deliveries[0].ID, SaleID: o.SaleID, Name: "山田 太郎", PrefName: "東京都"}}})
+	}
+}
 
 // TestConsoleInBrowser clicks through the seed manual's whole procedure in
 // Chromium, as shop staff would: login, 店舗を追加, APIアクセス設定 with 設定を保存,
@@ -89,4 +123,48 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.open(cs.URL + "/shops")
 	assert.Contains(t, b.text("table"), "接続済み")
 	b.shot("03-shops")
+
+	// The shop's orders, as an import leaves them, and the same sales on ColorMe.
+	seedOrders(t, cs, "myshop")
+
+	// データ取込: one bad row rejects the whole file, nothing applied.
+	dir := t.TempDir()
+	bad := writeFile(t, dir, "bad.csv", "受注番号,お届け先ID,伝票番号,出荷日\r\n"+
+		"5001,,4912-0000-0001,"+today()+"\r\n"+
+		"5002,99999,4912-0000-0002,"+today()+"\r\n")
+	b.open(cs.URL + "/shops/myshop/upload")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{bad}))
+	b.click("#preview-button")
+	assert.Contains(t, b.text("#problems"), "3")
+	assert.Equal(t, "1件", b.text("#problem-count"))
+	b.shot("04-upload-rejected")
+	o, err := cs.Store.Orders(ctx, "myshop", 5001)
+	require.NoError(t, err)
+	assert.Empty(t, o[0].Deliveries[0].SlipNumber, "nothing applied from a file with a bad row")
+
+	// Fixed: the preview shows each change, 取込 applies them all.
+	good := writeFile(t, dir, "good.csv", "受注番号,お届け先ID,伝票番号,出荷日\r\n"+
+		"5001,,4912-0000-0001,"+today()+"\r\n"+
+		"5002,9002,4912-0000-0002,"+today()+"\r\n")
+	b.open(cs.URL + "/shops/myshop/upload")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{good}))
+	b.click("#preview-button")
+	assert.Contains(t, b.text("#change-count"), "2件")
+	b.shot("05-upload-preview")
+	b.click("#apply")
+	b.do(chromedp.WaitVisible(chromedp.CSS("#upload-done")))
+	o, err = cs.Store.Orders(ctx, "myshop", 5001, 5002)
+	require.NoError(t, err)
+	assert.Equal(t, "4912-0000-0001", o[0].Deliveries[0].SlipNumber)
+	assert.Equal(t, "4912-0000-0002", o[1].Deliveries[0].SlipNumber)
+
+	// 受注一覧: the order outside the 作成期間 says why it is not exported.
+	b.open(cs.URL + "/shops/myshop/orders?only=excluded")
+	row := b.text("#order-5003")
+	assert.Contains(t, row, "作成期間")
+	b.open(cs.URL + "/shops/myshop/orders")
+	b.shot("06-orders")
+	b.open(cs.URL + "/shops/myshop/orders/5003")
+	assert.Contains(t, b.text("#verdict"), "作成期間")
+	b.shot("07-order")
 }
