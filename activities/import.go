@@ -74,8 +74,9 @@ type StartImportInput struct {
 	WorkflowID string    `json:"workflow_id"`
 	RunKey     string    `json:"run_key"` // idempotency key: the first run's ID
 	Trigger    string    `json:"trigger"`
-	AsOf       time.Time `json:"as_of"`          // the import's start
-	Days       int       `json:"days,omitempty"` // 0 = the shop's import_days
+	StartedBy  string    `json:"started_by,omitempty"` // operator login of a manual run
+	AsOf       time.Time `json:"as_of"`                // the import's start
+	Days       int       `json:"days,omitempty"`       // 0 = the shop's import_days
 }
 
 // StartImportResult is the run's log ID, the days resolved from the shop's
@@ -108,7 +109,7 @@ func (a *Activities) StartImport(ctx context.Context, in StartImportInput) (Star
 		watermark = &wm
 	}
 	id, err := a.Store.StartImport(ctx, oms.Run{
-		ShopID: in.ShopID, WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger,
+		ShopID: in.ShopID, WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger, StartedBy: in.StartedBy,
 		WindowDays: days, AsOf: in.AsOf, StartedAt: time.Now(), Status: oms.RunRunning,
 	})
 	if err != nil {

@@ -23,9 +23,10 @@ func OrderImportID(shopID string) string { return "order-import-" + shopID }
 // It never holds credentials.
 type OrderImportInput struct {
 	ShopID     string `json:"shop_id"`
-	Days       int    `json:"days,omitempty"`      // 受注を取得する日数; 0 = the shop's import_days (default 7)
-	Trigger    string `json:"trigger,omitempty"`   // manual | scheduled
-	PageSize   int    `json:"page_size,omitempty"` // sales per page; 0 = 100
+	Days       int    `json:"days,omitempty"`       // 受注を取得する日数; 0 = the shop's import_days (default 7)
+	Trigger    string `json:"trigger,omitempty"`    // manual | scheduled
+	StartedBy  string `json:"started_by,omitempty"` // operator login of a manual run (an operator's name, never a secret)
+	PageSize   int    `json:"page_size,omitempty"`  // sales per page; 0 = 100
 	MaxHistory int    `json:"max_history_events,omitempty"`
 
 	// Set by the workflow itself when it continues as new.
@@ -144,7 +145,7 @@ func (r *importRun) init(ctx workflow.Context) error {
 		var s activities.StartImportResult
 		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartImport, activities.StartImportInput{
 			ShopID: r.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
-			Trigger: trigger, AsOf: asOf, Days: r.in.Days,
+			Trigger: trigger, StartedBy: r.in.StartedBy, AsOf: asOf, Days: r.in.Days,
 		}).Get(ctx, &s)
 		if err != nil {
 			return err

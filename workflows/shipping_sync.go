@@ -46,13 +46,26 @@ type ShippingSyncInput struct {
 	DryRun          bool       `json:"dry_run,omitempty"`           // plan and record, write nothing to ColorMe
 	AsOf            *time.Time `json:"as_of,omitempty"`             // evaluate at this instant; nil = workflow time
 	Trigger         string     `json:"trigger,omitempty"`           // manual | scheduled
+	StartedBy       string     `json:"started_by,omitempty"`        // operator login of a manual run (an operator's name, never a secret)
 	MaxInFlight     int        `json:"max_in_flight,omitempty"`     // update activities in flight; 0 = 16
 	PageSize        int        `json:"page_size,omitempty"`         // orders per page; 0 = 100
 	MaxHistory      int        `json:"max_history_events,omitempty"`
+	// SaleIDs limits the run to these sales (at most MaxSaleIDs), e.g. the failed
+	// orders of an earlier run (失敗分を再実行). Rules 1–4 still apply at the run's
+	// as_of: a sale that is no target any more is recorded as skipped with the
+	// reason (and counted in Skipped, not in Targets). nil = every target.
+	SaleIDs []int64 `json:"sale_ids,omitempty"`
 
 	// Set by the workflow itself when it continues as new.
 	Continuation *Continuation `json:"continuation,omitempty"`
 }
+
+// MaxSaleIDs is the most sales ShippingSyncInput.SaleIDs may name.
+const MaxSaleIDs = oms.MaxTargetSaleIDs
+
+// NotTargetReason prefixes the reason recorded for a sale of SaleIDs that is no
+// target at the run's as_of.
+const NotTargetReason = "no longer a target: "
 
 // Continuation carries a run's state across continue-as-new.
 type Continuation struct {
@@ -154,6 +167,15 @@ func (s *exportRun) init(ctx workflow.Context) error {
 	if s.in.ShopID == "" {
 		return temporal.NewNonRetryableApplicationError("shop_id is required", "InvalidInput", nil)
 	}
+	if len(s.in.SaleIDs) > MaxSaleIDs {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("sale_ids names %d sales; at most %d per run", len(s.in.SaleIDs), MaxSaleIDs), "InvalidInput", nil)
+	}
+	for _, id := range s.in.SaleIDs {
+		if id <= 0 {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("sale_ids: %d is not a sale id", id), "InvalidInput", nil)
+		}
+	}
 	if s.in.Continuation != nil {
 		s.c = *s.in.Continuation
 		s.failedIDs = s.c.FailedSaleIDs
@@ -170,7 +192,7 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		var r activities.StartRunResult
 		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartRun, activities.StartRunInput{
 			ShopID: s.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
-			Trigger: trigger, AsOf: asOf, WindowDays: s.in.WindowDays,
+			Trigger: trigger, StartedBy: s.in.StartedBy, AsOf: asOf, WindowDays: s.in.WindowDays,
 			RequireShipDate: s.in.RequireShipDate, SendMail: s.in.SendMail, DryRun: s.in.DryRun,
 		}).Get(ctx, &r)
 		if err != nil {
@@ -257,6 +279,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	var page activities.FetchTargetsResult
 	err := workflow.ExecuteActivity(dbCtx(ctx), a.FetchTargets, activities.FetchTargetsInput{
 		ShopID: s.in.ShopID, AsOf: s.c.AsOf, WindowDays: s.c.Options.WindowDays, After: s.progress.Cursor, Limit: s.in.PageSize,
+		SaleIDs: s.in.SaleIDs,
 	}).Get(ctx, &page)
 	if err != nil {
 		return nil, false, err
@@ -264,6 +287,9 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	s.progress.Pages++
 	s.pagesThisRun++
 	s.progress.Cursor = page.Next
+	for _, x := range page.Excluded {
+		s.add(rules.Plan{SaleID: x.SaleID}, rules.OutcomeSkipped, NotTargetReason+x.Reason, false)
+	}
 	if len(page.Orders) == 0 {
 		return nil, page.Done, nil
 	}
