@@ -167,4 +167,68 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.open(cs.URL + "/shops/myshop/orders/5003")
 	assert.Contains(t, b.text("#verdict"), "作成期間")
 	b.shot("07-order")
+
+	// データ書出: 作成期間 and the checkbox come from the settings.
+	b.open(cs.URL + "/shops/myshop/export")
+	assert.Equal(t, "5", get(b, chromedp.Value(chromedp.CSS("#window_days"))))
+	b.shot("08-export")
+
+	// プレビュー: what would be written, per order; ColorMe is not touched.
+	writesBefore := cs.Sandbox.Counters().Writes
+	b.click("#preview-button")
+	waitFor(t, b, "#summary")
+	assert.Equal(t, "2", b.text("#sum-updated"), "5001 and 5002 would get their slips")
+	assert.Contains(t, b.text("#outcomes"), "4912-0000-0001")
+	b.shot("09-export-preview")
+	assert.Equal(t, writesBefore, cs.Sandbox.Counters().Writes, "a preview writes nothing")
+
+	// 発送情報の更新: progress while it runs, then the summary.
+	b.open(cs.URL + "/shops/myshop/export")
+	b.click("#export-button")
+	waitFor(t, b, "#summary")
+	assert.Equal(t, "2", b.text("#sum-updated"))
+	assert.Equal(t, "0", b.text("#sum-failed"))
+	b.shot("10-export-done")
+	for id, slip := range map[int64]string{5001: "4912-0000-0001", 5002: "4912-0000-0002"} {
+		sale, ok := cs.Sandbox.Sale(id)
+		require.True(t, ok)
+		require.NotNil(t, sale.SaleDeliveries[0].SlipNumber, "sale %d", id)
+		assert.Equal(t, slip, *sale.SaleDeliveries[0].SlipNumber, "ColorMe shows the slip of sale %d", id)
+		assert.True(t, sale.SaleDeliveries[0].Delivered, "sale %d is 配送済み", id)
+	}
+	sale, _ := cs.Sandbox.Sale(5003)
+	assert.Nil(t, sale.SaleDeliveries[0].SlipNumber, "5003 is outside the 作成期間")
+
+	// 自動処理ログ: the export, who started it, and its page with every order.
+	b.open(cs.URL + "/shops/myshop/runs")
+	runs := b.text("#runs")
+	assert.Contains(t, runs, "tanaka")
+	assert.Contains(t, runs, "発送情報の更新")
+	b.shot("11-runs")
+	b.click("#runs tbody tr a")
+	assert.Contains(t, b.text("main"), "5001")
+	b.shot("12-run")
+
+	// A member of staff can work but not change settings.
+	staffPW := cs.addUser(t, "suzuki", oms.RoleStaff)
+	b.click("form[action='/logout'] button")
+	b.login(cs.URL, "suzuki", staffPW)
+	b.open(cs.URL + "/shops/myshop/settings")
+	must(t, strings.Contains(b.source(), "管理者 (admin) だけ"), "staff are told who can change settings")
+	assert.Equal(t, 0, strings.Count(b.source(), `id="save"`), "staff get no 設定を保存 button")
+}
+
+// waitFor reloads the page until sel appears (a run finishing), at most 2 minutes.
+func waitFor(t *testing.T, b *browser, sel string) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		n := get(b, chromedp.Evaluate[int](`document.querySelectorAll(` + "`" + sel + "`" + `).length`))
+		if n > 0 {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+		b.do(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("main h1")))
+	}
+	t.Fatalf("%s did not appear within 2 minutes: %s", sel, b.text("main"))
 }
