@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 export TEMPORAL_CLI ?= $(CURDIR)/bin/temporal
 
-.PHONY: help build temporal workflowcheck test scenarios lint demo bench chaos fuzz clean
+.PHONY: help build temporal workflowcheck test scenarios screenshots lint demo bench chaos fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ scenarios: bin/temporal ## run the scenario files of ../shared/scenarios (and $$
 	@set -o pipefail; $(GO) test -count=1 -run 'TestScenarios' -v ./internal/scenario \
 	  | grep -E '^(PASS|FAIL)  |^      ' ; status=$${PIPESTATUS[0]}; \
 	  if [ $$status -eq 0 ]; then echo "scenarios: all passed"; else echo "scenarios: FAILED"; fi; exit $$status
+
+screenshots: bin/temporal ## run the console's browser test and save its screenshots into docs/screenshots (the README's pictures)
+	SCREENSHOT_DIR=docs/screenshots $(GO) test -count=1 -run TestConsoleInBrowser ./internal/e2e/consoleflow
 
 lint: bin/workflowcheck ## go vet and workflowcheck (workflow determinism)
 	$(GO) vet ./...
