@@ -34,13 +34,26 @@ for port in "$TEMPORAL_PORT" "$UI_PORT" "$SANDBOX_PORT" "$CONSOLE_PORT"; do
 done
 
 pids=()
+# Ctrl-C (or SIGTERM) is how the demo is meant to stop: stop every process it
+# started — console, worker, sandbox and the Temporal dev server — wait for them
+# (the worker lets running activities finish), and exit 0, so that make does not
+# report "Error 130".
 cleanup() {
+  trap - INT TERM
   echo; echo "demo: stopping console, worker, sandbox and Temporal dev server"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for _ in $(seq 1 40); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  echo "demo: stopped"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM
 
 wait_port() { # port name
   for _ in $(seq 1 120); do
