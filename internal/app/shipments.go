@@ -22,8 +22,8 @@ type CSVReport struct {
 	Unchanged  int                  `json:"unchanged"`  // rows the OMS already shows
 	Duplicates int                  `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
 	Orders     int                  `json:"orders"`     // orders whose updated_at moves
-	Notes      []oms.LineMessage    `json:"notes"`      // worth knowing, not blocking
-	Rejected   []oms.LineMessage    `json:"rejected"`   // every problem, parser's and OMS's, by line
+	Notes      []oms.LineMessage    `json:"notes"`      // worth knowing, not blocking (English and Japanese)
+	Rejected   []oms.LineMessage    `json:"rejected"`   // every problem, parser's and OMS's, by line (English and Japanese)
 	Applied    bool                 `json:"applied"`    // the changes are stored
 }
 
@@ -32,7 +32,9 @@ type CSVReport struct {
 // Rows the parser rejects block the file too; the others are still checked
 // against the OMS so that every problem is reported at once, sorted by line.
 // Nothing is applied when dryRun is set or any problem is found. On an error the
-// report still carries what the parser found (encoding, header, rows).
+// report still carries what the parser found (encoding, header, rows). Every
+// note and problem carries its English (Message, for the CLI) and its Japanese
+// (Ja, for the console).
 func ApplyShipmentCSV(ctx context.Context, st *oms.Store, shopID string, data []byte, dryRun bool, now time.Time) (CSVReport, error) {
 	parsed := shipcsv.Parse(data)
 	rows := make([]oms.Shipment, len(parsed.Rows))
@@ -45,7 +47,7 @@ func ApplyShipmentCSV(ctx context.Context, st *oms.Store, shopID string, data []
 		return out, err
 	}
 	for _, le := range parsed.Errors {
-		out.Rejected = append(out.Rejected, oms.LineMessage{Line: le.Line, Message: le.Message})
+		out.Rejected = append(out.Rejected, oms.LineMessage{Line: le.Line, Message: le.Message, Ja: le.Ja})
 	}
 	out.Rejected = append(out.Rejected, rep.Rejected...)
 	slices.SortStableFunc(out.Rejected, func(a, b oms.LineMessage) int { return cmp.Compare(a.Line, b.Line) })

@@ -41,6 +41,9 @@ func TestApplyShipmentCSV(t *testing.T) {
 	assert.Equal(t, 2, rep.Rejected[0].Line, "the OMS's problem (line 2) before the parser's (line 4)")
 	assert.Contains(t, rep.Rejected[0].Message, "sale 9 is not an order of shop s")
 	assert.Equal(t, 4, rep.Rejected[1].Line)
+	assert.Equal(t, "the tracking number (伝票番号) is empty", rep.Rejected[1].Message, "the parser's English, for the CLI")
+	assert.Contains(t, rep.Rejected[0].Ja, "受注番号 9 は店舗「s」の受注データにありません", "the OMS's Japanese, for the console")
+	assert.Equal(t, "伝票番号が空欄です。伝票番号を入れてください。", rep.Rejected[1].Ja, "the parser's Japanese, for the console")
 	assert.False(t, rep.Applied)
 	assert.Empty(t, slip(1))
 

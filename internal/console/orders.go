@@ -447,6 +447,9 @@ func (s *Server) orderSetStatus(rq *request) error {
 		return s.refuseOrder(rq, sale, "status", nil, "ステータスを変更できませんでした: 選択肢にないステータスです。一覧から選び直して「ステータスを変更」を押してください。", nil)
 	}
 	ch, err := s.d.Store.SetStatus(rq.ctx(), rq.shop.ID, sale, status, s.d.Now())
+	if ja := oms.StaffMessage(err); ja != "" {
+		return s.refuseOrder(rq, sale, "status", err, "ステータスを変更できませんでした: "+ja, nil)
+	}
 	if err != nil {
 		return err
 	}
@@ -509,9 +512,11 @@ func (s *Server) orderBundle(rq *request) error {
 		return s.refuseOrder(rq, sale, "bundle", nil, "同梱できませんでした: 「子注文を同梱」か「親注文に同梱」のボタンから操作してください。", form)
 	}
 	changed, err := s.d.Store.Bundle(rq.ctx(), rq.shop.ID, parent, children, s.d.Now())
+	if ja := oms.StaffMessage(err); ja != "" {
+		return s.refuseOrder(rq, sale, "bundle", err, "同梱できませんでした: "+ja, form)
+	}
 	if err != nil {
-		return s.refuseOrder(rq, sale, "bundle", err, "同梱できませんでした ("+err.Error()+")。"+
-			"受注番号を確かめてください。キャンセルの受注は同梱できません。ほかの同梱に入っている受注は、先にその受注のページで「同梱を解除」してください。", form)
+		return err
 	}
 	back := orderPath(rq.shop.ID, sale)
 	if len(changed) == 0 {
@@ -531,8 +536,11 @@ func (s *Server) orderUnbundle(rq *request) error {
 		return err
 	}
 	changed, err := s.d.Store.Unbundle(rq.ctx(), rq.shop.ID, sale, s.d.Now())
+	if ja := oms.StaffMessage(err); ja != "" {
+		return s.refuseOrder(rq, sale, "unbundle", err, "同梱を解除できませんでした: "+ja, nil)
+	}
 	if err != nil {
-		return s.refuseOrder(rq, sale, "unbundle", err, "同梱を解除できませんでした ("+err.Error()+")。この受注が同梱されているか確かめてください。", nil)
+		return err
 	}
 	s.d.Logger.Info("console: order unbundled", "shop", rq.shop.ID, "sale", sale, "changed", changed, "by", rq.user.Login)
 	return s.redirect(rq, orderPath(rq.shop.ID, sale), fmt.Sprintf("同梱を解除しました (受注 %s)。それぞれ単独で書き出されます。", orderIDs(changed)))
@@ -573,12 +581,12 @@ func (s *Server) orderShipment(rq *request) error {
 		return err
 	}
 	if len(rep.Rejected) > 0 {
-		msgs := make([]string, len(rep.Rejected))
+		en, ja := make([]string, len(rep.Rejected)), make([]string, len(rep.Rejected))
 		for i, m := range rep.Rejected {
-			msgs[i] = m.Message
+			en[i], ja[i] = m.Message, staffLineText(m)
 		}
-		return s.refuseOrder(rq, sale, "shipment", errors.New(strings.Join(msgs, "; ")),
-			"保存できませんでした ("+strings.Join(msgs, "; ")+")。伝票番号 (半角英数字とハイフン、1件) と出荷日 (例: 2026-05-01) を直して、もう一度「保存」を押してください。", form)
+		return s.refuseOrder(rq, sale, "shipment", errors.New(strings.Join(en, "; ")),
+			"保存できませんでした: "+strings.Join(ja, "")+"直したら、もう一度「保存」を押してください。", form)
 	}
 	back := orderPath(rq.shop.ID, sale)
 	if !rep.Applied {
@@ -589,7 +597,7 @@ func (s *Server) orderShipment(rq *request) error {
 		"slip_number", c.NewSlip, "ship_date", c.NewShipDate, "previous_slip", c.OldSlip, "previous_ship_date", c.OldShipDate, "by", rq.user.Login)
 	msg := fmt.Sprintf("お届け先 %d の伝票番号 %s・出荷日 %s を保存しました。", delivery, c.NewSlip, orderDash(c.NewShipDate))
 	for _, n := range rep.Notes {
-		msg += " (" + n.Message + ")"
+		msg += " " + staffLineText(n)
 	}
 	return s.redirect(rq, back, msg)
 }

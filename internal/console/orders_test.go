@@ -495,6 +495,10 @@ func TestOrderActions(t *testing.T) {
 			assert.Contains(t, page, m, "%s %v", path, form)
 		}
 		assert.Equal(t, before, h.orders(), "a refused %s %v changes nothing", path, form)
+		msg := ordSection(t, page, `<p class="error"`, "</p>")
+		for _, english := range []string{"sale ", "delivery", "tracking", "ship date", "starter", "`", "&#96;"} {
+			assert.NotContains(t, msg, english, "the refusal is in staff's words")
+		}
 	}
 
 	// ステータスを変更.
@@ -528,10 +532,13 @@ func TestOrderActions(t *testing.T) {
 	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {""}}, "同梱する受注番号を数字で")
 	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"parent"}, "parent": {"x"}}, "親注文の受注番号を数字で")
 	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {fmt.Sprint(s.cancelled)}},
-		"同梱できませんでした", "キャンセル", "先にその受注のページで「同梱を解除」してください")
-	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {"21"}}, "sale 21 is already bundled into sale 20")
-	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {"99999"}}, "sale 99999 is not an order of shop")
-	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"parent"}, "parent": {"21"}}, "sale 21 is itself bundled into sale 20")
+		"同梱できませんでした: ", fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため同梱できません", s.cancelled), "受注ページでステータスを変更してください")
+	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {"21"}},
+		"同梱できませんでした: 受注番号 21 はすでに親注文 20 に同梱されています。先に受注 21 のページで「同梱を解除」してから、もう一度同梱してください。")
+	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {"99999"}},
+		"受注番号 99999 は店舗「ord」の受注データにありません。", "受注取得 (APIアクセス設定の自動取得「今すぐ実行」)を実行してから")
+	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"parent"}, "parent": {"21"}}, "受注番号 21 は親注文 20 に同梱された子注文のため、親注文にできません。")
+	refused("/shops/ord/orders/20/bundle", url.Values{"mode": {"children"}, "children": {"20"}}, "受注番号 20 が2回指定されています")
 	refused("/shops/ord/orders/24/bundle", url.Values{"children": {"25"}}, "ボタンから操作してください")
 	_, page = staff.post("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {"25, abc"}})
 	assert.Contains(t, page, `value="25, abc"`, "the refused input is filled in again")
@@ -543,7 +550,7 @@ func TestOrderActions(t *testing.T) {
 	_, page = staff.post("/shops/ord/orders/20/unbundle", nil)
 	assert.Contains(t, page, "同梱を解除しました (受注 20, 21, 22)。")
 	assert.Zero(t, h.order(21).BundleParentSaleID)
-	refused("/shops/ord/orders/20/unbundle", nil, "同梱を解除できませんでした", "sale 20 is not bundled")
+	refused("/shops/ord/orders/20/unbundle", nil, "同梱を解除できませんでした: 受注番号 20 は同梱されていないため、解除するものはありません")
 
 	// 伝票番号・出荷日.
 	before = h.order(30)
@@ -559,17 +566,19 @@ func TestOrderActions(t *testing.T) {
 	assert.Equal(t, today, h.order(31).Deliveries[0].ShippedOn)
 	_, page = staff.post("/shops/ord/orders/31/deliveries/310", url.Values{"slip_number": {"4912-3456-9999"}})
 	assert.Contains(t, page, "伝票番号 4912-3456-9999・出荷日 "+today+" を保存しました。")
-	assert.Contains(t, page, "tracking number 4912-3456-9999 replaces 4912-3456-0310", "the store's note")
+	assert.Contains(t, page, "受注番号 31 のお届け先ID 310 の伝票番号は、4912-3456-0310 から 4912-3456-9999 への上書きです。", "the store's note, in Japanese")
+	assert.NotContains(t, page, "replaces")
 	_, page = staff.post("/shops/ord/orders/31/deliveries/310", url.Values{"slip_number": {"4912-3456-9999"}})
 	assert.Contains(t, page, "お届け先 310 はすでにこの伝票番号・出荷日です。変更はありません。")
 
-	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {""}}, "the tracking number (伝票番号) is empty", "直して、もう一度「保存」を押してください")
-	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"4912 34"}}, "contains spaces")
-	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"4912-1, 4912-2"}}, "several tracking numbers in one cell")
-	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"T-1"}, "ship_date": {"2026-02-30"}}, `ship date "2026-02-30" is not a date`)
-	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"T-1"}, "ship_date": {"2001-01-01"}}, "is before sale 32 was ordered")
-	refused("/shops/ord/orders/32/deliveries/999", url.Values{"slip_number": {"T-1"}}, "sale 32 has no delivery 999")
-	refused(fmt.Sprintf("/shops/ord/orders/%d/deliveries/%d", s.cancelled, s.cancelled*10), url.Values{"slip_number": {"T-1"}}, "is キャンセル (cancelled)")
+	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {""}}, "保存できませんでした: 伝票番号が空欄です。", "もう一度「保存」を押してください")
+	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"4912 34"}}, "伝票番号「4912 34」に空白が入っています")
+	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"4912-1, 4912-2"}}, "1つの欄に伝票番号が2件あります")
+	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"T-1"}, "ship_date": {"2026-02-30"}}, "出荷日「2026-02-30」が日付として読めません")
+	refused("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"T-1"}, "ship_date": {"2001-01-01"}}, "出荷日 2001-01-01 が受注番号 32 の注文日")
+	refused("/shops/ord/orders/32/deliveries/999", url.Values{"slip_number": {"T-1"}}, "受注番号 32 にお届け先ID 999 はありません (この受注のお届け先ID: 320)")
+	refused(fmt.Sprintf("/shops/ord/orders/%d/deliveries/%d", s.cancelled, s.cancelled*10), url.Values{"slip_number": {"T-1"}},
+		"ステータスが「キャンセル」のため、伝票番号を登録できません", "受注ページでステータスを変更してから")
 	_, page = staff.post("/shops/ord/orders/32/deliveries/320", url.Values{"slip_number": {"4912 34"}, "ship_date": {today}})
 	assert.Contains(t, page, `value="4912 34"`, "the refused input is filled in again")
 

@@ -274,12 +274,21 @@ func (v *csvView) fill(rep app.CSVReport) {
 func lineTexts(ls []oms.LineMessage) []lineText {
 	out := make([]lineText, len(ls))
 	for i, l := range ls {
-		out[i] = lineText{Where: "ファイル全体", Message: l.Message}
+		out[i] = lineText{Where: "ファイル全体", Message: staffLineText(l)}
 		if l.Line > 0 {
 			out[i].Where = strconv.Itoa(l.Line) + "行目"
 		}
 	}
 	return out
+}
+
+// staffLineText is a line's message in staff's words: its Japanese, or, when it
+// has none, the English inside a Japanese sentence.
+func staffLineText(l oms.LineMessage) string {
+	if l.Ja != "" {
+		return l.Ja
+	}
+	return "次の問題があります (" + l.Message + ")。内容を確かめて直してください。わからない場合はシステム担当者に連絡してください。"
 }
 
 func encodingLabel(enc string) string {

@@ -46,9 +46,10 @@ func TestUploadBadRowThenFixed(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, status)
 	assert.Contains(t, page, "問題が2件あります")
 	assert.Contains(t, page, "3行目")
-	assert.Contains(t, page, `ship date "2026-02-30" is not a date`)
+	assert.Contains(t, page, "出荷日「2026-02-30」が日付として読めません。2026-05-01 や 2026/5/1 の形で")
 	assert.Contains(t, page, "4行目")
-	assert.Contains(t, page, "sale 1003 has 2 deliveries (10031, 10032)")
+	assert.Contains(t, page, "受注番号 1003 にはお届け先が2件 (お届け先ID: 10031, 10032) あります。お届け先IDの列に")
+	assertJapaneseProblems(t, page)
 	assert.Less(t, strings.Index(page, "3行目"), strings.Index(page, "4行目"), "problems by line")
 	assert.NotContains(t, page, `name="token"`, "no 「取込」 for a refused file")
 	assert.Contains(t, page, "UTF-8")
@@ -114,6 +115,18 @@ func TestUploadBadRowThenFixed(t *testing.T) {
 	assert.NotContains(t, page, `name="token"`)
 }
 
+// assertJapaneseProblems checks that the page's problem list is in staff's
+// words: no English message of the parser or the store, no CLI command.
+func assertJapaneseProblems(t *testing.T, page string) {
+	t.Helper()
+	start := strings.Index(page, `<table id="problems"`)
+	require.GreaterOrEqual(t, start, 0, "the problems are listed")
+	list := page[start : start+strings.Index(page[start:], "</table>")]
+	for _, english := range []string{"sale ", "delivery", "tracking", "ship date", "the file", "starter", "`", "&#96;"} {
+		assert.NotContains(t, list, english)
+	}
+}
+
 // TestUploadOMSChangedBeforeApply: an order cancelled between the preview and
 // 「取込」 is caught by the apply's own check, and nothing is applied.
 func TestUploadOMSChangedBeforeApply(t *testing.T) {
@@ -132,7 +145,8 @@ func TestUploadOMSChangedBeforeApply(t *testing.T) {
 	assert.Equal(t, http.StatusConflict, status, page)
 	assert.Contains(t, page, "プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。")
 	assert.Contains(t, page, "2行目")
-	assert.Contains(t, page, "sale 3002 is キャンセル")
+	assert.Contains(t, page, "受注番号 3002 はステータスが「キャンセル」のため、伝票番号を登録できません。本当に出荷した場合は、先に受注ページでステータスを変更してから")
+	assertJapaneseProblems(t, page)
 	assert.Equal(t, []string{""}, h.slips(shop, 3001), "all or nothing")
 	assert.Equal(t, []string{""}, h.slips(shop, 3002))
 
@@ -184,7 +198,8 @@ func TestUploadSizeAndEmpty(t *testing.T) {
 	status, page = staff.upload(shop, "blank.csv", []byte("\r\n\r\n"))
 	assert.Equal(t, http.StatusUnprocessableEntity, status)
 	assert.Contains(t, page, "ファイル全体")
-	assert.Contains(t, page, "the file is empty")
+	assert.Contains(t, page, "ファイルが空です。")
+	assertJapaneseProblems(t, page)
 
 	status, page = staff.post("/shops/"+shop+"/upload", url.Values{"x": {"1"}})
 	assert.Equal(t, http.StatusBadRequest, status)
