@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -268,16 +267,6 @@ type orderLastExport struct {
 	ChangedSince bool   // the order changed after that run
 }
 
-// orderSentBody is activities.SentJSON: what a run wrote to ColorMe.
-type orderSentBody struct {
-	SaleDeliveries []struct {
-		ID         int64   `json:"id"`
-		SlipNumber *string `json:"slip_number"`
-		Delivered  *bool   `json:"delivered"`
-	} `json:"sale_deliveries"`
-	Mail bool `json:"mail"`
-}
-
 // orderOutcomeLabels are the run outcomes in staff's words, with a badge colour.
 var orderOutcomeLabels = map[string][2]string{
 	rules.OutcomeUpdated:   {"更新しました", "ok"},
@@ -300,19 +289,12 @@ func orderColorMeState(last *orderLastExport, deliveryID int64) string {
 	case rules.OutcomeFailed:
 		return "書き込めませんでした (理由は「前回の書出」)"
 	case rules.OutcomeUpdated, oms.OutcomePlanned:
-		var sent orderSentBody
-		_ = json.Unmarshal([]byte(last.Sent), &sent)
+		sent, _ := decodeSent(last.Sent)
 		for _, d := range sent.SaleDeliveries {
 			if d.ID != deliveryID {
 				continue
 			}
-			var parts []string
-			if d.SlipNumber != nil {
-				parts = append(parts, "伝票番号 "+*d.SlipNumber)
-			}
-			if d.Delivered != nil && *d.Delivered {
-				parts = append(parts, "配送済み")
-			}
+			parts := d.words("伝票番号 %s", "配送済み")
 			if last.Outcome == oms.OutcomePlanned {
 				return "プレビュー: " + strings.Join(parts, "・") + " を送信予定"
 			}

@@ -189,33 +189,53 @@ func outcomeLabel(kind, outcome string) string {
 	return outcome
 }
 
-// sentLines describes the run log's JSON of what a run wrote to ColorMe
-// (activities.SentJSON): one line per delivery, and the shipping mail.
-func sentLines(sent string) []string {
+// sentRecord is the run log's JSON of what a run wrote to ColorMe for one sale
+// (activities.SentJSON).
+type sentRecord struct {
+	SaleDeliveries []sentDelivery `json:"sale_deliveries"`
+	Mail           bool           `json:"mail"`
+}
+
+// sentDelivery is one delivery of a sentRecord.
+type sentDelivery struct {
+	ID         int64   `json:"id"`
+	SlipNumber *string `json:"slip_number"`
+	Delivered  *bool   `json:"delivered"`
+}
+
+// decodeSent reads a sentRecord; ok is false when sent is empty or not one.
+func decodeSent(sent string) (r sentRecord, ok bool) {
 	if sent == "" {
-		return nil
+		return r, false
 	}
-	var body struct {
-		SaleDeliveries []struct {
-			ID         int64   `json:"id"`
-			SlipNumber *string `json:"slip_number"`
-			Delivered  *bool   `json:"delivered"`
-		} `json:"sale_deliveries"`
-		Mail bool `json:"mail"`
+	return r, json.Unmarshal([]byte(sent), &r) == nil
+}
+
+// words says what was written to one delivery, in staff's words.
+func (d sentDelivery) words(slipFormat, delivered string) []string {
+	var parts []string
+	if d.SlipNumber != nil {
+		parts = append(parts, fmt.Sprintf(slipFormat, *d.SlipNumber))
 	}
-	if err := json.Unmarshal([]byte(sent), &body); err != nil {
+	if d.Delivered != nil && *d.Delivered {
+		parts = append(parts, delivered)
+	}
+	return parts
+}
+
+// sentLines describes what a run wrote to ColorMe: one line per delivery, and
+// the shipping mail.
+func sentLines(sent string) []string {
+	body, ok := decodeSent(sent)
+	if !ok {
+		if sent == "" {
+			return nil
+		}
 		return []string{sent}
 	}
 	var out []string
 	for _, d := range body.SaleDeliveries {
-		var parts []string
-		if d.SlipNumber != nil {
-			parts = append(parts, "伝票番号「"+*d.SlipNumber+"」")
-		}
-		if d.Delivered != nil && *d.Delivered {
-			parts = append(parts, "配送済みにする")
-		}
-		out = append(out, fmt.Sprintf("お届け先 %d: %s", d.ID, strings.Join(parts, "、")))
+		out = append(out, fmt.Sprintf("お届け先 %d: %s", d.ID, strings.Join(d.words("伝票番号「%s」", "配送済みにする"), "、")))
 	}
 	if body.Mail {
 		out = append(out, "商品発送メールを送る")
