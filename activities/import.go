@@ -159,12 +159,18 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 	if err != nil {
 		return ImportPageResult{}, classify(err)
 	}
+	var names map[int64]string
+	if len(page.Sales) > 0 {
+		names = deliveryMethodNames(ctx, in.ShopID, client)
+	}
 	sales := make([]oms.ImportedSale, 0, len(page.Sales))
 	for _, s := range page.Sales {
 		if !q.OrderedTo.IsZero() && s.MakeDate >= q.OrderedTo.Unix() {
 			continue // the "ordered" search has it
 		}
-		sales = append(sales, importedSale(s))
+		is := importedSale(s)
+		is.MethodNames = names
+		sales = append(sales, is)
 	}
 	counts, err := a.Store.ApplyImport(ctx, in.ShopID, in.RunID, sales, time.Now())
 	if errors.Is(err, oms.ErrInvalidSale) {

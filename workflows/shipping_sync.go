@@ -81,18 +81,26 @@ type Continuation struct {
 
 // ShippingSyncResult summarises a finished export.
 type ShippingSyncResult struct {
-	RunID         int64     `json:"run_id"`
-	ShopID        string    `json:"shop_id"`
-	AsOf          time.Time `json:"as_of"`
-	DryRun        bool      `json:"dry_run"`
-	Targets       int       `json:"targets"`
-	Updated       int       `json:"updated"` // in a dry run: would be updated
-	Unchanged     int       `json:"unchanged"`
-	Skipped       int       `json:"skipped"`
-	Failed        int       `json:"failed"`
-	Mails         int       `json:"mails"`
-	FailedSaleIDs []int64   `json:"failed_sale_ids,omitempty"` // the first 100
-	Chain         int       `json:"chain"`                     // runs in the continue-as-new chain
+	RunID  int64     `json:"run_id"`
+	ShopID string    `json:"shop_id"`
+	AsOf   time.Time `json:"as_of"`
+	DryRun bool      `json:"dry_run"`
+	// The options the run used, resolved from its input and the shop's settings.
+	WindowDays      int    `json:"window_days"`       // 作成期間
+	RequireShipDate bool   `json:"require_ship_date"` // 出荷日が入力された注文のみ「配送済み」に更新
+	SendMail        bool   `json:"send_mail"`         // 商品発送メール
+	Trigger         string `json:"trigger"`           // manual | scheduled
+	StartedBy       string `json:"started_by,omitempty"`
+	SaleIDs         int    `json:"sale_ids,omitempty"` // the run was limited to this many named sales (失敗分を再実行)
+
+	Targets       int     `json:"targets"`
+	Updated       int     `json:"updated"` // in a dry run: would be updated
+	Unchanged     int     `json:"unchanged"`
+	Skipped       int     `json:"skipped"`
+	Failed        int     `json:"failed"`
+	Mails         int     `json:"mails"`
+	FailedSaleIDs []int64 `json:"failed_sale_ids,omitempty"` // the first 100
+	Chain         int     `json:"chain"`                     // runs in the continue-as-new chain
 }
 
 // Progress is what the progress query returns while an export runs.
@@ -111,6 +119,9 @@ type Progress struct {
 // rules' plan per order, and one UpdateSale activity per changed order, at most
 // MaxInFlight at a time. It continues as new before its history grows large.
 func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResult, error) {
+	if err := markFindable(ctx, in.ShopID, in.Trigger); err != nil {
+		return ShippingSyncResult{}, err
+	}
 	s := &exportRun{in: in, failedIDs: nil}
 	if err := s.init(ctx); err != nil {
 		return ShippingSyncResult{}, err
@@ -136,9 +147,14 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 		RunID: s.c.RunID, Totals: t, Status: "completed"}).Get(ctx, nil); err != nil {
 		return ShippingSyncResult{}, err
 	}
-	return ShippingSyncResult{RunID: s.c.RunID, ShopID: in.ShopID, AsOf: s.c.AsOf, DryRun: in.DryRun,
+	res := ShippingSyncResult{RunID: s.c.RunID, ShopID: in.ShopID, AsOf: s.c.AsOf, DryRun: in.DryRun,
+		WindowDays: s.c.Options.WindowDays, RequireShipDate: s.c.Options.RequireShipDate, SendMail: s.c.Options.SendMail,
+		Trigger: s.trigger(), StartedBy: in.StartedBy, SaleIDs: len(in.SaleIDs),
 		Targets: t.Targets, Updated: t.Updated, Unchanged: t.Unchanged, Skipped: t.Skipped, Failed: t.Failed,
-		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1}, nil
+		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1}
+	workflow.SetCurrentDetails(ctx, s.details()+fmt.Sprintf("\n\n**finished**: %d targets, %d updated, %d unchanged, %d skipped, %d failed, %d mails",
+		t.Targets, t.Updated, t.Unchanged, t.Skipped, t.Failed, t.Mails))
+	return res, nil
 }
 
 // a is the nil receiver used to name activities.
@@ -184,10 +200,7 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		if s.in.AsOf != nil {
 			asOf = *s.in.AsOf
 		}
-		trigger := s.in.Trigger
-		if trigger == "" {
-			trigger = "manual"
-		}
+		trigger := s.trigger()
 		info := workflow.GetInfo(ctx)
 		var r activities.StartRunResult
 		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartRun, activities.StartRunInput{
@@ -201,7 +214,35 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		s.c = Continuation{RunID: r.RunID, AsOf: asOf, Options: r.Options}
 	}
 	s.progress = Progress{RunID: s.c.RunID, Cursor: s.c.Cursor, Totals: s.c.Totals}
+	workflow.SetCurrentDetails(ctx, s.details())
 	return nil
+}
+
+func (s *exportRun) trigger() string {
+	if s.in.Trigger == "" {
+		return "manual"
+	}
+	return s.in.Trigger
+}
+
+// details is what the Temporal UI shows as the run's current details: the shop,
+// who started it and the options it uses.
+func (s *exportRun) details() string {
+	who := s.trigger()
+	if s.in.StartedBy != "" {
+		who += " by " + s.in.StartedBy
+	}
+	kind := "export"
+	if s.in.DryRun {
+		kind = "dry run (nothing written)"
+	}
+	o := s.c.Options
+	d := fmt.Sprintf("**%s of shop %s** (%s), run log #%d\n\nas of %s; window %d days; require_ship_date=%t; send_mail=%t",
+		kind, s.in.ShopID, who, s.c.RunID, s.c.AsOf.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST"), o.WindowDays, o.RequireShipDate, o.SendMail)
+	if len(s.in.SaleIDs) > 0 {
+		d += fmt.Sprintf("; limited to %d named sales", len(s.in.SaleIDs))
+	}
+	return d
 }
 
 // loop runs pages until done (false) or until it is time to continue as new (true).
