@@ -278,3 +278,38 @@ func TestDemoSeedFirstImport(t *testing.T) {
 	assert.Equal(t, sale.ID, outs[0].SaleID)
 	assert.Contains(t, outs[0].Reason, "delivery method 宅急便 (ヤマト運輸) (#1) → ゆうパック (日本郵便) (#2)")
 }
+
+// TestTriggerPausedSchedule: `starter schedule trigger` on a schedule an
+// operator paused (note 棚卸し) runs nothing and says it is paused, quoting the
+// note; with -force it runs once and the schedule stays paused.
+func TestTriggerPausedSchedule(t *testing.T) {
+	t.Parallel()
+	stack := teststack.New(t)
+	shop := stack.AddShop(t, "paused-"+strings.ToLower(fmt.Sprint(time.Now().UnixNano()%100000)))
+	starter := buildStarter(t)
+	q := stack.Config.TaskQueue
+	out, code := runStarter(t, stack, starter, q, "schedule", "apply", "-shop", shop)
+	require.Equal(t, 0, code, out)
+	out, code = runStarter(t, stack, starter, q, "schedule", "pause", "-shop", shop, "-kind", "export", "-note", "棚卸し")
+	require.Equal(t, 0, code, out)
+
+	out, code = runStarter(t, stack, starter, q, "schedule", "trigger", "-shop", shop, "-kind", "export")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "schedule colorme-export-"+shop+" is PAUSED")
+	assert.Contains(t, out, "棚卸し")
+	assert.Contains(t, out, "nothing was run")
+	assert.Contains(t, out, "-force")
+	_, err := stack.Client.DescribeWorkflowExecution(context.Background(), workflows.ShippingSyncID(shop), "")
+	assert.Error(t, err, "no export ran")
+
+	out, code = runStarter(t, stack, starter, q, "schedule", "trigger", "-shop", shop, "-kind", "export", "-force")
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "running it once because of -force")
+	assert.Contains(t, out, "export finished")
+	assert.Contains(t, out, "options: window 3 days (作成期間, window_days=3)")
+
+	out, code = runStarter(t, stack, starter, q, "schedule", "list", "-shop", shop)
+	assert.Equal(t, 0, code, out)
+	assert.Regexp(t, `colorme-export-`+shop+`\s+PAUSED`, out, "it stays paused")
+	assert.Regexp(t, `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST`, out, "times in JST with the zone")
+}
