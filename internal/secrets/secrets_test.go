@@ -112,7 +112,7 @@ func TestUnknownKeyHint(t *testing.T) {
 		missing string
 		has     string
 	}{
-		"the old key is missing (not in COLORME_SYNC_OLD_SECRET_KEYS)": {withNew, sealedOld, oldID, newID},
+		"the old key is missing (not in COLORME_SYNC_OLD_SECRET_KEYS)":  {withNew, sealedOld, oldID, newID},
 		"the new key is missing (the worker still runs on the old key)": {withOld, sealedNew, newID, oldID},
 	} {
 		t.Run(name, func(t *testing.T) {
