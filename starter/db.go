@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
-	"text/tabwriter"
-	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -65,19 +63,19 @@ func dbStatus(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.out, "database: %s, schema version %d; this binary's latest: %d\n", status.Dialect, status.Current, status.Latest)
 	fmt.Fprintln(e.out, statusVerdict(status))
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  version\tstate\tapplied at\tmigration")
+	t := newTable(column{title: "version", right: true}, column{title: "state"}, column{title: "applied at"}, column{title: "migration"})
+	t.indent = "  "
 	for _, m := range status.Migrations {
 		state, at := "pending", ""
 		switch {
 		case m.Applied && status.Unversioned:
 			state = "adoptable"
 		case m.Applied:
-			state, at = "applied", m.AppliedAt.UTC().Format(time.DateTime+" UTC")
+			state, at = "applied", opsTime(m.AppliedAt)
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", m.Version, state, dash(at), m.Name)
+		t.add(m.Version, state, dash(at), m.Name)
 	}
-	return tw.Flush()
+	return t.write(e.out)
 }
 
 // statusVerdict is the one sentence saying what, if anything, the operator must do.

@@ -40,7 +40,7 @@ func TestDBCommands(t *testing.T) {
 	code, out, _ = starter("db", "status")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "up to date")
-	assert.Regexp(t, `2\s+applied\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+00002_console_users.sql`, out)
+	assert.Regexp(t, `2\s+applied\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST\s+00002_console_users.sql`, out)
 
 	code, out, _ = starter("db", "migrate")
 	require.Equal(t, 0, code)
