@@ -92,8 +92,8 @@ func printSummary(e *env, r workflows.ShippingSyncResult) {
 		who = " (" + who + ")"
 	}
 	fmt.Fprintf(e.out, "  as of %s%s\n  options: %s\n", opsTime(r.AsOf), who, exportOptionsLong(r.WindowDays, r.RequireShipDate, r.SendMail, r.DryRun))
-	if r.SaleIDs > 0 {
-		fmt.Fprintf(e.out, "  limited to %d named sales\n", r.SaleIDs)
+	if r.LimitedTo > 0 {
+		fmt.Fprintf(e.out, "  limited to %d named sales\n", r.LimitedTo)
 	}
 	t := newTable(column{title: "targets", right: true}, column{title: "updated", right: true}, column{title: "unchanged", right: true},
 		column{title: "skipped", right: true}, column{title: "failed", right: true}, column{title: "mails", right: true}, column{title: "runs", right: true})

@@ -91,7 +91,7 @@ type ShippingSyncResult struct {
 	SendMail        bool   `json:"send_mail"`         // 商品発送メール
 	Trigger         string `json:"trigger"`           // manual | scheduled
 	StartedBy       string `json:"started_by,omitempty"`
-	SaleIDs         int    `json:"sale_ids,omitempty"` // the run was limited to this many named sales (失敗分を再実行)
+	LimitedTo       int    `json:"limited_to_sales,omitempty"` // the run was limited to this many named sales (input sale_ids, 失敗分を再実行)
 
 	Targets       int     `json:"targets"`
 	Updated       int     `json:"updated"` // in a dry run: would be updated
@@ -149,7 +149,7 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 	}
 	res := ShippingSyncResult{RunID: s.c.RunID, ShopID: in.ShopID, AsOf: s.c.AsOf, DryRun: in.DryRun,
 		WindowDays: s.c.Options.WindowDays, RequireShipDate: s.c.Options.RequireShipDate, SendMail: s.c.Options.SendMail,
-		Trigger: s.trigger(), StartedBy: in.StartedBy, SaleIDs: len(in.SaleIDs),
+		Trigger: s.trigger(), StartedBy: in.StartedBy, LimitedTo: len(in.SaleIDs),
 		Targets: t.Targets, Updated: t.Updated, Unchanged: t.Unchanged, Skipped: t.Skipped, Failed: t.Failed,
 		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1}
 	workflow.SetCurrentDetails(ctx, s.details()+fmt.Sprintf("\n\n**finished**: %d targets, %d updated, %d unchanged, %d skipped, %d failed, %d mails",
