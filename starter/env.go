@@ -146,5 +146,24 @@ func (e *env) wait(ctx context.Context, run client.WorkflowRun, watchID string, 
 	err = run.Get(ctx, valuePtr)
 	cancel()
 	<-done
+	if err != nil && ctx.Err() != nil {
+		return stoppedWaiting{fmt.Sprintf("stopped waiting; %s goes on in Temporal: watch it at %s", run.GetID(), cfg.WorkflowURL(run.GetID(), ""))}
+	}
 	return err
+}
+
+// stoppedWaiting is wait's error when the operator stopped it (Ctrl-C): the run
+// itself did not fail.
+type stoppedWaiting struct{ msg string }
+
+func (s stoppedWaiting) Error() string { return s.msg }
+
+// runFailed wraps a failed run's error with what failed, unless the operator only
+// stopped waiting for it.
+func runFailed(what string, err error) error {
+	var sw stoppedWaiting
+	if errors.As(err, &sw) {
+		return err
+	}
+	return fmt.Errorf("%s failed: %w", what, err)
 }

@@ -52,7 +52,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	}
 	var res workflows.OrderImportResult
 	if err := e.wait(ctx, run, run.GetID(), &res); err != nil {
-		return fmt.Errorf("import failed: %w", err)
+		return runFailed("import", err)
 	}
 	printImport(e, res)
 	outs, err := st.Outcomes(ctx, res.RunID)

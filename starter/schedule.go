@@ -311,7 +311,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if *kind == schedules.KindExport {
 		var res workflows.ScheduledExportResult
 		if err := e.wait(ctx, run, watchID, &res); err != nil {
-			return fmt.Errorf("scheduled export failed: %w", err)
+			return runFailed("scheduled export", err)
 		}
 		if res.Export != nil {
 			printSummary(e, *res.Export)
@@ -320,7 +320,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	}
 	var res workflows.ScheduledImportResult
 	if err := e.wait(ctx, run, watchID, &res); err != nil {
-		return fmt.Errorf("scheduled import failed: %w", err)
+		return runFailed("scheduled import", err)
 	}
 	if r := res.Import; r != nil {
 		printImport(e, *r)

@@ -69,7 +69,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	}
 	var res workflows.ShippingSyncResult
 	if err := e.wait(ctx, run, run.GetID(), &res); err != nil {
-		return fmt.Errorf("export failed: %w", err)
+		return runFailed("export", err)
 	}
 	printSummary(e, res)
 	if *outcomes {

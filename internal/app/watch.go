@@ -186,7 +186,11 @@ func runNotices(ctx context.Context, c client.Client, cfg config.Config, d *work
 				n.Next = t.AsTime()
 				next = fmt.Sprintf(", next try in %s", time.Until(n.Next).Round(time.Second))
 			}
-			n.Text = fmt.Sprintf("%s failed and is being retried (attempt %d%s): %s", n.Activity, n.Attempt, next, n.Failure)
+			on := ""
+			if w := a.GetLastWorkerIdentity(); w != "" {
+				on = " on worker " + w
+			}
+			n.Text = fmt.Sprintf("%s failed%s and is being retried (attempt %d%s): %s", n.Activity, on, n.Attempt, next, n.Failure)
 			out = append(out, n)
 		}
 	}

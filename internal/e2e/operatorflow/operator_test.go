@@ -121,7 +121,7 @@ func TestRetriedFailureIsReported(t *testing.T) {
 	assert.Equal(t, app.NoticeRetrying, n.Kind)
 	assert.Equal(t, "ImportPage", n.Activity)
 	assert.GreaterOrEqual(t, n.Attempt, int32(2))
-	assert.Contains(t, n.Text, "ImportPage failed and is being retried (attempt")
+	assert.Regexp(t, `^ImportPage failed on worker \S+ and is being retried \(attempt`, n.Text)
 	assert.Contains(t, n.Failure, "sealed with key "+otherID+", which this process does not have")
 	assert.NotContains(t, n.Text, otherKey)
 	assert.NotContains(t, n.Text, teststack.Token)
