@@ -40,6 +40,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
 	var set Settings
 	if err := envconfig.Process("", &set); err != nil {
 		return fmt.Errorf("configuration: %w", err)

@@ -112,6 +112,9 @@ func (s *Server) exportInput(rq *request, dryRun bool) (in workflows.ShippingSyn
 		return in, false, s.renderExport(rq, http.StatusBadRequest, window, require,
 			"カラーミーショップに接続していないため実行できません。"+connectionOf(rq.shop).Hint, nil)
 	}
+	if msg := s.workerMissing(rq); msg != "" {
+		return in, false, s.renderExport(rq, http.StatusServiceUnavailable, window, require, msg, nil)
+	}
 	return workflows.ShippingSyncInput{ShopID: rq.shop.ID, WindowDays: window, RequireShipDate: &require, DryRun: dryRun,
 		Trigger: oms.TriggerManual, StartedBy: rq.user.Login, MaxInFlight: s.d.Config.ExportMaxInFlight}, true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
@@ -331,6 +332,25 @@ func (s *Server) flow() *connect.Flow {
 		}}
 }
 
+// workerWait is how long a start waits for a worker's first poll.
+const workerWait = 3 * time.Second
+
+// workerMissing returns what to do when no worker polls the task queue (a run
+// started now would wait in silence), or "" when one does.
+func (s *Server) workerMissing(rq *request) string {
+	err := app.CheckWorker(rq.ctx(), s.d.Temporal, s.d.Config, workerWait)
+	var none *app.NoWorkerError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &none):
+		s.d.Logger.Warn("console: no worker polls the task queue", "task_queue", none.TaskQueue, "by", rq.user.Login)
+		return "処理を実行するワーカーが動いていないため、実行しませんでした。システム担当者にワーカー (bin/worker) の起動を依頼し、起動後にもう一度押してください。"
+	}
+	s.d.Logger.Warn("console: checking for a worker failed", "err", err)
+	return "Temporal に接続できないため、実行しませんでした。Temporal サーバーが動いているか確かめ、もう一度押してください。"
+}
+
 // connectMessage turns a connect failure into one sentence for staff.
 func connectMessage(err error) string {
 	switch connect.KindOf(err) {
@@ -390,6 +410,9 @@ func (s *Server) scheduleAction(rq *request) error {
 		s.d.Logger.Info("console: schedule resumed", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login)
 		return s.redirect(rq, back, label+"を再開しました。")
 	case "run":
+		if msg := s.workerMissing(rq); msg != "" {
+			return s.redirect(rq, back, label+"は実行しませんでした: "+msg)
+		}
 		res, err := m.Trigger(rq.ctx(), rq.shop.ID, kind)
 		if err != nil {
 			return err
