@@ -17,6 +17,15 @@ func ModelsForTest() []any {
 // MigrationFilesForTest returns the embedded migration files.
 func MigrationFilesForTest() fs.FS { return migrationFiles }
 
+// GoMigrationVersionsForTest returns the versions of the registered Go migration steps.
+func GoMigrationVersionsForTest() []int64 {
+	var out []int64
+	for _, m := range goMigrations {
+		out = append(out, m.version)
+	}
+	return out
+}
+
 // MigrateWithGoStepForTest migrates with an extra Go migration step at version.
 func (s *Store) MigrateWithGoStepForTest(ctx context.Context, version int64, up func(ctx context.Context, tx *sql.Tx, sealer SealerForTest) error) (MigrateReport, error) {
 	step := goMigration{version: version, name: "test_step", up: func(ctx context.Context, tx *sql.Tx, s *Store) error {

@@ -101,9 +101,11 @@ type MigrateReport struct {
 }
 
 // goMigration is a migration step written in Go, for what SQL cannot do: move or
-// compute data, or re-seal secrets with the store's sealer. Its version has no
-// SQL file; it runs in one transaction with the version record. Register one
-// from its own file's init with registerGoMigration.
+// compute data, or re-seal secrets with the store's sealer (s.sealer). Its
+// version has no SQL file: a step that also changes tables runs that DDL itself,
+// spelled per dialect (s.dialect). It runs in one transaction with its version
+// record. Register one from its own file (migration_NNNNN_what.go) with
+// registerGoMigration in an init function.
 type goMigration struct {
 	version int64
 	name    string
