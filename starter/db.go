@@ -32,6 +32,9 @@ func migrationsDB(ctx context.Context, e *env) (*oms.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.RequireDatabase(); err != nil {
+		return nil, err
+	}
 	st, err := app.OpenStoreForMigrations(ctx, cfg)
 	if err != nil {
 		return nil, err
