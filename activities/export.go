@@ -77,13 +77,18 @@ type FetchTargetsInput struct {
 	WindowDays int        `json:"window_days"`
 	After      oms.Cursor `json:"after"`
 	Limit      int        `json:"limit"`
+	// RunID, when set, leaves out orders that already have an outcome in that
+	// run: an order whose updated_at moved past the cursor during the run
+	// (re-imported or edited) comes round again and must not count twice.
+	RunID int64 `json:"run_id,omitempty"`
 }
 
 // FetchTargetsResult is one page of target orders.
 type FetchTargetsResult struct {
-	Orders []rules.Order `json:"orders"`
-	Next   oms.Cursor    `json:"next"`
-	Done   bool          `json:"done"`
+	Orders   []rules.Order `json:"orders"`
+	Next     oms.Cursor    `json:"next"`
+	Done     bool          `json:"done"`
+	Repeated int           `json:"repeated,omitempty"` // orders left out: already handled by the run
 }
 
 // FetchTargets reads one page of target orders from the OMS database.
@@ -94,7 +99,27 @@ func (a *Activities) FetchTargets(ctx context.Context, in FetchTargetsInput) (Fe
 	if err != nil {
 		return FetchTargetsResult{}, err
 	}
-	return FetchTargetsResult{Orders: page.Orders, Next: page.Next, Done: page.Done}, nil
+	res := FetchTargetsResult{Orders: page.Orders, Next: page.Next, Done: page.Done}
+	if in.RunID != 0 && len(page.Orders) > 0 {
+		ids := make([]int64, len(page.Orders))
+		for i, o := range page.Orders {
+			ids[i] = o.SaleID
+		}
+		done, err := a.Store.RecordedSales(ctx, in.RunID, ids)
+		if err != nil {
+			return FetchTargetsResult{}, err
+		}
+		if len(done) > 0 {
+			res.Orders = make([]rules.Order, 0, len(page.Orders)-len(done))
+			for _, o := range page.Orders {
+				if !done[o.SaleID] {
+					res.Orders = append(res.Orders, o)
+				}
+			}
+			res.Repeated = len(done)
+		}
+	}
+	return res, nil
 }
 
 // ReadColorMeStateInput names the sales to read from ColorMe (≤100 per call).

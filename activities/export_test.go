@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
@@ -13,6 +14,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
@@ -65,4 +67,43 @@ func TestUnknownShop(t *testing.T) {
 	a, _, env := setup(t)
 	_, err := env.ExecuteActivity(a.ReadColorMeState, activities.ReadColorMeStateInput{ShopID: "nope", SaleIDs: []int64{1}})
 	require.ErrorContains(t, err, `shop "nope" does not exist`)
+}
+
+// TestFetchTargetsLeavesOutRecorded: given the run, FetchTargets leaves out the
+// orders that already have an outcome in it (met again after a re-import moved
+// their updated_at past the cursor), and says how many.
+func TestFetchTargetsLeavesOutRecorded(t *testing.T) {
+	a, _, env := setup(t)
+	ctx := context.Background()
+	asOf := time.Now().UTC().Truncate(time.Second)
+	var orders []rules.Order
+	for i := range 4 {
+		orders = append(orders, rules.Order{SaleID: int64(101 + i), Status: rules.StatusShipped, OrderedAt: asOf.AddDate(0, 0, -5),
+			UpdatedAt: asOf.Add(-time.Hour + time.Duration(i)*time.Minute)})
+	}
+	require.NoError(t, a.Store.UpsertOrders(ctx, "s1", orders))
+	runID, err := a.Store.StartRun(ctx, oms.Run{ShopID: "s1", Kind: oms.KindExport, RunKey: "k1", AsOf: asOf})
+	require.NoError(t, err)
+	require.NoError(t, a.Store.RecordOutcomes(ctx, runID, []oms.Outcome{{SaleID: 102, Outcome: rules.OutcomeUpdated}, {SaleID: 104, Outcome: rules.OutcomeUnchanged}}))
+
+	in := activities.FetchTargetsInput{ShopID: "s1", AsOf: asOf, WindowDays: 3, Limit: 10}
+	val, err := env.ExecuteActivity(a.FetchTargets, in)
+	require.NoError(t, err)
+	var all activities.FetchTargetsResult
+	require.NoError(t, val.Get(&all))
+	require.Len(t, all.Orders, 4, "without a run nothing is left out")
+
+	in.RunID = runID
+	val, err = env.ExecuteActivity(a.FetchTargets, in)
+	require.NoError(t, err)
+	var res activities.FetchTargetsResult
+	require.NoError(t, val.Get(&res))
+	var ids []int64
+	for _, o := range res.Orders {
+		ids = append(ids, o.SaleID)
+	}
+	require.Equal(t, []int64{101, 103}, ids)
+	require.Equal(t, 2, res.Repeated)
+	require.True(t, res.Done)
+	require.Equal(t, all.Next, res.Next, "the cursor still moves past the orders left out")
 }

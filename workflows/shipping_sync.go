@@ -98,7 +98,7 @@ type Progress struct {
 // rules' plan per order, and one UpdateSale activity per changed order, at most
 // MaxInFlight at a time. It continues as new before its history grows large.
 func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResult, error) {
-	s := &exportRun{in: in, failedIDs: nil}
+	s := &exportRun{in: in, failedIDs: nil, seen: map[int64]bool{}}
 	if err := s.init(ctx); err != nil {
 		return ShippingSyncResult{}, err
 	}
@@ -139,6 +139,12 @@ type exportRun struct {
 	failedIDs []int64
 	// pagesThisRun counts pages read since this run (of the continue-as-new chain) began.
 	pagesThisRun int
+	// seen holds the sale ids this execution has counted. An order whose
+	// updated_at moves past the cursor during the run (re-imported or edited)
+	// comes round again on a later page: it is handled and counted once. Earlier
+	// executions of the chain are covered by FetchTargets (RunID), since their
+	// outcomes are all recorded before continue-as-new.
+	seen map[int64]bool
 }
 
 func (s *exportRun) init(ctx workflow.Context) error {
@@ -257,6 +263,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	var page activities.FetchTargetsResult
 	err := workflow.ExecuteActivity(dbCtx(ctx), a.FetchTargets, activities.FetchTargetsInput{
 		ShopID: s.in.ShopID, AsOf: s.c.AsOf, WindowDays: s.c.Options.WindowDays, After: s.progress.Cursor, Limit: s.in.PageSize,
+		RunID: s.c.RunID,
 	}).Get(ctx, &page)
 	if err != nil {
 		return nil, false, err
@@ -264,11 +271,18 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	s.progress.Pages++
 	s.pagesThisRun++
 	s.progress.Cursor = page.Next
-	if len(page.Orders) == 0 {
+	orders := make([]rules.Order, 0, len(page.Orders))
+	for _, o := range page.Orders {
+		if !s.seen[o.SaleID] { // met again after a re-import during the run: counted already
+			s.seen[o.SaleID] = true
+			orders = append(orders, o)
+		}
+	}
+	if len(orders) == 0 {
 		return nil, page.Done, nil
 	}
-	ids := make([]int64, len(page.Orders))
-	for i, o := range page.Orders {
+	ids := make([]int64, len(orders))
+	for i, o := range orders {
 		ids[i] = o.SaleID
 	}
 	var state activities.ReadColorMeStateResult
@@ -281,7 +295,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 		sales[sale.ID] = sale
 	}
 	var writes []rules.Plan
-	for _, o := range page.Orders {
+	for _, o := range orders {
 		s.progress.Totals.Targets++
 		sale, ok := sales[o.SaleID]
 		if !ok {

@@ -60,6 +60,7 @@ type world struct {
 	// fault injection
 	updateErr func(saleID int64, attempt int32) error // nil error = succeed
 	readErr   func(call int) error                    // call counts from 1
+	onUpdate  func(saleID int64)                      // runs inside UpdateSale, under the lock
 
 	// what the activities saw
 	events         []string // "fetch", "read", "update <id>", in call order
@@ -171,6 +172,22 @@ func (w *world) FetchTargets(_ context.Context, in activities.FetchTargetsInput)
 	if n := len(page); n > 0 {
 		res.Next = oms.Cursor{UpdatedAt: page[n-1].UpdatedAt, SaleID: page[n-1].SaleID}
 	}
+	if in.RunID != 0 { // as the activity does: leave out orders the run has recorded
+		recorded := map[int64]bool{}
+		for _, o := range w.outcomes {
+			if o.RunID == in.RunID {
+				recorded[o.SaleID] = true
+			}
+		}
+		res.Orders = nil
+		for _, o := range page {
+			if recorded[o.SaleID] {
+				res.Repeated++
+			} else {
+				res.Orders = append(res.Orders, o)
+			}
+		}
+	}
 	return res, nil
 }
 
@@ -201,6 +218,9 @@ func (w *world) UpdateSale(ctx context.Context, in activities.UpdateSaleInput) (
 	w.events = append(w.events, fmt.Sprintf("update %d", id))
 	w.updateCalls[id]++
 	w.lastAttempt[id] = attempt
+	if w.onUpdate != nil {
+		w.onUpdate(id)
+	}
 	if w.updateErr != nil {
 		if err := w.updateErr(id, attempt); err != nil {
 			return activities.UpdateSaleResult{}, err
@@ -804,6 +824,71 @@ func TestShippingSync_ContinueAsNew(t *testing.T) {
 		require.Equal(t, 1, calls, "sale %d written once", id)
 	}
 	require.Equal(t, n-3, w.writes)
+}
+
+// touch moves an order's updated_at to t, as a re-import or an edit during the
+// run does, and keeps the orders in cursor order.
+func (w *world) touch(saleID int64, t time.Time) {
+	for i := range w.orders {
+		if w.orders[i].SaleID == saleID {
+			w.orders[i].UpdatedAt = t
+		}
+	}
+	sort.SliceStable(w.orders, func(i, j int) bool {
+		a, b := w.orders[i], w.orders[j]
+		if !a.UpdatedAt.Equal(b.UpdatedAt) {
+			return a.UpdatedAt.Before(b.UpdatedAt)
+		}
+		return a.SaleID < b.SaleID
+	})
+}
+
+// 5a. An order re-imported during the export (its updated_at moves past the
+// cursor) comes round again on a later page: it is handled and counted once,
+// within one execution and across continue-as-new.
+func TestShippingSync_ReimportedDuringExport(t *testing.T) {
+	for _, maxHistory := range []int{0, 60} {
+		t.Run(fmt.Sprintf("max_history=%d", maxHistory), func(t *testing.T) {
+			const n = 30
+			w := newWorld(repeat(changed, n)...)
+			later := testAsOf.Add(-time.Minute) // after every other order
+			w.onUpdate = func(id int64) {
+				if id == 1001 || id == 1003 || id == 1020 {
+					w.touch(id, later.Add(time.Duration(id)*time.Millisecond))
+				}
+			}
+			in := input()
+			in.MaxHistory = maxHistory
+			var res workflows.ShippingSyncResult
+			for runs := 1; ; runs++ {
+				require.LessOrEqual(t, runs, 30, "the chain does not end")
+				r, err := newHarness(t, w).run(t, in)
+				if err == nil {
+					res = r
+					break
+				}
+				var can *workflow.ContinueAsNewError
+				require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
+				var next workflows.ShippingSyncInput
+				require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+				in = next
+			}
+			if maxHistory > 0 {
+				require.Greater(t, res.Chain, 1, "the test must cross continue-as-new")
+			}
+			for _, f := range w.fetches {
+				require.Equal(t, testRunID, f.RunID, "FetchTargets is told the run, to leave out what it recorded")
+			}
+			require.Equal(t, n, res.Targets, "each order counted once")
+			require.Equal(t, n, res.Updated)
+			require.Zero(t, res.Unchanged)
+			require.Equal(t, oms.RunTotals{Targets: n, Updated: n}, w.finishes[0].Totals)
+			require.Len(t, w.outcomeBySale(t), n) // fails on a sale recorded twice
+			for id, calls := range w.updateCalls {
+				require.Equal(t, 1, calls, "sale %d written once", id)
+			}
+		})
+	}
 }
 
 // 5b. When the server suggests continue-as-new, the run continues as new with

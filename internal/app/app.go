@@ -40,6 +40,7 @@ func OpenStore(ctx context.Context, cfg config.Config) (*oms.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database (DATABASE_URL): %w", err)
 	}
+	st.AllowPlainHTTP(cfg.PlainHTTPHosts...)
 	return st, nil
 }
 
