@@ -3,6 +3,8 @@ package activities_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -106,4 +108,45 @@ func TestFetchTargetsLeavesOutRecorded(t *testing.T) {
 	require.Equal(t, 2, res.Repeated)
 	require.True(t, res.Done)
 	require.Equal(t, all.Next, res.Next, "the cursor still moves past the orders left out")
+}
+
+// TestImportPageSaleWithoutMakeDate: ColorMe answers a page in which one sale
+// has make_date null. The page is not refused: that sale is recorded as flagged
+// with the reason and the other is imported.
+func TestImportPageSaleWithoutMakeDate(t *testing.T) {
+	st := testenv.OpenStore(t)
+	ctx := context.Background()
+	colorMe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"sales":[
+			{"id":501,"make_date":null,"update_date":1767225600,"canceled":false,"sale_deliveries":[{"id":5011,"name":"A","pref_name":"東京都"}]},
+			{"id":502,"make_date":1767225600,"update_date":1767225600,"canceled":false,"sale_deliveries":[{"id":5021,"name":"B","pref_name":"大阪府"}]}],
+			"meta":{"total":2,"limit":100,"offset":0}}`)
+	}))
+	defer colorMe.Close()
+	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s1", APIBaseURL: colorMe.URL}))
+	require.NoError(t, st.SetAccessToken(ctx, "s1", "tok-123456"))
+	runID, err := st.StartImport(ctx, oms.Run{ShopID: "s1", RunKey: "imp-1", Trigger: "manual", WindowDays: 7, AsOf: time.Now()})
+	require.NoError(t, err)
+	a := &activities.Activities{Store: st, ColorMe: &activities.ClientFactory{Store: st}}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+
+	val, err := env.ExecuteActivity(a.ImportPage, activities.ImportPageInput{ShopID: "s1", RunID: runID,
+		Query: activities.ImportQuery{Name: activities.QueryOrdered, After: time.Now().AddDate(0, 0, -7)}, Limit: 100})
+	require.NoError(t, err, "one bad sale must not fail the page")
+	var res activities.ImportPageResult
+	require.NoError(t, val.Get(&res))
+	require.Equal(t, oms.ImportTotals{Fetched: 2, Created: 1, Flagged: 1}, res.Counts)
+	outs, err := st.Outcomes(ctx, runID)
+	require.NoError(t, err)
+	require.Len(t, outs, 2)
+	require.Equal(t, int64(501), outs[0].SaleID)
+	require.Equal(t, oms.ImportFlagged, outs[0].Outcome)
+	require.Contains(t, outs[0].Reason, "without an order date (make_date)")
+	views, err := st.Orders(ctx, "s1")
+	require.NoError(t, err)
+	require.Len(t, views, 1)
+	require.Equal(t, int64(502), views[0].SaleID)
 }
