@@ -29,7 +29,7 @@ type salesQuery struct {
 	limit, offset       int
 }
 
-func parseSalesQuery(q url.Values, now time.Time) (salesQuery, error) {
+func parseSalesQuery(q url.Values, now time.Time, maxLimit int) (salesQuery, error) {
 	sq := salesQuery{limit: 10}
 	if v := q.Get("ids"); v != "" {
 		sq.ids = map[int64]bool{}
@@ -94,10 +94,11 @@ func parseSalesQuery(q url.Values, now time.Time) (salesQuery, error) {
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return sq, fmt.Errorf("limit: %q must be an integer from 1 to 100", v)
+		if err != nil || n < 1 {
+			return sq, fmt.Errorf("limit: %q must be a positive integer (at most %d are returned)", v, maxLimit)
 		}
-		sq.limit = n
+		// Above the maximum ColorMe serves the maximum and says so in meta.limit.
+		sq.limit = min(n, maxLimit)
 	}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -130,7 +131,10 @@ func (sq salesQuery) match(s colorme.Sale) bool {
 }
 
 func (s *Server) listSales(r *http.Request) (int, any) {
-	sq, err := parseSalesQuery(r.URL.Query(), s.now())
+	s.mu.Lock()
+	maxLimit := s.maxLimitLocked()
+	s.mu.Unlock()
+	sq, err := parseSalesQuery(r.URL.Query(), s.now(), maxLimit)
 	if err != nil {
 		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
 	}

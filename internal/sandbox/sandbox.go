@@ -28,7 +28,14 @@ type Options struct {
 	Latency            time.Duration // added to every /v1 request
 	Now                func() time.Time
 	Clients            []OAuthClient // registered OAuth applications
+	// MaxLimit is the largest `limit` GET /v1/sales.json serves: a larger one is
+	// lowered to it and meta.limit says so. 0 = 100 (ColorMe's documented
+	// maximum); 50 reproduces the maximum older ColorMe docs give.
+	MaxLimit int
 }
+
+// DefaultMaxLimit is ColorMe's documented largest `limit` of GET /v1/sales.json.
+const DefaultMaxLimit = 100
 
 // OAuthClient is a registered OAuth application.
 type OAuthClient struct {
@@ -175,6 +182,21 @@ func (s *Server) SetRateLimit(perMinute int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.RateLimitPerMinute = perMinute
+}
+
+// SetMaxLimit changes the largest `limit` the sales list serves (Options.MaxLimit);
+// 0 restores DefaultMaxLimit.
+func (s *Server) SetMaxLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.MaxLimit = n
+}
+
+func (s *Server) maxLimitLocked() int {
+	if s.opts.MaxLimit <= 0 {
+		return DefaultMaxLimit
+	}
+	return s.opts.MaxLimit
 }
 
 // SetLatency changes the latency added to every /v1 request.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -228,11 +229,45 @@ func TestListFiltersAndPaging(t *testing.T) {
 	require.Len(t, raw.Sales, 1)
 	assert.ElementsMatch(t, []string{"id", "delivered", "make_date"}, keys(raw.Sales[0]))
 
-	for _, q := range []string{"limit=101", "limit=0", "limit=x", "offset=-1", "after=2025/01/01", "before=yesterday", "ids=1,a", "canceled=maybe"} {
+	for _, q := range []string{"limit=0", "limit=-5", "limit=x", "offset=-1", "after=2025/01/01", "before=yesterday", "ids=1,a", "canceled=maybe"} {
 		resp, body := e.do(t, "GET", "/v1/sales.json?"+q, token, nil)
 		assert.Equal(t, 400, resp.StatusCode, q)
 		requireError(t, body, 400, 0)
 	}
+}
+
+// TestListLimitAboveMaximum: a limit above the maximum is served as the maximum
+// and meta.limit says so (ColorMe: "最大100"; meta.limit is the limit applied);
+// MaxLimit 50 reproduces older docs' maximum.
+func TestListLimitAboveMaximum(t *testing.T) {
+	for _, maxLimit := range []int{0, 50} {
+		e := newEnv(t, sandbox.Options{MaxLimit: maxLimit})
+		want := 100
+		if maxLimit != 0 {
+			want = maxLimit
+		}
+		now := e.clock.Now()
+		var sales []colorme.Sale
+		for i := range 130 {
+			sales = append(sales, sale(int64(1+i), now.Add(-time.Duration(i)*time.Minute), delivery(int64(1000+i), "", false)))
+		}
+		e.sb.Seed(sales...)
+		for _, limit := range []string{"100", "101", "5000"} {
+			page := e.list(t, "limit="+limit)
+			assert.Equal(t, colorme.Meta{Total: 130, Limit: want, Offset: 0}, page.Meta, "max %d, limit %s", maxLimit, limit)
+			assert.Len(t, page.Sales, want)
+		}
+		page := e.list(t, fmt.Sprintf("limit=100&offset=%d", want))
+		assert.Equal(t, int64(want+1), page.Sales[0].ID, "the next page starts after the effective limit")
+	}
+	// The limit can be changed at run time, e.g. on a shared test stack.
+	e := newEnv(t, sandbox.Options{})
+	e.sb.Seed(sale(1, e.clock.Now(), delivery(11, "", false)))
+	e.sb.SetMaxLimit(50)
+	assert.Equal(t, 50, e.list(t, "limit=100").Meta.Limit)
+	resp, body := e.do(t, "PUT", "/_sandbox/max-limit", "", `{"max_limit":0}`)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, string(body))
+	assert.Equal(t, 100, e.list(t, "limit=100").Meta.Limit)
 }
 
 func keys(m map[string]any) []string {

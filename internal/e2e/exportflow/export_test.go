@@ -212,3 +212,66 @@ func TestDryRunWritesNothing(t *testing.T) {
 	require.Equal(t, writes, res.Updated, "would-be updates")
 	require.Zero(t, stack.Sandbox.Counters().Writes)
 }
+
+// TestExportWithListLimit50: ColorMe serves at most 50 sales per list request
+// (the maximum older docs give) whatever limit is asked. The export reads each
+// page of 100 targets in two requests and reports no sale ColorMe has as "not
+// on ColorMe"; a sale ColorMe really lacks still fails its order.
+func TestExportWithListLimit50(t *testing.T) {
+	stack := teststack.New(t)
+	stack.Sandbox.SetMaxLimit(50)
+	orders, sales := seedShop(t, stack, "limit50", 400)
+	// One target whose sale ColorMe does not have.
+	gone := int64(0)
+	for _, o := range orders {
+		if rules.IsTarget(o, asOf, 3) {
+			gone = o.SaleID
+			break
+		}
+	}
+	require.NotZero(t, gone)
+	kept := sales[:0:0]
+	for _, s := range sales {
+		if s.ID != gone {
+			kept = append(kept, s)
+		}
+	}
+	stack.Sandbox.Reset()
+	stack.Sandbox.Seed(kept...)
+	targets := 0
+	var rest []rules.Order
+	for _, o := range orders {
+		if rules.IsTarget(o, asOf, 3) {
+			targets++
+		}
+		if o.SaleID != gone {
+			rest = append(rest, o)
+		}
+	}
+	require.Greater(t, targets, 150, "several pages of 100 targets")
+	opt := rules.Options{WindowDays: 3, RequireShipDate: true}
+	want, writes, _ := expected(rest, kept, opt)
+
+	yes := true
+	res := export(t, stack, workflows.ShippingSyncInput{ShopID: "limit50", WindowDays: 3, RequireShipDate: &yes})
+	require.Equal(t, targets, res.Targets)
+	require.Equal(t, 1, res.Failed, "only the sale ColorMe lacks fails")
+	require.Equal(t, []int64{gone}, res.FailedSaleIDs)
+	c := stack.Sandbox.Counters()
+	require.Equal(t, writes, c.Writes)
+	checkState(t, stack, want)
+	outs, err := stack.Store.Outcomes(context.Background(), res.RunID)
+	require.NoError(t, err)
+	for _, o := range outs {
+		if o.SaleID == gone {
+			require.Contains(t, o.Reason, "is not on ColorMe")
+		} else {
+			require.NotContains(t, o.Reason, "not on ColorMe", "sale %d is on ColorMe", o.SaleID)
+		}
+	}
+	pages := (targets + 99) / 100
+	// Per page of 100: two list requests of 50; plus the lookup by id that
+	// confirms the missing sale, and the reads of retried writes (none here).
+	require.GreaterOrEqual(t, c.Reads, 2*pages)
+	require.LessOrEqual(t, c.Reads, 2*pages+1+1)
+}
