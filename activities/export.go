@@ -184,6 +184,13 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 	}
 	saleID := in.Plan.SaleID
 	updates := in.Plan.Deliveries
+	if in.Plan.SendMail {
+		// Before the write: should the mail fail after the write landed, the
+		// ledger still says it is owed and a later run sends it.
+		if err := a.Store.MarkMailOwed(ctx, in.ShopID, saleID, in.RunID); err != nil {
+			return UpdateSaleResult{}, err
+		}
+	}
 	var current *colorme.Sale
 	if activity.GetInfo(ctx).Attempt > 1 {
 		s, err := a.readSale(ctx, client, saleID)
@@ -219,7 +226,9 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 	return res, nil
 }
 
-// sendMailOnce sends the delivered mail unless the ledger or ColorMe shows it went.
+// sendMailOnce sends the delivered mail unless the ledger or ColorMe shows it
+// went. ColorMe's delivered_mail_state decides when the ledger cannot: not_yet
+// sends, sent and pass are recorded as done, anything else (null) sends nothing.
 func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, current *colorme.Sale) (bool, string, error) {
 	saleID := in.Plan.SaleID
 	prev, err := a.Store.ClaimMail(ctx, in.ShopID, saleID, in.RunID)
@@ -234,17 +243,24 @@ func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, i
 		}
 		return false, "shipping mail was already sent", nil
 	case oms.MailClaimed:
-		// An earlier attempt claimed the mail; ColorMe's mail state tells whether it went.
+		// An earlier attempt or run claimed the mail; ColorMe's mail state tells
+		// whether it went.
 		s, err := a.readSale(ctx, client, saleID)
 		if err != nil {
 			return false, "", err
 		}
-		if s.DeliveredMailState != colorme.MailNotYet && s.DeliveredMailState != "" {
-			return true, "", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+		current = &s
+		if s.DeliveredMailState == colorme.MailSent {
+			return true, "shipping mail sent by an earlier attempt", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
 		}
 	}
-	if current != nil && current.DeliveredMailState != colorme.MailNotYet && current.DeliveredMailState != "" {
-		return false, "ColorMe shows the shipping mail as " + current.DeliveredMailState, a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+	if current != nil && current.DeliveredMailState != colorme.MailNotYet {
+		switch current.DeliveredMailState {
+		case colorme.MailSent, colorme.MailPass:
+			return false, "ColorMe shows the shipping mail as " + current.DeliveredMailState, a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+		default:
+			return false, rules.MailStateUnknownNote(current.DeliveredMailState), nil
+		}
 	}
 	if err := client.SendDeliveredMail(ctx, saleID); err != nil {
 		return false, "", classify(err)

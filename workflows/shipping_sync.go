@@ -5,6 +5,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -215,7 +216,11 @@ func (s *exportRun) loop(ctx workflow.Context) (bool, error) {
 				if !r.Written && !r.Mailed {
 					outcome = rules.OutcomeUnchanged
 				}
-				s.add(p, outcome, r.Note, r.Mailed)
+				note := r.Note
+				if note == "" {
+					note = p.Reason // e.g. why no shipping mail was planned
+				}
+				s.add(p, outcome, note, r.Mailed)
 			})
 		}
 		s.progress.InFlight, s.progress.Queued = inFlight, len(queue)
@@ -307,7 +312,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 		case p.Outcome != rules.OutcomeUpdated:
 			s.add(p, p.Outcome, p.Reason, false)
 		case s.in.DryRun:
-			s.add(p, "planned", "dry run: nothing written", false)
+			s.add(p, "planned", strings.TrimSuffix("dry run: nothing written; "+p.Reason, "; "), false)
 		default:
 			writes = append(writes, p)
 		}

@@ -977,6 +977,65 @@ func TestShippingSync_DryRun(t *testing.T) {
 	require.Equal(t, oms.RunCompleted, w.finishes[0].Status)
 }
 
+// 7b. A shipping mail that failed after its delivery write landed (an earlier
+// run; the ledger has it owed, FetchTargets says MailOwed) is sent by a later run
+// while ColorMe still says not_yet — as a mail-only update — and never again.
+// A sale delivered on ColorMe without an owed mail gets none.
+func TestShippingSync_OwedMailRetried(t *testing.T) {
+	w := newWorld(unchanged, unchanged, changed)
+	for _, id := range []int64{1001, 1002} { // delivered with the OMS slip; the mail did not go
+		s := w.sales[id]
+		s.DeliveredMailState = colorme.MailNotYet
+		w.sales[id] = s
+	}
+	for i := range w.orders {
+		if w.orders[i].SaleID == 1001 {
+			w.orders[i].MailOwed = true
+		}
+	}
+	in := input()
+	in.SendMail = boolPtr(true)
+	res, err := newHarness(t, w).run(t, in)
+	require.NoError(t, err)
+	require.Equal(t, 2, w.mails, "the owed mail of 1001 and the mail of 1003, which the run delivers")
+	require.Equal(t, 2, res.Mails)
+	require.Equal(t, 1, w.updateCalls[1001])
+	require.Zero(t, w.updateCalls[1002], "delivered without an owed mail: no mail")
+	require.Equal(t, colorme.MailSent, w.sales[1001].DeliveredMailState)
+	outs := w.outcomeBySale(t)
+	require.Equal(t, rules.OutcomeUpdated, outs[1001].Outcome)
+	require.True(t, outs[1001].Mailed)
+	require.Equal(t, `{"sale_deliveries":[],"mail":true}`, outs[1001].Sent, "a mail-only update")
+	require.Equal(t, 1, w.writes, "only 1003 is written")
+
+	// A later run (the ledger may still say owed) sends nothing: ColorMe says sent.
+	w.outcomes, w.finishes = nil, nil
+	res, err = newHarness(t, w).run(t, in)
+	require.NoError(t, err)
+	require.Zero(t, res.Mails)
+	require.Equal(t, 2, w.mails, "never twice")
+}
+
+// 7c. delivered_mail_state null (ColorMe's documented example): the sale is
+// delivered but no mail is sent, and the run log says why.
+func TestShippingSync_MailStateNull(t *testing.T) {
+	w := newWorld(changed, changed)
+	s := w.sales[1001]
+	s.DeliveredMailState = ""
+	w.sales[1001] = s
+	in := input()
+	in.SendMail = boolPtr(true)
+	res, err := newHarness(t, w).run(t, in)
+	require.NoError(t, err)
+	require.Equal(t, 2, res.Updated)
+	require.Equal(t, 1, res.Mails, "only 1002 (not_yet) is mailed")
+	require.True(t, w.sales[1001].SaleDeliveries[0].Delivered)
+	outs := w.outcomeBySale(t)
+	require.False(t, outs[1001].Mailed)
+	require.Contains(t, outs[1001].Reason, "delivered_mail_state null")
+	require.True(t, outs[1002].Mailed)
+}
+
 // 8. The progress query shows pages and totals growing while the run goes on.
 func TestShippingSync_ProgressQuery(t *testing.T) {
 	w := newWorld(repeat(changed, 20)...)

@@ -390,6 +390,9 @@ func (s *Server) sendMail(r *http.Request, id int64) (int, any) {
 	if sale.Canceled {
 		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "キャンセル済みの受注にはメールを送信できません (sale is canceled)")
 	}
+	if slices.Contains(s.faults.RejectMails, id) {
+		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "メールを送信できませんでした (mail rejected by fault injection)")
+	}
 	if typ == "delivered" {
 		sale.DeliveredMailState = colorme.MailSent
 		s.sales[id] = sale

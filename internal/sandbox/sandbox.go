@@ -55,6 +55,7 @@ type Faults struct {
 	MalformedRate       float64       `json:"malformed_rate"`         // GET answered 200 with a truncated JSON body
 	Seed                int64         `json:"seed"`                   // random seed; 0 = seeded from the clock
 	RejectSales         []int64       `json:"reject_sales,omitempty"` // PUTs of these sales answered 422 (a permanent, per-order error)
+	RejectMails         []int64       `json:"reject_mails,omitempty"` // mail POSTs of these sales answered 422, nothing sent
 }
 
 // MarshalJSON encodes Timeout as a Go duration string.
@@ -206,17 +207,24 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.opts.Latency = d
 }
 
+// MailStateNull seeds a sale whose delivered_mail_state ColorMe serves as null,
+// as in ColorMe's documented example sale.
+const MailStateNull = "null"
+
 // Seed adds or replaces sales by id. Sale.Delivered is recomputed (all deliveries
-// delivered), delivered_mail_state defaults to "not_yet", update_date to make_date
-// and each delivery's sale_id to the sale's id.
+// delivered), delivered_mail_state defaults to "not_yet" (MailStateNull: served
+// as null), update_date to make_date and each delivery's sale_id to the sale's id.
 func (s *Server) Seed(sales ...colorme.Sale) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sale := range sales {
 		sale = cloneSale(sale)
 		sale.Delivered = sale.AllDelivered()
-		if sale.DeliveredMailState == "" {
+		switch sale.DeliveredMailState {
+		case "":
 			sale.DeliveredMailState = colorme.MailNotYet
+		case MailStateNull:
+			sale.DeliveredMailState = "" // served as null
 		}
 		if sale.UpdateDate == 0 {
 			sale.UpdateDate = sale.MakeDate

@@ -771,3 +771,24 @@ func TestAdminAPI(t *testing.T) {
 	require.Equal(t, 204, resp.StatusCode)
 	assert.Empty(t, e.sb.Sales())
 }
+
+// TestMailStateNull: a sale seeded with MailStateNull is served with
+// "delivered_mail_state": null, as ColorMe's documented example sale is.
+func TestMailStateNull(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	now := e.clock.Now()
+	s := sale(1, now, delivery(11, "", false))
+	s.DeliveredMailState = sandbox.MailStateNull
+	e.sb.Seed(s, sale(2, now, delivery(21, "", false)))
+	resp, body := e.do(t, "GET", "/v1/sales.json?ids=1,2&fields=delivered_mail_state", token, nil)
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	var raw struct{ Sales []map[string]any }
+	require.NoError(t, json.Unmarshal(body, &raw))
+	require.Len(t, raw.Sales, 2)
+	v, ok := raw.Sales[0]["delivered_mail_state"]
+	assert.True(t, ok, "the key is there")
+	assert.Nil(t, v, "and null")
+	assert.Equal(t, colorme.MailNotYet, raw.Sales[1]["delivered_mail_state"], "the default is not_yet")
+	got, _ := e.sb.Sale(1)
+	assert.Empty(t, got.DeliveredMailState)
+}

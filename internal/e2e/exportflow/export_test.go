@@ -3,6 +3,7 @@ package exportflow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -274,4 +275,77 @@ func TestExportWithListLimit50(t *testing.T) {
 	// confirms the missing sale, and the reads of retried writes (none here).
 	require.GreaterOrEqual(t, c.Reads, 2*pages)
 	require.LessOrEqual(t, c.Reads, 2*pages+1+1)
+}
+
+// TestShippingMailRetriedAndNull, on the real stack with send_mail on:
+//   - sale A: the run delivers it but ColorMe refuses its shipping mail (422):
+//     the delivery write landed, the order fails. The next run (ColorMe still
+//     not_yet, the ledger has no sent mail) sends the mail alone; a third run
+//     sends nothing.
+//   - sale B: ColorMe serves delivered_mail_state null: delivered, no mail, the
+//     run log says why.
+//   - sale C: delivered on ColorMe by someone else, mail not_yet, no mail owed:
+//     no mail.
+func TestShippingMailRetriedAndNull(t *testing.T) {
+	stack := teststack.New(t)
+	shop := stack.AddShop(t, "mails")
+	ctx := context.Background()
+	const a, b, c = int64(910001), int64(910002), int64(910003)
+	var orders []rules.Order
+	var sales []colorme.Sale
+	for _, id := range []int64{a, b, c} {
+		orders = append(orders, rules.Order{SaleID: id, Status: rules.StatusShipped, OrderedAt: asOf.AddDate(0, 0, -3),
+			UpdatedAt: asOf.Add(-time.Hour), Deliveries: []rules.Delivery{{ID: id * 10, SlipNumber: fmt.Sprintf("T-%d", id), ShippedOn: "2026-11-19"}}})
+		sale := colorme.Sale{ID: id, MakeDate: asOf.AddDate(0, 0, -3).Unix(), SaleDeliveries: []colorme.SaleDelivery{{ID: id * 10}}}
+		switch id {
+		case b:
+			sale.DeliveredMailState = sandbox.MailStateNull
+		case c:
+			slip := fmt.Sprintf("T-%d", id)
+			sale.SaleDeliveries[0].SlipNumber, sale.SaleDeliveries[0].Delivered = &slip, true
+		}
+		sales = append(sales, sale)
+	}
+	require.NoError(t, stack.Store.UpsertOrders(ctx, shop, orders))
+	stack.Sandbox.Seed(sales...)
+	got, _ := stack.Sandbox.Sale(b)
+	require.Empty(t, got.DeliveredMailState, "the sandbox serves B's mail state as null")
+	stack.Sandbox.SetFaults(sandbox.Faults{RejectMails: []int64{a}})
+
+	yes := true
+	in := workflows.ShippingSyncInput{ShopID: shop, SendMail: &yes, RequireShipDate: &yes}
+	res := export(t, stack, in)
+	require.Equal(t, 3, res.Targets)
+	require.Equal(t, []int64{a}, res.FailedSaleIDs, "A's mail was refused after its write landed")
+	require.Zero(t, res.Mails)
+	sa, _ := stack.Sandbox.Sale(a)
+	require.True(t, sa.SaleDeliveries[0].Delivered, "A's write landed")
+	require.Equal(t, colorme.MailNotYet, sa.DeliveredMailState)
+	sb, _ := stack.Sandbox.Sale(b)
+	require.True(t, sb.SaleDeliveries[0].Delivered, "B is delivered")
+	require.Empty(t, sb.DeliveredMailState)
+	outs, err := stack.Store.Outcomes(ctx, res.RunID)
+	require.NoError(t, err)
+	byID := map[int64]string{}
+	for _, o := range outs {
+		byID[o.SaleID] = o.Reason
+	}
+	require.Contains(t, byID[b], "delivered_mail_state null")
+
+	stack.Sandbox.SetFaults(sandbox.Faults{})
+	stack.Sandbox.ResetCounters()
+	res = export(t, stack, in)
+	require.Equal(t, 1, res.Mails, "the owed mail of A goes")
+	require.Zero(t, res.Failed)
+	cnt := stack.Sandbox.Counters()
+	require.Equal(t, map[int64]int{a: 1}, cnt.MailsBySale)
+	require.Zero(t, cnt.Writes, "a mail-only update: nothing written")
+	sa, _ = stack.Sandbox.Sale(a)
+	require.Equal(t, colorme.MailSent, sa.DeliveredMailState)
+
+	stack.Sandbox.ResetCounters()
+	res = export(t, stack, in)
+	require.Zero(t, res.Mails, "never twice")
+	require.Zero(t, stack.Sandbox.Counters().Mails)
+	require.Zero(t, stack.Sandbox.Counters().Writes)
 }
