@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 )
 
 const testToken = "tok-SECRET-0123456789abcdef"
@@ -685,4 +686,48 @@ func TestSpacingLimiterUnlimited(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	assert.True(t, errors.Is(lim.Wait(ctx), context.Canceled))
+}
+
+// TestSalesByIDsOldSalesInSandbox: the sandbox applies ColorMe's 7-day default to
+// lookups by id too, so a client that forgot `after` would not list a sale
+// made months ago. SalesByIDs sends after and before and finds it with one list
+// request (no confirming GET by id), with ColorMe's limit capped at 50 too.
+func TestSalesByIDsOldSalesInSandbox(t *testing.T) {
+	for _, maxLimit := range []int{0, 50} {
+		sb := sandbox.New(sandbox.Options{Tokens: []string{testToken}, MaxLimit: maxLimit})
+		srv := httptest.NewServer(sb)
+		defer srv.Close()
+		var ids []int64
+		var sales []colorme.Sale
+		for i := range 80 {
+			id := int64(7000 + i)
+			ids = append(ids, id)
+			made := time.Now().AddDate(0, 0, -i*4) // up to ~316 days old
+			sales = append(sales, colorme.Sale{ID: id, MakeDate: made.Unix(), SaleDeliveries: []colorme.SaleDelivery{{ID: id * 10}}})
+		}
+		sb.Seed(sales...)
+		c := colorme.New(colorme.Config{BaseURL: srv.URL, AccessToken: testToken})
+
+		got, err := c.SalesByIDs(context.Background(), ids)
+		require.NoError(t, err)
+		assert.Len(t, got, 80, "max limit %d: every sale, old ones included", maxLimit)
+		wantReads := 1
+		if maxLimit == 50 {
+			wantReads = 2
+		}
+		assert.Equal(t, wantReads, sb.Counters().Reads, "found by the list itself, not by GETs by id")
+
+		// What a client that forgets `after` would get.
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/sales.json?limit=100&ids=7000,7050", nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		page, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		p, err := colorme.DecodeSalesPage(page)
+		require.NoError(t, err)
+		require.Len(t, p.Sales, 1, "without after only the last 7 days")
+		assert.Equal(t, int64(7000), p.Sales[0].ID)
+	}
 }

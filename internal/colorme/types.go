@@ -45,9 +45,11 @@ func (s Sale) MarshalJSON() ([]byte, error) {
 	}{plain(s), mail})
 }
 
-// Segment describes a split order (分割受注).
+// Segment describes a split order (分割受注). ColorMe documents it on every
+// sale: an unsplit sale has its own id as parent_sale_id and splitted false.
 type Segment struct {
 	ParentSaleID int64 `json:"parent_sale_id"`
+	Splitted     bool  `json:"splitted"`
 }
 
 // SaleDelivery is one destination (お届け先) of a sale.

@@ -213,7 +213,9 @@ const MailStateNull = "null"
 
 // Seed adds or replaces sales by id. Sale.Delivered is recomputed (all deliveries
 // delivered), delivered_mail_state defaults to "not_yet" (MailStateNull: served
-// as null), update_date to make_date and each delivery's sale_id to the sale's id.
+// as null), update_date to make_date, each delivery's sale_id to the sale's id,
+// and segment to ColorMe's unsplit form (parent_sale_id = own id, splitted false;
+// splitted is recomputed from parent_sale_id).
 func (s *Server) Seed(sales ...colorme.Sale) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -234,6 +236,15 @@ func (s *Server) Seed(sales ...colorme.Sale) {
 				sale.SaleDeliveries[i].SaleID = sale.ID
 			}
 		}
+		// ColorMe documents segment on every sale: parent_sale_id is the sale's
+		// own id when it is not split (分割受注), splitted says whether it is.
+		if sale.Segment == nil {
+			sale.Segment = &colorme.Segment{}
+		}
+		if sale.Segment.ParentSaleID == 0 {
+			sale.Segment.ParentSaleID = sale.ID
+		}
+		sale.Segment.Splitted = sale.Segment.ParentSaleID != sale.ID
 		s.sales[sale.ID] = sale
 	}
 }
