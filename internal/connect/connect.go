@@ -162,7 +162,7 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 	// (Bare) has none. A foreign or missing state neither connects nor ends the
 	// attempt: it may come from another web page (login CSRF).
 	if !cb.Bare && !SameState(cb.State, a.State) {
-		return Result{}, fail(KindStateMismatch, nil, "the redirect does not belong to this connection attempt (state missing or mismatched): run %s again and use only the newest authorize URL it prints.", rerun(id))
+		return Result{}, fail(KindStateMismatch, nil, "the redirect does not carry this connection attempt's state (missing or mismatched), so it was not used: paste the whole address ColorMe redirected to (or only the code), or run %s again and use only the newest authorize URL it prints.", rerun(id))
 	}
 	if cb.Error != "" {
 		// The attempt is over either way: use up its state.
