@@ -1,6 +1,6 @@
-# colorme-sync: one image with the worker, the starter CLI and the ColorMe
-# sandbox. docker-compose.yml runs the worker (default command) and, under
-# profiles, the starter and the sandbox.
+# colorme-sync: one image with the worker, the operator console, the starter CLI
+# and the ColorMe sandbox. docker-compose.yml runs the worker (default command)
+# and the console, and, under profiles, the starter and the sandbox.
 #
 #   docker build -t colorme-sync .
 #   docker run --rm colorme-sync starter help
@@ -11,7 +11,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./worker ./starter ./sandbox
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./worker ./console ./starter ./sandbox
 
 # --- runtime: small, non-root; busybox's stty lets `starter shop set-secret`
 # read the secret without echo ---

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 export TEMPORAL_CLI ?= $(CURDIR)/bin/temporal
 
-.PHONY: help build temporal workflowcheck test scenarios lint demo bench chaos fuzz clean
+.PHONY: help build temporal workflowcheck test scenarios screenshots lint demo bench chaos fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -33,10 +33,13 @@ fuzz: ## run each fuzz target for FUZZTIME (CSV importer, ColorMe decoder, setti
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSalesPage$$' -fuzztime $(FUZZTIME) ./internal/colorme
 	$(GO) test -run '^$$' -fuzz '^FuzzApplySettings$$' -fuzztime $(FUZZTIME) ./starter
 
-scenarios: bin/temporal ## run the scenario files of ../shared/scenarios (and $$SCENARIO_DIR) and report each
+scenarios: bin/temporal ## run the scenario files of ../shared/scenarios (and $SCENARIO_DIR) and report each
 	@set -o pipefail; $(GO) test -count=1 -run 'TestScenarios' -v ./internal/scenario \
 	  | grep -E '^(PASS|FAIL)  |^      ' ; status=$${PIPESTATUS[0]}; \
 	  if [ $$status -eq 0 ]; then echo "scenarios: all passed"; else echo "scenarios: FAILED"; fi; exit $$status
+
+screenshots: bin/temporal ## run the console's browser test and save its screenshots into docs/screenshots (the README's pictures)
+	SCREENSHOT_DIR=docs/screenshots $(GO) test -count=1 -run TestConsoleInBrowser ./internal/e2e/consoleflow
 
 lint: bin/workflowcheck ## go vet and workflowcheck (workflow determinism)
 	$(GO) vet ./...
@@ -50,5 +53,5 @@ BENCH_SIZE ?= full
 bench: bin/temporal ## benchmarks on the real stack: one table, also in bench/results.md (BENCH_SIZE=small|full)
 	$(GO) run ./bench -size $(BENCH_SIZE)
 
-clean:
+clean: ## remove bin/ and the demo's state in .data/ (the next make rebuilds the Temporal CLI, ~5 min)
 	rm -rf bin .data

@@ -22,6 +22,7 @@ type StartRunInput struct {
 	WorkflowID      string    `json:"workflow_id"`
 	RunKey          string    `json:"run_key"` // idempotency key: the first run's ID
 	Trigger         string    `json:"trigger"`
+	StartedBy       string    `json:"started_by,omitempty"` // operator login of a manual run
 	AsOf            time.Time `json:"as_of"`
 	WindowDays      int       `json:"window_days,omitempty"`       // 0 = the shop's setting
 	RequireShipDate *bool     `json:"require_ship_date,omitempty"` // nil = the shop's setting
@@ -61,7 +62,7 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 	}
 	id, err := a.Store.StartRun(ctx, oms.Run{
 		ShopID: in.ShopID, Kind: "export", WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger,
-		WindowDays: opt.WindowDays, RequireShipDate: opt.RequireShipDate, SendMail: opt.SendMail, DryRun: in.DryRun,
+		StartedBy: in.StartedBy, WindowDays: opt.WindowDays, RequireShipDate: opt.RequireShipDate, SendMail: opt.SendMail, DryRun: in.DryRun,
 		AsOf: in.AsOf, StartedAt: time.Now(), Status: "running",
 	})
 	if err != nil {
@@ -81,18 +82,36 @@ type FetchTargetsInput struct {
 	// run: an order whose updated_at moved past the cursor during the run
 	// (re-imported or edited) comes round again and must not count twice.
 	RunID int64 `json:"run_id,omitempty"`
+	// SaleIDs limits the run to these sales (at most oms.MaxTargetSaleIDs),
+	// paged by sale id; those that are no targets come back in Excluded.
+	SaleIDs []int64 `json:"sale_ids,omitempty"`
 }
 
 // FetchTargetsResult is one page of target orders.
 type FetchTargetsResult struct {
-	Orders   []rules.Order `json:"orders"`
-	Next     oms.Cursor    `json:"next"`
-	Done     bool          `json:"done"`
-	Repeated int           `json:"repeated,omitempty"` // orders left out: already handled by the run
+	Orders   []rules.Order   `json:"orders"`
+	Excluded []oms.Exclusion `json:"excluded,omitempty"` // with SaleIDs: asked-for sales that are no targets, and why
+	Next     oms.Cursor      `json:"next"`
+	Done     bool            `json:"done"`
+	Repeated int             `json:"repeated,omitempty"` // orders left out: already handled by the run
 }
 
-// FetchTargets reads one page of target orders from the OMS database.
+// FetchTargets reads one page of target orders from the OMS database: of every
+// order of the shop, or of the given sales only.
 func (a *Activities) FetchTargets(ctx context.Context, in FetchTargetsInput) (FetchTargetsResult, error) {
+	if len(in.SaleIDs) > 0 {
+		if len(in.SaleIDs) > oms.MaxTargetSaleIDs {
+			return FetchTargetsResult{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("at most %d sale ids per run, got %d", oms.MaxTargetSaleIDs, len(in.SaleIDs)), "InvalidInput", nil)
+		}
+		page, err := a.Store.FetchTargetsByID(ctx, oms.TargetIDQuery{
+			ShopID: in.ShopID, AsOf: in.AsOf, WindowDays: in.WindowDays, SaleIDs: in.SaleIDs, After: in.After, Limit: in.Limit,
+		})
+		if err != nil {
+			return FetchTargetsResult{}, err
+		}
+		return FetchTargetsResult{Orders: page.Orders, Excluded: page.Excluded, Next: page.Next, Done: page.Done}, nil
+	}
 	page, err := a.Store.FetchTargets(ctx, oms.TargetQuery{
 		ShopID: in.ShopID, AsOf: in.AsOf, WindowDays: in.WindowDays, After: in.After, Limit: in.Limit,
 	})

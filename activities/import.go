@@ -69,8 +69,9 @@ type StartImportInput struct {
 	WorkflowID string    `json:"workflow_id"`
 	RunKey     string    `json:"run_key"` // idempotency key: the first run's ID
 	Trigger    string    `json:"trigger"`
-	AsOf       time.Time `json:"as_of"`          // the import's start
-	Days       int       `json:"days,omitempty"` // 0 = the shop's import_days
+	StartedBy  string    `json:"started_by,omitempty"` // operator login of a manual run
+	AsOf       time.Time `json:"as_of"`                // the import's start
+	Days       int       `json:"days,omitempty"`       // 0 = the shop's import_days
 }
 
 // StartImportResult is the run's log ID, the days resolved from the shop's
@@ -103,7 +104,7 @@ func (a *Activities) StartImport(ctx context.Context, in StartImportInput) (Star
 		watermark = &wm
 	}
 	id, err := a.Store.StartImport(ctx, oms.Run{
-		ShopID: in.ShopID, WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger,
+		ShopID: in.ShopID, WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger, StartedBy: in.StartedBy,
 		WindowDays: days, AsOf: in.AsOf, StartedAt: time.Now(), Status: oms.RunRunning,
 	})
 	if err != nil {
@@ -153,12 +154,18 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 	if err != nil {
 		return ImportPageResult{}, classify(err)
 	}
+	var names map[int64]string
+	if len(page.Sales) > 0 {
+		names = deliveryMethodNames(ctx, in.ShopID, client)
+	}
 	sales := make([]oms.ImportedSale, 0, len(page.Sales))
 	for _, s := range page.Sales {
 		if !q.OrderedTo.IsZero() && s.MakeDate >= q.OrderedTo.Unix() {
 			continue // the "ordered" search has it
 		}
-		sales = append(sales, importedSale(s))
+		is := importedSale(s)
+		is.MethodNames = names
+		sales = append(sales, is)
 	}
 	// A sale ColorMe sent broken data for is recorded as flagged; the rest is imported.
 	counts, err := a.Store.ApplyImport(ctx, in.ShopID, in.RunID, sales, time.Now())

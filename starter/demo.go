@@ -63,7 +63,9 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 	if err := postJSON(ctx, base+"/_sandbox/sales", sales); err != nil {
 		return err
 	}
-	if err := st.UpsertOrders(ctx, *shopID, orders); err != nil {
+	// The OMS's orders came from ColorMe: they get ColorMe's destinations too,
+	// as an earlier import would have stored them.
+	if err := demo.SeedStore(ctx, st, *shopID, orders, sales); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "seeded shop %s: %d orders in the OMS, %d sales in the sandbox at %s\n", *shopID, len(orders), len(sales), base)

@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"time"
 
 	"go.temporal.io/sdk/client"
 
@@ -39,6 +44,14 @@ func (e *env) db(ctx context.Context) (*oms.Store, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
+	}
+	if err := cfg.RequireDatabase(); err != nil {
+		return nil, err
+	}
+	if path := cfg.SQLitePath(); path != "" && path != ":memory:" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			fmt.Fprintf(e.errOut, "starter: %s does not exist yet: creating a new, empty SQLite database there (DATABASE_URL=%s)\n", path, cfg.DatabaseURL)
+		}
 	}
 	st, err := app.OpenStore(ctx, cfg)
 	if err != nil {
@@ -82,4 +95,56 @@ func (e *env) shop(ctx context.Context, id string) (*oms.Store, oms.Shop, error)
 	}
 	s, err := shopOrExplain(ctx, st, id)
 	return st, s, err
+}
+
+// workerCheckWait is how long the starter waits for a worker to show up on the
+// task queue before it says there is none.
+const workerCheckWait = 3 * time.Second
+
+// needWorker refuses to start a run that no worker would pick up: the operator
+// hears it within seconds, with the command that starts a worker, instead of
+// waiting in silence.
+func (e *env) needWorker(ctx context.Context) error {
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	c, err := e.client()
+	if err != nil {
+		return err
+	}
+	if err := app.CheckWorker(ctx, c, cfg, workerCheckWait); err != nil {
+		if app.IsNoWorker(err) {
+			return fmt.Errorf("nothing was started: %w", err)
+		}
+		return err
+	}
+	return nil
+}
+
+// wait waits for a workflow's result in valuePtr and meanwhile tells the
+// operator, on stderr, what holds up the workflow watchID (run's own, or the
+// export or import a scheduled run started): no worker, an activity failing and
+// being retried (with its failure), a workflow task that keeps failing.
+func (e *env) wait(ctx context.Context, run client.WorkflowRun, watchID string, valuePtr any) error {
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	c, err := e.client()
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		app.WatchRun(wctx, c, cfg, watchID, app.WatchOptions{}, func(n app.Notice) {
+			fmt.Fprintf(e.errOut, "starter: %s is waiting: %s\n", watchID, n.Text)
+		})
+	}()
+	err = run.Get(ctx, valuePtr)
+	cancel()
+	<-done
+	return err
 }

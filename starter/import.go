@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"text/tabwriter"
-	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -41,6 +38,9 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := e.needWorker(ctx); err != nil {
+		return err
+	}
 	run, err := app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *shop, Days: *days, Trigger: "manual"})
 	if err != nil {
 		return err
@@ -51,7 +51,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	var res workflows.OrderImportResult
-	if err := run.Get(ctx, &res); err != nil {
+	if err := e.wait(ctx, run, run.GetID(), &res); err != nil {
 		return fmt.Errorf("import failed: %w", err)
 	}
 	printImport(e, res)
@@ -66,12 +66,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if len(flagged) > 0 {
-		fmt.Fprintf(e.out, "\nflagged for the operator (kept as they are):\n")
-		tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(e.out, "\nflagged for the operator (kept as they are; the whole reason: `starter runs -run %d`):\n", res.RunID)
+		t := newTable(column{title: "sale", right: true}, column{title: "reason", max: 110})
+		t.indent = "  "
 		for _, o := range flagged {
-			fmt.Fprintf(tw, "  %d\t%s\n", o.SaleID, o.Reason)
+			t.add(o.SaleID, o.Reason)
 		}
-		_ = tw.Flush()
+		_ = t.write(e.out)
 	}
 	if *changes {
 		fmt.Fprintln(e.out)
@@ -89,11 +90,15 @@ func printImport(e *env, r workflows.OrderImportResult) {
 		fmt.Fprint(e.out, " (first import of the shop)")
 	}
 	fmt.Fprintf(e.out, "\n  next import reads updates since %s\n", opsTime(r.Watermark))
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "fetched\tcreated\tupdated\tunchanged\tcancelled\tflagged\tpages\truns\t")
-	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", r.Fetched, r.Created, r.Updated, r.Unchanged, r.Cancelled, r.Flagged, r.Pages, r.Chain)
-	_ = tw.Flush()
+	printImportCounts(e, r)
 }
 
-// opsTime formats an instant for the operator: Japan time, to the second.
-func opsTime(t time.Time) string { return t.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST") }
+// printImportCounts prints an import's counts as a one-row table.
+func printImportCounts(e *env, r workflows.OrderImportResult) {
+	t := newTable(column{title: "fetched", right: true}, column{title: "created", right: true}, column{title: "updated", right: true},
+		column{title: "unchanged", right: true}, column{title: "cancelled", right: true}, column{title: "flagged", right: true},
+		column{title: "pages", right: true}, column{title: "runs", right: true})
+	t.indent = "  "
+	t.add(r.Fetched, r.Created, r.Updated, r.Unchanged, r.Cancelled, r.Flagged, r.Pages, r.Chain)
+	_ = t.write(e.out)
+}

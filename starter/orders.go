@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,16 +9,15 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
-	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
 )
 
 // maxCSVBytes bounds the shipping-results file read into memory.
-const maxCSVBytes = 32 << 20
+const maxCSVBytes = app.MaxCSVBytes
 
 // runOrders dispatches `starter orders <verb>`: the OMS screens.
 func runOrders(ctx context.Context, e *env, args []string) error {
@@ -65,43 +63,30 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	parsed := shipcsv.Parse(data)
-	rows := make([]oms.Shipment, len(parsed.Rows))
-	for i, r := range parsed.Rows {
-		rows[i] = oms.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate}
-	}
+	rep, err := app.ApplyShipmentCSV(ctx, st, *shop, data, *dryRun, time.Now())
 	header := "no header row"
-	if parsed.Header {
+	if rep.Header {
 		header = "header row"
 	}
-	fmt.Fprintf(e.out, "%s: %s, %s, %s\n", *file, parsed.Encoding, header, opsCount(len(rows), "valid row"))
-	// Rows the parser rejected block the file too; the others are still checked
-	// against the OMS so that every problem is reported at once.
-	rep, err := st.ApplyShipments(ctx, *shop, rows, *dryRun || len(parsed.Errors) > 0, time.Now())
+	fmt.Fprintf(e.out, "%s: %s, %s, %s\n", *file, rep.Encoding, header, opsCount(rep.Rows, "valid row"))
 	if err != nil {
 		return err
 	}
-	var rejected []oms.LineMessage
-	for _, le := range parsed.Errors {
-		rejected = append(rejected, oms.LineMessage{Line: le.Line, Message: le.Message})
-	}
-	rejected = append(rejected, rep.Rejected...)
-	slices.SortStableFunc(rejected, func(a, b oms.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
 	opsPrintLines(e.out, "notes", rep.Notes)
-	if len(rejected) > 0 {
-		opsPrintLines(e.out, "rejected", rejected)
-		return fmt.Errorf("%s in %s: nothing was applied; fix them and run it again", opsCount(len(rejected), "problem"), *file)
+	if len(rep.Rejected) > 0 {
+		opsPrintLines(e.out, "rejected", rep.Rejected)
+		return fmt.Errorf("%s in %s: nothing was applied; fix them and run it again", opsCount(len(rep.Rejected), "problem"), *file)
 	}
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "line\tsale\tdelivery\ttracking number\tship date\tbefore")
+	t := newTable(column{title: "line", right: true}, column{title: "sale", right: true}, column{title: "delivery", right: true},
+		column{title: "tracking number", max: 30}, column{title: "ship date"}, column{title: "before", max: 45})
 	for _, c := range rep.Changes {
 		before := "-"
 		if c.OldSlip != "" || c.OldShipDate != "" {
 			before = opsDash(c.OldSlip) + " " + opsDash(c.OldShipDate)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\t%s\n", c.Line, c.SaleID, c.DeliveryID, c.NewSlip, opsDash(c.NewShipDate), before)
+		t.add(c.Line, c.SaleID, c.DeliveryID, c.NewSlip, opsDash(c.NewShipDate), before)
 	}
-	_ = tw.Flush()
+	_ = t.write(e.out)
 	summary := fmt.Sprintf("%s of %s change, %s already in the OMS, %s", opsCount(len(rep.Changes), "delivery"), opsCount(rep.Orders, "order"),
 		opsCount(rep.Unchanged, "row"), opsCount(rep.Duplicates, "duplicate row"))
 	if rep.Applied {
@@ -263,6 +248,7 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 	asOfFlag := fs.String("as-of", "", "evaluate the export rules at this instant (RFC 3339, e.g. 2026-11-20T12:00:00+09:00); default now")
 	window := fs.Int("window-days", 0, "作成期間 in days (0 = the shop's setting)")
 	only := fs.String("only", "all", "all, targets, excluded or flagged")
+	wide := fs.Bool("wide", false, "print long values (exclusion reasons, flags) whole instead of cutting them")
 	st, err := ordersStore(ctx, e, fs, args, shop)
 	if err != nil {
 		return err
@@ -290,9 +276,11 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "orders of shop %s at %s, window %d days\n", *shop, opsTime(asOf), *window)
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "sale\tstatus\tordered\tupdated\tbundle\tdeliveries (id tracking ship-date)\texport\tflag")
+	fmt.Fprintf(e.out, "orders of shop %s at %s, window %d days (long values are cut with …; -wide prints them whole)\n", *shop, opsTime(asOf), *window)
+	t := newTable(column{title: "sale", right: true}, column{title: "status"}, column{title: "ordered"}, column{title: "updated"},
+		column{title: "bundle", max: 24}, column{title: "deliveries (id tracking ship-date)", max: 48},
+		column{title: "export", max: 60}, column{title: "flag", max: 50})
+	t.wide = *wide
 	targets, flagged := 0, 0
 	byRule := map[string]int{}
 	for _, o := range orders {
@@ -318,11 +306,10 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 		if o.ColormeCanceled && o.Status != rules.StatusCancelled && flag == "" {
 			flag = "cancelled on ColorMe"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.SaleID, opsStatusLabel(o.Status),
-			o.OrderedAt.In(rules.Tokyo).Format("2006-01-02 15:04"), o.UpdatedAt.In(rules.Tokyo).Format("2006-01-02 15:04"),
+		t.add(o.SaleID, opsStatusLabel(o.Status), opsTime(o.OrderedAt), opsTime(o.UpdatedAt),
 			bundleText(o), deliveriesText(o), export, opsDash(flag))
 	}
-	_ = tw.Flush()
+	_ = t.write(e.out)
 	rulesSeen := make([]string, 0, len(byRule))
 	for r := range byRule {
 		rulesSeen = append(rulesSeen, r)

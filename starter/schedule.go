@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
@@ -84,8 +83,9 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "schedule\tstate\tevery\tnext run\tlast run\truns\tskipped\tnote")
+	t := newTable(column{title: "schedule"}, column{title: "state"}, column{title: "every"}, column{title: "next run"},
+		column{title: "last run"}, column{title: "last workflow", max: 40}, column{title: "runs", right: true},
+		column{title: "skipped", right: true}, column{title: "note", max: 90})
 	for _, s := range shops {
 		sts, err := m.Describe(ctx, s.ID)
 		if err != nil {
@@ -93,7 +93,7 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 		}
 		for _, x := range sts {
 			if !x.Exists {
-				fmt.Fprintf(tw, "%s\tmissing\t-\t-\t-\t-\t-\tcreate it with `starter schedule apply -shop %s`\n", x.ID, s.ID)
+				t.add(x.ID, "missing", "-", "-", "-", "-", "-", "-", fmt.Sprintf("create it with `starter schedule apply -shop %s`", s.ID))
 				continue
 			}
 			state := "active"
@@ -103,17 +103,18 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 			if len(x.Running) > 0 {
 				state += " (running)"
 			}
-			next, last := "-", "-"
-			if !x.NextRun.IsZero() {
-				next = x.NextRun.Local().Format("01-02 15:04:05")
+			next, last, lastWF := "-", "-", "-"
+			if !x.NextRun.IsZero() && !x.Paused {
+				next = opsTime(x.NextRun)
 			}
 			if n := len(x.Recent); n > 0 && x.Recent[n-1].StartWorkflowResult != nil {
-				last = x.Recent[n-1].ActualTime.Local().Format("01-02 15:04:05") + " " + x.Recent[n-1].StartWorkflowResult.WorkflowID
+				last, lastWF = opsTime(x.Recent[n-1].ActualTime), x.Recent[n-1].StartWorkflowResult.WorkflowID
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", x.ID, state, schedules.FormatEvery(x.Every), next, last, x.Actions, x.SkippedOverlap, x.Note)
+			t.add(x.ID, state, schedules.FormatEvery(x.Every), next, last, lastWF, x.Actions, x.SkippedOverlap, opsDash(x.Note))
 		}
 	}
-	return tw.Flush()
+	fmt.Fprintln(e.out, "schedules (times in JST):")
+	return t.write(e.out)
 }
 
 func scheduleApply(ctx context.Context, e *env, args []string) error {
@@ -241,6 +242,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	shop := fs.String("shop", "", "shop ID (required)")
 	kind := fs.String("kind", schedules.KindExport, "import or export")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
+	force := fs.Bool("force", false, "run it once even though the schedule is paused (it stays paused)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -265,6 +267,25 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A paused schedule was paused for a reason (an operator's note such as
+	// 棚卸し, or the shop's settings): say so instead of running it silently.
+	sts, err := m.Describe(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range sts {
+		if x.Kind != *kind || !x.Paused {
+			continue
+		}
+		if !*force {
+			return fmt.Errorf("schedule %s is PAUSED (note: %q): nothing was run; `starter schedule trigger -shop %s -kind %s -force` runs it once anyway (it stays paused), `starter schedule unpause -shop %s -kind %s` resumes it",
+				x.ID, opsDash(x.Note), s.ID, *kind, s.ID, *kind)
+		}
+		fmt.Fprintf(e.errOut, "starter: schedule %s is PAUSED (note: %q); running it once because of -force (it stays paused)\n", x.ID, opsDash(x.Note))
+	}
+	if err := e.needWorker(ctx); err != nil {
+		return err
+	}
 	r, err := m.Trigger(ctx, s.ID, *kind)
 	if err != nil {
 		return err
@@ -283,9 +304,13 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	run := c.GetWorkflow(ctx, r.WorkflowID, r.RunID)
+	watchID := r.Decision.WorkflowID // the export or import the scheduled run started
+	if watchID == "" {
+		watchID = r.WorkflowID
+	}
 	if *kind == schedules.KindExport {
 		var res workflows.ScheduledExportResult
-		if err := run.Get(ctx, &res); err != nil {
+		if err := e.wait(ctx, run, watchID, &res); err != nil {
 			return fmt.Errorf("scheduled export failed: %w", err)
 		}
 		if res.Export != nil {
@@ -294,12 +319,11 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	var res workflows.ScheduledImportResult
-	if err := run.Get(ctx, &res); err != nil {
+	if err := e.wait(ctx, run, watchID, &res); err != nil {
 		return fmt.Errorf("scheduled import failed: %w", err)
 	}
 	if r := res.Import; r != nil {
-		fmt.Fprintf(e.out, "\nimport finished: shop %s, last %d days, run log #%d: fetched %d, created %d, updated %d, unchanged %d, cancelled %d, flagged %d\n",
-			r.ShopID, r.Days, r.RunID, r.Fetched, r.Created, r.Updated, r.Unchanged, r.Cancelled, r.Flagged)
+		printImport(e, *r)
 	}
 	return nil
 }

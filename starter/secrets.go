@@ -4,14 +4,73 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // runSecrets dispatches `starter secrets <verb>`.
 func runSecrets(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "rotate" {
-		return errors.New("usage: starter secrets rotate")
+	if len(args) > 0 && args[0] == "rotate" {
+		return secretsRotate(ctx, e, args[1:])
 	}
-	return secretsRotate(ctx, e, args[1:])
+	if len(args) > 0 && args[0] == "keys" {
+		return secretsKeys(ctx, e, args[1:])
+	}
+	return errors.New("usage: starter secrets rotate|keys\n  rotate  re-seal every stored secret with COLORME_SYNC_SECRET_KEY\n  keys    print the id of each key in this environment and which keys sealed the stored secrets")
+}
+
+// secretsKeys prints the ids of the keys in this environment (never the keys)
+// and how many stored secrets each key sealed: run it in a worker's environment
+// to see which key the worker lacks.
+func secretsKeys(ctx context.Context, e *env, args []string) error {
+	if err := newFlags("secrets keys", e.errOut).Parse(args); err != nil {
+		return err
+	}
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	sealer, err := cfg.Sealer()
+	if err != nil {
+		return err
+	}
+	if sealer == nil {
+		return errors.New("COLORME_SYNC_SECRET_KEY is not set in this environment")
+	}
+	cur, old := sealer.KeyIDs()
+	fmt.Fprintf(e.out, "this environment's keys:\n  COLORME_SYNC_SECRET_KEY       key %s (seals new secrets)\n", cur)
+	for i, id := range old {
+		fmt.Fprintf(e.out, "  COLORME_SYNC_OLD_SECRET_KEYS  key %s (entry %d, opens only)\n", id, i+1)
+	}
+	st, err := e.db(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := st.SealedKeyIDs(ctx)
+	if err != nil {
+		return err
+	}
+	if len(counts) == 0 {
+		fmt.Fprintln(e.out, "no secrets are stored yet")
+		return nil
+	}
+	fmt.Fprintln(e.out, "stored secrets (client secrets and access tokens) by the key that sealed them:")
+	t := newTable(column{title: "key"}, column{title: "secrets", right: true}, column{title: "here"})
+	t.indent = "  "
+	ids := slices.Sorted(maps.Keys(counts))
+	for _, id := range ids {
+		here := "MISSING: this environment cannot open them"
+		switch {
+		case id == cur:
+			here = "COLORME_SYNC_SECRET_KEY"
+		case slices.Contains(old, id):
+			here = "COLORME_SYNC_OLD_SECRET_KEYS (run `starter secrets rotate`)"
+		case id == "":
+			here = "not a sealed value: store the secret again"
+		}
+		t.add(opsDash(id), counts[id], here)
+	}
+	return t.write(e.out)
 }
 
 // secretsRotate re-seals every stored client secret and access token with the

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
@@ -60,14 +59,18 @@ func shopList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "id\tname\tapi\ttoken\timport\texport\twindow\tship date\tmail")
-	for _, s := range shops {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%dd\t%t\t%t\n", s.ID, s.Name, s.APIBaseURL, tokenState(s),
-			every(s.Settings.ImportEnabled, s.Settings.ImportIntervalMinutes), every(s.Settings.ExportEnabled, s.Settings.ExportIntervalMinutes),
-			s.Settings.WindowDays, s.Settings.RequireShipDate, s.Settings.SendMail)
+	if len(shops) == 0 {
+		fmt.Fprintln(e.out, "no shops yet: add one with `starter shop add -id myshop …` (the demo's is in DATABASE_URL=sqlite:.data/colorme-sync.db)")
+		return nil
 	}
-	return tw.Flush()
+	t := newTable(column{title: "id"}, column{title: "name", max: 30}, column{title: "api", max: 40}, column{title: "token"},
+		column{title: "import"}, column{title: "export"}, column{title: "window", right: true}, column{title: "ship date"}, column{title: "mail"})
+	for _, s := range shops {
+		t.add(s.ID, s.Name, s.APIBaseURL, tokenState(s),
+			every(s.Settings.ImportEnabled, s.Settings.ImportIntervalMinutes), every(s.Settings.ExportEnabled, s.Settings.ExportIntervalMinutes),
+			fmt.Sprintf("%dd", s.Settings.WindowDays), s.Settings.RequireShipDate, s.Settings.SendMail)
+	}
+	return t.write(e.out)
 }
 
 func tokenState(s oms.Shop) string {
@@ -93,11 +96,7 @@ func shopShow(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := st.Shop(ctx, *id)
+	_, s, err := e.shop(ctx, *id)
 	if err != nil {
 		return err
 	}
@@ -133,11 +132,7 @@ func shopSet(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errors.New("nothing to set")
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
-	s, err := st.Shop(ctx, *id)
+	st, s, err := e.shop(ctx, *id)
 	if err != nil {
 		return err
 	}
@@ -160,11 +155,8 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
+	st, _, err := e.shop(ctx, *id)
 	if err != nil {
-		return err
-	}
-	if _, err := st.Shop(ctx, *id); err != nil {
 		return err
 	}
 	token, err := readSecret(ctx, e, "access token")

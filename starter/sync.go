@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"text/tabwriter"
+	"strings"
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -56,6 +55,9 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := e.needWorker(ctx); err != nil {
+		return err
+	}
 	run, err := app.StartExport(ctx, c, cfg, in)
 	if err != nil {
 		return err
@@ -66,7 +68,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	var res workflows.ShippingSyncResult
-	if err := run.Get(ctx, &res); err != nil {
+	if err := e.wait(ctx, run, run.GetID(), &res); err != nil {
 		return fmt.Errorf("export failed: %w", err)
 	}
 	printSummary(e, res)
@@ -81,11 +83,23 @@ func printSummary(e *env, r workflows.ShippingSyncResult) {
 	if r.DryRun {
 		title = "dry run finished (nothing written; \"updated\" = would be updated)"
 	}
-	fmt.Fprintf(e.out, "\n%s: shop %s, as of %s, run log #%d\n", title, r.ShopID, r.AsOf.In(rules.Tokyo).Format(time.RFC3339), r.RunID)
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "targets\tupdated\tunchanged\tskipped\tfailed\tmails\truns\t")
-	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", r.Targets, r.Updated, r.Unchanged, r.Skipped, r.Failed, r.Mails, r.Chain)
-	_ = tw.Flush()
+	fmt.Fprintf(e.out, "\n%s: shop %s, run log #%d\n", title, r.ShopID, r.RunID)
+	who := r.Trigger
+	if r.StartedBy != "" {
+		who += " by " + r.StartedBy
+	}
+	if who != "" {
+		who = " (" + who + ")"
+	}
+	fmt.Fprintf(e.out, "  as of %s%s\n  options: %s\n", opsTime(r.AsOf), who, exportOptionsLong(r.WindowDays, r.RequireShipDate, r.SendMail, r.DryRun))
+	if r.SaleIDs > 0 {
+		fmt.Fprintf(e.out, "  limited to %d named sales\n", r.SaleIDs)
+	}
+	t := newTable(column{title: "targets", right: true}, column{title: "updated", right: true}, column{title: "unchanged", right: true},
+		column{title: "skipped", right: true}, column{title: "failed", right: true}, column{title: "mails", right: true}, column{title: "runs", right: true})
+	t.indent = "  "
+	t.add(r.Targets, r.Updated, r.Unchanged, r.Skipped, r.Failed, r.Mails, r.Chain)
+	_ = t.write(e.out)
 	if len(r.FailedSaleIDs) > 0 {
 		fmt.Fprintf(e.out, "failed sales: %v (see `starter runs -run %d`)\n", r.FailedSaleIDs, r.RunID)
 	}
@@ -96,8 +110,7 @@ func printOutcomes(ctx context.Context, e *env, st *oms.Store, runID int64) erro
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "sale\toutcome\tmail\treason / sent")
+	t := newTable(column{title: "sale", right: true}, column{title: "outcome"}, column{title: "mail"}, column{title: "reason / sent", max: 100})
 	for _, o := range outs {
 		detail := o.Reason
 		if o.Sent != "" {
@@ -107,9 +120,9 @@ func printOutcomes(ctx context.Context, e *env, st *oms.Store, runID int64) erro
 		if o.Mailed {
 			mail = "sent"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", o.SaleID, o.Outcome, mail, detail)
+		t.add(o.SaleID, o.Outcome, mail, detail)
 	}
-	return tw.Flush()
+	return t.write(e.out)
 }
 
 // runRuns lists recent runs of a shop, or the outcomes of one run.
@@ -117,36 +130,167 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("runs", e.errOut)
 	shop := fs.String("shop", "", "shop ID")
 	runID := fs.Int64("run", 0, "print this run's per-order outcomes")
+	kind := fs.String("kind", "", "only export or import runs (default: both)")
 	limit := fs.Int("limit", 20, "how many runs")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
 	if *runID != 0 {
-		r, err := st.Run(ctx, *runID)
+		st, err := e.db(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.out, "run #%d %s %s of shop %s (%s), as of %s: %s %s\n", r.ID, r.Trigger, r.Kind, r.ShopID, r.WorkflowID,
-			r.AsOf.In(rules.Tokyo).Format(time.RFC3339), r.Status, r.Error)
+		r, err := st.Run(ctx, *runID)
+		if errors.Is(err, oms.ErrNotFound) {
+			return fmt.Errorf("run #%d is not in the run log: `starter runs -shop ID` lists a shop's runs", *runID)
+		}
+		if err != nil {
+			return err
+		}
+		printRunHeader(ctx, e, st, r)
 		return printOutcomes(ctx, e, st, *runID)
 	}
 	if *shop == "" {
 		return errors.New("-shop or -run is required")
 	}
+	if *kind != "" && *kind != oms.KindExport && *kind != oms.KindImport {
+		return fmt.Errorf("-kind must be export or import, got %q", *kind)
+	}
+	st, _, err := e.shop(ctx, *shop)
+	if err != nil {
+		return err
+	}
 	runs, err := st.Runs(ctx, *shop, *limit)
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "run\tkind\ttrigger\tstarted\tstatus\ttargets\tupdated\tunchanged\tskipped\tfailed\tmails\terror")
+	var exports, imports []oms.Run
 	for _, r := range runs {
-		t := r.Totals
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, r.Kind, r.Trigger,
-			r.StartedAt.Local().Format("2006-01-02 15:04:05"), r.Status, t.Targets, t.Updated, t.Unchanged, t.Skipped, t.Failed, t.Mails, r.Error)
+		if r.Kind == oms.KindImport {
+			imports = append(imports, r)
+		} else {
+			exports = append(exports, r)
+		}
 	}
-	return tw.Flush()
+	if len(runs) == 0 {
+		fmt.Fprintf(e.out, "shop %s has no runs yet: `starter sync -shop %s` exports, `starter import -shop %s` imports\n", *shop, *shop, *shop)
+		return nil
+	}
+	if *kind != oms.KindImport {
+		fmt.Fprintf(e.out, "exports (発送情報の更新) of shop %s, newest first (times in JST):\n", *shop)
+		if len(exports) == 0 {
+			fmt.Fprintln(e.out, "  none among the last runs")
+		} else {
+			t := newTable(column{title: "run", right: true}, column{title: "trigger", max: 24}, column{title: "started"}, column{title: "status"},
+				column{title: "options"}, column{title: "targets", right: true}, column{title: "updated", right: true},
+				column{title: "unchanged", right: true}, column{title: "skipped", right: true}, column{title: "failed", right: true},
+				column{title: "mails", right: true}, column{title: "error", max: 60})
+			t.indent = "  "
+			for _, r := range exports {
+				x := r.Totals
+				t.add(r.ID, triggerText(r), opsTime(r.StartedAt), r.Status, exportOptions(r.WindowDays, r.RequireShipDate, r.SendMail, r.DryRun),
+					x.Targets, x.Updated, x.Unchanged, x.Skipped, x.Failed, x.Mails, opsDash(r.Error))
+			}
+			if err := t.write(e.out); err != nil {
+				return err
+			}
+		}
+	}
+	if *kind != oms.KindExport {
+		if *kind == "" {
+			fmt.Fprintln(e.out)
+		}
+		fmt.Fprintf(e.out, "imports (受注取得) of shop %s, newest first (times in JST):\n", *shop)
+		if len(imports) == 0 {
+			fmt.Fprintln(e.out, "  none among the last runs")
+			return nil
+		}
+		t := newTable(column{title: "run", right: true}, column{title: "trigger", max: 24}, column{title: "started"}, column{title: "status"},
+			column{title: "days", right: true}, column{title: "fetched", right: true}, column{title: "created", right: true},
+			column{title: "updated", right: true}, column{title: "unchanged", right: true}, column{title: "cancelled", right: true},
+			column{title: "flagged", right: true}, column{title: "error", max: 60})
+		t.indent = "  "
+		for _, r := range imports {
+			ir, err := st.ImportRun(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			x := ir.Import
+			t.add(r.ID, triggerText(r), opsTime(r.StartedAt), r.Status, r.WindowDays,
+				x.Fetched, x.Created, x.Updated, x.Unchanged, x.Cancelled, x.Flagged, opsDash(r.Error))
+		}
+		return t.write(e.out)
+	}
+	return nil
+}
+
+// printRunHeader describes one run of the log: what, when, with which options,
+// and its counts.
+func printRunHeader(ctx context.Context, e *env, st *oms.Store, r oms.Run) {
+	fmt.Fprintf(e.out, "run #%d: %s %s of shop %s (workflow %s), %s\n", r.ID, triggerText(r), r.Kind, r.ShopID, r.WorkflowID, r.Status)
+	finished := "-"
+	if r.FinishedAt != nil {
+		finished = opsTime(*r.FinishedAt)
+	}
+	fmt.Fprintf(e.out, "  started %s, finished %s\n", opsTime(r.StartedAt), finished)
+	if r.Kind == oms.KindImport {
+		fmt.Fprintf(e.out, "  read: sales ordered in the last %d days (and older ones updated since the previous import)\n", r.WindowDays)
+		if ir, err := st.ImportRun(ctx, r.ID); err == nil {
+			x := ir.Import
+			fmt.Fprintf(e.out, "  fetched %d: created %d, updated %d, unchanged %d, cancelled %d, flagged %d\n",
+				x.Fetched, x.Created, x.Updated, x.Unchanged, x.Cancelled, x.Flagged)
+		}
+	} else {
+		fmt.Fprintf(e.out, "  options: as of %s, %s\n", opsTime(r.AsOf), exportOptionsLong(r.WindowDays, r.RequireShipDate, r.SendMail, r.DryRun))
+		x := r.Totals
+		fmt.Fprintf(e.out, "  targets %d: updated %d, unchanged %d, skipped %d, failed %d; mails %d\n",
+			x.Targets, x.Updated, x.Unchanged, x.Skipped, x.Failed, x.Mails)
+	}
+	if r.Error != "" {
+		fmt.Fprintf(e.out, "  error: %s\n", r.Error)
+	}
+	fmt.Fprintln(e.out)
+}
+
+// triggerText is "manual", "manual by tanaka" or "scheduled".
+func triggerText(r oms.Run) string {
+	if r.StartedBy != "" {
+		return r.Trigger + " by " + r.StartedBy
+	}
+	return r.Trigger
+}
+
+// exportOptions is the short form of an export's options for the runs table:
+// "3d, ship date, mail, dry run".
+func exportOptions(window int, requireShipDate, sendMail, dryRun bool) string {
+	parts := []string{fmt.Sprintf("%dd", window)}
+	if requireShipDate {
+		parts = append(parts, "ship date")
+	}
+	if sendMail {
+		parts = append(parts, "mail")
+	}
+	if dryRun {
+		parts = append(parts, "dry run")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// exportOptionsLong spells an export's options out, with the settings' keys.
+func exportOptionsLong(window int, requireShipDate, sendMail, dryRun bool) string {
+	s := fmt.Sprintf("window %d days (作成期間, window_days=%d), ", window, window)
+	if requireShipDate {
+		s += "配送済み only with a ship date (require_ship_date=true), "
+	} else {
+		s += "配送済み with a tracking number alone (require_ship_date=false), "
+	}
+	if sendMail {
+		s += "shipping mail on (send_mail=true)"
+	} else {
+		s += "shipping mail off (send_mail=false)"
+	}
+	if dryRun {
+		s += ", dry run: nothing written"
+	}
+	return s
 }

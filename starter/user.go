@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
 // runUser dispatches `starter user <verb>`: the console's operator accounts.
@@ -64,12 +62,11 @@ func userList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "login\trole\tcreated (JST)")
+	t := newTable(column{title: "login"}, column{title: "role"}, column{title: "created"})
 	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Login, u.Role, u.CreatedAt.In(rules.Tokyo).Format("2006-01-02 15:04"))
+		t.add(u.Login, u.Role, opsTime(u.CreatedAt))
 	}
-	return tw.Flush()
+	return t.write(e.out)
 }
 
 // userPasswd sets a new password (from stdin) and ends the user's sessions.

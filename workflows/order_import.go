@@ -9,6 +9,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
 // DefaultImportPageSize is the number of sales per ColorMe list request of an
@@ -23,9 +24,10 @@ func OrderImportID(shopID string) string { return "order-import-" + shopID }
 // It never holds credentials.
 type OrderImportInput struct {
 	ShopID     string `json:"shop_id"`
-	Days       int    `json:"days,omitempty"`      // 受注を取得する日数; 0 = the shop's import_days (default 7)
-	Trigger    string `json:"trigger,omitempty"`   // manual | scheduled
-	PageSize   int    `json:"page_size,omitempty"` // sales per page; 0 = 100
+	Days       int    `json:"days,omitempty"`       // 受注を取得する日数; 0 = the shop's import_days (default 7)
+	Trigger    string `json:"trigger,omitempty"`    // manual | scheduled
+	StartedBy  string `json:"started_by,omitempty"` // operator login of a manual run (an operator's name, never a secret)
+	PageSize   int    `json:"page_size,omitempty"`  // sales per page; 0 = 100
 	MaxHistory int    `json:"max_history_events,omitempty"`
 
 	// Set by the workflow itself when it continues as new.
@@ -82,6 +84,9 @@ type ImportProgress struct {
 // watermark only when the import completes. It continues as new before its
 // history grows large.
 func OrderImport(ctx workflow.Context, in OrderImportInput) (OrderImportResult, error) {
+	if err := markFindable(ctx, in.ShopID, in.Trigger); err != nil {
+		return OrderImportResult{}, err
+	}
 	r := &importRun{in: in}
 	if err := r.init(ctx); err != nil {
 		return OrderImportResult{}, err
@@ -111,6 +116,9 @@ func OrderImport(ctx workflow.Context, in OrderImportInput) (OrderImportResult, 
 		return OrderImportResult{}, err
 	}
 	t := fin.Totals
+	workflow.SetCurrentDetails(ctx, workflow.GetCurrentDetails(ctx)+fmt.Sprintf(
+		"\n\n**finished**: fetched %d, created %d, updated %d, unchanged %d, cancelled %d, flagged %d",
+		t.Fetched, t.Created, t.Updated, t.Unchanged, t.Cancelled, t.Flagged))
 	return OrderImportResult{RunID: r.c.RunID, ShopID: in.ShopID, AsOf: r.c.AsOf, Days: r.c.Days, Since: r.c.Since,
 		Watermark: watermark, Fetched: t.Fetched, Created: t.Created, Updated: t.Updated, Unchanged: t.Unchanged,
 		Cancelled: t.Cancelled, Flagged: t.Flagged, Pages: r.c.Pages, Chain: r.c.Chain + 1}, nil
@@ -144,7 +152,7 @@ func (r *importRun) init(ctx workflow.Context) error {
 		var s activities.StartImportResult
 		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartImport, activities.StartImportInput{
 			ShopID: r.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
-			Trigger: trigger, AsOf: asOf, Days: r.in.Days,
+			Trigger: trigger, StartedBy: r.in.StartedBy, AsOf: asOf, Days: r.in.Days,
 		}).Get(ctx, &s)
 		if err != nil {
 			return err
@@ -152,6 +160,15 @@ func (r *importRun) init(ctx workflow.Context) error {
 		r.c = ImportContinuation{RunID: s.RunID, AsOf: asOf, Days: s.Days, Since: s.Watermark, Queries: s.Queries}
 	}
 	r.progress = ImportProgress{RunID: r.c.RunID, Offset: r.c.Offset, Pages: r.c.Pages, Counts: r.c.Counts}
+	who := r.in.Trigger
+	if who == "" {
+		who = "manual"
+	}
+	if r.in.StartedBy != "" {
+		who += " by " + r.in.StartedBy
+	}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**import of shop %s** (%s), run log #%d\n\nsales ordered in the last %d days%s",
+		r.in.ShopID, who, r.c.RunID, r.c.Days, sinceText(r.c.Since)))
 	return nil
 }
 
@@ -220,4 +237,11 @@ func addCounts(t, u oms.ImportTotals) oms.ImportTotals {
 	t.Cancelled += u.Cancelled
 	t.Flagged += u.Flagged
 	return t
+}
+
+func sinceText(since *time.Time) string {
+	if since == nil {
+		return " (the shop's first import)"
+	}
+	return ", and older ones updated since " + since.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST")
 }

@@ -108,6 +108,9 @@ func runOnce(ctx workflow.Context, kind, shopID, childID string, child, arg, out
 	if shopID == "" {
 		return d, temporal.NewNonRetryableApplicationError("shop_id is required", "InvalidInput", nil)
 	}
+	if err := markFindable(ctx, shopID, "scheduled"); err != nil {
+		return d, err
+	}
 	if err := workflow.SetQueryHandler(ctx, DecisionQuery, func() (Decision, error) { return d, nil }); err != nil {
 		return d, err
 	}

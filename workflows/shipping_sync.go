@@ -47,13 +47,26 @@ type ShippingSyncInput struct {
 	DryRun          bool       `json:"dry_run,omitempty"`           // plan and record, write nothing to ColorMe
 	AsOf            *time.Time `json:"as_of,omitempty"`             // evaluate at this instant; nil = workflow time
 	Trigger         string     `json:"trigger,omitempty"`           // manual | scheduled
+	StartedBy       string     `json:"started_by,omitempty"`        // operator login of a manual run (an operator's name, never a secret)
 	MaxInFlight     int        `json:"max_in_flight,omitempty"`     // update activities in flight; 0 = 16
 	PageSize        int        `json:"page_size,omitempty"`         // orders per page; 0 = 100
 	MaxHistory      int        `json:"max_history_events,omitempty"`
+	// SaleIDs limits the run to these sales (at most MaxSaleIDs), e.g. the failed
+	// orders of an earlier run (失敗分を再実行). Rules 1–4 still apply at the run's
+	// as_of: a sale that is no target any more is recorded as skipped with the
+	// reason (and counted in Skipped, not in Targets). nil = every target.
+	SaleIDs []int64 `json:"sale_ids,omitempty"`
 
 	// Set by the workflow itself when it continues as new.
 	Continuation *Continuation `json:"continuation,omitempty"`
 }
+
+// MaxSaleIDs is the most sales ShippingSyncInput.SaleIDs may name.
+const MaxSaleIDs = oms.MaxTargetSaleIDs
+
+// NotTargetReason prefixes the reason recorded for a sale of SaleIDs that is no
+// target at the run's as_of.
+const NotTargetReason = "no longer a target: "
 
 // Continuation carries a run's state across continue-as-new.
 type Continuation struct {
@@ -69,18 +82,26 @@ type Continuation struct {
 
 // ShippingSyncResult summarises a finished export.
 type ShippingSyncResult struct {
-	RunID         int64     `json:"run_id"`
-	ShopID        string    `json:"shop_id"`
-	AsOf          time.Time `json:"as_of"`
-	DryRun        bool      `json:"dry_run"`
-	Targets       int       `json:"targets"`
-	Updated       int       `json:"updated"` // in a dry run: would be updated
-	Unchanged     int       `json:"unchanged"`
-	Skipped       int       `json:"skipped"`
-	Failed        int       `json:"failed"`
-	Mails         int       `json:"mails"`
-	FailedSaleIDs []int64   `json:"failed_sale_ids,omitempty"` // the first 100
-	Chain         int       `json:"chain"`                     // runs in the continue-as-new chain
+	RunID  int64     `json:"run_id"`
+	ShopID string    `json:"shop_id"`
+	AsOf   time.Time `json:"as_of"`
+	DryRun bool      `json:"dry_run"`
+	// The options the run used, resolved from its input and the shop's settings.
+	WindowDays      int    `json:"window_days"`       // 作成期間
+	RequireShipDate bool   `json:"require_ship_date"` // 出荷日が入力された注文のみ「配送済み」に更新
+	SendMail        bool   `json:"send_mail"`         // 商品発送メール
+	Trigger         string `json:"trigger"`           // manual | scheduled
+	StartedBy       string `json:"started_by,omitempty"`
+	SaleIDs         int    `json:"sale_ids,omitempty"` // the run was limited to this many named sales (失敗分を再実行)
+
+	Targets       int     `json:"targets"`
+	Updated       int     `json:"updated"` // in a dry run: would be updated
+	Unchanged     int     `json:"unchanged"`
+	Skipped       int     `json:"skipped"`
+	Failed        int     `json:"failed"`
+	Mails         int     `json:"mails"`
+	FailedSaleIDs []int64 `json:"failed_sale_ids,omitempty"` // the first 100
+	Chain         int     `json:"chain"`                     // runs in the continue-as-new chain
 }
 
 // Progress is what the progress query returns while an export runs.
@@ -99,6 +120,9 @@ type Progress struct {
 // rules' plan per order, and one UpdateSale activity per changed order, at most
 // MaxInFlight at a time. It continues as new before its history grows large.
 func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResult, error) {
+	if err := markFindable(ctx, in.ShopID, in.Trigger); err != nil {
+		return ShippingSyncResult{}, err
+	}
 	s := &exportRun{in: in, failedIDs: nil, seen: map[int64]bool{}}
 	if err := s.init(ctx); err != nil {
 		return ShippingSyncResult{}, err
@@ -124,9 +148,14 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 		RunID: s.c.RunID, Totals: t, Status: "completed"}).Get(ctx, nil); err != nil {
 		return ShippingSyncResult{}, err
 	}
-	return ShippingSyncResult{RunID: s.c.RunID, ShopID: in.ShopID, AsOf: s.c.AsOf, DryRun: in.DryRun,
+	res := ShippingSyncResult{RunID: s.c.RunID, ShopID: in.ShopID, AsOf: s.c.AsOf, DryRun: in.DryRun,
+		WindowDays: s.c.Options.WindowDays, RequireShipDate: s.c.Options.RequireShipDate, SendMail: s.c.Options.SendMail,
+		Trigger: s.trigger(), StartedBy: in.StartedBy, SaleIDs: len(in.SaleIDs),
 		Targets: t.Targets, Updated: t.Updated, Unchanged: t.Unchanged, Skipped: t.Skipped, Failed: t.Failed,
-		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1}, nil
+		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1}
+	workflow.SetCurrentDetails(ctx, s.details()+fmt.Sprintf("\n\n**finished**: %d targets, %d updated, %d unchanged, %d skipped, %d failed, %d mails",
+		t.Targets, t.Updated, t.Unchanged, t.Skipped, t.Failed, t.Mails))
+	return res, nil
 }
 
 // a is the nil receiver used to name activities.
@@ -161,6 +190,15 @@ func (s *exportRun) init(ctx workflow.Context) error {
 	if s.in.ShopID == "" {
 		return temporal.NewNonRetryableApplicationError("shop_id is required", "InvalidInput", nil)
 	}
+	if len(s.in.SaleIDs) > MaxSaleIDs {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("sale_ids names %d sales; at most %d per run", len(s.in.SaleIDs), MaxSaleIDs), "InvalidInput", nil)
+	}
+	for _, id := range s.in.SaleIDs {
+		if id <= 0 {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("sale_ids: %d is not a sale id", id), "InvalidInput", nil)
+		}
+	}
 	if s.in.Continuation != nil {
 		s.c = *s.in.Continuation
 		s.failedIDs = s.c.FailedSaleIDs
@@ -169,15 +207,12 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		if s.in.AsOf != nil {
 			asOf = *s.in.AsOf
 		}
-		trigger := s.in.Trigger
-		if trigger == "" {
-			trigger = "manual"
-		}
+		trigger := s.trigger()
 		info := workflow.GetInfo(ctx)
 		var r activities.StartRunResult
 		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartRun, activities.StartRunInput{
 			ShopID: s.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
-			Trigger: trigger, AsOf: asOf, WindowDays: s.in.WindowDays,
+			Trigger: trigger, StartedBy: s.in.StartedBy, AsOf: asOf, WindowDays: s.in.WindowDays,
 			RequireShipDate: s.in.RequireShipDate, SendMail: s.in.SendMail, DryRun: s.in.DryRun,
 		}).Get(ctx, &r)
 		if err != nil {
@@ -186,7 +221,35 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		s.c = Continuation{RunID: r.RunID, AsOf: asOf, Options: r.Options}
 	}
 	s.progress = Progress{RunID: s.c.RunID, Cursor: s.c.Cursor, Totals: s.c.Totals}
+	workflow.SetCurrentDetails(ctx, s.details())
 	return nil
+}
+
+func (s *exportRun) trigger() string {
+	if s.in.Trigger == "" {
+		return "manual"
+	}
+	return s.in.Trigger
+}
+
+// details is what the Temporal UI shows as the run's current details: the shop,
+// who started it and the options it uses.
+func (s *exportRun) details() string {
+	who := s.trigger()
+	if s.in.StartedBy != "" {
+		who += " by " + s.in.StartedBy
+	}
+	kind := "export"
+	if s.in.DryRun {
+		kind = "dry run (nothing written)"
+	}
+	o := s.c.Options
+	d := fmt.Sprintf("**%s of shop %s** (%s), run log #%d\n\nas of %s; window %d days; require_ship_date=%t; send_mail=%t",
+		kind, s.in.ShopID, who, s.c.RunID, s.c.AsOf.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST"), o.WindowDays, o.RequireShipDate, o.SendMail)
+	if len(s.in.SaleIDs) > 0 {
+		d += fmt.Sprintf("; limited to %d named sales", len(s.in.SaleIDs))
+	}
+	return d
 }
 
 // loop runs pages until done (false) or until it is time to continue as new (true).
@@ -268,7 +331,8 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	var page activities.FetchTargetsResult
 	err := workflow.ExecuteActivity(dbCtx(ctx), a.FetchTargets, activities.FetchTargetsInput{
 		ShopID: s.in.ShopID, AsOf: s.c.AsOf, WindowDays: s.c.Options.WindowDays, After: s.progress.Cursor, Limit: s.in.PageSize,
-		RunID: s.c.RunID,
+		RunID:   s.c.RunID,
+		SaleIDs: s.in.SaleIDs,
 	}).Get(ctx, &page)
 	if err != nil {
 		return nil, false, err
@@ -276,6 +340,9 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	s.progress.Pages++
 	s.pagesThisRun++
 	s.progress.Cursor = page.Next
+	for _, x := range page.Excluded {
+		s.add(rules.Plan{SaleID: x.SaleID}, rules.OutcomeSkipped, NotTargetReason+x.Reason, false)
+	}
 	orders := make([]rules.Order, 0, len(page.Orders))
 	for _, o := range page.Orders {
 		if !s.seen[o.SaleID] { // met again after a re-import during the run: counted already

@@ -159,6 +159,9 @@ func (w *world) FetchTargets(_ context.Context, in activities.FetchTargetsInput)
 	if in.Limit <= 0 {
 		return activities.FetchTargetsResult{}, temporal.NewNonRetryableApplicationError("limit must be positive", "InvalidInput", nil)
 	}
+	if len(in.SaleIDs) > 0 {
+		return w.fetchByID(in), nil
+	}
 	var page []rules.Order
 	for _, o := range w.orders {
 		if len(page) == in.Limit {

@@ -239,6 +239,29 @@ func (c *Client) Shop(ctx context.Context) (ShopInfo, error) {
 	return *resp.Shop, nil
 }
 
+// DeliveryMethod is one of the shop's delivery methods (配送方法), as GET
+// /v1/deliveries.json lists them; a sale_delivery's delivery_id names one.
+type DeliveryMethod struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// DeliveryMethods lists the shop's delivery methods (配送方法一覧, GET
+// /v1/deliveries.json), so that a method can be shown by its name.
+func (c *Client) DeliveryMethods(ctx context.Context) ([]DeliveryMethod, error) {
+	op, body, err := c.do(ctx, http.MethodGet, "/v1/deliveries.json", nil, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	var resp struct {
+		Deliveries []DeliveryMethod `json:"deliveries"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return nil, &DecodeError{Op: op, Err: err}
+	}
+	return resp.Deliveries, nil
+}
+
 func (c *Client) getSalesPage(ctx context.Context, q url.Values) (SalesPage, error) {
 	op, body, err := c.do(ctx, http.MethodGet, "/v1/sales.json", q, nil, true)
 	if err != nil {

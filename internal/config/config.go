@@ -2,6 +2,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -81,6 +82,42 @@ func (c Config) Validate() error {
 		return fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", c.LogLevel)
 	}
 	return nil
+}
+
+// ErrNoDatabase is returned by RequireDatabase when DATABASE_URL is not set.
+var ErrNoDatabase = errors.New("DATABASE_URL is not set: set it to the OMS database every process shares — " +
+	"postgres://user@host:5432/db?sslmode=disable for PostgreSQL, or sqlite:<path> for a SQLite file " +
+	"(the demo's: DATABASE_URL=sqlite:.data/colorme-sync.db); nothing was opened or created")
+
+// RequireDatabase refuses an empty DATABASE_URL. The worker and the starter
+// call it before opening the store: without it they would each quietly create
+// an empty SQLite file in the current folder, and a command would then report
+// "no such shop" or an empty run log instead of the real database's.
+func (c Config) RequireDatabase() error {
+	if strings.TrimSpace(c.DatabaseURL) == "" {
+		return ErrNoDatabase
+	}
+	return nil
+}
+
+// SQLitePath returns the file of a SQLite DATABASE_URL (sqlite:<path>,
+// file:<path> or a path ending in .db), "" for PostgreSQL.
+func (c Config) SQLitePath() string {
+	dsn := strings.TrimSpace(c.DatabaseURL)
+	lower := strings.ToLower(dsn)
+	var path string
+	switch {
+	case strings.HasPrefix(lower, "sqlite:"):
+		path = strings.TrimPrefix(dsn[len("sqlite:"):], "//")
+	case strings.HasPrefix(lower, "file:"):
+		path = dsn[len("file:"):]
+	case strings.HasSuffix(lower, ".db"):
+		path = dsn
+	default:
+		return ""
+	}
+	path, _, _ = strings.Cut(path, "?")
+	return path
 }
 
 // Sealer returns the secrets sealer built from COLORME_SYNC_SECRET_KEY (and the

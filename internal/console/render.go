@@ -166,6 +166,11 @@ func (s *Server) fail(rq *request, err error) {
 		status, msg = he.status, he.msg
 	case errors.As(err, &running):
 		status, msg = http.StatusConflict, runningMessage(running)
+	case oms.StaffMessage(err) != "":
+		status, msg = http.StatusBadRequest, oms.StaffMessage(err)
+		if errors.Is(err, oms.ErrNotFound) {
+			status = http.StatusNotFound
+		}
 	case errors.Is(err, oms.ErrNotFound):
 		status, msg = http.StatusNotFound, "指定されたデータが見つかりません: "+err.Error()
 	default:

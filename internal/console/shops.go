@@ -84,6 +84,7 @@ type scheduleLine struct {
 	Label   string // 自動取得 | 自動書き出し
 	State   string // 実行中 (every N) / 一時停止中
 	Paused  bool
+	Manual  bool   // paused by a person: 「再開」 resumes it
 	Reason  string // why it is paused, and what resumes it
 	NextRun time.Time
 	Exists  bool
@@ -117,7 +118,7 @@ func (s *Server) scheduleLines(rq *request, sh oms.Shop) ([]scheduleLine, string
 		case !st.Exists:
 			l.State, l.Reason = "未作成", "「設定を保存」を押すと作成されます。"
 		case st.Paused:
-			l.State, l.Reason = "一時停止中", pauseReason(want[st.Kind], st.Note)
+			l.State, l.Reason, l.Manual = "一時停止中", pauseReason(want[st.Kind], st.Note), want[st.Kind].Why == ""
 		default:
 			l.State = "有効 (" + minutesLabel(st.Every) + "ごと)"
 		}

@@ -1,8 +1,444 @@
 package console
 
-import "net/http"
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// データ取込: a shipping-results CSV is uploaded, previewed (a dry run of
+// app.ApplyShipmentCSV, the function `starter orders csv` runs) and, on 「取込」,
+// applied all or nothing. Between the two steps the file waits on the server,
+// bound to the operator's session and the shop; 「取込」 names it by a random
+// token and its SHA-256, and the apply checks every row again against the OMS.
+
+// uploadTTL is how long a previewed file waits for 「取込」, and how long the
+// summary of an applied file stays reachable.
+const uploadTTL = 30 * time.Minute
+
+// uploadStashBytes bounds the previewed files kept in memory, all sessions
+// together; the oldest are dropped first.
+const uploadStashBytes = 4 * app.MaxCSVBytes
+
+// uploadBodySlack is what a multipart body may carry beside the file (boundaries,
+// part headers).
+const uploadBodySlack = 1 << 20
+
+// sampleCSV is the sample file offered for download: UTF-8 with BOM (Excel opens
+// it as Japanese text) and CRLF, the format of the README.
+const sampleCSV = "\uFEFF受注番号,お届け先ID,伝票番号,出荷日\r\n123456789,,4912-3456-7890,2026/05/01\r\n123456790,98765432,4912-3456-7891,2026-05-01\r\n"
 
 // uploadRoutes registers the routes of this screen.
 func (s *Server) uploadRoutes(mux *http.ServeMux) {
-	_ = mux
+	mux.Handle("GET /shops/{shop}/upload", s.shop(s.uploadForm))
+	mux.Handle("GET /shops/{shop}/upload/sample.csv", s.shop(s.uploadSample))
+	mux.Handle("POST /shops/{shop}/upload", s.shop(s.uploadPreview))
+	mux.Handle("POST /shops/{shop}/upload/apply", s.shop(s.uploadApply))
+	mux.Handle("GET /shops/{shop}/upload/done/{token}", s.shop(s.uploadDone))
+}
+
+// uploadData is what the データ取込 page shows: the form, and a preview or the
+// summary of an applied file.
+type uploadData struct {
+	MaxMB   int
+	Preview *csvView // after 「プレビュー」 (or a refused 「取込」)
+	Done    *csvView // after 「取込」
+}
+
+// csvView is one file as staff see it.
+type csvView struct {
+	Token     string
+	FileName  string
+	Size      int
+	SHA256    string
+	Encoding  string // in staff's words
+	Header    string // ヘッダー行あり / なし
+	Rows      int
+	Changes   []changeLine
+	Orders    int
+	Unchanged int
+	Dupes     int
+	Problems  []lineText
+	Notes     []lineText
+	CanApply  bool // no problem and something to change
+	Applied   bool
+	AppliedBy string
+	AppliedAt time.Time
+}
+
+// changeLine is one delivery the file changes.
+type changeLine struct {
+	Line        int
+	SaleID      int64
+	DeliveryID  int64
+	Slip        string
+	ShipDate    string
+	OldSlip     string
+	OldShipDate string
+	Overwriting bool // replaces another tracking number
+}
+
+// lineText is a message about one line of the file.
+type lineText struct {
+	Where   string // 3行目 / ファイル全体
+	Message string
+}
+
+func (s *Server) uploadForm(rq *request) error {
+	return s.render(rq, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20})
+}
+
+// uploadSample downloads a sample shipping-results file.
+func (s *Server) uploadSample(rq *request) error {
+	h := rq.w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="shipping-results-sample.csv"`)
+	_, err := io.WriteString(rq.w, sampleCSV)
+	return err
+}
+
+// uploadPreview is 「プレビュー」: it reads the uploaded file, checks every row
+// against the OMS without changing anything and, when the file can be applied,
+// keeps it for 「取込」.
+func (s *Server) uploadPreview(rq *request) error {
+	name, data, err := readUpload(rq)
+	if err != nil {
+		return s.uploadRefused(rq, err)
+	}
+	sum := sha256.Sum256(data)
+	v := &csvView{FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
+	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, data, true, s.d.Now())
+	if err != nil {
+		return err
+	}
+	v.fill(rep)
+	s.d.Logger.Info("console: shipping CSV previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
+		"encoding", rep.Encoding, "rows", rep.Rows, "changes", len(rep.Changes), "problems", len(rep.Rejected))
+	data2 := uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
+	switch {
+	case len(v.Problems) > 0:
+		return s.renderStatus(rq, http.StatusUnprocessableEntity, "upload", "データ取込", data2,
+			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", len(v.Problems)))
+	case !v.CanApply:
+		return s.render(rq, "upload", "データ取込", data2)
+	}
+	v.Token = uploads.put(&pendingUpload{session: sessionKey(rq), shopID: rq.shop.ID, name: name, data: data, sum: v.SHA256,
+		expires: s.d.Now().Add(uploadTTL)}, s.d.Now())
+	return s.render(rq, "upload", "データ取込", data2)
+}
+
+// uploadApply is 「取込」: it applies the previewed file all or nothing, exactly
+// as `starter orders csv` without -dry-run. Every row is checked again, so an
+// order changed since the preview is caught and nothing is applied.
+func (s *Server) uploadApply(rq *request) error {
+	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
+	p, err := uploads.begin(token, sessionKey(rq), rq.shop.ID, sum, s.d.Now())
+	if errors.Is(err, errUploadApplied) {
+		return s.redirect(rq, uploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
+	}
+	if err != nil {
+		return s.uploadRefused(rq, err)
+	}
+	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, p.data, false, s.d.Now())
+	if err != nil {
+		uploads.abort(token)
+		return err
+	}
+	v := &csvView{FileName: p.name, Size: len(p.data), SHA256: p.sum}
+	v.fill(rep)
+	if len(rep.Rejected) > 0 {
+		uploads.drop(token)
+		s.d.Logger.Warn("console: shipping CSV refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.name, "sha256", p.sum,
+			"problems", len(rep.Rejected))
+		return s.renderStatus(rq, http.StatusConflict, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v},
+			"プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を直して、もう一度アップロードしてください。")
+	}
+	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
+	uploads.finish(token, v, s.d.Now())
+	s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.name, "sha256", p.sum,
+		"changes", len(rep.Changes), "orders", rep.Orders, "applied", rep.Applied)
+	msg := "取込が完了しました: 変更はありませんでした (すべて受注データと同じでした)。"
+	if rep.Applied {
+		msg = fmt.Sprintf("取込が完了しました: お届け先%d件 (受注%d件) の伝票番号・出荷日を更新しました。次の発送情報の更新でカラーミーショップに反映されます。",
+			len(rep.Changes), rep.Orders)
+	}
+	return s.redirect(rq, uploadDonePath(rq.shop.ID, token), msg)
+}
+
+// uploadDone shows the summary of an applied file.
+func (s *Server) uploadDone(rq *request) error {
+	v, ok := uploads.done(rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	if !ok {
+		return s.redirect(rq, "/shops/"+rq.shop.ID+"/upload", "")
+	}
+	return s.render(rq, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20, Done: v})
+}
+
+// uploadRefused shows the upload form again with what went wrong and what to do.
+func (s *Server) uploadRefused(rq *request, err error) error {
+	var he *httpError
+	if !errors.As(err, &he) {
+		return err
+	}
+	s.d.Logger.Info("console: shipping CSV refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
+	return s.renderStatus(rq, he.status, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20}, he.msg)
+}
+
+func uploadDonePath(shopID, token string) string { return "/shops/" + shopID + "/upload/done/" + token }
+
+// readUpload reads the file of the upload form, at most app.MaxCSVBytes.
+func readUpload(rq *request) (string, []byte, error) {
+	const limit = app.MaxCSVBytes
+	tooLarge := &httpError{status: http.StatusRequestEntityTooLarge,
+		msg: fmt.Sprintf("ファイルが大きすぎます (上限 %dMB)。行を分けて、%dMB 以下のファイルにしてからアップロードしてください。", limit>>20, limit>>20)}
+	noFile := badRequest("ファイルが選ばれていません。「ファイルを選択」で出荷実績のCSVファイルを選んでから「プレビュー」を押してください。")
+	if rq.r.ContentLength > limit+uploadBodySlack {
+		return "", nil, tooLarge
+	}
+	body := http.MaxBytesReader(rq.w, rq.r.Body, limit+uploadBodySlack)
+	rq.r.Body = body
+	mr, err := rq.r.MultipartReader()
+	if err != nil {
+		return "", nil, noFile
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return "", nil, noFile
+		}
+		if err != nil {
+			if maxBytesErr(err) {
+				return "", nil, tooLarge
+			}
+			return "", nil, badRequest("ファイルを受け取れませんでした (" + err.Error() + ")。もう一度アップロードしてください。")
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		name := part.FileName()
+		data, err := io.ReadAll(io.LimitReader(part, limit+1))
+		if err != nil {
+			if maxBytesErr(err) {
+				return "", nil, tooLarge
+			}
+			return "", nil, badRequest("ファイルを受け取れませんでした (" + err.Error() + ")。もう一度アップロードしてください。")
+		}
+		if len(data) > limit {
+			// Read the rest (within the body limit) so the browser gets the answer.
+			_, _ = io.Copy(io.Discard, body)
+			return "", nil, tooLarge
+		}
+		if name == "" && len(data) == 0 {
+			return "", nil, noFile
+		}
+		if len(data) == 0 {
+			return "", nil, badRequest("ファイル「" + name + "」は空です (0バイト)。1行に1つのお届け先 (受注番号,お届け先ID,伝票番号,出荷日) を書いたCSVファイルを選んでください。")
+		}
+		return name, data, nil
+	}
+}
+
+func maxBytesErr(err error) bool {
+	var mb *http.MaxBytesError
+	return errors.As(err, &mb)
+}
+
+// fill puts a report in staff's words.
+func (v *csvView) fill(rep app.CSVReport) {
+	v.Encoding = encodingLabel(rep.Encoding)
+	v.Header = "ヘッダー行なし (受注番号,お届け先ID,伝票番号,出荷日 の順)"
+	if rep.Header {
+		v.Header = "ヘッダー行あり (列名で読み取り)"
+	}
+	v.Rows, v.Orders, v.Unchanged, v.Dupes = rep.Rows, rep.Orders, rep.Unchanged, rep.Duplicates
+	v.Problems, v.Notes = lineTexts(rep.Rejected), lineTexts(rep.Notes)
+	for _, c := range rep.Changes {
+		v.Changes = append(v.Changes, changeLine{Line: c.Line, SaleID: c.SaleID, DeliveryID: c.DeliveryID, Slip: c.NewSlip,
+			ShipDate: c.NewShipDate, OldSlip: c.OldSlip, OldShipDate: c.OldShipDate, Overwriting: c.OverwritingSlip})
+	}
+	v.CanApply = len(v.Problems) == 0 && len(v.Changes) > 0
+}
+
+func lineTexts(ls []oms.LineMessage) []lineText {
+	out := make([]lineText, len(ls))
+	for i, l := range ls {
+		out[i] = lineText{Where: "ファイル全体", Message: staffLineText(l)}
+		if l.Line > 0 {
+			out[i].Where = strconv.Itoa(l.Line) + "行目"
+		}
+	}
+	return out
+}
+
+// staffLineText is a line's message in staff's words: its Japanese, or, when it
+// has none, the English inside a Japanese sentence.
+func staffLineText(l oms.LineMessage) string {
+	if l.Ja != "" {
+		return l.Ja
+	}
+	return "次の問題があります (" + l.Message + ")。内容を確かめて直してください。わからない場合はシステム担当者に連絡してください。"
+}
+
+func encodingLabel(enc string) string {
+	switch enc {
+	case "UTF-8 with BOM":
+		return "UTF-8 (BOM付き)"
+	case "Shift_JIS":
+		return "Shift_JIS (CP932)"
+	case "UTF-16":
+		return "UTF-16 (未対応)"
+	case "unknown", "":
+		return "不明"
+	}
+	return enc
+}
+
+// sessionKey is a hash of the request's session token: a previewed file is
+// bound to it.
+func sessionKey(rq *request) string {
+	c, _ := rq.r.Cookie(sessionCookie)
+	if c == nil || c.Value == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(c.Value))
+	return hex.EncodeToString(h[:])
+}
+
+// pendingUpload is a previewed file waiting for 「取込」, or the summary of an
+// applied one.
+type pendingUpload struct {
+	session string // sessionKey of the operator who previewed it
+	shopID  string
+	name    string
+	data    []byte // nil once applied
+	sum     string // hex SHA-256 of data
+	expires time.Time
+	added   time.Time
+	state   int // pendingWaiting, pendingApplying, pendingApplied
+	result  *csvView
+}
+
+const (
+	pendingWaiting = iota
+	pendingApplying
+	pendingApplied
+)
+
+// uploadStash keeps previewed files in memory between 「プレビュー」 and 「取込」.
+type uploadStash struct {
+	mu sync.Mutex
+	m  map[string]*pendingUpload
+}
+
+// uploads is the process's stash; its tokens are random and bound to a session
+// and a shop, so several servers in one process (tests) can share it.
+var uploads = &uploadStash{m: map[string]*pendingUpload{}}
+
+var errUploadApplied = errors.New("already applied")
+
+// put keeps a previewed file and returns its token. It replaces the session's
+// earlier file for the same shop and drops the expired and, past
+// uploadStashBytes, the oldest.
+func (u *uploadStash) put(p *pendingUpload, now time.Time) string {
+	token := rand.Text()
+	p.added = now
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	total := len(p.data)
+	var waiting []string
+	for k, q := range u.m {
+		switch {
+		case now.After(q.expires):
+			delete(u.m, k)
+		case q.state == pendingWaiting && q.session == p.session && q.shopID == p.shopID:
+			delete(u.m, k)
+		default:
+			total += len(q.data)
+			if q.state == pendingWaiting {
+				waiting = append(waiting, k)
+			}
+		}
+	}
+	slices.SortFunc(waiting, func(a, b string) int { return u.m[a].added.Compare(u.m[b].added) })
+	for _, k := range waiting {
+		if total <= uploadStashBytes {
+			break
+		}
+		total -= len(u.m[k].data)
+		delete(u.m, k)
+	}
+	u.m[token] = p
+	return token
+}
+
+// begin claims a waiting file for 「取込」: it must belong to this session and
+// shop, be unexpired and have the SHA-256 the preview showed.
+func (u *uploadStash) begin(token, session, shopID, sum string, now time.Time) (*pendingUpload, error) {
+	expired := &httpError{status: http.StatusGone, msg: "プレビューしたファイルが見つかりません: 有効期限 (30分) が切れたか、別のブラウザ・ログインで行ったプレビューです。もう一度ファイルを選んで「プレビュー」を押してください。"}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	p := u.m[token]
+	if p == nil || session == "" || p.session != session || p.shopID != shopID || now.After(p.expires) {
+		return nil, expired
+	}
+	switch p.state {
+	case pendingApplied:
+		return nil, errUploadApplied
+	case pendingApplying:
+		return nil, &httpError{status: http.StatusConflict, msg: "このファイルは取込中です。完了するまでお待ちください。"}
+	}
+	if subtle.ConstantTimeCompare([]byte(sum), []byte(p.sum)) != 1 {
+		return nil, badRequest("ファイルの確認値 (SHA-256) がプレビューと一致しません。もう一度ファイルを選んで「プレビュー」を押してください。")
+	}
+	p.state = pendingApplying
+	return p, nil
+}
+
+// abort puts a claimed file back (the apply failed; it may be retried).
+func (u *uploadStash) abort(token string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if p := u.m[token]; p != nil {
+		p.state = pendingWaiting
+	}
+}
+
+// drop forgets a file.
+func (u *uploadStash) drop(token string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	delete(u.m, token)
+}
+
+// finish records an applied file's summary, reachable for uploadTTL, and drops
+// its bytes.
+func (u *uploadStash) finish(token string, v *csvView, now time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if p := u.m[token]; p != nil {
+		p.state, p.result, p.data, p.expires = pendingApplied, v, nil, now.Add(uploadTTL)
+	}
+}
+
+// done returns the summary of an applied file of this session and shop.
+func (u *uploadStash) done(token, session, shopID string, now time.Time) (*csvView, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	p := u.m[token]
+	if p == nil || session == "" || p.session != session || p.shopID != shopID || p.state != pendingApplied || now.After(p.expires) {
+		return nil, false
+	}
+	return p.result, true
 }

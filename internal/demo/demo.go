@@ -3,11 +3,13 @@
 package demo
 
 import (
+	"context"
 	"fmt"
 	"math/rand"
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -53,7 +55,8 @@ func Generate(n int, seed int64, firstSaleID int64, now time.Time) ([]rules.Orde
 			}
 			o.Deliveries = append(o.Deliveries, od)
 			cd := colorme.SaleDelivery{ID: did, SaleID: id, DeliveryID: int64(1 + rnd.Intn(3)),
-				Name: fmt.Sprintf("購入者 %d", id), PrefName: prefs[rnd.Intn(len(prefs))]}
+				Name: fmt.Sprintf("購入者 %d", id), PrefName: prefs[rnd.Intn(len(prefs))],
+				Address1: fmt.Sprintf("中央%d-%d-%d", 1+rnd.Intn(9), 1+rnd.Intn(20), 1+rnd.Intn(30))}
 			if shipped && rnd.Intn(5) == 0 { // already pushed by an earlier run
 				slip := od.SlipNumber
 				cd.SlipNumber, cd.Delivered = &slip, true
@@ -72,4 +75,25 @@ func Generate(n int, seed int64, firstSaleID int64, now time.Time) ([]rules.Orde
 		sales = append(sales, sale)
 	}
 	return orders, sales
+}
+
+// SeedStore saves generated orders in the OMS as a shop whose orders came from
+// ColorMe: the OMS's side (status, tracking numbers, ship dates, bundles) from
+// orders, and ColorMe's side from sales, as an earlier import would have stored
+// it — destinations, delivery methods, and the cancellation of orders the OMS
+// already has as キャンセル. The shop's first import then reports only real news
+// (sales cancelled on ColorMe since), not every order's destination.
+func SeedStore(ctx context.Context, st *oms.Store, shopID string, orders []rules.Order, sales []colorme.Sale) error {
+	if err := st.UpsertOrders(ctx, shopID, orders); err != nil {
+		return err
+	}
+	seeded := make([]oms.ImportedSale, len(sales))
+	for i, s := range sales {
+		seeded[i] = oms.ImportedSale{SaleID: s.ID, OrderedAt: time.Unix(s.MakeDate, 0).UTC(), Canceled: s.Canceled}
+		for _, d := range s.SaleDeliveries {
+			seeded[i].Deliveries = append(seeded[i].Deliveries, oms.ImportedDelivery{ID: d.ID, MethodID: d.DeliveryID,
+				Name: d.Name, PrefName: d.PrefName, Address1: d.Address1})
+		}
+	}
+	return st.SeedFromColorMe(ctx, shopID, seeded)
 }

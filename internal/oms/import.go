@@ -40,6 +40,11 @@ type ImportedSale struct {
 	Canceled     bool               `json:"canceled"`       // cancelled on ColorMe
 	ParentSaleID int64              `json:"parent_sale_id"` // segment.parent_sale_id; 0 or SaleID = not split
 	Deliveries   []ImportedDelivery `json:"deliveries"`
+
+	// MethodNames are the shop's delivery methods (配送方法) by id, when the
+	// import could read them: a changed method is then described by name.
+	// Missing names show as "method #N".
+	MethodNames map[int64]string `json:"-"`
 }
 
 // ImportedDelivery is a ColorMe sale_delivery as the import stores it: the
@@ -446,7 +451,7 @@ func planUpdate(o orderRow, dels []deliveryRow, sale ImportedSale, now time.Time
 			touch = true
 			continue
 		}
-		if diff := destinationDiff(cur, d); diff != "" {
+		if diff := destinationDiff(cur, d, sale.MethodNames); diff != "" {
 			cur.Name, cur.PrefName, cur.Address1, cur.DeliveryMethodID = d.Name, d.PrefName, d.Address1, d.MethodID
 			p.updDels = append(p.updDels, cur)
 			p.reasons = append(p.reasons, fmt.Sprintf("delivery %d: %s", d.ID, diff))
@@ -529,7 +534,7 @@ func newDelivery(shopID string, saleID int64, d ImportedDelivery) deliveryRow {
 }
 
 // destinationDiff describes what changed in a delivery's destination or method, "" when nothing.
-func destinationDiff(cur deliveryRow, d ImportedDelivery) string {
+func destinationDiff(cur deliveryRow, d ImportedDelivery, methods map[int64]string) string {
 	var parts []string
 	if cur.Name != d.Name {
 		parts = append(parts, fmt.Sprintf("name %q → %q", cur.Name, d.Name))
@@ -541,9 +546,22 @@ func destinationDiff(cur deliveryRow, d ImportedDelivery) string {
 		parts = append(parts, fmt.Sprintf("address %q → %q", cur.Address1, d.Address1))
 	}
 	if cur.DeliveryMethodID != d.MethodID {
-		parts = append(parts, fmt.Sprintf("delivery method %d → %d", cur.DeliveryMethodID, d.MethodID))
+		parts = append(parts, fmt.Sprintf("delivery method %s → %s", MethodName(cur.DeliveryMethodID, methods), MethodName(d.MethodID, methods)))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// MethodName names a delivery method (配送方法) for the operator: its name where
+// known ("宅急便 (ヤマト運輸) (#1)"), otherwise "method #1"; "none" for 0.
+func MethodName(id int64, names map[int64]string) string {
+	switch n := names[id]; {
+	case id == 0:
+		return "none"
+	case n != "":
+		return fmt.Sprintf("%s (#%d)", n, id)
+	default:
+		return fmt.Sprintf("method #%d", id)
+	}
 }
 
 // shippedInOMS reports whether the OMS shipped the order: status 出荷済み or 完了,

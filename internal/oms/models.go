@@ -66,6 +66,7 @@ type runRow struct {
 	WorkflowID      string `gorm:"not null"`
 	RunKey          string `gorm:"uniqueIndex:runs_run_key;not null"`
 	Trigger         string `gorm:"size:32;not null"`
+	StartedBy       string `gorm:"size:128;not null;default:''"` // operator login of a manual run; '' = scheduled or unknown
 	WindowDays      int    `gorm:"not null"`
 	RequireShipDate bool   `gorm:"not null"`
 	SendMail        bool   `gorm:"not null"`

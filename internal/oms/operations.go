@@ -3,7 +3,6 @@ package oms
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -139,8 +138,24 @@ func chunks(ids []int64, n int) [][]int64 {
 	return out
 }
 
-func notInOMS(shopID string, saleID int64) error {
-	return fmt.Errorf("sale %d is not an order of shop %q: %w (import it first with `starter import -shop %s`, or check the number)", saleID, shopID, ErrNotFound, shopID)
+// importJa names the console's way to import orders, for staff messages.
+const importJa = "受注取得 (APIアクセス設定の自動取得「今すぐ実行」)"
+
+func notInOMS(shopID string, saleID int64) *StaffError {
+	return &StaffError{
+		En:  fmt.Sprintf("sale %d is not an order of shop %q: %v (import it first with `starter import -shop %s`, or check the number)", saleID, shopID, ErrNotFound, shopID),
+		Ja:  fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度操作してください。", saleID, shopID, importJa),
+		Err: ErrNotFound,
+	}
+}
+
+// statusChoicesJa lists the OMS statuses by their labels.
+func statusChoicesJa() string {
+	labels := make([]string, len(rules.Statuses))
+	for i, st := range rules.Statuses {
+		labels[i] = "「" + rules.StatusLabels[st] + "」"
+	}
+	return strings.Join(labels, "")
 }
 
 // StatusChange is what SetStatus did.
@@ -155,7 +170,10 @@ type StatusChange struct {
 // Setting the status it already has on an unflagged order changes nothing.
 func (s *Store) SetStatus(ctx context.Context, shopID string, saleID int64, status string, now time.Time) (StatusChange, error) {
 	if !rules.ValidStatus(status) {
-		return StatusChange{}, fmt.Errorf("status %q is not an OMS status: use one of %s", status, strings.Join(rules.Statuses, ", "))
+		return StatusChange{}, &StaffError{
+			En: fmt.Sprintf("status %q is not an OMS status: use one of %s", status, strings.Join(rules.Statuses, ", ")),
+			Ja: fmt.Sprintf("ステータス「%s」はありません。%sのどれかを選んでください。", status, statusChoicesJa()),
+		}
 	}
 	var ch StatusChange
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -187,12 +205,15 @@ func (s *Store) SetStatus(ctx context.Context, shopID string, saleID int64, stat
 // sale ids whose bundle changed.
 func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, children []int64, now time.Time) ([]int64, error) {
 	if len(children) == 0 {
-		return nil, errors.New("bundle: name at least one child order")
+		return nil, &StaffError{En: "bundle: name at least one child order", Ja: "同梱する子注文の受注番号を1つ以上入力してください。"}
 	}
 	seen := map[int64]bool{parent: true}
 	for _, c := range children {
 		if seen[c] {
-			return nil, fmt.Errorf("bundle: sale %d is named twice (the parent cannot be its own child)", c)
+			return nil, &StaffError{
+				En: fmt.Sprintf("bundle: sale %d is named twice (the parent cannot be its own child)", c),
+				Ja: fmt.Sprintf("受注番号 %d が2回指定されています (親注文を自分の子注文にはできません)。受注番号を1回ずつ入力してください。", c),
+			}
 		}
 		seen[c] = true
 	}
@@ -204,21 +225,27 @@ func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, childre
 		if err != nil {
 			return err
 		}
-		var problems []error
+		var problems []*StaffError
 		for _, id := range all {
 			o, ok := rows[id]
 			switch {
 			case !ok:
 				problems = append(problems, notInOMS(shopID, id))
 			case o.Status == rules.StatusCancelled:
-				problems = append(problems, fmt.Errorf("sale %d is キャンセル (cancelled): a cancelled order cannot ship", id))
+				problems = append(problems, &StaffError{
+					En: fmt.Sprintf("sale %d is キャンセル (cancelled): a cancelled order cannot ship", id),
+					Ja: fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため同梱できません (キャンセルの受注は出荷しません)。この受注を外して同梱するか、本当に出荷するなら先に受注ページでステータスを変更してください。", id),
+				})
 			}
 		}
 		if len(problems) > 0 {
-			return errors.Join(problems...)
+			return joinStaff(problems)
 		}
 		if p := rows[parent].BundleParentSaleID; p != nil && *p != parent {
-			return fmt.Errorf("sale %d is itself bundled into sale %d: bundle into %d instead, or unbundle %d first", parent, *p, *p, parent)
+			return &StaffError{
+				En: fmt.Sprintf("sale %d is itself bundled into sale %d: bundle into %d instead, or unbundle %d first", parent, *p, *p, parent),
+				Ja: fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文のため、親注文にできません。親注文 %d に同梱するか、先に受注 %d のページで「同梱を解除」してください。", parent, *p, *p, parent),
+			}
 		}
 		for _, c := range children {
 			p := rows[c].BundleParentSaleID
@@ -230,10 +257,16 @@ func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, childre
 					return err
 				}
 				if n > 0 {
-					return fmt.Errorf("sale %d is the parent of a bundle of %d other orders: unbundle it first (`starter orders unbundle -sale %d`) or make it the parent", c, n, c)
+					return &StaffError{
+						En: fmt.Sprintf("sale %d is the parent of a bundle of %d other orders: unbundle it first (`starter orders unbundle -sale %d`) or make it the parent", c, n, c),
+						Ja: fmt.Sprintf("受注番号 %d は子注文%d件の親注文のため、子注文にできません。受注 %d を親注文にして同梱するか、先に受注 %d のページで「同梱を解除」してください。", c, n, c, c),
+					}
 				}
 			default:
-				return fmt.Errorf("sale %d is already bundled into sale %d: unbundle it first (`starter orders unbundle -sale %d`)", c, *p, c)
+				return &StaffError{
+					En: fmt.Sprintf("sale %d is already bundled into sale %d: unbundle it first (`starter orders unbundle -sale %d`)", c, *p, c),
+					Ja: fmt.Sprintf("受注番号 %d はすでに親注文 %d に同梱されています。先に受注 %d のページで「同梱を解除」してから、もう一度同梱してください。", c, *p, c),
+				}
 			}
 		}
 		for _, id := range all {
@@ -269,7 +302,10 @@ func (s *Store) Unbundle(ctx context.Context, shopID string, saleID int64, now t
 			return notInOMS(shopID, saleID)
 		}
 		if o.BundleParentSaleID == nil {
-			return fmt.Errorf("sale %d is not bundled: nothing to do", saleID)
+			return &StaffError{
+				En: fmt.Sprintf("sale %d is not bundled: nothing to do", saleID),
+				Ja: fmt.Sprintf("受注番号 %d は同梱されていないため、解除するものはありません (何も変更していません)。受注ページの「同梱」欄で今の状態を確かめてください。", saleID),
+			}
 		}
 		parent := *o.BundleParentSaleID
 		var members []int64
@@ -306,9 +342,12 @@ type Shipment struct {
 }
 
 // LineMessage is a message about one line of a file; line 0 is the whole file.
+// Message is for engineers (the CLI prints it); Ja says the same to shop staff
+// (the console shows it): what is wrong and what to do.
 type LineMessage struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	Ja      string `json:"ja,omitempty"`
 }
 
 // ShipmentChange is one delivery a shipments file changes.
@@ -390,11 +429,11 @@ func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipme
 // plan validates the rows and returns the delivery changes and the sale ids
 // they touch (sorted), recording rejections, duplicates and notes in rep.
 func (rep *ShipmentReport) plan(shopID string, rows []Shipment, orders map[int64]orderRow, dels map[int64][]deliveryRow) ([]ShipmentChange, []int64) {
-	reject := func(line int, format string, args ...any) {
-		rep.Rejected = append(rep.Rejected, LineMessage{line, fmt.Sprintf(format, args...)})
+	reject := func(line int, en, ja string) {
+		rep.Rejected = append(rep.Rejected, LineMessage{Line: line, Message: en, Ja: ja})
 	}
-	note := func(line int, format string, args ...any) {
-		rep.Notes = append(rep.Notes, LineMessage{line, fmt.Sprintf(format, args...)})
+	note := func(line int, en, ja string) {
+		rep.Notes = append(rep.Notes, LineMessage{Line: line, Message: en, Ja: ja})
 	}
 	type key struct{ sale, delivery int64 }
 	first := map[key]Shipment{} // the first valid row of each delivery
@@ -402,38 +441,44 @@ func (rep *ShipmentReport) plan(shopID string, rows []Shipment, orders map[int64
 	conflicted := map[key]bool{}
 	noted := map[int64]bool{}
 	for _, r := range rows {
-		if msg := checkShipment(r); msg != "" {
-			reject(r.Line, "%s", msg)
+		if en, ja := checkShipment(r); en != "" {
+			reject(r.Line, en, ja)
 			continue
 		}
 		o, ok := orders[r.SaleID]
 		if !ok {
-			reject(r.Line, "sale %d is not an order of shop %s: import it first (`starter import`) or check the sale id", r.SaleID, shopID)
+			reject(r.Line, fmt.Sprintf("sale %d is not an order of shop %s: import it first (`starter import`) or check the sale id", r.SaleID, shopID),
+				fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度取り込んでください。", r.SaleID, shopID, importJa))
 			continue
 		}
 		ds := dels[r.SaleID]
 		if r.DeliveryID == 0 {
 			switch len(ds) {
 			case 0:
-				reject(r.Line, "sale %d has no deliveries in the OMS: re-import it (`starter import`)", r.SaleID)
+				reject(r.Line, fmt.Sprintf("sale %d has no deliveries in the OMS: re-import it (`starter import`)", r.SaleID),
+					fmt.Sprintf("受注番号 %d にはお届け先がありません。%sで受注を取り込み直してから、もう一度取り込んでください。", r.SaleID, importJa))
 				continue
 			case 1:
 				r.DeliveryID = ds[0].DeliveryID
 			default:
-				reject(r.Line, "sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), deliveryIDs(ds))
+				reject(r.Line, fmt.Sprintf("sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), deliveryIDs(ds, "none")),
+					fmt.Sprintf("受注番号 %d にはお届け先が%d件 (お届け先ID: %s) あります。お届け先IDの列に、この伝票番号のお届け先IDを入れてください。", r.SaleID, len(ds), deliveryIDs(ds, "なし")))
 				continue
 			}
 		} else if !slices.ContainsFunc(ds, func(d deliveryRow) bool { return d.DeliveryID == r.DeliveryID }) {
-			reject(r.Line, "sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, deliveryIDs(ds))
+			reject(r.Line, fmt.Sprintf("sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, deliveryIDs(ds, "none")),
+				fmt.Sprintf("受注番号 %d にお届け先ID %d はありません (この受注のお届け先ID: %s)。受注ページでお届け先IDを確かめて、直してください。", r.SaleID, r.DeliveryID, deliveryIDs(ds, "なし")))
 			continue
 		}
 		if o.Status == rules.StatusCancelled {
-			reject(r.Line, "sale %d is キャンセル (cancelled): set its status first if it really shipped (`starter orders status`)", r.SaleID)
+			reject(r.Line, fmt.Sprintf("sale %d is キャンセル (cancelled): set its status first if it really shipped (`starter orders status`)", r.SaleID),
+				fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため、伝票番号を登録できません。本当に出荷した場合は、先に受注ページでステータスを変更してから、もう一度取り込んでください。", r.SaleID))
 			continue
 		}
 		if r.ShipDate != "" {
 			if ordered := o.OrderedAt.In(rules.Tokyo).Format(time.DateOnly); r.ShipDate < ordered {
-				reject(r.Line, "ship date %s is before sale %d was ordered (%s): check the date", r.ShipDate, r.SaleID, ordered)
+				reject(r.Line, fmt.Sprintf("ship date %s is before sale %d was ordered (%s): check the date", r.ShipDate, r.SaleID, ordered),
+					fmt.Sprintf("出荷日 %s が受注番号 %d の注文日 (%s) より前です。出荷日を確かめて、直してください。", r.ShipDate, r.SaleID, ordered))
 				continue
 			}
 		}
@@ -444,31 +489,39 @@ func (rep *ShipmentReport) plan(shopID string, rows []Shipment, orders map[int64
 			first[k] = r
 			order = append(order, k)
 		case prev.TrackingNumber != r.TrackingNumber:
-			reject(r.Line, "sale %d delivery %d gets tracking number %s here but %s on line %d: one delivery takes one tracking number on ColorMe; keep one row per delivery (the others go on their own sale_delivery)",
-				r.SaleID, r.DeliveryID, r.TrackingNumber, prev.TrackingNumber, prev.Line)
+			reject(r.Line, fmt.Sprintf("sale %d delivery %d gets tracking number %s here but %s on line %d: one delivery takes one tracking number on ColorMe; keep one row per delivery (the others go on their own sale_delivery)",
+				r.SaleID, r.DeliveryID, r.TrackingNumber, prev.TrackingNumber, prev.Line),
+				fmt.Sprintf("受注番号 %d のお届け先ID %d の伝票番号が、この行では %s、%d行目では %s です。カラーミーショップでは1つのお届け先に伝票番号は1件です。お届け先ごとに1行にして、ほかの伝票番号はそれぞれのお届け先IDの行にしてください。",
+					r.SaleID, r.DeliveryID, r.TrackingNumber, prev.Line, prev.TrackingNumber))
 			conflicted[k] = true
 		case prev.ShipDate != r.ShipDate:
-			reject(r.Line, "sale %d delivery %d gets ship date %q here but %q on line %d: keep one ship date per delivery",
-				r.SaleID, r.DeliveryID, r.ShipDate, prev.ShipDate, prev.Line)
+			reject(r.Line, fmt.Sprintf("sale %d delivery %d gets ship date %q here but %q on line %d: keep one ship date per delivery",
+				r.SaleID, r.DeliveryID, r.ShipDate, prev.ShipDate, prev.Line),
+				fmt.Sprintf("受注番号 %d のお届け先ID %d の出荷日が、この行では%s、%d行目では%sです。1つのお届け先の出荷日は1つにしてください。",
+					r.SaleID, r.DeliveryID, shipDateJa(r.ShipDate), prev.Line, shipDateJa(prev.ShipDate)))
 			conflicted[k] = true
 		default:
 			rep.Duplicates++
-			note(r.Line, "repeats line %d: applied once", prev.Line)
+			note(r.Line, fmt.Sprintf("repeats line %d: applied once", prev.Line),
+				fmt.Sprintf("%d行目と同じ内容です。1回だけ反映します。", prev.Line))
 		}
 		if !noted[r.SaleID] {
 			noted[r.SaleID] = true
 			if o.Status == rules.StatusNew {
-				note(r.Line, "sale %d is still 新規受付 (new): it is not exported until its status moves on", r.SaleID)
+				note(r.Line, fmt.Sprintf("sale %d is still 新規受付 (new): it is not exported until its status moves on", r.SaleID),
+					fmt.Sprintf("受注番号 %d はステータスが「新規受付」のままです。ステータスを進めるまで、発送情報の更新で書き出されません。", r.SaleID))
 			}
 			if p := o.BundleParentSaleID; p != nil && *p != r.SaleID {
-				note(r.Line, "sale %d is bundled into sale %d: only sale %d's deliveries are exported", r.SaleID, *p, *p)
+				note(r.Line, fmt.Sprintf("sale %d is bundled into sale %d: only sale %d's deliveries are exported", r.SaleID, *p, *p),
+					fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文です。書き出されるのは親注文 %d のお届け先だけです。", r.SaleID, *p, *p))
 			}
 		}
 	}
 	for _, k := range order {
 		if conflicted[k] {
 			r := first[k]
-			reject(r.Line, "sale %d delivery %d: tracking number %s conflicts with later rows for the same delivery (see below)", k.sale, k.delivery, r.TrackingNumber)
+			reject(r.Line, fmt.Sprintf("sale %d delivery %d: tracking number %s conflicts with later rows for the same delivery (see below)", k.sale, k.delivery, r.TrackingNumber),
+				fmt.Sprintf("受注番号 %d のお届け先ID %d (伝票番号 %s) は、後の行 (下の一覧) で同じお届け先に別の伝票番号か出荷日が指定されています。お届け先ごとに1行にしてください。", k.sale, k.delivery, r.TrackingNumber))
 		}
 	}
 	slices.SortStableFunc(rep.Rejected, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
@@ -493,7 +546,8 @@ func (rep *ShipmentReport) plan(shopID string, rows []Shipment, orders map[int64
 		}
 		c.OverwritingSlip = c.OldSlip != "" && c.OldSlip != c.NewSlip
 		if c.OverwritingSlip {
-			note(r.Line, "sale %d delivery %d: tracking number %s replaces %s", k.sale, k.delivery, c.NewSlip, c.OldSlip)
+			note(r.Line, fmt.Sprintf("sale %d delivery %d: tracking number %s replaces %s", k.sale, k.delivery, c.NewSlip, c.OldSlip),
+				fmt.Sprintf("受注番号 %d のお届け先ID %d の伝票番号は、%s から %s への上書きです。", k.sale, k.delivery, c.OldSlip, c.NewSlip))
 		}
 		changes = append(changes, c)
 		if !slices.Contains(touched, k.sale) {
@@ -507,33 +561,47 @@ func (rep *ShipmentReport) plan(shopID string, rows []Shipment, orders map[int64
 }
 
 // checkShipment re-checks what the file parser guarantees, for callers that
-// build rows themselves.
-func checkShipment(r Shipment) string {
+// build rows themselves. It returns why the row is refused, in English and in
+// Japanese; "" when it is fine.
+func checkShipment(r Shipment) (en, ja string) {
 	switch {
 	case r.SaleID <= 0:
-		return fmt.Sprintf("sale id must be a positive number, got %d", r.SaleID)
+		return fmt.Sprintf("sale id must be a positive number, got %d", r.SaleID),
+			fmt.Sprintf("受注番号 %d は正しくありません。カラーミーショップの受注番号を入れてください。", r.SaleID)
 	case r.DeliveryID < 0:
-		return fmt.Sprintf("sale_delivery id must be a positive number, got %d", r.DeliveryID)
+		return fmt.Sprintf("sale_delivery id must be a positive number, got %d", r.DeliveryID),
+			fmt.Sprintf("お届け先ID %d は正しくありません。受注ページにあるお届け先IDを入れるか、お届け先が1つの受注なら空欄にしてください。", r.DeliveryID)
 	case strings.TrimSpace(r.TrackingNumber) == "":
-		return "the tracking number (伝票番号) is empty"
+		return "the tracking number (伝票番号) is empty", "伝票番号が空欄です。伝票番号を入れてください。"
 	case r.TrackingNumber != strings.TrimSpace(r.TrackingNumber) || len(r.TrackingNumber) > MaxTrackingNumberLen:
-		return fmt.Sprintf("tracking number %q must be 1 to %d characters without surrounding spaces", r.TrackingNumber, MaxTrackingNumberLen)
+		return fmt.Sprintf("tracking number %q must be 1 to %d characters without surrounding spaces", r.TrackingNumber, MaxTrackingNumberLen),
+			fmt.Sprintf("伝票番号「%s」の前後に空白があるか、長すぎます。伝票番号は前後の空白なしで%d文字までにしてください。", r.TrackingNumber, MaxTrackingNumberLen)
 	}
 	if r.ShipDate != "" {
 		if _, err := time.Parse(time.DateOnly, r.ShipDate); err != nil {
-			return fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", r.ShipDate)
+			return fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", r.ShipDate),
+				fmt.Sprintf("出荷日「%s」が日付として読めません。2026-05-01 の形で、実在する日付を入れてください。", r.ShipDate)
 		}
 	}
-	return ""
+	return "", ""
 }
 
-func deliveryIDs(ds []deliveryRow) string {
+// deliveryIDs lists a sale's delivery ids, none when it has none.
+func deliveryIDs(ds []deliveryRow, none string) string {
 	if len(ds) == 0 {
-		return "none"
+		return none
 	}
 	parts := make([]string, len(ds))
 	for i, d := range ds {
 		parts[i] = strconv.FormatInt(d.DeliveryID, 10)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// shipDateJa is a ship date of a row for staff: 「2026-05-01」 or 空欄.
+func shipDateJa(d string) string {
+	if d == "" {
+		return "空欄"
+	}
+	return "「" + d + "」"
 }

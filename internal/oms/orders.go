@@ -171,12 +171,27 @@ type targetRow struct {
 	BundleParentSaleID *int64
 }
 
+// targetPredicate is rules 1–4 of DESIGN §2 as SQL over the orders table: an
+// order is a target exactly when it holds. Its two arguments are targetBounds.
+// It is never NULL (the columns it reads are NOT NULL or tested for NULL), so
+// NOT (targetPredicate) is exactly the excluded orders.
+const targetPredicate = `status NOT IN (` + excludedStatuses + `) AND ordered_at >= ? AND updated_at >= ?
+AND (bundle_parent_sale_id IS NULL OR bundle_parent_sale_id = sale_id)`
+
+// targetBounds are the arguments of targetPredicate at asOf: the bounds of rules
+// 2 and 3 (rules.Window).
+func targetBounds(asOf time.Time, windowDays int) []any {
+	orderedSince, updatedSince := rules.Window(asOf, windowDays)
+	// Stored times have microsecond precision: the first stored instant at or
+	// after a bound is the bound rounded up.
+	return []any{utcCeil(orderedSince), utcCeil(updatedSince)}
+}
+
 // targetSQL is the target query (rules 1–4 of DESIGN §2), keyset-paged by
 // (updated_at, sale_id). Its arguments are those of targetArgs.
 func targetSQL(afterCursor bool) string {
 	q := `SELECT sale_id, status, ordered_at, updated_at, bundle_parent_sale_id FROM orders
-WHERE shop_id = ? AND status NOT IN (` + excludedStatuses + `) AND ordered_at >= ? AND updated_at >= ?
-AND (bundle_parent_sale_id IS NULL OR bundle_parent_sale_id = sale_id)`
+WHERE shop_id = ? AND ` + targetPredicate
 	if afterCursor {
 		q += `
 AND (updated_at, sale_id) > (?, ?)`
@@ -187,10 +202,7 @@ LIMIT ?`
 }
 
 func targetArgs(q TargetQuery) []any {
-	orderedSince, updatedSince := rules.Window(q.AsOf, q.WindowDays)
-	// Stored times have microsecond precision: the first stored instant at or
-	// after a bound is the bound rounded up.
-	args := []any{q.ShopID, utcCeil(orderedSince), utcCeil(updatedSince)}
+	args := append([]any{q.ShopID}, targetBounds(q.AsOf, q.WindowDays)...)
 	if !q.After.IsZero() {
 		args = append(args, utc(q.After.UpdatedAt), q.After.SaleID)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
 // Run kinds, triggers and statuses.
@@ -33,8 +35,9 @@ type Run struct {
 	ShopID          string     `json:"shop_id"`
 	Kind            string     `json:"kind"` // export or import
 	WorkflowID      string     `json:"workflow_id"`
-	RunKey          string     `json:"run_key"` // idempotency key, unique
-	Trigger         string     `json:"trigger"` // manual or scheduled
+	RunKey          string     `json:"run_key"`              // idempotency key, unique
+	Trigger         string     `json:"trigger"`              // manual or scheduled
+	StartedBy       string     `json:"started_by,omitempty"` // operator login of a manual run; "" = scheduled or unknown
 	WindowDays      int        `json:"window_days"`
 	RequireShipDate bool       `json:"require_ship_date"`
 	SendMail        bool       `json:"send_mail"`
@@ -88,7 +91,7 @@ func (s *Store) StartRun(ctx context.Context, r Run) (int64, error) {
 		r.StartedAt = time.Now()
 	}
 	row := runRow{ShopID: r.ShopID, Kind: r.Kind, WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: r.Trigger,
-		WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
+		StartedBy: r.StartedBy, WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
 		AsOf: utc(r.AsOf), StartedAt: utc(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt), Status: r.Status,
 		Error: r.Error, Totals: r.Totals}
 	db := s.db.WithContext(ctx)
@@ -230,15 +233,157 @@ func (s *Store) Outcomes(ctx context.Context, runID int64) ([]Outcome, error) {
 	}
 	out := make([]Outcome, len(rows))
 	for i, r := range rows {
-		out[i] = Outcome{RunID: r.RunID, ShopID: r.ShopID, SaleID: r.SaleID, Outcome: r.Outcome, Reason: r.Reason,
-			Sent: r.Sent, Mailed: r.Mailed, At: r.At.UTC()}
+		out[i] = r.outcome()
 	}
 	return out, nil
 }
 
 func (r runRow) run() Run {
 	return Run{ID: r.ID, ShopID: r.ShopID, Kind: r.Kind, WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: r.Trigger,
-		WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
+		StartedBy: r.StartedBy, WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
 		AsOf: r.AsOf.UTC(), StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt), Status: r.Status,
 		Error: r.Error, Totals: r.Totals}
+}
+
+// FilterDryRun is the RunFilter kind of dry runs (プレビュー); KindExport selects
+// real exports only.
+const FilterDryRun = "dry_run"
+
+// RunFilter selects entries of the run log (自動処理ログ) of one shop.
+type RunFilter struct {
+	ShopID  string
+	Kind    string // KindImport, KindExport (not dry runs), FilterDryRun; "" = all
+	Trigger string // TriggerManual or TriggerScheduled; "" = both
+	Failed  bool   // only runs that failed or have failed orders
+	Offset  int
+	Limit   int // default 50, at most 500
+}
+
+// ListRuns returns a page of the shop's runs, newest first, and whether more
+// follow.
+func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, bool, error) {
+	if f.ShopID == "" {
+		return nil, false, errors.New("listing runs: shop id is missing")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 500)
+	db := s.db.WithContext(ctx).Where("shop_id = ?", f.ShopID)
+	switch f.Kind {
+	case "":
+	case KindImport:
+		db = db.Where("kind = ?", KindImport)
+	case KindExport:
+		db = db.Where("kind = ? AND dry_run = ?", KindExport, false)
+	case FilterDryRun:
+		db = db.Where("kind = ? AND dry_run = ?", KindExport, true)
+	default:
+		return nil, false, fmt.Errorf("listing runs: kind must be %q, %q or %q, got %q", KindImport, KindExport, FilterDryRun, f.Kind)
+	}
+	if f.Trigger != "" {
+		db = db.Where("\"trigger\" = ?", f.Trigger)
+	}
+	if f.Failed {
+		db = db.Where("(status = ? OR failed > 0)", RunFailed)
+	}
+	var rows []runRow
+	if err := db.Order("id DESC").Offset(max(f.Offset, 0)).Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+		return nil, false, fmt.Errorf("listing runs of shop %q: %w", f.ShopID, err)
+	}
+	more := len(rows) > f.Limit
+	if more {
+		rows = rows[:f.Limit]
+	}
+	out := make([]Run, len(rows))
+	for i, r := range rows {
+		out[i] = r.run()
+	}
+	return out, more, nil
+}
+
+// Which outcomes an OutcomeQuery selects.
+const (
+	OnlyFailed  = "failed"  // outcome failed
+	OnlyChanges = "changes" // every outcome but unchanged
+)
+
+// OutcomeQuery asks for a page of a run's outcomes by sale id.
+type OutcomeQuery struct {
+	RunID  int64
+	Only   string // OnlyFailed, OnlyChanges or "" (all)
+	Offset int
+	Limit  int // default 200, at most 1000
+}
+
+// RunOutcomes returns a page of a run's outcomes by sale id, and whether more follow.
+func (s *Store) RunOutcomes(ctx context.Context, q OutcomeQuery) ([]Outcome, bool, error) {
+	if q.Limit <= 0 {
+		q.Limit = 200
+	}
+	q.Limit = min(q.Limit, 1000)
+	db := s.db.WithContext(ctx).Where("run_id = ?", q.RunID)
+	switch q.Only {
+	case "":
+	case OnlyFailed:
+		db = db.Where("outcome = ?", rules.OutcomeFailed)
+	case OnlyChanges:
+		db = db.Where("outcome <> ?", rules.OutcomeUnchanged)
+	default:
+		return nil, false, fmt.Errorf("reading outcomes of run %d: only must be %q, %q or empty, got %q", q.RunID, OnlyFailed, OnlyChanges, q.Only)
+	}
+	var rows []outcomeRow
+	if err := db.Order("sale_id").Offset(max(q.Offset, 0)).Limit(q.Limit + 1).Find(&rows).Error; err != nil {
+		return nil, false, fmt.Errorf("reading outcomes of run %d: %w", q.RunID, err)
+	}
+	more := len(rows) > q.Limit
+	if more {
+		rows = rows[:q.Limit]
+	}
+	out := make([]Outcome, len(rows))
+	for i, r := range rows {
+		out[i] = r.outcome()
+	}
+	return out, more, nil
+}
+
+// OutcomeCounts counts a run's recorded outcomes by outcome.
+func (s *Store) OutcomeCounts(ctx context.Context, runID int64) (map[string]int, error) {
+	var rows []struct {
+		Outcome string
+		N       int
+	}
+	err := s.db.WithContext(ctx).Model(&outcomeRow{}).Select("outcome, COUNT(*) AS n").Where("run_id = ?", runID).
+		Group("outcome").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("counting outcomes of run %d: %w", runID, err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Outcome] = r.N
+	}
+	return out, nil
+}
+
+// FailedSaleIDs returns the sale ids a run recorded as failed, by sale id, at
+// most limit of them (limit <= 0: MaxTargetSaleIDs), and whether there are more.
+func (s *Store) FailedSaleIDs(ctx context.Context, runID int64, limit int) ([]int64, bool, error) {
+	if limit <= 0 {
+		limit = MaxTargetSaleIDs
+	}
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&outcomeRow{}).Where("run_id = ? AND outcome = ?", runID, rules.OutcomeFailed).
+		Order("sale_id").Limit(limit+1).Pluck("sale_id", &ids).Error
+	if err != nil {
+		return nil, false, fmt.Errorf("reading the failed sales of run %d: %w", runID, err)
+	}
+	if len(ids) > limit {
+		return ids[:limit], true, nil
+	}
+	return ids, false, nil
+}
+
+func (r outcomeRow) outcome() Outcome {
+	return Outcome{RunID: r.RunID, ShopID: r.ShopID, SaleID: r.SaleID, Outcome: r.Outcome, Reason: r.Reason,
+		Sent: r.Sent, Mailed: r.Mailed, At: r.At.UTC()}
 }

@@ -12,6 +12,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
 // DefaultAPIBaseURL is the ColorMe Shop API base.
@@ -317,6 +319,25 @@ func (s *Store) RotateSecrets(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("rotating secrets: %w", err)
 	}
 	return n, nil
+}
+
+// SealedKeyIDs counts the stored secrets (client secrets and access tokens) by
+// the id of the key that sealed them, so that an operator can tell which key a
+// process is missing (`starter secrets keys`).
+func (s *Store) SealedKeyIDs(ctx context.Context) (map[string]int, error) {
+	var rows []shopRow
+	if err := s.db.WithContext(ctx).Select("id", "client_secret_sealed", "access_token_sealed").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("reading the stored secrets: %w", err)
+	}
+	out := map[string]int{}
+	for _, r := range rows {
+		for _, sealed := range []string{r.ClientSecretSealed, r.AccessTokenSealed} {
+			if sealed != "" {
+				out[secrets.SealedWith(sealed)]++
+			}
+		}
+	}
+	return out, nil
 }
 
 var errNoSealer = errors.New("secrets cannot be stored or read: COLORME_SYNC_SECRET_KEY is not set (generate one with `openssl rand -base64 32`)")

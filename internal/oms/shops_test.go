@@ -330,6 +330,6 @@ func TestRotateSecrets(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "secret-a", cs)
 		_, err = old.AccessToken(ctx, "a")
-		assert.ErrorContains(t, err, "not configured")
+		assert.ErrorContains(t, err, "which this process does not have")
 	})
 }

@@ -160,6 +160,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			// predicate is spelled exactly as in the query so the planner can use it.
 			`CREATE INDEX IF NOT EXISTS orders_targets ON orders (shop_id, updated_at, sale_id) WHERE status NOT IN ('new', 'cancelled')`,
 			`CREATE INDEX IF NOT EXISTS runs_shop ON runs (shop_id, id)`,
+			// 受注一覧 (ListOrders) filtered by status, or by 要確認, pages by sale id.
+			`CREATE INDEX IF NOT EXISTS orders_status ON orders (shop_id, status, sale_id)`,
+			`CREATE INDEX IF NOT EXISTS orders_flagged ON orders (shop_id, sale_id) WHERE flag_reason <> ''`,
+			// An order's last export outcome (LastExportOutcome, the console's order page).
+			`CREATE INDEX IF NOT EXISTS run_outcomes_sale ON run_outcomes (shop_id, sale_id, run_id)`,
 		} {
 			if err := tx.Exec(stmt).Error; err != nil {
 				return err

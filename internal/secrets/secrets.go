@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -30,6 +31,7 @@ const (
 // Sealer encrypts and decrypts secrets with AES-256-GCM.
 type Sealer struct {
 	current string                 // key id that seals
+	old     []string               // ids of the old keys, in the order given
 	keys    map[string]cipher.AEAD // key id → cipher, current and old keys
 }
 
@@ -69,6 +71,8 @@ func NewSealer(keys ...string) (*Sealer, error) {
 		id := keyID(raw)
 		if i == 0 {
 			s.current = id
+		} else if _, dup := s.keys[id]; !dup {
+			s.old = append(s.old, id)
 		}
 		s.keys[id] = aead
 	}
@@ -106,7 +110,7 @@ func (s *Sealer) Open(sealed, context string) (string, error) {
 	}
 	aead, ok := s.keys[id]
 	if !ok {
-		return "", fmt.Errorf("secret was sealed with a key (id %s) that is not configured; add the old key to COLORME_SYNC_OLD_SECRET_KEYS", id)
+		return "", &UnknownKeyError{KeyID: id, Current: s.current, Old: s.old}
 	}
 	raw, err := base64.StdEncoding.DecodeString(payload)
 	if err != nil || len(raw) < aead.NonceSize()+aead.Overhead() {
@@ -118,6 +122,53 @@ func (s *Sealer) Open(sealed, context string) (string, error) {
 		return "", errors.New("sealed secret failed authentication: it was altered, corrupted or copied from another shop or column; store the secret again")
 	}
 	return string(plain), nil
+}
+
+// UnknownKeyError says a secret was sealed with a key this process does not
+// have. Which key is missing cannot be told from here: an older one (a process
+// not given COLORME_SYNC_OLD_SECRET_KEYS during a rotation) or a newer one
+// (another process already seals with a new COLORME_SYNC_SECRET_KEY that this
+// one was not given). The message names the keys by id and says what to do in
+// either case.
+type UnknownKeyError struct {
+	KeyID   string   // the key that sealed the secret
+	Current string   // this process's COLORME_SYNC_SECRET_KEY
+	Old     []string // this process's COLORME_SYNC_OLD_SECRET_KEYS
+}
+
+func (e *UnknownKeyError) Error() string {
+	old := "none"
+	if len(e.Old) > 0 {
+		old = strings.Join(e.Old, ", ")
+	}
+	return fmt.Sprintf("the secret was sealed with key %s, which this process does not have (its COLORME_SYNC_SECRET_KEY is key %s; COLORME_SYNC_OLD_SECRET_KEYS: %s). "+
+		"Give this process key %s and restart it: if %s is the newer key (other processes already use it as COLORME_SYNC_SECRET_KEY), set COLORME_SYNC_SECRET_KEY to it here too "+
+		"and put this process's key in COLORME_SYNC_OLD_SECRET_KEYS until `starter secrets rotate` has run; if %s is an older key, add it to COLORME_SYNC_OLD_SECRET_KEYS. "+
+		"`starter secrets keys` prints the id of each key in an environment",
+		e.KeyID, e.Current, old, e.KeyID, e.KeyID, e.KeyID)
+}
+
+// KeyIDs returns the id of the current key and of the old keys, in order.
+func (s *Sealer) KeyIDs() (current string, old []string) { return s.current, slices.Clone(s.old) }
+
+// KeyIDOf returns the id of a key (standard base64 of 32 bytes): the first 8
+// hex digits of its SHA-256, as sealed values name it.
+func KeyIDOf(key string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(key))
+	if err != nil || len(raw) != 32 {
+		return "", errors.New("not a key: want standard base64 of 32 bytes")
+	}
+	return keyID(raw), nil
+}
+
+// SealedWith returns the id of the key that sealed a value, "" when the value
+// is not a sealed secret.
+func SealedWith(sealed string) string {
+	_, id, _, err := parse(sealed)
+	if err != nil {
+		return ""
+	}
+	return id
 }
 
 // NeedsRotation reports whether a well-formed sealed value should be re-sealed:

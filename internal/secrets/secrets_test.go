@@ -89,7 +89,60 @@ func TestRotation(t *testing.T) {
 	assert.Equal(t, "secret", got)
 
 	_, err = old.Open(resealed, "ctx")
-	assert.ErrorContains(t, err, "not configured")
+	assert.ErrorContains(t, err, "does not have")
+}
+
+// TestUnknownKeyHint: whichever key a process lacks — the old one (not given
+// COLORME_SYNC_OLD_SECRET_KEYS during a rotation) or the new one (another
+// process already seals with it) — the error names the key that sealed the
+// secret and the keys the process has, by id, and says what to do in both cases.
+func TestUnknownKeyHint(t *testing.T) {
+	oldKey, newKey := secrets.GenerateKey(), secrets.GenerateKey()
+	oldID, err := secrets.KeyIDOf(oldKey)
+	require.NoError(t, err)
+	newID, err := secrets.KeyIDOf(newKey)
+	require.NoError(t, err)
+	withOld, err := secrets.NewSealer(oldKey)
+	require.NoError(t, err)
+	withNew, err := secrets.NewSealer(newKey)
+	require.NoError(t, err)
+	sealedOld, err := withOld.Seal("token", "ctx")
+	require.NoError(t, err)
+	sealedNew, err := withNew.Seal("token", "ctx")
+	require.NoError(t, err)
+	assert.Equal(t, oldID, secrets.SealedWith(sealedOld))
+	assert.Equal(t, newID, secrets.SealedWith(sealedNew))
+
+	for name, c := range map[string]struct {
+		process *secrets.Sealer
+		sealed  string
+		missing string
+		has     string
+	}{
+		"the old key is missing (not in COLORME_SYNC_OLD_SECRET_KEYS)": {withNew, sealedOld, oldID, newID},
+		"the new key is missing (the worker still runs on the old key)": {withOld, sealedNew, newID, oldID},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := c.process.Open(c.sealed, "ctx")
+			var uk *secrets.UnknownKeyError
+			require.ErrorAs(t, err, &uk)
+			assert.Equal(t, c.missing, uk.KeyID)
+			msg := err.Error()
+			assert.Contains(t, msg, "sealed with key "+c.missing+", which this process does not have")
+			assert.Contains(t, msg, "its COLORME_SYNC_SECRET_KEY is key "+c.has)
+			assert.Contains(t, msg, "if "+c.missing+" is the newer key", "the newer-key case")
+			assert.Contains(t, msg, "set COLORME_SYNC_SECRET_KEY to it")
+			assert.Contains(t, msg, "if "+c.missing+" is an older key, add it to COLORME_SYNC_OLD_SECRET_KEYS", "the older-key case")
+			assert.NotContains(t, msg, oldKey)
+			assert.NotContains(t, msg, newKey)
+		})
+	}
+
+	both, err := secrets.NewSealer(newKey, oldKey)
+	require.NoError(t, err)
+	cur, old := both.KeyIDs()
+	assert.Equal(t, newID, cur)
+	assert.Equal(t, []string{oldID}, old)
 }
 
 func TestBadKeys(t *testing.T) {

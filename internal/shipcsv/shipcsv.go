@@ -42,10 +42,21 @@ type Row struct {
 }
 
 // LineError says why a line was rejected; Line 0 is about the whole file.
+// Message is for engineers (the CLI prints it); Ja says the same to shop staff
+// (the console shows it) in GoQ's words: what is wrong and what to do.
 type LineError struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	Ja      string `json:"ja,omitempty"`
 }
+
+// message is one message in English (for engineers) and Japanese (for staff).
+type message struct{ en, ja string }
+
+func (t message) at(line int) LineError { return LineError{Line: line, Message: t.en, Ja: t.ja} }
+
+// resaveJa is what to do with a file in an encoding the parser does not read.
+const resaveJa = "Excelの「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」または「CSV (コンマ区切り)」を選んで保存し直し、もう一度アップロードしてください。"
 
 // Error implements error.
 func (e LineError) Error() string {
@@ -74,6 +85,9 @@ const (
 )
 
 var colNames = [nCols]string{"sale id", "sale_delivery id", "tracking number", "ship date"}
+
+// colNamesJa are the columns in GoQ's words.
+var colNamesJa = [nCols]string{"受注番号", "お届け先ID", "伝票番号", "出荷日"}
 
 // headerNames maps normalized header names (see normName) to columns.
 var headerNames = map[string]int{
@@ -107,7 +121,8 @@ func Parse(data []byte) Result {
 	text = strings.ReplaceAll(text, "\r", "\n")
 	text = unwrapExcel(text)
 	if strings.TrimSpace(text) == "" {
-		res.Errors = append(res.Errors, LineError{0, "the file is empty: it needs one row per delivery (sale id, [sale_delivery id,] tracking number, ship date)"})
+		res.Errors = append(res.Errors, message{"the file is empty: it needs one row per delivery (sale id, [sale_delivery id,] tracking number, ship date)",
+			"ファイルが空です。1行に1つのお届け先 (受注番号, お届け先ID, 伝票番号, 出荷日) を書いたCSVファイルを選んでください。"}.at(0))
 		return res
 	}
 	r := csv.NewReader(strings.NewReader(text))
@@ -130,10 +145,12 @@ func Parse(data []byte) Result {
 				if line == 0 {
 					line = pe.Line
 				}
-				res.Errors = append(res.Errors, LineError{line, "not valid CSV: " + pe.Err.Error() + " (a field with a quote must be entirely quoted, quotes inside doubled: \"a\"\"b\")"})
+				res.Errors = append(res.Errors, message{"not valid CSV: " + pe.Err.Error() + " (a field with a quote must be entirely quoted, quotes inside doubled: \"a\"\"b\")",
+					"CSVとして読めません: 引用符 (\") の使い方が正しくありません。引用符を含む値は全体を \"…\" で囲み、値の中の \" は \"\" と2つ重ねてください。"}.at(line))
 				continue
 			}
-			res.Errors = append(res.Errors, LineError{0, "reading the file: " + err.Error()})
+			res.Errors = append(res.Errors, message{"reading the file: " + err.Error(),
+				"ファイルを最後まで読み取れませんでした (" + err.Error() + ")。もう一度アップロードしてください。"}.at(0))
 			break
 		}
 		line, _ := r.FieldPos(0)
@@ -157,19 +174,21 @@ func Parse(data []byte) Result {
 			}
 			cols, nFields = positional(len(rec))
 			if nFields == 0 {
-				res.Errors = append(res.Errors, LineError{line, fmt.Sprintf("%d columns without a header row: use sale id, sale_delivery id, tracking number, ship date (4 columns), sale id, tracking number, ship date (3) or sale id, tracking number (2), or add a header row", len(rec))})
+				res.Errors = append(res.Errors, message{fmt.Sprintf("%d columns without a header row: use sale id, sale_delivery id, tracking number, ship date (4 columns), sale id, tracking number, ship date (3) or sale id, tracking number (2), or add a header row", len(rec)),
+					fmt.Sprintf("1行目に列名 (ヘッダー行) がなく、列が%d列あります。1行目に列名 (受注番号, お届け先ID, 伝票番号, 出荷日) を入れるか、受注番号, お届け先ID, 伝票番号, 出荷日 の4列 (または 受注番号, 伝票番号, 出荷日 の3列、受注番号, 伝票番号 の2列) にしてください。", len(rec))}.at(line))
 				return res
 			}
 		}
 		row, msg := parseRow(rec, cols, nFields, line)
-		if msg != "" {
-			res.Errors = append(res.Errors, LineError{line, msg})
+		if msg.en != "" {
+			res.Errors = append(res.Errors, msg.at(line))
 			continue
 		}
 		res.Rows = append(res.Rows, row)
 	}
 	if len(res.Rows) == 0 && len(res.Errors) == 0 {
-		res.Errors = append(res.Errors, LineError{0, "the file has a header but no rows"})
+		res.Errors = append(res.Errors, message{"the file has a header but no rows",
+			"1行目の列名 (ヘッダー行) のほかに行がありません。2行目から、1行に1つのお届け先を書いてください。"}.at(0))
 	}
 	return res
 }
@@ -181,26 +200,34 @@ func decode(data []byte) (string, string, *LineError) {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		data = data[3:]
 		if !utf8.Valid(data) {
-			return "", "UTF-8 with BOM", &LineError{badLine(data), "the file starts with a UTF-8 BOM but is not UTF-8: save it again as CSV (UTF-8) or CSV (Shift_JIS)"}
+			e := message{"the file starts with a UTF-8 BOM but is not UTF-8: save it again as CSV (UTF-8) or CSV (Shift_JIS)",
+				"ファイルはUTF-8 (BOM付き) として始まっていますが、中身がUTF-8ではありません。" + resaveJa}.at(badLine(data))
+			return "", "UTF-8 with BOM", &e
 		}
 		return checkText(string(data), "UTF-8 with BOM")
 	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		return "", "UTF-16", &LineError{0, "the file is UTF-16 (Unicode text): save it as CSV (UTF-8) or CSV (Shift_JIS)"}
+		e := message{"the file is UTF-16 (Unicode text): save it as CSV (UTF-8) or CSV (Shift_JIS)",
+			"ファイルの文字コードがUTF-16 (Unicode テキスト) で、読み取れません。" + resaveJa}.at(0)
+		return "", "UTF-16", &e
 	case utf8.Valid(data):
 		return checkText(string(data), "UTF-8")
 	}
-	text, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
-	if err != nil || bytes.ContainsRune(text, utf8.RuneError) {
-		return "", "unknown", &LineError{badLine(text), "the file is neither UTF-8 nor Shift_JIS (CP932): save it as CSV (UTF-8) or CSV (Shift_JIS)"}
+	decoded, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
+	if err != nil || bytes.ContainsRune(decoded, utf8.RuneError) {
+		e := message{"the file is neither UTF-8 nor Shift_JIS (CP932): save it as CSV (UTF-8) or CSV (Shift_JIS)",
+			"ファイルの文字コードがUTF-8でもShift_JISでもなく、読み取れません。" + resaveJa}.at(badLine(decoded))
+		return "", "unknown", &e
 	}
-	return checkText(string(text), "Shift_JIS")
+	return checkText(string(decoded), "Shift_JIS")
 }
 
-func checkText(text, enc string) (string, string, *LineError) {
-	if i := strings.IndexByte(text, 0); i >= 0 {
-		return "", enc, &LineError{strings.Count(text[:i], "\n") + 1, "the file contains NUL bytes: it is not a text (CSV) file"}
+func checkText(s, enc string) (string, string, *LineError) {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		e := message{"the file contains NUL bytes: it is not a text (CSV) file",
+			"ファイルにNUL文字 (バイナリのデータ) が含まれていて、テキスト (CSV) ファイルではありません。出荷実績のCSVファイルを選んでください。"}.at(strings.Count(s[:i], "\n") + 1)
+		return "", enc, &e
 	}
-	return text, enc, nil
+	return s, enc, nil
 }
 
 // badLine returns the line of the first invalid byte, 0 when unknown.
@@ -271,19 +298,26 @@ func headerColumns(rec []string, line int) ([nCols]int, *LineError) {
 			continue // carriers' files have many other columns
 		}
 		if cols[c] >= 0 {
-			return cols, &LineError{line, fmt.Sprintf("header: columns %d (%q) and %d (%q) are both the %s: keep one", cols[c]+1, rec[cols[c]], i+1, f, colNames[c])}
+			e := message{fmt.Sprintf("header: columns %d (%q) and %d (%q) are both the %s: keep one", cols[c]+1, rec[cols[c]], i+1, f, colNames[c]),
+				fmt.Sprintf("1行目の列名で、%d列目 (「%s」) と%d列目 (「%s」) がどちらも%sの列です。どちらか一方の列名を変えるか、列を削除してください。",
+					cols[c]+1, rec[cols[c]], i+1, f, colNamesJa[c])}.at(line)
+			return cols, &e
 		}
 		cols[c] = i
 	}
-	var missing []string
+	var missing, missingJa []string
 	for _, c := range []int{colSale, colTracking} {
 		if cols[c] < 0 {
 			missing = append(missing, colNames[c])
+			missingJa = append(missingJa, colNamesJa[c])
 		}
 	}
 	if len(missing) > 0 {
-		return cols, &LineError{line, fmt.Sprintf("header: no %s column (found %q): name the columns sale_id (受注番号), sale_delivery_id (お届け先ID, optional), tracking_number (伝票番号), ship_date (出荷日, optional)",
-			strings.Join(missing, " and no "), strings.Join(rec, ","))}
+		e := message{fmt.Sprintf("header: no %s column (found %q): name the columns sale_id (受注番号), sale_delivery_id (お届け先ID, optional), tracking_number (伝票番号), ship_date (出荷日, optional)",
+			strings.Join(missing, " and no "), strings.Join(rec, ",")),
+			fmt.Sprintf("1行目の列名 (「%s」) に%sの列がありません。列名を 受注番号, お届け先ID (省略可), 伝票番号, 出荷日 (省略可) にしてください。",
+				strings.Join(rec, ","), strings.Join(missingJa, "と"))}.at(line)
+		return cols, &e
 	}
 	return cols, nil
 }
@@ -308,44 +342,56 @@ func field(rec []string, i int) string {
 	return rec[i]
 }
 
-func parseRow(rec []string, cols [nCols]int, width, line int) (Row, string) {
+func parseRow(rec []string, cols [nCols]int, width, line int) (Row, message) {
 	if width > 0 && len(rec) != width {
-		return Row{}, fmt.Sprintf("%d columns, but the first row has %d: every row needs the same columns", len(rec), width)
+		return Row{}, message{fmt.Sprintf("%d columns, but the first row has %d: every row needs the same columns", len(rec), width),
+			fmt.Sprintf("この行は%d列ですが、1行目は%d列です。すべての行を同じ列 (受注番号, お届け先ID, 伝票番号, 出荷日) にしてください。", len(rec), width)}
 	}
 	row := Row{Line: line}
-	var problems []string
+	var problems []message
 	sale := field(rec, cols[colSale])
 	switch id, err := strconv.ParseInt(sale, 10, 64); {
 	case sale == "":
-		problems = append(problems, "the sale id is empty")
+		problems = append(problems, message{"the sale id is empty", "受注番号が空欄です。カラーミーショップの受注番号を入れてください。"})
 	case err != nil || id <= 0 || !digits(sale):
-		problems = append(problems, fmt.Sprintf("sale id %q is not a ColorMe sale number", sale))
+		problems = append(problems, message{fmt.Sprintf("sale id %q is not a ColorMe sale number", sale),
+			fmt.Sprintf("受注番号「%s」はカラーミーショップの受注番号ではありません。受注番号を数字だけで入れてください。", sale)})
 	default:
 		row.SaleID = id
 	}
 	if d := field(rec, cols[colDelivery]); d != "" {
 		id, err := strconv.ParseInt(d, 10, 64)
 		if err != nil || id <= 0 || !digits(d) {
-			problems = append(problems, fmt.Sprintf("sale_delivery id %q is not a number (leave it empty for a sale with one delivery)", d))
+			problems = append(problems, message{fmt.Sprintf("sale_delivery id %q is not a number (leave it empty for a sale with one delivery)", d),
+				fmt.Sprintf("お届け先ID「%s」が数字ではありません。お届け先IDを数字で入れるか、お届け先が1つの受注なら空欄にしてください。", d)})
 		}
 		row.DeliveryID = id
 	}
 	tn, msg := trackingNumber(field(rec, cols[colTracking]))
-	if msg != "" {
+	if msg.en != "" {
 		problems = append(problems, msg)
 	}
 	row.TrackingNumber = tn
 	if d := field(rec, cols[colDate]); d != "" {
 		date, ok := shipDate(d)
 		if !ok {
-			problems = append(problems, fmt.Sprintf("ship date %q is not a date: write it like 2026-05-01 or 2026/5/1", d))
+			problems = append(problems, message{fmt.Sprintf("ship date %q is not a date: write it like 2026-05-01 or 2026/5/1", d),
+				fmt.Sprintf("出荷日「%s」が日付として読めません。2026-05-01 や 2026/5/1 の形で、実在する日付を入れてください。", d)})
 		}
 		row.ShipDate = date
 	}
 	if len(problems) > 0 {
-		return Row{}, strings.Join(problems, "; ")
+		var out message
+		for i, p := range problems {
+			if i > 0 {
+				out.en += "; "
+			}
+			out.en += p.en
+			out.ja += p.ja
+		}
+		return Row{}, out
 	}
-	return row, ""
+	return row, message{}
 }
 
 func digits(s string) bool {
@@ -368,9 +414,9 @@ const minSeparateNumber = 8
 
 var trackingChars = regexp.MustCompile(`^[A-Za-z0-9-]+$`)
 
-func trackingNumber(s string) (string, string) {
+func trackingNumber(s string) (string, message) {
 	if s == "" {
-		return "", "the tracking number (伝票番号) is empty"
+		return "", message{"the tracking number (伝票番号) is empty", "伝票番号が空欄です。伝票番号を入れてください。"}
 	}
 	var parts []string
 	for _, p := range trackingSeparators.Split(s, -1) {
@@ -385,18 +431,22 @@ func trackingNumber(s string) (string, string) {
 			long = long && len(w) >= minSeparateNumber
 		}
 		if !long {
-			return "", fmt.Sprintf("tracking number %q contains spaces: write it without spaces (hyphens are fine)", s)
+			return "", message{fmt.Sprintf("tracking number %q contains spaces: write it without spaces (hyphens are fine)", s),
+				fmt.Sprintf("伝票番号「%s」に空白が入っています。空白を除いて入れてください (ハイフンは使えます)。", s)}
 		}
 		parts = words
 	}
 	if len(parts) > 1 {
-		return "", fmt.Sprintf("several tracking numbers in one cell (%s): ColorMe holds one tracking number per delivery; put one per row, each on its own sale_delivery",
-			strings.Join(parts, ", "))
+		return "", message{fmt.Sprintf("several tracking numbers in one cell (%s): ColorMe holds one tracking number per delivery; put one per row, each on its own sale_delivery",
+			strings.Join(parts, ", ")),
+			fmt.Sprintf("1つの欄に伝票番号が%d件あります (%s)。カラーミーショップでは1つのお届け先に伝票番号は1件です。伝票番号は1行に1件にして、それぞれのお届け先IDの行に分けてください。",
+				len(parts), strings.Join(parts, ", "))}
 	}
 	if !trackingChars.MatchString(s) || len(s) > MaxTrackingNumberLen {
-		return "", fmt.Sprintf("tracking number %q must be 1 to %d letters, digits or hyphens", s, MaxTrackingNumberLen)
+		return "", message{fmt.Sprintf("tracking number %q must be 1 to %d letters, digits or hyphens", s, MaxTrackingNumberLen),
+			fmt.Sprintf("伝票番号「%s」に使えない文字があるか、長すぎます。伝票番号は半角英数字とハイフンで%d文字までです。", s, MaxTrackingNumberLen)}
 	}
-	return s, ""
+	return s, message{}
 }
 
 // dateFormat matches 2026-05-01, 2026/5/1, 2026.05.01, 2026年5月1日 and

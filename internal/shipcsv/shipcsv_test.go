@@ -74,31 +74,36 @@ func TestParseErrors(t *testing.T) {
 	cases := []struct {
 		name, data string
 		line       int
-		contains   string
+		contains   string // in the English message (the CLI's)
+		ja         string // in the Japanese one (the console's)
 	}{
-		{"empty file", "", 0, "empty"},
-		{"blank lines only", "\r\n\r\n", 0, "empty"},
-		{"header only", "sale_id,tracking_number\r\n", 0, "no rows"},
-		{"bad date", "1001,A-1,2026-02-30\n", 1, "not a date"},
-		{"bad month", "1001,A-1,2026/13/01\n", 1, "not a date"},
-		{"Excel serial date", "1001,A-1,46143\n", 1, "not a date"},
-		{"bad sale id", "sale_id,tracking_number\nX-1001,A-1\n", 2, "not a ColorMe sale number"},
-		{"negative delivery id", "1001,-3,A-1,2026-05-01\n", 1, "sale_delivery id"},
-		{"empty tracking number", "1001,10011,,2026-05-01\n", 1, "tracking number (伝票番号) is empty"},
-		{"several tracking numbers in one cell", "1001,10011,\"A-1,A-2\",2026-05-01\n", 1, "several tracking numbers in one cell (A-1, A-2)"},
-		{"several tracking numbers with spaces", "1001,10011,123456789012 123456789013,2026-05-01\n", 1, "several tracking numbers"},
-		{"spaces inside one number", "1001,10011,1234 5678 9012,2026-05-01\n", 1, "contains spaces"},
-		{"odd characters", "1001,10011,A_1!,2026-05-01\n", 1, "letters, digits or hyphens"},
-		{"too long", "1001,10011," + strings.Repeat("9", 65) + ",2026-05-01\n", 1, "1 to 64"},
-		{"bare quote", "1001,10011,A\"1,2026-05-01\n", 1, "not valid CSV"},
-		{"unterminated quote", "1001,10011,\"A-1,2026-05-01\n1002,1,B,2026-05-01\n", 1, "not valid CSV"},
-		{"ragged rows", "1001,10011,A-1,2026-05-01\n1002,B-2,2026-05-01\n", 2, "every row needs the same columns"},
-		{"five columns without header", "1001,10011,A-1,2026-05-01,x\n", 1, "5 columns without a header"},
-		{"header without tracking column", "sale_id,ship_date\n1001,2026-05-01\n", 1, "no tracking number column"},
-		{"duplicate header", "sale_id,伝票番号,tracking_number\n1001,A,B\n", 1, "both the tracking number"},
-		{"UTF-16", "\xff\xfe1\x000\x00", 0, "UTF-16"},
-		{"not text", "1001,A-1,2026-05-01\n\x82\xff\x82\n", 2, "neither UTF-8 nor Shift_JIS"},
-		{"NUL bytes", "1001,A-1\x00,2026-05-01\n", 1, "NUL"},
+		{"empty file", "", 0, "empty", "ファイルが空です"},
+		{"blank lines only", "\r\n\r\n", 0, "empty", "ファイルが空です"},
+		{"header only", "sale_id,tracking_number\r\n", 0, "no rows", "ほかに行がありません"},
+		{"bad date", "1001,A-1,2026-02-30\n", 1, "not a date", "出荷日「2026-02-30」が日付として読めません"},
+		{"bad month", "1001,A-1,2026/13/01\n", 1, "not a date", "出荷日「2026/13/01」"},
+		{"Excel serial date", "1001,A-1,46143\n", 1, "not a date", "2026-05-01 や 2026/5/1 の形で"},
+		{"bad sale id", "sale_id,tracking_number\nX-1001,A-1\n", 2, "not a ColorMe sale number", "受注番号「X-1001」はカラーミーショップの受注番号ではありません"},
+		{"empty sale id", "sale_id,tracking_number\n,A-1\n", 2, "the sale id is empty", "受注番号が空欄です"},
+		{"negative delivery id", "1001,-3,A-1,2026-05-01\n", 1, "sale_delivery id", "お届け先ID「-3」が数字ではありません"},
+		{"empty tracking number", "1001,10011,,2026-05-01\n", 1, "tracking number (伝票番号) is empty", "伝票番号が空欄です"},
+		{"several tracking numbers in one cell", "1001,10011,\"A-1,A-2\",2026-05-01\n", 1, "several tracking numbers in one cell (A-1, A-2)", "1つの欄に伝票番号が2件あります (A-1, A-2)"},
+		{"several tracking numbers with spaces", "1001,10011,123456789012 123456789013,2026-05-01\n", 1, "several tracking numbers", "伝票番号は1行に1件"},
+		{"spaces inside one number", "1001,10011,1234 5678 9012,2026-05-01\n", 1, "contains spaces", "空白が入っています"},
+		{"odd characters", "1001,10011,A_1!,2026-05-01\n", 1, "letters, digits or hyphens", "半角英数字とハイフン"},
+		{"too long", "1001,10011," + strings.Repeat("9", 65) + ",2026-05-01\n", 1, "1 to 64", "64文字まで"},
+		{"bare quote", "1001,10011,A\"1,2026-05-01\n", 1, "not valid CSV", "CSVとして読めません"},
+		{"unterminated quote", "1001,10011,\"A-1,2026-05-01\n1002,1,B,2026-05-01\n", 1, "not valid CSV", "引用符"},
+		{"ragged rows", "1001,10011,A-1,2026-05-01\n1002,B-2,2026-05-01\n", 2, "every row needs the same columns", "この行は3列ですが、1行目は4列です"},
+		{"five columns without header", "1001,10011,A-1,2026-05-01,x\n", 1, "5 columns without a header", "列が5列あります"},
+		{"header without tracking column", "sale_id,ship_date\n1001,2026-05-01\n", 1, "no tracking number column", "伝票番号の列がありません"},
+		{"header without sale and tracking columns", "memo,ship_date\nx,2026-05-01\n", 1, "no sale id and no tracking number column", "受注番号と伝票番号の列がありません"},
+		{"duplicate header", "sale_id,伝票番号,tracking_number\n1001,A,B\n", 1, "both the tracking number", "2列目 (「伝票番号」) と3列目 (「tracking_number」) がどちらも伝票番号の列です"},
+		{"UTF-16", "\xff\xfe1\x000\x00", 0, "UTF-16", "UTF-16"},
+		{"BOM but not UTF-8", "\xef\xbb\xbf1001,A-1\n\x82\xff\n", 2, "UTF-8 BOM but is not UTF-8", "中身がUTF-8ではありません"},
+		{"not text", "1001,A-1,2026-05-01\n\x82\xff\x82\n", 2, "neither UTF-8 nor Shift_JIS", "UTF-8でもShift_JISでもなく"},
+		{"NUL bytes", "1001,A-1\x00,2026-05-01\n", 1, "NUL", "NUL文字"},
+		{"several problems in one row", "1001,x,,2026-99-01\n", 1, "sale_delivery id \"x\" is not a number (leave it empty for a sale with one delivery); the tracking number (伝票番号) is empty; ship date", "伝票番号が空欄です。伝票番号を入れてください。出荷日「2026-99-01」"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -106,8 +111,23 @@ func TestParseErrors(t *testing.T) {
 			require.NotEmpty(t, res.Errors, "rows: %+v", res.Rows)
 			assert.Equal(t, c.line, res.Errors[0].Line, res.Errors)
 			assert.Contains(t, res.Errors[0].Message, c.contains)
+			assert.Contains(t, res.Errors[0].Ja, c.ja)
+			for _, e := range res.Errors {
+				assertStaffJapanese(t, e)
+			}
 		})
 	}
+}
+
+// assertStaffJapanese checks an error's message for staff: Japanese, ending a
+// sentence, and naming no CLI command.
+func assertStaffJapanese(t *testing.T, e shipcsv.LineError) {
+	t.Helper()
+	assert.NotEmpty(t, e.Ja, "no Japanese for %q", e.Message)
+	assert.True(t, strings.HasSuffix(e.Ja, "。"), "%q is not a sentence", e.Ja)
+	assert.NotContains(t, e.Ja, "`")
+	assert.NotContains(t, e.Ja, "starter")
+	assert.True(t, strings.ContainsFunc(e.Ja, func(r rune) bool { return r >= 0x3040 && r <= 0x30ff }), "%q has no kana", e.Ja)
 }
 
 func TestParseReportsEveryBadLine(t *testing.T) {
@@ -155,7 +175,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, e := range res.Errors {
-			if e.Line < 0 || e.Message == "" {
+			if e.Line < 0 || e.Message == "" || e.Ja == "" {
 				t.Fatalf("bad error %+v", e)
 			}
 		}

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+)
+
+// MaxCSVBytes bounds a shipping-results file read into memory (CLI and console).
+const MaxCSVBytes = 32 << 20
+
+// CSVReport is what ApplyShipmentCSV found in a shipping-results file and did.
+type CSVReport struct {
+	Encoding   string               `json:"encoding"`   // "UTF-8", "UTF-8 with BOM", "Shift_JIS", …
+	Header     bool                 `json:"header"`     // the first row was a header
+	Rows       int                  `json:"rows"`       // rows the parser accepted
+	Changes    []oms.ShipmentChange `json:"changes"`    // deliveries that change, by line
+	Unchanged  int                  `json:"unchanged"`  // rows the OMS already shows
+	Duplicates int                  `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
+	Orders     int                  `json:"orders"`     // orders whose updated_at moves
+	Notes      []oms.LineMessage    `json:"notes"`      // worth knowing, not blocking (English and Japanese)
+	Rejected   []oms.LineMessage    `json:"rejected"`   // every problem, parser's and OMS's, by line (English and Japanese)
+	Applied    bool                 `json:"applied"`    // the changes are stored
+}
+
+// ApplyShipmentCSV parses a shipping-results file and applies it to the shop's
+// orders all or nothing, as `starter orders csv` and the console's データ取込 do.
+// Rows the parser rejects block the file too; the others are still checked
+// against the OMS so that every problem is reported at once, sorted by line.
+// Nothing is applied when dryRun is set or any problem is found. On an error the
+// report still carries what the parser found (encoding, header, rows). Every
+// note and problem carries its English (Message, for the CLI) and its Japanese
+// (Ja, for the console).
+func ApplyShipmentCSV(ctx context.Context, st *oms.Store, shopID string, data []byte, dryRun bool, now time.Time) (CSVReport, error) {
+	parsed := shipcsv.Parse(data)
+	rows := make([]oms.Shipment, len(parsed.Rows))
+	for i, r := range parsed.Rows {
+		rows[i] = oms.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate}
+	}
+	out := CSVReport{Encoding: parsed.Encoding, Header: parsed.Header, Rows: len(rows)}
+	rep, err := st.ApplyShipments(ctx, shopID, rows, dryRun || len(parsed.Errors) > 0, now)
+	if err != nil {
+		return out, err
+	}
+	for _, le := range parsed.Errors {
+		out.Rejected = append(out.Rejected, oms.LineMessage{Line: le.Line, Message: le.Message, Ja: le.Ja})
+	}
+	out.Rejected = append(out.Rejected, rep.Rejected...)
+	slices.SortStableFunc(out.Rejected, func(a, b oms.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	out.Changes, out.Unchanged, out.Duplicates, out.Orders = rep.Changes, rep.Unchanged, rep.Duplicates, rep.Orders
+	out.Notes, out.Applied = rep.Notes, rep.Applied
+	return out, nil
+}

@@ -1,0 +1,227 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	failurepb "go.temporal.io/api/failure/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/colorme-sync/colorme-sync/internal/config"
+)
+
+// WorkerCommand is what starts a worker, as the no-worker messages name it.
+const WorkerCommand = "`bin/worker` (with the same DATABASE_URL, COLORME_SYNC_SECRET_KEY and TEMPORAL_* settings), or `make demo` for the demo"
+
+// PollerFresh is how recently a worker must have polled the task queue to count
+// as running. An idle worker long-polls about once a minute; the server keeps
+// showing a worker that stopped for a few minutes more.
+const PollerFresh = 2 * time.Minute
+
+// NoWorkerError says no worker polls the task queue, so nothing would run a
+// workflow started on it.
+type NoWorkerError struct {
+	TaskQueue, Namespace, Address string
+	LastSeen                      time.Time // the last poll of a worker that has stopped; zero: none seen
+}
+
+func (e *NoWorkerError) Error() string {
+	seen := "no worker has polled it recently"
+	if !e.LastSeen.IsZero() {
+		seen = "the last worker polled it at " + e.LastSeen.UTC().Format(time.RFC3339) + " and seems to have stopped"
+	}
+	return fmt.Sprintf("no worker is polling task queue %q (namespace %s at %s; %s), so nothing would run it: start a worker with %s, then try again",
+		e.TaskQueue, e.Namespace, e.Address, seen, WorkerCommand)
+}
+
+// WorkerPolling reports whether a worker polls the configured task queue now,
+// from the task queue's description (its pollers), and when one last polled.
+func WorkerPolling(ctx context.Context, c client.Client, cfg config.Config) (bool, time.Time, error) {
+	var last time.Time
+	for _, typ := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
+		d, err := c.DescribeTaskQueue(ctx, cfg.TaskQueue, typ)
+		if err != nil {
+			return false, time.Time{}, fmt.Errorf("describing task queue %q: %w", cfg.TaskQueue, err)
+		}
+		for _, p := range d.GetPollers() {
+			if t := p.GetLastAccessTime().AsTime(); t.After(last) {
+				last = t
+			}
+		}
+	}
+	return !last.IsZero() && time.Since(last) < PollerFresh, last, nil
+}
+
+// CheckWorker returns nil as soon as a worker polls the configured task queue,
+// and a *NoWorkerError when none has within wait (a worker that has just
+// started needs a moment for its first poll). Call it before starting a
+// workflow an operator waits for: without a worker the run would sit in the
+// queue, and the operator would wait in silence.
+func CheckWorker(ctx context.Context, c client.Client, cfg config.Config, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		ok, last, err := WorkerPolling(ctx, c, cfg)
+		if err != nil || ok {
+			return err
+		}
+		if !time.Now().Before(deadline) {
+			return &NoWorkerError{TaskQueue: cfg.TaskQueue, Namespace: cfg.TemporalNamespace, Address: cfg.TemporalAddress, LastSeen: last}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// Notice kinds of WatchRun.
+const (
+	NoticeNoWorker = "no-worker" // a task of the run has waited for a worker, and none polls the queue
+	NoticeRetrying = "retrying"  // an activity failed and Temporal retries it
+	NoticeStuck    = "stuck"     // the run's workflow task keeps failing (see the worker's log)
+)
+
+// Notice is something an operator waiting for a run should hear about.
+type Notice struct {
+	Kind     string
+	Activity string    // NoticeRetrying: the activity type
+	Attempt  int32     // NoticeRetrying, NoticeStuck: the attempt about to run (or running)
+	Failure  string    // NoticeRetrying: the last failure's message
+	Next     time.Time // NoticeRetrying: when the next attempt is scheduled, if known
+	Text     string    // one line for the operator
+}
+
+// WatchOptions tune WatchRun; zero values take the defaults.
+type WatchOptions struct {
+	Every  time.Duration // how often to look (default 2 s)
+	Grace  time.Duration // how long a task may wait for a worker before it is worth a word (default 5 s)
+	Repeat time.Duration // how long a repeated notice stays quiet (default 1 min)
+}
+
+// WatchRun looks at a running workflow every few seconds until it closes or ctx
+// ends, and calls notify with what the operator should know while waiting: no
+// worker picks up its tasks, an activity fails and is being retried (with the
+// failure, e.g. a secret the worker cannot open), or its workflow task keeps
+// failing. A notice is repeated only when it changes or after opts.Repeat. It
+// follows the workflow ID's latest run (continue-as-new).
+func WatchRun(ctx context.Context, c client.Client, cfg config.Config, workflowID string, opts WatchOptions, notify func(Notice)) {
+	if opts.Every <= 0 {
+		opts.Every = 2 * time.Second
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = 5 * time.Second
+	}
+	if opts.Repeat <= 0 {
+		opts.Repeat = time.Minute
+	}
+	said := map[string]time.Time{} // notice key → when it was said
+	say := func(key string, n Notice) {
+		if t, ok := said[key]; ok && time.Since(t) < opts.Repeat {
+			return
+		}
+		said[key] = time.Now()
+		notify(n)
+	}
+	tick := time.NewTicker(opts.Every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			continue // a hiccup: look again next time
+		}
+		if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			return
+		}
+		for _, n := range runNotices(ctx, c, cfg, d, opts.Grace) {
+			key := n.Kind + "|" + n.Activity + "|" + n.Failure
+			say(key, n)
+		}
+	}
+}
+
+// runNotices derives the notices of one description of a running workflow.
+func runNotices(ctx context.Context, c client.Client, cfg config.Config, d *workflowservice.DescribeWorkflowExecutionResponse, grace time.Duration) []Notice {
+	var out []Notice
+	waiting := false // a task has waited for a worker longer than grace
+	if wt := d.GetPendingWorkflowTask(); wt != nil {
+		if wt.GetState() == enumspb.PENDING_WORKFLOW_TASK_STATE_SCHEDULED && time.Since(wt.GetScheduledTime().AsTime()) > grace {
+			waiting = true
+		}
+		if wt.GetAttempt() > 2 {
+			out = append(out, Notice{Kind: NoticeStuck, Attempt: wt.GetAttempt(),
+				Text: fmt.Sprintf("the workflow's task keeps failing (attempt %d): the worker's log says why (e.g. the ColorMeShop search attribute is not registered, or the worker runs other workflow code)", wt.GetAttempt())})
+		}
+	}
+	for _, a := range d.GetPendingActivities() {
+		if a.GetState() == enumspb.PENDING_ACTIVITY_STATE_SCHEDULED {
+			since := a.GetLastAttemptCompleteTime().AsTime()
+			if a.GetAttempt() <= 1 || a.GetLastAttemptCompleteTime() == nil {
+				since = d.GetWorkflowExecutionInfo().GetExecutionTime().AsTime()
+			}
+			if next := a.GetScheduledTime(); next != nil && next.AsTime().After(since) {
+				since = next.AsTime()
+			}
+			if time.Since(since) > grace {
+				waiting = true
+			}
+		}
+		if f := a.GetLastFailure(); f != nil && a.GetAttempt() > 1 {
+			n := Notice{Kind: NoticeRetrying, Activity: a.GetActivityType().GetName(), Attempt: a.GetAttempt(), Failure: failureText(f)}
+			next := ""
+			if t := a.GetNextAttemptScheduleTime(); t != nil && t.AsTime().After(time.Now()) {
+				n.Next = t.AsTime()
+				next = fmt.Sprintf(", next try in %s", time.Until(n.Next).Round(time.Second))
+			}
+			n.Text = fmt.Sprintf("%s failed and is being retried (attempt %d%s): %s", n.Activity, n.Attempt, next, n.Failure)
+			out = append(out, n)
+		}
+	}
+	if waiting {
+		if ok, last, err := WorkerPolling(ctx, c, cfg); err == nil && !ok {
+			e := &NoWorkerError{TaskQueue: cfg.TaskQueue, Namespace: cfg.TemporalNamespace, Address: cfg.TemporalAddress, LastSeen: last}
+			out = append(out, Notice{Kind: NoticeNoWorker,
+				Text: strings.Replace(e.Error(), ", so nothing would run it: start", ": the run waits until one does; start", 1)})
+		}
+	}
+	return out
+}
+
+// failureText is a failure's message with its causes, on one line.
+func failureText(f *failurepb.Failure) string {
+	var parts []string
+	for ; f != nil; f = f.GetCause() {
+		if m := strings.TrimSpace(f.GetMessage()); m != "" && !containsAny(parts, m) {
+			parts = append(parts, m)
+		}
+	}
+	return strings.Join(strings.Fields(strings.Join(parts, ": ")), " ")
+}
+
+func containsAny(parts []string, m string) bool {
+	for _, p := range parts {
+		if strings.Contains(p, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsNoWorker reports whether err is a *NoWorkerError.
+func IsNoWorker(err error) bool {
+	var nw *NoWorkerError
+	return errors.As(err, &nw)
+}
