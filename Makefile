@@ -46,7 +46,7 @@ lint: bin/workflowcheck ## go vet and workflowcheck (workflow determinism)
 	bin/workflowcheck ./workflows/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
-demo: build bin/temporal ## run the embedded default: dev server + UI, sandbox, SQLite, worker, one export
+demo: build bin/temporal ## run the embedded default: dev server + UI, sandbox, SQLite, worker, one export, console (~45 s; Ctrl-C stops it)
 	scripts/demo.sh
 
 BENCH_SIZE ?= full

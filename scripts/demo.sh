@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The embedded default: Temporal dev server with its UI, the ColorMe sandbox
-# seeded with a demo shop, SQLite, the worker, and one manual export. Ctrl-C stops
-# everything. Ports: Temporal 7233, UI 8233, sandbox 8081, console 8080 (override
-# with the variables below).
+# seeded with a demo shop, SQLite, the worker, one manual export and the operator
+# console (about 45 s once bin/ is built). Ctrl-C stops everything and exits 0.
+# Ports: Temporal 7233, UI 8233, sandbox 8081, console 8080 (override with the
+# variables below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
@@ -91,7 +92,7 @@ bin/console 2>>.data/console.log &
 pids+=($!)
 wait_port "$CONSOLE_PORT" "the console"
 
-echo "demo: Temporal UI at $TEMPORAL_UI_URL  (ColorMe budget ${COLORME_BUDGET_PER_MINUTE}/min, like ColorMe: this takes about a minute)"
+echo "demo: Temporal UI at $TEMPORAL_UI_URL  (ColorMe budget ${COLORME_BUDGET_PER_MINUTE}/min, like ColorMe: the export takes 30–40 s)"
 bin/starter sync -shop demo
 echo
 echo "demo: creating the shop's schedules (自動取得 / 自動書き出し); see them under Schedules in the UI"

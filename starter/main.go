@@ -33,6 +33,7 @@ func commands() []command {
 		{"shop", "add, list, show, change and connect shops: shop add|list|show|set|set-secret|connect|set-token", runShop},
 		{"schedule", "automatic import/export schedules: schedule list|apply|pause|unpause|trigger", runSchedule},
 		{"user", "console operator accounts: user add|list|passwd|delete", runUser},
+		{"db", "the database schema: db status|migrate (versioned migrations)", runDB},
 		{"secrets", "re-seal stored secrets with the current key: secrets rotate", runSecrets},
 		{"demo-seed", "seed the OMS and a ColorMe sandbox with a realistic demo shop", runDemoSeed},
 	}

@@ -177,6 +177,15 @@ func opsStatusLabel(v string) string {
 	return v
 }
 
+// statusShort is a status's Japanese label alone (the value for an unknown one),
+// as GoQ's screens show it; `orders status` takes either.
+func statusShort(v string) string {
+	if l, ok := rules.StatusLabels[v]; ok {
+		return l
+	}
+	return v
+}
+
 func opsStatusHelp() string {
 	parts := make([]string, len(rules.Statuses))
 	for i, s := range rules.Statuses {
@@ -278,8 +287,8 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.out, "orders of shop %s at %s, window %d days (long values are cut with …; -wide prints them whole)\n", *shop, opsTime(asOf), *window)
 	t := newTable(column{title: "sale", right: true}, column{title: "status"}, column{title: "ordered"}, column{title: "updated"},
-		column{title: "bundle", max: 24}, column{title: "deliveries (id tracking ship-date)", max: 48},
-		column{title: "export", max: 60}, column{title: "flag", max: 50})
+		column{title: "bundle", max: 16}, column{title: "deliveries (id tracking ship-date)", max: 32},
+		column{title: "export: target, or the rule that excludes it", max: 56}, column{title: "flag", max: 24})
 	t.wide = *wide
 	targets, flagged := 0, 0
 	byRule := map[string]int{}
@@ -300,13 +309,13 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 		}
 		export := "target"
 		if why != "" {
-			export = "excluded — " + why
+			export = why
 		}
 		flag := o.FlagReason
 		if o.ColormeCanceled && o.Status != rules.StatusCancelled && flag == "" {
 			flag = "cancelled on ColorMe"
 		}
-		t.add(o.SaleID, opsStatusLabel(o.Status), opsTime(o.OrderedAt), opsTime(o.UpdatedAt),
+		t.add(o.SaleID, statusShort(o.Status), opsTime(o.OrderedAt), opsTime(o.UpdatedAt),
 			bundleText(o), deliveriesText(o), export, opsDash(flag))
 	}
 	_ = t.write(e.out)

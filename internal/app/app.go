@@ -30,13 +30,30 @@ func Logger(level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// OpenStore opens the OMS database named by the configuration.
+// OpenStore opens the OMS database named by the configuration: the one place the
+// worker, the console and the starter open it. It checks the schema version: a
+// database newer than this binary is refused; one that is behind is migrated
+// when DB_AUTO_MIGRATE is on (the default), else refused naming `starter db migrate`.
 func OpenStore(ctx context.Context, cfg config.Config) (*oms.Store, error) {
+	policy := oms.SchemaRequire
+	if cfg.DBAutoMigrate {
+		policy = oms.SchemaMigrate
+	}
+	return openStore(ctx, cfg, policy)
+}
+
+// OpenStoreForMigrations opens the OMS database without checking its schema
+// version: for `starter db status` and `starter db migrate`.
+func OpenStoreForMigrations(ctx context.Context, cfg config.Config) (*oms.Store, error) {
+	return openStore(ctx, cfg, oms.SchemaIgnore)
+}
+
+func openStore(ctx context.Context, cfg config.Config, policy oms.SchemaPolicy) (*oms.Store, error) {
 	sealer, err := cfg.Sealer()
 	if err != nil {
 		return nil, err
 	}
-	st, err := oms.Open(ctx, cfg.DatabaseURL, sealer)
+	st, err := oms.OpenWith(ctx, cfg.DatabaseURL, sealer, oms.Options{Schema: policy, Logger: Logger(cfg.LogLevel)})
 	if err != nil {
 		return nil, fmt.Errorf("database (DATABASE_URL): %w", err)
 	}

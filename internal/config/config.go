@@ -32,6 +32,11 @@ type Config struct {
 	// loopback ones, e.g. "sandbox" for the ColorMe sandbox inside docker-compose.
 	PlainHTTPHosts []string `envconfig:"COLORME_PLAIN_HTTP_HOSTS" default:""`
 
+	// DBAutoMigrate lets the worker, console and starter migrate a database whose
+	// schema is behind at start (under an advisory lock on PostgreSQL); when off
+	// they refuse to start and name `starter db migrate`.
+	DBAutoMigrate bool `envconfig:"DB_AUTO_MIGRATE" default:"true"`
+
 	// OAuthBrowserBaseURL replaces the shop's API base URL in the authorize URL
 	// `starter shop connect` prints, when the browser reaches ColorMe (the
 	// sandbox) at another address than the worker, e.g. in docker-compose.

@@ -82,16 +82,12 @@ func ordBenchLoad(b *testing.B, st *oms.Store, shopID string, n int, now time.Ti
 //
 //	go test -run '^$' -bench BenchmarkOrderList -benchtime 50x ./internal/console/
 func BenchmarkOrderList(b *testing.B) {
-	h := newOrdHarness(b)
+	h := newHarness(b, ordShop)
 	now := time.Now()
 	start := time.Now()
 	ordBenchLoad(b, h.st, h.shop, ordBenchOrders, now)
 	b.Logf("loaded %d orders in %s", ordBenchOrders, time.Since(start).Round(time.Millisecond))
-	ctx := context.Background()
-	u, err := h.st.CreateUser(ctx, "bench", "bench-password", oms.RoleStaff)
-	require.NoError(b, err)
-	token, err := h.st.CreateSession(ctx, u.ID, now)
-	require.NoError(b, err)
+	token := h.sessionToken("bench", oms.RoleStaff)
 	handler := h.srv.Handler()
 	page := func(b *testing.B, path string) {
 		b.Helper()

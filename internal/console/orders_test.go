@@ -4,146 +4,36 @@ package console_test
 // driven over HTTP by a staff session.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"html"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
-	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
-	"github.com/colorme-sync/colorme-sync/internal/testenv"
-	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
 
-// ordHarness is the console on its own database with one shop.
-type ordHarness struct {
-	t    testing.TB
-	st   *oms.Store
-	srv  *console.Server
-	base string
-	logs *ordLogs
-	shop string
-}
-
-// ordLogs is a log sink safe for the server's goroutines.
-type ordLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *ordLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *ordLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// ordTemporal is the Temporal client New requires: the package's dev server when
-// a TestMain started one, else a lazy client (these pages never call Temporal).
-func ordTemporal(t testing.TB) client.Client {
-	t.Helper()
-	if teststack.DevServer != nil {
-		return teststack.DevServer.Client()
-	}
-	c, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Namespace: "default",
-		Logger: tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))})
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	return c
-}
-
-// newOrdHarness starts the console on a fresh PostgreSQL store with the shop
-// "ord" (作成期間 3 days).
-func newOrdHarness(t testing.TB) *ordHarness {
-	t.Helper()
-	st := testenv.OpenStore(t)
-	logs := &ordLogs{}
-	srv, err := console.New(console.Deps{Store: st, Temporal: ordTemporal(t), PublicURL: "http://console.test",
-		Logger: slog.New(slog.NewJSONHandler(logs, nil))})
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	h := &ordHarness{t: t, st: st, srv: srv, base: hs.URL, logs: logs, shop: "ord"}
-	require.NoError(t, st.CreateShop(context.Background(), oms.Shop{ID: h.shop, Name: "受注テスト店", APIBaseURL: "http://colorme.test", Settings: oms.DefaultSettings()}))
-	return h
-}
-
-// ordBrowser is a browser with a session.
-type ordBrowser struct {
-	h *ordHarness
-	c *http.Client
-}
-
-// session creates an operator and a session for it, as a login does.
-func (h *ordHarness) session(login, role string) *ordBrowser {
-	h.t.Helper()
-	ctx := context.Background()
-	u, err := h.st.CreateUser(ctx, login, "password-"+login, role)
-	require.NoError(h.t, err)
-	token, err := h.st.CreateSession(ctx, u.ID, time.Now())
-	require.NoError(h.t, err)
-	jar, err := cookiejar.New(nil)
-	require.NoError(h.t, err)
-	base, _ := url.Parse(h.base)
-	jar.SetCookies(base, []*http.Cookie{{Name: "colorme_console_session", Value: token, Path: "/"}})
-	return &ordBrowser{h: h, c: &http.Client{Jar: jar, Timeout: time.Minute}}
-}
-
-// get opens a page (following redirects): its status and unescaped HTML.
-func (b *ordBrowser) get(path string) (int, string) {
-	b.h.t.Helper()
-	resp, err := b.c.Get(b.h.base + path)
-	require.NoError(b.h.t, err)
-	return ordRead(b.h.t, resp)
-}
-
-// post submits a form and follows the redirect (post/redirect/get).
-func (b *ordBrowser) post(path string, form url.Values) (int, string) {
-	b.h.t.Helper()
-	resp, err := b.c.PostForm(b.h.base+path, form)
-	require.NoError(b.h.t, err)
-	return ordRead(b.h.t, resp)
-}
-
-func ordRead(t testing.TB, resp *http.Response) (int, string) {
-	t.Helper()
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, html.UnescapeString(string(body))
-}
+// ordShop is the option the order tests start the console with: the shop
+// "ord" (作成期間 3 days), created up front.
+var ordShop = withShop("ord", "受注テスト店")
 
 // orders returns every order of the shop, to prove a refused action changed nothing.
-func (h *ordHarness) orders() []oms.OrderView {
+func (h *harness) orders() []oms.OrderView {
 	h.t.Helper()
 	all, err := h.st.Orders(context.Background(), h.shop)
 	require.NoError(h.t, err)
 	return all
 }
 
-func (h *ordHarness) order(sale int64) oms.OrderView {
+// order returns one order of the shop.
+func (h *harness) order(sale int64) oms.OrderView {
 	h.t.Helper()
 	v, err := h.st.Orders(context.Background(), h.shop, sale)
 	require.NoError(h.t, err)
@@ -192,7 +82,8 @@ type ordSeed struct {
 	parent                                     int64
 }
 
-func (h *ordHarness) seed() ordSeed {
+// seed stores the orders of ordSeed in the shop and returns which sale is which.
+func (h *harness) seed() ordSeed {
 	h.t.Helper()
 	now := time.Now()
 	s := ordSeed{now: now, newSale: 7, cancelled: 8, old: 9, stale: 10, child: 12, parent: 11, flg: 13}
@@ -231,10 +122,10 @@ func (h *ordHarness) seed() ordSeed {
 // TestOrderPagesNeedSession: without a session every page and action sends the
 // browser to the login page, and an action changes nothing.
 func TestOrderPagesNeedSession(t *testing.T) {
-	h := newOrdHarness(t)
+	h := newHarness(t, ordShop)
 	h.seed()
 	before := h.orders()
-	nofollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	nofollow := noRedirect()
 	for _, path := range []string{"/shops/ord/orders", "/shops/ord/orders/1", "/shops/ord/orders?only=excluded"} {
 		resp, err := nofollow.Get(h.base + path)
 		require.NoError(t, err)
@@ -265,7 +156,7 @@ func TestOrderPagesNeedSession(t *testing.T) {
 // shows exactly its orders, and each excluded order the reason rules.Exclusion
 // (and `starter orders list`) gives.
 func TestOrderListPagingAndFilters(t *testing.T) {
-	h := newOrdHarness(t)
+	h := newHarness(t, ordShop)
 	s := h.seed()
 	staff := h.session("staff1", oms.RoleStaff)
 
@@ -388,7 +279,7 @@ func TestOrderListPagingAndFilters(t *testing.T) {
 // 同梱, the flag, destinations, the verdict with its reason, and each delivery's
 // ColorMe state from the last export run that touched the order, linking it.
 func TestOrderPageShowsDeliveriesAndLastExport(t *testing.T) {
-	h := newOrdHarness(t)
+	h := newHarness(t, ordShop)
 	s := h.seed()
 	ctx := context.Background()
 	staff := h.session("staff1", oms.RoleStaff)
@@ -480,7 +371,7 @@ func ordSection(t *testing.T, page, from, to string) string {
 // starter uses, says what it did, and is logged with who did it. Bad input is
 // refused with what to do, and changes nothing.
 func TestOrderActions(t *testing.T) {
-	h := newOrdHarness(t)
+	h := newHarness(t, ordShop)
 	s := h.seed()
 	staff := h.session("staff1", oms.RoleStaff)
 	today := time.Now().In(rules.Tokyo).Format(time.DateOnly)

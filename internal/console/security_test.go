@@ -1,111 +1,47 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 
-	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
-// secured is a console on a real database with a Temporal client that is never
-// reached: enough for what the browser defences do.
-type secured struct {
-	URL   string
-	Store *oms.Store
-	Logs  *bytes.Buffer
-}
-
-func newSecured(t *testing.T, publicHTTPS bool) *secured {
-	t.Helper()
-	st := testenv.OpenStore(t)
-	c, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
-	t.Cleanup(c.Close)
-	logs := &bytes.Buffer{}
-	cfg, err := config.Load()
-	require.NoError(t, err)
-	var srv *console.Server
-	ts := httptest.NewUnstartedServer(nil)
-	public := "http://" + ts.Listener.Addr().String()
-	if publicHTTPS {
-		public = "https://console.example.com"
-	}
-	srv, err = console.New(console.Deps{Config: cfg, Store: st, Temporal: c, PublicURL: public,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	require.NoError(t, err)
-	ts.Config.Handler = srv.Handler()
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return &secured{URL: ts.URL, Store: st, Logs: logs}
-}
-
-// session logs in and returns a client carrying the session cookie.
-func (s *secured) session(t *testing.T, login, password string) *http.Client {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := hc.PostForm(s.URL+"/login", url.Values{"login": {login}, "password": {password}})
-	require.NoError(t, err)
-	res.Body.Close()
-	require.Equal(t, http.StatusSeeOther, res.StatusCode, "login as %s", login)
-	return hc
-}
-
-func body(t *testing.T, res *http.Response) string {
-	t.Helper()
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return string(b)
-}
-
-func noRedirect() *http.Client {
-	return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}
-
 func TestEveryPageNeedsASession(t *testing.T) {
-	s := newSecured(t, false)
+	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, s.Store.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
 	for _, path := range []string{"/", "/shops", "/shops/myshop/settings", "/shops/myshop/export", "/shops/myshop/orders",
 		"/shops/myshop/upload", "/shops/myshop/runs", "/users", console.CallbackPath + "?code=x&state=y"} {
-		res, err := noRedirect().Get(s.URL + path)
+		res, err := noRedirect().Get(h.base + path)
 		require.NoError(t, err)
 		res.Body.Close()
 		assert.Equal(t, http.StatusSeeOther, res.StatusCode, path)
 		assert.True(t, strings.HasPrefix(res.Header.Get("Location"), "/login?next="), "%s → %s", path, res.Header.Get("Location"))
 	}
 	// A POST without a session changes nothing.
-	res, err := noRedirect().PostForm(s.URL+"/shops/myshop/settings", url.Values{"window_days": {"9"}})
+	res, err := noRedirect().PostForm(h.base+"/shops/myshop/settings", url.Values{"window_days": {"9"}})
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
-	sh, err := s.Store.Shop(ctx, "myshop")
+	sh, err := h.st.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays)
 }
 
 func TestSessionCookieAndHeaders(t *testing.T) {
 	for _, https := range []bool{false, true} {
-		s := newSecured(t, https)
-		_, err := s.Store.CreateUser(context.Background(), "suzuki", "correct-horse-battery", oms.RoleStaff)
+		h := newHarness(t, servedOverHTTPS(https))
+		_, err := h.st.CreateUser(context.Background(), "suzuki", "correct-horse-battery", oms.RoleStaff)
 		require.NoError(t, err)
-		res, err := noRedirect().PostForm(s.URL+"/login", url.Values{"login": {"suzuki"}, "password": {"correct-horse-battery"}})
+		res, err := noRedirect().PostForm(h.base+"/login", url.Values{"login": {"suzuki"}, "password": {"correct-horse-battery"}})
 		require.NoError(t, err)
 		res.Body.Close()
 		var session *http.Cookie
@@ -119,7 +55,7 @@ func TestSessionCookieAndHeaders(t *testing.T) {
 		assert.Equal(t, http.SameSiteLaxMode, session.SameSite)
 		assert.Equal(t, https, session.Secure, "Secure exactly when served over https")
 
-		res, err = http.Get(s.URL + "/login")
+		res, err = http.Get(h.base + "/login")
 		require.NoError(t, err)
 		res.Body.Close()
 		csp := res.Header.Get("Content-Security-Policy")
@@ -132,28 +68,27 @@ func TestSessionCookieAndHeaders(t *testing.T) {
 }
 
 func TestCrossOriginPostRefused(t *testing.T) {
-	s := newSecured(t, false)
+	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, s.Store.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
-	_, err := s.Store.CreateUser(ctx, "tanaka", "correct-horse-battery", oms.RoleAdmin)
-	require.NoError(t, err)
-	hc := s.session(t, "tanaka", "correct-horse-battery")
+	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	hc := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery").noFollow
 
 	// A form on another site posting into the console with the operator's cookie.
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/shops/myshop/settings", strings.NewReader("window_days=9&export_enabled=on"))
+	req, _ := http.NewRequest(http.MethodPost, h.base+"/shops/myshop/settings", strings.NewReader("window_days=9&export_enabled=on"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
 	req.Header.Set("Origin", "https://evil.example")
 	res, err := hc.Do(req)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)
-	assert.Contains(t, body(t, res), "別のサイトからの送信は受け付けません")
-	sh, err := s.Store.Shop(ctx, "myshop")
+	_, text := readPage(t, res)
+	assert.Contains(t, text, "別のサイトからの送信は受け付けません")
+	sh, err := h.st.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays, "nothing changed")
 
 	// The same post from the console itself is accepted (an admin saving).
-	req, _ = http.NewRequest(http.MethodPost, s.URL+"/shops/myshop/settings", strings.NewReader(
+	req, _ = http.NewRequest(http.MethodPost, h.base+"/shops/myshop/settings", strings.NewReader(
 		"api_base_url=https%3A%2F%2Fapi.shop-pro.jp&window_days=9&import_days=7&import_interval_minutes=30&export_interval_minutes=30&export_enabled=on"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
@@ -161,18 +96,18 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
-	sh, err = s.Store.Shop(ctx, "myshop")
+	sh, err = h.st.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 9, sh.Settings.WindowDays)
 }
 
 func TestLoginThrottledPerAccountAndAddress(t *testing.T) {
-	s := newSecured(t, false)
+	h := newHarness(t)
 	ctx := context.Background()
-	_, err := s.Store.CreateUser(ctx, "tanaka", "correct-horse-battery", oms.RoleAdmin)
+	_, err := h.st.CreateUser(ctx, "tanaka", "correct-horse-battery", oms.RoleAdmin)
 	require.NoError(t, err)
 	post := func(login, pw string) int {
-		res, err := noRedirect().PostForm(s.URL+"/login", url.Values{"login": {login}, "password": {pw}})
+		res, err := noRedirect().PostForm(h.base+"/login", url.Values{"login": {login}, "password": {pw}})
 		require.NoError(t, err)
 		res.Body.Close()
 		return res.StatusCode
@@ -184,70 +119,65 @@ func TestLoginThrottledPerAccountAndAddress(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, post("tanaka", "correct-horse-battery"))
 	// The address too: guessing other accounts from it is throttled.
 	assert.Equal(t, http.StatusTooManyRequests, post("someone-else", "whatever-password"))
-	assert.Contains(t, s.Logs.String(), "login throttled")
+	assert.Contains(t, h.logs.String(), "login throttled")
 }
 
 func TestStaffCannotReachAdminActions(t *testing.T) {
-	s := newSecured(t, false)
+	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, s.Store.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
-	_, err := s.Store.CreateUser(ctx, "suzuki", "correct-horse-battery", oms.RoleStaff)
-	require.NoError(t, err)
-	hc := s.session(t, "suzuki", "correct-horse-battery")
+	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	hc := h.addUser("suzuki", oms.RoleStaff, "correct-horse-battery").noFollow
 	for _, p := range []struct{ method, path string }{
 		{"POST", "/shops/myshop/settings"}, {"POST", "/shops/myshop/connect"}, {"POST", "/shops"},
 		{"GET", "/users"}, {"POST", "/users"},
 	} {
-		req, _ := http.NewRequest(p.method, s.URL+p.path, strings.NewReader("id=other&window_days=9&login=x&role=admin"))
+		req, _ := http.NewRequest(p.method, h.base+p.path, strings.NewReader("id=other&window_days=9&login=x&role=admin"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		res, err := hc.Do(req)
 		require.NoError(t, err)
-		text := body(t, res)
+		_, text := readPage(t, res)
 		assert.Equal(t, http.StatusForbidden, res.StatusCode, "%s %s", p.method, p.path)
 		assert.Contains(t, text, "管理者", "%s %s says who can", p.method, p.path)
 	}
-	sh, err := s.Store.Shop(ctx, "myshop")
+	sh, err := h.st.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays)
-	shops, err := s.Store.Shops(ctx)
+	shops, err := h.st.Shops(ctx)
 	require.NoError(t, err)
 	assert.Len(t, shops, 1)
 }
 
 func TestSecretsNeverRendered(t *testing.T) {
-	s := newSecured(t, false)
+	h := newHarness(t)
 	ctx := context.Background()
 	const secret, token = "client-secret-5b0e1d7a9c", "access-token-2f8c4e6a1b"
-	require.NoError(t, s.Store.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
-	require.NoError(t, s.Store.SetClientSecret(ctx, "myshop", secret))
-	require.NoError(t, s.Store.SetAccessToken(ctx, "myshop", token))
-	_, err := s.Store.CreateUser(ctx, "tanaka", "correct-horse-battery", oms.RoleAdmin)
-	require.NoError(t, err)
-	hc := s.session(t, "tanaka", "correct-horse-battery")
+	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
+	require.NoError(t, h.st.SetClientSecret(ctx, "myshop", secret))
+	require.NoError(t, h.st.SetAccessToken(ctx, "myshop", token))
+	hc := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery").noFollow
 	for _, path := range []string{"/shops", "/shops/myshop/settings", "/shops/myshop/export", "/shops/myshop/orders", "/shops/myshop/runs", "/shops/myshop/upload"} {
-		res, err := hc.Get(s.URL + path)
+		res, err := hc.Get(h.base + path)
 		require.NoError(t, err)
-		page := body(t, res)
+		_, page := readPage(t, res)
 		assert.Equal(t, 0, strings.Count(page, secret), "%s shows the client secret", path)
 		assert.Equal(t, 0, strings.Count(page, token), "%s shows the access token", path)
 	}
-	assert.NotContains(t, s.Logs.String(), secret)
-	assert.NotContains(t, s.Logs.String(), token)
+	assert.NotContains(t, h.logs.String(), secret)
+	assert.NotContains(t, h.logs.String(), token)
 }
 
 func TestOAuthCallbackNeedsThisBrowsersState(t *testing.T) {
-	s := newSecured(t, false)
+	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, s.Store.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
-	_, err := s.Store.CreateUser(ctx, "tanaka", "correct-horse-battery", oms.RoleAdmin)
-	require.NoError(t, err)
-	hc := s.session(t, "tanaka", "correct-horse-battery")
+	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	hc := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery").noFollow
 	// A callback this browser did not start (a link on another page) is refused.
-	res, err := hc.Get(s.URL + console.CallbackPath + "?code=attacker-code&state=attacker-state")
+	res, err := hc.Get(h.base + console.CallbackPath + "?code=attacker-code&state=attacker-state")
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
-	assert.Contains(t, body(t, res), "もう一度「取得する」を押してください")
-	sh, err := s.Store.Shop(ctx, "myshop")
+	_, text := readPage(t, res)
+	assert.Contains(t, text, "もう一度「取得する」を押してください")
+	sh, err := h.st.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.False(t, sh.HasAccessToken)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ import (
 // previewed (still nothing applied) and 「取込」 applies it all; the summary links
 // to 受注一覧 and データ書出.
 func TestUploadBadRowThenFixed(t *testing.T) {
-	h := newDataHarness(t)
+	h := newHarness(t)
 	const shop = "up1"
 	h.addShopWithOrders(shop, map[int64][]int64{1001: {10011}, 1002: {10021}, 1003: {10031, 10032}})
 	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
@@ -130,7 +131,7 @@ func assertJapaneseProblems(t *testing.T, page string) {
 // TestUploadOMSChangedBeforeApply: an order cancelled between the preview and
 // 「取込」 is caught by the apply's own check, and nothing is applied.
 func TestUploadOMSChangedBeforeApply(t *testing.T) {
-	h := newDataHarness(t)
+	h := newHarness(t)
 	const shop = "up3"
 	h.addShopWithOrders(shop, map[int64][]int64{3001: {30011}, 3002: {30021}})
 	admin := h.addUser("admin3", oms.RoleAdmin, "admin-password-3")
@@ -157,7 +158,7 @@ func TestUploadOMSChangedBeforeApply(t *testing.T) {
 // TestUploadShiftJIS: a Shift_JIS file as Japanese Excel saves it, with a header
 // only Shift_JIS can carry, is read, previewed and applied.
 func TestUploadShiftJIS(t *testing.T) {
-	h := newDataHarness(t)
+	h := newHarness(t)
 	const shop = "up2"
 	h.addShopWithOrders(shop, map[int64][]int64{2001: {20011}, 2002: {20021}})
 	staff := h.addUser("staff-sjis", oms.RoleStaff, "staff-password-s")
@@ -179,7 +180,7 @@ func TestUploadShiftJIS(t *testing.T) {
 // TestUploadSizeAndEmpty: an oversize file, an empty one and none at all each
 // say what to do, and change nothing.
 func TestUploadSizeAndEmpty(t *testing.T) {
-	h := newDataHarness(t)
+	h := newHarness(t)
 	const shop = "up4"
 	h.addShopWithOrders(shop, map[int64][]int64{4001: {40011}})
 	staff := h.addUser("staff4", oms.RoleStaff, "staff-password-4")
@@ -210,7 +211,7 @@ func TestUploadSizeAndEmpty(t *testing.T) {
 // TestUploadSample: the sample offered for download is a valid file in the
 // README's format.
 func TestUploadSample(t *testing.T) {
-	h := newDataHarness(t)
+	h := newHarness(t)
 	h.addShopWithOrders("up5", map[int64][]int64{5001: {50011}})
 	staff := h.addUser("staff5", oms.RoleStaff, "staff-password-5")
 	resp, err := staff.c.Get(h.base + "/shops/up5/upload/sample.csv")
@@ -233,3 +234,50 @@ func TestUploadSample(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Equal(t, "/login", resp.Request.URL.Path)
 }
+
+// dataTokenField and dataShaField find the hidden fields of the 「取込」 form.
+var (
+	dataTokenField = regexp.MustCompile(`name="token" value="([^"]+)"`)
+	dataShaField   = regexp.MustCompile(`name="sha256" value="([0-9a-f]{64})"`)
+)
+
+// dataApplyForm returns the 「取込」 form's fields of a preview page.
+func dataApplyForm(t *testing.T, page string) url.Values {
+	t.Helper()
+	tok, sum := dataTokenField.FindStringSubmatch(page), dataShaField.FindStringSubmatch(page)
+	require.NotNil(t, tok, "the preview offers 「取込」")
+	require.NotNil(t, sum)
+	return url.Values{"token": {tok[1]}, "sha256": {sum[1]}}
+}
+
+// addShopWithOrders creates a shop and its orders, ordered two days ago and
+// awaiting shipment: sale id → delivery ids.
+func (h *harness) addShopWithOrders(shopID string, orders map[int64][]int64) {
+	h.t.Helper()
+	h.addShop(shopID, shopID)
+	ordered := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	var list []rules.Order
+	for sale, dels := range orders {
+		o := rules.Order{SaleID: sale, Status: rules.StatusAwaitingShipment, OrderedAt: ordered, UpdatedAt: ordered}
+		for _, d := range dels {
+			o.Deliveries = append(o.Deliveries, rules.Delivery{ID: d})
+		}
+		list = append(list, o)
+	}
+	require.NoError(h.t, h.st.UpsertOrders(context.Background(), shopID, list))
+}
+
+// slips returns the tracking number and ship date of each of a sale's deliveries.
+func (h *harness) slips(shopID string, sale int64) []string {
+	h.t.Helper()
+	o, err := h.st.Order(context.Background(), shopID, sale)
+	require.NoError(h.t, err)
+	out := make([]string, len(o.Deliveries))
+	for i, d := range o.Deliveries {
+		out[i] = strings.TrimSpace(d.SlipNumber + " " + d.ShippedOn)
+	}
+	return out
+}
+
+// dataToday is today's date in JST, a ship date every test order accepts.
+func dataToday() string { return time.Now().In(rules.Tokyo).Format(time.DateOnly) }

@@ -16,7 +16,7 @@ import (
 // operators; staff are refused; the last admin can be neither demoted nor
 // removed; no password or hash ever reaches a page or the log.
 func TestUserManagement(t *testing.T) {
-	h := newDataHarness(t)
+	h := newHarness(t)
 	ctx := context.Background()
 	const bossPW, staffPW, newPW = "boss-password-1", "yamada-initial-1", "yamada-second-22"
 	boss := h.addUser("boss", oms.RoleAdmin, bossPW)
@@ -140,7 +140,7 @@ func TestUserManagement(t *testing.T) {
 // TestUserManagementSelf: an admin who makes themself staff or resets their own
 // password is sent where they still may go.
 func TestUserManagementSelf(t *testing.T) {
-	h := newDataHarness(t)
+	h := newHarness(t)
 	const pw1, pw2 = "first-admin-pw", "second-admin-pw"
 	a := h.addUser("alice", oms.RoleAdmin, pw1)
 	h.addUser("bob", oms.RoleAdmin, pw2)

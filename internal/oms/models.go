@@ -9,7 +9,9 @@ import (
 	"gorm.io/gorm/schema"
 )
 
-// The gorm models: the schema lives here, the exported types are the API.
+// The gorm models: the code's view of the schema, which the migrations make
+// (migrations/, schema.go): a change here needs a migration. The exported types
+// are the API.
 
 type shopRow struct {
 	ID                 string       `gorm:"primaryKey;size:63"`

@@ -30,23 +30,11 @@ type oauthStateRow struct {
 
 func (oauthStateRow) TableName() string { return "oauth_states" }
 
-// migrateOAuthStates creates the table on first use. It lives here rather than in
-// migrate so that the connect flow owns its table; AutoMigrate is idempotent.
-func (s *Store) migrateOAuthStates(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).AutoMigrate(&oauthStateRow{}); err != nil {
-		return fmt.Errorf("creating the oauth_states table: %w", err)
-	}
-	return nil
-}
-
 // CreateOAuthState records state as issued for the shop until expiresAt, and drops
 // expired states of every shop.
 func (s *Store) CreateOAuthState(ctx context.Context, shopID, state string, expiresAt time.Time) error {
 	if state == "" {
 		return errors.New("empty OAuth state")
-	}
-	if err := s.migrateOAuthStates(ctx); err != nil {
-		return err
 	}
 	db := s.db.WithContext(ctx)
 	if err := db.Where("expires_at < ?", utc(time.Now())).Delete(&oauthStateRow{}).Error; err != nil {
@@ -63,9 +51,6 @@ func (s *Store) CreateOAuthState(ctx context.Context, shopID, state string, expi
 // and deletes it: a state is accepted at most once. The error matches
 // ErrOAuthStateUnknown or ErrOAuthStateExpired.
 func (s *Store) ConsumeOAuthState(ctx context.Context, shopID, state string) error {
-	if err := s.migrateOAuthStates(ctx); err != nil {
-		return err
-	}
 	var row oauthStateRow
 	found := false
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -37,11 +37,19 @@ type Store struct {
 	plainHTTPHosts []string
 }
 
-// Open connects to the OMS database and migrates its schema. dsn "" (the file
-// colorme-sync.db in the working directory), "sqlite:<path>", "file:<path>" or a
-// path ending in ".db" opens SQLite; "postgres://…", "postgresql://…" or "host=…"
-// opens PostgreSQL. sealer may be nil: storing or reading secrets then fails.
+// Open connects to the OMS database and migrates its schema to this binary's
+// version (OpenWith with the default Options). dsn "" (the file colorme-sync.db
+// in the working directory), "sqlite:<path>", "file:<path>" or a path ending in
+// ".db" opens SQLite; "postgres://…", "postgresql://…" or "host=…" opens
+// PostgreSQL. sealer may be nil: storing or reading secrets then fails.
 func Open(ctx context.Context, dsn string, sealer *secrets.Sealer) (*Store, error) {
+	return OpenWith(ctx, dsn, sealer, Options{})
+}
+
+// OpenWith connects to the OMS database and checks its schema version: a
+// database newer than this binary is refused (ErrSchemaTooNew), one that is
+// behind is migrated or refused (ErrSchemaBehind) as opts.Schema says.
+func OpenWith(ctx context.Context, dsn string, sealer *secrets.Sealer, opts Options) (*Store, error) {
 	dialector, dialect, err := dialectorFor(dsn)
 	if err != nil {
 		return nil, err
@@ -65,9 +73,9 @@ func Open(ctx context.Context, dsn string, sealer *secrets.Sealer) (*Store, erro
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connecting to the %s OMS database: %w (check the database DSN and that the server is running)", dialect, err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.checkSchema(ctx, opts); err != nil {
 		_ = sqlDB.Close()
-		return nil, fmt.Errorf("migrating the %s OMS database schema: %w", dialect, err)
+		return nil, err
 	}
 	return s, nil
 }
@@ -141,37 +149,6 @@ func (e errorLogger) Trace(_ context.Context, _ time.Time, _ func() (string, int
 		return
 	}
 	e.l.Printf("query failed at %s: %v", utils.FileWithLineNum(), err)
-}
-
-// migrate creates or updates the schema, serialized across processes.
-func (s *Store) migrate(ctx context.Context) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.dialect == "postgres" {
-			// Two workers starting together must not both create the tables.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(7315093420117)").Error; err != nil {
-				return err
-			}
-		}
-		if err := tx.AutoMigrate(&shopRow{}, &orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{}, &budgetRow{}, &userRow{}, &sessionRow{}); err != nil {
-			return err
-		}
-		for _, stmt := range []string{
-			// The target query (FetchTargets) is a range scan on this index. The
-			// predicate is spelled exactly as in the query so the planner can use it.
-			`CREATE INDEX IF NOT EXISTS orders_targets ON orders (shop_id, updated_at, sale_id) WHERE status NOT IN ('new', 'cancelled')`,
-			`CREATE INDEX IF NOT EXISTS runs_shop ON runs (shop_id, id)`,
-			// 受注一覧 (ListOrders) filtered by status, or by 要確認, pages by sale id.
-			`CREATE INDEX IF NOT EXISTS orders_status ON orders (shop_id, status, sale_id)`,
-			`CREATE INDEX IF NOT EXISTS orders_flagged ON orders (shop_id, sale_id) WHERE flag_reason <> ''`,
-			// An order's last export outcome (LastExportOutcome, the console's order page).
-			`CREATE INDEX IF NOT EXISTS run_outcomes_sale ON run_outcomes (shop_id, sale_id, run_id)`,
-		} {
-			if err := tx.Exec(stmt).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // utc normalizes a time for storage: UTC (so SQLite's text timestamps compare in

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -85,7 +86,8 @@ func open(t testing.TB, dsn string) *oms.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := oms.Open(context.Background(), dsn, sealer)
+	// The schema comes from the migrations; their log lines are noise in a test.
+	s, err := oms.OpenWith(context.Background(), dsn, sealer, oms.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("opening the OMS store: %v", err)
 	}

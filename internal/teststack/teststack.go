@@ -124,13 +124,22 @@ type Stack struct {
 // Token is the sandbox access token every stack shop is connected with.
 const Token = "sandbox-token-for-tests-3f9c2a"
 
-// New starts a stack; everything stops at t.Cleanup.
+// New starts a stack on a fresh PostgreSQL database; everything stops at t.Cleanup.
 func New(t testing.TB) *Stack {
 	t.Helper()
 	if DevServer == nil {
 		t.Fatal("teststack: the package's TestMain must call teststack.Main")
 	}
-	st := testenv.OpenStore(t)
+	return NewOn(t, testenv.OpenStore(t))
+}
+
+// NewOn starts a stack on st, a store the test opened itself (e.g. a database it
+// upgraded); everything but the store stops at t.Cleanup.
+func NewOn(t testing.TB, st *oms.Store) *Stack {
+	t.Helper()
+	if DevServer == nil {
+		t.Fatal("teststack: the package's TestMain must call teststack.Main")
+	}
 	sb := sandbox.New(sandbox.Options{Tokens: []string{Token}})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)

@@ -98,12 +98,12 @@ func TestStarterCommands(t *testing.T) {
 
 	out, code = run("orders", "list", "-shop", shop)
 	require.Equal(t, 0, code, out)
-	assert.Contains(t, out, "excluded — rule 1: status is 新規受付 (new)")
-	assert.Contains(t, out, "excluded — rule 4: bundled (同梱) into sale "+id(0))
+	assert.Contains(t, out, "  rule 1: status is 新規受付 (new)")
+	assert.Contains(t, out, "  rule 4: bundled (同梱) into sale "+id(0))
 	assert.Contains(t, out, "12 orders: 2 targets, 10 excluded (rule 1: 9, rule 4: 1), 0 flagged")
 	out, code = run("orders", "list", "-shop", shop, "-only", "targets")
 	require.Equal(t, 0, code, out)
-	assert.Contains(t, out, id(0)+"  出荷済み (shipped)")
+	assert.Contains(t, out, id(0)+"  出荷済み")
 	assert.NotContains(t, out, id(3)+"  ")
 
 	out, code = run("orders", "unbundle", "-shop", shop, "-sale", id(1))

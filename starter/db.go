@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"text/tabwriter"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// runDB dispatches `starter db <verb>`.
+func runDB(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "status":
+			return dbStatus(ctx, e, args[1:])
+		case "migrate":
+			return dbMigrate(ctx, e, args[1:])
+		}
+	}
+	return errors.New("usage: starter db status|migrate\n  status   the database's schema version and this binary's migrations\n  migrate  apply the pending migrations (back the database up first)")
+}
+
+// migrationsDB opens the database without the schema check every other command
+// makes: these commands are how a schema that is behind gets migrated.
+func migrationsDB(ctx context.Context, e *env) (*oms.Store, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, err
+	}
+	st, err := app.OpenStoreForMigrations(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	e.store = st // closed with the env
+	return st, nil
+}
+
+// dbStatus prints the database's schema version and every migration this
+// binary knows, applied or pending.
+func dbStatus(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("db status", e.errOut)
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := migrationsDB(ctx, e)
+	if err != nil {
+		return err
+	}
+	status, err := st.SchemaStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(status)
+	}
+	fmt.Fprintf(e.out, "database: %s, schema version %d; this binary's latest: %d\n", status.Dialect, status.Current, status.Latest)
+	fmt.Fprintln(e.out, statusVerdict(status))
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  version\tstate\tapplied at\tmigration")
+	for _, m := range status.Migrations {
+		state, at := "pending", ""
+		switch {
+		case m.Applied && status.Unversioned:
+			state = "adoptable"
+		case m.Applied:
+			state, at = "applied", m.AppliedAt.UTC().Format(time.DateTime+" UTC")
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", m.Version, state, dash(at), m.Name)
+	}
+	return tw.Flush()
+}
+
+// statusVerdict is the one sentence saying what, if anything, the operator must do.
+func statusVerdict(st oms.SchemaStatus) string {
+	switch {
+	case st.TooNew():
+		return fmt.Sprintf("NEWER than this binary: a later colorme-sync migrated it to version %d; run that release or a newer one (this binary refuses to start on it)", st.Current)
+	case st.Current == 0:
+		return "empty: `starter db migrate` (or any command with DB_AUTO_MIGRATE=true) creates the schema"
+	case st.Unversioned:
+		return fmt.Sprintf("made by AutoMigrate before versioned migrations: `starter db migrate` adopts it as version %d without changing its tables, then applies the rest", st.Current)
+	case st.Pending():
+		n := st.Latest - st.Current
+		return fmt.Sprintf("%d migration%s pending: back the database up, then run `starter db migrate` (or start with DB_AUTO_MIGRATE=true)", n, plural(n))
+	}
+	return "up to date"
+}
+
+// dbMigrate adopts an AutoMigrate-made database and applies every pending
+// migration, under the same lock the worker takes.
+func dbMigrate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("db migrate", e.errOut)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := migrationsDB(ctx, e)
+	if err != nil {
+		return err
+	}
+	before, err := st.SchemaStatus(ctx)
+	if err != nil {
+		return err
+	}
+	// What happens is printed below; keep the log for failures.
+	rep, err := st.Migrate(ctx, slog.New(slog.NewTextHandler(e.errOut, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		return err
+	}
+	if rep.Adopted {
+		fmt.Fprintf(e.out, "adopted the AutoMigrate-made database as schema version %d (no table changed)\n", rep.From)
+	}
+	names := map[int64]string{}
+	for _, m := range before.Migrations {
+		names[m.Version] = m.Name
+	}
+	for _, v := range rep.Applied {
+		fmt.Fprintf(e.out, "applied %s\n", path.Base(names[v]))
+	}
+	switch {
+	case len(rep.Applied) == 0 && !rep.Adopted:
+		fmt.Fprintf(e.out, "database schema is at version %d, this binary's latest: nothing to do\n", rep.To)
+	default:
+		fmt.Fprintf(e.out, "database schema is now at version %d (was %d)\n", rep.To, rep.From)
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDBCommands: `starter db status` shows an empty database's pending
+// migrations, `starter db migrate` applies them, and with DB_AUTO_MIGRATE off
+// every other command refuses a database that is behind, naming the command.
+func TestDBCommands(t *testing.T) {
+	t.Setenv("DATABASE_URL", "sqlite:"+filepath.Join(t.TempDir(), "oms.db"))
+	t.Setenv("DB_AUTO_MIGRATE", "false")
+	t.Setenv("LOG_LEVEL", "error")
+	starter := func(args ...string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), args, &out, &errOut)
+		return code, out.String(), errOut.String()
+	}
+
+	code, out, _ := starter("db", "status")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "database: sqlite, schema version 0; this binary's latest: 2")
+	assert.Contains(t, out, "empty: `starter db migrate`")
+	assert.Regexp(t, `1\s+pending\s+-\s+00001_release_56606a0.sql`, out)
+
+	code, _, errOut := starter("runs", "-shop", "demo")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "run `starter db migrate`")
+
+	code, out, errOut = starter("db", "migrate")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "applied 00001_release_56606a0.sql\napplied 00002_console_users.sql\ndatabase schema is now at version 2 (was 0)\n", out)
+
+	code, out, _ = starter("db", "status")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "up to date")
+	assert.Regexp(t, `2\s+applied\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+00002_console_users.sql`, out)
+
+	code, out, _ = starter("db", "migrate")
+	require.Equal(t, 0, code)
+	assert.Equal(t, "database schema is at version 2, this binary's latest: nothing to do\n", out)
+
+	code, _, errOut = starter("db", "frobnicate")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "usage: starter db status|migrate")
+}
