@@ -78,6 +78,10 @@ type FetchTargetsInput struct {
 	WindowDays int        `json:"window_days"`
 	After      oms.Cursor `json:"after"`
 	Limit      int        `json:"limit"`
+	// RunID, when set, leaves out orders that already have an outcome in that
+	// run: an order whose updated_at moved past the cursor during the run
+	// (re-imported or edited) comes round again and must not count twice.
+	RunID int64 `json:"run_id,omitempty"`
 	// SaleIDs limits the run to these sales (at most oms.MaxTargetSaleIDs),
 	// paged by sale id; those that are no targets come back in Excluded.
 	SaleIDs []int64 `json:"sale_ids,omitempty"`
@@ -89,6 +93,7 @@ type FetchTargetsResult struct {
 	Excluded []oms.Exclusion `json:"excluded,omitempty"` // with SaleIDs: asked-for sales that are no targets, and why
 	Next     oms.Cursor      `json:"next"`
 	Done     bool            `json:"done"`
+	Repeated int             `json:"repeated,omitempty"` // orders left out: already handled by the run
 }
 
 // FetchTargets reads one page of target orders from the OMS database: of every
@@ -113,7 +118,27 @@ func (a *Activities) FetchTargets(ctx context.Context, in FetchTargetsInput) (Fe
 	if err != nil {
 		return FetchTargetsResult{}, err
 	}
-	return FetchTargetsResult{Orders: page.Orders, Next: page.Next, Done: page.Done}, nil
+	res := FetchTargetsResult{Orders: page.Orders, Next: page.Next, Done: page.Done}
+	if in.RunID != 0 && len(page.Orders) > 0 {
+		ids := make([]int64, len(page.Orders))
+		for i, o := range page.Orders {
+			ids[i] = o.SaleID
+		}
+		done, err := a.Store.RecordedSales(ctx, in.RunID, ids)
+		if err != nil {
+			return FetchTargetsResult{}, err
+		}
+		if len(done) > 0 {
+			res.Orders = make([]rules.Order, 0, len(page.Orders)-len(done))
+			for _, o := range page.Orders {
+				if !done[o.SaleID] {
+					res.Orders = append(res.Orders, o)
+				}
+			}
+			res.Repeated = len(done)
+		}
+	}
+	return res, nil
 }
 
 // ReadColorMeStateInput names the sales to read from ColorMe (≤100 per call).
@@ -178,6 +203,13 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 	}
 	saleID := in.Plan.SaleID
 	updates := in.Plan.Deliveries
+	if in.Plan.SendMail {
+		// Before the write: should the mail fail after the write landed, the
+		// ledger still says it is owed and a later run sends it.
+		if err := a.Store.MarkMailOwed(ctx, in.ShopID, saleID, in.RunID); err != nil {
+			return UpdateSaleResult{}, err
+		}
+	}
 	var current *colorme.Sale
 	if activity.GetInfo(ctx).Attempt > 1 {
 		s, err := a.readSale(ctx, client, saleID)
@@ -213,7 +245,9 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 	return res, nil
 }
 
-// sendMailOnce sends the delivered mail unless the ledger or ColorMe shows it went.
+// sendMailOnce sends the delivered mail unless the ledger or ColorMe shows it
+// went. ColorMe's delivered_mail_state decides when the ledger cannot: not_yet
+// sends, sent and pass are recorded as done, anything else (null) sends nothing.
 func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, current *colorme.Sale) (bool, string, error) {
 	saleID := in.Plan.SaleID
 	prev, err := a.Store.ClaimMail(ctx, in.ShopID, saleID, in.RunID)
@@ -228,17 +262,24 @@ func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, i
 		}
 		return false, "shipping mail was already sent", nil
 	case oms.MailClaimed:
-		// An earlier attempt claimed the mail; ColorMe's mail state tells whether it went.
+		// An earlier attempt or run claimed the mail; ColorMe's mail state tells
+		// whether it went.
 		s, err := a.readSale(ctx, client, saleID)
 		if err != nil {
 			return false, "", err
 		}
-		if s.DeliveredMailState != colorme.MailNotYet && s.DeliveredMailState != "" {
-			return true, "", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+		current = &s
+		if s.DeliveredMailState == colorme.MailSent {
+			return true, "shipping mail sent by an earlier attempt", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
 		}
 	}
-	if current != nil && current.DeliveredMailState != colorme.MailNotYet && current.DeliveredMailState != "" {
-		return false, "ColorMe shows the shipping mail as " + current.DeliveredMailState, a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+	if current != nil && current.DeliveredMailState != colorme.MailNotYet {
+		switch current.DeliveredMailState {
+		case colorme.MailSent, colorme.MailPass:
+			return false, "ColorMe shows the shipping mail as " + current.DeliveredMailState, a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+		default:
+			return false, rules.MailStateUnknownNote(current.DeliveredMailState), nil
+		}
 	}
 	if err := client.SendDeliveredMail(ctx, saleID); err != nil {
 		return false, "", classify(err)

@@ -3,8 +3,11 @@ package activities_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
@@ -13,6 +16,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
@@ -65,4 +69,84 @@ func TestUnknownShop(t *testing.T) {
 	a, _, env := setup(t)
 	_, err := env.ExecuteActivity(a.ReadColorMeState, activities.ReadColorMeStateInput{ShopID: "nope", SaleIDs: []int64{1}})
 	require.ErrorContains(t, err, `shop "nope" does not exist`)
+}
+
+// TestFetchTargetsLeavesOutRecorded: given the run, FetchTargets leaves out the
+// orders that already have an outcome in it (met again after a re-import moved
+// their updated_at past the cursor), and says how many.
+func TestFetchTargetsLeavesOutRecorded(t *testing.T) {
+	a, _, env := setup(t)
+	ctx := context.Background()
+	asOf := time.Now().UTC().Truncate(time.Second)
+	var orders []rules.Order
+	for i := range 4 {
+		orders = append(orders, rules.Order{SaleID: int64(101 + i), Status: rules.StatusShipped, OrderedAt: asOf.AddDate(0, 0, -5),
+			UpdatedAt: asOf.Add(-time.Hour + time.Duration(i)*time.Minute)})
+	}
+	require.NoError(t, a.Store.UpsertOrders(ctx, "s1", orders))
+	runID, err := a.Store.StartRun(ctx, oms.Run{ShopID: "s1", Kind: oms.KindExport, RunKey: "k1", AsOf: asOf})
+	require.NoError(t, err)
+	require.NoError(t, a.Store.RecordOutcomes(ctx, runID, []oms.Outcome{{SaleID: 102, Outcome: rules.OutcomeUpdated}, {SaleID: 104, Outcome: rules.OutcomeUnchanged}}))
+
+	in := activities.FetchTargetsInput{ShopID: "s1", AsOf: asOf, WindowDays: 3, Limit: 10}
+	val, err := env.ExecuteActivity(a.FetchTargets, in)
+	require.NoError(t, err)
+	var all activities.FetchTargetsResult
+	require.NoError(t, val.Get(&all))
+	require.Len(t, all.Orders, 4, "without a run nothing is left out")
+
+	in.RunID = runID
+	val, err = env.ExecuteActivity(a.FetchTargets, in)
+	require.NoError(t, err)
+	var res activities.FetchTargetsResult
+	require.NoError(t, val.Get(&res))
+	var ids []int64
+	for _, o := range res.Orders {
+		ids = append(ids, o.SaleID)
+	}
+	require.Equal(t, []int64{101, 103}, ids)
+	require.Equal(t, 2, res.Repeated)
+	require.True(t, res.Done)
+	require.Equal(t, all.Next, res.Next, "the cursor still moves past the orders left out")
+}
+
+// TestImportPageSaleWithoutMakeDate: ColorMe answers a page in which one sale
+// has make_date null. The page is not refused: that sale is recorded as flagged
+// with the reason and the other is imported.
+func TestImportPageSaleWithoutMakeDate(t *testing.T) {
+	st := testenv.OpenStore(t)
+	ctx := context.Background()
+	colorMe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"sales":[
+			{"id":501,"make_date":null,"update_date":1767225600,"canceled":false,"sale_deliveries":[{"id":5011,"name":"A","pref_name":"東京都"}]},
+			{"id":502,"make_date":1767225600,"update_date":1767225600,"canceled":false,"sale_deliveries":[{"id":5021,"name":"B","pref_name":"大阪府"}]}],
+			"meta":{"total":2,"limit":100,"offset":0}}`)
+	}))
+	defer colorMe.Close()
+	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s1", APIBaseURL: colorMe.URL}))
+	require.NoError(t, st.SetAccessToken(ctx, "s1", "tok-123456"))
+	runID, err := st.StartImport(ctx, oms.Run{ShopID: "s1", RunKey: "imp-1", Trigger: "manual", WindowDays: 7, AsOf: time.Now()})
+	require.NoError(t, err)
+	a := &activities.Activities{Store: st, ColorMe: &activities.ClientFactory{Store: st}}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+
+	val, err := env.ExecuteActivity(a.ImportPage, activities.ImportPageInput{ShopID: "s1", RunID: runID,
+		Query: activities.ImportQuery{Name: activities.QueryOrdered, After: time.Now().AddDate(0, 0, -7)}, Limit: 100})
+	require.NoError(t, err, "one bad sale must not fail the page")
+	var res activities.ImportPageResult
+	require.NoError(t, val.Get(&res))
+	require.Equal(t, oms.ImportTotals{Fetched: 2, Created: 1, Flagged: 1}, res.Counts)
+	outs, err := st.Outcomes(ctx, runID)
+	require.NoError(t, err)
+	require.Len(t, outs, 2)
+	require.Equal(t, int64(501), outs[0].SaleID)
+	require.Equal(t, oms.ImportFlagged, outs[0].Outcome)
+	require.Contains(t, outs[0].Reason, "without an order date (make_date)")
+	views, err := st.Orders(ctx, "s1")
+	require.NoError(t, err)
+	require.Len(t, views, 1)
+	require.Equal(t, int64(502), views[0].SaleID)
 }

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -12,10 +11,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
-
-// ErrColorMeDataInvalid is the error type of an import page ColorMe sent
-// broken data in: retrying cannot help.
-const ErrColorMeDataInvalid = "ColorMeDataInvalid"
 
 // ImportFields are the sale fields the import asks ColorMe for.
 var ImportFields = []string{"id", "make_date", "update_date", "canceled", "segment", "sale_deliveries"}
@@ -172,12 +167,8 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 		is.MethodNames = names
 		sales = append(sales, is)
 	}
+	// A sale ColorMe sent broken data for is recorded as flagged; the rest is imported.
 	counts, err := a.Store.ApplyImport(ctx, in.ShopID, in.RunID, sales, time.Now())
-	if errors.Is(err, oms.ErrInvalidSale) {
-		return ImportPageResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("%v (page at offset %d of the %q search): report it to ColorMe support; the import cannot store this page", err, in.Offset, q.Name),
-			ErrColorMeDataInvalid, nil)
-	}
 	if err != nil {
 		return ImportPageResult{}, err
 	}

@@ -14,6 +14,7 @@
 //	-redirect-uri  OAuth redirect URI registered for the client [SANDBOX_REDIRECT_URI]
 //	-rate-limit    requests per minute per token, 0 = none [SANDBOX_RATE_LIMIT] (120, ColorMe's guideline)
 //	-latency       latency added to every /v1 request [SANDBOX_LATENCY] (0)
+//	-max-limit     largest sales list `limit` served, 50 as older ColorMe docs say [SANDBOX_MAX_LIMIT] (100)
 package main
 
 import (
@@ -45,9 +46,10 @@ func main() {
 	redirectURI := flag.String("redirect-uri", env("SANDBOX_REDIRECT_URI", ""), "OAuth redirect URI of the client")
 	rateLimit := flag.Int("rate-limit", envInt("SANDBOX_RATE_LIMIT", 120), "requests per minute per token (0 = no limit)")
 	latency := flag.Duration("latency", envDuration("SANDBOX_LATENCY", 0), "latency added to every /v1 request")
+	maxLimit := flag.Int("max-limit", envInt("SANDBOX_MAX_LIMIT", sandbox.DefaultMaxLimit), "largest sales list limit served (50: as older ColorMe docs say)")
 	flag.Parse()
 
-	opts := sandbox.Options{RateLimitPerMinute: *rateLimit, Latency: *latency}
+	opts := sandbox.Options{RateLimitPerMinute: *rateLimit, Latency: *latency, MaxLimit: *maxLimit}
 	for _, t := range strings.Split(*tokens, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			opts.Tokens = append(opts.Tokens, t)

@@ -46,7 +46,7 @@ func shopConnect(ctx context.Context, e *env, args []string) error {
 
 	var cb connect.Callback
 	if (*listen != "" || connect.IsLocal(attempt.RedirectURL)) && !*codeOnly {
-		recv, err := connect.Listen(attempt.RedirectURL, *listen)
+		recv, err := connect.Listen(attempt, *listen)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -15,7 +16,9 @@ import (
 )
 
 // runDemoSeed creates a demo shop pointing at a ColorMe sandbox and seeds both
-// sides with a realistic shop.
+// sides with a realistic shop. It refuses a shop whose api_base_url is not that
+// sandbox, and a -sandbox URL that does not answer as one, since it overwrites
+// the shop's access token.
 func runDemoSeed(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("demo-seed", e.errOut)
 	sandbox := fs.String("sandbox", "http://127.0.0.1:8081", "ColorMe sandbox base URL")
@@ -29,14 +32,26 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	base := strings.TrimRight(*sandbox, "/")
-	if _, err := st.Shop(ctx, *shopID); errors.Is(err, oms.ErrNotFound) {
-		err = st.CreateShop(ctx, oms.Shop{ID: *shopID, Name: "デモショップ", APIBaseURL: base, Settings: oms.DefaultSettings()})
-		if err != nil {
+	base := strings.TrimRight(strings.TrimSpace(*sandbox), "/")
+	// demo-seed stores a made-up token and adds made-up orders: never to a shop
+	// that talks to anything but this sandbox.
+	existing, err := st.Shop(ctx, *shopID)
+	create := errors.Is(err, oms.ErrNotFound)
+	switch {
+	case create:
+	case err != nil:
+		return err
+	case strings.TrimRight(existing.APIBaseURL, "/") != base:
+		return fmt.Errorf("refusing to seed shop %s: its api_base_url is %s, not the sandbox %s, and demo-seed would overwrite its access token and add demo orders; seed another shop with -shop (e.g. -shop demo-sandbox)",
+			*shopID, existing.APIBaseURL, base)
+	}
+	if err := checkSandbox(ctx, base); err != nil {
+		return err
+	}
+	if create {
+		if err := st.CreateShop(ctx, oms.Shop{ID: *shopID, Name: "デモショップ", APIBaseURL: base, Settings: oms.DefaultSettings()}); err != nil {
 			return err
 		}
-	} else if err != nil {
-		return err
 	}
 	if err := st.SetAccessToken(ctx, *shopID, *token); err != nil {
 		return err
@@ -54,6 +69,33 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "seeded shop %s: %d orders in the OMS, %d sales in the sandbox at %s\n", *shopID, len(orders), len(sales), base)
+	return nil
+}
+
+// checkSandbox makes sure base is a ColorMe sandbox: it answers the sandbox's
+// admin API (GET /_sandbox/counters), which ColorMe does not have.
+func checkSandbox(ctx context.Context, base string) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/_sandbox/counters", nil)
+	if err != nil {
+		return fmt.Errorf("-sandbox %q is not a URL: give the sandbox's base URL, e.g. http://127.0.0.1:8081", base)
+	}
+	notSandbox := func(why string) error {
+		return fmt.Errorf("refusing to seed: %s is not a ColorMe sandbox (GET /_sandbox/counters %s); demo-seed only seeds a sandbox: start one with `bin/sandbox -listen 127.0.0.1:8081` and pass its URL with -sandbox", base, why)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return notSandbox(fmt.Sprintf("failed: %v", err))
+	}
+	defer resp.Body.Close()
+	var counters map[string]any
+	if resp.StatusCode != http.StatusOK {
+		return notSandbox("answered " + resp.Status)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&counters); err != nil {
+		return notSandbox("did not answer the sandbox's JSON")
+	}
 	return nil
 }
 

@@ -74,7 +74,8 @@ func secretsKeys(ctx context.Context, e *env, args []string) error {
 }
 
 // secretsRotate re-seals every stored client secret and access token with the
-// current key. Rotation: put the new key in COLORME_SYNC_SECRET_KEY and the old
+// current key, bound to its shop and column (older rows sealed without that
+// binding are re-sealed too). Rotation: put the new key in COLORME_SYNC_SECRET_KEY and the old
 // one in COLORME_SYNC_OLD_SECRET_KEYS (for every process), run this, then drop
 // the old key.
 func secretsRotate(ctx context.Context, e *env, args []string) error {
@@ -97,7 +98,7 @@ func secretsRotate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "re-sealed %d stored secret(s) with the current key (COLORME_SYNC_SECRET_KEY)\n", n)
+	fmt.Fprintf(e.out, "re-sealed %d stored secret(s) with the current key (COLORME_SYNC_SECRET_KEY), each bound to its shop and column\n", n)
 	if len(cfg.OldSecretKeys) > 0 {
 		fmt.Fprintln(e.out, "every secret is now sealed with the current key: remove COLORME_SYNC_OLD_SECRET_KEYS from every process's environment and restart them")
 	}

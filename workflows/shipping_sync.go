@@ -5,6 +5,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -122,7 +123,7 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 	if err := markFindable(ctx, in.ShopID, in.Trigger); err != nil {
 		return ShippingSyncResult{}, err
 	}
-	s := &exportRun{in: in, failedIDs: nil}
+	s := &exportRun{in: in, failedIDs: nil, seen: map[int64]bool{}}
 	if err := s.init(ctx); err != nil {
 		return ShippingSyncResult{}, err
 	}
@@ -168,6 +169,12 @@ type exportRun struct {
 	failedIDs []int64
 	// pagesThisRun counts pages read since this run (of the continue-as-new chain) began.
 	pagesThisRun int
+	// seen holds the sale ids this execution has counted. An order whose
+	// updated_at moves past the cursor during the run (re-imported or edited)
+	// comes round again on a later page: it is handled and counted once. Earlier
+	// executions of the chain are covered by FetchTargets (RunID), since their
+	// outcomes are all recorded before continue-as-new.
+	seen map[int64]bool
 }
 
 func (s *exportRun) init(ctx workflow.Context) error {
@@ -272,7 +279,11 @@ func (s *exportRun) loop(ctx workflow.Context) (bool, error) {
 				if !r.Written && !r.Mailed {
 					outcome = rules.OutcomeUnchanged
 				}
-				s.add(p, outcome, r.Note, r.Mailed)
+				note := r.Note
+				if note == "" {
+					note = p.Reason // e.g. why no shipping mail was planned
+				}
+				s.add(p, outcome, note, r.Mailed)
 			})
 		}
 		s.progress.InFlight, s.progress.Queued = inFlight, len(queue)
@@ -320,6 +331,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	var page activities.FetchTargetsResult
 	err := workflow.ExecuteActivity(dbCtx(ctx), a.FetchTargets, activities.FetchTargetsInput{
 		ShopID: s.in.ShopID, AsOf: s.c.AsOf, WindowDays: s.c.Options.WindowDays, After: s.progress.Cursor, Limit: s.in.PageSize,
+		RunID:   s.c.RunID,
 		SaleIDs: s.in.SaleIDs,
 	}).Get(ctx, &page)
 	if err != nil {
@@ -331,11 +343,18 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	for _, x := range page.Excluded {
 		s.add(rules.Plan{SaleID: x.SaleID}, rules.OutcomeSkipped, NotTargetReason+x.Reason, false)
 	}
-	if len(page.Orders) == 0 {
+	orders := make([]rules.Order, 0, len(page.Orders))
+	for _, o := range page.Orders {
+		if !s.seen[o.SaleID] { // met again after a re-import during the run: counted already
+			s.seen[o.SaleID] = true
+			orders = append(orders, o)
+		}
+	}
+	if len(orders) == 0 {
 		return nil, page.Done, nil
 	}
-	ids := make([]int64, len(page.Orders))
-	for i, o := range page.Orders {
+	ids := make([]int64, len(orders))
+	for i, o := range orders {
 		ids[i] = o.SaleID
 	}
 	var state activities.ReadColorMeStateResult
@@ -348,7 +367,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 		sales[sale.ID] = sale
 	}
 	var writes []rules.Plan
-	for _, o := range page.Orders {
+	for _, o := range orders {
 		s.progress.Totals.Targets++
 		sale, ok := sales[o.SaleID]
 		if !ok {
@@ -360,7 +379,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 		case p.Outcome != rules.OutcomeUpdated:
 			s.add(p, p.Outcome, p.Reason, false)
 		case s.in.DryRun:
-			s.add(p, "planned", "dry run: nothing written", false)
+			s.add(p, "planned", strings.TrimSuffix("dry run: nothing written; "+p.Reason, "; "), false)
 		default:
 			writes = append(writes, p)
 		}

@@ -60,6 +60,7 @@ type world struct {
 	// fault injection
 	updateErr func(saleID int64, attempt int32) error // nil error = succeed
 	readErr   func(call int) error                    // call counts from 1
+	onUpdate  func(saleID int64)                      // runs inside UpdateSale, under the lock
 
 	// what the activities saw
 	events         []string // "fetch", "read", "update <id>", in call order
@@ -174,6 +175,22 @@ func (w *world) FetchTargets(_ context.Context, in activities.FetchTargetsInput)
 	if n := len(page); n > 0 {
 		res.Next = oms.Cursor{UpdatedAt: page[n-1].UpdatedAt, SaleID: page[n-1].SaleID}
 	}
+	if in.RunID != 0 { // as the activity does: leave out orders the run has recorded
+		recorded := map[int64]bool{}
+		for _, o := range w.outcomes {
+			if o.RunID == in.RunID {
+				recorded[o.SaleID] = true
+			}
+		}
+		res.Orders = nil
+		for _, o := range page {
+			if recorded[o.SaleID] {
+				res.Repeated++
+			} else {
+				res.Orders = append(res.Orders, o)
+			}
+		}
+	}
 	return res, nil
 }
 
@@ -204,6 +221,9 @@ func (w *world) UpdateSale(ctx context.Context, in activities.UpdateSaleInput) (
 	w.events = append(w.events, fmt.Sprintf("update %d", id))
 	w.updateCalls[id]++
 	w.lastAttempt[id] = attempt
+	if w.onUpdate != nil {
+		w.onUpdate(id)
+	}
 	if w.updateErr != nil {
 		if err := w.updateErr(id, attempt); err != nil {
 			return activities.UpdateSaleResult{}, err
@@ -809,6 +829,71 @@ func TestShippingSync_ContinueAsNew(t *testing.T) {
 	require.Equal(t, n-3, w.writes)
 }
 
+// touch moves an order's updated_at to t, as a re-import or an edit during the
+// run does, and keeps the orders in cursor order.
+func (w *world) touch(saleID int64, t time.Time) {
+	for i := range w.orders {
+		if w.orders[i].SaleID == saleID {
+			w.orders[i].UpdatedAt = t
+		}
+	}
+	sort.SliceStable(w.orders, func(i, j int) bool {
+		a, b := w.orders[i], w.orders[j]
+		if !a.UpdatedAt.Equal(b.UpdatedAt) {
+			return a.UpdatedAt.Before(b.UpdatedAt)
+		}
+		return a.SaleID < b.SaleID
+	})
+}
+
+// 5a. An order re-imported during the export (its updated_at moves past the
+// cursor) comes round again on a later page: it is handled and counted once,
+// within one execution and across continue-as-new.
+func TestShippingSync_ReimportedDuringExport(t *testing.T) {
+	for _, maxHistory := range []int{0, 60} {
+		t.Run(fmt.Sprintf("max_history=%d", maxHistory), func(t *testing.T) {
+			const n = 30
+			w := newWorld(repeat(changed, n)...)
+			later := testAsOf.Add(-time.Minute) // after every other order
+			w.onUpdate = func(id int64) {
+				if id == 1001 || id == 1003 || id == 1020 {
+					w.touch(id, later.Add(time.Duration(id)*time.Millisecond))
+				}
+			}
+			in := input()
+			in.MaxHistory = maxHistory
+			var res workflows.ShippingSyncResult
+			for runs := 1; ; runs++ {
+				require.LessOrEqual(t, runs, 30, "the chain does not end")
+				r, err := newHarness(t, w).run(t, in)
+				if err == nil {
+					res = r
+					break
+				}
+				var can *workflow.ContinueAsNewError
+				require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
+				var next workflows.ShippingSyncInput
+				require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+				in = next
+			}
+			if maxHistory > 0 {
+				require.Greater(t, res.Chain, 1, "the test must cross continue-as-new")
+			}
+			for _, f := range w.fetches {
+				require.Equal(t, testRunID, f.RunID, "FetchTargets is told the run, to leave out what it recorded")
+			}
+			require.Equal(t, n, res.Targets, "each order counted once")
+			require.Equal(t, n, res.Updated)
+			require.Zero(t, res.Unchanged)
+			require.Equal(t, oms.RunTotals{Targets: n, Updated: n}, w.finishes[0].Totals)
+			require.Len(t, w.outcomeBySale(t), n) // fails on a sale recorded twice
+			for id, calls := range w.updateCalls {
+				require.Equal(t, 1, calls, "sale %d written once", id)
+			}
+		})
+	}
+}
+
 // 5b. When the server suggests continue-as-new, the run continues as new with
 // what it has done so far recorded and carried over.
 func TestShippingSync_ContinueAsNewSuggested(t *testing.T) {
@@ -893,6 +978,65 @@ func TestShippingSync_DryRun(t *testing.T) {
 	require.Equal(t, rules.OutcomeSkipped, outs[1008].Outcome)
 	require.Equal(t, rules.OutcomeFailed, outs[1009].Outcome)
 	require.Equal(t, oms.RunCompleted, w.finishes[0].Status)
+}
+
+// 7b. A shipping mail that failed after its delivery write landed (an earlier
+// run; the ledger has it owed, FetchTargets says MailOwed) is sent by a later run
+// while ColorMe still says not_yet — as a mail-only update — and never again.
+// A sale delivered on ColorMe without an owed mail gets none.
+func TestShippingSync_OwedMailRetried(t *testing.T) {
+	w := newWorld(unchanged, unchanged, changed)
+	for _, id := range []int64{1001, 1002} { // delivered with the OMS slip; the mail did not go
+		s := w.sales[id]
+		s.DeliveredMailState = colorme.MailNotYet
+		w.sales[id] = s
+	}
+	for i := range w.orders {
+		if w.orders[i].SaleID == 1001 {
+			w.orders[i].MailOwed = true
+		}
+	}
+	in := input()
+	in.SendMail = boolPtr(true)
+	res, err := newHarness(t, w).run(t, in)
+	require.NoError(t, err)
+	require.Equal(t, 2, w.mails, "the owed mail of 1001 and the mail of 1003, which the run delivers")
+	require.Equal(t, 2, res.Mails)
+	require.Equal(t, 1, w.updateCalls[1001])
+	require.Zero(t, w.updateCalls[1002], "delivered without an owed mail: no mail")
+	require.Equal(t, colorme.MailSent, w.sales[1001].DeliveredMailState)
+	outs := w.outcomeBySale(t)
+	require.Equal(t, rules.OutcomeUpdated, outs[1001].Outcome)
+	require.True(t, outs[1001].Mailed)
+	require.Equal(t, `{"sale_deliveries":[],"mail":true}`, outs[1001].Sent, "a mail-only update")
+	require.Equal(t, 1, w.writes, "only 1003 is written")
+
+	// A later run (the ledger may still say owed) sends nothing: ColorMe says sent.
+	w.outcomes, w.finishes = nil, nil
+	res, err = newHarness(t, w).run(t, in)
+	require.NoError(t, err)
+	require.Zero(t, res.Mails)
+	require.Equal(t, 2, w.mails, "never twice")
+}
+
+// 7c. delivered_mail_state null (ColorMe's documented example): the sale is
+// delivered but no mail is sent, and the run log says why.
+func TestShippingSync_MailStateNull(t *testing.T) {
+	w := newWorld(changed, changed)
+	s := w.sales[1001]
+	s.DeliveredMailState = ""
+	w.sales[1001] = s
+	in := input()
+	in.SendMail = boolPtr(true)
+	res, err := newHarness(t, w).run(t, in)
+	require.NoError(t, err)
+	require.Equal(t, 2, res.Updated)
+	require.Equal(t, 1, res.Mails, "only 1002 (not_yet) is mailed")
+	require.True(t, w.sales[1001].SaleDeliveries[0].Delivered)
+	outs := w.outcomeBySale(t)
+	require.False(t, outs[1001].Mailed)
+	require.Contains(t, outs[1001].Reason, "delivered_mail_state null")
+	require.True(t, outs[1002].Mailed)
 }
 
 // 8. The progress query shows pages and totals growing while the run goes on.

@@ -57,6 +57,7 @@ func openStore(ctx context.Context, cfg config.Config, policy oms.SchemaPolicy) 
 	if err != nil {
 		return nil, fmt.Errorf("database (DATABASE_URL): %w", err)
 	}
+	st.AllowPlainHTTP(cfg.PlainHTTPHosts...)
 	return st, nil
 }
 

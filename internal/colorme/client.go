@@ -33,6 +33,10 @@ var SyncFields = []string{"id", "make_date", "update_date", "canceled", "deliver
 // only the last 7 days, and the export reads sales up to a year old.
 const idsSearchAfter = "2000-01-01 00:00:00"
 
+// idsSearchBeforeSlack puts the `before` of id look-ups a day after now, so that
+// clock skew with ColorMe never hides a sale made just now.
+const idsSearchBeforeSlack = 24 * time.Hour
+
 // Config configures a Client.
 type Config struct {
 	BaseURL     string        // e.g. https://api.shop-pro.jp (no trailing slash needed)
@@ -43,8 +47,9 @@ type Config struct {
 	UserAgent   string        // default "colorme-sync"
 }
 
-// Client calls the ColorMe Shop API for one access token. It makes exactly one HTTP
-// request per call (SalesByIDs one per 100 ids) and never retries: Temporal does.
+// Client calls the ColorMe Shop API for one access token. It makes one HTTP request
+// per call (SalesByIDs one per 100 ids, more when ColorMe serves fewer or an id
+// is missing) and never retries: Temporal does.
 // Safe for concurrent use.
 type Client struct {
 	base    string
@@ -84,8 +89,12 @@ func New(cfg Config) *Client {
 	return c
 }
 
-// SalesByIDs returns the sales with the given ids, at most 100 ids per request,
-// asking only for SyncFields. Sales ColorMe does not return are simply absent.
+// SalesByIDs returns the sales with the given ids, asking only for SyncFields.
+// It asks for at most 100 ids per request and never trusts one answer: when
+// ColorMe serves fewer than meta.total (its effective limit, meta.limit, may be
+// below what was asked — older docs give a maximum of 50), it reads the rest by
+// offset. An id still missing is confirmed with GET /v1/sales/{id}.json, so a
+// sale ColorMe has is never reported absent; only a 404 there leaves it out.
 func (c *Client) SalesByIDs(ctx context.Context, ids []int64) ([]Sale, error) {
 	ids = uniqueIDs(ids)
 	var out []Sale
@@ -99,18 +108,47 @@ func (c *Client) SalesByIDs(ctx context.Context, ids []int64) ([]Sale, error) {
 		}
 		q := url.Values{}
 		q.Set("ids", strings.Join(parts, ","))
+		// Without a date ColorMe searches only the last 7 days, ids or not: bound
+		// the search explicitly on both sides.
 		q.Set("after", idsSearchAfter)
+		q.Set("before", FormatTime(time.Now().Add(idsSearchBeforeSlack)))
 		q.Set("fields", strings.Join(SyncFields, ","))
 		q.Set("limit", strconv.Itoa(MaxIDsPerRequest))
-		page, err := c.getSalesPage(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range page.Sales {
-			if want[s.ID] { // ignore anything not asked for
-				out = append(out, s)
-				delete(want, s.ID)
+		// Each page serves at least one sale, so len(chunk) pages always end it.
+		for offset, pages := 0, 0; pages <= len(chunk); pages++ {
+			if offset > 0 {
+				q.Set("offset", strconv.Itoa(offset))
 			}
+			page, err := c.getSalesPage(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			for _, s := range page.Sales {
+				if want[s.ID] { // ignore anything not asked for
+					out = append(out, s)
+					delete(want, s.ID)
+				}
+			}
+			offset += len(page.Sales)
+			if len(page.Sales) == 0 || offset >= page.Meta.Total || len(want) == 0 {
+				break
+			}
+		}
+		for _, id := range chunk {
+			if !want[id] {
+				continue
+			}
+			s, err := c.GetSale(ctx, id)
+			if ae, ok := AsAPIError(err); ok && ae.Status == http.StatusNotFound {
+				continue // not on ColorMe
+			}
+			if err != nil {
+				return nil, err
+			}
+			if s.ID != id {
+				return nil, &DecodeError{Op: "GET " + salePath(id), Err: fmt.Errorf("answered sale %d", s.ID)}
+			}
+			out = append(out, s)
 		}
 	}
 	return out, nil

@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 )
 
 const testToken = "tok-SECRET-0123456789abcdef"
@@ -124,10 +125,18 @@ func TestTokenNeverInErrors(t *testing.T) {
 func TestSalesByIDsChunks(t *testing.T) {
 	var mu sync.Mutex
 	var requests [][]string
+	var gets []string
 	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		assert.Equal(t, "/v1/sales.json", r.URL.Path)
+		if r.URL.Path != "/v1/sales.json" { // an id the list did not answer is confirmed
+			mu.Lock()
+			gets = append(gets, r.URL.Path)
+			mu.Unlock()
+			writeJSON(w, 404, map[string]any{"errors": []any{map[string]any{"code": 404100, "message": "not found", "status": 404}}})
+			return
+		}
 		assert.Equal(t, "100", q.Get("limit"))
+		assert.NotEmpty(t, q.Get("before"), "both date bounds are sent")
 		assert.Equal(t, "id,make_date,update_date,canceled,delivered,delivered_mail_state,segment,sale_deliveries", q.Get("fields"))
 		assert.NotEmpty(t, q.Get("after"), "without a date ColorMe searches only the last 7 days")
 		ids := strings.Split(q.Get("ids"), ",")
@@ -166,11 +175,75 @@ func TestSalesByIDsChunks(t *testing.T) {
 	for _, s := range sales {
 		assert.NotZero(t, s.ID%10)
 	}
+	assert.Len(t, gets, 25, "each missing id is confirmed once with GET /v1/sales/{id}.json")
+	assert.Contains(t, gets, "/v1/sales/1000.json")
 
 	empty, err := c.SalesByIDs(context.Background(), nil)
 	require.NoError(t, err)
 	assert.Empty(t, empty)
 	assert.Len(t, requests, 3, "no ids, no request")
+}
+
+// TestSalesByIDsReadsOn: ColorMe serves at most 50 sales per request whatever
+// limit is asked (older docs) and says so in meta.limit; SalesByIDs reads the
+// rest by offset instead of reporting half the sales as missing.
+func TestSalesByIDsReadsOn(t *testing.T) {
+	var mu sync.Mutex
+	var offsets []string
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		require.Equal(t, "/v1/sales.json", r.URL.Path, "no sale is missing: no GET by id")
+		mu.Lock()
+		offsets = append(offsets, q.Get("offset"))
+		mu.Unlock()
+		var matched []map[string]any
+		for _, p := range strings.Split(q.Get("ids"), ",") {
+			id, _ := strconv.ParseInt(p, 10, 64)
+			matched = append(matched, map[string]any{"id": id, "sale_deliveries": []any{}})
+		}
+		off, _ := strconv.Atoi(q.Get("offset"))
+		page := matched[min(off, len(matched)):min(off+50, len(matched))]
+		writeJSON(w, 200, map[string]any{"sales": page, "meta": map[string]any{"total": len(matched), "limit": 50, "offset": off}})
+	})
+	ids := make([]int64, 130)
+	for i := range ids {
+		ids[i] = int64(5000 + i)
+	}
+	sales, err := c.SalesByIDs(context.Background(), ids)
+	require.NoError(t, err)
+	require.Len(t, sales, 130, "every sale ColorMe has is returned")
+	assert.Equal(t, []string{"", "50", ""}, offsets, "100 ids: offsets 0 and 50; 30 ids: one page")
+}
+
+// TestSalesByIDsConfirmsMissing: a sale the list search does not answer is
+// looked up by id before it is called missing; only a 404 makes it absent.
+func TestSalesByIDsConfirmsMissing(t *testing.T) {
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/sales.json": // the search answers only 1
+			writeJSON(w, 200, map[string]any{"sales": []any{map[string]any{"id": 1}}, "meta": map[string]any{"total": 1, "limit": 100, "offset": 0}})
+		case "/v1/sales/2.json":
+			writeJSON(w, 200, saleJSON(2))
+		case "/v1/sales/3.json":
+			writeJSON(w, 404, map[string]any{"errors": []any{map[string]any{"code": 404100, "message": "not found", "status": 404}}})
+		case "/v1/sales/4.json":
+			writeJSON(w, 503, map[string]any{"errors": []any{map[string]any{"code": 503100, "message": "down", "status": 503}}})
+		default:
+			t.Errorf("unexpected %s", r.URL.Path)
+		}
+	})
+	sales, err := c.SalesByIDs(context.Background(), []int64{1, 2, 3})
+	require.NoError(t, err)
+	var got []int64
+	for _, s := range sales {
+		got = append(got, s.ID)
+	}
+	assert.Equal(t, []int64{1, 2}, got, "2 exists (GET found it), 3 does not (404)")
+
+	_, err = c.SalesByIDs(context.Background(), []int64{1, 4})
+	ae, ok := colorme.AsAPIError(err)
+	require.True(t, ok, "an unconfirmed absence is an error, not a missing sale: %v", err)
+	assert.True(t, ae.Retryable())
 }
 
 func TestListSalesParams(t *testing.T) {
@@ -380,7 +453,14 @@ func TestLimiterBeforeEveryRequest(t *testing.T) {
 		assert.Equal(t, n, lim.calls.Load(), "limiter consulted before the request")
 		switch {
 		case r.URL.Path == "/v1/sales.json":
-			writeJSON(w, 200, map[string]any{"sales": []any{}})
+			sales := []any{}
+			if ids := r.URL.Query().Get("ids"); ids != "" {
+				for _, p := range strings.Split(ids, ",") {
+					id, _ := strconv.ParseInt(p, 10, 64)
+					sales = append(sales, map[string]any{"id": id})
+				}
+			}
+			writeJSON(w, 200, map[string]any{"sales": sales, "meta": map[string]any{"total": len(sales)}})
 		case r.URL.Path == "/v1/shop.json":
 			writeJSON(w, 200, map[string]any{"shop": map[string]any{"id": "PA1"}})
 		case r.Method == http.MethodPost:
@@ -606,4 +686,48 @@ func TestSpacingLimiterUnlimited(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	assert.True(t, errors.Is(lim.Wait(ctx), context.Canceled))
+}
+
+// TestSalesByIDsOldSalesInSandbox: the sandbox applies ColorMe's 7-day default to
+// lookups by id too, so a client that forgot `after` would not list a sale
+// made months ago. SalesByIDs sends after and before and finds it with one list
+// request (no confirming GET by id), with ColorMe's limit capped at 50 too.
+func TestSalesByIDsOldSalesInSandbox(t *testing.T) {
+	for _, maxLimit := range []int{0, 50} {
+		sb := sandbox.New(sandbox.Options{Tokens: []string{testToken}, MaxLimit: maxLimit})
+		srv := httptest.NewServer(sb)
+		defer srv.Close()
+		var ids []int64
+		var sales []colorme.Sale
+		for i := range 80 {
+			id := int64(7000 + i)
+			ids = append(ids, id)
+			made := time.Now().AddDate(0, 0, -i*4) // up to ~316 days old
+			sales = append(sales, colorme.Sale{ID: id, MakeDate: made.Unix(), SaleDeliveries: []colorme.SaleDelivery{{ID: id * 10}}})
+		}
+		sb.Seed(sales...)
+		c := colorme.New(colorme.Config{BaseURL: srv.URL, AccessToken: testToken})
+
+		got, err := c.SalesByIDs(context.Background(), ids)
+		require.NoError(t, err)
+		assert.Len(t, got, 80, "max limit %d: every sale, old ones included", maxLimit)
+		wantReads := 1
+		if maxLimit == 50 {
+			wantReads = 2
+		}
+		assert.Equal(t, wantReads, sb.Counters().Reads, "found by the list itself, not by GETs by id")
+
+		// What a client that forgets `after` would get.
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/sales.json?limit=100&ids=7000,7050", nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		page, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		p, err := colorme.DecodeSalesPage(page)
+		require.NoError(t, err)
+		require.Len(t, p.Sales, 1, "without after only the last 7 days")
+		assert.Equal(t, int64(7000), p.Sales[0].ID)
+	}
 }

@@ -5,6 +5,7 @@ package colorme
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -24,14 +25,31 @@ type Sale struct {
 	UpdateDate         int64          `json:"update_date"`
 	Canceled           bool           `json:"canceled"`
 	Delivered          bool           `json:"delivered"`
-	DeliveredMailState string         `json:"delivered_mail_state,omitempty"`
+	DeliveredMailState string         `json:"delivered_mail_state,omitempty"` // "" = null or absent
 	Segment            *Segment       `json:"segment,omitempty"`
 	SaleDeliveries     []SaleDelivery `json:"sale_deliveries"`
 }
 
-// Segment describes a split order (分割受注).
+// MarshalJSON writes the sale as ColorMe does, delivered_mail_state null when
+// it is "" (ColorMe's documented example sale shows null).
+func (s Sale) MarshalJSON() ([]byte, error) {
+	type plain Sale
+	var mail *string
+	if s.DeliveredMailState != "" {
+		m := s.DeliveredMailState
+		mail = &m
+	}
+	return json.Marshal(struct {
+		plain
+		DeliveredMailState *string `json:"delivered_mail_state"`
+	}{plain(s), mail})
+}
+
+// Segment describes a split order (分割受注). ColorMe documents it on every
+// sale: an unsplit sale has its own id as parent_sale_id and splitted false.
 type Segment struct {
 	ParentSaleID int64 `json:"parent_sale_id"`
+	Splitted     bool  `json:"splitted"`
 }
 
 // SaleDelivery is one destination (お届け先) of a sale.

@@ -28,6 +28,9 @@ type Config struct {
 	SecretKey         string        `envconfig:"COLORME_SYNC_SECRET_KEY" default:""`
 	OldSecretKeys     []string      `envconfig:"COLORME_SYNC_OLD_SECRET_KEYS" default:""`
 	LogLevel          string        `envconfig:"LOG_LEVEL" default:"info"`
+	// PlainHTTPHosts may be a shop's api_base_url host over plain http besides
+	// loopback ones, e.g. "sandbox" for the ColorMe sandbox inside docker-compose.
+	PlainHTTPHosts []string `envconfig:"COLORME_PLAIN_HTTP_HOSTS" default:""`
 
 	// DBAutoMigrate lets the worker, console and starter migrate a database whose
 	// schema is behind at start (under an advisory lock on PostgreSQL); when off

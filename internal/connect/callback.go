@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
 // ParseCallback reads what the operator pasted: the whole address ColorMe
-// redirected to (or just its query), or the bare authorization code.
+// redirected to (or just its query), or the bare authorization code. Only a bare
+// code comes back without a state (Callback.Bare); an address must carry it.
 func ParseCallback(pasted string) (Callback, error) {
 	s := strings.TrimSpace(pasted)
 	if s == "" {
@@ -23,7 +25,7 @@ func ParseCallback(pasted string) (Callback, error) {
 		if strings.ContainsAny(s, " \t") {
 			return Callback{}, fail(KindBadInput, nil, "the pasted text is not an authorization code (it contains spaces): paste the address ColorMe redirected to, or only the code.")
 		}
-		return Callback{Code: s}, nil
+		return Callback{Code: s, Bare: true}, nil
 	}
 	query := s
 	if i := strings.IndexByte(s, '?'); i >= 0 {
@@ -60,17 +62,27 @@ func IsLocal(redirectURL string) bool {
 }
 
 // Receiver serves a local redirect URL and hands over the first OAuth redirect
-// that arrives on its path.
+// that arrives on its path carrying the attempt's state. Any other request to
+// that path (no state, a foreign state, a stray ?error=) is answered 400 and
+// ignored, so another web page open in the operator's browser can neither
+// connect the shop to its own ColorMe account nor abort the connection.
 type Receiver struct {
-	URL string
-	srv *http.Server
-	got chan Callback
+	URL     string
+	srv     *http.Server
+	got     chan Callback
+	mu      sync.Mutex
+	ignored int // requests refused for a missing or foreign state
 }
 
-// Listen serves the redirect URL's path on addr, or, when addr is "", on the
-// redirect URL's own address, which must then be local (IsLocal). In a container
-// addr is e.g. "0.0.0.0:8765", with that port published.
-func Listen(redirectURL, addr string) (*Receiver, error) {
+// Listen serves attempt a's redirect URL path on addr, or, when addr is "", on
+// the redirect URL's own address, which must then be local (IsLocal). In a
+// container addr is e.g. "0.0.0.0:8765", with that port published. Only a
+// redirect with a's state is handed to Wait.
+func Listen(a Attempt, addr string) (*Receiver, error) {
+	redirectURL := a.RedirectURL
+	if a.State == "" {
+		return nil, errors.New("connect.Listen: the attempt has no state: call Flow.Begin first")
+	}
 	u, err := url.Parse(redirectURL)
 	if err != nil {
 		return nil, fmt.Errorf("redirect URL %q is not a URL: %w", redirectURL, err)
@@ -100,9 +112,19 @@ func Listen(redirectURL, addr string) (*Receiver, error) {
 	r := &Receiver{URL: redirectURL, got: make(chan Callback, 1)}
 	mux := http.NewServeMux()
 	mux.HandleFunc(path, func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		cb := callbackFrom(req.URL.Query())
 		if cb.Code == "" && cb.Error == "" {
 			http.Error(w, "not an OAuth redirect: no code or error parameter", http.StatusBadRequest)
+			return
+		}
+		if !SameState(cb.State, a.State) {
+			r.mu.Lock()
+			r.ignored++
+			r.mu.Unlock()
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			donePage.Execute(w, "この応答は現在の接続のものではないため無視しました (state が一致しません)。ターミナルに表示された最新の URL を開いてください。 (Ignored: this redirect does not carry the state of the current connection attempt; open the newest authorize URL the terminal shows.)")
 			return
 		}
 		msg := "ColorMe の応答を受け取りました。ターミナルに戻って結果を確認してください。 (Received: return to the terminal for the result.)"
@@ -112,7 +134,6 @@ func Listen(redirectURL, addr string) (*Receiver, error) {
 			msg = "この接続の応答はすでに受け取っています。 (A redirect was already received for this attempt.)"
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
 		donePage.Execute(w, msg)
 	})
 	r.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -120,9 +141,16 @@ func Listen(redirectURL, addr string) (*Receiver, error) {
 	return r, nil
 }
 
-// Wait returns the first redirect, or a KindRedirectMismatch error when none
-// arrives before ctx ends (ColorMe shows an error page instead of redirecting when
-// the redirect URL differs from the app's).
+// Ignored is the number of requests refused so far for a missing or foreign state.
+func (r *Receiver) Ignored() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ignored
+}
+
+// Wait returns the first redirect carrying the attempt's state, or a
+// KindRedirectMismatch error when none arrives before ctx ends (ColorMe shows an
+// error page instead of redirecting when the redirect URL differs from the app's).
 func (r *Receiver) Wait(ctx context.Context, shopID string) (Callback, error) {
 	select {
 	case cb := <-r.got:
@@ -130,6 +158,10 @@ func (r *Receiver) Wait(ctx context.Context, shopID string) (Callback, error) {
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return Callback{}, ctx.Err()
+		}
+		if n := r.Ignored(); n > 0 {
+			return Callback{}, fail(KindStateMismatch, ctx.Err(), "no redirect with this attempt's state arrived at %s in time (%d request(s) without it were ignored): run %s again and open only the newest authorize URL it prints.",
+				r.URL, n, rerun(shopID))
 		}
 		return Callback{}, fail(KindRedirectMismatch, ctx.Err(), "no redirect arrived at %s in time: if ColorMe showed an error about the redirect URL, make the shop's redirect_url exactly the app's リダイレクトURL with `starter shop set -shop %s redirect_url=…`, otherwise run %s again (or add -code-only and paste the address).",
 			r.URL, shopID, rerun(shopID))

@@ -9,6 +9,7 @@ package connect
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -61,9 +62,13 @@ type Attempt struct {
 // Callback is what ColorMe's redirect carried, or what the operator pasted.
 type Callback struct {
 	Code             string
-	State            string // "" when only the code was pasted
+	State            string // "" only when Bare
 	Error            string // e.g. access_denied
 	ErrorDescription string
+	// Bare is set (by ParseCallback) when the operator pasted only the code by
+	// hand: the one case where no state comes back to check. Every redirect
+	// (the local listener, a pasted address, the console) must carry the state.
+	Bare bool
 }
 
 // Result describes a connected shop.
@@ -119,6 +124,12 @@ func fail(kind Kind, cause error, format string, args ...any) *Error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Err: cause}
 }
 
+// SameState reports whether got is the attempt's state want (both non-empty),
+// in constant time.
+func SameState(got, want string) bool {
+	return got != "" && want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
 // rerun is the command that starts over.
 func rerun(shopID string) string { return "`starter shop connect -shop " + shopID + "`" }
 
@@ -143,10 +154,16 @@ func (f *Flow) Begin(ctx context.Context, shopID string) (Attempt, error) {
 // Complete finishes attempt a with what the redirect carried: it checks and
 // consumes the state, exchanges the code (once), verifies the token with GET
 // /v1/shop.json, stores it sealed (which clears "reconnect needed") and runs
-// AfterConnect. A Callback without State (a pasted bare code) is checked against
-// the attempt's own state, which is consumed all the same.
+// AfterConnect. Only a bare code pasted by hand (Callback.Bare) may come without
+// State; it is checked against the attempt's own state, consumed all the same.
 func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, error) {
 	id := a.ShopID
+	// A redirect must carry this attempt's state; only a bare code pasted by hand
+	// (Bare) has none. A foreign or missing state neither connects nor ends the
+	// attempt: it may come from another web page (login CSRF).
+	if !cb.Bare && !SameState(cb.State, a.State) {
+		return Result{}, fail(KindStateMismatch, nil, "the redirect does not carry this connection attempt's state (missing or mismatched), so it was not used: paste the whole address ColorMe redirected to (or only the code), or run %s again and use only the newest authorize URL it prints.", rerun(id))
+	}
 	if cb.Error != "" {
 		// The attempt is over either way: use up its state.
 		_ = f.Store.ConsumeOAuthState(ctx, id, a.State)
@@ -155,9 +172,6 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 		}
 		return Result{}, fail(KindAuthorizeError, nil, "ColorMe refused the authorization request (error=%s%s): check the shop's client_id and that the app may use the scopes %s, then run %s again.",
 			cb.Error, describe(cb.ErrorDescription), strings.Join(Scopes, " "), rerun(id))
-	}
-	if cb.State != "" && cb.State != a.State {
-		return Result{}, fail(KindStateMismatch, nil, "the redirect does not belong to this connection attempt (state mismatch): run %s again and use only the newest authorize URL it prints.", rerun(id))
 	}
 	switch err := f.Store.ConsumeOAuthState(ctx, id, a.State); {
 	case errors.Is(err, oms.ErrOAuthStateExpired):

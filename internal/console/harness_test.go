@@ -125,7 +125,7 @@ func testTemporal(t testing.TB) client.Client {
 // addShop creates a shop on the ColorMe test address with the default settings.
 func (h *harness) addShop(id, name string) {
 	h.t.Helper()
-	require.NoError(h.t, h.st.CreateShop(context.Background(), oms.Shop{ID: id, Name: name, APIBaseURL: "http://colorme.test", Settings: oms.DefaultSettings()}))
+	require.NoError(h.t, h.st.CreateShop(context.Background(), oms.Shop{ID: id, Name: name, APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
 }
 
 // operator is a browser with its own cookie jar.

@@ -36,6 +36,6 @@ func (s *Store) MigrateWithGoStepForTest(ctx context.Context, version int64, up 
 
 // SealerForTest is what a Go migration step may use of the store's sealer.
 type SealerForTest interface {
-	Seal(plaintext string) (string, error)
-	Open(sealed string) (string, error)
+	Seal(plaintext, context string) (string, error)
+	Open(sealed, context string) (string, error)
 }

@@ -2,7 +2,6 @@ package oms
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,9 +28,10 @@ const (
 // transaction commits, and sales skipped by offset paging while the list changed.
 const ImportWatermarkMargin = 10 * time.Minute
 
-// ErrInvalidSale is matched (errors.Is) by ApplyImport's error when ColorMe
-// sent a sale that cannot be stored (no id, no order date, repeated delivery ids).
-var ErrInvalidSale = errors.New("invalid sale from ColorMe")
+// A sale ColorMe sent that cannot be stored (no id, no order date, a missing or
+// repeated delivery id) does not stop the import: ApplyImport records it as
+// flagged with the reason, flags the order when the OMS has it, and imports the
+// rest of the page.
 
 // ImportedSale is a ColorMe sale as the import stores it.
 type ImportedSale struct {
@@ -118,18 +118,26 @@ func (s *Store) ImportWatermark(ctx context.Context, shopID string) (wm time.Tim
 // (the first one wins), so a page applied twice — a retried activity, or a sale
 // seen on two pages — is counted once. The returned totals count this call's
 // sales, leaving out those already counted in the run.
+//
+// A sale that cannot be stored (see validImport) is not imported: it is counted
+// and recorded as flagged with the reason, and an existing order of that sale
+// gets the reason as its flag (updated_at unchanged); the rest of the page is
+// imported, so one bad sale never blocks the import or its watermark.
 func (s *Store) ApplyImport(ctx context.Context, shopID string, runID int64, sales []ImportedSale, now time.Time) (ImportTotals, error) {
-	sales, err := validImport(sales)
-	if err != nil || len(sales) == 0 {
-		return ImportTotals{}, err
+	sales, invalid := validImport(sales)
+	if len(sales) == 0 && len(invalid) == 0 {
+		return ImportTotals{}, nil
 	}
 	now = utc(now)
-	ids := make([]int64, len(sales))
-	for i, sale := range sales {
-		ids[i] = sale.SaleID
+	ids := make([]int64, 0, len(sales)+len(invalid))
+	for _, sale := range sales {
+		ids = append(ids, sale.SaleID)
+	}
+	for _, bad := range invalid {
+		ids = append(ids, bad.SaleID)
 	}
 	var totals ImportTotals
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		totals = ImportTotals{}
 		orders, dels, err := lockOrders(tx, shopID, ids)
 		if err != nil {
@@ -163,6 +171,22 @@ func (s *Store) ApplyImport(ctx context.Context, shopID string, runID int64, sal
 				outcomes = append(outcomes, outcomeRow{RunID: runID, SaleID: sale.SaleID, ShopID: shopID,
 					Outcome: p.outcome, Reason: strings.Join(p.reasons, "; "), At: now})
 			}
+		}
+		for _, bad := range invalid {
+			if o, ok := orders[bad.SaleID]; ok && !strings.Contains(o.FlagReason, bad.Reason) {
+				err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id = ?", shopID, bad.SaleID).
+					Updates(map[string]any{"flag_reason": joinReason(o.FlagReason, bad.Reason)}).Error
+				if err != nil {
+					return err
+				}
+			}
+			if seen[bad.SaleID] {
+				continue // already counted in this run
+			}
+			seen[bad.SaleID] = true
+			totals.add(ImportFlagged)
+			outcomes = append(outcomes, outcomeRow{RunID: runID, SaleID: bad.SaleID, ShopID: shopID,
+				Outcome: ImportFlagged, Reason: bad.Reason, At: now})
 		}
 		if len(outcomes) == 0 {
 			return nil
@@ -248,32 +272,65 @@ func (t *ImportTotals) add(outcome string) {
 	}
 }
 
-// validImport checks the sales and keeps the last of each sale id.
-func validImport(sales []ImportedSale) ([]ImportedSale, error) {
+// invalidSale is a sale ColorMe sent that the import cannot store, and why.
+type invalidSale struct {
+	SaleID int64
+	Reason string
+}
+
+// validImport keeps the last of each sale id and splits the sales into those
+// the import can store and those it cannot: a sale without a positive id, without
+// an order date (make_date), or with a missing or repeated sale_delivery id. The
+// reason is a stable sentence (the same data gives the same words), so an order
+// is not flagged twice for it.
+func validImport(sales []ImportedSale) ([]ImportedSale, []invalidSale) {
+	type entry struct {
+		sale   ImportedSale
+		reason string
+	}
 	index := make(map[int64]int, len(sales))
-	out := make([]ImportedSale, 0, len(sales))
+	all := make([]entry, 0, len(sales))
 	for _, sale := range sales {
-		switch {
-		case sale.SaleID <= 0:
-			return nil, fmt.Errorf("%w: sale id %d (sale ids are positive)", ErrInvalidSale, sale.SaleID)
-		case sale.OrderedAt.IsZero() || sale.OrderedAt.Unix() <= 0:
-			return nil, fmt.Errorf("%w: sale %d has no order date (make_date)", ErrInvalidSale, sale.SaleID)
-		}
-		seen := make(map[int64]bool, len(sale.Deliveries))
-		for _, d := range sale.Deliveries {
-			if d.ID <= 0 || seen[d.ID] {
-				return nil, fmt.Errorf("%w: sale %d has an invalid or repeated sale_delivery id %d", ErrInvalidSale, sale.SaleID, d.ID)
-			}
-			seen[d.ID] = true
-		}
+		e := entry{sale: sale, reason: invalidReason(sale)}
 		if i, dup := index[sale.SaleID]; dup {
-			out[i] = sale
+			all[i] = e
 			continue
 		}
-		index[sale.SaleID] = len(out)
-		out = append(out, sale)
+		index[sale.SaleID] = len(all)
+		all = append(all, e)
 	}
-	return out, nil
+	var ok []ImportedSale
+	var bad []invalidSale
+	for _, e := range all {
+		if e.reason == "" {
+			ok = append(ok, e.sale)
+		} else {
+			bad = append(bad, invalidSale{SaleID: e.sale.SaleID, Reason: e.reason})
+		}
+	}
+	return ok, bad
+}
+
+// invalidReason says why the import cannot store sale, or "" when it can.
+func invalidReason(sale ImportedSale) string {
+	const tail = "; this sale was not imported (the rest of the import went on): check it on ColorMe, and report it to ColorMe support if its data stays so; the next import reads it again"
+	switch {
+	case sale.SaleID <= 0:
+		return fmt.Sprintf("ColorMe sent a sale with the invalid id %d (sale ids are positive)%s", sale.SaleID, tail)
+	case sale.OrderedAt.IsZero() || sale.OrderedAt.Unix() <= 0:
+		return "ColorMe sent this sale without an order date (make_date)" + tail
+	}
+	seen := make(map[int64]bool, len(sale.Deliveries))
+	for _, d := range sale.Deliveries {
+		switch {
+		case d.ID <= 0:
+			return fmt.Sprintf("ColorMe sent this sale with an invalid sale_delivery id %d%s", d.ID, tail)
+		case seen[d.ID]:
+			return fmt.Sprintf("ColorMe sent this sale with the sale_delivery id %d twice%s", d.ID, tail)
+		}
+		seen[d.ID] = true
+	}
+	return ""
 }
 
 // lockOrders reads the shop's orders with the given sale ids and their

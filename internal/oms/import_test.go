@@ -201,3 +201,80 @@ func TestFinishImportAndWatermark(t *testing.T) {
 		assert.ErrorIs(t, err, oms.ErrNotFound)
 	})
 }
+
+// TestApplyImportBadSale: a sale without make_date or with a repeated delivery
+// id does not stop the page: it is recorded as flagged with the reason (and
+// flags its order when the OMS has one), the rest is imported, and the import
+// can complete and advance its watermark.
+func TestApplyImportBadSale(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *oms.Store) {
+		ctx := context.Background()
+		createShop(t, s, "myshop")
+		ordered := time.Date(2026, 5, 1, 10, 0, 0, 0, rules.Tokyo)
+		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
+		run1 := startImport(t, s, "myshop", "run-1")
+		_, err := s.ApplyImport(ctx, "myshop", run1, []oms.ImportedSale{
+			importedSale(1, ordered, dest(11, "東京都")), importedSale(3, ordered, dest(31, "北海道"))}, t0)
+		require.NoError(t, err)
+
+		page := []oms.ImportedSale{
+			importedSale(1, ordered, dest(11, "東京都")),
+			{SaleID: 2, Deliveries: []oms.ImportedDelivery{dest(21, "大阪府")}},       // no make_date
+			importedSale(3, ordered, dest(31, "青森県"), dest(31, "青森県")),             // delivery 31 twice
+			importedSale(4, ordered, dest(41, "沖縄県")),                              // fine
+			importedSale(5, ordered, dest(51, "沖縄県"), oms.ImportedDelivery{ID: 0}), // no delivery id
+		}
+		t1 := t0.Add(time.Hour)
+		run2 := startImport(t, s, "myshop", "run-2")
+		got, err := s.ApplyImport(ctx, "myshop", run2, page, t1)
+		require.NoError(t, err, "one bad sale must not fail the page")
+		assert.Equal(t, oms.ImportTotals{Fetched: 5, Created: 1, Unchanged: 1, Flagged: 3}, got)
+		got, err = s.ApplyImport(ctx, "myshop", run2, page, t1.Add(time.Minute))
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{Fetched: 1, Unchanged: 1}, got, "a retried page counts no recorded sale twice (unchanged ones have no row)")
+
+		assert.Equal(t, rules.StatusNew, orderView(t, s, "myshop", 4).Status, "the good sale was imported")
+		vs, err := s.Orders(ctx, "myshop", 2, 5)
+		require.NoError(t, err)
+		assert.Empty(t, vs, "a sale that cannot be stored is not created")
+		o3 := orderView(t, s, "myshop", 3)
+		assert.Contains(t, o3.FlagReason, "sale_delivery id 31 twice")
+		assert.Equal(t, "北海道", o3.Destinations[0].PrefName, "nothing of the bad data is applied")
+		assert.True(t, o3.UpdatedAt.Equal(t0), "flagging does not move updated_at")
+
+		outs, err := s.Outcomes(ctx, run2)
+		require.NoError(t, err)
+		by := map[int64]oms.Outcome{}
+		for _, o := range outs {
+			by[o.SaleID] = o
+		}
+		require.Len(t, by, 4, "created 4 and flagged 2, 3, 5")
+		assert.Equal(t, oms.ImportCreated, by[4].Outcome)
+		for id, want := range map[int64]string{2: "without an order date (make_date)", 3: "sale_delivery id 31 twice", 5: "invalid sale_delivery id 0"} {
+			assert.Equal(t, oms.ImportFlagged, by[id].Outcome, "sale %d", id)
+			assert.Contains(t, by[id].Reason, want, "sale %d", id)
+			assert.Contains(t, by[id].Reason, "the rest of the import went on", "sale %d", id)
+		}
+
+		wm := t1.Add(-oms.ImportWatermarkMargin)
+		totals, err := s.FinishImport(ctx, run2, 1, oms.RunCompleted, "", &wm)
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{Fetched: 5, Created: 1, Unchanged: 1, Flagged: 3}, totals)
+		w, ok, err := s.ImportWatermark(ctx, "myshop")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.True(t, w.Equal(wm), "the watermark advances past the bad sale")
+
+		// The next import meets the same bad data: flagged again in its run, the
+		// order's flag not repeated; once ColorMe fixes it, it is imported.
+		run3 := startImport(t, s, "myshop", "run-3")
+		got, err = s.ApplyImport(ctx, "myshop", run3, page, t1.Add(time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, 3, got.Flagged)
+		assert.Equal(t, o3.FlagReason, orderView(t, s, "myshop", 3).FlagReason)
+		got, err = s.ApplyImport(ctx, "myshop", startImport(t, s, "myshop", "run-4"),
+			[]oms.ImportedSale{importedSale(2, ordered, dest(21, "大阪府"))}, t1.Add(2*time.Hour))
+		require.NoError(t, err)
+		assert.Equal(t, oms.ImportTotals{Fetched: 1, Created: 1}, got)
+	})
+}

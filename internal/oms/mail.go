@@ -11,22 +11,66 @@ import (
 // MailState is the state of a sale's shipping mail in the mail ledger.
 type MailState string
 
-// Mail ledger states: claimed before the mail is sent, sent once ColorMe
-// accepted it. A claimed row that never became sent means the outcome of the
-// send is unknown: an operator must check before mailing again.
+// Mail ledger states: owed when an export plans the mail (recorded before its
+// delivery write, so a mail that fails after the write landed is still owed),
+// claimed just before the mail is sent, sent once ColorMe accepted it. A row
+// that is owed or claimed but not sent is a mail this product still owes: a
+// later export sends it when ColorMe's delivered_mail_state is still not_yet
+// (a claimed one may have gone without its answer: ColorMe's state decides).
 const (
+	MailOwed    MailState = "owed"
 	MailClaimed MailState = "claimed"
 	MailSent    MailState = "sent"
 )
 
+// MarkMailOwed records that an export planned the shipping mail of (shop, sale),
+// before it writes the sale's deliveries. It changes nothing when the ledger
+// already has the sale (owed, claimed or sent).
+func (s *Store) MarkMailOwed(ctx context.Context, shopID string, saleID, runID int64) error {
+	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailOwed, RunID: runID, ClaimedAt: utc(time.Now())}
+	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return fmt.Errorf("recording the shipping mail of sale %d (shop %q) as owed: %w", saleID, shopID, err)
+	}
+	return nil
+}
+
+// MailsOwed returns which of the shop's saleIDs have a shipping mail owed: a
+// ledger row that is owed or claimed, not sent.
+func (s *Store) MailsOwed(ctx context.Context, shopID string, saleIDs []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for _, chunk := range chunks(saleIDs, batchSize) {
+		var ids []int64
+		err := s.db.WithContext(ctx).Model(&mailRow{}).Where("shop_id = ? AND sale_id IN ? AND state <> ?", shopID, chunk, MailSent).
+			Pluck("sale_id", &ids).Error
+		if err != nil {
+			return nil, fmt.Errorf("reading the mail ledger of shop %q: %w", shopID, err)
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
 // ClaimMail records that the shipping mail of (shop, sale) is about to be sent.
-// It returns prev "" when this call made the claim; otherwise it returns the
-// state already recorded and changes nothing, and the caller must not send.
-// Safe across processes: the ledger's primary key decides.
+// It returns prev "" when this call made the claim (a new row, or an owed one
+// turned claimed); otherwise it returns the state already recorded (claimed or
+// sent) and changes nothing, and the caller must not send without checking
+// ColorMe. Safe across processes: the ledger's primary key and the conditional
+// update decide.
 func (s *Store) ClaimMail(ctx context.Context, shopID string, saleID, runID int64) (prev MailState, err error) {
 	db := s.db.WithContext(ctx)
-	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailClaimed, RunID: runID, ClaimedAt: utc(time.Now())}
+	now := utc(time.Now())
+	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailClaimed, RunID: runID, ClaimedAt: now}
 	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return "", fmt.Errorf("claiming the shipping mail of sale %d (shop %q): %w", saleID, shopID, res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return "", nil
+	}
+	res = db.Model(&mailRow{}).Where("shop_id = ? AND sale_id = ? AND state = ?", shopID, saleID, MailOwed).
+		Updates(map[string]any{"state": MailClaimed, "run_id": runID, "claimed_at": now})
 	if res.Error != nil {
 		return "", fmt.Errorf("claiming the shipping mail of sale %d (shop %q): %w", saleID, shopID, res.Error)
 	}

@@ -230,7 +230,8 @@ func (q *TargetQuery) normalize() error {
 // FetchTargets returns the next page of target orders: status not new or
 // cancelled, ordered_at >= AsOf−1 year, updated_at >= AsOf−WindowDays×24h, not a
 // bundled child (the semantics of rules.Exclusion), in (updated_at, sale_id)
-// order strictly after q.After, with their deliveries by delivery id.
+// order strictly after q.After, with their deliveries by delivery id and whether
+// a shipping mail is owed for them (the mail ledger).
 func (s *Store) FetchTargets(ctx context.Context, q TargetQuery) (TargetPage, error) {
 	if err := q.normalize(); err != nil {
 		return TargetPage{}, err
@@ -242,6 +243,19 @@ func (s *Store) FetchTargets(ctx context.Context, q TargetQuery) (TargetPage, er
 	orders, err := s.withDeliveries(ctx, q.ShopID, rows)
 	if err != nil {
 		return TargetPage{}, err
+	}
+	if len(orders) > 0 {
+		ids := make([]int64, len(orders))
+		for i, o := range orders {
+			ids[i] = o.SaleID
+		}
+		owed, err := s.MailsOwed(ctx, q.ShopID, ids)
+		if err != nil {
+			return TargetPage{}, err
+		}
+		for i := range orders {
+			orders[i].MailOwed = owed[orders[i].SaleID]
+		}
 	}
 	page := TargetPage{Orders: orders, Next: q.After, Done: len(rows) < q.Limit}
 	if n := len(orders); n > 0 {

@@ -208,6 +208,23 @@ func (s *Store) RecordOutcomes(ctx context.Context, runID int64, outs []Outcome)
 	return nil
 }
 
+// RecordedSales returns which of saleIDs already have an outcome in the run: an
+// export meets an order again when its updated_at moved past the cursor during
+// the run (re-imported or edited), and must not count it twice.
+func (s *Store) RecordedSales(ctx context.Context, runID int64, saleIDs []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	for _, chunk := range chunks(saleIDs, batchSize) {
+		var ids []int64
+		if err := s.db.WithContext(ctx).Model(&outcomeRow{}).Where("run_id = ? AND sale_id IN ?", runID, chunk).Pluck("sale_id", &ids).Error; err != nil {
+			return nil, fmt.Errorf("reading outcomes of run %d: %w", runID, err)
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
 // Outcomes returns the outcomes of a run by sale id.
 func (s *Store) Outcomes(ctx context.Context, runID int64) ([]Outcome, error) {
 	var rows []outcomeRow

@@ -446,11 +446,11 @@ func TestGoMigrationStep(t *testing.T) {
 			if err := tx.QueryRowContext(ctx, "SELECT id, access_token_sealed FROM shops").Scan(&id, &sealed); err != nil {
 				return err
 			}
-			plain, err := s.Open(sealed)
+			plain, err := s.Open(sealed, "shops/"+id+"/access_token_sealed")
 			if err != nil {
 				return err
 			}
-			resealed, err := s.Seal(plain)
+			resealed, err := s.Seal(plain, "shops/"+id+"/access_token_sealed")
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -89,7 +90,7 @@ func ValidateShopID(id string) error {
 	return nil
 }
 
-func (sh *Shop) normalize() error {
+func (sh *Shop) normalize(plainHTTPHosts []string) error {
 	if err := ValidateShopID(sh.ID); err != nil {
 		return err
 	}
@@ -98,6 +99,9 @@ func (sh *Shop) normalize() error {
 		sh.APIBaseURL = DefaultAPIBaseURL
 	}
 	if err := checkURL("api base URL", sh.APIBaseURL); err != nil {
+		return err
+	}
+	if err := checkHTTPS(sh.APIBaseURL, plainHTTPHosts); err != nil {
 		return err
 	}
 	sh.RedirectURL = strings.TrimSpace(sh.RedirectURL)
@@ -121,6 +125,48 @@ func checkURL(what, raw string) error {
 	return nil
 }
 
+// checkHTTPS refuses a plain-http API base URL unless its host is loopback
+// (a sandbox on this machine) or listed in plainHTTPHosts: the access token
+// travels in every request's Authorization header.
+func checkHTTPS(raw string, plainHTTPHosts []string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "https" {
+		return nil
+	}
+	host := u.Hostname()
+	if IsLoopbackHost(host) {
+		return nil
+	}
+	for _, h := range plainHTTPHosts {
+		if strings.EqualFold(h, host) {
+			return nil
+		}
+	}
+	return fmt.Errorf("api base URL %q uses plain http: the access token would cross the network unencrypted; use https (ColorMe is %s), or for a ColorMe sandbox on a private network list its host in COLORME_PLAIN_HTTP_HOSTS (e.g. COLORME_PLAIN_HTTP_HOSTS=%s)", raw, DefaultAPIBaseURL, host)
+}
+
+// IsLoopbackHost reports whether host (no port) is localhost or a loopback IP
+// address (127.0.0.0/8, ::1).
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// AllowPlainHTTP lets shops use a plain-http API base URL on these hosts (beside
+// loopback ones), e.g. a ColorMe sandbox reached as http://sandbox:8081 inside
+// docker-compose (COLORME_PLAIN_HTTP_HOSTS).
+func (s *Store) AllowPlainHTTP(hosts ...string) {
+	s.plainHTTPHosts = nil
+	for _, h := range hosts {
+		if h = strings.TrimSpace(h); h != "" {
+			s.plainHTTPHosts = append(s.plainHTTPHosts, h)
+		}
+	}
+}
+
 // CreateShop adds a shop. A zero Settings means DefaultSettings(), an empty
 // APIBaseURL DefaultAPIBaseURL and an empty Name the ID.
 func (s *Store) CreateShop(ctx context.Context, sh Shop) error {
@@ -130,7 +176,7 @@ func (s *Store) CreateShop(ctx context.Context, sh Shop) error {
 	if sh.Settings == (ShopSettings{}) {
 		sh.Settings = DefaultSettings()
 	}
-	if err := sh.normalize(); err != nil {
+	if err := sh.normalize(s.plainHTTPHosts); err != nil {
 		return err
 	}
 	row := shopRow{ID: sh.ID, Name: sh.Name, APIBaseURL: sh.APIBaseURL, ClientID: sh.ClientID,
@@ -170,7 +216,7 @@ func (s *Store) Shops(ctx context.Context) ([]Shop, error) {
 // UpdateShop saves a shop's name, API base URL, client id, redirect URL and
 // settings. Secrets and the reconnect flag are changed by their own methods.
 func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
-	if err := sh.normalize(); err != nil {
+	if err := sh.normalize(s.plainHTTPHosts); err != nil {
 		return err
 	}
 	return s.updateShop(ctx, sh.ID, map[string]any{
@@ -184,11 +230,11 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 
 // SetClientSecret stores the shop's OAuth client secret, sealed.
 func (s *Store) SetClientSecret(ctx context.Context, shopID, secret string) error {
-	sealed, err := s.seal("client secret", secret)
+	sealed, err := s.seal("client secret", shopID, colClientSecret, secret)
 	if err != nil {
 		return err
 	}
-	return s.updateShop(ctx, shopID, map[string]any{"client_secret_sealed": sealed})
+	return s.updateShop(ctx, shopID, map[string]any{colClientSecret: sealed})
 }
 
 // ClientSecret returns the shop's OAuth client secret.
@@ -200,17 +246,17 @@ func (s *Store) ClientSecret(ctx context.Context, shopID string) (string, error)
 	if row.ClientSecretSealed == "" {
 		return "", missingSecretError{shopID, ErrNoClientSecret, "store it when connecting the shop with `starter shop connect`"}
 	}
-	return s.open("client secret", shopID, row.ClientSecretSealed)
+	return s.open("client secret", shopID, colClientSecret, row.ClientSecretSealed)
 }
 
 // SetAccessToken stores the shop's access token, sealed, and clears the
 // reconnect flag.
 func (s *Store) SetAccessToken(ctx context.Context, shopID, token string) error {
-	sealed, err := s.seal("access token", token)
+	sealed, err := s.seal("access token", shopID, colAccessToken, token)
 	if err != nil {
 		return err
 	}
-	return s.updateShop(ctx, shopID, map[string]any{"access_token_sealed": sealed, "reconnect_needed": false, "reconnect_reason": ""})
+	return s.updateShop(ctx, shopID, map[string]any{colAccessToken: sealed, "reconnect_needed": false, "reconnect_reason": ""})
 }
 
 // AccessToken returns the shop's access token; the error matches
@@ -223,7 +269,7 @@ func (s *Store) AccessToken(ctx context.Context, shopID string) (string, error) 
 	if row.AccessTokenSealed == "" {
 		return "", missingSecretError{shopID, ErrNoAccessToken, "connect it with `starter shop connect`"}
 	}
-	return s.open("access token", shopID, row.AccessTokenSealed)
+	return s.open("access token", shopID, colAccessToken, row.AccessTokenSealed)
 }
 
 // MarkReconnectNeeded flags the shop as needing a new access token (the token
@@ -232,8 +278,9 @@ func (s *Store) MarkReconnectNeeded(ctx context.Context, shopID, reason string) 
 	return s.updateShop(ctx, shopID, map[string]any{"reconnect_needed": true, "reconnect_reason": reason})
 }
 
-// RotateSecrets re-seals every stored secret not sealed with the current key and
-// returns how many it re-sealed.
+// RotateSecrets re-seals every stored secret not sealed with the current key, or
+// sealed in the legacy format not bound to its shop and column, and returns how
+// many it re-sealed.
 func (s *Store) RotateSecrets(ctx context.Context) (int, error) {
 	if s.sealer == nil {
 		return 0, errNoSealer
@@ -246,15 +293,15 @@ func (s *Store) RotateSecrets(ctx context.Context) (int, error) {
 		}
 		for _, r := range rows {
 			updates := map[string]any{}
-			for col, sealed := range map[string]string{"client_secret_sealed": r.ClientSecretSealed, "access_token_sealed": r.AccessTokenSealed} {
+			for col, sealed := range map[string]string{colClientSecret: r.ClientSecretSealed, colAccessToken: r.AccessTokenSealed} {
 				if sealed == "" || !s.sealer.NeedsRotation(sealed) {
 					continue
 				}
-				plain, err := s.sealer.Open(sealed)
+				plain, err := s.sealer.Open(sealed, sealContext(r.ID, col))
 				if err != nil {
 					return fmt.Errorf("shop %q %s: %w", r.ID, col, err)
 				}
-				if updates[col], err = s.sealer.Seal(plain); err != nil {
+				if updates[col], err = s.sealer.Seal(plain, sealContext(r.ID, col)); err != nil {
 					return err
 				}
 			}
@@ -307,21 +354,32 @@ func (e missingSecretError) Error() string {
 
 func (e missingSecretError) Unwrap() error { return e.err }
 
-func (s *Store) seal(what, plain string) (string, error) {
+// The columns that hold sealed secrets; each value is bound to its shop and
+// column (sealContext), so a ciphertext copied to another shop or column does
+// not open.
+const (
+	colClientSecret = "client_secret_sealed"
+	colAccessToken  = "access_token_sealed"
+)
+
+// sealContext is the AEAD associated data of a shop's sealed column.
+func sealContext(shopID, column string) string { return "shops/" + shopID + "/" + column }
+
+func (s *Store) seal(what, shopID, column, plain string) (string, error) {
 	if s.sealer == nil {
 		return "", errNoSealer
 	}
 	if strings.TrimSpace(plain) == "" {
 		return "", fmt.Errorf("the %s is empty", what)
 	}
-	return s.sealer.Seal(plain)
+	return s.sealer.Seal(plain, sealContext(shopID, column))
 }
 
-func (s *Store) open(what, shopID, sealed string) (string, error) {
+func (s *Store) open(what, shopID, column, sealed string) (string, error) {
 	if s.sealer == nil {
 		return "", errNoSealer
 	}
-	plain, err := s.sealer.Open(sealed)
+	plain, err := s.sealer.Open(sealed, sealContext(shopID, column))
 	if err != nil {
 		return "", fmt.Errorf("shop %q %s: %w", shopID, what, err)
 	}

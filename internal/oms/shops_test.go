@@ -2,6 +2,13 @@ package oms_test
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -97,6 +104,122 @@ func TestShopsCRUD(t *testing.T) {
 	})
 }
 
+// TestAPIBaseURLHTTPS: a shop's API base URL must be https unless its host is
+// loopback (a sandbox on this machine) or explicitly allowed (COLORME_PLAIN_HTTP_HOSTS).
+func TestAPIBaseURLHTTPS(t *testing.T) {
+	s := openStore(t, "sqlite:"+filepath.Join(t.TempDir(), "oms.db"), newSealer(t))
+	ctx := context.Background()
+	for i, ok := range []string{"https://api.shop-pro.jp", "https://colorme.example.com:8443/", "http://127.0.0.1:8081",
+		"http://127.8.9.10", "http://localhost:8081", "http://LOCALHOST", "http://[::1]:8081"} {
+		assert.NoError(t, s.CreateShop(ctx, oms.Shop{ID: fmt.Sprintf("ok%d", i), APIBaseURL: ok}), ok)
+	}
+	for i, bad := range []string{"http://api.shop-pro.jp", "http://sandbox:8081", "http://10.0.0.5", "http://localhost.example.com", "http://127.0.0.1.nip.io"} {
+		err := s.CreateShop(ctx, oms.Shop{ID: fmt.Sprintf("bad%d", i), APIBaseURL: bad})
+		require.Error(t, err, bad)
+		assert.ErrorContains(t, err, "plain http")
+		assert.ErrorContains(t, err, "use https")
+		assert.ErrorContains(t, err, "COLORME_PLAIN_HTTP_HOSTS")
+	}
+	// An existing shop cannot be switched to plain http either.
+	sh, err := s.Shop(ctx, "ok0")
+	require.NoError(t, err)
+	sh.APIBaseURL = "http://api.shop-pro.jp"
+	assert.ErrorContains(t, s.UpdateShop(ctx, sh), "plain http")
+
+	s.AllowPlainHTTP("", " sandbox ")
+	assert.NoError(t, s.CreateShop(ctx, oms.Shop{ID: "compose", APIBaseURL: "http://sandbox:8081"}))
+	assert.ErrorContains(t, s.CreateShop(ctx, oms.Shop{ID: "other", APIBaseURL: "http://api.shop-pro.jp"}), "plain http")
+}
+
+// TestSealedSecretsBoundToShop: a sealed value copied to another shop, or to the
+// other column of the same shop, does not open (AEAD associated data); the error
+// says what to do and holds no secret.
+func TestSealedSecretsBoundToShop(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *oms.Store) {
+		ctx := context.Background()
+		createShop(t, s, "a")
+		createShop(t, s, "b")
+		require.NoError(t, s.SetAccessToken(ctx, "a", "token-A"))
+		require.NoError(t, s.SetClientSecret(ctx, "a", "secret-A"))
+		require.NoError(t, s.SetAccessToken(ctx, "b", "token-B"))
+		_, atA := rawSecrets(t, s, "a")
+
+		require.NoError(t, s.DB().Exec("UPDATE shops SET access_token_sealed = ? WHERE id = ?", atA, "b").Error)
+		_, err := s.AccessToken(ctx, "b")
+		require.Error(t, err, "shop a's token copied to shop b must not open")
+		assert.ErrorContains(t, err, `shop "b" access token`)
+		assert.ErrorContains(t, err, "store the secret again")
+		assert.NotContains(t, err.Error(), "token-A")
+
+		require.NoError(t, s.DB().Exec("UPDATE shops SET client_secret_sealed = ? WHERE id = ?", atA, "a").Error)
+		_, err = s.ClientSecret(ctx, "a")
+		assert.Error(t, err, "the access token copied into the client secret column must not open")
+		tok, err := s.AccessToken(ctx, "a")
+		require.NoError(t, err)
+		assert.Equal(t, "token-A", tok)
+	})
+}
+
+// TestRotateSecretsLegacy: rows sealed before secrets were bound to their shop
+// and column (format v1) still open, and `starter secrets rotate` re-seals them
+// bound, even when the key did not change.
+func TestRotateSecretsLegacy(t *testing.T) {
+	eachDialect(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		key := secrets.GenerateKey()
+		s := openStore(t, dsn, newSealer(t, key))
+		createShop(t, s, "a")
+		createShop(t, s, "b")
+		require.NoError(t, s.DB().Exec("UPDATE shops SET access_token_sealed = ?, client_secret_sealed = ? WHERE id = ?",
+			legacySeal(t, key, "token-A"), legacySeal(t, key, "secret-A"), "a").Error)
+		require.NoError(t, s.DB().Exec("UPDATE shops SET access_token_sealed = ? WHERE id = ?", legacySeal(t, key, "token-B"), "b").Error)
+
+		tok, err := s.AccessToken(ctx, "a")
+		require.NoError(t, err, "a legacy row still opens")
+		assert.Equal(t, "token-A", tok)
+
+		n, err := s.RotateSecrets(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 3, n, "every legacy value is re-sealed")
+		cs, at := rawSecrets(t, s, "a")
+		assert.Regexp(t, `^v2:`, cs)
+		assert.Regexp(t, `^v2:`, at)
+		n, err = s.RotateSecrets(ctx)
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		for id, want := range map[string]string{"a": "token-A", "b": "token-B"} {
+			tok, err := s.AccessToken(ctx, id)
+			require.NoError(t, err)
+			assert.Equal(t, want, tok)
+		}
+		cs2, err := s.ClientSecret(ctx, "a")
+		require.NoError(t, err)
+		assert.Equal(t, "secret-A", cs2)
+		// Now bound: copied to shop b it no longer opens.
+		require.NoError(t, s.DB().Exec("UPDATE shops SET access_token_sealed = ? WHERE id = ?", at, "b").Error)
+		_, err = s.AccessToken(ctx, "b")
+		assert.Error(t, err)
+	})
+}
+
+// legacySeal seals plain as colorme-sync did before values were bound to their
+// shop and column: "v1:<keyid>:…", associated data "v1:<keyid>".
+func legacySeal(t *testing.T, key, plain string) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(key)
+	require.NoError(t, err)
+	sum := sha256.Sum256(raw)
+	id := hex.EncodeToString(sum[:4])
+	block, err := aes.NewCipher(raw)
+	require.NoError(t, err)
+	aead, err := cipher.NewGCM(block)
+	require.NoError(t, err)
+	nonce := make([]byte, aead.NonceSize())
+	_, err = rand.Read(nonce)
+	require.NoError(t, err)
+	return "v1:" + id + ":" + base64.StdEncoding.EncodeToString(aead.Seal(nonce, nonce, []byte(plain), []byte("v1:"+id)))
+}
+
 func rawSecrets(t *testing.T, s *oms.Store, id string) (clientSecret, accessToken string) {
 	t.Helper()
 	row := s.DB().Raw("SELECT client_secret_sealed, access_token_sealed FROM shops WHERE id = ?", id).Row()
@@ -132,8 +255,8 @@ func TestShopSecrets(t *testing.T) {
 		cs, at := rawSecrets(t, s, "myshop")
 		assert.NotContains(t, cs, "PLAINTEXT")
 		assert.NotContains(t, at, "PLAINTEXT")
-		assert.Regexp(t, `^v1:[0-9a-f]{8}:`, cs)
-		assert.Regexp(t, `^v1:[0-9a-f]{8}:`, at)
+		assert.Regexp(t, `^v2:[0-9a-f]{8}:`, cs)
+		assert.Regexp(t, `^v2:[0-9a-f]{8}:`, at)
 
 		got, err := s.ClientSecret(ctx, "myshop")
 		require.NoError(t, err)

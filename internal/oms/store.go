@@ -33,6 +33,8 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	sealer  *secrets.Sealer
+	// plainHTTPHosts may serve a shop's API over plain http (AllowPlainHTTP).
+	plainHTTPHosts []string
 }
 
 // Open connects to the OMS database and migrates its schema to this binary's

@@ -4,6 +4,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,6 +55,10 @@ type Order struct {
 	UpdatedAt          time.Time  `json:"updated_at"`
 	BundleParentSaleID int64      `json:"bundle_parent_sale_id,omitempty"` // 0 = not bundled
 	Deliveries         []Delivery `json:"deliveries"`
+	// MailOwed: an earlier export planned this sale's shipping mail and the mail
+	// ledger has not recorded it sent (e.g. the mail failed after the delivery
+	// write landed).
+	MailOwed bool `json:"mail_owed,omitempty"`
 }
 
 // Delivery is the OMS side of one ColorMe sale_delivery.
@@ -170,9 +175,20 @@ func Evaluate(o Order, sale colorme.Sale, opt Options) Plan {
 		p.Reason = fmt.Sprintf("delivery %s is not on the ColorMe sale: check the OMS delivery ids (re-import the order)", strings.Join(unknown, ", "))
 		return p
 	}
-	if opt.SendMail && len(p.Deliveries) > 0 && !sale.AllDelivered() && allDeliveredAfter(sale, after) &&
-		(sale.DeliveredMailState == "" || sale.DeliveredMailState == colorme.MailNotYet) {
-		p.SendMail = true
+	// The shipping mail goes when this run turns the sale delivered (all its
+	// deliveries), or when an earlier run did and its mail is still owed — and
+	// only while ColorMe says not_yet: sent and pass mean no, and null (or any
+	// other value) is unknown, so nothing is sent rather than risk a second mail.
+	turns := len(p.Deliveries) > 0 && !sale.AllDelivered() && allDeliveredAfter(sale, after)
+	owed := o.MailOwed && sale.AllDelivered() && allDeliveredAfter(sale, after)
+	if opt.SendMail && (turns || owed) {
+		switch sale.DeliveredMailState {
+		case colorme.MailNotYet:
+			p.SendMail = true
+		case colorme.MailSent, colorme.MailPass:
+		default:
+			p.Reason = MailStateUnknownNote(sale.DeliveredMailState)
+		}
 	}
 	if p.NeedsWrite() {
 		p.Outcome = OutcomeUpdated
@@ -180,6 +196,18 @@ func Evaluate(o Order, sale colorme.Sale, opt Options) Plan {
 		p.Outcome = OutcomeUnchanged
 	}
 	return p
+}
+
+// MailStateUnknownNote explains why no shipping mail was sent for a sale whose
+// delivered_mail_state is neither not_yet, sent nor pass (null in ColorMe's
+// documented example).
+func MailStateUnknownNote(state string) string {
+	shown := "null"
+	if state != "" {
+		shown = strconv.Quote(state)
+	}
+	return "shipping mail not sent: ColorMe shows delivered_mail_state " + shown +
+		", not not_yet, so whether it went is unknown and it is never sent twice; send it from ColorMe's order screen if the customer should get it"
 }
 
 // DeliveredWanted reports whether the rules want the delivery marked 配送済み: it

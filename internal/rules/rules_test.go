@@ -557,7 +557,8 @@ func TestSendMail(t *testing.T) {
 	}{
 		{"run delivers the sale, not_yet → mail", shipped, sale(cmd(1, nil, false)), mailOn, true, rules.OutcomeUpdated},
 		{"run delivers the sale, only delivered flag → mail", shipped, sale(cmd(1, str("A-1"), false)), mailOn, true, rules.OutcomeUpdated},
-		{"mail state unset counts as not_yet → mail", shipped, withState(sale(cmd(1, nil, false)), ""), mailOn, true, rules.OutcomeUpdated},
+		{"mail state null is unknown → delivered, no mail", shipped, withState(sale(cmd(1, nil, false)), ""), mailOn, false, rules.OutcomeUpdated},
+		{"unknown mail state value → delivered, no mail", shipped, withState(sale(cmd(1, nil, false)), "queued"), mailOn, false, rules.OutcomeUpdated},
 		{"checkbox OFF, slip alone delivers → mail", []rules.Delivery{{ID: 1, SlipNumber: "A-1"}}, sale(cmd(1, nil, false)),
 			rules.Options{WindowDays: 3, SendMail: true}, true, rules.OutcomeUpdated},
 		{"last delivery of two delivered by the run → mail",
@@ -602,6 +603,71 @@ func TestSendMail(t *testing.T) {
 				p2 := rules.Evaluate(o, after, c.opt)
 				assert.False(t, p2.SendMail)
 				assert.False(t, p2.NeedsWrite())
+			}
+		})
+	}
+}
+
+// TestMailStateNull: ColorMe's documented example sale shows
+// delivered_mail_state null. It is read as unknown: the run delivers the sale but
+// sends no mail (it may have gone; a mail is never sent twice), and says why.
+func TestMailStateNull(t *testing.T) {
+	o := target(t)
+	o.Deliveries = []rules.Delivery{{ID: 1, SlipNumber: "A-1", ShippedOn: "2026-11-19"}}
+	s := sale(cmd(1, nil, false))
+	s.DeliveredMailState = ""
+	p := rules.Evaluate(o, s, rules.Options{WindowDays: 3, RequireShipDate: true, SendMail: true})
+	assert.Equal(t, rules.OutcomeUpdated, p.Outcome)
+	require.Len(t, p.Deliveries, 1)
+	assert.False(t, p.SendMail)
+	assert.Contains(t, p.Reason, "delivered_mail_state null")
+	assert.Contains(t, p.Reason, "send it from ColorMe's order screen")
+	o.MailOwed = true
+	assert.False(t, rules.Evaluate(o, apply(t, s, p), rules.Options{WindowDays: 3, SendMail: true}).SendMail, "owed or not, null sends nothing")
+	// With send_mail off nothing is said about the mail.
+	p = rules.Evaluate(o, s, rules.Options{WindowDays: 3, RequireShipDate: true})
+	assert.Empty(t, p.Reason)
+}
+
+// TestMailOwed: an earlier run turned the sale delivered but its mail failed
+// (the ledger has it owed, not sent). With send_mail on and ColorMe still
+// not_yet, the next run plans the mail alone; otherwise nothing.
+func TestMailOwed(t *testing.T) {
+	const day = "2026-11-19"
+	mailOn := rules.Options{WindowDays: 3, RequireShipDate: true, SendMail: true}
+	delivered := sale(cmd(1, str("A-1"), true))
+	withState := func(s colorme.Sale, st string) colorme.Sale { s.DeliveredMailState = st; return s }
+	cases := []struct {
+		name  string
+		owed  bool
+		oms   []rules.Delivery
+		cm    colorme.Sale
+		opt   rules.Options
+		mail  bool
+		write bool
+	}{
+		{"owed, delivered, not_yet → mail only", true, []rules.Delivery{{ID: 1, SlipNumber: "A-1", ShippedOn: day}}, delivered, mailOn, true, false},
+		{"owed, slip corrected too → write and mail", true, []rules.Delivery{{ID: 1, SlipNumber: "A-2", ShippedOn: day}}, delivered, mailOn, true, true},
+		{"not owed (delivered by someone else) → nothing", false, []rules.Delivery{{ID: 1, SlipNumber: "A-1", ShippedOn: day}}, delivered, mailOn, false, false},
+		{"owed but send_mail off → nothing", true, []rules.Delivery{{ID: 1, SlipNumber: "A-1", ShippedOn: day}}, delivered,
+			rules.Options{WindowDays: 3, RequireShipDate: true}, false, false},
+		{"owed, ColorMe says sent → nothing", true, []rules.Delivery{{ID: 1, SlipNumber: "A-1", ShippedOn: day}}, withState(delivered, colorme.MailSent), mailOn, false, false},
+		{"owed, ColorMe says pass → nothing", true, []rules.Delivery{{ID: 1, SlipNumber: "A-1", ShippedOn: day}}, withState(delivered, colorme.MailPass), mailOn, false, false},
+		{"owed, not all delivered on ColorMe → nothing", true, []rules.Delivery{{ID: 1, SlipNumber: "A-1", ShippedOn: day}},
+			sale(cmd(1, str("A-1"), true), cmd(2, nil, false)), mailOn, false, false},
+		{"owed, cancelled on ColorMe → skipped", true, []rules.Delivery{{ID: 1, SlipNumber: "A-1", ShippedOn: day}},
+			func() colorme.Sale { s := delivered; s.Canceled = true; return s }(), mailOn, false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := target(t)
+			o.Deliveries, o.MailOwed = c.oms, c.owed
+			p := rules.Evaluate(o, c.cm, c.opt)
+			assert.Equal(t, c.mail, p.SendMail)
+			assert.Equal(t, c.write, len(p.Deliveries) > 0)
+			if c.mail {
+				assert.Equal(t, rules.OutcomeUpdated, p.Outcome)
+				assert.True(t, p.NeedsWrite())
 			}
 		})
 	}
@@ -722,7 +788,7 @@ func TestRerunIsNoop(t *testing.T) {
 				}
 				// send_mail exactly when the run turns the sale delivered
 				wantMail := opt.SendMail && p.Outcome == rules.OutcomeUpdated && !s.AllDelivered() && after.AllDelivered() &&
-					(s.DeliveredMailState == "" || s.DeliveredMailState == colorme.MailNotYet)
+					s.DeliveredMailState == colorme.MailNotYet
 				require.Equal(t, wantMail, p.SendMail, desc)
 
 				// the rerun writes nothing

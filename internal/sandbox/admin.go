@@ -25,6 +25,7 @@ import (
 //	POST   /_sandbox/clients        {"id":"…","secret":"…","redirect_uri":"…"}
 //	PUT    /_sandbox/rate-limit     {"per_minute":120}; 0 disables
 //	PUT    /_sandbox/latency        {"latency":"50ms"}
+//	PUT    /_sandbox/max-limit      {"max_limit":50}: largest list `limit` served; 0 = 100
 func (s *Server) registerAdmin() {
 	s.mux.HandleFunc("POST /_sandbox/sales", func(w http.ResponseWriter, r *http.Request) {
 		var sales []colorme.Sale
@@ -93,6 +94,19 @@ func (s *Server) registerAdmin() {
 		}
 		if decode(w, r, &v) {
 			s.SetRateLimit(v.PerMinute)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	s.mux.HandleFunc("PUT /_sandbox/max-limit", func(w http.ResponseWriter, r *http.Request) {
+		var v struct {
+			MaxLimit int `json:"max_limit"`
+		}
+		if decode(w, r, &v) {
+			if v.MaxLimit < 0 {
+				adminError(w, http.StatusBadRequest, "max_limit must be 0 (ColorMe's 100) or more")
+				return
+			}
+			s.SetMaxLimit(v.MaxLimit)
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -29,8 +30,31 @@ type salesQuery struct {
 	limit, offset       int
 }
 
-func parseSalesQuery(q url.Values, now time.Time) (salesQuery, error) {
+// listParams are the query parameters of GET /v1/sales.json: the published
+// getSales schema (additionalProperties false) with whether the sandbox models
+// each one. An unknown parameter is answered 400, as the schema says; a valid one
+// the sandbox does not model is answered 400 too, naming it, rather than
+// silently ignored (a test would get the wrong sales).
+var listParams = map[string]bool{
+	"ids": true, "after": true, "before": true, "make_date_min": true, "make_date_max": true,
+	"update_date_min": true, "update_date_max": true, "delivered_mail_state": true,
+	"delivered": true, "canceled": true, "fields": true, "limit": true, "offset": true,
+	"customer_ids": false, "customer_name": false, "customer_furigana": false, "customer_mail": false,
+	"accepted_mail_state": false, "paid_mail_state": false, "mobile": false, "paid": false, "payment_ids": false,
+}
+
+func parseSalesQuery(q url.Values, now time.Time, maxLimit int) (salesQuery, error) {
 	sq := salesQuery{limit: 10}
+	names := slices.Sorted(maps.Keys(q))
+	for _, name := range names {
+		modelled, known := listParams[name]
+		switch {
+		case !known:
+			return sq, fmt.Errorf("unknown parameter %q (GET /v1/sales.json accepts only the parameters of the published getSales schema)", name)
+		case !modelled:
+			return sq, fmt.Errorf("parameter %q is valid on ColorMe but not modelled by the sandbox: model it in internal/sandbox before relying on it", name)
+		}
+	}
 	if v := q.Get("ids"); v != "" {
 		sq.ids = map[int64]bool{}
 		for _, p := range strings.Split(v, ",") {
@@ -63,10 +87,10 @@ func parseSalesQuery(q url.Values, now time.Time) (salesQuery, error) {
 		}
 	}
 	// ColorMe: without `after`, the search starts 7 days before `before` (or before
-	// now) at 00:00 JST. Deliberately, a lookup by ids gets no date default here, so
-	// reading old sales by id works; real ColorMe may still apply it, which is why
-	// the client always sends `after` (DESIGN §3).
-	if sq.after.IsZero() && sq.ids == nil {
+	// now) at 00:00 JST — a lookup by ids too (the getSales description applies
+	// the default to every search), so a client that forgets `after` misses
+	// older sales here as it would on ColorMe.
+	if sq.after.IsZero() {
 		base := now
 		if !sq.before.IsZero() {
 			base = sq.before
@@ -94,10 +118,11 @@ func parseSalesQuery(q url.Values, now time.Time) (salesQuery, error) {
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			return sq, fmt.Errorf("limit: %q must be an integer from 1 to 100", v)
+		if err != nil || n < 1 {
+			return sq, fmt.Errorf("limit: %q must be a positive integer (at most %d are returned)", v, maxLimit)
 		}
-		sq.limit = n
+		// Above the maximum ColorMe serves the maximum and says so in meta.limit.
+		sq.limit = min(n, maxLimit)
 	}
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -130,7 +155,10 @@ func (sq salesQuery) match(s colorme.Sale) bool {
 }
 
 func (s *Server) listSales(r *http.Request) (int, any) {
-	sq, err := parseSalesQuery(r.URL.Query(), s.now())
+	s.mu.Lock()
+	maxLimit := s.maxLimitLocked()
+	s.mu.Unlock()
+	sq, err := parseSalesQuery(r.URL.Query(), s.now(), maxLimit)
 	if err != nil {
 		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
 	}
@@ -385,6 +413,9 @@ func (s *Server) sendMail(r *http.Request, id int64) (int, any) {
 	}
 	if sale.Canceled {
 		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "キャンセル済みの受注にはメールを送信できません (sale is canceled)")
+	}
+	if slices.Contains(s.faults.RejectMails, id) {
+		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "メールを送信できませんでした (mail rejected by fault injection)")
 	}
 	if typ == "delivered" {
 		sale.DeliveredMailState = colorme.MailSent

@@ -28,7 +28,14 @@ type Options struct {
 	Latency            time.Duration // added to every /v1 request
 	Now                func() time.Time
 	Clients            []OAuthClient // registered OAuth applications
+	// MaxLimit is the largest `limit` GET /v1/sales.json serves: a larger one is
+	// lowered to it and meta.limit says so. 0 = 100 (ColorMe's documented
+	// maximum); 50 reproduces the maximum older ColorMe docs give.
+	MaxLimit int
 }
+
+// DefaultMaxLimit is ColorMe's documented largest `limit` of GET /v1/sales.json.
+const DefaultMaxLimit = 100
 
 // OAuthClient is a registered OAuth application.
 type OAuthClient struct {
@@ -48,6 +55,7 @@ type Faults struct {
 	MalformedRate       float64       `json:"malformed_rate"`         // GET answered 200 with a truncated JSON body
 	Seed                int64         `json:"seed"`                   // random seed; 0 = seeded from the clock
 	RejectSales         []int64       `json:"reject_sales,omitempty"` // PUTs of these sales answered 422 (a permanent, per-order error)
+	RejectMails         []int64       `json:"reject_mails,omitempty"` // mail POSTs of these sales answered 422, nothing sent
 }
 
 // MarshalJSON encodes Timeout as a Go duration string.
@@ -177,6 +185,21 @@ func (s *Server) SetRateLimit(perMinute int) {
 	s.opts.RateLimitPerMinute = perMinute
 }
 
+// SetMaxLimit changes the largest `limit` the sales list serves (Options.MaxLimit);
+// 0 restores DefaultMaxLimit.
+func (s *Server) SetMaxLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.MaxLimit = n
+}
+
+func (s *Server) maxLimitLocked() int {
+	if s.opts.MaxLimit <= 0 {
+		return DefaultMaxLimit
+	}
+	return s.opts.MaxLimit
+}
+
 // SetLatency changes the latency added to every /v1 request.
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
@@ -184,17 +207,26 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.opts.Latency = d
 }
 
+// MailStateNull seeds a sale whose delivered_mail_state ColorMe serves as null,
+// as in ColorMe's documented example sale.
+const MailStateNull = "null"
+
 // Seed adds or replaces sales by id. Sale.Delivered is recomputed (all deliveries
-// delivered), delivered_mail_state defaults to "not_yet", update_date to make_date
-// and each delivery's sale_id to the sale's id.
+// delivered), delivered_mail_state defaults to "not_yet" (MailStateNull: served
+// as null), update_date to make_date, each delivery's sale_id to the sale's id,
+// and segment to ColorMe's unsplit form (parent_sale_id = own id, splitted false;
+// splitted is recomputed from parent_sale_id).
 func (s *Server) Seed(sales ...colorme.Sale) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sale := range sales {
 		sale = cloneSale(sale)
 		sale.Delivered = sale.AllDelivered()
-		if sale.DeliveredMailState == "" {
+		switch sale.DeliveredMailState {
+		case "":
 			sale.DeliveredMailState = colorme.MailNotYet
+		case MailStateNull:
+			sale.DeliveredMailState = "" // served as null
 		}
 		if sale.UpdateDate == 0 {
 			sale.UpdateDate = sale.MakeDate
@@ -204,6 +236,15 @@ func (s *Server) Seed(sales ...colorme.Sale) {
 				sale.SaleDeliveries[i].SaleID = sale.ID
 			}
 		}
+		// ColorMe documents segment on every sale: parent_sale_id is the sale's
+		// own id when it is not split (分割受注), splitted says whether it is.
+		if sale.Segment == nil {
+			sale.Segment = &colorme.Segment{}
+		}
+		if sale.Segment.ParentSaleID == 0 {
+			sale.Segment.ParentSaleID = sale.ID
+		}
+		sale.Segment.Splitted = sale.Segment.ParentSaleID != sale.ID
 		s.sales[sale.ID] = sale
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -228,11 +229,45 @@ func TestListFiltersAndPaging(t *testing.T) {
 	require.Len(t, raw.Sales, 1)
 	assert.ElementsMatch(t, []string{"id", "delivered", "make_date"}, keys(raw.Sales[0]))
 
-	for _, q := range []string{"limit=101", "limit=0", "limit=x", "offset=-1", "after=2025/01/01", "before=yesterday", "ids=1,a", "canceled=maybe"} {
+	for _, q := range []string{"limit=0", "limit=-5", "limit=x", "offset=-1", "after=2025/01/01", "before=yesterday", "ids=1,a", "canceled=maybe"} {
 		resp, body := e.do(t, "GET", "/v1/sales.json?"+q, token, nil)
 		assert.Equal(t, 400, resp.StatusCode, q)
 		requireError(t, body, 400, 0)
 	}
+}
+
+// TestListLimitAboveMaximum: a limit above the maximum is served as the maximum
+// and meta.limit says so (ColorMe: "最大100"; meta.limit is the limit applied);
+// MaxLimit 50 reproduces older docs' maximum.
+func TestListLimitAboveMaximum(t *testing.T) {
+	for _, maxLimit := range []int{0, 50} {
+		e := newEnv(t, sandbox.Options{MaxLimit: maxLimit})
+		want := 100
+		if maxLimit != 0 {
+			want = maxLimit
+		}
+		now := e.clock.Now()
+		var sales []colorme.Sale
+		for i := range 130 {
+			sales = append(sales, sale(int64(1+i), now.Add(-time.Duration(i)*time.Minute), delivery(int64(1000+i), "", false)))
+		}
+		e.sb.Seed(sales...)
+		for _, limit := range []string{"100", "101", "5000"} {
+			page := e.list(t, "limit="+limit)
+			assert.Equal(t, colorme.Meta{Total: 130, Limit: want, Offset: 0}, page.Meta, "max %d, limit %s", maxLimit, limit)
+			assert.Len(t, page.Sales, want)
+		}
+		page := e.list(t, fmt.Sprintf("limit=100&offset=%d", want))
+		assert.Equal(t, int64(want+1), page.Sales[0].ID, "the next page starts after the effective limit")
+	}
+	// The limit can be changed at run time, e.g. on a shared test stack.
+	e := newEnv(t, sandbox.Options{})
+	e.sb.Seed(sale(1, e.clock.Now(), delivery(11, "", false)))
+	e.sb.SetMaxLimit(50)
+	assert.Equal(t, 50, e.list(t, "limit=100").Meta.Limit)
+	resp, body := e.do(t, "PUT", "/_sandbox/max-limit", "", `{"max_limit":0}`)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, string(body))
+	assert.Equal(t, 100, e.list(t, "limit=100").Meta.Limit)
 }
 
 func keys(m map[string]any) []string {
@@ -249,12 +284,16 @@ func TestIDsLookupAndGet(t *testing.T) {
 	e.sb.Seed(sale(1, old, delivery(11, "A", true)), sale(2, old), sale(3, e.clock.Now()))
 
 	page := e.list(t, "ids=3,1")
-	assert.Equal(t, []int64{1, 3}, ids(page), "ids ignore the 7-day default")
+	assert.Equal(t, []int64{3}, ids(page), "the 7-day default applies to ids too: a client that forgets `after` misses sale 1")
+	page = e.list(t, "ids=3,1&after=2000-01-01")
+	assert.Equal(t, []int64{1, 3}, ids(page), "with `after` both are found")
 	assert.Equal(t, "A", page.Sales[0].SaleDeliveries[0].Slip())
 	assert.True(t, page.Sales[0].Delivered)
 	assert.Equal(t, colorme.MailNotYet, page.Sales[0].DeliveredMailState)
 	page = e.list(t, "ids=1,2&after=2025-01-01")
-	assert.Empty(t, page.Sales, "an explicit after still applies")
+	assert.Empty(t, page.Sales, "an explicit after applies")
+	page = e.list(t, "ids=1,2&before="+url.QueryEscape(old.Add(time.Hour).In(jst).Format(time.DateTime)))
+	assert.Equal(t, []int64{1, 2}, ids(page), "before alone: from 7 days before it")
 
 	resp, body := e.do(t, "GET", "/v1/sales/1.json", token, nil)
 	require.Equal(t, 200, resp.StatusCode)
@@ -266,6 +305,56 @@ func TestIDsLookupAndGet(t *testing.T) {
 	resp, body = e.do(t, "GET", "/v1/sales/9.json", token, nil)
 	assert.Equal(t, 404, resp.StatusCode)
 	requireError(t, body, 404, 404100)
+}
+
+// TestSegmentOnUnsplitSales: ColorMe documents segment on every sale; an unsplit
+// one has its own id as parent_sale_id and splitted false, a split one its
+// parent's id and splitted true.
+func TestSegmentOnUnsplitSales(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	now := e.clock.Now()
+	child := sale(2, now)
+	child.Segment = &colorme.Segment{ParentSaleID: 1}
+	e.sb.Seed(sale(1, now), child)
+	resp, body := e.do(t, "GET", "/v1/sales.json?ids=1,2&fields=segment", token, nil)
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	var raw struct {
+		Sales []struct {
+			ID      int64
+			Segment map[string]any
+		}
+	}
+	require.NoError(t, json.Unmarshal(body, &raw))
+	require.Len(t, raw.Sales, 2)
+	assert.Equal(t, map[string]any{"parent_sale_id": float64(1), "splitted": false}, raw.Sales[0].Segment, "unsplit: its own id")
+	assert.Equal(t, map[string]any{"parent_sale_id": float64(1), "splitted": true}, raw.Sales[1].Segment)
+}
+
+// TestListUnknownParameters: the published getSales schema allows no other
+// parameters (additionalProperties false): an unknown one — a typo such as
+// update_date_from — is answered 400 naming it; a valid one the sandbox does not
+// model is answered 400 too, rather than silently ignored.
+func TestListUnknownParameters(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	for q, want := range map[string]string{
+		"update_date_from=2025-01-01": `unknown parameter "update_date_from"`,
+		"page=2":                      `unknown parameter "page"`,
+		"ids=1&sort=update_date":      `unknown parameter "sort"`,
+		"paid=true":                   `"paid" is valid on ColorMe but not modelled by the sandbox`,
+		"customer_mail=a%40b.jp":      `"customer_mail" is valid on ColorMe but not modelled by the sandbox`,
+	} {
+		resp, body := e.do(t, "GET", "/v1/sales.json?"+q, token, nil)
+		assert.Equal(t, 400, resp.StatusCode, q)
+		requireError(t, body, 400, 0)
+		var eb colorme.ErrorBody
+		require.NoError(t, json.Unmarshal(body, &eb))
+		assert.Contains(t, eb.Errors[0].Message, want, q)
+	}
+	for _, q := range []string{"ids=1&after=2025-01-01&before=2025-02-01&fields=id&limit=5&offset=0",
+		"make_date_min=2025-01-01&make_date_max=2025-02-01&update_date_min=2025-01-01&update_date_max=2025-02-01&canceled=false&delivered=true&delivered_mail_state=sent"} {
+		resp, body := e.do(t, "GET", "/v1/sales.json?"+q, token, nil)
+		assert.Equal(t, 200, resp.StatusCode, "%s: %s", q, body)
+	}
 }
 
 func TestUpdatePartialReplace(t *testing.T) {
@@ -735,4 +824,25 @@ func TestAdminAPI(t *testing.T) {
 	resp, _ = post("POST", "/_sandbox/reset", "")
 	require.Equal(t, 204, resp.StatusCode)
 	assert.Empty(t, e.sb.Sales())
+}
+
+// TestMailStateNull: a sale seeded with MailStateNull is served with
+// "delivered_mail_state": null, as ColorMe's documented example sale is.
+func TestMailStateNull(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	now := e.clock.Now()
+	s := sale(1, now, delivery(11, "", false))
+	s.DeliveredMailState = sandbox.MailStateNull
+	e.sb.Seed(s, sale(2, now, delivery(21, "", false)))
+	resp, body := e.do(t, "GET", "/v1/sales.json?ids=1,2&fields=delivered_mail_state", token, nil)
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	var raw struct{ Sales []map[string]any }
+	require.NoError(t, json.Unmarshal(body, &raw))
+	require.Len(t, raw.Sales, 2)
+	v, ok := raw.Sales[0]["delivered_mail_state"]
+	assert.True(t, ok, "the key is there")
+	assert.Nil(t, v, "and null")
+	assert.Equal(t, colorme.MailNotYet, raw.Sales[1]["delivered_mail_state"], "the default is not_yet")
+	got, _ := e.sb.Sale(1)
+	assert.Empty(t, got.DeliveredMailState)
 }

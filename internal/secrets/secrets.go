@@ -1,7 +1,11 @@
 // Package secrets seals secrets at rest (client secrets, access tokens) with
-// AES-256-GCM. Sealed values look like "v1:<keyid>:<base64(nonce|ciphertext)>", so
+// AES-256-GCM. Sealed values look like "v2:<keyid>:<base64(nonce|ciphertext)>", so
 // the key that sealed a value is known and keys can be rotated: the current key
-// seals, old keys still open.
+// seals, old keys still open. Each value is bound, as AEAD associated data, to
+// the context it was sealed for (e.g. a shop and a column): opened for another
+// context it fails authentication, so a ciphertext copied elsewhere is useless.
+// Values of the older format "v1:…" (bound to no context) still open, and
+// NeedsRotation reports them so that they are re-sealed.
 package secrets
 
 import (
@@ -17,7 +21,12 @@ import (
 	"strings"
 )
 
-const version = "v1"
+// version is the format of values Seal makes; legacyVersion values (sealed
+// without a context) are still opened.
+const (
+	version       = "v2"
+	legacyVersion = "v1"
+)
 
 // Sealer encrypts and decrypts secrets with AES-256-GCM.
 type Sealer struct {
@@ -79,20 +88,23 @@ func GenerateKey() string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// Seal encrypts plaintext with the current key.
-func (s *Sealer) Seal(plaintext string) (string, error) {
+// Seal encrypts plaintext with the current key, bound to context (e.g.
+// "shops/myshop/access_token"): only Open with the same context opens it.
+func (s *Sealer) Seal(plaintext, context string) (string, error) {
 	aead := s.keys[s.current]
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("sealing a secret: reading a random nonce: %w", err)
 	}
-	out := aead.Seal(nonce, nonce, []byte(plaintext), additionalData(s.current))
+	out := aead.Seal(nonce, nonce, []byte(plaintext), additionalData(version, s.current, context))
 	return version + ":" + s.current + ":" + base64.StdEncoding.EncodeToString(out), nil
 }
 
-// Open decrypts a value made by Seal with the current or an old key.
-func (s *Sealer) Open(sealed string) (string, error) {
-	id, payload, err := parse(sealed)
+// Open decrypts a value made by Seal for the same context, with the current or
+// an old key. A legacy "v1:" value was sealed without a context and opens for any;
+// NeedsRotation reports it so that it is re-sealed bound to its context.
+func (s *Sealer) Open(sealed, context string) (string, error) {
+	ver, id, payload, err := parse(sealed)
 	if err != nil {
 		return "", err
 	}
@@ -105,9 +117,9 @@ func (s *Sealer) Open(sealed string) (string, error) {
 		return "", errors.New("sealed secret is corrupt: its payload is not valid; store the secret again")
 	}
 	n := aead.NonceSize()
-	plain, err := aead.Open(nil, raw[:n], raw[n:], additionalData(id))
+	plain, err := aead.Open(nil, raw[:n], raw[n:], additionalData(ver, id, context))
 	if err != nil {
-		return "", errors.New("sealed secret failed authentication: it was altered or corrupted; store the secret again")
+		return "", errors.New("sealed secret failed authentication: it was altered, corrupted or copied from another shop or column; store the secret again")
 	}
 	return string(plain), nil
 }
@@ -152,34 +164,41 @@ func KeyIDOf(key string) (string, error) {
 // SealedWith returns the id of the key that sealed a value, "" when the value
 // is not a sealed secret.
 func SealedWith(sealed string) string {
-	id, _, err := parse(sealed)
+	_, id, _, err := parse(sealed)
 	if err != nil {
 		return ""
 	}
 	return id
 }
 
-// NeedsRotation reports whether a well-formed sealed value was sealed with a key
-// other than the current one.
+// NeedsRotation reports whether a well-formed sealed value should be re-sealed:
+// it was sealed with a key other than the current one, or in the legacy format
+// that is bound to no context.
 func (s *Sealer) NeedsRotation(sealed string) bool {
-	id, _, err := parse(sealed)
-	return err == nil && id != s.current
+	ver, id, _, err := parse(sealed)
+	return err == nil && (id != s.current || ver != version)
 }
 
 // CurrentKeyID returns the id of the current key: the first 8 hex digits of its
 // SHA-256.
 func (s *Sealer) CurrentKeyID() string { return s.current }
 
-func parse(sealed string) (id, payload string, err error) {
+func parse(sealed string) (ver, id, payload string, err error) {
 	parts := strings.SplitN(sealed, ":", 3)
-	if len(parts) != 3 || parts[0] != version || len(parts[1]) != 8 {
-		return "", "", fmt.Errorf("value is not a sealed secret (want %q); store the secret again", version+":<keyid>:<data>")
+	if len(parts) != 3 || (parts[0] != version && parts[0] != legacyVersion) || len(parts[1]) != 8 {
+		return "", "", "", fmt.Errorf("value is not a sealed secret (want %q); store the secret again", version+":<keyid>:<data>")
 	}
-	return parts[1], parts[2], nil
+	return parts[0], parts[1], parts[2], nil
 }
 
-// additionalData binds the format version and key id to the ciphertext.
-func additionalData(id string) []byte { return []byte(version + ":" + id) }
+// additionalData binds the format version, the key id and (from v2 on) the
+// context to the ciphertext.
+func additionalData(ver, id, context string) []byte {
+	if ver == legacyVersion {
+		return []byte(legacyVersion + ":" + id)
+	}
+	return []byte(ver + ":" + id + ":" + context)
+}
 
 func keyID(raw []byte) string {
 	sum := sha256.Sum256(raw)

@@ -3,6 +3,7 @@ package exportflow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -210,5 +211,141 @@ func TestDryRunWritesNothing(t *testing.T) {
 	res := export(t, stack, workflows.ShippingSyncInput{ShopID: "dry", DryRun: true})
 	require.True(t, res.DryRun)
 	require.Equal(t, writes, res.Updated, "would-be updates")
+	require.Zero(t, stack.Sandbox.Counters().Writes)
+}
+
+// TestExportWithListLimit50: ColorMe serves at most 50 sales per list request
+// (the maximum older docs give) whatever limit is asked. The export reads each
+// page of 100 targets in two requests and reports no sale ColorMe has as "not
+// on ColorMe"; a sale ColorMe really lacks still fails its order.
+func TestExportWithListLimit50(t *testing.T) {
+	stack := teststack.New(t)
+	stack.Sandbox.SetMaxLimit(50)
+	orders, sales := seedShop(t, stack, "limit50", 400)
+	// One target whose sale ColorMe does not have.
+	gone := int64(0)
+	for _, o := range orders {
+		if rules.IsTarget(o, asOf, 3) {
+			gone = o.SaleID
+			break
+		}
+	}
+	require.NotZero(t, gone)
+	kept := sales[:0:0]
+	for _, s := range sales {
+		if s.ID != gone {
+			kept = append(kept, s)
+		}
+	}
+	stack.Sandbox.Reset()
+	stack.Sandbox.Seed(kept...)
+	targets := 0
+	var rest []rules.Order
+	for _, o := range orders {
+		if rules.IsTarget(o, asOf, 3) {
+			targets++
+		}
+		if o.SaleID != gone {
+			rest = append(rest, o)
+		}
+	}
+	require.Greater(t, targets, 150, "several pages of 100 targets")
+	opt := rules.Options{WindowDays: 3, RequireShipDate: true}
+	want, writes, _ := expected(rest, kept, opt)
+
+	yes := true
+	res := export(t, stack, workflows.ShippingSyncInput{ShopID: "limit50", WindowDays: 3, RequireShipDate: &yes})
+	require.Equal(t, targets, res.Targets)
+	require.Equal(t, 1, res.Failed, "only the sale ColorMe lacks fails")
+	require.Equal(t, []int64{gone}, res.FailedSaleIDs)
+	c := stack.Sandbox.Counters()
+	require.Equal(t, writes, c.Writes)
+	checkState(t, stack, want)
+	outs, err := stack.Store.Outcomes(context.Background(), res.RunID)
+	require.NoError(t, err)
+	for _, o := range outs {
+		if o.SaleID == gone {
+			require.Contains(t, o.Reason, "is not on ColorMe")
+		} else {
+			require.NotContains(t, o.Reason, "not on ColorMe", "sale %d is on ColorMe", o.SaleID)
+		}
+	}
+	pages := (targets + 99) / 100
+	// Per page of 100: two list requests of 50; plus the lookup by id that
+	// confirms the missing sale, and the reads of retried writes (none here).
+	require.GreaterOrEqual(t, c.Reads, 2*pages)
+	require.LessOrEqual(t, c.Reads, 2*pages+1+1)
+}
+
+// TestShippingMailRetriedAndNull, on the real stack with send_mail on:
+//   - sale A: the run delivers it but ColorMe refuses its shipping mail (422):
+//     the delivery write landed, the order fails. The next run (ColorMe still
+//     not_yet, the ledger has no sent mail) sends the mail alone; a third run
+//     sends nothing.
+//   - sale B: ColorMe serves delivered_mail_state null: delivered, no mail, the
+//     run log says why.
+//   - sale C: delivered on ColorMe by someone else, mail not_yet, no mail owed:
+//     no mail.
+func TestShippingMailRetriedAndNull(t *testing.T) {
+	stack := teststack.New(t)
+	shop := stack.AddShop(t, "mails")
+	ctx := context.Background()
+	const a, b, c = int64(910001), int64(910002), int64(910003)
+	var orders []rules.Order
+	var sales []colorme.Sale
+	for _, id := range []int64{a, b, c} {
+		orders = append(orders, rules.Order{SaleID: id, Status: rules.StatusShipped, OrderedAt: asOf.AddDate(0, 0, -3),
+			UpdatedAt: asOf.Add(-time.Hour), Deliveries: []rules.Delivery{{ID: id * 10, SlipNumber: fmt.Sprintf("T-%d", id), ShippedOn: "2026-11-19"}}})
+		sale := colorme.Sale{ID: id, MakeDate: asOf.AddDate(0, 0, -3).Unix(), SaleDeliveries: []colorme.SaleDelivery{{ID: id * 10}}}
+		switch id {
+		case b:
+			sale.DeliveredMailState = sandbox.MailStateNull
+		case c:
+			slip := fmt.Sprintf("T-%d", id)
+			sale.SaleDeliveries[0].SlipNumber, sale.SaleDeliveries[0].Delivered = &slip, true
+		}
+		sales = append(sales, sale)
+	}
+	require.NoError(t, stack.Store.UpsertOrders(ctx, shop, orders))
+	stack.Sandbox.Seed(sales...)
+	got, _ := stack.Sandbox.Sale(b)
+	require.Empty(t, got.DeliveredMailState, "the sandbox serves B's mail state as null")
+	stack.Sandbox.SetFaults(sandbox.Faults{RejectMails: []int64{a}})
+
+	yes := true
+	in := workflows.ShippingSyncInput{ShopID: shop, SendMail: &yes, RequireShipDate: &yes}
+	res := export(t, stack, in)
+	require.Equal(t, 3, res.Targets)
+	require.Equal(t, []int64{a}, res.FailedSaleIDs, "A's mail was refused after its write landed")
+	require.Zero(t, res.Mails)
+	sa, _ := stack.Sandbox.Sale(a)
+	require.True(t, sa.SaleDeliveries[0].Delivered, "A's write landed")
+	require.Equal(t, colorme.MailNotYet, sa.DeliveredMailState)
+	sb, _ := stack.Sandbox.Sale(b)
+	require.True(t, sb.SaleDeliveries[0].Delivered, "B is delivered")
+	require.Empty(t, sb.DeliveredMailState)
+	outs, err := stack.Store.Outcomes(ctx, res.RunID)
+	require.NoError(t, err)
+	byID := map[int64]string{}
+	for _, o := range outs {
+		byID[o.SaleID] = o.Reason
+	}
+	require.Contains(t, byID[b], "delivered_mail_state null")
+
+	stack.Sandbox.SetFaults(sandbox.Faults{})
+	stack.Sandbox.ResetCounters()
+	res = export(t, stack, in)
+	require.Equal(t, 1, res.Mails, "the owed mail of A goes")
+	require.Zero(t, res.Failed)
+	cnt := stack.Sandbox.Counters()
+	require.Equal(t, map[int64]int{a: 1}, cnt.MailsBySale)
+	require.Zero(t, cnt.Writes, "a mail-only update: nothing written")
+	sa, _ = stack.Sandbox.Sale(a)
+	require.Equal(t, colorme.MailSent, sa.DeliveredMailState)
+
+	stack.Sandbox.ResetCounters()
+	res = export(t, stack, in)
+	require.Zero(t, res.Mails, "never twice")
+	require.Zero(t, stack.Sandbox.Counters().Mails)
 	require.Zero(t, stack.Sandbox.Counters().Writes)
 }

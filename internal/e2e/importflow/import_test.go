@@ -2,6 +2,7 @@ package importflow_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -266,4 +267,46 @@ func TestImportOneAtATime(t *testing.T) {
 	var res workflows.OrderImportResult
 	require.NoError(t, first.Get(ctx, &res))
 	assert.Equal(t, 150, res.Created)
+}
+
+// TestImportBadSaleDoesNotBlock: ColorMe serves one sale repeating a delivery id
+// and one with a delivery without id among good ones. The import completes: the
+// two are recorded as flagged with the reason, the rest imported, and the
+// watermark advances; once ColorMe's data is fixed the next import stores them.
+func TestImportBadSaleDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	stack := teststack.New(t)
+	shop := stack.AddShop(t, "badsale")
+	sales := genSales(30, 700001, time.Now(), 8)
+	sales[5].SaleDeliveries = append(sales[5].SaleDeliveries, sales[5].SaleDeliveries[0]) // delivery id twice
+	sales[17].SaleDeliveries[0].ID = 0                                                    // no delivery id
+	stack.Sandbox.Seed(sales...)
+
+	res := importNow(t, stack, workflows.OrderImportInput{ShopID: shop, PageSize: 10})
+	assert.Equal(t, 30, res.Fetched)
+	assert.Equal(t, 28, res.Created)
+	assert.Equal(t, 2, res.Flagged)
+	assert.Len(t, orders(t, stack.Store, shop), 28)
+	run, err := stack.Store.ImportRun(context.Background(), res.RunID)
+	require.NoError(t, err)
+	assert.Equal(t, oms.RunCompleted, run.Status)
+	require.NotNil(t, run.Watermark, "the import completed: the watermark advances")
+	outs, err := stack.Store.Outcomes(context.Background(), res.RunID)
+	require.NoError(t, err)
+	flagged := map[int64]string{}
+	for _, o := range outs {
+		if o.Outcome == oms.ImportFlagged {
+			flagged[o.SaleID] = o.Reason
+		}
+	}
+	require.Len(t, flagged, 2)
+	assert.Contains(t, flagged[sales[5].ID], fmt.Sprintf("sale_delivery id %d twice", sales[5].SaleDeliveries[0].ID))
+	assert.Contains(t, flagged[sales[17].ID], "invalid sale_delivery id 0")
+
+	changeSale(t, stack, sales[5].ID, func(s *colorme.Sale) { s.SaleDeliveries = s.SaleDeliveries[:1] })
+	changeSale(t, stack, sales[17].ID, func(s *colorme.Sale) { s.SaleDeliveries[0].ID = sales[17].ID*10 + 1 })
+	again := importNow(t, stack, workflows.OrderImportInput{ShopID: shop, PageSize: 10})
+	assert.Equal(t, 2, again.Created)
+	assert.Zero(t, again.Flagged)
+	assert.Len(t, orders(t, stack.Store, shop), 30)
 }

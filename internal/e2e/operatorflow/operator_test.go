@@ -91,7 +91,7 @@ func TestRetriedFailureIsReported(t *testing.T) {
 	otherKey := secrets.GenerateKey()
 	other, err := secrets.NewSealer(otherKey)
 	require.NoError(t, err)
-	sealed, err := other.Seal(teststack.Token)
+	sealed, err := other.Seal(teststack.Token, "shops/"+shop+"/access_token_sealed")
 	require.NoError(t, err)
 	require.NoError(t, stack.Store.DB().Table("shops").Where("id = ?", shop).Update("access_token_sealed", sealed).Error)
 	otherID, err := secrets.KeyIDOf(otherKey)

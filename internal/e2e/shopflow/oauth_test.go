@@ -102,11 +102,11 @@ func TestConnectHappyPaths(t *testing.T) {
 		id := randomID("oauth")
 		oauthShop(t, e.store, e.sb, e.url, id, "s3cret-local", local)
 		require.True(t, connect.IsLocal(local))
-		recv, err := connect.Listen(local, "")
-		require.NoError(t, err)
-		defer recv.Close()
 		a, err := e.flow.Begin(ctx, id)
 		require.NoError(t, err)
+		recv, err := connect.Listen(a, "")
+		require.NoError(t, err)
+		defer recv.Close()
 		// The browser: approve, then follow ColorMe's redirect to the local address.
 		resp, err := http.Get(a.AuthURL + "&auto=approve")
 		require.NoError(t, err)
@@ -121,6 +121,71 @@ func TestConnectHappyPaths(t *testing.T) {
 		require.NoError(t, err)
 		checkConnected(t, e, id)
 	})
+}
+
+// TestConnectListenerRequiresState: while starter waits on the local redirect
+// URL, another web page makes the browser request /callback with a valid code of
+// its own but no state (login CSRF), with a forged state, or with a stray
+// ?error=. None of them is exchanged, none aborts the connect, and a redirect
+// without the state is refused by Complete too; the operator's own approval then
+// connects the shop. Only a bare code pasted by hand may come without state.
+func TestConnectListenerRequiresState(t *testing.T) {
+	e := newOAuthEnv(t)
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	local := fmt.Sprintf("http://%s/callback", ln.Addr())
+	require.NoError(t, ln.Close())
+	id := randomID("oauth")
+	oauthShop(t, e.store, e.sb, e.url, id, "s3cret-csrf", local)
+	a, err := e.flow.Begin(ctx, id)
+	require.NoError(t, err)
+	recv, err := connect.Listen(a, "")
+	require.NoError(t, err)
+	defer recv.Close()
+
+	// The attacker's code: a real, unused code of another attempt.
+	other, err := e.flow.Begin(ctx, id)
+	require.NoError(t, err)
+	loc, _, page := authorize(t, other.AuthURL, "approve")
+	require.NotEmpty(t, loc, page)
+	stolen, err := connect.ParseCallback(loc)
+	require.NoError(t, err)
+	for _, q := range []string{"code=" + stolen.Code, "code=" + stolen.Code + "&state=" + other.State, "error=access_denied", "error=server_error&state=x"} {
+		resp, err := http.Get(local + "?" + q)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, q)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err = recv.Wait(wctx, id)
+	cancel()
+	require.Error(t, err)
+	assert.Equal(t, connect.KindStateMismatch, connect.KindOf(err), "%v", err)
+	s, err := e.store.Shop(ctx, id)
+	require.NoError(t, err)
+	assert.False(t, s.HasAccessToken, "nothing was exchanged")
+
+	// The same code handed to Complete as a redirect without state is refused,
+	// and does not use up the attempt.
+	_, err = e.flow.Complete(ctx, a, connect.Callback{Code: stolen.Code})
+	assert.Equal(t, connect.KindStateMismatch, connect.KindOf(err), "%v", err)
+	_, err = e.flow.Complete(ctx, a, connect.Callback{Error: "access_denied"})
+	assert.Equal(t, connect.KindStateMismatch, connect.KindOf(err), "a stray error without state does not end the attempt: %v", err)
+
+	// The operator approves: the browser follows ColorMe's redirect to the listener.
+	resp, err := http.Get(a.AuthURL + "&auto=approve")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	wctx, cancel = context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	cb, err := recv.Wait(wctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, a.State, cb.State)
+	_, err = e.flow.Complete(ctx, a, cb)
+	require.NoError(t, err)
+	checkConnected(t, e, id)
 }
 
 func checkConnected(t *testing.T, e *oauthEnv, id string) {
@@ -208,7 +273,7 @@ func TestConnectErrors(t *testing.T) {
 			// A new attempt, and the operator pastes the old code.
 			a2, err := e.flow.Begin(ctx, id)
 			require.NoError(t, err)
-			_, err = e.flow.Complete(ctx, a2, connect.Callback{Code: cb.Code})
+			_, err = e.flow.Complete(ctx, a2, connect.Callback{Code: cb.Code, Bare: true})
 			return id, err
 		}},
 		{"wrong client secret", connect.KindInvalidClient, func(t *testing.T) (string, error) {
@@ -234,7 +299,8 @@ func TestConnectErrors(t *testing.T) {
 			require.NoError(t, err)
 			local := fmt.Sprintf("http://%s/callback", ln.Addr())
 			require.NoError(t, ln.Close())
-			recv, err := connect.Listen(local, "")
+			a.RedirectURL = local
+			recv, err := connect.Listen(a, "")
 			require.NoError(t, err)
 			defer recv.Close()
 			wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
