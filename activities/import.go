@@ -22,10 +22,11 @@ const (
 )
 
 // ImportQuery is one ColorMe sales search of an import (GET /v1/sales.json).
-// Zero times are not sent. Neither search has an upper bound on what can
-// change while it is paged (update date, or order date of new sales), so its
-// result only grows meanwhile: offset paging then repeats sales (harmless, the
-// upsert is idempotent) rather than skipping them.
+// Zero times are not sent. No sale leaves a search while it is paged (its
+// order date never changes, its update date only grows), but the list may be
+// reordered under the offsets (ColorMe does not document its order): the
+// workflow checks each pass against meta.total and re-reads narrower
+// order-date windows when sales were skipped (see workflows.OrderImport).
 type ImportQuery struct {
 	Name       string    `json:"name"`
 	After      time.Time `json:"after"`                // make_date >= After
@@ -113,7 +114,8 @@ func (a *Activities) StartImport(ctx context.Context, in StartImportInput) (Star
 	return StartImportResult{RunID: id, Days: days, Watermark: watermark, Queries: ImportQueries(in.AsOf, days, watermark)}, nil
 }
 
-// ImportPageInput asks for one page of a search.
+// ImportPageInput asks for one page of a search. The workflow narrows a search
+// to an order-date window by setting Query.After and Query.Before.
 type ImportPageInput struct {
 	ShopID string      `json:"shop_id"`
 	RunID  int64       `json:"run_id"`
@@ -124,11 +126,16 @@ type ImportPageInput struct {
 
 // ImportPageResult counts one page: the sales ColorMe returned, and how the
 // sales of this search were upserted (those already counted in the run are
-// left out). Total is ColorMe's meta.total at the time of the page.
+// left out). Total is ColorMe's meta.total at the time of the page. SaleIDs
+// are the ids of every sale ColorMe returned (also those another search
+// has), UnchangedIDs those the upsert left as they were: the workflow counts
+// distinct sales with them.
 type ImportPageResult struct {
-	Returned int              `json:"returned"`
-	Total    int              `json:"total"`
-	Counts   oms.ImportTotals `json:"counts"`
+	Returned     int              `json:"returned"`
+	Total        int              `json:"total"`
+	Counts       oms.ImportTotals `json:"counts"`
+	SaleIDs      []int64          `json:"sale_ids,omitempty"`
+	UnchangedIDs []int64          `json:"unchanged_ids,omitempty"`
 }
 
 // ImportPage reads one page of sales from ColorMe and upserts it into the OMS
@@ -159,7 +166,9 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 		names = deliveryMethodNames(ctx, in.ShopID, client)
 	}
 	sales := make([]oms.ImportedSale, 0, len(page.Sales))
+	ids := make([]int64, 0, len(page.Sales))
 	for _, s := range page.Sales {
+		ids = append(ids, s.ID)
 		if !q.OrderedTo.IsZero() && s.MakeDate >= q.OrderedTo.Unix() {
 			continue // the "ordered" search has it
 		}
@@ -168,11 +177,12 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 		sales = append(sales, is)
 	}
 	// A sale ColorMe sent broken data for is recorded as flagged; the rest is imported.
-	counts, err := a.Store.ApplyImport(ctx, in.ShopID, in.RunID, sales, time.Now())
+	counts, unchanged, err := a.Store.ApplyImportIDs(ctx, in.ShopID, in.RunID, sales, time.Now())
 	if err != nil {
 		return ImportPageResult{}, err
 	}
-	return ImportPageResult{Returned: len(page.Sales), Total: page.Meta.Total, Counts: counts}, nil
+	return ImportPageResult{Returned: len(page.Sales), Total: page.Meta.Total, Counts: counts,
+		SaleIDs: ids, UnchangedIDs: unchanged}, nil
 }
 
 // importedSale converts a ColorMe sale: Unix seconds to instants, the fields

@@ -15,6 +15,7 @@
 //	-rate-limit    requests per minute per token, 0 = none [SANDBOX_RATE_LIMIT] (120, ColorMe's guideline)
 //	-latency       latency added to every /v1 request [SANDBOX_LATENCY] (0)
 //	-max-limit     largest sales list `limit` served, 50 as older ColorMe docs say [SANDBOX_MAX_LIMIT] (100)
+//	-sort-by-update-date  list sales by update_date instead of id [SANDBOX_SORT_BY_UPDATE_DATE] (false)
 package main
 
 import (
@@ -47,9 +48,10 @@ func main() {
 	rateLimit := flag.Int("rate-limit", envInt("SANDBOX_RATE_LIMIT", 120), "requests per minute per token (0 = no limit)")
 	latency := flag.Duration("latency", envDuration("SANDBOX_LATENCY", 0), "latency added to every /v1 request")
 	maxLimit := flag.Int("max-limit", envInt("SANDBOX_MAX_LIMIT", sandbox.DefaultMaxLimit), "largest sales list limit served (50: as older ColorMe docs say)")
+	byUpdate := flag.Bool("sort-by-update-date", os.Getenv("SANDBOX_SORT_BY_UPDATE_DATE") == "true", "list sales by update_date instead of id (ColorMe does not document its order)")
 	flag.Parse()
 
-	opts := sandbox.Options{RateLimitPerMinute: *rateLimit, Latency: *latency, MaxLimit: *maxLimit}
+	opts := sandbox.Options{RateLimitPerMinute: *rateLimit, Latency: *latency, MaxLimit: *maxLimit, SortByUpdateDate: *byUpdate}
 	for _, t := range strings.Split(*tokens, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			opts.Tokens = append(opts.Tokens, t)

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -46,7 +47,32 @@ type ImportContinuation struct {
 	Pages   int                      `json:"pages"`
 	Counts  oms.ImportTotals         `json:"counts"` // as counted page by page
 	Chain   int                      `json:"chain"`  // runs so far in the continue-as-new chain
+
+	// Windows are the order-date windows of the current search still to read,
+	// the first one being paged (nil: the search has not started).
+	Windows []ImportWindow `json:"windows,omitempty"`
+	// Seen are the distinct sales (sorted ids) the current window's pass has
+	// returned so far; Counted those earlier passes over the current search
+	// already counted (set when a window is re-read), so none counts twice.
+	Seen     []int64 `json:"seen,omitempty"`
+	Counted  []int64 `json:"counted,omitempty"`
+	Narrowed int     `json:"narrowed,omitempty"` // windows split and re-read because a pass missed sales
 }
+
+// ImportWindow is an order-date (make_date) range of a search, bounds
+// inclusive and in whole seconds; a zero Before is open-ended.
+type ImportWindow struct {
+	After  time.Time `json:"after"`
+	Before time.Time `json:"before,omitzero"`
+}
+
+// ImportMaxWindowSales is the most sales one window is paged over: a larger
+// window is split first, which bounds the ids the workflow keeps.
+const ImportMaxWindowSales = 5000
+
+// importWindowsChange is the GetVersion change ID of windowed paging: runs
+// whose history began before it page by offset alone.
+const importWindowsChange = "import-windows"
 
 // OrderImportResult summarises a finished import.
 type OrderImportResult struct {
@@ -62,18 +88,21 @@ type OrderImportResult struct {
 	Unchanged int        `json:"unchanged"`
 	Cancelled int        `json:"cancelled"`
 	Flagged   int        `json:"flagged"`
-	Pages     int        `json:"pages"` // ColorMe list requests
-	Chain     int        `json:"chain"` // runs in the continue-as-new chain
+	Pages     int        `json:"pages"`              // ColorMe list requests
+	Chain     int        `json:"chain"`              // runs in the continue-as-new chain
+	Narrowed  int        `json:"narrowed,omitempty"` // windows re-read because a pass missed sales (the list changed while paged)
 }
 
 // ImportProgress is what the progress query returns while an import runs.
 type ImportProgress struct {
-	RunID  int64            `json:"run_id"`
-	Query  string           `json:"query"`
-	Offset int              `json:"offset"`
-	Total  int              `json:"total"` // ColorMe's meta.total of the search being paged
-	Pages  int              `json:"pages"`
-	Counts oms.ImportTotals `json:"counts"`
+	RunID  int64  `json:"run_id"`
+	Query  string `json:"query"`
+	Offset int    `json:"offset"`
+	Total  int    `json:"total"` // ColorMe's meta.total of the window being paged
+	Pages  int    `json:"pages"`
+	// Windows is the number of order-date windows of the search still to read.
+	Windows int              `json:"windows"`
+	Counts  oms.ImportTotals `json:"counts"`
 }
 
 // OrderImport fetches the shop's ColorMe sales into the OMS (受注取得): those
@@ -121,7 +150,7 @@ func OrderImport(ctx workflow.Context, in OrderImportInput) (OrderImportResult, 
 		t.Fetched, t.Created, t.Updated, t.Unchanged, t.Cancelled, t.Flagged))
 	return OrderImportResult{RunID: r.c.RunID, ShopID: in.ShopID, AsOf: r.c.AsOf, Days: r.c.Days, Since: r.c.Since,
 		Watermark: watermark, Fetched: t.Fetched, Created: t.Created, Updated: t.Updated, Unchanged: t.Unchanged,
-		Cancelled: t.Cancelled, Flagged: t.Flagged, Pages: r.c.Pages, Chain: r.c.Chain + 1}, nil
+		Cancelled: t.Cancelled, Flagged: t.Flagged, Pages: r.c.Pages, Chain: r.c.Chain + 1, Narrowed: r.c.Narrowed}, nil
 }
 
 type importRun struct {
@@ -174,7 +203,137 @@ func (r *importRun) init(ctx workflow.Context) error {
 
 // loop pages through the searches until done (false) or until it is time to
 // continue as new (true).
+//
+// It does not depend on ColorMe's list order. Each search is read as
+// order-date windows (at first one: the whole search), each paged by offset.
+// A sale's make_date never changes and no sale leaves a window while it is
+// read, so when the distinct sales a pass returned reach meta.total of its
+// last page, the pass saw every sale of the window. Fewer means the list moved
+// under the offsets (a sale updated mid-import when ColorMe sorts by
+// update_date): the window is split in two halves and both are read again.
+// A one-second window, or one wholly after the import's start (the next
+// import reads those), is accepted as read. Windows over ImportMaxWindowSales
+// are split before they are paged through.
 func (r *importRun) loop(ctx workflow.Context) (bool, error) {
+	if workflow.GetVersion(ctx, importWindowsChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return r.loopOffsets(ctx)
+	}
+	pagesHere := 0
+	for r.c.Query < len(r.c.Queries) {
+		if pagesHere > 0 && r.historyFull(ctx) {
+			return true, nil
+		}
+		q := r.c.Queries[r.c.Query]
+		if r.c.Windows == nil {
+			r.c.Windows = []ImportWindow{{After: q.After, Before: q.Before}}
+			r.c.Offset, r.c.Seen, r.c.Counted = 0, nil, nil
+		}
+		w := r.c.Windows[0]
+		pq := q
+		pq.After, pq.Before = w.After, w.Before
+		r.progress.Query = q.Name
+		var res activities.ImportPageResult
+		err := workflow.ExecuteActivity(colorMeCtx(ctx), a.ImportPage, activities.ImportPageInput{
+			ShopID: r.in.ShopID, RunID: r.c.RunID, Query: pq, Offset: r.c.Offset, Limit: r.in.PageSize,
+		}).Get(ctx, &res)
+		if err != nil {
+			return false, err
+		}
+		pagesHere++
+		r.c.Pages++
+		counts := res.Counts
+		counts.Fetched -= counts.Unchanged
+		counts.Unchanged = 0
+		for _, id := range res.UnchangedIDs {
+			if !contains(r.c.Seen, id) && !contains(r.c.Counted, id) {
+				counts.Unchanged++
+			}
+		}
+		counts.Fetched += counts.Unchanged
+		r.c.Counts = addCounts(r.c.Counts, counts)
+		r.c.Seen = union(r.c.Seen, res.SaleIDs)
+		r.c.Offset += res.Returned
+		switch {
+		case res.Returned == 0 || r.c.Offset >= res.Total:
+			// The pass is over: complete, or re-read in halves.
+			if len(r.c.Seen) < res.Total && r.splittable(w) {
+				r.c.Counted = union(r.c.Counted, r.c.Seen)
+				r.c.Windows = append(r.split(w, 2), r.c.Windows[1:]...)
+				r.c.Narrowed++
+			} else {
+				r.c.Windows = r.c.Windows[1:]
+			}
+			r.c.Offset, r.c.Seen = 0, nil
+		case r.c.Offset == res.Returned && res.Total > ImportMaxWindowSales && r.splittable(w):
+			// Too many sales to keep their ids: page smaller windows.
+			r.c.Counted = union(r.c.Counted, r.c.Seen)
+			n := (res.Total + ImportMaxWindowSales/2 - 1) / (ImportMaxWindowSales / 2)
+			r.c.Windows = append(r.split(w, n), r.c.Windows[1:]...)
+			r.c.Offset, r.c.Seen = 0, nil
+		}
+		if len(r.c.Windows) == 0 {
+			r.c.Query++
+			r.c.Windows, r.c.Counted = nil, nil
+		}
+		r.progress.Offset, r.progress.Total, r.progress.Pages, r.progress.Counts = r.c.Offset, res.Total, r.c.Pages, r.c.Counts
+		r.progress.Windows = len(r.c.Windows)
+	}
+	return false, nil
+}
+
+// splittable says whether a window can be narrowed: it spans more than one
+// second and does not lie wholly after the import's start.
+func (r *importRun) splittable(w ImportWindow) bool {
+	if w.Before.IsZero() {
+		return !w.After.After(r.c.AsOf)
+	}
+	return w.Before.Unix() > w.After.Unix()
+}
+
+// split cuts a window into n consecutive windows of (nearly) equal length in
+// whole seconds; the last keeps w's upper bound, open or not. An open window
+// is cut over [After, the import's start].
+func (r *importRun) split(w ImportWindow, n int) []ImportWindow {
+	lo := w.After.Unix()
+	hi := w.Before.Unix()
+	if w.Before.IsZero() {
+		hi = max(r.c.AsOf.Unix(), lo)
+	}
+	span := hi - lo + 1
+	n = int(min(int64(max(n, 2)), span))
+	out := make([]ImportWindow, 0, n)
+	start := lo
+	for i := 1; i <= n; i++ {
+		end := lo + span*int64(i)/int64(n) - 1
+		nw := ImportWindow{After: time.Unix(start, 0).In(w.After.Location()), Before: time.Unix(end, 0).In(w.After.Location())}
+		if i == n {
+			nw.Before = w.Before
+		}
+		out = append(out, nw)
+		start = end + 1
+	}
+	return out
+}
+
+// contains reports whether the sorted ids hold id.
+func contains(sorted []int64, id int64) bool {
+	_, ok := slices.BinarySearch(sorted, id)
+	return ok
+}
+
+// union returns the sorted, distinct ids of a (sorted) and b.
+func union(a, b []int64) []int64 {
+	if len(b) == 0 {
+		return a
+	}
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// loopOffsets is the paging of runs begun before windowed paging (see
+// importWindowsChange): each search by offset until meta.total.
+func (r *importRun) loopOffsets(ctx workflow.Context) (bool, error) {
 	pagesHere := 0
 	for r.c.Query < len(r.c.Queries) {
 		if pagesHere > 0 && r.historyFull(ctx) {

@@ -124,9 +124,17 @@ func (s *Store) ImportWatermark(ctx context.Context, shopID string) (wm time.Tim
 // gets the reason as its flag (updated_at unchanged); the rest of the page is
 // imported, so one bad sale never blocks the import or its watermark.
 func (s *Store) ApplyImport(ctx context.Context, shopID string, runID int64, sales []ImportedSale, now time.Time) (ImportTotals, error) {
+	t, _, err := s.ApplyImportIDs(ctx, shopID, runID, sales, now)
+	return t, err
+}
+
+// ApplyImportIDs is ApplyImport that also returns the ids of the sales it
+// counted as unchanged (they leave no outcome row, so a caller that may read a
+// sale twice in one run dedupes them itself).
+func (s *Store) ApplyImportIDs(ctx context.Context, shopID string, runID int64, sales []ImportedSale, now time.Time) (ImportTotals, []int64, error) {
 	sales, invalid := validImport(sales)
 	if len(sales) == 0 && len(invalid) == 0 {
-		return ImportTotals{}, nil
+		return ImportTotals{}, nil, nil
 	}
 	now = utc(now)
 	ids := make([]int64, 0, len(sales)+len(invalid))
@@ -137,8 +145,10 @@ func (s *Store) ApplyImport(ctx context.Context, shopID string, runID int64, sal
 		ids = append(ids, bad.SaleID)
 	}
 	var totals ImportTotals
+	var unchanged []int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		totals = ImportTotals{}
+		unchanged = nil
 		orders, dels, err := lockOrders(tx, shopID, ids)
 		if err != nil {
 			return err
@@ -167,7 +177,9 @@ func (s *Store) ApplyImport(ctx context.Context, shopID string, runID int64, sal
 			}
 			seen[sale.SaleID] = true
 			totals.add(p.outcome)
-			if p.outcome != ImportUnchanged {
+			if p.outcome == ImportUnchanged {
+				unchanged = append(unchanged, sale.SaleID)
+			} else {
 				outcomes = append(outcomes, outcomeRow{RunID: runID, SaleID: sale.SaleID, ShopID: shopID,
 					Outcome: p.outcome, Reason: strings.Join(p.reasons, "; "), At: now})
 			}
@@ -194,9 +206,9 @@ func (s *Store) ApplyImport(ctx context.Context, shopID string, runID int64, sal
 		return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(outcomes, batchSize).Error
 	})
 	if err != nil {
-		return ImportTotals{}, fmt.Errorf("importing %d sales into shop %q: %w", len(sales), shopID, err)
+		return ImportTotals{}, nil, fmt.Errorf("importing %d sales into shop %q: %w", len(sales), shopID, err)
 	}
-	return totals, nil
+	return totals, unchanged, nil
 }
 
 // FinishImport closes an import run: status completed or failed, its totals

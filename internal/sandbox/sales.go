@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -169,7 +170,15 @@ func (s *Server) listSales(r *http.Request) (int, any) {
 			matched = append(matched, sale)
 		}
 	}
+	if s.opts.SortByUpdateDate {
+		slices.SortStableFunc(matched, func(a, b colorme.Sale) int { return cmp.Compare(a.UpdateDate, b.UpdateDate) })
+	}
+	s.listed++
+	after, served := s.afterList, s.listed
 	s.mu.Unlock()
+	if after != nil {
+		defer after(served)
+	}
 
 	page := matched[min(sq.offset, len(matched)):min(sq.offset+sq.limit, len(matched))]
 	sales := make([]any, 0, len(page))

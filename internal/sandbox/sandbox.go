@@ -32,6 +32,11 @@ type Options struct {
 	// lowered to it and meta.limit says so. 0 = 100 (ColorMe's documented
 	// maximum); 50 reproduces the maximum older ColorMe docs give.
 	MaxLimit int
+	// SortByUpdateDate makes GET /v1/sales.json list sales by update_date (then
+	// id) instead of by id: ColorMe does not document its order, and under this
+	// one a sale updated while a client pages moves to the end and shifts the
+	// offsets of the others.
+	SortByUpdateDate bool
 }
 
 // DefaultMaxLimit is ColorMe's documented largest `limit` of GET /v1/sales.json.
@@ -109,17 +114,19 @@ type Server struct {
 	mux *http.ServeMux
 	now func() time.Time
 
-	mu       sync.Mutex
-	opts     Options
-	sales    map[int64]colorme.Sale
-	tokens   map[string]map[string]bool // token → granted scopes; nil = all scopes
-	clients  map[string]OAuthClient
-	codes    map[string]*authCode
-	windows  map[string][]time.Time // token → accept times in the last 60 s
-	counters Counters
-	faults   Faults
-	burst    int // Burst429 left
-	rng      *rand.Rand
+	mu        sync.Mutex
+	opts      Options
+	sales     map[int64]colorme.Sale
+	tokens    map[string]map[string]bool // token → granted scopes; nil = all scopes
+	clients   map[string]OAuthClient
+	codes     map[string]*authCode
+	windows   map[string][]time.Time // token → accept times in the last 60 s
+	counters  Counters
+	faults    Faults
+	burst     int // Burst429 left
+	rng       *rand.Rand
+	afterList func(served int) // called after each sales list request (tests)
+	listed    int              // sales list requests answered since AfterList
 }
 
 // New returns a sandbox with the given options.
@@ -191,6 +198,24 @@ func (s *Server) SetMaxLimit(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.opts.MaxLimit = n
+}
+
+// SetSortByUpdateDate changes the list order of GET /v1/sales.json
+// (Options.SortByUpdateDate): by update_date when true, by id when false.
+func (s *Server) SetSortByUpdateDate(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.SortByUpdateDate = on
+}
+
+// AfterList sets a function called (outside the sandbox's lock) after each
+// answered GET /v1/sales.json with the number of list requests answered so
+// far: tests change sales with it while a client pages. nil removes it.
+func (s *Server) AfterList(f func(served int)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.afterList = f
+	s.listed = 0
 }
 
 func (s *Server) maxLimitLocked() int {

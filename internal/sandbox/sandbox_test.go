@@ -270,6 +270,34 @@ func TestListLimitAboveMaximum(t *testing.T) {
 	assert.Equal(t, 100, e.list(t, "limit=100").Meta.Limit)
 }
 
+// TestListSortByUpdateDate: with SortByUpdateDate the list is in update_date
+// order, so a sale updated between two pages moves to the end and shifts the
+// offsets of the others (what the import must survive); AfterList runs after
+// each list request.
+func TestListSortByUpdateDate(t *testing.T) {
+	e := newEnv(t, sandbox.Options{SortByUpdateDate: true})
+	now := e.clock.Now()
+	s1, s2, s3 := sale(1, now.Add(-3*time.Hour)), sale(2, now.Add(-2*time.Hour)), sale(3, now.Add(-time.Hour))
+	s1.UpdateDate = now.Add(-10 * time.Minute).Unix() // updated last: listed last
+	e.sb.Seed(s1, s2, s3)
+	assert.Equal(t, []int64{2, 3, 1}, ids(e.list(t, "limit=10")))
+	var served []int
+	e.sb.AfterList(func(n int) {
+		served = append(served, n)
+		if n == 1 { // sale 2 is updated after the first page
+			s, _ := e.sb.Sale(2)
+			s.UpdateDate = now.Unix()
+			e.sb.Seed(s)
+		}
+	})
+	assert.Equal(t, []int64{2}, ids(e.list(t, "limit=1")))
+	assert.Equal(t, []int64{1}, ids(e.list(t, "limit=1&offset=1")), "sale 3 shifted to offset 0 and is skipped by offset paging")
+	assert.Equal(t, []int{1, 2}, served)
+	e.sb.AfterList(nil)
+	e.sb.SetSortByUpdateDate(false)
+	assert.Equal(t, []int64{1, 2, 3}, ids(e.list(t, "limit=10")), "by id again")
+}
+
 func keys(m map[string]any) []string {
 	var out []string
 	for k := range m {

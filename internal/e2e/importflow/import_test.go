@@ -310,3 +310,52 @@ func TestImportBadSaleDoesNotBlock(t *testing.T) {
 	assert.Zero(t, again.Flagged)
 	assert.Len(t, orders(t, stack.Store, shop), 30)
 }
+
+// TestImportUpdateDuringPaging: ColorMe lists sales by update_date (the
+// sandbox's SortByUpdateDate) and the first-listed sale is changed right after
+// the first page is served, so it moves to the end and every later sale
+// shifts one offset down: plain offset paging skips one. The import notices
+// (fewer distinct sales than meta.total), re-reads the range in halves and
+// misses none; each sale is counted once.
+func TestImportUpdateDuringPaging(t *testing.T) {
+	t.Parallel()
+	stack := teststack.New(t)
+	shop := stack.AddShop(t, "moving")
+	sales := genSales(250, 700001, time.Now(), 8)
+	stack.Sandbox.Seed(sales...)
+	stack.Sandbox.SetSortByUpdateDate(true)
+	first := sales[0]
+	for _, s := range sales {
+		if s.UpdateDate < first.UpdateDate {
+			first = s
+		}
+	}
+	stack.Sandbox.AfterList(func(served int) {
+		if served == 1 {
+			changeSale(t, stack, first.ID, func(s *colorme.Sale) { s.SaleDeliveries[0].Address1 = "変更後 1-2-3" })
+		}
+	})
+	res := importNow(t, stack, workflows.OrderImportInput{ShopID: shop})
+	stack.Sandbox.AfterList(nil)
+
+	views := orders(t, stack.Store, shop)
+	got := map[int64]bool{}
+	for _, v := range views {
+		got[v.SaleID] = true
+	}
+	for _, s := range sales {
+		assert.True(t, got[s.ID], "sale %d was skipped by the import", s.ID)
+	}
+	assert.Equal(t, 250, len(views))
+	assert.Equal(t, 250, res.Fetched, "each sale counted once")
+	assert.Equal(t, 250, res.Created)
+	assert.Zero(t, res.Unchanged)
+	assert.Positive(t, res.Narrowed, "the import noticed the shifted offsets and re-read the range")
+	assert.Equal(t, "変更後 1-2-3", order(t, stack.Store, shop, first.ID).Destinations[0].Address1)
+
+	// A later import with no change reads each window once and counts exactly.
+	again := importNow(t, stack, workflows.OrderImportInput{ShopID: shop})
+	assert.Equal(t, 250, again.Unchanged)
+	assert.Equal(t, 250, again.Fetched)
+	assert.Zero(t, again.Narrowed)
+}
