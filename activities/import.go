@@ -13,7 +13,11 @@ import (
 )
 
 // ImportFields are the sale fields the import asks ColorMe for.
-var ImportFields = []string{"id", "make_date", "update_date", "canceled", "segment", "sale_deliveries"}
+// Besides what the import needs to plan (dates, cancellation, split), the
+// order details staff ship from: customer, line items (details), totals,
+// payment method and memo — names as in ColorMe's GetSales200ResponseSalesInner.
+var ImportFields = []string{"id", "make_date", "update_date", "canceled", "segment", "sale_deliveries",
+	"customer", "details", "memo", "payment_id", "product_total_price", "delivery_total_charge", "fee", "tax", "total_price"}
 
 // Names of the two searches of an import.
 const (
@@ -186,18 +190,8 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 }
 
 // importedSale converts a ColorMe sale: Unix seconds to instants, the fields
-// the import owns.
-func importedSale(s colorme.Sale) oms.ImportedSale {
-	out := oms.ImportedSale{SaleID: s.ID, OrderedAt: time.Unix(s.MakeDate, 0).UTC(), Canceled: s.Canceled}
-	if s.Segment != nil {
-		out.ParentSaleID = s.Segment.ParentSaleID
-	}
-	for _, d := range s.SaleDeliveries {
-		out.Deliveries = append(out.Deliveries, oms.ImportedDelivery{ID: d.ID, MethodID: d.DeliveryID, Name: d.Name,
-			PrefName: d.PrefName, Address1: d.Address1})
-	}
-	return out
-}
+// the import owns (oms.FromColorMe).
+func importedSale(s colorme.Sale) oms.ImportedSale { return oms.FromColorMe(s) }
 
 // FinishImportInput closes an import run.
 type FinishImportInput struct {

@@ -28,6 +28,47 @@ type Sale struct {
 	DeliveredMailState string         `json:"delivered_mail_state,omitempty"` // "" = null or absent
 	Segment            *Segment       `json:"segment,omitempty"`
 	SaleDeliveries     []SaleDelivery `json:"sale_deliveries"`
+
+	// What the OMS keeps for staff to ship (受注取得). Names follow ColorMe's
+	// documented sale model, GetSales200ResponseSalesInner and its Customer,
+	// DetailsInner and SaleDeliveriesInner (GMO Pepabo's published client
+	// docs: github.com/pepabo/colormeshop-ruby docs/GetSales200ResponseSalesInner.md,
+	// …Customer.md, …DetailsInner.md, …SaleDeliveriesInner.md).
+	Memo                string       `json:"memo,omitempty"`                  // 備考 (the customer's memo)
+	PaymentID           int64        `json:"payment_id,omitempty"`            // 使用された決済方法ID
+	ProductTotalPrice   int64        `json:"product_total_price,omitempty"`   // 商品の合計金額
+	DeliveryTotalCharge int64        `json:"delivery_total_charge,omitempty"` // 配送料
+	Fee                 int64        `json:"fee,omitempty"`                   // 決済手数料
+	Tax                 int64        `json:"tax,omitempty"`                   // 商品合計金額に対する消費税
+	TotalPrice          int64        `json:"total_price,omitempty"`           // 注文総額
+	Customer            *Customer    `json:"customer,omitempty"`
+	Details             []SaleDetail `json:"details,omitempty"` // 受注明細 (line items)
+}
+
+// Customer is the sale's customer (GetSales200ResponseSalesInnerCustomer): the
+// fields the OMS keeps.
+type Customer struct {
+	ID        int64  `json:"id,omitempty"`
+	Name      string `json:"name,omitempty"`       // 顧客の名前
+	Furigana  string `json:"furigana,omitempty"`   // 名前のフリガナ
+	Mail      string `json:"mail,omitempty"`       // メールアドレス
+	Tel       string `json:"tel,omitempty"`        // 電話番号
+	TelMobile string `json:"tel_mobile,omitempty"` // 携帯電話番号
+}
+
+// SaleDetail is one line item (受注明細, GetSales200ResponseSalesInnerDetailsInner).
+type SaleDetail struct {
+	ID                      int64  `json:"id"`
+	SaleDeliveryID          int64  `json:"sale_delivery_id,omitempty"`           // お届け先ID
+	ProductID               int64  `json:"product_id,omitempty"`                 // 商品ID
+	ProductName             string `json:"product_name,omitempty"`               // 商品名 (latest product data)
+	PristineProductFullName string `json:"pristine_product_full_name,omitempty"` // 商品名とオプション名 (as ordered)
+	Option1Value            string `json:"option1_value,omitempty"`
+	Option2Value            string `json:"option2_value,omitempty"`
+	Price                   int64  `json:"price,omitempty"`          // 商品販売価格
+	PriceWithTax            int64  `json:"price_with_tax,omitempty"` // 税込み商品価格
+	ProductNum              int64  `json:"product_num,omitempty"`    // 商品点数
+	SubtotalPrice           int64  `json:"subtotal_price,omitempty"` // 商品小計
 }
 
 // MarshalJSON writes the sale as ColorMe does, delivered_mail_state null when
@@ -54,15 +95,22 @@ type Segment struct {
 
 // SaleDelivery is one destination (お届け先) of a sale.
 type SaleDelivery struct {
-	ID          int64   `json:"id"`
-	SaleID      int64   `json:"sale_id,omitempty"`
-	DeliveryID  int64   `json:"delivery_id,omitempty"`
-	Name        string  `json:"name,omitempty"`
-	PrefName    string  `json:"pref_name,omitempty"`
-	Address1    string  `json:"address1,omitempty"`
-	SlipNumber  *string `json:"slip_number"`
-	TrackingURL *string `json:"tracking_url,omitempty"`
-	Delivered   bool    `json:"delivered"`
+	ID         int64  `json:"id"`
+	SaleID     int64  `json:"sale_id,omitempty"`
+	DeliveryID int64  `json:"delivery_id,omitempty"`
+	Name       string `json:"name,omitempty"`
+	PrefName   string `json:"pref_name,omitempty"`
+	Address1   string `json:"address1,omitempty"`
+	// Destination fields of GetSales200ResponseSalesInnerSaleDeliveriesInner.
+	Furigana        string  `json:"furigana,omitempty"`         // 宛名のフリガナ
+	Postal          string  `json:"postal,omitempty"`           // 郵便番号
+	Address2        string  `json:"address2,omitempty"`         // 住所2
+	Tel             string  `json:"tel,omitempty"`              // 電話番号
+	PreferredDate   string  `json:"preferred_date,omitempty"`   // 配送希望日 (YYYY-MM-DD)
+	PreferredPeriod string  `json:"preferred_period,omitempty"` // 配送希望時間帯 (e.g. 午前中)
+	SlipNumber      *string `json:"slip_number"`
+	TrackingURL     *string `json:"tracking_url,omitempty"`
+	Delivered       bool    `json:"delivered"`
 }
 
 // Slip returns the delivery's slip number, "" when ColorMe has none.

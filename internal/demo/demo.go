@@ -21,6 +21,9 @@ var prefs = []string{"東京都", "大阪府", "北海道", "福岡県", "愛知
 // firstSaleID; the same seed gives the same shop.
 func Generate(n int, seed int64, firstSaleID int64, now time.Time) ([]rules.Order, []colorme.Sale) {
 	rnd := rand.New(rand.NewSource(seed))
+	// The order details come from their own source, so that the orders, their
+	// statuses and deliveries stay what this seed always gave.
+	drnd := rand.New(rand.NewSource(seed ^ 0x5eed))
 	orders := make([]rules.Order, 0, n)
 	sales := make([]colorme.Sale, 0, n)
 	for i := 0; i < n; i++ {
@@ -63,6 +66,7 @@ func Generate(n int, seed int64, firstSaleID int64, now time.Time) ([]rules.Orde
 			}
 			sale.SaleDeliveries = append(sale.SaleDeliveries, cd)
 		}
+		details(drnd, &sale)
 		sale.Canceled = status == rules.StatusCancelled || rnd.Intn(50) == 0
 		if i > 0 && rnd.Intn(15) == 0 { // bundled (同梱) into the previous order
 			prev := &orders[len(orders)-1]
@@ -89,11 +93,73 @@ func SeedStore(ctx context.Context, st *oms.Store, shopID string, orders []rules
 	}
 	seeded := make([]oms.ImportedSale, len(sales))
 	for i, s := range sales {
-		seeded[i] = oms.ImportedSale{SaleID: s.ID, OrderedAt: time.Unix(s.MakeDate, 0).UTC(), Canceled: s.Canceled}
-		for _, d := range s.SaleDeliveries {
-			seeded[i].Deliveries = append(seeded[i].Deliveries, oms.ImportedDelivery{ID: d.ID, MethodID: d.DeliveryID,
-				Name: d.Name, PrefName: d.PrefName, Address1: d.Address1})
-		}
+		seeded[i] = oms.FromColorMe(s)
 	}
 	return st.SeedFromColorMe(ctx, shopID, seeded)
+}
+
+var (
+	products = []struct {
+		name    string
+		price   int64
+		options []string
+	}{
+		{"オーガニックコットンTシャツ", 3300, []string{"白 / M", "黒 / L", "生成り / S"}},
+		{"有田焼 マグカップ", 2200, []string{"藍", "白磁"}},
+		{"国産ひのき まな板", 4800, nil},
+		{"手ぬぐい 梅柄", 1100, []string{"紅", "藍"}},
+		{"煎茶ティーバッグ 20包", 980, nil},
+	}
+	givenNames  = []string{"太郎", "花子", "健", "美咲", "翔", "陽菜"}
+	familyNames = []struct{ kanji, kana string }{{"佐藤", "サトウ"}, {"鈴木", "スズキ"}, {"高橋", "タカハシ"}, {"田中", "タナカ"}, {"伊藤", "イトウ"}}
+	periods     = []string{"", "午前中", "14時～16時", "16時～18時", "18時～20時", "19時～21時"}
+	payments    = []int64{751, 752, 753} // クレジットカード, 代金引換, 銀行振込 in the demo shop
+)
+
+// details fills what staff ship from: customer, line items, totals, payment,
+// memo, and each delivery's postal code, furigana, address2, tel and
+// preferred date and time (ColorMe's field names, see colorme.Sale).
+func details(rnd *rand.Rand, sale *colorme.Sale) {
+	fam := familyNames[rnd.Intn(len(familyNames))]
+	given := givenNames[rnd.Intn(len(givenNames))]
+	sale.Customer = &colorme.Customer{ID: 900000 + sale.ID%100000, Name: fam.kanji + " " + given, Furigana: fam.kana,
+		Mail: fmt.Sprintf("customer%d@example.jp", sale.ID), Tel: fmt.Sprintf("03-%04d-%04d", rnd.Intn(10000), rnd.Intn(10000))}
+	sale.PaymentID = payments[rnd.Intn(len(payments))]
+	if rnd.Intn(4) == 0 {
+		sale.Memo = []string{"不在の場合は宅配ボックスへお願いします。", "ギフト包装をお願いします。", "領収書を同封してください。"}[rnd.Intn(3)]
+	}
+	var total int64
+	for i := range sale.SaleDeliveries {
+		d := &sale.SaleDeliveries[i]
+		d.Furigana = fam.kana
+		d.Postal = fmt.Sprintf("%03d%04d", 100+rnd.Intn(800), rnd.Intn(10000))
+		if rnd.Intn(3) == 0 {
+			d.Address2 = fmt.Sprintf("コーポ%d %d号室", 1+rnd.Intn(9), 101+rnd.Intn(400))
+		}
+		d.Tel = sale.Customer.Tel
+		if rnd.Intn(2) == 0 {
+			d.PreferredDate = time.Unix(sale.MakeDate, 0).In(rules.Tokyo).AddDate(0, 0, 3+rnd.Intn(5)).Format(time.DateOnly)
+		}
+		d.PreferredPeriod = periods[rnd.Intn(len(periods))]
+		for k := 0; k < 1+rnd.Intn(2); k++ {
+			p := products[rnd.Intn(len(products))]
+			it := colorme.SaleDetail{ID: d.ID*10 + int64(k) + 1, SaleDeliveryID: d.ID, ProductID: 1000 + int64(rnd.Intn(len(products))),
+				ProductName: p.name, Price: p.price, ProductNum: int64(1 + rnd.Intn(3))}
+			if len(p.options) > 0 {
+				it.Option1Value = p.options[rnd.Intn(len(p.options))]
+				it.PristineProductFullName = p.name + "（" + it.Option1Value + "）"
+			}
+			it.PriceWithTax = it.Price * 110 / 100
+			it.SubtotalPrice = it.PriceWithTax * it.ProductNum
+			total += it.SubtotalPrice
+			sale.Details = append(sale.Details, it)
+		}
+	}
+	sale.ProductTotalPrice = total
+	sale.DeliveryTotalCharge = 600 * int64(len(sale.SaleDeliveries))
+	sale.Tax = total - total*100/110
+	if sale.PaymentID == 752 {
+		sale.Fee = 330
+	}
+	sale.TotalPrice = sale.ProductTotalPrice + sale.DeliveryTotalCharge + sale.Fee
 }

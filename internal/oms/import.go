@@ -1,8 +1,11 @@
 package oms
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,6 +44,14 @@ type ImportedSale struct {
 	ParentSaleID int64              `json:"parent_sale_id"` // segment.parent_sale_id; 0 or SaleID = not split
 	Deliveries   []ImportedDelivery `json:"deliveries"`
 
+	// Order details staff ship from (shown on the console's order page; the
+	// export does not use them, so they never move updated_at).
+	Customer  ImportedCustomer `json:"customer"`
+	PaymentID int64            `json:"payment_id"` // payment_id (決済方法)
+	Memo      string           `json:"memo"`       // the customer's memo (備考)
+	Totals    SaleTotals       `json:"totals"`
+	Items     []ImportedItem   `json:"items"` // line items (受注明細)
+
 	// MethodNames are the shop's delivery methods (配送方法) by id, when the
 	// import could read them: a changed method is then described by name.
 	// Missing names show as "method #N".
@@ -55,6 +66,43 @@ type ImportedDelivery struct {
 	Name     string `json:"name"`
 	PrefName string `json:"pref_name"`
 	Address1 string `json:"address1"`
+
+	Furigana        string `json:"furigana"`
+	Postal          string `json:"postal"`           // 郵便番号
+	Address2        string `json:"address2"`         // 住所2
+	Tel             string `json:"tel"`              // 電話番号
+	PreferredDate   string `json:"preferred_date"`   // お届け希望日, as ColorMe sends it
+	PreferredPeriod string `json:"preferred_period"` // お届け希望時間帯
+}
+
+// ImportedCustomer is the sale's customer as the OMS keeps it.
+type ImportedCustomer struct {
+	Name     string `json:"name"`
+	Furigana string `json:"furigana"`
+	Mail     string `json:"mail"`
+	Tel      string `json:"tel"`
+}
+
+// SaleTotals are a sale's amounts in yen (ColorMe's product_total_price,
+// delivery_total_charge, fee, tax, total_price).
+type SaleTotals struct {
+	ProductTotal   int64 `json:"product_total" gorm:"column:product_total_price;not null;default:0"`
+	DeliveryCharge int64 `json:"delivery_charge" gorm:"column:delivery_total_charge;not null;default:0"`
+	Fee            int64 `json:"fee" gorm:"column:fee;not null;default:0"`
+	Tax            int64 `json:"tax" gorm:"column:tax;not null;default:0"`
+	Total          int64 `json:"total" gorm:"column:total_price;not null;default:0"`
+}
+
+// ImportedItem is one line item (受注明細) of a sale.
+type ImportedItem struct {
+	ID         int64  `json:"id"`          // ColorMe detail id
+	DeliveryID int64  `json:"delivery_id"` // sale_delivery_id
+	ProductID  int64  `json:"product_id"`
+	Name       string `json:"name"`   // the product name as ordered (pristine_product_full_name), else product_name
+	Option     string `json:"option"` // option1_value / option2_value
+	Quantity   int64  `json:"quantity"`
+	Price      int64  `json:"price"`    // unit price (price)
+	Subtotal   int64  `json:"subtotal"` // subtotal_price
 }
 
 // ImportTotals counts the sales of an import by outcome. Fetched is their sum.
@@ -153,6 +201,10 @@ func (s *Store) ApplyImportIDs(ctx context.Context, shopID string, runID int64, 
 		if err != nil {
 			return err
 		}
+		items, err := orderItems(tx, shopID, ids)
+		if err != nil {
+			return err
+		}
 		var counted []int64
 		if err := tx.Model(&outcomeRow{}).Where("run_id = ? AND sale_id IN ?", runID, ids).Pluck("sale_id", &counted).Error; err != nil {
 			return err
@@ -165,7 +217,7 @@ func (s *Store) ApplyImportIDs(ctx context.Context, shopID string, runID int64, 
 		for _, sale := range sales {
 			var p importPlan
 			if o, ok := orders[sale.SaleID]; ok {
-				p = planUpdate(o, dels[sale.SaleID], sale, now)
+				p = planUpdate(o, dels[sale.SaleID], items[sale.SaleID], sale, now)
 			} else {
 				p = planCreate(shopID, sale, now)
 			}
@@ -370,6 +422,19 @@ func lockOrders(tx *gorm.DB, shopID string, ids []int64) (map[int64]orderRow, ma
 	return orders, dels, nil
 }
 
+// orderItems reads the line items of the shop's orders with the given sale ids.
+func orderItems(tx *gorm.DB, shopID string, ids []int64) (map[int64][]itemRow, error) {
+	var rows []itemRow
+	if err := tx.Where("shop_id = ? AND sale_id IN ?", shopID, ids).Order("sale_id, detail_id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]itemRow, len(rows))
+	for _, r := range rows {
+		out[r.SaleID] = append(out[r.SaleID], r)
+	}
+	return out, nil
+}
+
 // importPlan is what the import writes for one sale.
 type importPlan struct {
 	outcome   string
@@ -379,6 +444,8 @@ type importPlan struct {
 	addDels   []deliveryRow
 	updDels   []deliveryRow // destination columns only
 	delDels   []int64
+	items     []itemRow // replace the order's line items with these
+	setItems  bool
 }
 
 func (p *importPlan) apply(tx *gorm.DB, shopID string, saleID int64, now time.Time) error {
@@ -400,21 +467,73 @@ func (p *importPlan) apply(tx *gorm.DB, shopID string, saleID int64, now time.Ti
 	}
 	for _, d := range p.updDels {
 		err := tx.Model(&deliveryRow{}).Where("shop_id = ? AND sale_id = ? AND delivery_id = ?", shopID, saleID, d.DeliveryID).
-			Updates(map[string]any{"name": d.Name, "pref_name": d.PrefName, "address1": d.Address1, "delivery_method_id": d.DeliveryMethodID}).Error
+			Updates(destinationCols(d)).Error
 		if err != nil {
 			return err
 		}
 	}
 	if len(p.delDels) > 0 {
-		return tx.Where("shop_id = ? AND sale_id = ? AND delivery_id IN ?", shopID, saleID, p.delDels).Delete(&deliveryRow{}).Error
+		if err := tx.Where("shop_id = ? AND sale_id = ? AND delivery_id IN ?", shopID, saleID, p.delDels).Delete(&deliveryRow{}).Error; err != nil {
+			return err
+		}
+	}
+	if p.setItems {
+		if err := tx.Where("shop_id = ? AND sale_id = ?", shopID, saleID).Delete(&itemRow{}).Error; err != nil {
+			return err
+		}
+		if len(p.items) > 0 {
+			return tx.Create(&p.items).Error
+		}
 	}
 	return nil
 }
 
+// destinationCols are the columns of a delivery ColorMe owns.
+func destinationCols(d deliveryRow) map[string]any {
+	return map[string]any{"name": d.Name, "pref_name": d.PrefName, "address1": d.Address1, "delivery_method_id": d.DeliveryMethodID,
+		"furigana": d.Furigana, "postal": d.Postal, "address2": d.Address2, "tel": d.Tel,
+		"preferred_date": d.PreferredDate, "preferred_period": d.PreferredPeriod}
+}
+
+// detailCols are the order columns of a sale's details (customer, payment,
+// memo, totals).
+func detailCols(sale ImportedSale) map[string]any {
+	t := sale.Totals
+	return map[string]any{"full_import": true, "customer_name": sale.Customer.Name, "customer_furigana": sale.Customer.Furigana,
+		"customer_mail": sale.Customer.Mail, "customer_tel": sale.Customer.Tel, "payment_id": sale.PaymentID, "memo": sale.Memo,
+		"product_total_price": t.ProductTotal, "delivery_total_charge": t.DeliveryCharge, "fee": t.Fee, "tax": t.Tax, "total_price": t.Total}
+}
+
+// detailsOf reads an order's details back in the shape of detailCols.
+func detailsOf(o orderRow) map[string]any {
+	t := o.Totals
+	return map[string]any{"full_import": o.FullImport, "customer_name": o.CustomerName, "customer_furigana": o.CustomerFurigana,
+		"customer_mail": o.CustomerMail, "customer_tel": o.CustomerTel, "payment_id": o.PaymentID, "memo": o.Memo,
+		"product_total_price": t.ProductTotal, "delivery_total_charge": t.DeliveryCharge, "fee": t.Fee, "tax": t.Tax, "total_price": t.Total}
+}
+
+func newItems(shopID string, saleID int64, items []ImportedItem) []itemRow {
+	out := make([]itemRow, 0, len(items))
+	seen := map[int64]bool{}
+	for _, it := range items {
+		if seen[it.ID] {
+			continue // ColorMe repeated a detail id: keep the first
+		}
+		seen[it.ID] = true
+		out = append(out, itemRow{ShopID: shopID, SaleID: saleID, DetailID: it.ID, DeliveryID: it.DeliveryID, ProductID: it.ProductID,
+			Name: it.Name, Option: it.Option, Quantity: it.Quantity, Price: it.Price, Subtotal: it.Subtotal})
+	}
+	slices.SortFunc(out, func(a, b itemRow) int { return cmp.Compare(a.DetailID, b.DetailID) })
+	return out
+}
+
 func planCreate(shopID string, sale ImportedSale, now time.Time) importPlan {
 	row := orderRow{ShopID: shopID, SaleID: sale.SaleID, Status: rules.StatusNew, OrderedAt: utc(sale.OrderedAt),
-		UpdatedAt: now, ColormeCanceled: sale.Canceled, ImportedAt: &now, ColormeParentSaleID: splitParent(sale)}
-	p := importPlan{outcome: ImportCreated, create: &row}
+		UpdatedAt: now, ColormeCanceled: sale.Canceled, ImportedAt: &now, ColormeParentSaleID: splitParent(sale),
+		FullImport: true, CustomerName: sale.Customer.Name, CustomerFurigana: sale.Customer.Furigana, CustomerMail: sale.Customer.Mail,
+		CustomerTel: sale.Customer.Tel, PaymentID: sale.PaymentID, Memo: sale.Memo, Totals: sale.Totals}
+	p := importPlan{outcome: ImportCreated, create: &row, items: newItems(shopID, sale.SaleID, sale.Items)}
+	p.setItems = len(p.items) > 0
 	if sale.Canceled {
 		row.Status = rules.StatusCancelled
 		p.reasons = append(p.reasons, "already cancelled on ColorMe: created as キャンセル")
@@ -429,10 +548,37 @@ func planCreate(shopID string, sale ImportedSale, now time.Time) importPlan {
 }
 
 // planUpdate compares an existing order with the sale as ColorMe shows it now.
-func planUpdate(o orderRow, dels []deliveryRow, sale ImportedSale, now time.Time) importPlan {
+func planUpdate(o orderRow, dels []deliveryRow, items []itemRow, sale ImportedSale, now time.Time) importPlan {
 	p := importPlan{outcome: ImportUnchanged, orderCols: map[string]any{}}
 	touch := false // something the export depends on changed: move updated_at
 	var flags []string
+	// An order imported before the full import (FullImport false) gets its new
+	// fields filled in: not a change of its destination.
+	filling := !o.FullImport
+	shipped := shippedWhy(o, dels)
+
+	// Customer, payment, memo, totals and line items: shown to staff, not
+	// used by the export, so they never move updated_at.
+	want, have := detailCols(sale), detailsOf(o)
+	var changed []string
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if want[k] != have[k] {
+			p.orderCols[k] = want[k]
+			if k != "full_import" {
+				changed = append(changed, k)
+			}
+		}
+	}
+	if ni := newItems(o.ShopID, o.SaleID, sale.Items); !slices.Equal(ni, items) {
+		p.items, p.setItems = ni, true
+		changed = append(changed, "line items")
+	}
+	switch {
+	case filling:
+		p.reasons = append(p.reasons, "order details imported (customer, line items, totals, payment, memo, full destinations)")
+	case len(changed) > 0:
+		p.reasons = append(p.reasons, "order details changed on ColorMe: "+strings.Join(changed, ", "))
+	}
 
 	if ordered := utc(sale.OrderedAt); !o.OrderedAt.Equal(ordered) {
 		p.orderCols["ordered_at"] = ordered
@@ -463,11 +609,16 @@ func planUpdate(o orderRow, dels []deliveryRow, sale ImportedSale, now time.Time
 			touch = true
 			continue
 		}
-		if diff := destinationDiff(cur, d, sale.MethodNames); diff != "" {
-			cur.Name, cur.PrefName, cur.Address1, cur.DeliveryMethodID = d.Name, d.PrefName, d.Address1, d.MethodID
-			p.updDels = append(p.updDels, cur)
-			p.reasons = append(p.reasons, fmt.Sprintf("delivery %d: %s", d.ID, diff))
-			touch = true
+		if diff, moved := destinationDiff(cur, d, sale.MethodNames, filling); diff != "" || filling && cur != withDestination(cur, d) {
+			if moved && shipped != "" {
+				// Applied (the OMS shows ColorMe's destination), never silently.
+				flags = append(flags, fmt.Sprintf("address changed after shipping: delivery %d: %s (the order was shipped: %s): check with the customer and the carrier where the parcel went",
+					d.ID, diff, shipped))
+			} else if diff != "" {
+				p.reasons = append(p.reasons, fmt.Sprintf("delivery %d: %s", d.ID, diff))
+			}
+			p.updDels = append(p.updDels, withDestination(cur, d))
+			touch = touch || diff != ""
 		}
 	}
 	for _, d := range dels {
@@ -541,26 +692,47 @@ func planUpdate(o orderRow, dels []deliveryRow, sale ImportedSale, now time.Time
 }
 
 func newDelivery(shopID string, saleID int64, d ImportedDelivery) deliveryRow {
-	return deliveryRow{ShopID: shopID, SaleID: saleID, DeliveryID: d.ID, Name: d.Name, PrefName: d.PrefName,
-		Address1: d.Address1, DeliveryMethodID: d.MethodID}
+	return withDestination(deliveryRow{ShopID: shopID, SaleID: saleID, DeliveryID: d.ID}, d)
 }
 
-// destinationDiff describes what changed in a delivery's destination or method, "" when nothing.
-func destinationDiff(cur deliveryRow, d ImportedDelivery, methods map[int64]string) string {
+// withDestination returns cur with ColorMe's destination and method.
+func withDestination(cur deliveryRow, d ImportedDelivery) deliveryRow {
+	cur.Name, cur.PrefName, cur.Address1, cur.DeliveryMethodID = d.Name, d.PrefName, d.Address1, d.MethodID
+	cur.Furigana, cur.Postal, cur.Address2, cur.Tel = d.Furigana, d.Postal, d.Address2, d.Tel
+	cur.PreferredDate, cur.PreferredPeriod = d.PreferredDate, d.PreferredPeriod
+	return cur
+}
+
+// destinationDiff describes what changed in a delivery's destination or method,
+// "" when nothing; moved says the address itself changed (name, postal code,
+// prefecture, address, tel). With filling (the order was imported before these
+// fields were), the fields it did not have yet are not compared.
+func destinationDiff(cur deliveryRow, d ImportedDelivery, methods map[int64]string, filling bool) (diff string, moved bool) {
 	var parts []string
-	if cur.Name != d.Name {
-		parts = append(parts, fmt.Sprintf("name %q → %q", cur.Name, d.Name))
+	field := func(label, was, now string, address bool) {
+		if was != now {
+			parts = append(parts, fmt.Sprintf("%s %q → %q", label, was, now))
+			moved = moved || address
+		}
 	}
+	field("name", cur.Name, d.Name, true)
 	if cur.PrefName != d.PrefName {
 		parts = append(parts, fmt.Sprintf("prefecture %s → %s", cur.PrefName, d.PrefName))
+		moved = true
 	}
-	if cur.Address1 != d.Address1 {
-		parts = append(parts, fmt.Sprintf("address %q → %q", cur.Address1, d.Address1))
+	field("address", cur.Address1, d.Address1, true)
+	if !filling {
+		field("address2", cur.Address2, d.Address2, true)
+		field("postal code", cur.Postal, d.Postal, true)
+		field("tel", cur.Tel, d.Tel, true)
+		field("furigana", cur.Furigana, d.Furigana, false)
+		field("preferred date", cur.PreferredDate, d.PreferredDate, false)
+		field("preferred time", cur.PreferredPeriod, d.PreferredPeriod, false)
 	}
 	if cur.DeliveryMethodID != d.MethodID {
 		parts = append(parts, fmt.Sprintf("delivery method %s → %s", MethodName(cur.DeliveryMethodID, methods), MethodName(d.MethodID, methods)))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, ", "), moved
 }
 
 // MethodName names a delivery method (配送方法) for the operator: its name where

@@ -43,6 +43,18 @@ type orderRow struct {
 	// ColormeParentSaleID is segment.parent_sale_id of a split order (分割受注);
 	// NULL when the sale is not split off another one.
 	ColormeParentSaleID *int64
+
+	// Order details from ColorMe (migration 4). FullImport is false for an
+	// order last imported before them: the next import fills them in without
+	// calling it a change.
+	FullImport       bool       `gorm:"not null;default:false"`
+	CustomerName     string     `gorm:"not null;default:''"`
+	CustomerFurigana string     `gorm:"not null;default:''"`
+	CustomerMail     string     `gorm:"not null;default:''"`
+	CustomerTel      string     `gorm:"not null;default:''"`
+	PaymentID        int64      `gorm:"not null;default:0"`
+	Memo             string     `gorm:"not null;default:''"`
+	Totals           SaleTotals `gorm:"embedded"`
 }
 
 func (orderRow) TableName() string { return "orders" }
@@ -57,9 +69,32 @@ type deliveryRow struct {
 	PrefName         string `gorm:"not null;default:''"`
 	DeliveryMethodID int64  `gorm:"not null;default:0"`
 	Address1         string `gorm:"not null;default:''"`
+	// Migration 4: the rest of the destination.
+	Furigana        string `gorm:"not null;default:''"`
+	Postal          string `gorm:"not null;default:''"`
+	Address2        string `gorm:"not null;default:''"`
+	Tel             string `gorm:"not null;default:''"`
+	PreferredDate   string `gorm:"not null;default:''"`
+	PreferredPeriod string `gorm:"not null;default:''"`
 }
 
 func (deliveryRow) TableName() string { return "deliveries" }
+
+// itemRow is a line item (受注明細) of an order, as ColorMe sent it.
+type itemRow struct {
+	ShopID     string `gorm:"primaryKey;size:63"`
+	SaleID     int64  `gorm:"primaryKey;autoIncrement:false"`
+	DetailID   int64  `gorm:"primaryKey;autoIncrement:false"` // ColorMe detail id
+	DeliveryID int64  `gorm:"not null;default:0"`             // sale_delivery_id
+	ProductID  int64  `gorm:"not null;default:0"`
+	Name       string `gorm:"not null;default:''"`
+	Option     string `gorm:"column:option_text;not null;default:''"`
+	Quantity   int64  `gorm:"not null;default:0"`
+	Price      int64  `gorm:"not null;default:0"`
+	Subtotal   int64  `gorm:"not null;default:0"`
+}
+
+func (itemRow) TableName() string { return "order_items" }
 
 type runRow struct {
 	ID              int64  `gorm:"primaryKey;autoIncrement"`

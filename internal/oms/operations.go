@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,13 @@ type OrderView struct {
 	FlagReason          string        `json:"flag_reason,omitempty"` // why the import flagged it; cleared by a status change
 	ColormeParentSaleID int64         `json:"colorme_parent_sale_id,omitempty"`
 	ImportedAt          *time.Time    `json:"imported_at,omitempty"` // last time an import changed it
+
+	// Order details from ColorMe (empty for an order not imported since they were added).
+	Customer  ImportedCustomer `json:"customer"`
+	PaymentID int64            `json:"payment_id,omitempty"`
+	Memo      string           `json:"memo,omitempty"`
+	Totals    SaleTotals       `json:"totals"`
+	Items     []ImportedItem   `json:"items,omitempty"`
 }
 
 // Destination is where a delivery goes, as ColorMe gave it.
@@ -40,6 +48,13 @@ type Destination struct {
 	Name     string `json:"name"`
 	PrefName string `json:"pref_name"`
 	Address1 string `json:"address1"`
+
+	Furigana        string `json:"furigana,omitempty"`
+	Postal          string `json:"postal,omitempty"`
+	Address2        string `json:"address2,omitempty"`
+	Tel             string `json:"tel,omitempty"`
+	PreferredDate   string `json:"preferred_date,omitempty"`
+	PreferredPeriod string `json:"preferred_period,omitempty"`
 }
 
 // Orders returns the shop's orders by sale id with their deliveries: all of
@@ -69,9 +84,21 @@ func (s *Store) Orders(ctx context.Context, shopID string, saleIDs ...int64) ([]
 	if err != nil {
 		return nil, fmt.Errorf("reading deliveries of shop %q: %w", shopID, err)
 	}
+	items := map[int64][]itemRow{}
+	for _, chunk := range chunks(ids, batchSize) {
+		part, err := orderItems(db, shopID, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("reading line items of shop %q: %w", shopID, err)
+		}
+		maps.Copy(items, part)
+	}
 	out := make([]OrderView, len(rows))
 	for i, r := range rows {
 		out[i] = r.view(dels[r.SaleID])
+		for _, it := range items[r.SaleID] {
+			out[i].Items = append(out[i].Items, ImportedItem{ID: it.DetailID, DeliveryID: it.DeliveryID, ProductID: it.ProductID,
+				Name: it.Name, Option: it.Option, Quantity: it.Quantity, Price: it.Price, Subtotal: it.Subtotal})
+		}
 	}
 	return out, nil
 }
@@ -80,6 +107,8 @@ func (r orderRow) view(dels []deliveryRow) OrderView {
 	v := OrderView{
 		Order:           rules.Order{SaleID: r.SaleID, Status: r.Status, OrderedAt: r.OrderedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()},
 		ColormeCanceled: r.ColormeCanceled, FlagReason: r.FlagReason, ImportedAt: utcPtr(r.ImportedAt),
+		Customer:  ImportedCustomer{Name: r.CustomerName, Furigana: r.CustomerFurigana, Mail: r.CustomerMail, Tel: r.CustomerTel},
+		PaymentID: r.PaymentID, Memo: r.Memo, Totals: r.Totals,
 	}
 	if r.BundleParentSaleID != nil {
 		v.BundleParentSaleID = *r.BundleParentSaleID
@@ -89,7 +118,8 @@ func (r orderRow) view(dels []deliveryRow) OrderView {
 	}
 	for _, d := range dels {
 		v.Deliveries = append(v.Deliveries, rules.Delivery{ID: d.DeliveryID, SlipNumber: d.SlipNumber, ShippedOn: string(d.ShippedOn)})
-		v.Destinations = append(v.Destinations, Destination{ID: d.DeliveryID, MethodID: d.DeliveryMethodID, Name: d.Name, PrefName: d.PrefName, Address1: d.Address1})
+		v.Destinations = append(v.Destinations, Destination{ID: d.DeliveryID, MethodID: d.DeliveryMethodID, Name: d.Name, PrefName: d.PrefName, Address1: d.Address1,
+			Furigana: d.Furigana, Postal: d.Postal, Address2: d.Address2, Tel: d.Tel, PreferredDate: d.PreferredDate, PreferredPeriod: d.PreferredPeriod})
 	}
 	return v
 }

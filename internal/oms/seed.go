@@ -11,7 +11,9 @@ import (
 
 // SeedFromColorMe stores what ColorMe says about orders the OMS already has,
 // as an earlier import would have: each delivery's destination and method
-// (name, prefecture, address, delivery method) and, for orders that are
+// (name, postal code, prefecture, address, tel, preferred date and time,
+// delivery method), the order's details (customer, line items, totals,
+// payment method, memo) and, for orders that are
 // キャンセル in the OMS, ColorMe's cancellation. It moves no updated_at and
 // records no run. It is for seeding a demo or test shop whose orders "came from"
 // ColorMe, so that its first real import reports only real news instead of
@@ -21,8 +23,23 @@ func (s *Store) SeedFromColorMe(ctx context.Context, shopID string, sales []Impo
 		for _, sale := range sales {
 			for _, d := range sale.Deliveries {
 				err := tx.Model(&deliveryRow{}).Where("shop_id = ? AND sale_id = ? AND delivery_id = ?", shopID, sale.SaleID, d.ID).
-					Updates(map[string]any{"name": d.Name, "pref_name": d.PrefName, "address1": d.Address1, "delivery_method_id": d.MethodID}).Error
+					Updates(destinationCols(withDestination(deliveryRow{}, d))).Error
 				if err != nil {
+					return err
+				}
+			}
+			res := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id = ?", shopID, sale.SaleID).Updates(detailCols(sale))
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				continue // not an order of the OMS
+			}
+			if err := tx.Where("shop_id = ? AND sale_id = ?", shopID, sale.SaleID).Delete(&itemRow{}).Error; err != nil {
+				return err
+			}
+			if items := newItems(shopID, sale.SaleID, sale.Items); len(items) > 0 {
+				if err := tx.Create(&items).Error; err != nil {
 					return err
 				}
 			}

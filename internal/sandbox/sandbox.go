@@ -372,6 +372,8 @@ func cloneSale(s colorme.Sale) colorme.Sale {
 		seg := *s.Segment
 		s.Segment = &seg
 	}
+	s.Customer = clonePtr(s.Customer)
+	s.Details = slices.Clone(s.Details)
 	if s.SaleDeliveries != nil {
 		ds := make([]colorme.SaleDelivery, len(s.SaleDeliveries))
 		for i, d := range s.SaleDeliveries {

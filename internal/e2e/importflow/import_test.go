@@ -155,8 +155,8 @@ func TestImportCancellationAndOMSOwnedData(t *testing.T) {
 	res := importNow(t, stack, workflows.OrderImportInput{ShopID: shop})
 	assert.Equal(t, 10, res.Fetched)
 	assert.Equal(t, 1, res.Cancelled)
-	assert.Equal(t, 2, res.Flagged)
-	assert.Equal(t, 3, res.Updated, "address, added delivery, name")
+	assert.Equal(t, 3, res.Flagged, "incl. the address change of a shipped order")
+	assert.Equal(t, 2, res.Updated, "added delivery, name")
 	assert.Equal(t, 4, res.Unchanged, "incl. the ColorMe-only slip change")
 
 	o := order(t, stack.Store, shop, id(0))
@@ -174,6 +174,7 @@ func TestImportCancellationAndOMSOwnedData(t *testing.T) {
 	assert.Equal(t, "T-3", o.Deliveries[0].SlipNumber, "the tracking number is the OMS's")
 	assert.Equal(t, rules.StatusAwaitingShipment, o.Status)
 	assert.True(t, o.UpdatedAt.After(before[id(3)].UpdatedAt), "an address change moves updated_at")
+	assert.Contains(t, o.FlagReason, "address changed after shipping", "applied, but never silently, once the OMS has a tracking number")
 	o = order(t, stack.Store, shop, id(4))
 	assert.Len(t, o.Deliveries, 2)
 	assert.Equal(t, "ギフト先", o.Destinations[1].Name)
@@ -358,4 +359,53 @@ func TestImportUpdateDuringPaging(t *testing.T) {
 	assert.Equal(t, 250, again.Unchanged)
 	assert.Equal(t, 250, again.Fetched)
 	assert.Zero(t, again.Narrowed)
+}
+
+// TestImportFullOrder: the import keeps what staff ship from — each
+// delivery's whole destination (〒, address 1 and 2, name and furigana, tel,
+// preferred date and time), the customer, line items, totals, payment method
+// and memo — as ColorMe's sale model names them; a re-import changes nothing.
+func TestImportFullOrder(t *testing.T) {
+	t.Parallel()
+	stack := teststack.New(t)
+	shop := stack.AddShop(t, "full")
+	made := time.Now().Add(-time.Hour).Unix()
+	sale := colorme.Sale{ID: 810001, MakeDate: made, UpdateDate: made, Memo: "不在時は宅配ボックスへ", PaymentID: 751,
+		ProductTotalPrice: 3630, DeliveryTotalCharge: 600, Fee: 0, Tax: 330, TotalPrice: 4230,
+		Customer: &colorme.Customer{ID: 9, Name: "カラーミー 太郎", Furigana: "カラーミータロウ", Mail: "taro@example.jp", TelMobile: "080-1234-1234"},
+		SaleDeliveries: []colorme.SaleDelivery{{ID: 8100011, DeliveryID: 1, Name: "ペパボ 花子", Furigana: "ペパボハナコ", Postal: "1508512",
+			PrefName: "東京都", Address1: "渋谷区桜丘町26-1", Address2: "セルリアンタワー", Tel: "03-1234-5678",
+			PreferredDate: "2026-12-05", PreferredPeriod: "午前中"}},
+		Details: []colorme.SaleDetail{
+			{ID: 2, SaleDeliveryID: 8100011, ProductID: 77, ProductName: "Tシャツ", PristineProductFullName: "Tシャツ（赤、S）",
+				Option1Value: "赤", Option2Value: "S", Price: 1500, PriceWithTax: 1650, ProductNum: 2, SubtotalPrice: 3300},
+			{ID: 1, SaleDeliveryID: 8100011, ProductID: 78, ProductName: "ステッカー", Price: 300, PriceWithTax: 330, ProductNum: 1, SubtotalPrice: 330},
+		}}
+	stack.Sandbox.Seed(sale)
+	res := importNow(t, stack, workflows.OrderImportInput{ShopID: shop})
+	require.Equal(t, 1, res.Created)
+
+	o := order(t, stack.Store, shop, sale.ID)
+	assert.Equal(t, oms.Destination{ID: 8100011, MethodID: 1, Name: "ペパボ 花子", Furigana: "ペパボハナコ", Postal: "1508512", PrefName: "東京都",
+		Address1: "渋谷区桜丘町26-1", Address2: "セルリアンタワー", Tel: "03-1234-5678", PreferredDate: "2026-12-05", PreferredPeriod: "午前中"}, o.Destinations[0])
+	assert.Equal(t, oms.ImportedCustomer{Name: "カラーミー 太郎", Furigana: "カラーミータロウ", Mail: "taro@example.jp", Tel: "080-1234-1234"}, o.Customer)
+	assert.Equal(t, int64(751), o.PaymentID)
+	assert.Equal(t, "不在時は宅配ボックスへ", o.Memo)
+	assert.Equal(t, oms.SaleTotals{ProductTotal: 3630, DeliveryCharge: 600, Tax: 330, Total: 4230}, o.Totals)
+	assert.Equal(t, []oms.ImportedItem{
+		{ID: 1, DeliveryID: 8100011, ProductID: 78, Name: "ステッカー", Quantity: 1, Price: 300, Subtotal: 330},
+		{ID: 2, DeliveryID: 8100011, ProductID: 77, Name: "Tシャツ（赤、S）", Option: "赤 / S", Quantity: 2, Price: 1500, Subtotal: 3300},
+	}, o.Items)
+
+	// The customer's memo and a line item change: updated, updated_at stays
+	// (the export does not use them).
+	changeSale(t, stack, sale.ID, func(s *colorme.Sale) { s.Memo = "午後に変更"; s.Details[1].ProductNum = 2 })
+	again := importNow(t, stack, workflows.OrderImportInput{ShopID: shop})
+	assert.Equal(t, 1, again.Updated)
+	o2 := order(t, stack.Store, shop, sale.ID)
+	assert.Equal(t, "午後に変更", o2.Memo)
+	assert.Equal(t, int64(2), o2.Items[0].Quantity)
+	assert.Equal(t, o.UpdatedAt, o2.UpdatedAt)
+	third := importNow(t, stack, workflows.OrderImportInput{ShopID: shop})
+	assert.Equal(t, 1, third.Unchanged)
 }
