@@ -20,7 +20,7 @@ import (
 func TestApplyShipmentCSV(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.OpenSQLiteStore(t)
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", APIBaseURL: "http://colorme.test", Settings: oms.DefaultSettings()}))
+	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
 	ordered := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
 	require.NoError(t, st.UpsertOrders(ctx, "s", []rules.Order{
 		{SaleID: 1, Status: rules.StatusAwaitingShipment, OrderedAt: ordered, UpdatedAt: ordered, Deliveries: []rules.Delivery{{ID: 11}}},
