@@ -338,6 +338,10 @@ func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, 
 		if err != nil {
 			return err
 		}
+		names := map[int64]string{}
+		for _, m := range st.Migrations {
+			names[m.Version] = m.Name
+		}
 		results, err := p.UpTo(ctx, target)
 		var partial *goose.PartialError
 		if errors.As(err, &partial) {
@@ -347,12 +351,12 @@ func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, 
 			rep.Applied = append(rep.Applied, r.Source.Version)
 			rep.To = r.Source.Version
 			logger.Info("database schema migrated", "dialect", s.dialect, "version", r.Source.Version,
-				"migration", path.Base(r.Source.Path), "duration", r.Duration.Round(time.Millisecond).String())
+				"migration", names[r.Source.Version], "duration", r.Duration.Round(time.Millisecond).String())
 		}
 		if err != nil {
 			if partial != nil {
 				return fmt.Errorf("migration %d (%s) failed, the database stays at version %d: %w",
-					partial.Failed.Source.Version, path.Base(partial.Failed.Source.Path), rep.To, partial.Err)
+					partial.Failed.Source.Version, names[partial.Failed.Source.Version], rep.To, partial.Err)
 			}
 			return err
 		}

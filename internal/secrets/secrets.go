@@ -179,6 +179,14 @@ func (s *Sealer) NeedsRotation(sealed string) bool {
 	return err == nil && (id != s.current || ver != version)
 }
 
+// IsLegacy reports whether a value is a sealed secret in the legacy "v1:" format,
+// bound to no context: one that should be re-sealed bound to its context. It
+// needs no key, and says nothing of whether the value opens.
+func IsLegacy(sealed string) bool {
+	ver, _, _, err := parse(sealed)
+	return err == nil && ver == legacyVersion
+}
+
 // CurrentKeyID returns the id of the current key: the first 8 hex digits of its
 // SHA-256.
 func (s *Sealer) CurrentKeyID() string { return s.current }

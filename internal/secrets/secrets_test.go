@@ -203,9 +203,14 @@ func TestLegacyV1(t *testing.T) {
 		assert.Equal(t, "old-token", got)
 	}
 	assert.True(t, s.NeedsRotation(legacy), "a v1 value is re-sealed by rotate even under the current key")
+	assert.True(t, secrets.IsLegacy(legacy))
 	resealed, err := s.Seal("old-token", "shops/a/access_token")
 	require.NoError(t, err)
 	assert.False(t, s.NeedsRotation(resealed))
+	assert.False(t, secrets.IsLegacy(resealed))
+	assert.False(t, secrets.IsLegacy("v1:not-a-key-id:abc"), "only a well-formed v1 value is legacy")
+	assert.False(t, secrets.IsLegacy("plaintext-token"))
+	assert.False(t, secrets.IsLegacy(""))
 }
 
 // sealV1 seals plain as the previous version of this package did: AES-256-GCM

@@ -108,7 +108,9 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 	require.Equal(t, status.Latest, status.Current)
 	require.False(t, status.Unversioned)
 
-	sameRows(t, before, snapshot(t, raw), "every row of every table is still there, every column as it was")
+	after := snapshot(t, raw)
+	resealed(t, before, after)
+	sameRows(t, before, after, "every row of every table is still there, every column as it was (the sealed secrets aside: re-sealed)")
 	checkMeaning(t, st, fx)
 	exportAndImport(t, st, fx)
 }
@@ -293,6 +295,31 @@ func snapshot(t *testing.T, db *gorm.DB) map[string][]map[string]any {
 	return out
 }
 
+// resealed checks that migration 3 re-sealed every secret release 56606a0
+// sealed ("v1:…", bound to nothing) as "v2:…" with the same key, bound to its
+// shop and column, and left empty columns empty; then it copies the re-sealed
+// values into before, so that the rows compare equal otherwise.
+func resealed(t *testing.T, before, after map[string][]map[string]any) {
+	t.Helper()
+	require.Len(t, after["shops"], len(before["shops"]))
+	n := 0
+	for i, row := range before["shops"] {
+		for _, col := range []string{"client_secret_sealed", "access_token_sealed"} {
+			was, now := row[col].(string), after["shops"][i][col].(string)
+			if was == "" {
+				assert.Empty(t, now, "shop %s %s", row["id"], col)
+				continue
+			}
+			require.True(t, strings.HasPrefix(was, "v1:6974c019:"), "shop %s %s was sealed by release 56606a0", row["id"], col)
+			assert.True(t, strings.HasPrefix(now, "v2:6974c019:"), "shop %s %s re-sealed as v2 with the same key: %s", row["id"], col, now)
+			assert.NotEqual(t, was, now)
+			row[col] = now
+			n++
+		}
+	}
+	assert.Equal(t, len(v1Sealed), n, "every secret release 56606a0 sealed was re-sealed")
+}
+
 // sameRows reports the tables whose rows differ, with the first few rows that do.
 func sameRows(t *testing.T, want, got map[string][]map[string]any, what string) {
 	t.Helper()
@@ -338,6 +365,24 @@ func checkMeaning(t *testing.T, st *oms.Store, fx fixture) {
 	assert.Equal(t, "cs-beta-0a9b8c7d6e5f", secret)
 	_, err = st.AccessToken(ctx, "beta")
 	assert.ErrorIs(t, err, oms.ErrNoAccessToken)
+	// Re-sealed by migration 3, the secrets are bound to their shop and column:
+	// alpha's access token copied to beta, or into alpha's client secret
+	// column, no longer opens (as release 56606a0's v1 value would have).
+	var sealed string
+	require.NoError(t, st.DB().Raw("SELECT access_token_sealed FROM shops WHERE id = ?", "alpha").Scan(&sealed).Error)
+	require.NoError(t, st.DB().Exec("UPDATE shops SET access_token_sealed = ? WHERE id = ?", sealed, "beta").Error)
+	_, err = st.AccessToken(ctx, "beta")
+	assert.ErrorContains(t, err, "failed authentication", "alpha's token copied to beta")
+	var alphaSecret string
+	require.NoError(t, st.DB().Raw("SELECT client_secret_sealed FROM shops WHERE id = ?", "alpha").Scan(&alphaSecret).Error)
+	require.NoError(t, st.DB().Exec("UPDATE shops SET client_secret_sealed = ? WHERE id = ?", sealed, "alpha").Error)
+	_, err = st.ClientSecret(ctx, "alpha")
+	assert.ErrorContains(t, err, "failed authentication", "alpha's token in its client secret column")
+	require.NoError(t, st.DB().Exec("UPDATE shops SET client_secret_sealed = ? WHERE id = ?", alphaSecret, "alpha").Error)
+	require.NoError(t, st.DB().Exec("UPDATE shops SET access_token_sealed = '' WHERE id = ?", "beta").Error)
+	secret, err = st.ClientSecret(ctx, "alpha")
+	require.NoError(t, err)
+	assert.Equal(t, "cs-alpha-5f1e0c9a2b7d", secret)
 
 	views, err := st.Orders(ctx, "alpha")
 	require.NoError(t, err)

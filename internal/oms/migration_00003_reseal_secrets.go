@@ -1,0 +1,109 @@
+package oms
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/colorme-sync/colorme-sync/internal/secrets"
+)
+
+// Migration 3 re-seals every client secret and access token still sealed in the
+// legacy format ("v1:…", written by release 56606a0 and the builds before
+// secrets were bound to their shop and column) as "v2:…" bound to its shop and
+// column (sealContext), with the current key. It changes no table.
+//
+//   - Every value is opened and re-sealed in the migration's transaction: one
+//     that does not open (a key this process lacks, a corrupt value) fails the
+//     migration, nothing is written and the database stays at version 2.
+//   - Without COLORME_SYNC_SECRET_KEY (no sealer) it refuses when there is a
+//     legacy value to re-seal, and passes when there is none.
+//   - Values already in the v2 format are left as they are, whatever key sealed
+//     them: key rotation stays `starter secrets rotate`'s job. A value that is
+//     not a sealed secret at all is left too (it fails where it is read, as before).
+//   - updated_at is kept: re-sealing changes no setting of the shop.
+//
+// Errors name the shop, the column and key ids, never a secret.
+func init() {
+	registerGoMigration(3, "00003_reseal_secrets", resealLegacySecrets)
+}
+
+// ErrMigrationNeedsSecretKey is matched (errors.Is) by Migrate's and Open's error
+// when migration 3 has legacy sealed secrets to re-seal and the process has no
+// COLORME_SYNC_SECRET_KEY.
+var ErrMigrationNeedsSecretKey = errors.New("COLORME_SYNC_SECRET_KEY is not set")
+
+// resealLegacySecrets is migration 3's step.
+func resealLegacySecrets(ctx context.Context, tx *sql.Tx, s *Store) error {
+	q := "SELECT id, client_secret_sealed, access_token_sealed FROM shops ORDER BY id"
+	upd := "UPDATE shops SET %s = ? WHERE id = ? AND %s = ?"
+	if s.dialect == "postgres" {
+		// Rows are locked until the step commits: a process that writes a
+		// secret meanwhile (one that does not check the schema) waits for it.
+		q += " FOR UPDATE"
+		upd = "UPDATE shops SET %s = $1 WHERE id = $2 AND %s = $3"
+	}
+	type legacy struct{ shop, column, sealed string }
+	var todo []legacy
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return fmt.Errorf("reading the shops' sealed secrets: %w", err)
+	}
+	for rows.Next() {
+		var id, cs, at string
+		if err := rows.Scan(&id, &cs, &at); err != nil {
+			_ = rows.Close()
+			return fmt.Errorf("reading the shops' sealed secrets: %w", err)
+		}
+		for _, v := range []legacy{{id, colClientSecret, cs}, {id, colAccessToken, at}} {
+			if secrets.IsLegacy(v.sealed) {
+				todo = append(todo, v)
+			}
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("reading the shops' sealed secrets: %w", err)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if s.sealer == nil {
+		return fmt.Errorf("%w, and migration 3 must re-seal %d stored secret(s) sealed by an earlier release: set it to the key that sealed them for the process that migrates (the worker, or `starter db migrate`)",
+			ErrMigrationNeedsSecretKey, len(todo))
+	}
+	for _, v := range todo {
+		plain, err := s.sealer.Open(v.sealed, sealContext(v.shop, v.column))
+		if err != nil {
+			return unopenedError(v.shop, v.column, err)
+		}
+		resealed, err := s.sealer.Seal(plain, sealContext(v.shop, v.column))
+		if err != nil {
+			return fmt.Errorf("shop %q %s: %w", v.shop, v.column, err)
+		}
+		res, err := tx.ExecContext(ctx, fmt.Sprintf(upd, v.column, v.column), resealed, v.shop, v.sealed)
+		if err != nil {
+			return fmt.Errorf("shop %q %s: writing the re-sealed value: %w", v.shop, v.column, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("shop %q %s changed while it was being re-sealed: run the migration again", v.shop, v.column)
+		}
+	}
+	return nil
+}
+
+// unopenedError explains a legacy value migration 3 cannot open: a key this
+// process lacks (secrets.UnknownKeyError names the key ids and what to do), or
+// a value that is corrupt, which only storing the secret again repairs.
+func unopenedError(shop, column string, err error) error {
+	var unknown *secrets.UnknownKeyError
+	if errors.As(err, &unknown) {
+		return fmt.Errorf("shop %q %s cannot be re-sealed: %w", shop, column, err)
+	}
+	again := "`starter shop connect`"
+	if column == colClientSecret {
+		again = "`starter shop set-secret`"
+	}
+	return fmt.Errorf("shop %q %s cannot be re-sealed (%w): nothing was changed; to go on without it, clear it (UPDATE shops SET %s = '' WHERE id = '%s'), migrate, then store it again with %s",
+		shop, column, err, column, shop, again)
+}
