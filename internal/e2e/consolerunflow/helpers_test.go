@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -42,13 +43,22 @@ type site struct {
 // and an operator (staff) logged in. maxInFlight is EXPORT_MAX_IN_FLIGHT.
 func newSite(t *testing.T, shopID string, maxInFlight int) *site {
 	t.Helper()
+	return newSiteWith(t, shopID, func(cfg *config.Config) { cfg.ExportMaxInFlight = maxInFlight })
+}
+
+// newSiteWith is newSite with the console's configuration changed by edit (the
+// stack's worker keeps the stack's).
+func newSiteWith(t *testing.T, shopID string, edit func(*config.Config)) *site {
+	t.Helper()
 	stack := teststack.New(t)
 	stack.AddShop(t, shopID)
-	stack.Config.ExportMaxInFlight = maxInFlight
+	cfg := stack.Config
+	edit(&cfg)
+	stack.Config.ExportMaxInFlight = cfg.ExportMaxInFlight
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
-	srv, err := console.New(console.Deps{Config: stack.Config, Store: stack.Store, Temporal: stack.Client, PublicURL: base})
+	srv, err := console.New(console.Deps{Config: cfg, Store: stack.Store, Temporal: stack.Client, PublicURL: base})
 	require.NoError(t, err)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
