@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 export TEMPORAL_CLI ?= $(CURDIR)/bin/temporal
 
-.PHONY: help build temporal workflowcheck test scenarios screenshots lint demo bench chaos fuzz clean
+.PHONY: help build temporal workflowcheck cluster cluster-stop linters race test scenarios screenshots lint demo bench chaos fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -19,7 +19,27 @@ bin/workflowcheck: tools/go.mod tools/go.sum
 
 temporal: bin/temporal ## build the Temporal CLI v1.5.1 (dev server + UI) from the module proxy (~5 min cold)
 
+bin/staticcheck: tools/go.mod tools/go.sum
+	$(GO) build -modfile=tools/go.mod -o bin/staticcheck honnef.co/go/tools/cmd/staticcheck
+
+bin/errcheck: tools/go.mod tools/go.sum
+	$(GO) build -modfile=tools/go.mod -o bin/errcheck github.com/kisielk/errcheck
+
 workflowcheck: bin/workflowcheck
+
+bin/temporal-server: tools/go.mod tools/go.sum
+	$(GO) build -modfile=tools/go.mod -o bin/temporal-server go.temporal.io/server/cmd/server
+
+bin/temporal-sql-tool: tools/go.mod tools/go.sum
+	$(GO) build -modfile=tools/go.mod -o bin/temporal-sql-tool go.temporal.io/server/cmd/tools/sql
+
+cluster: bin/temporal bin/temporal-server bin/temporal-sql-tool ## a production-like Temporal cluster: server v1.29.1, PostgreSQL, 4 service processes (TEMPORAL_STACK=cluster: tests on their own)
+	scripts/cluster.sh start
+
+cluster-stop: ## stop the cluster of make cluster (CLUSTER_DROP_DB=1 also drops its databases)
+	scripts/cluster.sh stop
+
+linters: bin/workflowcheck bin/staticcheck bin/errcheck ## build workflowcheck, staticcheck and errcheck from the module proxy
 
 test: bin/temporal ## run every test (unit, integration, scenarios) on the real stack; faults: make chaos
 	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v /internal/e2e/chaos)
@@ -41,10 +61,16 @@ scenarios: bin/temporal ## run the scenario files of ../shared/scenarios (and $S
 screenshots: bin/temporal ## run the console's browser test and save its screenshots into docs/screenshots (the README's pictures)
 	SCREENSHOT_DIR=docs/screenshots $(GO) test -count=1 -run TestConsoleInBrowser ./internal/e2e/consoleflow
 
-lint: bin/workflowcheck ## go vet and workflowcheck (workflow determinism)
+lint: linters ## go vet, staticcheck, errcheck (exclusions: tools/errcheck-excludes.txt), workflowcheck (workflow determinism), gofmt
 	$(GO) vet ./...
+	bin/staticcheck ./...
+	bin/errcheck -exclude tools/errcheck-excludes.txt ./...
 	bin/workflowcheck ./workflows/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+RACE_PKGS := ./internal/rules ./internal/shipcsv ./internal/colorme ./internal/secrets ./internal/sandbox ./workflows ./activities
+race: ## the unit packages under the race detector
+	$(GO) test -count=1 -race $(RACE_PKGS)
 
 demo: build bin/temporal ## run the embedded default: dev server + UI, sandbox, SQLite, worker, one export, console (~45 s; Ctrl-C stops it)
 	scripts/demo.sh

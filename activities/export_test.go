@@ -118,7 +118,7 @@ func TestImportPageSaleWithoutMakeDate(t *testing.T) {
 	ctx := context.Background()
 	colorMe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"sales":[
+		_, _ = io.WriteString(w, `{"sales":[
 			{"id":501,"make_date":null,"update_date":1767225600,"canceled":false,"sale_deliveries":[{"id":5011,"name":"A","pref_name":"東京都"}]},
 			{"id":502,"make_date":1767225600,"update_date":1767225600,"canceled":false,"sale_deliveries":[{"id":5021,"name":"B","pref_name":"大阪府"}]}],
 			"meta":{"total":2,"limit":100,"offset":0}}`)

@@ -384,11 +384,11 @@ func (b *bench) row6(ctx context.Context) *Row {
 func chainHistory(ctx context.Context, c client.Client, workflowID, runID string) ([]int64, error) {
 	var lengths []int64
 	for len(lengths) < 100000 {
-		d, err := c.DescribeWorkflowExecution(ctx, workflowID, runID)
+		d, err := c.DescribeWorkflow(ctx, workflowID, runID)
 		if err != nil {
 			return nil, fmt.Errorf("describing run %s of %s: %w", runID, workflowID, err)
 		}
-		lengths = append(lengths, d.GetWorkflowExecutionInfo().GetHistoryLength())
+		lengths = append(lengths, d.RawResponse.GetWorkflowExecutionInfo().GetHistoryLength())
 		it := c.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT)
 		var last *historypb.HistoryEvent
 		for it.HasNext() {

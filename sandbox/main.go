@@ -80,7 +80,7 @@ func main() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		hs.Shutdown(shutdown)
+		_ = hs.Shutdown(shutdown) // exiting either way
 	}()
 	// Never log tokens or secrets: counts only.
 	log.Printf("sandbox: ColorMe sandbox on http://%s (tokens: %d, OAuth clients: %d, rate limit: %d/min)",

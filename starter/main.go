@@ -16,9 +16,6 @@ import (
 	"syscall"
 )
 
-// errUsage marks a usage error: the message is printed with the command's help.
-var errUsage = errors.New("usage")
-
 type command struct {
 	name, summary string
 	run           func(ctx context.Context, env *env, args []string) error

@@ -17,9 +17,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
-// TaskQueue is the task queue the worker polls.
-const TaskQueue = "colorme-sync"
-
 // Defaults of ShippingSyncInput.
 const (
 	DefaultMaxInFlight      = 16
@@ -264,7 +261,7 @@ func (s *exportRun) loop(ctx workflow.Context) (bool, error) {
 			p := queue[0]
 			queue = queue[1:]
 			inFlight++
-			f := workflow.ExecuteActivity(updateCtx(ctx), a.UpdateSale, activities.UpdateSaleInput{ShopID: s.in.ShopID, RunID: s.c.RunID, Plan: p})
+			f := workflow.ExecuteActivity(colorMeCtx(ctx), a.UpdateSale, activities.UpdateSaleInput{ShopID: s.in.ShopID, RunID: s.c.RunID, Plan: p})
 			sel.AddFuture(f, func(f workflow.Future) {
 				inFlight--
 				var r activities.UpdateSaleResult
@@ -495,5 +492,3 @@ func colorMeCtx(ctx workflow.Context) workflow.Context {
 				activities.ErrShopNotFound, activities.ErrColorMeRejected, activities.ErrSaleNotOnColorMe}},
 	})
 }
-
-func updateCtx(ctx workflow.Context) workflow.Context { return colorMeCtx(ctx) }

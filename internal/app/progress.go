@@ -32,7 +32,7 @@ var ErrNoSuchRun = errors.New("no such workflow run")
 // running one is asked for its progress, a closed one for its result.
 func ExportStateOf(ctx context.Context, c client.Client, workflowID, runID string) (ExportState, error) {
 	st := ExportState{WorkflowID: workflowID, RunID: runID}
-	d, err := c.DescribeWorkflowExecution(ctx, workflowID, runID)
+	d, err := c.DescribeWorkflow(ctx, workflowID, runID)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
@@ -40,12 +40,12 @@ func ExportStateOf(ctx context.Context, c client.Client, workflowID, runID strin
 		}
 		return st, fmt.Errorf("describing workflow %s run %s: %w", workflowID, runID, err)
 	}
-	info := d.GetWorkflowExecutionInfo()
+	info := d.RawResponse.GetWorkflowExecutionInfo()
 	if info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW {
 		// The chain's current run is the latest run of the ID when it has the same first run.
-		if latest, err := c.DescribeWorkflowExecution(ctx, workflowID, ""); err == nil &&
-			latest.GetWorkflowExecutionInfo().GetFirstRunId() == info.GetFirstRunId() && info.GetFirstRunId() != "" {
-			info = latest.GetWorkflowExecutionInfo()
+		if latest, err := c.DescribeWorkflow(ctx, workflowID, ""); err == nil &&
+			latest.RawResponse.GetWorkflowExecutionInfo().GetFirstRunId() == info.GetFirstRunId() && info.GetFirstRunId() != "" {
+			info = latest.RawResponse.GetWorkflowExecutionInfo()
 		}
 	}
 	st.RunID = info.GetExecution().GetRunId()

@@ -21,12 +21,6 @@ type RunningError struct {
 	Kind, ShopID, WorkflowID, RunID string
 }
 
-// ExportRunningError is the RunningError of an export.
-type ExportRunningError = RunningError
-
-// ImportRunningError is the RunningError of an import.
-type ImportRunningError = RunningError
-
 // Error implements error.
 func (e *RunningError) Error() string {
 	return fmt.Sprintf("an %s of shop %s is already running (workflow %s, run %s): not started beside it; wait for it or watch it in the Temporal UI",

@@ -136,13 +136,14 @@ func WatchRun(ctx context.Context, c client.Client, cfg config.Config, workflowI
 			return
 		case <-tick.C:
 		}
-		d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+		desc, err := c.DescribeWorkflow(ctx, workflowID, "")
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			continue // a hiccup: look again next time
 		}
+		d := desc.RawResponse
 		if d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			return
 		}

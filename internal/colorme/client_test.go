@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -92,7 +91,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 		"colorme 500 echoing the header": echo(500, false),
 		"oauth 401 echoing the header":   echo(401, true),
 		"plain text echoing the header": func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "header was "+r.Header.Get("Authorization"), 502)
+			http.Error(w, "header was "+r.Header.Get("Authorization"), http.StatusBadGateway)
 		},
 	}
 	for name, h := range cases {
@@ -633,59 +632,6 @@ func instance(t *testing.T, body []byte, saleID int64) any {
 func validate(t *testing.T, s *jsonschema.Schema, body []byte, saleID int64) {
 	t.Helper()
 	assert.NoError(t, s.Validate(instance(t, body, saleID)), "body: %s", body)
-}
-
-// --- NewSpacingLimiter ---
-
-func TestSpacingLimiterSpacing(t *testing.T) {
-	const perMinute = 6000 // one every 10ms
-	interval := time.Minute / perMinute
-	lim := colorme.NewSpacingLimiter(perMinute)
-	ctx := context.Background()
-	const n = 6
-	start := time.Now()
-	for range n {
-		require.NoError(t, lim.Wait(ctx))
-	}
-	assert.GreaterOrEqual(t, time.Since(start), (n-1)*interval)
-
-	// Concurrent callers share the budget too.
-	lim = colorme.NewSpacingLimiter(perMinute)
-	start = time.Now()
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() { assert.NoError(t, lim.Wait(ctx)) })
-	}
-	wg.Wait()
-	assert.GreaterOrEqual(t, time.Since(start), (n-1)*interval)
-}
-
-func TestSpacingLimiterCancel(t *testing.T) {
-	lim := colorme.NewSpacingLimiter(1) // one a minute
-	require.NoError(t, lim.Wait(context.Background()))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	err := lim.Wait(ctx)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.Equal(t, ctx.Err(), err)
-	assert.Less(t, time.Since(start), 5*time.Second)
-
-	done, cancel2 := context.WithCancel(context.Background())
-	cancel2()
-	assert.Equal(t, context.Canceled, colorme.NewSpacingLimiter(1).Wait(done))
-}
-
-func TestSpacingLimiterUnlimited(t *testing.T) {
-	lim := colorme.NewSpacingLimiter(0)
-	start := time.Now()
-	for range 1000 {
-		require.NoError(t, lim.Wait(context.Background()))
-	}
-	assert.Less(t, time.Since(start), time.Second)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	assert.True(t, errors.Is(lim.Wait(ctx), context.Canceled))
 }
 
 // TestSalesByIDsOldSalesInSandbox: the sandbox applies ColorMe's 7-day default to

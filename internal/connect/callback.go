@@ -124,7 +124,7 @@ func Listen(a Attempt, addr string) (*Receiver, error) {
 			r.mu.Unlock()
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusBadRequest)
-			donePage.Execute(w, "この応答は現在の接続のものではないため無視しました (state が一致しません)。ターミナルに表示された最新の URL を開いてください。 (Ignored: this redirect does not carry the state of the current connection attempt; open the newest authorize URL the terminal shows.)")
+			_ = donePage.Execute(w, "この応答は現在の接続のものではないため無視しました (state が一致しません)。ターミナルに表示された最新の URL を開いてください。 (Ignored: this redirect does not carry the state of the current connection attempt; open the newest authorize URL the terminal shows.)")
 			return
 		}
 		msg := "ColorMe の応答を受け取りました。ターミナルに戻って結果を確認してください。 (Received: return to the terminal for the result.)"
@@ -134,7 +134,7 @@ func Listen(a Attempt, addr string) (*Receiver, error) {
 			msg = "この接続の応答はすでに受け取っています。 (A redirect was already received for this attempt.)"
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		donePage.Execute(w, msg)
+		_ = donePage.Execute(w, msg) // the browser page is a courtesy; the terminal has the result
 	})
 	r.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = r.srv.Serve(ln) }()

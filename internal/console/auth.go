@@ -90,7 +90,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	rq := &request{w: w, r: r}
-	s.renderStatus(rq, status, "login", "ログイン", map[string]any{"Next": safeNext(r.FormValue("next")), "Login": r.FormValue("login")}, msg)
+	_ = s.renderStatus(rq, status, "login", "ログイン", map[string]any{"Next": safeNext(r.FormValue("next")), "Login": r.FormValue("login")}, msg)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {

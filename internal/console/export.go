@@ -91,11 +91,11 @@ func (s *Server) runningExport(rq *request) *runLink {
 	ctx, cancel := context.WithTimeout(rq.ctx(), 3*time.Second)
 	defer cancel()
 	id := workflows.ShippingSyncID(rq.shop.ID)
-	d, err := s.d.Temporal.DescribeWorkflowExecution(ctx, id, "")
-	if err != nil || d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	desc, err := s.d.Temporal.DescribeWorkflow(ctx, id, "")
+	if err != nil || desc.RawResponse.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return nil
 	}
-	return s.exportLink(rq.shop.ID, id, d.GetWorkflowExecutionInfo().GetExecution().GetRunId())
+	return s.exportLink(rq.shop.ID, id, desc.RawResponse.GetWorkflowExecutionInfo().GetExecution().GetRunId())
 }
 
 // exportInput reads the form: 作成期間 and the ship-date checkbox; the shipping

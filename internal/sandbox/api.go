@@ -139,7 +139,7 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
 		b, _ := json.Marshal(body)
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(status)
-		w.Write(b[:len(b)/2])
+		_, _ = w.Write(b[:len(b)/2]) // the injected fault: half a body
 	default:
 		writeJSON(w, status, body)
 	}
@@ -298,5 +298,5 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(body)
+	_ = json.NewEncoder(w).Encode(body) // the client went away: nothing to tell it
 }

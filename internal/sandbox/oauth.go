@@ -78,7 +78,7 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 		oauthPage(w, http.StatusBadRequest, "auto must be approve or deny")
 	default:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		approvePage.Execute(w, ar)
+		_ = approvePage.Execute(w, ar)
 	}
 }
 
@@ -192,7 +192,7 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 func oauthPage(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	errorPage.Execute(w, msg)
+	_ = errorPage.Execute(w, msg)
 }
 
 var errorPage = template.Must(template.New("error").Parse(`<!doctype html>

@@ -198,7 +198,7 @@ func project(sale colorme.Sale, fields []string) any {
 	}
 	b, _ := json.Marshal(sale)
 	var all map[string]json.RawMessage
-	json.Unmarshal(b, &all)
+	_ = json.Unmarshal(b, &all) // b was just marshalled from a Sale
 	out := map[string]json.RawMessage{"id": all["id"]}
 	for _, f := range fields {
 		if v, ok := all[strings.TrimSpace(f)]; ok {
@@ -379,7 +379,7 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 		}
 		for k, raw := range p.fields {
 			if dst := deliveryTarget(&sale.SaleDeliveries[i], k); dst != nil {
-				json.Unmarshal(raw, dst)
+				_ = json.Unmarshal(raw, dst) // a value of the wrong type leaves the field as it was
 			}
 		}
 	}

@@ -291,14 +291,14 @@ func (m *Manager) each(ctx context.Context, shopID string, kinds []string, fn fu
 // RunningWorkflow describes the open run of workflowID; it implements
 // activities.Temporal.
 func (m *Manager) RunningWorkflow(ctx context.Context, workflowID string) (activities.RunningWorkflowResult, error) {
-	resp, err := m.Client.DescribeWorkflowExecution(ctx, workflowID, "")
+	desc, err := m.Client.DescribeWorkflow(ctx, workflowID, "")
 	if isNotFound(err) {
 		return activities.RunningWorkflowResult{}, nil
 	}
 	if err != nil {
 		return activities.RunningWorkflowResult{}, err
 	}
-	info := resp.GetWorkflowExecutionInfo()
+	info := desc.RawResponse.GetWorkflowExecutionInfo()
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return activities.RunningWorkflowResult{}, nil
 	}

@@ -309,7 +309,7 @@ func TestConcurrentStarts(t *testing.T) {
 
 	started, refused := 0, 0
 	for i, err := range errs {
-		var running *app.ExportRunningError
+		var running *app.RunningError
 		switch {
 		case err == nil:
 			started++

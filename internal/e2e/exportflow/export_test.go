@@ -196,7 +196,7 @@ func TestOneWriterPerShop(t *testing.T) {
 	first, err := app.StartExport(ctx, stack.Client, stack.Config, workflows.ShippingSyncInput{ShopID: "busy", AsOf: &at, MaxInFlight: 1})
 	require.NoError(t, err)
 	_, err = app.StartExport(ctx, stack.Client, stack.Config, workflows.ShippingSyncInput{ShopID: "busy", AsOf: &at})
-	var running *app.ExportRunningError
+	var running *app.RunningError
 	require.True(t, errors.As(err, &running), "got %v", err)
 	require.Equal(t, first.GetRunID(), running.RunID)
 	require.Contains(t, err.Error(), first.GetRunID())

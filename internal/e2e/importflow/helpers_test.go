@@ -120,7 +120,7 @@ func applyCSV(t *testing.T, st *oms.Store, shopID string, data []byte, dryRun bo
 }
 
 func isImportRunning(err error) bool {
-	var running *app.ImportRunningError
+	var running *app.RunningError
 	return errors.As(err, &running)
 }
 

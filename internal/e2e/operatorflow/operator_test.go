@@ -75,7 +75,7 @@ func TestStarterWithoutWorker(t *testing.T) {
 		assert.Contains(t, out, "bin/worker")
 		assert.NotContains(t, out, "workflow ID:", "nothing was started")
 	}
-	_, err := stack.Client.DescribeWorkflowExecution(context.Background(), workflows.ShippingSyncID(shop), "")
+	_, err := stack.Client.DescribeWorkflow(context.Background(), workflows.ShippingSyncID(shop), "")
 	assert.Error(t, err, "no export was started")
 }
 
@@ -299,7 +299,7 @@ func TestTriggerPausedSchedule(t *testing.T) {
 	assert.Contains(t, out, "棚卸し")
 	assert.Contains(t, out, "nothing was run")
 	assert.Contains(t, out, "-force")
-	_, err := stack.Client.DescribeWorkflowExecution(context.Background(), workflows.ShippingSyncID(shop), "")
+	_, err := stack.Client.DescribeWorkflow(context.Background(), workflows.ShippingSyncID(shop), "")
 	assert.Error(t, err, "no export ran")
 
 	out, code = runStarter(t, stack, starter, q, "schedule", "trigger", "-shop", shop, "-kind", "export", "-force")

@@ -188,7 +188,7 @@ func TestOneWriterPerShop(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, r.Skipped, r.Reason)
 	_, err = app.StartExport(ctx, stack.Client, stack.Config, workflows.ShippingSyncInput{ShopID: id, Trigger: "manual"})
-	var running *app.ExportRunningError
+	var running *app.RunningError
 	require.True(t, errors.As(err, &running), "got %v", err)
 	assert.Equal(t, r.Decision.RunID, running.RunID)
 	t.Logf("manual export during a scheduled one: %v", err)
