@@ -1,6 +1,7 @@
 // Package teststack runs colorme-sync on the real stack for tests: a Temporal CLI
-// dev server, a private PostgreSQL database, the ColorMe sandbox and the same
-// worker registrations users run.
+// dev server (or, with TEMPORAL_STACK=cluster, a cluster of separate service
+// processes on PostgreSQL: see StartCluster), a private PostgreSQL database, the
+// ColorMe sandbox and the same worker registrations users run.
 package teststack
 
 import (
@@ -72,13 +73,27 @@ func TemporalCLI() (string, error) {
 	return bin, os.Rename(tmp, bin)
 }
 
-// DevServer is the Temporal dev server shared by a test package (see Main).
-var DevServer *testsuite.DevServer
+// Server is the Temporal service a test package shares: the CLI's dev server, or
+// the production-like cluster of scripts/cluster.sh under TEMPORAL_STACK=cluster.
+type Server interface {
+	// FrontendHostPort is the frontend's gRPC address, host:port.
+	FrontendHostPort() string
+	// Client is a client of the default namespace.
+	Client() client.Client
+}
 
-// Main starts a Temporal dev server for the package's tests, runs them and
-// stops it: call it from TestMain.
+// DevServer is the Temporal service shared by a test package (see Main): the
+// dev server, or the cluster when TEMPORAL_STACK=cluster.
+var DevServer Server
+
+// Main starts a Temporal dev server (or, with TEMPORAL_STACK=cluster, a cluster:
+// see StartCluster) for the package's tests, runs them and stops it: call it
+// from TestMain.
 func Main(m *testing.M) {
 	os.Exit(func() int {
+		if OnCluster() {
+			return runOnCluster(m)
+		}
 		path, err := TemporalCLI()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -86,7 +101,7 @@ func Main(m *testing.M) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		DevServer, err = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 			ExistingPath: path,
 			LogLevel:     "error",
 			ClientOptions: &client.Options{
@@ -101,7 +116,8 @@ func Main(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "starting the Temporal dev server:", err)
 			return 1
 		}
-		defer DevServer.Stop()
+		defer srv.Stop()
+		DevServer = srv
 		return m.Run()
 	}())
 }
