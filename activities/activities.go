@@ -24,6 +24,7 @@ const (
 	ErrColorMeRejected    = "ColorMeRejected"    // ColorMe refused the request (400/404/422): retrying cannot help
 	ErrColorMeUnavailable = "ColorMeUnavailable" // 5xx, 429, timeouts: retried with backoff
 	ErrSaleNotOnColorMe   = "SaleNotOnColorMe"   // the OMS order has no sale on ColorMe
+	ErrInvalidInput       = "InvalidInput"       // a workflow or activity input is invalid: retrying cannot help
 )
 
 // Activities holds the dependencies of every activity.

@@ -18,16 +18,16 @@ import (
 
 // StartRunInput opens an export run in the run log (自動処理ログ).
 type StartRunInput struct {
-	ShopID          string    `json:"shop_id"`
-	WorkflowID      string    `json:"workflow_id"`
-	RunKey          string    `json:"run_key"` // idempotency key: the first run's ID
-	Trigger         string    `json:"trigger"`
-	StartedBy       string    `json:"started_by,omitempty"` // operator login of a manual run
-	AsOf            time.Time `json:"as_of"`
-	WindowDays      int       `json:"window_days,omitempty"`       // 0 = the shop's setting
-	RequireShipDate *bool     `json:"require_ship_date,omitempty"` // nil = the shop's setting
-	SendMail        *bool     `json:"send_mail,omitempty"`         // nil = the shop's setting
-	DryRun          bool      `json:"dry_run"`
+	ShopID          string      `json:"shop_id"`
+	WorkflowID      string      `json:"workflow_id"`
+	RunKey          string      `json:"run_key"` // idempotency key: the first run's ID
+	Trigger         oms.Trigger `json:"trigger"`
+	StartedBy       string      `json:"started_by,omitempty"` // operator login of a manual run
+	AsOf            time.Time   `json:"as_of"`
+	WindowDays      int         `json:"window_days,omitempty"`       // 0 = the shop's setting
+	RequireShipDate *bool       `json:"require_ship_date,omitempty"` // nil = the shop's setting
+	SendMail        *bool       `json:"send_mail,omitempty"`         // nil = the shop's setting
+	DryRun          bool        `json:"dry_run"`
 }
 
 // StartRunResult is the run's log ID and the options resolved from the shop's settings.
@@ -56,14 +56,14 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 	if in.SendMail != nil {
 		opt.SendMail = *in.SendMail
 	}
-	if opt.WindowDays < 1 || opt.WindowDays > 365 {
+	if !rules.ValidDays(opt.WindowDays) {
 		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("window_days must be between 1 and 365, got %d", opt.WindowDays), "InvalidInput", nil)
+			fmt.Sprintf("window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, opt.WindowDays), ErrInvalidInput, nil)
 	}
 	id, err := a.Store.StartRun(ctx, oms.Run{
-		ShopID: in.ShopID, Kind: "export", WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger,
+		ShopID: in.ShopID, Kind: oms.KindExport, WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger,
 		StartedBy: in.StartedBy, WindowDays: opt.WindowDays, RequireShipDate: opt.RequireShipDate, SendMail: opt.SendMail, DryRun: in.DryRun,
-		AsOf: in.AsOf, StartedAt: time.Now(), Status: "running",
+		AsOf: in.AsOf, StartedAt: time.Now(), Status: oms.RunRunning,
 	})
 	if err != nil {
 		return StartRunResult{}, err
@@ -102,7 +102,7 @@ func (a *Activities) FetchTargets(ctx context.Context, in FetchTargetsInput) (Fe
 	if len(in.SaleIDs) > 0 {
 		if len(in.SaleIDs) > oms.MaxTargetSaleIDs {
 			return FetchTargetsResult{}, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("at most %d sale ids per run, got %d", oms.MaxTargetSaleIDs, len(in.SaleIDs)), "InvalidInput", nil)
+				fmt.Sprintf("at most %d sale ids per run, got %d", oms.MaxTargetSaleIDs, len(in.SaleIDs)), ErrInvalidInput, nil)
 		}
 		page, err := a.Store.FetchTargetsByID(ctx, oms.TargetIDQuery{
 			ShopID: in.ShopID, AsOf: in.AsOf, WindowDays: in.WindowDays, SaleIDs: in.SaleIDs, After: in.After, Limit: in.Limit,
@@ -347,7 +347,7 @@ func (a *Activities) RecordOutcomes(ctx context.Context, in RecordOutcomesInput)
 type FinishRunInput struct {
 	RunID  int64         `json:"run_id"`
 	Totals oms.RunTotals `json:"totals"`
-	Status string        `json:"status"`
+	Status oms.RunStatus `json:"status"`
 	Error  string        `json:"error,omitempty"`
 }
 

@@ -70,13 +70,13 @@ func ImportQueries(asOf time.Time, days int, watermark *time.Time) []ImportQuery
 
 // StartImportInput opens an import run in the run log.
 type StartImportInput struct {
-	ShopID     string    `json:"shop_id"`
-	WorkflowID string    `json:"workflow_id"`
-	RunKey     string    `json:"run_key"` // idempotency key: the first run's ID
-	Trigger    string    `json:"trigger"`
-	StartedBy  string    `json:"started_by,omitempty"` // operator login of a manual run
-	AsOf       time.Time `json:"as_of"`                // the import's start
-	Days       int       `json:"days,omitempty"`       // 0 = the shop's import_days
+	ShopID     string      `json:"shop_id"`
+	WorkflowID string      `json:"workflow_id"`
+	RunKey     string      `json:"run_key"` // idempotency key: the first run's ID
+	Trigger    oms.Trigger `json:"trigger"`
+	StartedBy  string      `json:"started_by,omitempty"` // operator login of a manual run
+	AsOf       time.Time   `json:"as_of"`                // the import's start
+	Days       int         `json:"days,omitempty"`       // 0 = the shop's import_days
 }
 
 // StartImportResult is the run's log ID, the days resolved from the shop's
@@ -98,9 +98,9 @@ func (a *Activities) StartImport(ctx context.Context, in StartImportInput) (Star
 	if in.Days != 0 {
 		days = in.Days
 	}
-	if days < 1 || days > 365 {
+	if !rules.ValidDays(days) {
 		return StartImportResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("import days must be between 1 and 365, got %d", days), "InvalidInput", nil)
+			fmt.Sprintf("import days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, days), ErrInvalidInput, nil)
 	}
 	var watermark *time.Time
 	if wm, ok, err := a.Store.ImportWatermark(ctx, in.ShopID); err != nil {
@@ -148,7 +148,7 @@ type ImportPageResult struct {
 func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (ImportPageResult, error) {
 	if in.Limit <= 0 || in.Limit > colorme.MaxIDsPerRequest {
 		return ImportPageResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("import page size must be between 1 and %d, got %d", colorme.MaxIDsPerRequest, in.Limit), "InvalidInput", nil)
+			fmt.Sprintf("import page size must be between 1 and %d, got %d", colorme.MaxIDsPerRequest, in.Limit), ErrInvalidInput, nil)
 	}
 	defer keepAlive(ctx)() // the API budget may make it wait; heartbeats tell it is alive
 	client, err := a.ColorMe.For(ctx, in.ShopID)
@@ -195,11 +195,11 @@ func importedSale(s colorme.Sale) oms.ImportedSale { return oms.FromColorMe(s) }
 
 // FinishImportInput closes an import run.
 type FinishImportInput struct {
-	RunID     int64      `json:"run_id"`
-	Unchanged int        `json:"unchanged"`
-	Status    string     `json:"status"` // completed or failed
-	Error     string     `json:"error,omitempty"`
-	Watermark *time.Time `json:"watermark,omitempty"` // completed runs: where the next import starts
+	RunID     int64         `json:"run_id"`
+	Unchanged int           `json:"unchanged"`
+	Status    oms.RunStatus `json:"status"` // completed or failed
+	Error     string        `json:"error,omitempty"`
+	Watermark *time.Time    `json:"watermark,omitempty"` // completed runs: where the next import starts
 }
 
 // FinishImportResult holds the run's final counts.

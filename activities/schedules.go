@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // Temporal is what activities ask of Temporal itself: pausing a shop's schedules
@@ -24,10 +26,10 @@ type RunningWorkflowInput struct {
 // RunningWorkflowResult describes the open run of a workflow ID; Running is false
 // when none is open.
 type RunningWorkflowResult struct {
-	Running   bool      `json:"running"`
-	RunID     string    `json:"run_id,omitempty"`
-	StartTime time.Time `json:"start_time,omitzero"`
-	Trigger   string    `json:"trigger,omitempty"` // the run's memo "trigger": manual | scheduled
+	Running   bool        `json:"running"`
+	RunID     string      `json:"run_id,omitempty"`
+	StartTime time.Time   `json:"start_time,omitzero"`
+	Trigger   oms.Trigger `json:"trigger,omitempty"` // the run's memo "trigger": manual | scheduled
 }
 
 // RunningWorkflow describes the open run of a workflow ID, so that a scheduled run

@@ -15,6 +15,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -424,7 +425,7 @@ func (b *bench) row7(ctx context.Context) *Row {
 	sb.resetCounters()
 	start := time.Now()
 	run, err := b.s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.OrderImportID(shop), TaskQueue: b.s.taskQueue},
-		workflows.OrderImport, workflows.OrderImportInput{ShopID: shop, Days: days, Trigger: "manual"})
+		workflows.OrderImport, workflows.OrderImportInput{ShopID: shop, Days: days, Trigger: oms.TriggerManual})
 	if err != nil {
 		return r.fail(err)
 	}

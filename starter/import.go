@@ -7,6 +7,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -23,8 +24,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if *shop == "" {
 		return errors.New("-shop is required")
 	}
-	if *days < 0 || *days > 365 {
-		return fmt.Errorf("-days must be between 1 and 365, got %d", *days)
+	if *days != 0 && !rules.ValidDays(*days) {
+		return fmt.Errorf("-days must be between %d and %d, or 0 for the shop's setting, got %d", rules.MinDays, rules.MaxDays, *days)
 	}
 	cfg, err := e.config()
 	if err != nil {
@@ -41,7 +42,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err := e.needWorker(ctx); err != nil {
 		return err
 	}
-	run, err := app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *shop, Days: *days, Trigger: "manual"})
+	run, err := app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *shop, Days: *days, Trigger: oms.TriggerManual})
 	if err != nil {
 		return err
 	}

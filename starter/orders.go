@@ -275,8 +275,8 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 		}
 		*window = sh.Settings.WindowDays
 	}
-	if *window < 1 || *window > 365 {
-		return fmt.Errorf("-window-days must be between 1 and 365, got %d", *window)
+	if !rules.ValidDays(*window) {
+		return fmt.Errorf("-window-days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, *window)
 	}
 	if !slices.Contains([]string{"all", "targets", "excluded", "flagged"}, *only) {
 		return fmt.Errorf("-only must be all, targets, excluded or flagged, got %q", *only)

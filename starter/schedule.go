@@ -49,14 +49,23 @@ func shopOrExplain(ctx context.Context, st *oms.Store, id string) (oms.Shop, err
 }
 
 // kindsFlag reads -kind: "import", "export" or "" (both).
-func kindsFlag(kind string) ([]string, error) {
-	switch kind {
+func kindsFlag(kind string) ([]oms.Kind, error) {
+	switch oms.Kind(kind) {
 	case "":
 		return schedules.Kinds, nil
-	case schedules.KindImport, schedules.KindExport:
-		return []string{kind}, nil
+	case oms.KindImport, oms.KindExport:
+		return []oms.Kind{oms.Kind(kind)}, nil
 	}
 	return nil, fmt.Errorf("-kind must be import or export, got %q", kind)
+}
+
+// kindsText is "import", "export" or "import and export".
+func kindsText(kinds []oms.Kind) string {
+	words := make([]string, len(kinds))
+	for i, k := range kinds {
+		words[i] = string(k)
+	}
+	return strings.Join(words, " and ")
 }
 
 func scheduleList(ctx context.Context, e *env, args []string) error {
@@ -200,7 +209,7 @@ func schedulePause(ctx context.Context, e *env, args []string) error {
 	if err := m.Pause(ctx, *shop, kinds, n); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "paused the %s schedule(s) of shop %s; `starter schedule unpause -shop %s` resumes them\n", strings.Join(kinds, " and "), *shop, *shop)
+	fmt.Fprintf(e.out, "paused the %s schedule(s) of shop %s; `starter schedule unpause -shop %s` resumes them\n", kindsText(kinds), *shop, *shop)
 	return nil
 }
 
@@ -233,20 +242,20 @@ func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 	if err := m.Unpause(ctx, *shop, kinds); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "unpaused the %s schedule(s) of shop %s\n", strings.Join(kinds, " and "), *shop)
+	fmt.Fprintf(e.out, "unpaused the %s schedule(s) of shop %s\n", kindsText(kinds), *shop)
 	return nil
 }
 
 func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("schedule trigger", e.errOut)
 	shop := fs.String("shop", "", "shop ID (required)")
-	kind := fs.String("kind", schedules.KindExport, "import or export")
+	kind := fs.String("kind", string(oms.KindExport), "import or export")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	force := fs.Bool("force", false, "run it once even though the schedule is paused (it stays paused)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *kind != schedules.KindImport && *kind != schedules.KindExport {
+	if k := oms.Kind(*kind); k != oms.KindImport && k != oms.KindExport {
 		return fmt.Errorf("-kind must be import or export, got %q", *kind)
 	}
 	cfg, err := e.config()
@@ -274,7 +283,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	for _, x := range sts {
-		if x.Kind != *kind || !x.Paused {
+		if x.Kind != oms.Kind(*kind) || !x.Paused {
 			continue
 		}
 		if !*force {
@@ -286,7 +295,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if err := e.needWorker(ctx); err != nil {
 		return err
 	}
-	r, err := m.Trigger(ctx, s.ID, *kind)
+	r, err := m.Trigger(ctx, s.ID, oms.Kind(*kind))
 	if err != nil {
 		return err
 	}
@@ -308,7 +317,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if watchID == "" {
 		watchID = r.WorkflowID
 	}
-	if *kind == schedules.KindExport {
+	if oms.Kind(*kind) == oms.KindExport {
 		var res workflows.ScheduledExportResult
 		if err := e.wait(ctx, run, watchID, &res); err != nil {
 			return runFailed("scheduled export", err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -30,11 +31,11 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if *shop == "" {
 		return errors.New("-shop is required")
 	}
-	if *window < 0 || *window > 365 {
-		return fmt.Errorf("-window-days must be between 1 and 365, got %d", *window)
+	if *window != 0 && !rules.ValidDays(*window) {
+		return fmt.Errorf("-window-days must be between %d and %d, or 0 for the shop's setting, got %d", rules.MinDays, rules.MaxDays, *window)
 	}
 	in := workflows.ShippingSyncInput{ShopID: *shop, WindowDays: *window, RequireShipDate: requireShipDate.v,
-		SendMail: sendMail.v, DryRun: *dryRun, Trigger: "manual"}
+		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual}
 	if *asOf != "" {
 		t, err := time.Parse(time.RFC3339, *asOf)
 		if err != nil {
@@ -84,7 +85,7 @@ func printSummary(e *env, r workflows.ShippingSyncResult) {
 		title = "dry run finished (nothing written; \"updated\" = would be updated)"
 	}
 	fmt.Fprintf(e.out, "\n%s: shop %s, run log #%d\n", title, r.ShopID, r.RunID)
-	who := r.Trigger
+	who := string(r.Trigger)
 	if r.StartedBy != "" {
 		who += " by " + r.StartedBy
 	}
@@ -153,7 +154,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 	if *shop == "" {
 		return errors.New("-shop or -run is required")
 	}
-	if *kind != "" && *kind != oms.KindExport && *kind != oms.KindImport {
+	if *kind != "" && oms.Kind(*kind) != oms.KindExport && oms.Kind(*kind) != oms.KindImport {
 		return fmt.Errorf("-kind must be export or import, got %q", *kind)
 	}
 	st, _, err := e.shop(ctx, *shop)
@@ -176,7 +177,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.out, "shop %s has no runs yet: `starter sync -shop %s` exports, `starter import -shop %s` imports\n", *shop, *shop, *shop)
 		return nil
 	}
-	if *kind != oms.KindImport {
+	if oms.Kind(*kind) != oms.KindImport {
 		fmt.Fprintf(e.out, "exports (発送情報の更新) of shop %s, newest first (times in JST):\n", *shop)
 		if len(exports) == 0 {
 			fmt.Fprintln(e.out, "  none among the last runs")
@@ -196,7 +197,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	if *kind != oms.KindExport {
+	if oms.Kind(*kind) != oms.KindExport {
 		if *kind == "" {
 			fmt.Fprintln(e.out)
 		}
@@ -255,9 +256,9 @@ func printRunHeader(ctx context.Context, e *env, st *oms.Store, r oms.Run) {
 // triggerText is "manual", "manual by tanaka" or "scheduled".
 func triggerText(r oms.Run) string {
 	if r.StartedBy != "" {
-		return r.Trigger + " by " + r.StartedBy
+		return string(r.Trigger) + " by " + r.StartedBy
 	}
-	return r.Trigger
+	return string(r.Trigger)
 }
 
 // exportOptions is the short form of an export's options for the runs table:

@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // findableChange is the GetVersion change ID of markFindable: runs whose history
@@ -14,7 +16,7 @@ const findableChange = "findable-by-shop"
 // sets the ColorMeShop search attribute (the UI's filter ColorMeShop="myshop")
 // and the memo (shop, trigger) itself when they are missing. The server must have
 // ColorMeShop registered, as it must for the schedules.
-func markFindable(ctx workflow.Context, shopID, trigger string) error {
+func markFindable(ctx workflow.Context, shopID string, trigger oms.Trigger) error {
 	if shopID == "" || workflow.GetVersion(ctx, findableChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return nil
 	}
@@ -24,10 +26,7 @@ func markFindable(ctx workflow.Context, shopID, trigger string) error {
 		}
 	}
 	if memo := workflow.GetInfo(ctx).Memo; memo == nil || memo.GetFields()["shop"] == nil {
-		if trigger == "" {
-			trigger = "manual"
-		}
-		return workflow.UpsertMemo(ctx, map[string]any{"shop": shopID, "trigger": trigger})
+		return workflow.UpsertMemo(ctx, map[string]any{"shop": shopID, "trigger": trigger.OrManual()})
 	}
 	return nil
 }

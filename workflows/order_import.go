@@ -24,12 +24,12 @@ func OrderImportID(shopID string) string { return "order-import-" + shopID }
 // OrderImportInput starts an import of one shop's ColorMe sales into the OMS.
 // It never holds credentials.
 type OrderImportInput struct {
-	ShopID     string `json:"shop_id"`
-	Days       int    `json:"days,omitempty"`       // 受注を取得する日数; 0 = the shop's import_days (default 7)
-	Trigger    string `json:"trigger,omitempty"`    // manual | scheduled
-	StartedBy  string `json:"started_by,omitempty"` // operator login of a manual run (an operator's name, never a secret)
-	PageSize   int    `json:"page_size,omitempty"`  // sales per page; 0 = 100
-	MaxHistory int    `json:"max_history_events,omitempty"`
+	ShopID     string      `json:"shop_id"`
+	Days       int         `json:"days,omitempty"`       // 受注を取得する日数; 0 = the shop's import_days (default 7)
+	Trigger    oms.Trigger `json:"trigger,omitempty"`    // manual | scheduled
+	StartedBy  string      `json:"started_by,omitempty"` // operator login of a manual run (an operator's name, never a secret)
+	PageSize   int         `json:"page_size,omitempty"`  // sales per page; 0 = 100
+	MaxHistory int         `json:"max_history_events,omitempty"`
 
 	// Set by the workflow itself when it continues as new.
 	Continuation *ImportContinuation `json:"continuation,omitempty"`
@@ -167,15 +167,12 @@ func (r *importRun) init(ctx workflow.Context) error {
 		r.in.MaxHistory = DefaultMaxHistoryEvents
 	}
 	if r.in.ShopID == "" {
-		return temporal.NewNonRetryableApplicationError("shop_id is required", "InvalidInput", nil)
+		return temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
 	}
 	if r.in.Continuation != nil {
 		r.c = *r.in.Continuation
 	} else {
-		trigger := r.in.Trigger
-		if trigger == "" {
-			trigger = "manual"
-		}
+		trigger := r.in.Trigger.OrManual()
 		asOf := workflow.Now(ctx)
 		info := workflow.GetInfo(ctx)
 		var s activities.StartImportResult
@@ -189,10 +186,7 @@ func (r *importRun) init(ctx workflow.Context) error {
 		r.c = ImportContinuation{RunID: s.RunID, AsOf: asOf, Days: s.Days, Since: s.Watermark, Queries: s.Queries}
 	}
 	r.progress = ImportProgress{RunID: r.c.RunID, Offset: r.c.Offset, Pages: r.c.Pages, Counts: r.c.Counts}
-	who := r.in.Trigger
-	if who == "" {
-		who = "manual"
-	}
+	who := string(r.in.Trigger.OrManual())
 	if r.in.StartedBy != "" {
 		who += " by " + r.in.StartedBy
 	}

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/activities"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // ShopSearchAttribute is the search attribute that holds the shop of a schedule
@@ -59,8 +60,8 @@ type ScheduledExportResult struct {
 func ScheduledExport(ctx workflow.Context, in ScheduledExportInput) (ScheduledExportResult, error) {
 	res := ScheduledExportResult{ShopID: in.ShopID}
 	var out ShippingSyncResult
-	d, err := runOnce(ctx, "export", in.ShopID, ShippingSyncID(in.ShopID), ShippingSync,
-		ShippingSyncInput{ShopID: in.ShopID, Trigger: "scheduled"}, &out)
+	d, err := runOnce(ctx, oms.KindExport, in.ShopID, ShippingSyncID(in.ShopID), ShippingSync,
+		ShippingSyncInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, &out)
 	res.Decision = d
 	if err != nil {
 		return res, err
@@ -89,8 +90,8 @@ type ScheduledImportResult struct {
 func ScheduledImport(ctx workflow.Context, in ScheduledImportInput) (ScheduledImportResult, error) {
 	res := ScheduledImportResult{ShopID: in.ShopID}
 	var out OrderImportResult
-	d, err := runOnce(ctx, "import", in.ShopID, OrderImportID(in.ShopID), OrderImport,
-		OrderImportInput{ShopID: in.ShopID, Trigger: "scheduled"}, &out)
+	d, err := runOnce(ctx, oms.KindImport, in.ShopID, OrderImportID(in.ShopID), OrderImport,
+		OrderImportInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, &out)
 	res.Decision = d
 	if err != nil {
 		return res, err
@@ -103,12 +104,12 @@ func ScheduledImport(ctx workflow.Context, in ScheduledImportInput) (ScheduledIm
 
 // runOnce starts child as childID and waits for its result in out, unless childID
 // is already running: then it returns a skipped Decision naming that run.
-func runOnce(ctx workflow.Context, kind, shopID, childID string, child, arg, out any) (Decision, error) {
+func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child, arg, out any) (Decision, error) {
 	d := Decision{State: DecisionPending, WorkflowID: childID}
 	if shopID == "" {
-		return d, temporal.NewNonRetryableApplicationError("shop_id is required", "InvalidInput", nil)
+		return d, temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
 	}
-	if err := markFindable(ctx, shopID, "scheduled"); err != nil {
+	if err := markFindable(ctx, shopID, oms.TriggerScheduled); err != nil {
 		return d, err
 	}
 	if err := workflow.SetQueryHandler(ctx, DecisionQuery, func() (Decision, error) { return d, nil }); err != nil {
@@ -120,7 +121,7 @@ func runOnce(ctx workflow.Context, kind, shopID, childID string, child, arg, out
 		// A running export or import finishes (and records its run) even if
 		// this wrapper is terminated; stop it by its own ID.
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		Memo:                  map[string]any{"shop": shopID, "trigger": "scheduled"},
+		Memo:                  map[string]any{"shop": shopID, "trigger": oms.TriggerScheduled},
 		TypedSearchAttributes: temporal.NewSearchAttributes(ShopSearchAttribute.ValueSet(shopID)),
 		StaticSummary:         fmt.Sprintf("scheduled %s of shop %s", kind, shopID),
 	})
@@ -146,10 +147,10 @@ func runOnce(ctx workflow.Context, kind, shopID, childID string, child, arg, out
 	return d, f.Get(ctx, out)
 }
 
-func skipReason(kind, shopID, childID string, r activities.RunningWorkflowResult) string {
+func skipReason(kind oms.Kind, shopID, childID string, r activities.RunningWorkflowResult) string {
 	who := ""
 	if r.Trigger != "" {
-		who = r.Trigger + " "
+		who = string(r.Trigger) + " "
 	}
 	run := ""
 	if r.RunID != "" {

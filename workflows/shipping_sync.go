@@ -37,17 +37,17 @@ func DryRunID(shopID, suffix string) string { return "shipping-sync-dry-run-" + 
 // ShippingSyncInput starts a shipping export (発送情報の更新) for one shop. It never
 // holds credentials. Zero/nil options take the shop's settings.
 type ShippingSyncInput struct {
-	ShopID          string     `json:"shop_id"`
-	WindowDays      int        `json:"window_days,omitempty"`       // 作成期間; 0 = the shop's setting
-	RequireShipDate *bool      `json:"require_ship_date,omitempty"` // 出荷日が入力された注文のみ「配送済み」に更新; nil = the shop's setting
-	SendMail        *bool      `json:"send_mail,omitempty"`         // send ColorMe's shipping mail; nil = the shop's setting
-	DryRun          bool       `json:"dry_run,omitempty"`           // plan and record, write nothing to ColorMe
-	AsOf            *time.Time `json:"as_of,omitempty"`             // evaluate at this instant; nil = workflow time
-	Trigger         string     `json:"trigger,omitempty"`           // manual | scheduled
-	StartedBy       string     `json:"started_by,omitempty"`        // operator login of a manual run (an operator's name, never a secret)
-	MaxInFlight     int        `json:"max_in_flight,omitempty"`     // update activities in flight; 0 = 16
-	PageSize        int        `json:"page_size,omitempty"`         // orders per page; 0 = 100
-	MaxHistory      int        `json:"max_history_events,omitempty"`
+	ShopID          string      `json:"shop_id"`
+	WindowDays      int         `json:"window_days,omitempty"`       // 作成期間; 0 = the shop's setting
+	RequireShipDate *bool       `json:"require_ship_date,omitempty"` // 出荷日が入力された注文のみ「配送済み」に更新; nil = the shop's setting
+	SendMail        *bool       `json:"send_mail,omitempty"`         // send ColorMe's shipping mail; nil = the shop's setting
+	DryRun          bool        `json:"dry_run,omitempty"`           // plan and record, write nothing to ColorMe
+	AsOf            *time.Time  `json:"as_of,omitempty"`             // evaluate at this instant; nil = workflow time
+	Trigger         oms.Trigger `json:"trigger,omitempty"`           // manual | scheduled
+	StartedBy       string      `json:"started_by,omitempty"`        // operator login of a manual run (an operator's name, never a secret)
+	MaxInFlight     int         `json:"max_in_flight,omitempty"`     // update activities in flight; 0 = 16
+	PageSize        int         `json:"page_size,omitempty"`         // orders per page; 0 = 100
+	MaxHistory      int         `json:"max_history_events,omitempty"`
 	// SaleIDs limits the run to these sales (at most MaxSaleIDs), e.g. the failed
 	// orders of an earlier run (失敗分を再実行). Rules 1–4 still apply at the run's
 	// as_of: a sale that is no target any more is recorded as skipped with the
@@ -84,12 +84,12 @@ type ShippingSyncResult struct {
 	AsOf   time.Time `json:"as_of"`
 	DryRun bool      `json:"dry_run"`
 	// The options the run used, resolved from its input and the shop's settings.
-	WindowDays      int    `json:"window_days"`       // 作成期間
-	RequireShipDate bool   `json:"require_ship_date"` // 出荷日が入力された注文のみ「配送済み」に更新
-	SendMail        bool   `json:"send_mail"`         // 商品発送メール
-	Trigger         string `json:"trigger"`           // manual | scheduled
-	StartedBy       string `json:"started_by,omitempty"`
-	LimitedTo       int    `json:"limited_to_sales,omitempty"` // the run was limited to this many named sales (input sale_ids, 失敗分を再実行)
+	WindowDays      int         `json:"window_days"`       // 作成期間
+	RequireShipDate bool        `json:"require_ship_date"` // 出荷日が入力された注文のみ「配送済み」に更新
+	SendMail        bool        `json:"send_mail"`         // 商品発送メール
+	Trigger         oms.Trigger `json:"trigger"`           // manual | scheduled
+	StartedBy       string      `json:"started_by,omitempty"`
+	LimitedTo       int         `json:"limited_to_sales,omitempty"` // the run was limited to this many named sales (input sale_ids, 失敗分を再実行)
 
 	Targets       int     `json:"targets"`
 	Updated       int     `json:"updated"` // in a dry run: would be updated
@@ -116,6 +116,11 @@ type Progress struct {
 // ColorMe: pages of targets from the OMS, ColorMe's current state per page, the
 // rules' plan per order, and one UpdateSale activity per changed order, at most
 // MaxInFlight at a time. It continues as new before its history grows large.
+//
+// ShippingSync is the export (the run kind oms.KindExport, the schedule
+// colorme-export-…, `starter sync`). Its Go name is also its registered
+// workflow type name, which existing schedules and running workflows refer
+// to: keep the name ShippingSync even though everything else says "export".
 func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResult, error) {
 	if err := markFindable(ctx, in.ShopID, in.Trigger); err != nil {
 		return ShippingSyncResult{}, err
@@ -142,7 +147,7 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 	}
 	t := s.progress.Totals
 	if err := workflow.ExecuteActivity(dbCtx(ctx), a.FinishRun, activities.FinishRunInput{
-		RunID: s.c.RunID, Totals: t, Status: "completed"}).Get(ctx, nil); err != nil {
+		RunID: s.c.RunID, Totals: t, Status: oms.RunCompleted}).Get(ctx, nil); err != nil {
 		return ShippingSyncResult{}, err
 	}
 	res := ShippingSyncResult{RunID: s.c.RunID, ShopID: in.ShopID, AsOf: s.c.AsOf, DryRun: in.DryRun,
@@ -185,15 +190,15 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		s.in.MaxHistory = DefaultMaxHistoryEvents
 	}
 	if s.in.ShopID == "" {
-		return temporal.NewNonRetryableApplicationError("shop_id is required", "InvalidInput", nil)
+		return temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
 	}
 	if len(s.in.SaleIDs) > MaxSaleIDs {
 		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("sale_ids names %d sales; at most %d per run", len(s.in.SaleIDs), MaxSaleIDs), "InvalidInput", nil)
+			fmt.Sprintf("sale_ids names %d sales; at most %d per run", len(s.in.SaleIDs), MaxSaleIDs), activities.ErrInvalidInput, nil)
 	}
 	for _, id := range s.in.SaleIDs {
 		if id <= 0 {
-			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("sale_ids: %d is not a sale id", id), "InvalidInput", nil)
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("sale_ids: %d is not a sale id", id), activities.ErrInvalidInput, nil)
 		}
 	}
 	if s.in.Continuation != nil {
@@ -222,21 +227,16 @@ func (s *exportRun) init(ctx workflow.Context) error {
 	return nil
 }
 
-func (s *exportRun) trigger() string {
-	if s.in.Trigger == "" {
-		return "manual"
-	}
-	return s.in.Trigger
-}
+func (s *exportRun) trigger() oms.Trigger { return s.in.Trigger.OrManual() }
 
 // details is what the Temporal UI shows as the run's current details: the shop,
 // who started it and the options it uses.
 func (s *exportRun) details() string {
-	who := s.trigger()
+	who := string(s.trigger())
 	if s.in.StartedBy != "" {
 		who += " by " + s.in.StartedBy
 	}
-	kind := "export"
+	kind := string(oms.KindExport)
 	if s.in.DryRun {
 		kind = "dry run (nothing written)"
 	}
@@ -376,7 +376,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 		case p.Outcome != rules.OutcomeUpdated:
 			s.add(p, p.Outcome, p.Reason, false)
 		case s.in.DryRun:
-			s.add(p, "planned", strings.TrimSuffix("dry run: nothing written; "+p.Reason, "; "), false)
+			s.add(p, rules.OutcomePlanned, strings.TrimSuffix("dry run: nothing written; "+p.Reason, "; "), false)
 		default:
 			writes = append(writes, p)
 		}
@@ -385,10 +385,10 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 }
 
 // add counts one order's outcome and buffers it for the run log.
-func (s *exportRun) add(p rules.Plan, outcome, reason string, mailed bool) {
+func (s *exportRun) add(p rules.Plan, outcome rules.Outcome, reason string, mailed bool) {
 	t := &s.progress.Totals
 	switch outcome {
-	case rules.OutcomeUpdated, "planned":
+	case rules.OutcomeUpdated, rules.OutcomePlanned:
 		t.Updated++
 	case rules.OutcomeUnchanged:
 		t.Unchanged++
@@ -404,7 +404,7 @@ func (s *exportRun) add(p rules.Plan, outcome, reason string, mailed bool) {
 		t.Mails++
 	}
 	sent := ""
-	if outcome == rules.OutcomeUpdated || outcome == "planned" {
+	if outcome == rules.OutcomeUpdated || outcome == rules.OutcomePlanned {
 		sent = activities.SentJSON(p)
 	}
 	s.outcomes = append(s.outcomes, oms.Outcome{RunID: s.c.RunID, ShopID: s.in.ShopID, SaleID: p.SaleID,
@@ -433,7 +433,7 @@ func (s *exportRun) stop(ctx workflow.Context, cause error) error {
 		return err
 	}
 	_ = workflow.ExecuteActivity(dbCtx(ctx), a.FinishRun, activities.FinishRunInput{
-		RunID: s.c.RunID, Totals: s.progress.Totals, Status: "failed", Error: msg}).Get(ctx, nil)
+		RunID: s.c.RunID, Totals: s.progress.Totals, Status: oms.RunFailed, Error: msg}).Get(ctx, nil)
 	return temporal.NewNonRetryableApplicationError(
 		fmt.Sprintf("export of shop %s stopped: %s", s.in.ShopID, msg), activities.ErrReconnectNeeded, nil)
 }
@@ -443,7 +443,7 @@ func (s *exportRun) stop(ctx workflow.Context, cause error) error {
 func (s *exportRun) fail(ctx workflow.Context, cause error) {
 	_ = s.flush(ctx)
 	_ = workflow.ExecuteActivity(dbCtx(ctx), a.FinishRun, activities.FinishRunInput{
-		RunID: s.c.RunID, Totals: s.progress.Totals, Status: "failed", Error: errMessage(cause)}).Get(ctx, nil)
+		RunID: s.c.RunID, Totals: s.progress.Totals, Status: oms.RunFailed, Error: errMessage(cause)}).Get(ctx, nil)
 }
 
 // historyFull says it is time to continue as new; every run reads at least one

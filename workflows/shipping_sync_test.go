@@ -456,7 +456,7 @@ func TestShippingSync_HappyPath(t *testing.T) {
 	// StartRun got the resolved input.
 	require.Len(t, w.starts, 1)
 	require.Equal(t, testShop, w.starts[0].ShopID)
-	require.Equal(t, "scheduled", w.starts[0].Trigger)
+	require.Equal(t, oms.TriggerScheduled, w.starts[0].Trigger)
 	require.True(t, w.starts[0].AsOf.Equal(testAsOf))
 	require.Equal(t, "default-test-workflow-id", w.starts[0].WorkflowID)
 
@@ -970,7 +970,7 @@ func TestShippingSync_DryRun(t *testing.T) {
 	outs := w.outcomeBySale(t)
 	require.Len(t, outs, 9)
 	for id := int64(1001); id <= 1006; id++ {
-		require.Equal(t, oms.OutcomePlanned, outs[id].Outcome)
+		require.Equal(t, rules.OutcomePlanned, outs[id].Outcome)
 		require.Contains(t, outs[id].Sent, fmt.Sprintf("TRK%06d", id), "the plan is recorded")
 		require.False(t, outs[id].Mailed)
 	}

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -28,9 +29,5 @@ func StartExport(ctx context.Context, c client.Client, cfg config.Config, in wor
 	if in.DryRun {
 		id = workflows.DryRunID(in.ShopID, time.Now().UTC().Format("20060102T150405.000"))
 	}
-	trigger := in.Trigger
-	if trigger == "" {
-		trigger = "manual"
-	}
-	return startOne(ctx, c, cfg, "export", in.ShopID, trigger, id, workflows.ShippingSync, in)
+	return startOne(ctx, c, cfg, oms.KindExport, in.ShopID, in.Trigger.OrManual(), id, workflows.ShippingSync, in)
 }

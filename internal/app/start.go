@@ -12,13 +12,15 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
 // RunningError says a shop's export or import is already running, so a new one
 // was not started beside it.
 type RunningError struct {
-	Kind, ShopID, WorkflowID, RunID string
+	Kind                      oms.Kind
+	ShopID, WorkflowID, RunID string
 }
 
 // Error implements error.
@@ -29,7 +31,7 @@ func (e *RunningError) Error() string {
 
 // startOne starts a shop's workflow under id and refuses, with a RunningError,
 // while a run with that id is open: one export and one import per shop at a time.
-func startOne(ctx context.Context, c client.Client, cfg config.Config, kind, shopID, trigger, id string, wf, in any) (client.WorkflowRun, error) {
+func startOne(ctx context.Context, c client.Client, cfg config.Config, kind oms.Kind, shopID string, trigger oms.Trigger, id string, wf, in any) (client.WorkflowRun, error) {
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                                       id,
 		TaskQueue:                                cfg.TaskQueue,

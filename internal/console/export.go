@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -104,9 +106,9 @@ func (s *Server) runningExport(rq *request) *runLink {
 func (s *Server) exportInput(rq *request, dryRun bool) (in workflows.ShippingSyncInput, ok bool, err error) {
 	require := rq.r.FormValue("require_ship_date") == "on"
 	window, convErr := strconv.Atoi(strings.TrimSpace(rq.r.FormValue("window_days")))
-	if convErr != nil || window < 1 || window > 365 {
+	if convErr != nil || !rules.ValidDays(window) {
 		return in, false, s.renderExport(rq, http.StatusBadRequest, rq.shop.Settings.WindowDays, require,
-			"作成期間は1〜365の数字 (日) で入力してください。直してもう一度押してください。", nil)
+			fmt.Sprintf("作成期間は%d〜%dの数字 (日) で入力してください。直してもう一度押してください。", rules.MinDays, rules.MaxDays), nil)
 	}
 	if rq.shop.ReconnectNeeded || !rq.shop.HasAccessToken {
 		return in, false, s.renderExport(rq, http.StatusBadRequest, window, require,

@@ -268,12 +268,12 @@ type orderLastExport struct {
 }
 
 // orderOutcomeLabels are the run outcomes in staff's words, with a badge colour.
-var orderOutcomeLabels = map[string][2]string{
+var orderOutcomeLabels = map[rules.Outcome][2]string{
 	rules.OutcomeUpdated:   {"更新しました", "ok"},
 	rules.OutcomeUnchanged: {"変更なし (カラーミーと一致)", "ok"},
 	rules.OutcomeSkipped:   {"スキップ (カラーミーでキャンセル済み)", "warn"},
 	rules.OutcomeFailed:    {"失敗", "bad"},
-	oms.OutcomePlanned:     {"更新予定 (プレビュー)", "warn"},
+	rules.OutcomePlanned:   {"更新予定 (プレビュー)", "warn"},
 }
 
 // orderColorMeState says what the last export run found or wrote for one delivery.
@@ -288,21 +288,21 @@ func orderColorMeState(last *orderLastExport, deliveryID int64) string {
 		return "カラーミーでキャンセル済みのため書き込みなし"
 	case rules.OutcomeFailed:
 		return "書き込めませんでした (理由は「前回の書出」)"
-	case rules.OutcomeUpdated, oms.OutcomePlanned:
+	case rules.OutcomeUpdated, rules.OutcomePlanned:
 		sent, _ := decodeSent(last.Sent)
 		for _, d := range sent.SaleDeliveries {
 			if d.ID != deliveryID {
 				continue
 			}
 			parts := d.words("伝票番号 %s", "配送済み")
-			if last.Outcome == oms.OutcomePlanned {
+			if last.Outcome == rules.OutcomePlanned {
 				return "プレビュー: " + strings.Join(parts, "・") + " を送信予定"
 			}
 			return strings.Join(parts, "・") + " を送信しました"
 		}
 		return "カラーミーと一致 (書き込みなし)"
 	}
-	return last.Outcome
+	return string(last.Outcome)
 }
 
 // orderSaleOf reads the {sale} of the path.
@@ -372,7 +372,7 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 	if ok {
 		l := orderOutcomeLabels[last.Outcome]
 		if l[0] == "" {
-			l = [2]string{last.Outcome, ""}
+			l = [2]string{string(last.Outcome), ""}
 		}
 		data.Last = &orderLastExport{ExportOutcome: last, Label: l[0], Class: l[1], ChangedSince: o.UpdatedAt.After(last.At)}
 	}

@@ -293,7 +293,7 @@ func TestOrderPageShowsDeliveriesAndLastExport(t *testing.T) {
 		"山田 太郎", "東京都", "千代田区1-1", h.shop).Error)
 	preview, err := h.st.StartRun(ctx, oms.Run{RunKey: "p1", ShopID: h.shop, Kind: oms.KindExport, DryRun: true, AsOf: s.now, WindowDays: 3})
 	require.NoError(t, err)
-	require.NoError(t, h.st.RecordOutcomes(ctx, preview, []oms.Outcome{{SaleID: 5, Outcome: oms.OutcomePlanned, Reason: "dry run: nothing written"}}))
+	require.NoError(t, h.st.RecordOutcomes(ctx, preview, []oms.Outcome{{SaleID: 5, Outcome: rules.OutcomePlanned, Reason: "dry run: nothing written"}}))
 	run, err := h.st.StartRun(ctx, oms.Run{RunKey: "r1", ShopID: h.shop, Kind: oms.KindExport, AsOf: s.now, WindowDays: 3})
 	require.NoError(t, err)
 	require.NoError(t, h.st.RecordOutcomes(ctx, run, []oms.Outcome{

@@ -64,7 +64,7 @@ func (s *Server) lineOf(r oms.Run) runLine {
 	case oms.RunFailed:
 		l.Status, l.StatusClass = "失敗", "bad"
 	default:
-		l.Status = r.Status
+		l.Status = string(r.Status)
 	}
 	l.Bad = r.Status == oms.RunFailed || r.Totals.Failed > 0
 	return l
@@ -93,9 +93,9 @@ type choice struct{ Value, Label string }
 
 // Options of the filters.
 var (
-	kindChoices    = []choice{{"", "すべて"}, {oms.KindImport, "受注取得"}, {oms.KindExport, "発送情報の更新"}, {oms.FilterDryRun, "プレビュー"}}
-	triggerChoices = []choice{{"", "すべて"}, {oms.TriggerManual, "手動"}, {oms.TriggerScheduled, "スケジュール"}}
-	statusChoices  = []choice{{"", "すべて"}, {"failed", "失敗のみ (失敗した注文を含む)"}}
+	kindChoices    = []choice{{"", "すべて"}, {string(oms.KindImport), "受注取得"}, {string(oms.KindExport), "発送情報の更新"}, {oms.FilterDryRun, "プレビュー"}}
+	triggerChoices = []choice{{"", "すべて"}, {string(oms.TriggerManual), "手動"}, {string(oms.TriggerScheduled), "スケジュール"}}
+	statusChoices  = []choice{{"", "すべて"}, {string(oms.RunFailed), "失敗のみ (失敗した注文を含む)"}}
 )
 
 func valid(v string, cs []choice) string {
@@ -146,7 +146,7 @@ type outcomeLine struct {
 }
 
 // outcomeLines turns outcomes of a run of kind into lines.
-func outcomeLines(kind string, outs []oms.Outcome) []outcomeLine {
+func outcomeLines(kind oms.Kind, outs []oms.Outcome) []outcomeLine {
 	lines := make([]outcomeLine, len(outs))
 	for i, o := range outs {
 		lines[i] = outcomeLine{Outcome: o, Label: outcomeLabel(kind, o.Outcome), Sent: sentLines(o.Sent)}
@@ -160,7 +160,7 @@ func outcomeLines(kind string, outs []oms.Outcome) []outcomeLine {
 	return lines
 }
 
-func outcomeLabel(kind, outcome string) string {
+func outcomeLabel(kind oms.Kind, outcome rules.Outcome) string {
 	if kind == oms.KindImport {
 		switch outcome {
 		case oms.ImportCreated:
@@ -172,12 +172,12 @@ func outcomeLabel(kind, outcome string) string {
 		case oms.ImportFlagged:
 			return "要確認"
 		}
-		return outcome
+		return string(outcome)
 	}
 	switch outcome {
 	case rules.OutcomeUpdated:
 		return "更新"
-	case oms.OutcomePlanned:
+	case rules.OutcomePlanned:
 		return "更新予定"
 	case rules.OutcomeUnchanged:
 		return "変更なし"
@@ -186,7 +186,7 @@ func outcomeLabel(kind, outcome string) string {
 	case rules.OutcomeFailed:
 		return "失敗"
 	}
-	return outcome
+	return string(outcome)
 }
 
 // sentRecord is the run log's JSON of what a run wrote to ColorMe for one sale
@@ -290,7 +290,7 @@ func (s *Server) runPage(rq *request) error {
 		return err
 	}
 	data.Outcomes, data.More = outcomeLines(r.Kind, outs), more
-	data.FailedCount = data.Counts[rules.OutcomeFailed]
+	data.FailedCount = data.Counts[string(rules.OutcomeFailed)]
 	data.CanRetry = r.Kind == oms.KindExport && !r.DryRun && r.Status != oms.RunRunning && data.FailedCount > 0
 	return s.render(rq, "run", fmt.Sprintf("自動処理ログ #%d", r.ID), data)
 }

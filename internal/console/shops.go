@@ -13,6 +13,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 )
 
@@ -103,7 +104,7 @@ func (s *Server) renderSettings(rq *request, status int, form oms.Shop, errMsg s
 
 // scheduleLines describes the shop's two schedules with the reason each is paused.
 func (s *Server) scheduleLines(rq *request, sh oms.Shop) ([]scheduleLine, string) {
-	want := map[string]schedules.Desired{}
+	want := map[oms.Kind]schedules.Desired{}
 	for _, d := range schedules.Want(sh) {
 		want[d.Kind] = d
 	}
@@ -114,7 +115,7 @@ func (s *Server) scheduleLines(rq *request, sh oms.Shop) ([]scheduleLine, string
 	}
 	var out []scheduleLine
 	for _, st := range got {
-		l := scheduleLine{Kind: st.Kind, Label: kindLabel(st.Kind), Exists: st.Exists, Paused: st.Paused, NextRun: st.NextRun}
+		l := scheduleLine{Kind: string(st.Kind), Label: kindLabel(st.Kind), Exists: st.Exists, Paused: st.Paused, NextRun: st.NextRun}
 		switch {
 		case !st.Exists:
 			l.State, l.Reason = "未作成", "「設定を保存」を押すと作成されます。"
@@ -128,8 +129,8 @@ func (s *Server) scheduleLines(rq *request, sh oms.Shop) ([]scheduleLine, string
 	return out, ""
 }
 
-func kindLabel(kind string) string {
-	if kind == schedules.KindImport {
+func kindLabel(kind oms.Kind) string {
+	if kind == oms.KindImport {
 		return "自動取得"
 	}
 	return "自動書き出し"
@@ -233,9 +234,9 @@ func settingsProblems(st oms.ShopSettings) []string {
 		}
 	}
 	check("import_interval_minutes", st.ImportIntervalMinutes, 1, 1440, "分")
-	check("import_days", st.ImportDays, 1, 365, "日")
+	check("import_days", st.ImportDays, rules.MinDays, rules.MaxDays, "日")
 	check("export_interval_minutes", st.ExportIntervalMinutes, 1, 1440, "分")
-	check("window_days", st.WindowDays, 1, 365, "日")
+	check("window_days", st.WindowDays, rules.MinDays, rules.MaxDays, "日")
 	return out
 }
 
@@ -384,7 +385,7 @@ func connectMessage(err error) string {
 
 // scheduleAction is 一時停止 / 再開 / 今すぐ実行 of 自動取得 or 自動書き出し.
 func (s *Server) scheduleAction(rq *request) error {
-	kind, action := rq.r.PathValue("kind"), rq.r.PathValue("action")
+	kind, action := oms.Kind(rq.r.PathValue("kind")), rq.r.PathValue("action")
 	if !slices.Contains(schedules.Kinds, kind) {
 		return notFound("自動処理の種類が違います。APIアクセス設定の画面から操作してください。")
 	}
@@ -393,7 +394,7 @@ func (s *Server) scheduleAction(rq *request) error {
 	m := s.d.Schedules
 	switch action {
 	case "pause":
-		if err := m.Pause(rq.ctx(), rq.shop.ID, []string{kind}, "paused by "+rq.user.Login+" in the console"); err != nil {
+		if err := m.Pause(rq.ctx(), rq.shop.ID, []oms.Kind{kind}, "paused by "+rq.user.Login+" in the console"); err != nil {
 			return err
 		}
 		s.d.Logger.Info("console: schedule paused", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login)
@@ -404,7 +405,7 @@ func (s *Server) scheduleAction(rq *request) error {
 				return s.redirect(rq, back, label+"は再開できません: "+pauseReason(d, ""))
 			}
 		}
-		if err := m.Unpause(rq.ctx(), rq.shop.ID, []string{kind}); err != nil {
+		if err := m.Unpause(rq.ctx(), rq.shop.ID, []oms.Kind{kind}); err != nil {
 			return err
 		}
 		s.d.Logger.Info("console: schedule resumed", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login)

@@ -16,13 +16,13 @@ import (
 )
 
 // Import outcomes of one sale (recorded in the run log for every sale the import
-// changed; unchanged sales are only counted).
+// changed; unchanged sales are only counted), of the same type as the export's.
 const (
-	ImportCreated   = "created"   // a new order, 新規受付 (or キャンセル when ColorMe already cancelled it)
-	ImportUpdated   = "updated"   // ColorMe-owned data changed: deliveries, order date, split link
-	ImportCancelled = "cancelled" // cancelled on ColorMe: the order became キャンセル
-	ImportFlagged   = "flagged"   // kept as it is and flagged for the operator (see the reason)
-	ImportUnchanged = "unchanged"
+	ImportCreated   rules.Outcome = "created"   // a new order, 新規受付 (or キャンセル when ColorMe already cancelled it)
+	ImportUpdated   rules.Outcome = "updated"   // ColorMe-owned data changed: deliveries, order date, split link
+	ImportCancelled rules.Outcome = "cancelled" // cancelled on ColorMe: the order became キャンセル
+	ImportFlagged   rules.Outcome = "flagged"   // kept as it is and flagged for the operator (see the reason)
+	ImportUnchanged rules.Outcome = "unchanged"
 )
 
 // ImportWatermarkMargin is subtracted from an import's start to get its
@@ -233,7 +233,7 @@ func (s *Store) ApplyImportIDs(ctx context.Context, shopID string, runID int64, 
 				unchanged = append(unchanged, sale.SaleID)
 			} else {
 				outcomes = append(outcomes, outcomeRow{RunID: runID, SaleID: sale.SaleID, ShopID: shopID,
-					Outcome: p.outcome, Reason: strings.Join(p.reasons, "; "), At: now})
+					Outcome: string(p.outcome), Reason: strings.Join(p.reasons, "; "), At: now})
 			}
 		}
 		for _, bad := range invalid {
@@ -250,7 +250,7 @@ func (s *Store) ApplyImportIDs(ctx context.Context, shopID string, runID int64, 
 			seen[bad.SaleID] = true
 			totals.add(ImportFlagged)
 			outcomes = append(outcomes, outcomeRow{RunID: runID, SaleID: bad.SaleID, ShopID: shopID,
-				Outcome: ImportFlagged, Reason: bad.Reason, At: now})
+				Outcome: string(ImportFlagged), Reason: bad.Reason, At: now})
 		}
 		if len(outcomes) == 0 {
 			return nil
@@ -269,7 +269,7 @@ func (s *Store) ApplyImportIDs(ctx context.Context, shopID string, runID int64, 
 // watermark the next import starts from. The generic run totals are filled for
 // `starter runs`: targets = fetched, updated = created + updated + cancelled,
 // unchanged, skipped = flagged. Calling it again gives the same result.
-func (s *Store) FinishImport(ctx context.Context, runID int64, unchanged int, status, errMsg string, watermark *time.Time) (ImportTotals, error) {
+func (s *Store) FinishImport(ctx context.Context, runID int64, unchanged int, status RunStatus, errMsg string, watermark *time.Time) (ImportTotals, error) {
 	if status != RunCompleted && status != RunFailed {
 		return ImportTotals{}, fmt.Errorf("finishing import run %d: status must be %q or %q, got %q", runID, RunCompleted, RunFailed, status)
 	}
@@ -285,7 +285,7 @@ func (s *Store) FinishImport(ctx context.Context, runID int64, unchanged int, st
 	t.Fetched = unchanged
 	for _, c := range counts {
 		for i := 0; i < c.N; i++ {
-			t.add(c.Outcome)
+			t.add(rules.Outcome(c.Outcome))
 		}
 	}
 	cols := map[string]any{
@@ -320,7 +320,7 @@ func (s *Store) ImportRun(ctx context.Context, runID int64) (ImportRun, error) {
 	return ImportRun{Run: rows[0].run(), Import: rows[0].Import, Watermark: utcPtr(rows[0].Watermark)}, nil
 }
 
-func (t *ImportTotals) add(outcome string) {
+func (t *ImportTotals) add(outcome rules.Outcome) {
 	t.Fetched++
 	switch outcome {
 	case ImportCreated:
@@ -437,7 +437,7 @@ func orderItems(tx *gorm.DB, shopID string, ids []int64) (map[int64][]itemRow, e
 
 // importPlan is what the import writes for one sale.
 type importPlan struct {
-	outcome   string
+	outcome   rules.Outcome
 	reasons   []string
 	create    *orderRow
 	orderCols map[string]any // updates of an existing order

@@ -21,9 +21,6 @@ import (
 // that the export window (rule 3) sees it; an operation that changes nothing
 // writes nothing.
 
-// MaxTrackingNumberLen is the longest tracking number (伝票番号) the OMS accepts.
-const MaxTrackingNumberLen = 64
-
 // OrderView is an order as the OMS screens show it.
 type OrderView struct {
 	rules.Order
@@ -603,9 +600,9 @@ func checkShipment(r Shipment) (en, ja string) {
 			fmt.Sprintf("お届け先ID %d は正しくありません。受注ページにあるお届け先IDを入れるか、お届け先が1つの受注なら空欄にしてください。", r.DeliveryID)
 	case strings.TrimSpace(r.TrackingNumber) == "":
 		return "the tracking number (伝票番号) is empty", "伝票番号が空欄です。伝票番号を入れてください。"
-	case r.TrackingNumber != strings.TrimSpace(r.TrackingNumber) || len(r.TrackingNumber) > MaxTrackingNumberLen:
-		return fmt.Sprintf("tracking number %q must be 1 to %d characters without surrounding spaces", r.TrackingNumber, MaxTrackingNumberLen),
-			fmt.Sprintf("伝票番号「%s」の前後に空白があるか、長すぎます。伝票番号は前後の空白なしで%d文字までにしてください。", r.TrackingNumber, MaxTrackingNumberLen)
+	case r.TrackingNumber != strings.TrimSpace(r.TrackingNumber) || len(r.TrackingNumber) > rules.MaxTrackingNumberLen:
+		return fmt.Sprintf("tracking number %q must be 1 to %d characters without surrounding spaces", r.TrackingNumber, rules.MaxTrackingNumberLen),
+			fmt.Sprintf("伝票番号「%s」の前後に空白があるか、長すぎます。伝票番号は前後の空白なしで%d文字までにしてください。", r.TrackingNumber, rules.MaxTrackingNumberLen)
 	}
 	if r.ShipDate != "" {
 		if _, err := time.Parse(time.DateOnly, r.ShipDate); err != nil {

@@ -70,8 +70,8 @@ func (q *OrderListQuery) normalize() error {
 		return fmt.Errorf("order list: filter %q must be %s, %s or %s", q.Only, OnlyTargets, OnlyExcluded, OnlyFlagged)
 	case (q.Only == OnlyTargets || q.Only == OnlyExcluded) && q.AsOf.IsZero():
 		return errors.New("order list: as_of is missing")
-	case (q.Only == OnlyTargets || q.Only == OnlyExcluded) && (q.WindowDays < 1 || q.WindowDays > 365):
-		return fmt.Errorf("order list: window_days must be between 1 and 365, got %d", q.WindowDays)
+	case (q.Only == OnlyTargets || q.Only == OnlyExcluded) && !rules.ValidDays(q.WindowDays):
+		return fmt.Errorf("order list: window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, q.WindowDays)
 	case q.SaleID < 0 || q.After < 0 || q.Before < 0:
 		return errors.New("order list: sale ids must be positive")
 	case q.Limit < 0:
@@ -222,15 +222,15 @@ func (s *Store) BundleMembers(ctx context.Context, shopID string, parent int64) 
 // ExportOutcome is what an export run did with one order: the state ColorMe
 // showed for it then, and what the run wrote.
 type ExportOutcome struct {
-	RunID   int64     `json:"run_id"`
-	SaleID  int64     `json:"sale_id"`
-	Outcome string    `json:"outcome"` // updated, unchanged, skipped, failed or planned
-	Reason  string    `json:"reason,omitempty"`
-	Sent    string    `json:"sent,omitempty"` // JSON of what was written (activities.SentJSON)
-	Mailed  bool      `json:"mailed"`
-	At      time.Time `json:"at"`      // when the outcome was recorded
-	DryRun  bool      `json:"dry_run"` // a preview (プレビュー): nothing was written
-	AsOf    time.Time `json:"as_of"`   // the run's evaluation instant
+	RunID   int64         `json:"run_id"`
+	SaleID  int64         `json:"sale_id"`
+	Outcome rules.Outcome `json:"outcome"` // updated, unchanged, skipped, failed or planned
+	Reason  string        `json:"reason,omitempty"`
+	Sent    string        `json:"sent,omitempty"` // JSON of what was written (activities.SentJSON)
+	Mailed  bool          `json:"mailed"`
+	At      time.Time     `json:"at"`      // when the outcome was recorded
+	DryRun  bool          `json:"dry_run"` // a preview (プレビュー): nothing was written
+	AsOf    time.Time     `json:"as_of"`   // the run's evaluation instant
 }
 
 // LastExportOutcome returns the latest outcome of a sale in a real export run,

@@ -199,13 +199,13 @@ func TestBundleMembersAndLastExportOutcome(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, ok, "no run touched sale 1")
 
-		run := func(key, kind string, dry bool, outcome string) int64 {
+		run := func(key string, kind oms.Kind, dry bool, outcome rules.Outcome) int64 {
 			id, err := s.StartRun(ctx, oms.Run{RunKey: key, ShopID: "myshop", Kind: kind, DryRun: dry, AsOf: at, WindowDays: 3})
 			require.NoError(t, err)
 			require.NoError(t, s.RecordOutcomes(ctx, id, []oms.Outcome{{SaleID: 1, Outcome: outcome, Reason: key}}))
 			return id
 		}
-		preview := run("preview-1", oms.KindExport, true, oms.OutcomePlanned)
+		preview := run("preview-1", oms.KindExport, true, rules.OutcomePlanned)
 		got, ok, err := s.LastExportOutcome(ctx, "myshop", 1)
 		require.NoError(t, err)
 		require.True(t, ok)
@@ -214,7 +214,7 @@ func TestBundleMembersAndLastExportOutcome(t *testing.T) {
 
 		real1 := run("export-1", oms.KindExport, false, rules.OutcomeFailed)
 		real2 := run("export-2", oms.KindExport, false, rules.OutcomeUpdated)
-		run("preview-2", oms.KindExport, true, oms.OutcomePlanned)
+		run("preview-2", oms.KindExport, true, rules.OutcomePlanned)
 		run("import-1", oms.KindImport, false, "updated")
 		got, ok, err = s.LastExportOutcome(ctx, "myshop", 1)
 		require.NoError(t, err)

@@ -215,8 +215,8 @@ func (q *TargetQuery) normalize() error {
 		return errors.New("target query: shop id is missing")
 	case q.AsOf.IsZero():
 		return errors.New("target query: as_of is missing")
-	case q.WindowDays < 1 || q.WindowDays > 365:
-		return fmt.Errorf("target query: window_days must be between 1 and 365, got %d", q.WindowDays)
+	case !rules.ValidDays(q.WindowDays):
+		return fmt.Errorf("target query: window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, q.WindowDays)
 	case q.Limit < 0:
 		return fmt.Errorf("target query: limit must not be negative, got %d", q.Limit)
 	}

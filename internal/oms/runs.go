@@ -12,31 +12,50 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
-// Run kinds, triggers and statuses.
+// Kind is what a run does: an export (the ShippingSync workflow) or an import.
+type Kind string
+
+// The run kinds; a shop's schedules come in the same two kinds.
 const (
-	KindExport = "export"
-	KindImport = "import"
-
-	TriggerManual    = "manual"
-	TriggerScheduled = "scheduled"
-
-	RunRunning   = "running"
-	RunCompleted = "completed"
-	RunFailed    = "failed"
+	KindExport Kind = "export"
+	KindImport Kind = "import"
 )
 
-// OutcomePlanned is the outcome a dry run records for an order it would update
-// (the other outcomes are rules.Outcome*).
-const OutcomePlanned = "planned"
+// Trigger says what started a run.
+type Trigger string
+
+// The triggers of a run.
+const (
+	TriggerManual    Trigger = "manual"
+	TriggerScheduled Trigger = "scheduled"
+)
+
+// OrManual is t, or TriggerManual when t is empty (a run started without one).
+func (t Trigger) OrManual() Trigger {
+	if t == "" {
+		return TriggerManual
+	}
+	return t
+}
+
+// RunStatus is the state of a run in the run log.
+type RunStatus string
+
+// The statuses of a run.
+const (
+	RunRunning   RunStatus = "running"
+	RunCompleted RunStatus = "completed"
+	RunFailed    RunStatus = "failed"
+)
 
 // Run is one entry of the run log (自動処理ログ): an import or export run of a shop.
 type Run struct {
 	ID              int64      `json:"id"`
 	ShopID          string     `json:"shop_id"`
-	Kind            string     `json:"kind"` // export or import
+	Kind            Kind       `json:"kind"` // export or import
 	WorkflowID      string     `json:"workflow_id"`
 	RunKey          string     `json:"run_key"`              // idempotency key, unique
-	Trigger         string     `json:"trigger"`              // manual or scheduled
+	Trigger         Trigger    `json:"trigger"`              // manual or scheduled
 	StartedBy       string     `json:"started_by,omitempty"` // operator login of a manual run; "" = scheduled or unknown
 	WindowDays      int        `json:"window_days"`
 	RequireShipDate bool       `json:"require_ship_date"`
@@ -45,7 +64,7 @@ type Run struct {
 	AsOf            time.Time  `json:"as_of"`
 	StartedAt       time.Time  `json:"started_at"`
 	FinishedAt      *time.Time `json:"finished_at,omitempty"`
-	Status          string     `json:"status"` // running, completed or failed
+	Status          RunStatus  `json:"status"` // running, completed or failed
 	Error           string     `json:"error,omitempty"`
 	Totals          RunTotals  `json:"totals"`
 }
@@ -62,14 +81,14 @@ type RunTotals struct {
 
 // Outcome is what a run did with one order.
 type Outcome struct {
-	RunID   int64     `json:"run_id"`
-	ShopID  string    `json:"shop_id"`
-	SaleID  int64     `json:"sale_id"`
-	Outcome string    `json:"outcome"` // updated, unchanged, skipped, failed or planned
-	Reason  string    `json:"reason,omitempty"`
-	Sent    string    `json:"sent,omitempty"` // JSON of what was written
-	Mailed  bool      `json:"mailed"`
-	At      time.Time `json:"at"`
+	RunID   int64         `json:"run_id"`
+	ShopID  string        `json:"shop_id"`
+	SaleID  int64         `json:"sale_id"`
+	Outcome rules.Outcome `json:"outcome"` // updated, unchanged, skipped, failed or planned
+	Reason  string        `json:"reason,omitempty"`
+	Sent    string        `json:"sent,omitempty"` // JSON of what was written
+	Mailed  bool          `json:"mailed"`
+	At      time.Time     `json:"at"`
 }
 
 // StartRun records the start of a run and returns its id. It is idempotent on
@@ -90,9 +109,9 @@ func (s *Store) StartRun(ctx context.Context, r Run) (int64, error) {
 	if r.StartedAt.IsZero() {
 		r.StartedAt = time.Now()
 	}
-	row := runRow{ShopID: r.ShopID, Kind: r.Kind, WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: r.Trigger,
+	row := runRow{ShopID: r.ShopID, Kind: string(r.Kind), WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: string(r.Trigger),
 		StartedBy: r.StartedBy, WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
-		AsOf: utc(r.AsOf), StartedAt: utc(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt), Status: r.Status,
+		AsOf: utc(r.AsOf), StartedAt: utc(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt), Status: string(r.Status),
 		Error: r.Error, Totals: r.Totals}
 	db := s.db.WithContext(ctx)
 	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "run_key"}}, DoNothing: true}).Create(&row).Error
@@ -111,7 +130,7 @@ func (s *Store) StartRun(ctx context.Context, r Run) (int64, error) {
 
 // FinishRun records the end of a run: its totals, status (completed or failed)
 // and error message.
-func (s *Store) FinishRun(ctx context.Context, runID int64, totals RunTotals, status, errMsg string) error {
+func (s *Store) FinishRun(ctx context.Context, runID int64, totals RunTotals, status RunStatus, errMsg string) error {
 	if status != RunCompleted && status != RunFailed {
 		return fmt.Errorf("finishing run %d: status must be %q or %q, got %q", runID, RunCompleted, RunFailed, status)
 	}
@@ -181,7 +200,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, runID int64, outs []Outcome)
 		rows := make([]outcomeRow, 0, len(outs))
 		index := make(map[int64]int, len(outs))
 		for _, o := range outs {
-			r := outcomeRow{RunID: runID, SaleID: o.SaleID, ShopID: o.ShopID, Outcome: o.Outcome, Reason: o.Reason,
+			r := outcomeRow{RunID: runID, SaleID: o.SaleID, ShopID: o.ShopID, Outcome: string(o.Outcome), Reason: o.Reason,
 				Sent: o.Sent, Mailed: o.Mailed, At: utc(o.At)}
 			if r.ShopID == "" {
 				r.ShopID = shops[0]
@@ -239,9 +258,9 @@ func (s *Store) Outcomes(ctx context.Context, runID int64) ([]Outcome, error) {
 }
 
 func (r runRow) run() Run {
-	return Run{ID: r.ID, ShopID: r.ShopID, Kind: r.Kind, WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: r.Trigger,
+	return Run{ID: r.ID, ShopID: r.ShopID, Kind: Kind(r.Kind), WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: Trigger(r.Trigger),
 		StartedBy: r.StartedBy, WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
-		AsOf: r.AsOf.UTC(), StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt), Status: r.Status,
+		AsOf: r.AsOf.UTC(), StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt), Status: RunStatus(r.Status),
 		Error: r.Error, Totals: r.Totals}
 }
 
@@ -272,12 +291,12 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, bool, error) 
 	db := s.db.WithContext(ctx).Where("shop_id = ?", f.ShopID)
 	switch f.Kind {
 	case "":
-	case KindImport:
-		db = db.Where("kind = ?", KindImport)
-	case KindExport:
-		db = db.Where("kind = ? AND dry_run = ?", KindExport, false)
+	case string(KindImport):
+		db = db.Where("kind = ?", string(KindImport))
+	case string(KindExport):
+		db = db.Where("kind = ? AND dry_run = ?", string(KindExport), false)
 	case FilterDryRun:
-		db = db.Where("kind = ? AND dry_run = ?", KindExport, true)
+		db = db.Where("kind = ? AND dry_run = ?", string(KindExport), true)
 	default:
 		return nil, false, fmt.Errorf("listing runs: kind must be %q, %q or %q, got %q", KindImport, KindExport, FilterDryRun, f.Kind)
 	}
@@ -326,9 +345,9 @@ func (s *Store) RunOutcomes(ctx context.Context, q OutcomeQuery) ([]Outcome, boo
 	switch q.Only {
 	case "":
 	case OnlyFailed:
-		db = db.Where("outcome = ?", rules.OutcomeFailed)
+		db = db.Where("outcome = ?", string(rules.OutcomeFailed))
 	case OnlyChanges:
-		db = db.Where("outcome <> ?", rules.OutcomeUnchanged)
+		db = db.Where("outcome <> ?", string(rules.OutcomeUnchanged))
 	default:
 		return nil, false, fmt.Errorf("reading outcomes of run %d: only must be %q, %q or empty, got %q", q.RunID, OnlyFailed, OnlyChanges, q.Only)
 	}
@@ -384,6 +403,6 @@ func (s *Store) FailedSaleIDs(ctx context.Context, runID int64, limit int) ([]in
 }
 
 func (r outcomeRow) outcome() Outcome {
-	return Outcome{RunID: r.RunID, ShopID: r.ShopID, SaleID: r.SaleID, Outcome: r.Outcome, Reason: r.Reason,
+	return Outcome{RunID: r.RunID, ShopID: r.ShopID, SaleID: r.SaleID, Outcome: rules.Outcome(r.Outcome), Reason: r.Reason,
 		Sent: r.Sent, Mailed: r.Mailed, At: r.At.UTC()}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
 func TestRuns(t *testing.T) {
@@ -100,7 +101,7 @@ func TestRecordOutcomes(t *testing.T) {
 		got, err = s.Outcomes(ctx, id)
 		require.NoError(t, err)
 		require.Len(t, got, 3)
-		assert.Equal(t, "updated", got[1].Outcome)
+		assert.Equal(t, rules.OutcomeUpdated, got[1].Outcome)
 		assert.Empty(t, got[1].Reason)
 		assert.False(t, got[1].At.IsZero())
 

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
@@ -76,9 +77,9 @@ func (st ShopSettings) Validate() error {
 		}
 	}
 	check("import_interval_minutes", st.ImportIntervalMinutes, 1, 1440)
-	check("import_days", st.ImportDays, 1, 365)
+	check("import_days", st.ImportDays, rules.MinDays, rules.MaxDays)
 	check("export_interval_minutes", st.ExportIntervalMinutes, 1, 1440)
-	check("window_days", st.WindowDays, 1, 365)
+	check("window_days", st.WindowDays, rules.MinDays, rules.MaxDays)
 	return errors.Join(errs...)
 }
 

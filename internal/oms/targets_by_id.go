@@ -53,8 +53,8 @@ func (s *Store) FetchTargetsByID(ctx context.Context, q TargetIDQuery) (TargetID
 		return TargetIDPage{}, errors.New("target query: shop id is missing")
 	case q.AsOf.IsZero():
 		return TargetIDPage{}, errors.New("target query: as_of is missing")
-	case q.WindowDays < 1 || q.WindowDays > 365:
-		return TargetIDPage{}, fmt.Errorf("target query: window_days must be between 1 and 365, got %d", q.WindowDays)
+	case !rules.ValidDays(q.WindowDays):
+		return TargetIDPage{}, fmt.Errorf("target query: window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, q.WindowDays)
 	case len(q.SaleIDs) == 0:
 		return TargetIDPage{}, errors.New("target query: no sale ids")
 	case len(q.SaleIDs) > MaxTargetSaleIDs:

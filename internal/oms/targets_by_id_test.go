@@ -104,7 +104,7 @@ func TestFetchTargetsByID(t *testing.T) {
 func TestListRuns(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *oms.Store) {
 		ctx := context.Background()
-		start := func(key, kind, trigger, by string, dry bool) int64 {
+		start := func(key string, kind oms.Kind, trigger oms.Trigger, by string, dry bool) int64 {
 			id, err := s.StartRun(ctx, oms.Run{ShopID: "myshop", Kind: kind, WorkflowID: "wf", RunKey: key, Trigger: trigger,
 				StartedBy: by, DryRun: dry, AsOf: asOf})
 			require.NoError(t, err)
@@ -134,12 +134,12 @@ func TestListRuns(t *testing.T) {
 			return out
 		}
 		assert.Equal(t, []int64{broken, bad, dry, exp, imp}, ids(oms.RunFilter{}), "newest first, this shop only")
-		assert.Equal(t, []int64{broken, imp}, ids(oms.RunFilter{Kind: oms.KindImport}))
-		assert.Equal(t, []int64{bad, exp}, ids(oms.RunFilter{Kind: oms.KindExport}), "exports without the dry runs")
+		assert.Equal(t, []int64{broken, imp}, ids(oms.RunFilter{Kind: string(oms.KindImport)}))
+		assert.Equal(t, []int64{bad, exp}, ids(oms.RunFilter{Kind: string(oms.KindExport)}), "exports without the dry runs")
 		assert.Equal(t, []int64{dry}, ids(oms.RunFilter{Kind: oms.FilterDryRun}))
-		assert.Equal(t, []int64{bad, imp}, ids(oms.RunFilter{Trigger: oms.TriggerScheduled}))
+		assert.Equal(t, []int64{bad, imp}, ids(oms.RunFilter{Trigger: string(oms.TriggerScheduled)}))
 		assert.Equal(t, []int64{broken, bad}, ids(oms.RunFilter{Failed: true}), "failed runs and runs with failed orders")
-		assert.Equal(t, []int64{bad}, ids(oms.RunFilter{Failed: true, Kind: oms.KindExport, Trigger: oms.TriggerScheduled}))
+		assert.Equal(t, []int64{bad}, ids(oms.RunFilter{Failed: true, Kind: string(oms.KindExport), Trigger: string(oms.TriggerScheduled)}))
 		_, _, err = s.ListRuns(ctx, oms.RunFilter{ShopID: "myshop", Kind: "bogus"})
 		assert.Error(t, err)
 
@@ -190,7 +190,7 @@ func TestListRuns(t *testing.T) {
 
 		counts, err := s.OutcomeCounts(ctx, bad)
 		require.NoError(t, err)
-		assert.Equal(t, map[string]int{rules.OutcomeUpdated: 3, rules.OutcomeUnchanged: 2, rules.OutcomeFailed: 2}, counts)
+		assert.Equal(t, map[string]int{string(rules.OutcomeUpdated): 3, string(rules.OutcomeUnchanged): 2, string(rules.OutcomeFailed): 2}, counts)
 
 		failed, more, err := s.FailedSaleIDs(ctx, bad, 0)
 		require.NoError(t, err)

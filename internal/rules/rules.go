@@ -109,20 +109,39 @@ func IsTarget(o Order, asOf time.Time, windowDays int) bool {
 	return Exclusion(o, asOf, windowDays) == ""
 }
 
-// Outcome kinds of one order in a run.
+// Outcome is what a run did with one order.
+type Outcome string
+
+// The outcomes of one order in a run.
 const (
-	OutcomeUpdated   = "updated"
-	OutcomeUnchanged = "unchanged"
-	OutcomeSkipped   = "skipped"
-	OutcomeFailed    = "failed"
+	OutcomeUpdated   Outcome = "updated"
+	OutcomeUnchanged Outcome = "unchanged"
+	OutcomeSkipped   Outcome = "skipped"
+	OutcomeFailed    Outcome = "failed"
+	// OutcomePlanned is what a dry run records for an order it would update.
+	OutcomePlanned Outcome = "planned"
 )
+
+// MinDays and MaxDays bound every look-back in days: the export window
+// (window_days) and the import's days.
+const (
+	MinDays = 1
+	MaxDays = 365
+)
+
+// MaxTrackingNumberLen is the longest tracking number (伝票番号) the OMS and
+// the shipment CSV accept.
+const MaxTrackingNumberLen = 64
+
+// ValidDays reports whether d lies within MinDays..MaxDays.
+func ValidDays(d int) bool { return d >= MinDays && d <= MaxDays }
 
 // Plan is what must be written to ColorMe for one sale.
 type Plan struct {
 	SaleID     int64                    `json:"sale_id"`
 	Deliveries []colorme.DeliveryUpdate `json:"deliveries,omitempty"` // empty = no write
 	SendMail   bool                     `json:"send_mail,omitempty"`  // send the delivered mail after the write
-	Outcome    string                   `json:"outcome"`              // updated (to be), unchanged, skipped, failed
+	Outcome    Outcome                  `json:"outcome"`              // updated (to be), unchanged, skipped, failed
 	Reason     string                   `json:"reason,omitempty"`
 }
 

@@ -363,7 +363,7 @@ func TestEvaluate(t *testing.T) {
 		oms     []rules.Delivery
 		cm      colorme.Sale
 		opt     rules.Options
-		outcome string
+		outcome rules.Outcome
 		want    []colorme.DeliveryUpdate
 		reason  string // substring of the reason, when set
 	}{
@@ -553,7 +553,7 @@ func TestSendMail(t *testing.T) {
 		cm      colorme.Sale
 		opt     rules.Options
 		mail    bool
-		outcome string
+		outcome rules.Outcome
 	}{
 		{"run delivers the sale, not_yet → mail", shipped, sale(cmd(1, nil, false)), mailOn, true, rules.OutcomeUpdated},
 		{"run delivers the sale, only delivered flag → mail", shipped, sale(cmd(1, str("A-1"), false)), mailOn, true, rules.OutcomeUpdated},
@@ -716,7 +716,7 @@ func TestRerunIsNoop(t *testing.T) {
 	for _, checkbox := range []bool{true, false} {
 		t.Run(fmt.Sprintf("require_ship_date=%v", checkbox), func(t *testing.T) {
 			r := rand.New(rand.NewSource(20261120))
-			counts := map[string]int{}
+			counts := map[rules.Outcome]int{}
 			mails := 0
 			for i := range 500 {
 				o, s, opt := randomCase(r, int64(1000+i))
@@ -804,7 +804,7 @@ func TestRerunIsNoop(t *testing.T) {
 				}
 			}
 			// the generator reaches every outcome and both mail decisions
-			for _, k := range []string{rules.OutcomeUpdated, rules.OutcomeUnchanged, rules.OutcomeSkipped, rules.OutcomeFailed} {
+			for _, k := range []rules.Outcome{rules.OutcomeUpdated, rules.OutcomeUnchanged, rules.OutcomeSkipped, rules.OutcomeFailed} {
 				assert.Positive(t, counts[k], "outcome %s never generated: %v", k, counts)
 			}
 			assert.Positive(t, mails, "no plan sent mail")

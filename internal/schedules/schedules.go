@@ -33,14 +33,9 @@ import (
 // interval anyway, and the export and import both look back over days).
 const CatchupWindow = 5 * time.Minute
 
-// Kinds of schedule.
-const (
-	KindImport = "import"
-	KindExport = "export"
-)
-
-// Kinds lists both kinds, import first.
-var Kinds = []string{KindImport, KindExport}
+// Kinds lists the kinds of schedule, import first: a shop has one of each,
+// and they are the run kinds (oms.KindImport, oms.KindExport).
+var Kinds = []oms.Kind{oms.KindImport, oms.KindExport}
 
 // notePrefix starts every note colorme-sync writes. A schedule paused with
 // another note was paused by a person (UI, CLI, `starter schedule pause`) and
@@ -48,13 +43,13 @@ var Kinds = []string{KindImport, KindExport}
 const notePrefix = "colorme-sync: "
 
 // ID returns the schedule ID of a shop's import or export schedule.
-func ID(kind, shopID string) string { return "colorme-" + kind + "-" + shopID }
+func ID(kind oms.Kind, shopID string) string { return "colorme-" + string(kind) + "-" + shopID }
 
 // ExportID returns the ID of the shop's export schedule, "colorme-export-<shop>".
-func ExportID(shopID string) string { return ID(KindExport, shopID) }
+func ExportID(shopID string) string { return ID(oms.KindExport, shopID) }
 
 // ImportID returns the ID of the shop's import schedule, "colorme-import-<shop>".
-func ImportID(shopID string) string { return ID(KindImport, shopID) }
+func ImportID(shopID string) string { return ID(oms.KindImport, shopID) }
 
 // Manager creates, updates, pauses and triggers schedules on one task queue.
 type Manager struct {
@@ -70,7 +65,7 @@ func New(c client.Client, taskQueue string) *Manager {
 // Desired is a schedule as the shop's settings want it.
 type Desired struct {
 	ID     string
-	Kind   string
+	Kind   oms.Kind
 	ShopID string
 	Every  time.Duration
 	Paused bool
@@ -95,7 +90,7 @@ func Want(shop oms.Shop) []Desired {
 	for _, kind := range Kinds {
 		d := Desired{ID: ID(kind, shop.ID), Kind: kind, ShopID: shop.ID}
 		enabled, minutes, setting := st.ExportEnabled, st.ExportIntervalMinutes, "export_enabled"
-		if kind == KindImport {
+		if kind == oms.KindImport {
 			enabled, minutes, setting = st.ImportEnabled, st.ImportIntervalMinutes, "import_enabled"
 		}
 		d.Every = time.Duration(minutes) * time.Minute
@@ -138,7 +133,7 @@ func FormatEvery(d time.Duration) string {
 // Applied says what Apply did to one schedule.
 type Applied struct {
 	ID     string
-	Kind   string
+	Kind   oms.Kind
 	Change string // created | updated | unchanged
 	Paused bool
 	Note   string
@@ -216,8 +211,8 @@ func matches(cur client.Schedule, d Desired, taskQueue string) bool {
 		!cur.Policy.PauseOnFailure && cur.State.Paused == d.Paused && cur.State.Note == d.Note
 }
 
-func workflowName(kind string) string {
-	if kind == KindImport {
+func workflowName(kind oms.Kind) string {
+	if kind == oms.KindImport {
 		return "ScheduledImport"
 	}
 	return "ScheduledExport"
@@ -227,7 +222,7 @@ func workflowName(kind string) string {
 // the shop ID only, never a credential.
 func (m *Manager) options(d Desired) client.ScheduleOptions {
 	var arg any = workflows.ScheduledExportInput{ShopID: d.ShopID}
-	if d.Kind == KindImport {
+	if d.Kind == oms.KindImport {
 		arg = workflows.ScheduledImportInput{ShopID: d.ShopID}
 	}
 	sa := temporal.NewSearchAttributes(workflows.ShopSearchAttribute.ValueSet(d.ShopID))
@@ -254,14 +249,14 @@ func (m *Manager) options(d Desired) client.ScheduleOptions {
 
 // Pause pauses the shop's schedules of the given kinds (nil = both) with note.
 // A schedule that does not exist yet is skipped.
-func (m *Manager) Pause(ctx context.Context, shopID string, kinds []string, note string) error {
+func (m *Manager) Pause(ctx context.Context, shopID string, kinds []oms.Kind, note string) error {
 	return m.each(ctx, shopID, kinds, func(h client.ScheduleHandle) error {
 		return h.Pause(ctx, client.SchedulePauseOptions{Note: note})
 	})
 }
 
 // Unpause resumes the shop's schedules of the given kinds (nil = both).
-func (m *Manager) Unpause(ctx context.Context, shopID string, kinds []string) error {
+func (m *Manager) Unpause(ctx context.Context, shopID string, kinds []oms.Kind) error {
 	return m.each(ctx, shopID, kinds, func(h client.ScheduleHandle) error {
 		return h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: notePrefix + "unpaused by the operator (`starter schedule unpause`)"})
 	})
@@ -274,7 +269,7 @@ func (m *Manager) PauseForReconnect(ctx context.Context, shopID, reason string) 
 	return m.Pause(ctx, shopID, nil, ReconnectNote(shopID, reason))
 }
 
-func (m *Manager) each(ctx context.Context, shopID string, kinds []string, fn func(client.ScheduleHandle) error) error {
+func (m *Manager) each(ctx context.Context, shopID string, kinds []oms.Kind, fn func(client.ScheduleHandle) error) error {
 	if len(kinds) == 0 {
 		kinds = Kinds
 	}

@@ -9,13 +9,14 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
 // Status is one schedule as Temporal has it.
 type Status struct {
 	ID             string
-	Kind           string
+	Kind           oms.Kind
 	ShopID         string
 	Exists         bool
 	Paused         bool
@@ -43,7 +44,7 @@ func (m *Manager) Describe(ctx context.Context, shopID string) ([]Status, error)
 	return out, nil
 }
 
-func (m *Manager) describe(ctx context.Context, kind, shopID string) (Status, error) {
+func (m *Manager) describe(ctx context.Context, kind oms.Kind, shopID string) (Status, error) {
 	s := Status{ID: ID(kind, shopID), Kind: kind, ShopID: shopID}
 	d, err := m.Client.ScheduleClient().GetHandle(ctx, s.ID).Describe(ctx)
 	if isNotFound(err) {
@@ -91,7 +92,7 @@ const triggerWait = 30 * time.Second
 // skips the trigger when its previous run is still going (overlap Skip), and the
 // wrapper skips when a manual run of the same shop holds the fixed workflow ID. It
 // waits until one of those has decided, not for the run to finish.
-func (m *Manager) Trigger(ctx context.Context, shopID, kind string) (TriggerResult, error) {
+func (m *Manager) Trigger(ctx context.Context, shopID string, kind oms.Kind) (TriggerResult, error) {
 	res := TriggerResult{ScheduleID: ID(kind, shopID)}
 	h := m.Client.ScheduleClient().GetHandle(ctx, res.ScheduleID)
 	before, err := h.Describe(ctx)

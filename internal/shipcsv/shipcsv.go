@@ -27,10 +27,9 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/width"
-)
 
-// MaxTrackingNumberLen is the longest tracking number accepted.
-const MaxTrackingNumberLen = 64
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
 
 // Row is one valid row of the file.
 type Row struct {
@@ -442,9 +441,9 @@ func trackingNumber(s string) (string, message) {
 			fmt.Sprintf("1つの欄に伝票番号が%d件あります (%s)。カラーミーショップでは1つのお届け先に伝票番号は1件です。伝票番号は1行に1件にして、それぞれのお届け先IDの行に分けてください。",
 				len(parts), strings.Join(parts, ", "))}
 	}
-	if !trackingChars.MatchString(s) || len(s) > MaxTrackingNumberLen {
-		return "", message{fmt.Sprintf("tracking number %q must be 1 to %d letters, digits or hyphens", s, MaxTrackingNumberLen),
-			fmt.Sprintf("伝票番号「%s」に使えない文字があるか、長すぎます。伝票番号は半角英数字とハイフンで%d文字までです。", s, MaxTrackingNumberLen)}
+	if !trackingChars.MatchString(s) || len(s) > rules.MaxTrackingNumberLen {
+		return "", message{fmt.Sprintf("tracking number %q must be 1 to %d letters, digits or hyphens", s, rules.MaxTrackingNumberLen),
+			fmt.Sprintf("伝票番号「%s」に使えない文字があるか、長すぎます。伝票番号は半角英数字とハイフンで%d文字までです。", s, rules.MaxTrackingNumberLen)}
 	}
 	return s, message{}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
 )
 
@@ -163,7 +164,7 @@ func FuzzParse(f *testing.F) {
 			if r.SaleID <= 0 || r.DeliveryID < 0 {
 				t.Fatalf("row with invalid ids: %+v", r)
 			}
-			if r.TrackingNumber == "" || len(r.TrackingNumber) > shipcsv.MaxTrackingNumberLen || strings.TrimFunc(r.TrackingNumber, func(c rune) bool {
+			if r.TrackingNumber == "" || len(r.TrackingNumber) > rules.MaxTrackingNumberLen || strings.TrimFunc(r.TrackingNumber, func(c rune) bool {
 				return c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 			}) != "" {
 				t.Fatalf("row with an invalid tracking number: %+v", r)

@@ -186,7 +186,7 @@ func TestPostgresUnavailable(t *testing.T) {
 	}
 	r, err := e.store.Run(context.Background(), res.RunID)
 	require.NoError(t, err)
-	require.Equal(t, "completed", r.Status)
+	require.Equal(t, oms.RunCompleted, r.Status)
 	require.Equal(t, n, r.Totals.Updated)
 	cs := e.sandbox.Counters()
 	report(t, fmt.Sprintf("PostgreSQL cut off (connections dropped, new ones refused) for 20 s after %d of %d writes", cutAt, n),
@@ -302,7 +302,7 @@ func TestConcurrentStarts(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		trig, trigErr = mgr.Trigger(ctx, "concurrent", schedules.KindExport)
+		trig, trigErr = mgr.Trigger(ctx, "concurrent", oms.KindExport)
 	}()
 	wg.Wait()
 	require.NoError(t, trigErr)

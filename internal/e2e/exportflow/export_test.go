@@ -12,6 +12,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
@@ -126,7 +127,7 @@ func TestRealisticShop(t *testing.T) {
 	require.Len(t, outs, res.Targets, "one outcome per target order in the run log")
 	run, err := stack.Store.Run(context.Background(), res.RunID)
 	require.NoError(t, err)
-	require.Equal(t, "completed", run.Status)
+	require.Equal(t, oms.RunCompleted, run.Status)
 	require.Equal(t, res.Updated, run.Totals.Updated)
 
 	stack.Sandbox.ResetCounters()

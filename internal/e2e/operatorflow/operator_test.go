@@ -26,6 +26,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -176,7 +177,7 @@ func TestFindableWhenStartedByTheCLI(t *testing.T) {
 	assert.Equal(t, 5, res.WindowDays, "the run's result holds the options it used")
 	assert.False(t, res.RequireShipDate)
 	assert.False(t, res.SendMail, "the shop's setting")
-	assert.Equal(t, "manual", res.Trigger)
+	assert.Equal(t, oms.TriggerManual, res.Trigger)
 	assert.False(t, res.AsOf.IsZero())
 
 	query := fmt.Sprintf(`ColorMeShop=%q AND WorkflowId=%q`, shop, id)

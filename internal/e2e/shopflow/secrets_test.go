@@ -113,7 +113,7 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, imp.Get(ctx, nil))
 
-	r, err := m.Trigger(ctx, id, schedules.KindExport)
+	r, err := m.Trigger(ctx, id, oms.KindExport)
 	require.NoError(t, err)
 	res, err := scheduledExportResult(t, c, r.WorkflowID, r.RunID)
 	require.NoError(t, err)
@@ -125,7 +125,7 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	// Revoked: the run fails, the shop is marked, the schedules are paused.
 	sb.RevokeToken(token1)
 	seedOrders(t, st, sb, id, 5, 851001) // something to write, so the token is used
-	r, err = m.Trigger(ctx, id, schedules.KindExport)
+	r, err = m.Trigger(ctx, id, oms.KindExport)
 	require.NoError(t, err)
 	_, err = scheduledExportResult(t, c, r.WorkflowID, r.RunID)
 	require.Error(t, err)
@@ -135,7 +135,7 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	token2, err := st.AccessToken(ctx, id)
 	require.NoError(t, err)
 	require.NotEqual(t, token1, token2)
-	r, err = m.Trigger(ctx, id, schedules.KindExport)
+	r, err = m.Trigger(ctx, id, oms.KindExport)
 	require.NoError(t, err)
 	_, err = scheduledExportResult(t, c, r.WorkflowID, r.RunID)
 	require.NoError(t, err)

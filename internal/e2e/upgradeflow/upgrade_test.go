@@ -257,7 +257,7 @@ func fill(t *testing.T, db *gorm.DB) fixture {
 	}
 	slices.SortFunc(fx.outcomes, func(a, b oms.Outcome) int { return int(a.SaleID - b.SaleID) })
 	for _, o := range fx.outcomes {
-		require.NoError(t, db.Create(&schemav1.Outcome{RunID: o.RunID, SaleID: o.SaleID, ShopID: o.ShopID, Outcome: o.Outcome, Reason: o.Reason,
+		require.NoError(t, db.Create(&schemav1.Outcome{RunID: o.RunID, SaleID: o.SaleID, ShopID: o.ShopID, Outcome: string(o.Outcome), Reason: o.Reason,
 			Sent: o.Sent, Mailed: o.Mailed, At: o.At}).Error)
 	}
 	require.NoError(t, db.Create(&[]schemav1.Mail{
@@ -404,8 +404,8 @@ func checkMeaning(t *testing.T, st *oms.Store, fx fixture) {
 	run, err := st.Run(ctx, fx.exportRun)
 	require.NoError(t, err)
 	assert.Equal(t, oms.RunTotals{Targets: 3, Updated: 1, Unchanged: 1, Failed: 1, Mails: 1}, run.Totals)
-	assert.Equal(t, "completed", run.Status)
-	assert.Equal(t, "scheduled", run.Trigger)
+	assert.Equal(t, oms.RunCompleted, run.Status)
+	assert.Equal(t, oms.TriggerScheduled, run.Trigger)
 	assert.Empty(t, run.StartedBy, "a run from before the console was started by no operator")
 	outs, err := st.Outcomes(ctx, fx.exportRun)
 	require.NoError(t, err)
@@ -425,7 +425,7 @@ func checkMeaning(t *testing.T, st *oms.Store, fx fixture) {
 	assert.True(t, wm.Equal(fx.watermark), "the next import starts where the last one before the upgrade left off")
 	failed, err := st.Run(ctx, fx.failedRun)
 	require.NoError(t, err)
-	assert.Equal(t, "failed", failed.Status)
+	assert.Equal(t, oms.RunFailed, failed.Status)
 	assert.Equal(t, "ColorMe refused the access token (401 Unauthorized)", failed.Error)
 	runs, err := st.Runs(ctx, "alpha", 10)
 	require.NoError(t, err)
@@ -492,7 +492,7 @@ func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
 	t.Logf("export after the upgrade: %d targets, %d updated, %d mails (%d writes, %d mails expected)", res.Targets, res.Updated, res.Mails, writes, mails-1)
 	exp, err := st.Run(ctx, res.RunID)
 	require.NoError(t, err)
-	assert.Equal(t, "completed", exp.Status)
+	assert.Equal(t, oms.RunCompleted, exp.Status)
 	assert.Greater(t, exp.ID, fx.failedRun, "new runs follow the old ones")
 
 	before, err := st.Orders(ctx, "alpha")
@@ -541,7 +541,7 @@ func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
 	assert.Positive(t, filled, "the re-import filled in the new fields")
 	ir, err := st.ImportRun(ctx, ires.RunID)
 	require.NoError(t, err)
-	assert.Equal(t, "completed", ir.Status)
+	assert.Equal(t, oms.RunCompleted, ir.Status)
 }
 
 // expected applies the rules independently of the workflow: the end state of
