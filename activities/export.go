@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -381,37 +379,6 @@ func (a *Activities) MarkReconnectNeeded(ctx context.Context, in MarkReconnectNe
 		}
 	}
 	return MarkReconnectNeededResult{}, nil
-}
-
-// SentJSON renders what a plan writes, for the run log, e.g.
-// {"sale_deliveries":[{"id":1,"slip_number":"A-1","delivered":true}],"mail":true}.
-// It is built by hand rather than with encoding/json so that workflows can call it
-// (workflowcheck: no reflection caches).
-func SentJSON(p rules.Plan) string {
-	if !p.NeedsWrite() {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteString(`{"sale_deliveries":[`)
-	for i, d := range p.Deliveries {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(`{"id":` + strconv.FormatInt(d.ID, 10))
-		if d.SlipNumber != nil {
-			b.WriteString(`,"slip_number":` + strconv.Quote(*d.SlipNumber))
-		}
-		if d.Delivered != nil {
-			b.WriteString(`,"delivered":` + strconv.FormatBool(*d.Delivered))
-		}
-		b.WriteByte('}')
-	}
-	b.WriteByte(']')
-	if p.SendMail {
-		b.WriteString(`,"mail":true`)
-	}
-	b.WriteByte('}')
-	return b.String()
 }
 
 func shopError(shopID string, err error) error {

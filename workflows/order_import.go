@@ -17,10 +17,6 @@ import (
 // import: ColorMe's largest page.
 const DefaultImportPageSize = 100
 
-// OrderImportID returns the fixed workflow ID of a shop's import (受注取得): one
-// import at a time per shop.
-func OrderImportID(shopID string) string { return "order-import-" + shopID }
-
 // OrderImportInput starts an import of one shop's ColorMe sales into the OMS.
 // It never holds credentials.
 type OrderImportInput struct {

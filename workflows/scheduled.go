@@ -13,16 +13,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
-// ShopSearchAttribute is the search attribute that holds the shop of a schedule
-// and of the workflows it starts, so the Temporal UI can filter by shop
-// (ColorMeShop="myshop"). The server must have it registered: `temporal server
-// start-dev --search-attribute ColorMeShop=Keyword`, or `temporal operator
-// search-attribute create --name ColorMeShop --type Keyword`.
-var ShopSearchAttribute = temporal.NewSearchAttributeKeyKeyword("ColorMeShop")
-
-// DecisionQuery is the query that returns a scheduled run's Decision.
-const DecisionQuery = "decision"
-
 // States of a Decision.
 const (
 	DecisionPending = "deciding"

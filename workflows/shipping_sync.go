@@ -1,9 +1,6 @@
-// Package workflows holds the Temporal workflows of colorme-sync. Workflows are
-// deterministic: every database and ColorMe call happens in an activity.
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,15 +21,6 @@ const (
 	DefaultMaxHistoryEvents = 4000
 	outcomeBatch            = 100
 )
-
-// ProgressQuery is the query that returns a running export's Progress.
-const ProgressQuery = "progress"
-
-// ShippingSyncID returns the fixed workflow ID of a shop's export: one writer per shop.
-func ShippingSyncID(shopID string) string { return "shipping-sync-" + shopID }
-
-// DryRunID returns the workflow ID of a dry run, which writes nothing and may run beside an export.
-func DryRunID(shopID, suffix string) string { return "shipping-sync-dry-run-" + shopID + "-" + suffix }
 
 // ShippingSyncInput starts a shipping export (発送情報の更新) for one shop. It never
 // holds credentials. Zero/nil options take the shop's settings.
@@ -159,9 +147,6 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 		t.Targets, t.Updated, t.Unchanged, t.Skipped, t.Failed, t.Mails))
 	return res, nil
 }
-
-// a is the nil receiver used to name activities.
-var a *activities.Activities
 
 type exportRun struct {
 	in        ShippingSyncInput
@@ -405,7 +390,7 @@ func (s *exportRun) add(p rules.Plan, outcome rules.Outcome, reason string, mail
 	}
 	sent := ""
 	if outcome == rules.OutcomeUpdated || outcome == rules.OutcomePlanned {
-		sent = activities.SentJSON(p)
+		sent = SentJSON(p)
 	}
 	s.outcomes = append(s.outcomes, oms.Outcome{RunID: s.c.RunID, ShopID: s.in.ShopID, SaleID: p.SaleID,
 		Outcome: outcome, Reason: reason, Sent: sent, Mailed: mailed})
@@ -454,41 +439,4 @@ func (s *exportRun) historyFull(ctx workflow.Context) bool {
 	}
 	info := workflow.GetInfo(ctx)
 	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= s.in.MaxHistory
-}
-
-func isType(err error, typ string) bool {
-	var ae *temporal.ApplicationError
-	return errors.As(err, &ae) && ae.Type() == typ
-}
-
-// errMessage returns the innermost application message of an activity error.
-func errMessage(err error) string {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Message()
-	}
-	var te *temporal.TimeoutError
-	if errors.As(err, &te) {
-		return "timed out: " + te.Error()
-	}
-	return err.Error()
-}
-
-func dbCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 30 * time.Second, MaximumAttempts: 20},
-	})
-}
-
-func colorMeCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 2 * time.Minute,
-		HeartbeatTimeout:    4 * activities.HeartbeatEvery, // a dead worker's calls are retried in ~20 s
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 30 * time.Second, MaximumAttempts: 30, // rides out ~13 min of ColorMe errors
-			NonRetryableErrorTypes: []string{activities.ErrReconnectNeeded, activities.ErrShopNotConnected,
-				activities.ErrShopNotFound, activities.ErrColorMeRejected, activities.ErrSaleNotOnColorMe}},
-	})
 }

@@ -190,7 +190,7 @@ func outcomeLabel(kind oms.Kind, outcome rules.Outcome) string {
 }
 
 // sentRecord is the run log's JSON of what a run wrote to ColorMe for one sale
-// (activities.SentJSON).
+// (workflows.SentJSON).
 type sentRecord struct {
 	SaleDeliveries []sentDelivery `json:"sale_deliveries"`
 	Mail           bool           `json:"mail"`

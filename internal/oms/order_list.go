@@ -226,7 +226,7 @@ type ExportOutcome struct {
 	SaleID  int64         `json:"sale_id"`
 	Outcome rules.Outcome `json:"outcome"` // updated, unchanged, skipped, failed or planned
 	Reason  string        `json:"reason,omitempty"`
-	Sent    string        `json:"sent,omitempty"` // JSON of what was written (activities.SentJSON)
+	Sent    string        `json:"sent,omitempty"` // JSON of what was written (workflows.SentJSON)
 	Mailed  bool          `json:"mailed"`
 	At      time.Time     `json:"at"`      // when the outcome was recorded
 	DryRun  bool          `json:"dry_run"` // a preview (プレビュー): nothing was written

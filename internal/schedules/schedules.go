@@ -213,9 +213,9 @@ func matches(cur client.Schedule, d Desired, taskQueue string) bool {
 
 func workflowName(kind oms.Kind) string {
 	if kind == oms.KindImport {
-		return "ScheduledImport"
+		return workflows.ScheduledImportType
 	}
-	return "ScheduledExport"
+	return workflows.ScheduledExportType
 }
 
 // options builds the whole schedule. Its input, memo and search attribute hold

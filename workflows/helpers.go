@@ -1,0 +1,53 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/colorme-sync/colorme-sync/activities"
+)
+
+// Helpers shared by every workflow of the package.
+
+// a is the nil receiver used to name activities.
+var a *activities.Activities
+
+func isType(err error, typ string) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == typ
+}
+
+// errMessage returns the innermost application message of an activity error.
+func errMessage(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Message()
+	}
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) {
+		return "timed out: " + te.Error()
+	}
+	return err.Error()
+}
+
+func dbCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: 30 * time.Second, MaximumAttempts: 20},
+	})
+}
+
+func colorMeCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    4 * activities.HeartbeatEvery, // a dead worker's calls are retried in ~20 s
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: 30 * time.Second, MaximumAttempts: 30, // rides out ~13 min of ColorMe errors
+			NonRetryableErrorTypes: []string{activities.ErrReconnectNeeded, activities.ErrShopNotConnected,
+				activities.ErrShopNotFound, activities.ErrColorMeRejected, activities.ErrSaleNotOnColorMe}},
+	})
+}
