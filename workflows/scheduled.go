@@ -6,6 +6,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -118,8 +119,7 @@ func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child,
 	f := workflow.ExecuteChildWorkflow(cctx, child, arg)
 	var exec workflow.Execution
 	if err := f.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
-		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
-		if !errors.As(err, &started) {
+		if !alreadyStarted(err) {
 			return d, err
 		}
 		var running activities.RunningWorkflowResult
@@ -152,4 +152,13 @@ func skipReason(kind oms.Kind, shopID, childID string, r activities.RunningWorkf
 	}
 	return fmt.Sprintf("skipped: %s %s%s of shop %s is already running (workflow %s%s); one %s per shop runs at a time, the next scheduled one will run as usual",
 		article, who, kind, shopID, childID, run, kind)
+}
+
+// alreadyStarted reports whether starting a child failed because its ID is
+// running. Temporal says so with ChildWorkflowExecutionAlreadyStartedError; the
+// SDK's test environment with serviceerror.WorkflowExecutionAlreadyStarted.
+func alreadyStarted(err error) bool {
+	var started *temporal.ChildWorkflowExecutionAlreadyStartedError
+	var inTest *serviceerror.WorkflowExecutionAlreadyStarted
+	return errors.As(err, &started) || errors.As(err, &inTest)
 }

@@ -1,0 +1,146 @@
+package workflows_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/colorme-sync/colorme-sync/activities"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/workflows"
+)
+
+// TestScheduledExport_Runs: the export schedule's action starts ShippingSync as a
+// child under the shop's fixed ID, triggered "scheduled", and returns its result.
+func TestScheduledExport_Runs(t *testing.T) {
+	env := newEnv()
+	env.RegisterWorkflow(workflows.ScheduledExport)
+	var got workflows.ShippingSyncInput
+	env.OnWorkflow(workflows.ShippingSync, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in workflows.ShippingSyncInput) (workflows.ShippingSyncResult, error) {
+			got = in
+			return workflows.ShippingSyncResult{RunID: 7, Targets: 3, Updated: 2}, nil
+		})
+	env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.ScheduledExportResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Equal(t, workflows.ShippingSyncInput{ShopID: testShop, Trigger: oms.TriggerScheduled}, got)
+	assert.Equal(t, workflows.DecisionStarted, res.State)
+	assert.Equal(t, workflows.ShippingSyncID(testShop), res.WorkflowID)
+	require.NotNil(t, res.Export)
+	assert.Equal(t, int64(7), res.Export.RunID)
+	assert.Equal(t, 2, res.Export.Updated)
+}
+
+// TestScheduledImport_Runs: the import schedule's action starts OrderImport as a
+// child under the shop's fixed ID and returns its result.
+func TestScheduledImport_Runs(t *testing.T) {
+	env := newEnv()
+	env.RegisterWorkflow(workflows.ScheduledImport)
+	var got workflows.OrderImportInput
+	env.OnWorkflow(workflows.OrderImport, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in workflows.OrderImportInput) (workflows.OrderImportResult, error) {
+			got = in
+			return workflows.OrderImportResult{RunID: 8}, nil
+		})
+	env.ExecuteWorkflow(workflows.ScheduledImport, workflows.ScheduledImportInput{ShopID: testShop})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.ScheduledImportResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Equal(t, workflows.OrderImportInput{ShopID: testShop, Trigger: oms.TriggerScheduled}, got)
+	assert.Equal(t, workflows.DecisionStarted, res.State)
+	assert.Equal(t, workflows.OrderImportID(testShop), res.WorkflowID)
+	require.NotNil(t, res.Import)
+	assert.Equal(t, int64(8), res.Import.RunID)
+}
+
+// TestScheduled_RequiresShop: a schedule without a shop fails at once, not retried.
+func TestScheduled_RequiresShop(t *testing.T) {
+	for name, run := range map[string]func(env interface{ ExecuteWorkflow(any, ...any) }){
+		"export": func(env interface{ ExecuteWorkflow(any, ...any) }) {
+			env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{})
+		},
+		"import": func(env interface{ ExecuteWorkflow(any, ...any) }) {
+			env.ExecuteWorkflow(workflows.ScheduledImport, workflows.ScheduledImportInput{})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := newEnv()
+			env.RegisterWorkflow(workflows.ScheduledExport)
+			env.RegisterWorkflow(workflows.ScheduledImport)
+			run(env)
+			require.True(t, env.IsWorkflowCompleted())
+			ae := appError(t, env.GetWorkflowError())
+			assert.Equal(t, activities.ErrInvalidInput, ae.Type())
+			assert.True(t, ae.NonRetryable())
+		})
+	}
+}
+
+// TestScheduledExport_SkippedWhileRunning: when the shop's export ID is already
+// running (a manual export), the scheduled run completes at once, skipped, and
+// names the running run and who started it.
+func TestScheduledExport_SkippedWhileRunning(t *testing.T) {
+	env := newEnv()
+	env.RegisterWorkflow(workflows.ScheduledExport)
+	acts := &activities.Activities{}
+	env.RegisterActivity(acts)
+	started := time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)
+	env.OnActivity(acts.RunningWorkflow, mock.Anything, activities.RunningWorkflowInput{WorkflowID: workflows.ShippingSyncID(testShop)}).Return(
+		func(context.Context, activities.RunningWorkflowInput) (activities.RunningWorkflowResult, error) {
+			return activities.RunningWorkflowResult{Running: true, RunID: "run-manual", StartTime: started, Trigger: oms.TriggerManual}, nil
+		})
+	env.OnWorkflow(workflows.ShippingSync, mock.Anything, mock.Anything).Return(
+		func(workflow.Context, workflows.ShippingSyncInput) (workflows.ShippingSyncResult, error) {
+			t.Error("no export may start beside the running one")
+			return workflows.ShippingSyncResult{}, nil
+		})
+	// The test environment refuses a child whose ID is still running; the
+	// scheduled run itself holds the shop's export ID here to stand for it.
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.ShippingSyncID(testShop)})
+	env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.ScheduledExportResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Equal(t, workflows.DecisionSkipped, res.State)
+	assert.Equal(t, "run-manual", res.RunID)
+	assert.Nil(t, res.Export)
+	assert.Contains(t, res.Reason, "a manual export of shop "+testShop+" is already running")
+	assert.Contains(t, res.Reason, "run run-manual")
+}
+
+// TestScheduledImport_SkippedWhileRunning: an import schedule firing while the
+// shop's import runs completes at once, skipped, naming the running run.
+func TestScheduledImport_SkippedWhileRunning(t *testing.T) {
+	env := newEnv()
+	env.RegisterWorkflow(workflows.ScheduledImport)
+	acts := &activities.Activities{}
+	env.RegisterActivity(acts)
+	env.OnActivity(acts.RunningWorkflow, mock.Anything, activities.RunningWorkflowInput{WorkflowID: workflows.OrderImportID(testShop)}).Return(
+		activities.RunningWorkflowResult{Running: true, RunID: "run-sched", Trigger: oms.TriggerScheduled}, nil)
+	env.OnWorkflow(workflows.OrderImport, mock.Anything, mock.Anything).Return(
+		func(workflow.Context, workflows.OrderImportInput) (workflows.OrderImportResult, error) {
+			t.Error("no import may start beside the running one")
+			return workflows.OrderImportResult{}, nil
+		})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.OrderImportID(testShop)})
+	env.ExecuteWorkflow(workflows.ScheduledImport, workflows.ScheduledImportInput{ShopID: testShop})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.ScheduledImportResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Equal(t, workflows.DecisionSkipped, res.State)
+	assert.Equal(t, "run-sched", res.RunID)
+	assert.Nil(t, res.Import)
+	assert.Contains(t, res.Reason, "a scheduled import of shop "+testShop+" is already running")
+}
