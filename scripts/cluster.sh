@@ -9,7 +9,8 @@
 #   scripts/cluster.sh stop              stop the four services (CLUSTER_DROP_DB=1: drop the databases)
 #   scripts/cluster.sh status            which services run, with their pids and ports
 #   scripts/cluster.sh kill SERVICE      SIGKILL one service (frontend|history|matching|worker)
-#   scripts/cluster.sh start-service SERVICE   start one service again (after kill)
+#   scripts/cluster.sh stop-service SERVICE    stop one service (SIGTERM; SIGKILL after 10 s)
+#   scripts/cluster.sh start-service SERVICE   start one service again (after kill or stop-service)
 #
 # Settings (environment):
 #   CLUSTER_DIR        state, config and logs (.data/cluster)
@@ -316,8 +317,13 @@ case ${1:-} in
     grpc_port "$2" >/dev/null
     running "$2" || die "$2 is not running"
     kill -KILL "$(pid_of "$2")"; say "$2 SIGKILLed (pid $(pid_of "$2"))"; rm -f "$DIR/$2.pid" ;;
+  stop-service)
+    [ -n "${2:-}" ] || die "usage: scripts/cluster.sh stop-service SERVICE"
+    grpc_port "$2" >/dev/null
+    running "$2" || die "$2 is not running"
+    stop_service "$2" ;;
   start-service)
     [ -n "${2:-}" ] || die "usage: scripts/cluster.sh start-service SERVICE"
     start_service "$2"; wait_port "$2" ;;
-  *) echo "usage: scripts/cluster.sh start|stop|status|kill SERVICE|start-service SERVICE" >&2; exit 2 ;;
+  *) echo "usage: scripts/cluster.sh start|stop|status|kill SERVICE|stop-service SERVICE|start-service SERVICE" >&2; exit 2 ;;
 esac

@@ -114,7 +114,16 @@ func (c *Cluster) KillService(t testing.TB, service string) {
 	}
 }
 
-// StartService starts a killed service again and waits until it listens.
+// StopService stops one service with SIGTERM (SIGKILL if it has not exited
+// 10 s later) and waits until it has exited.
+func (c *Cluster) StopService(t testing.TB, service string) {
+	t.Helper()
+	if out, err := c.Script("stop-service", service); err != nil {
+		t.Fatalf("stopping %s: %v\n%s", service, err, out)
+	}
+}
+
+// StartService starts a killed or stopped service again and waits until it listens.
 func (c *Cluster) StartService(t testing.TB, service string) {
 	t.Helper()
 	if out, err := c.Script("start-service", service); err != nil {

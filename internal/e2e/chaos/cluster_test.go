@@ -21,25 +21,42 @@ func needCluster(t *testing.T) *teststack.Cluster {
 	return teststack.ActiveCluster
 }
 
-// TestHistoryKilled SIGKILLs the cluster's history service (all its shards) in
-// the middle of an export of 300 changed orders with the shipping mail on, and
-// starts it again 3 s later; the worker runs as its own process.
-func TestHistoryKilled(t *testing.T) {
+// clusterFault is what a test does to one service of the cluster mid-export:
+// how names it in the report, stop takes the service down.
+type clusterFault struct {
+	service string
+	how     string
+	stop    func(cl *teststack.Cluster, t testing.TB, service string)
+}
+
+var (
+	sigkill = func(cl *teststack.Cluster, t testing.TB, service string) { cl.KillService(t, service) }
+	sigterm = func(cl *teststack.Cluster, t testing.TB, service string) { cl.StopService(t, service) }
+)
+
+// runClusterFault exports 300 changed orders of shop with the shipping mail on,
+// the worker as its own process; after a third of the writes it takes the
+// fault's service down, starts it again 3 s later, and checks that the run
+// completes with every sale delivered with its slip, one PUT and one mail per
+// sale.
+func runClusterFault(t *testing.T, shop string, f clusterFault) {
 	cl := needCluster(t)
 	e := newEnv(t, "")
 	n := 300
-	e.shop(t, "historykill", n)
+	e.shop(t, shop, n)
 	e.sandbox.SetLatency(20 * time.Millisecond)
 	e.startWorkerProcess(t, filepath.Join(t.TempDir(), "worker.log"))
 	c := teststack.DevServer.Client()
 	start := time.Now()
-	run := e.start(t, c, "historykill", true)
+	run := e.start(t, c, shop, true)
 	e.waitWrites(t, n/3)
 	killedAt := e.sandbox.Counters().Writes
-	cl.KillService(t, "history")
+	stopAt := time.Now()
+	f.stop(cl, t, f.service)
+	gone := time.Since(stopAt)
 	time.Sleep(3 * time.Second)
 	restart := time.Now()
-	cl.StartService(t, "history")
+	cl.StartService(t, f.service)
 	up := time.Since(restart)
 	res := result(t, c, run)
 	e.checkAllShipped(t, n, true)
@@ -52,7 +69,28 @@ func TestHistoryKilled(t *testing.T) {
 		maxPuts = max(maxPuts, puts)
 	}
 	require.Len(t, cs.WritesBySale, n)
-	report(t, fmt.Sprintf("cluster (4 service processes, PostgreSQL): history service SIGKILLed after %d of %d writes (send_mail on), started again 3 s later (listening %s after)", killedAt, n, up.Round(100*time.Millisecond)),
+	report(t, fmt.Sprintf("cluster (4 service processes, PostgreSQL): %s service %s after %d of %d writes (send_mail on; the stop command returned in %s), started again 3 s later (listening %s after)", f.service, f.how, killedAt, n, gone.Round(100*time.Millisecond), up.Round(100*time.Millisecond)),
 		"run completes; every sale delivered with its slip; no repeated write (one PUT per sale); one mail per sale",
 		fmt.Sprintf("%d sales, %d PUTs (max %d per sale), %d no-op PUTs, %d mails (max 1 per sale), %s", n, cs.Writes, maxPuts, cs.NoopWrites, cs.Mails, time.Since(start).Round(time.Second)))
+}
+
+// TestHistoryKilled SIGKILLs the cluster's history service (all its shards) in
+// the middle of an export of 300 changed orders with the shipping mail on, and
+// starts it again 3 s later; the worker runs as its own process.
+func TestHistoryKilled(t *testing.T) {
+	runClusterFault(t, "historykill", clusterFault{service: "history", how: "SIGKILLed", stop: sigkill})
+}
+
+// TestMatchingKilled SIGKILLs the cluster's matching service (its task queues
+// and the polls waiting on them) in the middle of the same export, and starts
+// it again 3 s later.
+func TestMatchingKilled(t *testing.T) {
+	runClusterFault(t, "matchingkill", clusterFault{service: "matching", how: "SIGKILLed", stop: sigkill})
+}
+
+// TestFrontendRestarted stops the cluster's frontend (SIGTERM: the worker's
+// polls and calls, the test's client, all fail until it is back) in the middle
+// of the same export, and starts it again 3 s later.
+func TestFrontendRestarted(t *testing.T) {
+	runClusterFault(t, "frontendrestart", clusterFault{service: "frontend", how: "stopped (SIGTERM)", stop: sigterm})
 }
