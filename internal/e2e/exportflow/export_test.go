@@ -23,44 +23,9 @@ func TestMain(m *testing.M) { teststack.Main(m) }
 
 var asOf = time.Date(2026, 11, 20, 12, 0, 0, 0, rules.Tokyo)
 
-// expected applies the rules independently of the workflow: the end state of
-// every sale, the number of writes and of mails.
+// expected is teststack.Expected at the tests' asOf.
 func expected(orders []rules.Order, sales []colorme.Sale, opt rules.Options) (map[int64]colorme.Sale, int, int) {
-	bySale := map[int64]colorme.Sale{}
-	for _, s := range sales {
-		bySale[s.ID] = s
-	}
-	writes, mails := 0, 0
-	for _, o := range orders {
-		if !rules.IsTarget(o, asOf, opt.WindowDays) {
-			continue
-		}
-		s := bySale[o.SaleID]
-		p := rules.Evaluate(o, s, opt)
-		if len(p.Deliveries) > 0 {
-			writes++
-		}
-		if p.SendMail {
-			mails++
-			s.DeliveredMailState = colorme.MailSent
-		}
-		for _, u := range p.Deliveries {
-			for i := range s.SaleDeliveries {
-				if s.SaleDeliveries[i].ID != u.ID {
-					continue
-				}
-				if u.SlipNumber != nil {
-					v := *u.SlipNumber
-					s.SaleDeliveries[i].SlipNumber = &v
-				}
-				if u.Delivered != nil {
-					s.SaleDeliveries[i].Delivered = *u.Delivered
-				}
-			}
-		}
-		bySale[o.SaleID] = s
-	}
-	return bySale, writes, mails
+	return teststack.Expected(orders, sales, asOf, opt)
 }
 
 func seedShop(t *testing.T, stack *teststack.Stack, shopID string, n int) ([]rules.Order, []colorme.Sale) {

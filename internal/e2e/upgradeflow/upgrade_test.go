@@ -466,7 +466,7 @@ func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
 	stack.Sandbox.Seed(fx.sales...)
 
 	opt := rules.Options{WindowDays: fx.settings.WindowDays, RequireShipDate: fx.settings.RequireShipDate, SendMail: true}
-	want, writes, mails := expected(fx.orders, stack.Sandbox.Sales(), fx.asOf, opt)
+	want, writes, mails := teststack.Expected(fx.orders, stack.Sandbox.Sales(), fx.asOf, opt)
 	require.Greater(t, writes, 5)
 	s := want[fx.mailedSale]
 	s.DeliveredMailState = colorme.MailNotYet // the ledger says it went: not again
@@ -542,46 +542,6 @@ func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
 	ir, err := st.ImportRun(ctx, ires.RunID)
 	require.NoError(t, err)
 	assert.Equal(t, oms.RunCompleted, ir.Status)
-}
-
-// expected applies the rules independently of the workflow: the end state of
-// every sale, the number of writes and of mails.
-func expected(orders []rules.Order, sales []colorme.Sale, asOf time.Time, opt rules.Options) (map[int64]colorme.Sale, int, int) {
-	bySale := map[int64]colorme.Sale{}
-	for _, s := range sales {
-		bySale[s.ID] = s
-	}
-	writes, mails := 0, 0
-	for _, o := range orders {
-		if !rules.IsTarget(o, asOf, opt.WindowDays) {
-			continue
-		}
-		s := bySale[o.SaleID]
-		p := rules.Evaluate(o, s, opt)
-		if len(p.Deliveries) > 0 {
-			writes++
-		}
-		if p.SendMail {
-			mails++
-			s.DeliveredMailState = colorme.MailSent
-		}
-		for _, u := range p.Deliveries {
-			for i := range s.SaleDeliveries {
-				if s.SaleDeliveries[i].ID != u.ID {
-					continue
-				}
-				if u.SlipNumber != nil {
-					v := *u.SlipNumber
-					s.SaleDeliveries[i].SlipNumber = &v
-				}
-				if u.Delivered != nil {
-					s.SaleDeliveries[i].Delivered = *u.Delivered
-				}
-			}
-		}
-		bySale[o.SaleID] = s
-	}
-	return bySale, writes, mails
 }
 
 // withoutDetails is the order as the release before migration 4 kept it: no
