@@ -27,101 +27,117 @@ import (
 //	PUT    /_sandbox/latency        {"latency":"50ms"}
 //	PUT    /_sandbox/max-limit      {"max_limit":50}: largest list `limit` served; 0 = 100
 func (s *Server) registerAdmin() {
-	s.mux.HandleFunc("POST /_sandbox/sales", func(w http.ResponseWriter, r *http.Request) {
-		var sales []colorme.Sale
-		if decode(w, r, &sales) {
-			s.Seed(sales...)
-			writeJSON(w, http.StatusOK, map[string]int{"seeded": len(sales)})
-		}
-	})
-	s.mux.HandleFunc("GET /_sandbox/sales", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Sales())
-	})
-	s.mux.HandleFunc("GET /_sandbox/sales/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		sale, ok := s.Sale(id)
-		if !ok {
-			adminError(w, http.StatusNotFound, "no such sale")
-			return
-		}
-		writeJSON(w, http.StatusOK, sale)
-	})
-	s.mux.HandleFunc("GET /_sandbox/counters", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Counters())
-	})
-	s.mux.HandleFunc("POST /_sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
-		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("POST /_sandbox/reset-counters", func(w http.ResponseWriter, r *http.Request) {
-		s.ResetCounters()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("GET /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+	routes := map[string]http.HandlerFunc{
+		"POST /_sandbox/sales":          s.adminSeed,
+		"GET /_sandbox/sales":           func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Sales()) },
+		"GET /_sandbox/sales/{id}":      s.adminSale,
+		"GET /_sandbox/counters":        func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Counters()) },
+		"POST /_sandbox/reset":          noContent(s.Reset),
+		"POST /_sandbox/reset-counters": noContent(s.ResetCounters),
+		"GET /_sandbox/faults":          func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.CurrentFaults()) },
+		"PUT /_sandbox/faults":          s.adminFaults,
+		"POST /_sandbox/tokens":         adminToken(s.AddToken),
+		"DELETE /_sandbox/tokens":       adminToken(s.RevokeToken),
+		"POST /_sandbox/clients":        s.adminClient,
+		"PUT /_sandbox/rate-limit":      s.adminRateLimit,
+		"PUT /_sandbox/max-limit":       s.adminMaxLimit,
+		"PUT /_sandbox/latency":         s.adminLatency,
+	}
+	for pattern, h := range routes {
+		s.mux.HandleFunc(pattern, h)
+	}
+}
+
+func (s *Server) adminSeed(w http.ResponseWriter, r *http.Request) {
+	var sales []colorme.Sale
+	if decode(w, r, &sales) {
+		s.Seed(sales...)
+		writeJSON(w, http.StatusOK, map[string]int{"seeded": len(sales)})
+	}
+}
+
+func (s *Server) adminSale(w http.ResponseWriter, r *http.Request) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	sale, ok := s.Sale(id)
+	if !ok {
+		adminError(w, http.StatusNotFound, "no such sale")
+		return
+	}
+	writeJSON(w, http.StatusOK, sale)
+}
+
+func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
+	var f Faults
+	if decode(w, r, &f) {
+		s.SetFaults(f)
 		writeJSON(w, http.StatusOK, s.CurrentFaults())
-	})
-	s.mux.HandleFunc("PUT /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
-		var f Faults
-		if decode(w, r, &f) {
-			s.SetFaults(f)
-			writeJSON(w, http.StatusOK, s.CurrentFaults())
-		}
-	})
-	s.mux.HandleFunc("POST /_sandbox/tokens", func(w http.ResponseWriter, r *http.Request) {
+	}
+}
+
+func (s *Server) adminClient(w http.ResponseWriter, r *http.Request) {
+	var c OAuthClient
+	if decode(w, r, &c) && requireField(w, c.ID, "id") && requireField(w, c.RedirectURI, "redirect_uri") {
+		s.AddClient(c)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) adminRateLimit(w http.ResponseWriter, r *http.Request) {
+	var v struct {
+		PerMinute int `json:"per_minute"`
+	}
+	if decode(w, r, &v) {
+		s.SetRateLimit(v.PerMinute)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) adminMaxLimit(w http.ResponseWriter, r *http.Request) {
+	var v struct {
+		MaxLimit int `json:"max_limit"`
+	}
+	if !decode(w, r, &v) {
+		return
+	}
+	if v.MaxLimit < 0 {
+		adminError(w, http.StatusBadRequest, "max_limit must be 0 (ColorMe's 100) or more")
+		return
+	}
+	s.SetMaxLimit(v.MaxLimit)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) adminLatency(w http.ResponseWriter, r *http.Request) {
+	var v struct{ Latency string }
+	if !decode(w, r, &v) {
+		return
+	}
+	d, err := time.ParseDuration(v.Latency)
+	if err != nil {
+		adminError(w, http.StatusBadRequest, "latency must be a Go duration such as 50ms")
+		return
+	}
+	s.SetLatency(d)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// adminToken reads {"token":"…"} and applies it (add or revoke).
+func adminToken(apply func(token string)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		var t struct{ Token string }
 		if decode(w, r, &t) && requireField(w, t.Token, "token") {
-			s.AddToken(t.Token)
+			apply(t.Token)
 			w.WriteHeader(http.StatusNoContent)
 		}
-	})
-	s.mux.HandleFunc("DELETE /_sandbox/tokens", func(w http.ResponseWriter, r *http.Request) {
-		var t struct{ Token string }
-		if decode(w, r, &t) && requireField(w, t.Token, "token") {
-			s.RevokeToken(t.Token)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	})
-	s.mux.HandleFunc("POST /_sandbox/clients", func(w http.ResponseWriter, r *http.Request) {
-		var c OAuthClient
-		if decode(w, r, &c) && requireField(w, c.ID, "id") && requireField(w, c.RedirectURI, "redirect_uri") {
-			s.AddClient(c)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	})
-	s.mux.HandleFunc("PUT /_sandbox/rate-limit", func(w http.ResponseWriter, r *http.Request) {
-		var v struct {
-			PerMinute int `json:"per_minute"`
-		}
-		if decode(w, r, &v) {
-			s.SetRateLimit(v.PerMinute)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	})
-	s.mux.HandleFunc("PUT /_sandbox/max-limit", func(w http.ResponseWriter, r *http.Request) {
-		var v struct {
-			MaxLimit int `json:"max_limit"`
-		}
-		if decode(w, r, &v) {
-			if v.MaxLimit < 0 {
-				adminError(w, http.StatusBadRequest, "max_limit must be 0 (ColorMe's 100) or more")
-				return
-			}
-			s.SetMaxLimit(v.MaxLimit)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	})
-	s.mux.HandleFunc("PUT /_sandbox/latency", func(w http.ResponseWriter, r *http.Request) {
-		var v struct{ Latency string }
-		if decode(w, r, &v) {
-			d, err := time.ParseDuration(v.Latency)
-			if err != nil {
-				adminError(w, http.StatusBadRequest, "latency must be a Go duration such as 50ms")
-				return
-			}
-			s.SetLatency(d)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	})
+	}
+}
+
+// noContent runs do and answers 204.
+func noContent(do func()) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		do()
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // decode reads a JSON body into v, answering 400 on failure.

@@ -46,26 +46,54 @@ var listParams = map[string]bool{
 
 func parseSalesQuery(q url.Values, now time.Time, maxLimit int) (salesQuery, error) {
 	sq := salesQuery{limit: 10}
-	names := slices.Sorted(maps.Keys(q))
-	for _, name := range names {
+	if err := checkParams(q); err != nil {
+		return sq, err
+	}
+	if err := sq.parseIDs(q); err != nil {
+		return sq, err
+	}
+	if err := sq.parseDates(q, now); err != nil {
+		return sq, err
+	}
+	if err := sq.parseFilters(q); err != nil {
+		return sq, err
+	}
+	err := sq.parsePaging(q, maxLimit)
+	return sq, err
+}
+
+// checkParams refuses parameters getSales does not have, and those the
+// sandbox does not model.
+func checkParams(q url.Values) error {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
 		modelled, known := listParams[name]
 		switch {
 		case !known:
-			return sq, fmt.Errorf("unknown parameter %q (GET /v1/sales.json accepts only the parameters of the published getSales schema)", name)
+			return fmt.Errorf("unknown parameter %q (GET /v1/sales.json accepts only the parameters of the published getSales schema)", name)
 		case !modelled:
-			return sq, fmt.Errorf("parameter %q is valid on ColorMe but not modelled by the sandbox: model it in internal/sandbox before relying on it", name)
+			return fmt.Errorf("parameter %q is valid on ColorMe but not modelled by the sandbox: model it in internal/sandbox before relying on it", name)
 		}
 	}
-	if v := q.Get("ids"); v != "" {
-		sq.ids = map[int64]bool{}
-		for _, p := range strings.Split(v, ",") {
-			id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
-			if err != nil {
-				return sq, fmt.Errorf("ids: %q is not a sale id", p)
-			}
-			sq.ids[id] = true
-		}
+	return nil
+}
+
+func (sq *salesQuery) parseIDs(q url.Values) error {
+	v := q.Get("ids")
+	if v == "" {
+		return nil
 	}
+	sq.ids = map[int64]bool{}
+	for _, p := range strings.Split(v, ",") {
+		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil {
+			return fmt.Errorf("ids: %q is not a sale id", p)
+		}
+		sq.ids[id] = true
+	}
+	return nil
+}
+
+func (sq *salesQuery) parseDates(q url.Values, now time.Time) error {
 	dates := []struct {
 		dst   *time.Time
 		names []string
@@ -80,7 +108,7 @@ func parseSalesQuery(q url.Values, now time.Time, maxLimit int) (salesQuery, err
 			if v := q.Get(name); v != "" {
 				t, err := parseDate(v)
 				if err != nil {
-					return sq, fmt.Errorf("%s: %q is not YYYY-MM-DD or YYYY-MM-DD hh:mm:ss", name, v)
+					return fmt.Errorf("%s: %q is not YYYY-MM-DD or YYYY-MM-DD hh:mm:ss", name, v)
 				}
 				*d.dst = t
 				break
@@ -99,28 +127,36 @@ func parseSalesQuery(q url.Values, now time.Time, maxLimit int) (salesQuery, err
 		y, m, d := base.In(jst).AddDate(0, 0, -7).Date()
 		sq.after = time.Date(y, m, d, 0, 0, 0, 0, jst)
 	}
+	return nil
+}
+
+func (sq *salesQuery) parseFilters(q url.Values) error {
 	for name, dst := range map[string]**bool{"canceled": &sq.canceled, "delivered": &sq.delivered} {
 		if v := q.Get(name); v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
-				return sq, fmt.Errorf("%s: %q is not a boolean", name, v)
+				return fmt.Errorf("%s: %q is not a boolean", name, v)
 			}
 			*dst = &b
 		}
 	}
 	if v := q.Get("delivered_mail_state"); v != "" {
 		if v != colorme.MailNotYet && v != colorme.MailSent && v != colorme.MailPass {
-			return sq, fmt.Errorf("delivered_mail_state: %q is not not_yet, sent or pass", v)
+			return fmt.Errorf("delivered_mail_state: %q is not not_yet, sent or pass", v)
 		}
 		sq.mailState = v
 	}
 	if v := q.Get("fields"); v != "" {
 		sq.fields = strings.Split(v, ",")
 	}
+	return nil
+}
+
+func (sq *salesQuery) parsePaging(q url.Values, maxLimit int) error {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return sq, fmt.Errorf("limit: %q must be a positive integer (at most %d are returned)", v, maxLimit)
+			return fmt.Errorf("limit: %q must be a positive integer (at most %d are returned)", v, maxLimit)
 		}
 		// Above the maximum ColorMe serves the maximum and says so in meta.limit.
 		sq.limit = min(n, maxLimit)
@@ -128,11 +164,11 @@ func parseSalesQuery(q url.Values, now time.Time, maxLimit int) (salesQuery, err
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return sq, fmt.Errorf("offset: %q must be a non-negative integer", v)
+			return fmt.Errorf("offset: %q must be a non-negative integer", v)
 		}
 		sq.offset = n
 	}
-	return sq, nil
+	return nil
 }
 
 // parseDate reads "YYYY-MM-DD hh:mm:ss" or "YYYY-MM-DD" (00:00:00) in JST.
