@@ -1,12 +1,19 @@
 package chaos_test
 
 import (
+	"context"
 	"fmt"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
@@ -93,4 +100,109 @@ func TestMatchingKilled(t *testing.T) {
 // of the same export, and starts it again 3 s later.
 func TestFrontendRestarted(t *testing.T) {
 	runClusterFault(t, "frontendrestart", clusterFault{service: "frontend", how: "stopped (SIGTERM)", stop: sigterm})
+}
+
+// TestWorkerOfThreeKilled runs three worker processes on one task queue of the
+// cluster and SIGKILLs one of them in the middle of an export of 300 changed
+// orders with the shipping mail on; it is not started again: the other two
+// take over its workflow task and its unfinished activities.
+func TestWorkerOfThreeKilled(t *testing.T) {
+	needCluster(t)
+	e := newEnv(t, "")
+	n, shop := 300, "workerkill"
+	e.shop(t, shop, n)
+	e.sandbox.SetLatency(20 * time.Millisecond)
+	dir := t.TempDir()
+	workers := make([]*exec.Cmd, 3)
+	for i := range workers {
+		workers[i] = e.startWorkerProcess(t, filepath.Join(dir, fmt.Sprintf("worker-%d.log", i+1)))
+	}
+	c := teststack.DevServer.Client()
+	waitPollers(t, c, e.cfg.TaskQueue, workers)
+	start := time.Now()
+	run := e.start(t, c, shop, true)
+	e.waitWrites(t, n/3)
+	killedAt := e.sandbox.Counters().Writes
+	victim := workers[0]
+	require.NoError(t, victim.Process.Signal(syscall.SIGKILL))
+	_ = victim.Wait()
+	res := result(t, c, run)
+	e.checkAllShipped(t, n, true)
+	require.Equal(t, n, res.Updated)
+	require.Equal(t, n, res.Mails)
+	cs := e.sandbox.Counters()
+	for sale, puts := range cs.WritesBySale {
+		require.Equal(t, 1, puts, "sale %d got %d PUTs", sale, puts)
+	}
+	require.Len(t, cs.WritesBySale, n)
+
+	// Who did the work: activity attempts per worker process, from the history.
+	byPid := activityStartsByPid(t, c, run.GetID(), run.GetRunID())
+	var shares []string
+	for i, w := range workers {
+		got := byPid[w.Process.Pid]
+		if i > 0 {
+			require.Positive(t, got, "surviving worker %d (pid %d) ran activities", i+1, w.Process.Pid)
+		}
+		shares = append(shares, fmt.Sprintf("worker %d: %d", i+1, got))
+	}
+	require.Positive(t, byPid[victim.Process.Pid], "the killed worker had run activities before the kill")
+	report(t, fmt.Sprintf("cluster (4 service processes, PostgreSQL), 3 worker processes on one task queue: worker 1 SIGKILLed after %d of %d writes (send_mail on), not restarted", killedAt, n),
+		"run completes on the other two; every sale delivered with its slip; no repeated write (one PUT per sale); one mail per sale",
+		fmt.Sprintf("%d sales, %d PUTs (max 1 per sale), %d no-op PUTs, %d mails (max 1 per sale); activity attempts %s; %s", n, cs.Writes, cs.NoopWrites, cs.Mails, strings.Join(shares, ", "), time.Since(start).Round(time.Second)))
+}
+
+// waitPollers waits until every worker process polls the task queue's workflow
+// and activity queues (a worker's identity starts with "<pid>@").
+func waitPollers(t *testing.T, c client.Client, queue string, workers []*exec.Cmd) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		missing := 0
+		for _, typ := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
+			resp, err := c.DescribeTaskQueue(context.Background(), queue, typ)
+			seen := map[int]bool{}
+			if err == nil {
+				for _, p := range resp.GetPollers() {
+					if pid, _, ok := strings.Cut(p.GetIdentity(), "@"); ok {
+						if n, err := strconv.Atoi(pid); err == nil {
+							seen[n] = true
+						}
+					}
+				}
+			}
+			for _, w := range workers {
+				if !seen[w.Process.Pid] {
+					missing++
+				}
+			}
+		}
+		if missing == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d worker pollers missing on task queue %s after 90 s", missing, queue)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// activityStartsByPid counts the ActivityTaskStarted events of a run per
+// worker process id (from the worker identity "<pid>@host@").
+func activityStartsByPid(t *testing.T, c client.Client, workflowID, runID string) map[int]int {
+	t.Helper()
+	out := map[int]int{}
+	it := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(t, err)
+		if a := ev.GetActivityTaskStartedEventAttributes(); a != nil {
+			if pid, _, ok := strings.Cut(a.GetIdentity(), "@"); ok {
+				if n, err := strconv.Atoi(pid); err == nil {
+					out[n]++
+				}
+			}
+		}
+	}
+	return out
 }
