@@ -15,16 +15,22 @@ const MaxCSVBytes = 32 << 20
 
 // CSVReport is what ApplyShipmentCSV found in a shipping-results file and did.
 type CSVReport struct {
-	Encoding   string               `json:"encoding"`   // "UTF-8", "UTF-8 with BOM", "Shift_JIS", …
-	Header     bool                 `json:"header"`     // the first row was a header
-	Rows       int                  `json:"rows"`       // rows the parser accepted
-	Changes    []oms.ShipmentChange `json:"changes"`    // deliveries that change, by line
-	Unchanged  int                  `json:"unchanged"`  // rows the OMS already shows
-	Duplicates int                  `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
-	Orders     int                  `json:"orders"`     // orders whose updated_at moves
-	Notes      []oms.LineMessage    `json:"notes"`      // worth knowing, not blocking (English and Japanese)
-	Rejected   []oms.LineMessage    `json:"rejected"`   // every problem, parser's and OMS's, by line (English and Japanese)
-	Applied    bool                 `json:"applied"`    // the changes are stored
+	Encoding string `json:"encoding"` // "UTF-8", "UTF-8 with BOM", "Shift_JIS", …
+	Header   bool   `json:"header"`   // the first row was a header
+	// Format is the label program whose issued data the file is ("b2",
+	// "ehiden", "yupack"; "" = the generic format), FormatName its name for
+	// staff (B2クラウド) and FormatNameEn for the CLI.
+	Format       string               `json:"format,omitempty"`
+	FormatName   string               `json:"format_name,omitempty"`
+	FormatNameEn string               `json:"format_name_en,omitempty"`
+	Rows         int                  `json:"rows"`       // rows the parser accepted
+	Changes      []oms.ShipmentChange `json:"changes"`    // deliveries that change, by line
+	Unchanged    int                  `json:"unchanged"`  // rows the OMS already shows
+	Duplicates   int                  `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
+	Orders       int                  `json:"orders"`     // orders whose updated_at moves
+	Notes        []oms.LineMessage    `json:"notes"`      // worth knowing, not blocking (English and Japanese)
+	Rejected     []oms.LineMessage    `json:"rejected"`   // every problem, parser's and OMS's, by line (English and Japanese)
+	Applied      bool                 `json:"applied"`    // the changes are stored
 }
 
 // ApplyShipmentCSV parses a shipping-results file and applies it to the shop's
@@ -39,9 +45,11 @@ func ApplyShipmentCSV(ctx context.Context, st *oms.Store, shopID string, data []
 	parsed := shipcsv.Parse(data)
 	rows := make([]oms.Shipment, len(parsed.Rows))
 	for i, r := range parsed.Rows {
-		rows[i] = oms.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate}
+		rows[i] = oms.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate,
+			DeliveryPos: r.DeliveryPos, Postal: r.Postal, Planned: r.Planned}
 	}
-	out := CSVReport{Encoding: parsed.Encoding, Header: parsed.Header, Rows: len(rows)}
+	out := CSVReport{Encoding: parsed.Encoding, Header: parsed.Header, Rows: len(rows),
+		Format: parsed.Format, FormatName: parsed.FormatName, FormatNameEn: parsed.FormatNameEn}
 	rep, err := st.ApplyShipments(ctx, shopID, rows, dryRun || len(parsed.Errors) > 0, now)
 	if err != nil {
 		return out, err

@@ -366,6 +366,11 @@ type Shipment struct {
 	DeliveryID     int64  `json:"delivery_id,omitempty"` // sale_delivery id; 0 = the sale's only delivery
 	TrackingNumber string `json:"tracking_number"`
 	ShipDate       string `json:"ship_date,omitempty"` // YYYY-MM-DD (JST); "" = leave the ship date as it is
+
+	// From a label program's issued data (carrier files):
+	DeliveryPos int    `json:"delivery_pos,omitempty"` // with DeliveryID 0: the sale's n-th delivery by id (1 = first)
+	Postal      string `json:"postal,omitempty"`       // the label's postal code; a row whose delivery has another is rejected
+	Planned     bool   `json:"planned,omitempty"`      // ShipDate is a planned date (出荷予定日): not set while after today
 }
 
 // LineMessage is a message about one line of a file; line 0 is the whole file.
@@ -403,46 +408,26 @@ type ShipmentReport struct {
 // ApplyShipments validates every row against the OMS and then, when no row is
 // rejected and not dryRun, stores the tracking numbers and ship dates in one
 // transaction: all rows or none. A row without delivery id applies to the
-// sale's only delivery; several rows for one delivery must agree exactly (a
-// delivery takes one tracking number). A row without ship date leaves the
-// delivery's ship date as it is.
+// sale's only delivery (or to the DeliveryPos-th, from a label program's
+// reference); several rows for one delivery must agree exactly (a delivery
+// takes one tracking number). A row without ship date leaves the delivery's
+// ship date as it is; so does a planned ship date (Planned) after today (JST
+// at now): the parcel has not left yet.
 func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipment, dryRun bool, now time.Time) (ShipmentReport, error) {
 	var rep ShipmentReport
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		rep = ShipmentReport{}
-		ids := make([]int64, len(rows))
-		for i, r := range rows {
-			ids[i] = r.SaleID
-		}
-		orders, err := lockRows(tx, shopID, ids)
+		orders, err := lockShipmentOrders(tx, shopID, rows)
 		if err != nil {
 			return err
 		}
-		orderIDs := make([]int64, 0, len(orders))
-		for id := range orders {
-			orderIDs = append(orderIDs, id)
-		}
-		slices.Sort(orderIDs)
-		dels, err := readDeliveries(tx, shopID, orderIDs)
-		if err != nil {
-			return err
-		}
-		changes, touched := rep.plan(shopID, rows, orders, dels)
-		rep.Orders = len(touched)
+		var changes []ShipmentChange
+		var touched []int64
+		rep, changes, touched = PlanShipments(shopID, rows, orders, now.In(rules.Tokyo).Format(time.DateOnly))
 		if len(rep.Rejected) > 0 || dryRun || len(changes) == 0 {
 			return nil // nothing was written: ending the transaction releases the locks
 		}
-		for _, c := range changes {
-			err := tx.Model(&deliveryRow{}).Where("shop_id = ? AND sale_id = ? AND delivery_id = ?", shopID, c.SaleID, c.DeliveryID).
-				Updates(map[string]any{"slip_number": c.NewSlip, "shipped_on": dateString(c.NewShipDate)}).Error
-			if err != nil {
-				return err
-			}
-		}
-		for _, chunk := range chunks(touched, batchSize) {
-			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Update("updated_at", utc(now)).Error; err != nil {
-				return err
-			}
+		if err := storeShipments(tx, shopID, changes, touched, now); err != nil {
+			return err
 		}
 		rep.Applied = true
 		return nil
@@ -453,127 +438,255 @@ func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipme
 	return rep, nil
 }
 
-// plan validates the rows and returns the delivery changes and the sale ids
-// they touch (sorted), recording rejections, duplicates and notes in rep.
-func (rep *ShipmentReport) plan(shopID string, rows []Shipment, orders map[int64]orderRow, dels map[int64][]deliveryRow) ([]ShipmentChange, []int64) {
-	reject := func(line int, en, ja string) {
-		rep.Rejected = append(rep.Rejected, LineMessage{Line: line, Message: en, Ja: ja})
+// lockShipmentOrders locks the orders the rows name and returns them with
+// their deliveries, by sale id; absent ones are missing.
+func lockShipmentOrders(tx *gorm.DB, shopID string, rows []Shipment) (map[int64]OrderView, error) {
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.SaleID
 	}
-	note := func(line int, en, ja string) {
-		rep.Notes = append(rep.Notes, LineMessage{Line: line, Message: en, Ja: ja})
+	locked, err := lockRows(tx, shopID, ids)
+	if err != nil {
+		return nil, err
 	}
-	type key struct{ sale, delivery int64 }
-	first := map[key]Shipment{} // the first valid row of each delivery
-	var order []key
-	conflicted := map[key]bool{}
-	noted := map[int64]bool{}
+	orderIDs := slices.Sorted(maps.Keys(locked))
+	dels, err := readDeliveries(tx, shopID, orderIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]OrderView, len(locked))
+	for id, o := range locked {
+		out[id] = o.view(dels[id])
+	}
+	return out, nil
+}
+
+// storeShipments writes the changes and moves the touched orders' updated_at.
+func storeShipments(tx *gorm.DB, shopID string, changes []ShipmentChange, touched []int64, now time.Time) error {
+	for _, c := range changes {
+		err := tx.Model(&deliveryRow{}).Where("shop_id = ? AND sale_id = ? AND delivery_id = ?", shopID, c.SaleID, c.DeliveryID).
+			Updates(map[string]any{"slip_number": c.NewSlip, "shipped_on": dateString(c.NewShipDate)}).Error
+		if err != nil {
+			return err
+		}
+	}
+	for _, chunk := range chunks(touched, batchSize) {
+		if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Update("updated_at", utc(now)).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shipmentKey is one delivery of one sale.
+type shipmentKey struct{ sale, delivery int64 }
+
+// shipmentPlan is PlanShipments's state.
+type shipmentPlan struct {
+	rep        ShipmentReport
+	first      map[shipmentKey]Shipment // the first valid row of each delivery
+	order      []shipmentKey            // the deliveries in the order of their first row
+	conflicted map[shipmentKey]bool
+	noted      map[int64]bool
+}
+
+func (p *shipmentPlan) reject(line int, en, ja string) {
+	p.rep.Rejected = append(p.rep.Rejected, LineMessage{Line: line, Message: en, Ja: ja})
+}
+
+func (p *shipmentPlan) note(line int, en, ja string) {
+	p.rep.Notes = append(p.rep.Notes, LineMessage{Line: line, Message: en, Ja: ja})
+}
+
+// PlanShipments validates the rows against the shop's orders (by sale id,
+// with their deliveries) on the day today (YYYY-MM-DD, JST) and returns the
+// report (rejections, duplicates, notes, counts; Applied unset), the delivery
+// changes by line and the sale ids they touch, sorted. It reads and writes
+// nothing: ApplyShipments stores its changes.
+func PlanShipments(shopID string, rows []Shipment, orders map[int64]OrderView, today string) (ShipmentReport, []ShipmentChange, []int64) {
+	p := shipmentPlan{first: map[shipmentKey]Shipment{}, conflicted: map[shipmentKey]bool{}, noted: map[int64]bool{}}
 	for _, r := range rows {
-		if en, ja := checkShipment(r); en != "" {
-			reject(r.Line, en, ja)
-			continue
-		}
 		o, ok := orders[r.SaleID]
+		r, ok = p.resolve(shopID, r, o, ok, today)
 		if !ok {
-			reject(r.Line, fmt.Sprintf("sale %d is not an order of shop %s: import it first (`starter import`) or check the sale id", r.SaleID, shopID),
-				fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度取り込んでください。", r.SaleID, shopID, importJa))
 			continue
 		}
-		ds := dels[r.SaleID]
-		if r.DeliveryID == 0 {
-			switch len(ds) {
-			case 0:
-				reject(r.Line, fmt.Sprintf("sale %d has no deliveries in the OMS: re-import it (`starter import`)", r.SaleID),
-					fmt.Sprintf("受注番号 %d にはお届け先がありません。%sで受注を取り込み直してから、もう一度取り込んでください。", r.SaleID, importJa))
-				continue
-			case 1:
-				r.DeliveryID = ds[0].DeliveryID
-			default:
-				reject(r.Line, fmt.Sprintf("sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), deliveryIDs(ds, "none")),
-					fmt.Sprintf("受注番号 %d にはお届け先が%d件 (お届け先ID: %s) あります。お届け先IDの列に、この伝票番号のお届け先IDを入れてください。", r.SaleID, len(ds), deliveryIDs(ds, "なし")))
-				continue
-			}
-		} else if !slices.ContainsFunc(ds, func(d deliveryRow) bool { return d.DeliveryID == r.DeliveryID }) {
-			reject(r.Line, fmt.Sprintf("sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, deliveryIDs(ds, "none")),
-				fmt.Sprintf("受注番号 %d にお届け先ID %d はありません (この受注のお届け先ID: %s)。受注ページでお届け先IDを確かめて、直してください。", r.SaleID, r.DeliveryID, deliveryIDs(ds, "なし")))
-			continue
-		}
-		if o.Status == rules.StatusCancelled {
-			reject(r.Line, fmt.Sprintf("sale %d is キャンセル (cancelled): set its status first if it really shipped (`starter orders status`)", r.SaleID),
-				fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため、伝票番号を登録できません。本当に出荷した場合は、先に受注ページでステータスを変更してから、もう一度取り込んでください。", r.SaleID))
-			continue
-		}
-		if r.ShipDate != "" {
-			if ordered := o.OrderedAt.In(rules.Tokyo).Format(time.DateOnly); r.ShipDate < ordered {
-				reject(r.Line, fmt.Sprintf("ship date %s is before sale %d was ordered (%s): check the date", r.ShipDate, r.SaleID, ordered),
-					fmt.Sprintf("出荷日 %s が受注番号 %d の注文日 (%s) より前です。出荷日を確かめて、直してください。", r.ShipDate, r.SaleID, ordered))
-				continue
-			}
-		}
-		k := key{r.SaleID, r.DeliveryID}
-		prev, seen := first[k]
-		switch {
-		case !seen:
-			first[k] = r
-			order = append(order, k)
-		case prev.TrackingNumber != r.TrackingNumber:
-			reject(r.Line, fmt.Sprintf("sale %d delivery %d gets tracking number %s here but %s on line %d: one delivery takes one tracking number on ColorMe; keep one row per delivery (the others go on their own sale_delivery)",
-				r.SaleID, r.DeliveryID, r.TrackingNumber, prev.TrackingNumber, prev.Line),
-				fmt.Sprintf("受注番号 %d のお届け先ID %d の伝票番号が、この行では %s、%d行目では %s です。カラーミーショップでは1つのお届け先に伝票番号は1件です。お届け先ごとに1行にして、ほかの伝票番号はそれぞれのお届け先IDの行にしてください。",
-					r.SaleID, r.DeliveryID, r.TrackingNumber, prev.Line, prev.TrackingNumber))
-			conflicted[k] = true
-		case prev.ShipDate != r.ShipDate:
-			reject(r.Line, fmt.Sprintf("sale %d delivery %d gets ship date %q here but %q on line %d: keep one ship date per delivery",
-				r.SaleID, r.DeliveryID, r.ShipDate, prev.ShipDate, prev.Line),
-				fmt.Sprintf("受注番号 %d のお届け先ID %d の出荷日が、この行では%s、%d行目では%sです。1つのお届け先の出荷日は1つにしてください。",
-					r.SaleID, r.DeliveryID, shipDateJa(r.ShipDate), prev.Line, shipDateJa(prev.ShipDate)))
-			conflicted[k] = true
-		default:
-			rep.Duplicates++
-			note(r.Line, fmt.Sprintf("repeats line %d: applied once", prev.Line),
-				fmt.Sprintf("%d行目と同じ内容です。1回だけ反映します。", prev.Line))
-		}
-		if !noted[r.SaleID] {
-			noted[r.SaleID] = true
-			if o.Status == rules.StatusNew {
-				note(r.Line, fmt.Sprintf("sale %d is still 新規受付 (new): it is not exported until its status moves on", r.SaleID),
-					fmt.Sprintf("受注番号 %d はステータスが「新規受付」のままです。ステータスを進めるまで、発送情報の更新で書き出されません。", r.SaleID))
-			}
-			if p := o.BundleParentSaleID; p != nil && *p != r.SaleID {
-				note(r.Line, fmt.Sprintf("sale %d is bundled into sale %d: only sale %d's deliveries are exported", r.SaleID, *p, *p),
-					fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文です。書き出されるのは親注文 %d のお届け先だけです。", r.SaleID, *p, *p))
-			}
-		}
+		p.add(r)
+		p.noteSale(r, o)
 	}
-	for _, k := range order {
-		if conflicted[k] {
-			r := first[k]
-			reject(r.Line, fmt.Sprintf("sale %d delivery %d: tracking number %s conflicts with later rows for the same delivery (see below)", k.sale, k.delivery, r.TrackingNumber),
+	for _, k := range p.order {
+		if p.conflicted[k] {
+			r := p.first[k]
+			p.reject(r.Line, fmt.Sprintf("sale %d delivery %d: tracking number %s conflicts with later rows for the same delivery (see below)", k.sale, k.delivery, r.TrackingNumber),
 				fmt.Sprintf("受注番号 %d のお届け先ID %d (伝票番号 %s) は、後の行 (下の一覧) で同じお届け先に別の伝票番号か出荷日が指定されています。お届け先ごとに1行にしてください。", k.sale, k.delivery, r.TrackingNumber))
 		}
 	}
-	slices.SortStableFunc(rep.Rejected, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	slices.SortStableFunc(p.rep.Rejected, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	changes, touched := p.changes(orders)
+	slices.SortStableFunc(p.rep.Notes, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	p.rep.Changes, p.rep.Orders = changes, len(touched)
+	return p.rep, changes, touched
+}
 
+// resolve checks a row against its order and names its delivery; false when
+// the row is rejected.
+func (p *shipmentPlan) resolve(shopID string, r Shipment, o OrderView, found bool, today string) (Shipment, bool) {
+	if en, ja := checkShipment(r); en != "" {
+		p.reject(r.Line, en, ja)
+		return r, false
+	}
+	if !found {
+		p.reject(r.Line, fmt.Sprintf("sale %d is not an order of shop %s: import it first (`starter import`) or check the sale id", r.SaleID, shopID),
+			fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度取り込んでください。", r.SaleID, shopID, importJa))
+		return r, false
+	}
+	d, en, ja := pickDelivery(r, o.Destinations)
+	if en != "" {
+		p.reject(r.Line, en, ja)
+		return r, false
+	}
+	r.DeliveryID = d.ID
+	if en, ja := postalMismatch(r, d); en != "" {
+		p.reject(r.Line, en, ja)
+		return r, false
+	}
+	if o.Status == rules.StatusCancelled {
+		p.reject(r.Line, fmt.Sprintf("sale %d is キャンセル (cancelled): set its status first if it really shipped (`starter orders status`)", r.SaleID),
+			fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため、伝票番号を登録できません。本当に出荷した場合は、先に受注ページでステータスを変更してから、もう一度取り込んでください。", r.SaleID))
+		return r, false
+	}
+	if r.ShipDate != "" {
+		if ordered := o.OrderedAt.In(rules.Tokyo).Format(time.DateOnly); r.ShipDate < ordered {
+			p.reject(r.Line, fmt.Sprintf("ship date %s is before sale %d was ordered (%s): check the date", r.ShipDate, r.SaleID, ordered),
+				fmt.Sprintf("出荷日 %s が受注番号 %d の注文日 (%s) より前です。出荷日を確かめて、直してください。", r.ShipDate, r.SaleID, ordered))
+			return r, false
+		}
+		if r.Planned && r.ShipDate > today {
+			p.note(r.Line, fmt.Sprintf("sale %d: planned ship date %s is after today: the ship date is left as it is (import the file again on that day, or set it on the order page)", r.SaleID, r.ShipDate),
+				fmt.Sprintf("受注番号 %d: 出荷予定日 %s がまだ先のため、出荷日は設定しません (伝票番号だけ登録します)。出荷した日にもう一度取り込むか、受注ページで出荷日を入れてください。", r.SaleID, r.ShipDate))
+			r.ShipDate = ""
+		}
+	}
+	return r, true
+}
+
+// pickDelivery returns the delivery a row names: by id, by position (a label
+// program's reference), or the sale's only one. en and ja say why none.
+func pickDelivery(r Shipment, ds []Destination) (Destination, string, string) {
+	ids := func(none string) string {
+		parts := make([]string, len(ds))
+		for i, d := range ds {
+			parts[i] = strconv.FormatInt(d.ID, 10)
+		}
+		return cmp.Or(strings.Join(parts, ", "), none)
+	}
+	switch {
+	case r.DeliveryID != 0:
+		if i := slices.IndexFunc(ds, func(d Destination) bool { return d.ID == r.DeliveryID }); i >= 0 {
+			return ds[i], "", ""
+		}
+		return Destination{}, fmt.Sprintf("sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, ids("none")),
+			fmt.Sprintf("受注番号 %d にお届け先ID %d はありません (この受注のお届け先ID: %s)。受注ページでお届け先IDを確かめて、直してください。", r.SaleID, r.DeliveryID, ids("なし"))
+	case r.DeliveryPos != 0:
+		if r.DeliveryPos <= len(ds) {
+			return ds[r.DeliveryPos-1], "", ""
+		}
+		return Destination{}, fmt.Sprintf("sale %d has %d deliveries, not a delivery number %d: was the label data exported from this shop?", r.SaleID, len(ds), r.DeliveryPos),
+			fmt.Sprintf("受注番号 %d のお届け先は%d件で、%d番目のお届け先はありません。この店舗から出力した送り状データで発行した行か確かめてください。", r.SaleID, len(ds), r.DeliveryPos)
+	case len(ds) == 1:
+		return ds[0], "", ""
+	case len(ds) == 0:
+		return Destination{}, fmt.Sprintf("sale %d has no deliveries in the OMS: re-import it (`starter import`)", r.SaleID),
+			fmt.Sprintf("受注番号 %d にはお届け先がありません。%sで受注を取り込み直してから、もう一度取り込んでください。", r.SaleID, importJa)
+	}
+	return Destination{}, fmt.Sprintf("sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), ids("none")),
+		fmt.Sprintf("受注番号 %d にはお届け先が%d件 (お届け先ID: %s) あります。お届け先IDの列に、この伝票番号のお届け先IDを入れてください。", r.SaleID, len(ds), ids("なし"))
+}
+
+// postalMismatch says why a row's postal code (from a label program) is not
+// its delivery's: the label went elsewhere, or the deliveries changed since
+// the label data was exported.
+func postalMismatch(r Shipment, d Destination) (string, string) {
+	digitsOf := func(s string) string {
+		return strings.Map(func(c rune) rune {
+			if c >= '0' && c <= '9' {
+				return c
+			}
+			return -1
+		}, s)
+	}
+	got, want := digitsOf(r.Postal), digitsOf(d.Postal)
+	if got == "" || want == "" || got == want {
+		return "", ""
+	}
+	return fmt.Sprintf("sale %d delivery %d goes to 〒%s, but this row's label to 〒%s: the deliveries changed since the label data was exported? set this tracking number on the order page", r.SaleID, d.ID, d.Postal, r.Postal),
+		fmt.Sprintf("受注番号 %d のお届け先ID %d の郵便番号は %s ですが、この行の送り状は %s 宛てです。送り状データを出力した後にお届け先が変わった可能性があります。受注ページで正しいお届け先に伝票番号を入れてください。", r.SaleID, d.ID, d.Postal, r.Postal)
+}
+
+// add records a resolved row: the first for its delivery, a duplicate, or a
+// conflict.
+func (p *shipmentPlan) add(r Shipment) {
+	k := shipmentKey{r.SaleID, r.DeliveryID}
+	prev, seen := p.first[k]
+	switch {
+	case !seen:
+		p.first[k] = r
+		p.order = append(p.order, k)
+	case prev.TrackingNumber != r.TrackingNumber:
+		p.reject(r.Line, fmt.Sprintf("sale %d delivery %d gets tracking number %s here but %s on line %d: one delivery takes one tracking number on ColorMe; keep one row per delivery (the others go on their own sale_delivery)",
+			r.SaleID, r.DeliveryID, r.TrackingNumber, prev.TrackingNumber, prev.Line),
+			fmt.Sprintf("受注番号 %d のお届け先ID %d の伝票番号が、この行では %s、%d行目では %s です。カラーミーショップでは1つのお届け先に伝票番号は1件です。お届け先ごとに1行にして、ほかの伝票番号はそれぞれのお届け先IDの行にしてください。",
+				r.SaleID, r.DeliveryID, r.TrackingNumber, prev.Line, prev.TrackingNumber))
+		p.conflicted[k] = true
+	case prev.ShipDate != r.ShipDate:
+		p.reject(r.Line, fmt.Sprintf("sale %d delivery %d gets ship date %q here but %q on line %d: keep one ship date per delivery",
+			r.SaleID, r.DeliveryID, r.ShipDate, prev.ShipDate, prev.Line),
+			fmt.Sprintf("受注番号 %d のお届け先ID %d の出荷日が、この行では%s、%d行目では%sです。1つのお届け先の出荷日は1つにしてください。",
+				r.SaleID, r.DeliveryID, shipDateJa(r.ShipDate), prev.Line, shipDateJa(prev.ShipDate)))
+		p.conflicted[k] = true
+	default:
+		p.rep.Duplicates++
+		p.note(r.Line, fmt.Sprintf("repeats line %d: applied once", prev.Line), fmt.Sprintf("%d行目と同じ内容です。1回だけ反映します。", prev.Line))
+	}
+}
+
+// noteSale notes, once per sale, what keeps it from being exported.
+func (p *shipmentPlan) noteSale(r Shipment, o OrderView) {
+	if p.noted[r.SaleID] {
+		return
+	}
+	p.noted[r.SaleID] = true
+	if o.Status == rules.StatusNew {
+		p.note(r.Line, fmt.Sprintf("sale %d is still 新規受付 (new): it is not exported until its status moves on", r.SaleID),
+			fmt.Sprintf("受注番号 %d はステータスが「新規受付」のままです。ステータスを進めるまで、発送情報の更新で書き出されません。", r.SaleID))
+	}
+	if parent := o.BundleParentSaleID; parent != 0 && parent != r.SaleID {
+		p.note(r.Line, fmt.Sprintf("sale %d is bundled into sale %d: only sale %d's deliveries are exported", r.SaleID, parent, parent),
+			fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文です。書き出されるのは親注文 %d のお届け先だけです。", r.SaleID, parent, parent))
+	}
+}
+
+// changes returns the deliveries that change, in the order of their rows, and
+// the sale ids they touch (sorted); rows the OMS already shows are counted.
+func (p *shipmentPlan) changes(orders map[int64]OrderView) ([]ShipmentChange, []int64) {
 	var changes []ShipmentChange
 	var touched []int64
-	for _, k := range order {
-		if conflicted[k] {
+	for _, k := range p.order {
+		if p.conflicted[k] {
 			continue
 		}
-		r := first[k]
-		i := slices.IndexFunc(dels[k.sale], func(d deliveryRow) bool { return d.DeliveryID == k.delivery })
-		cur := dels[k.sale][i]
+		r := p.first[k]
+		ds := orders[k.sale].Deliveries
+		cur := ds[slices.IndexFunc(ds, func(d rules.Delivery) bool { return d.ID == k.delivery })]
 		c := ShipmentChange{Line: r.Line, SaleID: k.sale, DeliveryID: k.delivery, OldSlip: cur.SlipNumber, NewSlip: r.TrackingNumber,
-			OldShipDate: string(cur.ShippedOn), NewShipDate: string(cur.ShippedOn)}
-		if r.ShipDate != "" {
-			c.NewShipDate = r.ShipDate
-		}
+			OldShipDate: cur.ShippedOn, NewShipDate: cmp.Or(r.ShipDate, cur.ShippedOn)}
 		if c.OldSlip == c.NewSlip && c.OldShipDate == c.NewShipDate {
-			rep.Unchanged++
+			p.rep.Unchanged++
 			continue
 		}
 		c.OverwritingSlip = c.OldSlip != "" && c.OldSlip != c.NewSlip
 		if c.OverwritingSlip {
-			note(r.Line, fmt.Sprintf("sale %d delivery %d: tracking number %s replaces %s", k.sale, k.delivery, c.NewSlip, c.OldSlip),
+			p.note(r.Line, fmt.Sprintf("sale %d delivery %d: tracking number %s replaces %s", k.sale, k.delivery, c.NewSlip, c.OldSlip),
 				fmt.Sprintf("受注番号 %d のお届け先ID %d の伝票番号は、%s から %s への上書きです。", k.sale, k.delivery, c.OldSlip, c.NewSlip))
 		}
 		changes = append(changes, c)
@@ -581,9 +694,7 @@ func (rep *ShipmentReport) plan(shopID string, rows []Shipment, orders map[int64
 			touched = append(touched, k.sale)
 		}
 	}
-	slices.SortStableFunc(rep.Notes, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
 	slices.Sort(touched)
-	rep.Changes = changes
 	return changes, touched
 }
 
@@ -595,7 +706,7 @@ func checkShipment(r Shipment) (en, ja string) {
 	case r.SaleID <= 0:
 		return fmt.Sprintf("sale id must be a positive number, got %d", r.SaleID),
 			fmt.Sprintf("受注番号 %d は正しくありません。カラーミーショップの受注番号を入れてください。", r.SaleID)
-	case r.DeliveryID < 0:
+	case r.DeliveryID < 0 || r.DeliveryPos < 0:
 		return fmt.Sprintf("sale_delivery id must be a positive number, got %d", r.DeliveryID),
 			fmt.Sprintf("お届け先ID %d は正しくありません。受注ページにあるお届け先IDを入れるか、お届け先が1つの受注なら空欄にしてください。", r.DeliveryID)
 	case strings.TrimSpace(r.TrackingNumber) == "":
@@ -611,18 +722,6 @@ func checkShipment(r Shipment) (en, ja string) {
 		}
 	}
 	return "", ""
-}
-
-// deliveryIDs lists a sale's delivery ids, none when it has none.
-func deliveryIDs(ds []deliveryRow, none string) string {
-	if len(ds) == 0 {
-		return none
-	}
-	parts := make([]string, len(ds))
-	for i, d := range ds {
-		parts[i] = strconv.FormatInt(d.DeliveryID, 10)
-	}
-	return strings.Join(parts, ", ")
 }
 
 // shipDateJa is a ship date of a row for staff: 「2026-05-01」 or 空欄.

@@ -11,6 +11,14 @@
 // a header the columns are: sale id, sale_delivery id, tracking number, ship
 // date (4 columns); sale id, tracking number, ship date (3); or sale id,
 // tracking number (2).
+//
+// The label programs' issued data (B2クラウド 発行済データ, e飛伝 出荷履歴,
+// ゆうパックプリントR 発送済みデータ; see internal/carrier) is recognised from its
+// header row — or, written without one, by the program's columns holding a
+// reference we wrote (sale id-delivery) and a tracking number — and reported
+// in Result.Format. Its reference names the sale and the delivery, its date is
+// the planned ship date (Row.Planned) and its postal code is kept to check the
+// delivery; its other columns are ignored.
 package shipcsv
 
 import (
@@ -28,6 +36,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/width"
 
+	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -38,6 +47,11 @@ type Row struct {
 	DeliveryID     int64  `json:"delivery_id,omitempty"` // sale_delivery id; 0 = not given
 	TrackingNumber string `json:"tracking_number"`       // letters, digits and hyphens
 	ShipDate       string `json:"ship_date,omitempty"`   // YYYY-MM-DD; "" = not given
+
+	// From a label program's issued data only:
+	DeliveryPos int    `json:"delivery_pos,omitempty"` // the delivery's place in the sale (1 = first by id); 0 = not given
+	Postal      string `json:"postal,omitempty"`       // お届け先郵便番号, digits: checked against the delivery
+	Planned     bool   `json:"planned,omitempty"`      // ShipDate is the program's planned ship date (出荷予定日)
 }
 
 // LineError says why a line was rejected; Line 0 is about the whole file.
@@ -68,10 +82,16 @@ func (e LineError) Error() string {
 // Result is a parsed file: its valid rows and the errors of the others, both
 // in line order. A file is usable only when Errors is empty.
 type Result struct {
-	Encoding string      `json:"encoding"` // "UTF-8", "UTF-8 with BOM" or "Shift_JIS"
-	Header   bool        `json:"header"`   // the first row was a header
-	Rows     []Row       `json:"rows"`
-	Errors   []LineError `json:"errors"`
+	Encoding string `json:"encoding"` // "UTF-8", "UTF-8 with BOM" or "Shift_JIS"
+	Header   bool   `json:"header"`   // the first row was a header
+	// Format is the label program whose issued data the file is (carrier.Format:
+	// "b2", "ehiden", "yupack"); "" = the generic format. FormatName and
+	// FormatNameEn name it for staff and the CLI.
+	Format       string      `json:"format,omitempty"`
+	FormatName   string      `json:"format_name,omitempty"`
+	FormatNameEn string      `json:"format_name_en,omitempty"`
+	Rows         []Row       `json:"rows"`
+	Errors       []LineError `json:"errors"`
 }
 
 // Columns of a file.
@@ -80,13 +100,14 @@ const (
 	colDelivery
 	colTracking
 	colDate
+	colPostal // label programs' issued data only
 	nCols
 )
 
-var colNames = [nCols]string{"sale id", "sale_delivery id", "tracking number", "ship date"}
+var colNames = [nCols]string{"sale id", "sale_delivery id", "tracking number", "ship date", "postal code"}
 
 // colNamesJa are the columns in GoQ's words.
-var colNamesJa = [nCols]string{"受注番号", "お届け先ID", "伝票番号", "出荷日"}
+var colNamesJa = [nCols]string{"受注番号", "お届け先ID", "伝票番号", "出荷日", "郵便番号"}
 
 // headerNames maps normalized header names (see normName) to columns.
 var headerNames = map[string]int{
@@ -106,7 +127,11 @@ var headerNames = map[string]int{
 	"出荷日": colDate, "発送日": colDate, "出荷年月日": colDate, "発送年月日": colDate, "出荷日付": colDate, "発送日付": colDate,
 }
 
-// Parse reads a shipping-results file.
+// Parse reads a shipping-results file: the generic format (header names or
+// positions, see the package comment) or a label program's issued data
+// (carrier.Layouts), recognised by its header row — or, without header, by
+// the program's number of columns with a reference and a tracking number in
+// their places.
 func Parse(data []byte) Result {
 	var res Result
 	text, enc, err := decode(data)
@@ -129,28 +154,36 @@ func Parse(data []byte) Result {
 	if first, _, _ := strings.Cut(text, "\n"); strings.Contains(first, "\t") && !strings.Contains(first, ",") {
 		r.Comma = '\t'
 	}
-	var cols [nCols]int // field index of each column, -1 = absent
-	nFields := 0        // fields per row without a header
-	started := false
+	p := parser{res: &res}
+	p.read(r)
+	if len(res.Rows) == 0 && len(res.Errors) == 0 {
+		res.Errors = append(res.Errors, message{"the file has a header but no rows",
+			"1行目の列名 (ヘッダー行) のほかに行がありません。2行目から、1行に1つのお届け先を書いてください。"}.at(0))
+	}
+	return res
+}
+
+// parser reads the records of one file into its Result.
+type parser struct {
+	res     *Result
+	cols    [nCols]int      // field index of each column, -1 = absent
+	width   int             // fields per row without a header (generic format)
+	layout  *carrier.Layout // the label program whose issued data this is; nil = generic
+	started bool
+}
+
+// read reads every record.
+func (p *parser) read(r *csv.Reader) {
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
-			break
+			return
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				line := pe.StartLine
-				if line == 0 {
-					line = pe.Line
-				}
-				res.Errors = append(res.Errors, message{"not valid CSV: " + pe.Err.Error() + " (a field with a quote must be entirely quoted, quotes inside doubled: \"a\"\"b\")",
-					"CSVとして読めません: 引用符 (\") の使い方が正しくありません。引用符を含む値は全体を \"…\" で囲み、値の中の \" は \"\" と2つ重ねてください。"}.at(line))
-				continue
+			if !p.readError(err) {
+				return
 			}
-			res.Errors = append(res.Errors, message{"reading the file: " + err.Error(),
-				"ファイルを最後まで読み取れませんでした (" + err.Error() + ")。もう一度アップロードしてください。"}.at(0))
-			break
+			continue
 		}
 		line, _ := r.FieldPos(0)
 		for i := range rec {
@@ -159,37 +192,92 @@ func Parse(data []byte) Result {
 		if blank(rec) {
 			continue
 		}
-		if !started {
-			started = true
-			if _, err := strconv.ParseUint(rec[0], 10, 63); err != nil {
-				res.Header = true
-				var herr *LineError
-				cols, herr = headerColumns(rec, line)
-				if herr != nil {
-					res.Errors = append(res.Errors, *herr)
-					return res
-				}
+		if !p.started {
+			p.started = true
+			if header, ok := p.first(rec, line); !ok {
+				return
+			} else if header {
 				continue
 			}
-			cols, nFields = positional(len(rec))
-			if nFields == 0 {
-				res.Errors = append(res.Errors, message{fmt.Sprintf("%d columns without a header row: use sale id, sale_delivery id, tracking number, ship date (4 columns), sale id, tracking number, ship date (3) or sale id, tracking number (2), or add a header row", len(rec)),
-					fmt.Sprintf("1行目に列名 (ヘッダー行) がなく、列が%d列あります。1行目に列名 (受注番号, お届け先ID, 伝票番号, 出荷日) を入れるか、受注番号, お届け先ID, 伝票番号, 出荷日 の4列 (または 受注番号, 伝票番号, 出荷日 の3列、受注番号, 伝票番号 の2列) にしてください。", len(rec))}.at(line))
-				return res
-			}
 		}
-		row, msg := parseRow(rec, cols, nFields, line)
+		row, msg := p.row(rec, line)
 		if msg.en != "" {
-			res.Errors = append(res.Errors, msg.at(line))
+			p.res.Errors = append(p.res.Errors, msg.at(line))
 			continue
 		}
-		res.Rows = append(res.Rows, row)
+		p.res.Rows = append(p.res.Rows, row)
 	}
-	if len(res.Rows) == 0 && len(res.Errors) == 0 {
-		res.Errors = append(res.Errors, message{"the file has a header but no rows",
-			"1行目の列名 (ヘッダー行) のほかに行がありません。2行目から、1行に1つのお届け先を書いてください。"}.at(0))
+}
+
+// readError records a record the CSV reader refused; false stops reading.
+func (p *parser) readError(err error) bool {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		line := pe.StartLine
+		if line == 0 {
+			line = pe.Line
+		}
+		p.res.Errors = append(p.res.Errors, message{"not valid CSV: " + pe.Err.Error() + " (a field with a quote must be entirely quoted, quotes inside doubled: \"a\"\"b\")",
+			"CSVとして読めません: 引用符 (\") の使い方が正しくありません。引用符を含む値は全体を \"…\" で囲み、値の中の \" は \"\" と2つ重ねてください。"}.at(line))
+		return true
 	}
-	return res
+	p.res.Errors = append(p.res.Errors, message{"reading the file: " + err.Error(),
+		"ファイルを最後まで読み取れませんでした (" + err.Error() + ")。もう一度アップロードしてください。"}.at(0))
+	return false
+}
+
+// first looks at the first record: a header row (generic or a label
+// program's), or the first row of a file without one. It reports whether the
+// record was a header, and false in ok when the file cannot be read further.
+func (p *parser) first(rec []string, line int) (header, ok bool) {
+	if _, err := strconv.ParseUint(rec[0], 10, 63); err != nil && !p.refLike(rec[0]) {
+		p.res.Header = true
+		if m, found := carrier.Detect(rec); found {
+			p.useLayout(m)
+			return true, true
+		}
+		var herr *LineError
+		p.cols, herr = headerColumns(rec, line)
+		if herr != nil {
+			p.res.Errors = append(p.res.Errors, *herr)
+			return true, false
+		}
+		return true, true
+	}
+	if p.cols, p.width = positional(len(rec)); p.width > 0 {
+		return false, true
+	}
+	if m, found := carrier.DetectPositional(rec); found {
+		p.useLayout(m)
+		return false, true
+	}
+	p.res.Errors = append(p.res.Errors, message{fmt.Sprintf("%d columns without a header row: use sale id, sale_delivery id, tracking number, ship date (4 columns), sale id, tracking number, ship date (3) or sale id, tracking number (2), or add a header row", len(rec)),
+		fmt.Sprintf("1行目に列名 (ヘッダー行) がなく、列が%d列あります。1行目に列名 (受注番号, お届け先ID, 伝票番号, 出荷日) を入れるか、受注番号, お届け先ID, 伝票番号, 出荷日 の4列 (または 受注番号, 伝票番号, 出荷日 の3列、受注番号, 伝票番号 の2列) にしてください。", len(rec))}.at(line))
+	return false, false
+}
+
+// refLike reports whether a first field is a carrier reference (123-4), which
+// starts a headerless issued-data file, not a header.
+func (p *parser) refLike(s string) bool {
+	sale, rest, ok := strings.Cut(s, "-")
+	return ok && digits(sale) && digits(rest)
+}
+
+// useLayout reads the rest of the file as a label program's issued data.
+func (p *parser) useLayout(m carrier.Match) {
+	p.layout = m.Layout
+	p.res.Format = string(m.Layout.Format)
+	p.res.FormatName = m.Layout.Name
+	p.res.FormatNameEn = m.Layout.NameEn
+	p.cols = [nCols]int{m.Cols.Reference, -1, m.Cols.Tracking, m.Cols.ShipDate, m.Cols.Postal}
+}
+
+// row parses one data row.
+func (p *parser) row(rec []string, line int) (Row, message) {
+	if p.layout != nil {
+		return p.carrierRow(rec, line)
+	}
+	return parseRow(rec, p.cols, p.width, line)
 }
 
 // decode returns the file as text. A UTF-8 BOM is dropped; text that is not
@@ -290,7 +378,7 @@ func normName(s string) string {
 }
 
 func headerColumns(rec []string, line int) ([nCols]int, *LineError) {
-	cols := [nCols]int{-1, -1, -1, -1}
+	cols := [nCols]int{-1, -1, -1, -1, -1}
 	for i, f := range rec {
 		c, ok := headerNames[normName(f)]
 		if !ok {
@@ -325,13 +413,13 @@ func headerColumns(rec []string, line int) ([nCols]int, *LineError) {
 func positional(n int) ([nCols]int, int) {
 	switch n {
 	case 4:
-		return [nCols]int{0, 1, 2, 3}, 4
+		return [nCols]int{0, 1, 2, 3, -1}, 4
 	case 3:
-		return [nCols]int{0, -1, 1, 2}, 3
+		return [nCols]int{0, -1, 1, 2, -1}, 3
 	case 2:
-		return [nCols]int{0, -1, 1, -1}, 2
+		return [nCols]int{0, -1, 1, -1, -1}, 2
 	}
-	return [nCols]int{-1, -1, -1, -1}, 0
+	return [nCols]int{-1, -1, -1, -1, -1}, 0
 }
 
 func field(rec []string, i int) string {
@@ -380,17 +468,84 @@ func parseRow(rec []string, cols [nCols]int, width, line int) (Row, message) {
 		row.ShipDate = date
 	}
 	if len(problems) > 0 {
-		var out message
-		for i, p := range problems {
-			if i > 0 {
-				out.en += "; "
-			}
-			out.en += p.en
-			out.ja += p.ja
-		}
-		return Row{}, out
+		return Row{}, joinMessages(problems)
 	}
 	return row, message{}
+}
+
+func joinMessages(problems []message) message {
+	var out message
+	for i, p := range problems {
+		if i > 0 {
+			out.en += "; "
+		}
+		out.en += p.en
+		out.ja += p.ja
+	}
+	return out
+}
+
+// carrierRow parses one row of a label program's issued data.
+func (p *parser) carrierRow(rec []string, line int) (Row, message) {
+	l := p.layout
+	row := Row{Line: line, Planned: true}
+	var problems []message
+	refName := l.Issued[0].Name
+	for _, f := range l.Issued {
+		if f.Meaning == carrier.Reference {
+			refName = f.Name
+		}
+	}
+	switch ref := field(rec, p.cols[colSale]); {
+	case ref == "":
+		problems = append(problems, message{fmt.Sprintf("%s (the reference) is empty: this row was not printed from our label data; remove it or put the sale id there", refName),
+			fmt.Sprintf("「%s」が空欄です。この行はこのシステムから出力した送り状データから発行されたものではありません。行を削除するか、「%s」に受注番号を入れてください。", refName, refName)})
+	default:
+		sale, d, err := l.ParseReference(ref)
+		if err != nil {
+			problems = append(problems, message{fmt.Sprintf("%s %q is not a reference we wrote (sale id-%s)", refName, ref, refPartEn(l)),
+				fmt.Sprintf("「%s」の「%s」は、このシステムが出力した管理番号 (受注番号-%s) ではありません。送り状データ出力で出力したデータから発行した行か確かめてください。", refName, ref, refPartJa(l))})
+			break
+		}
+		row.SaleID = sale
+		if l.RefStyle == carrier.RefPosition {
+			row.DeliveryPos = int(d)
+		} else {
+			row.DeliveryID = d
+		}
+	}
+	tn, msg := trackingNumber(field(rec, p.cols[colTracking]))
+	if msg.en != "" {
+		problems = append(problems, msg)
+	}
+	row.TrackingNumber = tn
+	if d := field(rec, p.cols[colDate]); d != "" {
+		date, ok := shipDate(d)
+		if !ok {
+			problems = append(problems, message{fmt.Sprintf("ship date %q is not a date", d),
+				fmt.Sprintf("出荷日「%s」が日付として読めません。%sから出力し直したファイルを取り込んでください。", d, l.Name)})
+		}
+		row.ShipDate = date
+	}
+	row.Postal = strings.ReplaceAll(field(rec, p.cols[colPostal]), "-", "")
+	if len(problems) > 0 {
+		return Row{}, joinMessages(problems)
+	}
+	return row, message{}
+}
+
+func refPartEn(l *carrier.Layout) string {
+	if l.RefStyle == carrier.RefPosition {
+		return "delivery number"
+	}
+	return "sale_delivery id"
+}
+
+func refPartJa(l *carrier.Layout) string {
+	if l.RefStyle == carrier.RefPosition {
+		return "お届け先の番号"
+	}
+	return "お届け先ID"
 }
 
 func digits(s string) bool {

@@ -1,6 +1,7 @@
 package shipcsv_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -196,4 +197,77 @@ func TestParseCP932Extensions(t *testing.T) {
 	require.Empty(t, res.Errors)
 	assert.Equal(t, "Shift_JIS", res.Encoding)
 	assert.Equal(t, []shipcsv.Row{{Line: 2, SaleID: 1001, TrackingNumber: "1234-5678", ShipDate: "2026-05-01"}}, res.Rows)
+}
+
+// TestParseCarrierFiles: the label programs' issued data, as kept in
+// internal/carrier/testdata (Shift_JIS, CRLF, the programs' headers), is
+// recognised and named; the reference gives the sale and the delivery (its id
+// for B2, its position for e飛伝 and ゆうプリR); dates are the programs'
+// planned ship dates; the postal code is kept for the check against the
+// delivery; the other columns are ignored.
+func TestParseCarrierFiles(t *testing.T) {
+	cases := []struct {
+		file, format, name string
+		rows               []shipcsv.Row
+	}{
+		{"b2_issued.csv", "b2", "B2クラウド", []shipcsv.Row{
+			{Line: 2, SaleID: 120000001, DeliveryID: 3500001, TrackingNumber: "400012345671", ShipDate: "2026-11-27", Postal: "1500001", Planned: true},
+			{Line: 3, SaleID: 120000002, DeliveryID: 3500002, TrackingNumber: "400012345682", ShipDate: "2026-11-27", Postal: "5300001", Planned: true},
+			{Line: 4, SaleID: 120000002, DeliveryID: 3500003, TrackingNumber: "400012345693", ShipDate: "2026-11-27", Postal: "8100001", Planned: true},
+			{Line: 5, SaleID: 120000003, DeliveryID: 3500004, TrackingNumber: "400012345704", ShipDate: "2026-11-28", Postal: "0600001", Planned: true},
+		}},
+		{"ehiden_issued.csv", "ehiden", "e飛伝", []shipcsv.Row{
+			{Line: 2, SaleID: 120000001, DeliveryPos: 1, TrackingNumber: "360012345671", ShipDate: "2026-11-27", Postal: "1500001", Planned: true},
+			{Line: 3, SaleID: 120000002, DeliveryPos: 1, TrackingNumber: "360012345682", ShipDate: "2026-11-27", Postal: "5300001", Planned: true},
+			{Line: 4, SaleID: 120000002, DeliveryPos: 2, TrackingNumber: "360012345693", ShipDate: "2026-11-27", Postal: "8100001", Planned: true},
+		}},
+		{"yupack_issued.csv", "yupack", "ゆうパックプリントR", []shipcsv.Row{
+			{Line: 2, SaleID: 120000001, DeliveryPos: 1, TrackingNumber: "123456789012", ShipDate: "2026-11-27", Postal: "1500001", Planned: true},
+			{Line: 3, SaleID: 120000002, DeliveryPos: 1, TrackingNumber: "123456789023", ShipDate: "2026-11-27", Postal: "5300001", Planned: true},
+			{Line: 4, SaleID: 120000002, DeliveryPos: 2, TrackingNumber: "123456789034", ShipDate: "2026-11-27", Postal: "8100001", Planned: true},
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			data, err := os.ReadFile("../carrier/testdata/" + c.file)
+			require.NoError(t, err)
+			res := shipcsv.Parse(data)
+			require.Empty(t, res.Errors)
+			assert.Equal(t, "Shift_JIS", res.Encoding)
+			assert.True(t, res.Header)
+			assert.Equal(t, c.format, res.Format)
+			assert.Equal(t, c.name, res.FormatName)
+			assert.Equal(t, c.rows, res.Rows)
+
+			// the same file without its header row is recognised by its columns
+			_, body, _ := strings.Cut(string(data), "\r\n")
+			res = shipcsv.Parse([]byte(body))
+			require.Empty(t, res.Errors)
+			assert.False(t, res.Header)
+			assert.Equal(t, c.format, res.Format)
+			require.Len(t, res.Rows, len(c.rows))
+			assert.Equal(t, c.rows[0].TrackingNumber, res.Rows[0].TrackingNumber)
+		})
+	}
+}
+
+// TestParseCarrierFileProblems: line-numbered problems in a program's file,
+// all reported at once.
+func TestParseCarrierFileProblems(t *testing.T) {
+	data := sjis(t, "\"お客様管理番号\",\"送り状種類\",\"クール区分\",\"伝票番号\",\"出荷予定日\"\r\n"+
+		"\"120000001-3500001\",\"0\",\"\",\"400012345671\",\"2026/11/27\"\r\n"+
+		"\"\",\"0\",\"\",\"400012345682\",\"2026/11/27\"\r\n"+
+		"\"ABC-1\",\"0\",\"\",\"400012345693\",\"2026/11/27\"\r\n"+
+		"\"120000003-3500004\",\"0\",\"\",\"\",\"2026/13/01\"\r\n")
+	res := shipcsv.Parse(data)
+	assert.Equal(t, "b2", res.Format)
+	require.Len(t, res.Rows, 1)
+	require.Len(t, res.Errors, 3)
+	assert.Equal(t, 3, res.Errors[0].Line)
+	assert.Contains(t, res.Errors[0].Ja, "「お客様管理番号」が空欄です")
+	assert.Equal(t, 4, res.Errors[1].Line)
+	assert.Contains(t, res.Errors[1].Message, `お客様管理番号 "ABC-1" is not a reference we wrote (sale id-sale_delivery id)`)
+	assert.Equal(t, 5, res.Errors[2].Line)
+	assert.Contains(t, res.Errors[2].Ja, "伝票番号が空欄です")
+	assert.Contains(t, res.Errors[2].Ja, "出荷日「2026/13/01」が日付として読めません")
 }

@@ -1,0 +1,220 @@
+package carrier_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/japanese"
+
+	"github.com/colorme-sync/colorme-sync/internal/carrier"
+)
+
+// readSJIS decodes a Shift_JIS CSV into records.
+func readSJIS(t *testing.T, data []byte) [][]string {
+	t.Helper()
+	text, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
+	require.NoError(t, err)
+	recs, err := csv.NewReader(bytes.NewReader(text)).ReadAll()
+	require.NoError(t, err)
+	return recs
+}
+
+func layout(t *testing.T, f string) *carrier.Layout {
+	t.Helper()
+	l, ok := carrier.ByFormat(f)
+	require.True(t, ok, f)
+	return l
+}
+
+// TestDetectFixtures: each program's issued-data file (kept in testdata as the
+// program writes it: Shift_JIS, CRLF, its own header) is recognised by its
+// header row, with the reference, tracking-number, date and postal columns.
+func TestDetectFixtures(t *testing.T) {
+	cases := []struct {
+		file   string
+		format carrier.Format
+		cols   carrier.Columns
+	}{
+		{"b2_issued.csv", carrier.B2, carrier.Columns{Reference: 0, Tracking: 3, ShipDate: 4, Postal: 10}},
+		{"ehiden_issued.csv", carrier.Ehiden, carrier.Columns{Reference: 2, Tracking: 0, ShipDate: 1, Postal: 4}},
+		{"yupack_issued.csv", carrier.Yupack, carrier.Columns{Reference: 1, Tracking: 0, ShipDate: 2, Postal: 7}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			data, err := os.ReadFile("testdata/" + c.file)
+			require.NoError(t, err)
+			assert.True(t, bytes.Contains(data, []byte("\r\n")), "CRLF")
+			recs := readSJIS(t, data)
+			m, ok := carrier.Detect(recs[0])
+			require.True(t, ok)
+			assert.Equal(t, c.format, m.Layout.Format)
+			assert.Equal(t, c.cols, m.Cols)
+
+			m, ok = carrier.DetectPositional(recs[1])
+			require.True(t, ok, "the same file without its header row")
+			assert.Equal(t, c.format, m.Layout.Format)
+		})
+	}
+	_, ok := carrier.Detect([]string{"受注番号", "お届け先ID", "伝票番号", "出荷日"})
+	assert.False(t, ok, "the generic format is no program's")
+	_, ok = carrier.Detect([]string{"お客様管理番号", "伝票番号"})
+	assert.False(t, ok, "names every program shares do not decide")
+}
+
+func TestSlotAndTimeCodes(t *testing.T) {
+	b2, eh, yu := layout(t, "b2"), layout(t, "ehiden"), layout(t, "yupack")
+	cases := []struct{ period, slot, b2, ehiden, yupack string }{
+		{"午前中", "8-12", "0812", "01", "51"},
+		{"12時～14時", "12-14", "", "12", "52"},
+		{"14時～16時", "14-16", "1416", "14", "53"},
+		{"16:00-18:00", "16-18", "1618", "16", "54"},
+		{"１８時～２０時", "18-20", "1820", "18", "55"},
+		{"19時～21時", "19-21", "1921", "19", "57"},
+		{"", "", "", "", ""},
+		{"指定なし", "", "", "", ""},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.slot, carrier.Slot(c.period), c.period)
+		assert.Equal(t, c.b2, b2.TimeCodes[c.slot], c.period)
+		assert.Equal(t, c.ehiden, eh.TimeCodes[c.slot], c.period)
+		assert.Equal(t, c.yupack, yu.TimeCodes[c.slot], c.period)
+	}
+}
+
+func TestReference(t *testing.T) {
+	b2, eh := layout(t, "b2"), layout(t, "ehiden")
+	assert.Equal(t, "123456789-987654321", b2.Reference(123456789, 987654321, 2))
+	assert.Equal(t, "123456789-2", eh.Reference(123456789, 987654321, 2))
+	for _, c := range []struct {
+		l         *carrier.Layout
+		in        string
+		sale, del int64
+		bad       bool
+	}{
+		{b2, "123456789-987654321", 123456789, 987654321, false},
+		{b2, "１２３-４５", 123, 45, false},
+		{b2, "123", 123, 0, false},
+		{eh, "123-2", 123, 2, false},
+		{b2, "A123", 0, 0, true},
+		{b2, "123-", 0, 0, true},
+		{b2, "123-4-5", 0, 0, true},
+	} {
+		sale, del, err := c.l.ParseReference(c.in)
+		if c.bad {
+			assert.Error(t, err, c.in)
+			continue
+		}
+		require.NoError(t, err, c.in)
+		assert.Equal(t, [2]int64{c.sale, c.del}, [2]int64{sale, del}, c.in)
+	}
+}
+
+var shipper = carrier.Shipper{Name: "カラーミー雑貨店", Tel: "03-1234-5678", Postal: "1010021", Address: "東京都千代田区外神田1-2-3",
+	BillingCode: "0312345678", FreightNo: "01"}
+
+func label(sale, delivery int64, pos int) carrier.Label {
+	return carrier.Label{SaleID: sale, DeliveryID: delivery, Position: pos, Postal: "1500001", Address: "東京都渋谷区神宮前1-1-1",
+		Building: "コーポ青山101", Name: "山田 太郎", NameKana: "ﾔﾏﾀﾞ ﾀﾛｳ", Tel: "090-1111-2222", PreferredDate: "2026-11-29",
+		PreferredPeriod: "午前中", Item: "マグカップ"}
+}
+
+// column returns a record's value under a header name.
+func column(t *testing.T, head, rec []string, name string) string {
+	t.Helper()
+	for i, h := range head {
+		if h == name {
+			return rec[i]
+		}
+	}
+	t.Fatalf("no column %q in %v", name, head)
+	return ""
+}
+
+func TestExportB2(t *testing.T) {
+	l := layout(t, "b2")
+	long := label(120000002, 3500003, 2)
+	long.Address = "北海道札幌市中央区北一条西四丁目二番地一号札幌グランドホテル別館アネックス棟"
+	bundle := label(120000003, 3500004, 1)
+	bundle.Bundled, bundle.PreferredPeriod = []int64{120000004}, "12時～14時"
+	ex := l.Export([]carrier.Label{label(120000001, 3500001, 1), long, bundle}, shipper, "2026-11-27")
+	recs := readSJIS(t, ex.Data)
+	assert.True(t, bytes.HasSuffix(ex.Data, []byte("\r\n")), "CRLF")
+	require.Len(t, recs, 4)
+	head := recs[0]
+	assert.Len(t, head, 42)
+	assert.Equal(t, 3, ex.Rows)
+	r := recs[1]
+	for name, want := range map[string]string{"お客様管理番号": "120000001-3500001", "送り状種類": "0", "伝票番号": "", "出荷予定日": "2026/11/27",
+		"お届け予定日": "2026/11/29", "配達時間帯": "0812", "お届け先郵便番号": "150-0001", "お届け先住所": "東京都渋谷区神宮前1-1-1",
+		"お届け先アパートマンション名": "コーポ青山101", "お届け先名": "山田 太郎", "敬称": "様", "ご依頼主郵便番号": "101-0021",
+		"品名１": "マグカップ", "請求先顧客コード": "0312345678", "運賃管理番号": "01"} {
+		assert.Equal(t, want, column(t, head, r, name), name)
+	}
+	assert.Equal(t, "北海道札幌市中央区北一条西四丁目二番地一号札幌グランドホテル別館", column(t, head, recs[2], "お届け先住所"), "cut to 64 bytes")
+	assert.Equal(t, "同梱 120000004", column(t, head, recs[3], "記事"))
+	assert.Empty(t, column(t, head, recs[3], "配達時間帯"), "B2 has no 12–14 slot")
+
+	require.Len(t, ex.Warnings, 2)
+	assert.Equal(t, 2, ex.Warnings[0].Row)
+	assert.Contains(t, ex.Warnings[0].Ja, "「お届け先住所」が長すぎるため、半角64文字分で切りました")
+	assert.False(t, ex.Warnings[0].Excluded)
+	assert.Contains(t, ex.Warnings[1].Ja, "お届け希望時間帯「12時～14時」はB2クラウドで指定できない時間帯")
+}
+
+// TestExportRefusesCharactersShiftJISCannotHold: a row with 髙 or ① is left
+// out and reported with the character; the others are written; 〜 (WAVE DASH)
+// is JIS's own ～ and passes.
+func TestExportRefusesCharactersShiftJISCannotHold(t *testing.T) {
+	l := layout(t, "yupack")
+	taka, circled, wave := label(1, 11, 1), label(2, 21, 1), label(3, 31, 1)
+	taka.Name = "髙橋 一郎"
+	circled.Building = "メゾン①号室"
+	wave.Address = "東京都港区1〜2"
+	ex := l.Export([]carrier.Label{taka, circled, wave}, shipper, "2026-11-27")
+	assert.Equal(t, 1, ex.Rows)
+	recs := readSJIS(t, ex.Data)
+	require.Len(t, recs, 2)
+	assert.Equal(t, "3-1", column(t, recs[0], recs[1], "お客様側管理番号"))
+	assert.Equal(t, "東京都港区1～2", column(t, recs[0], recs[1], "お届け先 住所1"))
+	var excluded []string
+	for _, w := range ex.Warnings {
+		if w.Excluded {
+			excluded = append(excluded, w.Ja)
+			assert.Zero(t, w.Row)
+		}
+	}
+	require.Len(t, excluded, 2)
+	assert.Contains(t, excluded[0], "受注番号 1 の「お届け先 名称1」(髙橋 一郎) に、ゆうパックプリントRで使えない文字「髙」")
+	assert.Contains(t, excluded[1], "「①」")
+}
+
+func TestExportEhidenSpreadsTheAddress(t *testing.T) {
+	l := layout(t, "ehiden")
+	lb := label(120000002, 3500003, 2)
+	lb.Address = "神奈川県横浜市西区みなとみらい二丁目三番五号クイーンズタワーＣ"
+	ex := l.Export([]carrier.Label{lb}, carrier.Shipper{}, "2026-11-27")
+	recs := readSJIS(t, ex.Data)
+	head, r := recs[0], recs[1]
+	assert.Equal(t, "神奈川県横浜市西区みなとみらい二", column(t, head, r, "お届け先住所１"))
+	assert.Equal(t, "丁目三番五号クイーンズタワーＣ", column(t, head, r, "お届け先住所２"))
+	assert.Equal(t, "コーポ青山101", column(t, head, r, "お届け先住所３"))
+	assert.Equal(t, "120000002-2", column(t, head, r, "お客様管理ナンバー"))
+	assert.Equal(t, "20261129", column(t, head, r, "配達日"))
+	assert.Equal(t, "01", column(t, head, r, "配達指定時間帯"))
+	for _, w := range ex.Warnings {
+		assert.False(t, strings.Contains(w.Message, "required"), "e飛伝 takes its sender from its own settings: %s", w.Message)
+	}
+}
+
+func TestExportWarnsOfMissingSender(t *testing.T) {
+	ex := layout(t, "b2").Export([]carrier.Label{label(1, 11, 1)}, carrier.Shipper{Name: "店"}, "2026-11-27")
+	require.NotEmpty(t, ex.Warnings)
+	assert.Zero(t, ex.Warnings[0].Row)
+	assert.Contains(t, ex.Warnings[0].Ja, "B2クラウドでは「ご依頼主電話番号、ご依頼主郵便番号、ご依頼主住所、請求先顧客コード、運賃管理番号」が必須ですが、空欄です")
+	assert.Equal(t, 1, ex.Rows)
+}
