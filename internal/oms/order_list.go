@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -118,23 +120,41 @@ func (s *Store) ListOrders(ctx context.Context, q OrderListQuery) (OrderListPage
 		return OrderListPage{}, err
 	}
 	db := s.db.WithContext(ctx)
-	where, args := q.where()
 	fail := func(err error) (OrderListPage, error) {
 		return OrderListPage{}, fmt.Errorf("listing the orders of shop %q: %w", q.ShopID, err)
 	}
-	var page OrderListPage
-	var rows []orderRow
+	page, rows, short, err := q.page(db)
+	if err != nil {
+		return fail(err)
+	}
+	if short {
+		// Fewer than a page is newer: show the first page instead.
+		return s.ListOrders(ctx, OrderListQuery{ShopID: q.ShopID, AsOf: q.AsOf, WindowDays: q.WindowDays,
+			Status: q.Status, Only: q.Only, SaleID: q.SaleID, Limit: q.Limit})
+	}
+	if page.Total, page.TotalCapped, err = q.count(db); err != nil {
+		return fail(err)
+	}
+	if page.Orders, err = listRows(db, q.ShopID, rows); err != nil {
+		return fail(err)
+	}
+	return page, nil
+}
+
+// page reads the orders of q's page, and whether there are newer and older
+// ones; short says a page backward found fewer than a page (the caller shows
+// the first page instead).
+func (q OrderListQuery) page(db *gorm.DB) (page OrderListPage, rows []orderRow, short bool, err error) {
+	where, args := q.where()
 	backward := q.After == 0 && q.Before != 0
 	base := db.Model(&orderRow{}).Where(where, args...)
 	switch {
 	case backward:
 		if err := base.Where("sale_id > ?", q.Before).Order("sale_id").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
-			return fail(err)
+			return page, nil, false, err
 		}
 		if len(rows) < q.Limit {
-			// Fewer than a page is newer: show the first page instead.
-			return s.ListOrders(ctx, OrderListQuery{ShopID: q.ShopID, AsOf: q.AsOf, WindowDays: q.WindowDays,
-				Status: q.Status, Only: q.Only, SaleID: q.SaleID, Limit: q.Limit})
+			return page, nil, true, nil
 		}
 		page.Newer = len(rows) > q.Limit
 		rows = rows[:min(len(rows), q.Limit)]
@@ -145,7 +165,7 @@ func (s *Store) ListOrders(ctx context.Context, q OrderListQuery) (OrderListPage
 			tx = tx.Where("sale_id < ?", q.After)
 		}
 		if err := tx.Order("sale_id DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
-			return fail(err)
+			return page, nil, false, err
 		}
 		page.Older = len(rows) > q.Limit
 		rows = rows[:min(len(rows), q.Limit)]
@@ -155,24 +175,35 @@ func (s *Store) ListOrders(ctx context.Context, q OrderListQuery) (OrderListPage
 	switch {
 	case backward:
 		if err := db.Model(&orderRow{}).Where(where, args...).Where("sale_id <= ?", q.Before).Limit(1).Pluck("sale_id", &beyond).Error; err != nil {
-			return fail(err)
+			return page, nil, false, err
 		}
 		page.Older = len(beyond) > 0
 	case q.After != 0:
 		if err := db.Model(&orderRow{}).Where(where, args...).Where("sale_id >= ?", q.After).Limit(1).Pluck("sale_id", &beyond).Error; err != nil {
-			return fail(err)
+			return page, nil, false, err
 		}
 		page.Newer = len(beyond) > 0
 	}
+	return page, rows, false, nil
+}
+
+// count counts the orders q matches, up to OrderCountCap (capped says there
+// are more).
+func (q OrderListQuery) count(db *gorm.DB) (total int, capped bool, err error) {
+	where, args := q.where()
 	// The cap is written into the SQL: as a parameter, a cached (generic) plan
 	// would not know it and would scan the whole table.
-	var total int64
+	var n int64
 	if err := db.Raw(fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM orders WHERE %s LIMIT %d) AS matching", where, OrderCountCap+1),
-		args...).Scan(&total).Error; err != nil {
-		return fail(err)
+		args...).Scan(&n).Error; err != nil {
+		return 0, false, err
 	}
-	page.Total, page.TotalCapped = int(min(total, OrderCountCap)), total > OrderCountCap
+	return int(min(n, OrderCountCap)), n > OrderCountCap, nil
+}
 
+// listRows are the listed orders with their deliveries and, for a bundle's
+// parent, how many orders are bundled into it.
+func listRows(db *gorm.DB, shopID string, rows []orderRow) ([]OrderListRow, error) {
 	ids := make([]int64, len(rows))
 	var parents []int64
 	for i, r := range rows {
@@ -181,9 +212,9 @@ func (s *Store) ListOrders(ctx context.Context, q OrderListQuery) (OrderListPage
 			parents = append(parents, r.SaleID)
 		}
 	}
-	dels, err := readDeliveries(db, q.ShopID, ids)
+	dels, err := readDeliveries(db, shopID, ids)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
 	children := map[int64]int{}
 	if len(parents) > 0 {
@@ -192,19 +223,19 @@ func (s *Store) ListOrders(ctx context.Context, q OrderListQuery) (OrderListPage
 			N      int
 		}
 		if err := db.Model(&orderRow{}).Select("bundle_parent_sale_id AS parent, COUNT(*) AS n").
-			Where("shop_id = ? AND bundle_parent_sale_id IN ? AND sale_id <> bundle_parent_sale_id", q.ShopID, parents).
+			Where("shop_id = ? AND bundle_parent_sale_id IN ? AND sale_id <> bundle_parent_sale_id", shopID, parents).
 			Group("bundle_parent_sale_id").Scan(&counts).Error; err != nil {
-			return fail(err)
+			return nil, err
 		}
 		for _, c := range counts {
 			children[c.Parent] = c.N
 		}
 	}
-	page.Orders = make([]OrderListRow, len(rows))
+	out := make([]OrderListRow, len(rows))
 	for i, r := range rows {
-		page.Orders[i] = OrderListRow{OrderView: r.view(dels[r.SaleID]), BundleChildren: children[r.SaleID]}
+		out[i] = OrderListRow{OrderView: r.view(dels[r.SaleID]), BundleChildren: children[r.SaleID]}
 	}
-	return page, nil
+	return out, nil
 }
 
 // BundleMembers returns the sale ids bundled into parent (同梱), the parent

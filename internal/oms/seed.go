@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/colorme-sync/colorme-sync/internal/importplan"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -23,7 +24,7 @@ func (s *Store) SeedFromColorMe(ctx context.Context, shopID string, sales []Impo
 		for _, sale := range sales {
 			for _, d := range sale.Deliveries {
 				err := tx.Model(&deliveryRow{}).Where("shop_id = ? AND sale_id = ? AND delivery_id = ?", shopID, sale.SaleID, d.ID).
-					Updates(destinationCols(withDestination(deliveryRow{}, d))).Error
+					Updates(destinationCols(d)).Error
 				if err != nil {
 					return err
 				}
@@ -38,7 +39,7 @@ func (s *Store) SeedFromColorMe(ctx context.Context, shopID string, sales []Impo
 			if err := tx.Where("shop_id = ? AND sale_id = ?", shopID, sale.SaleID).Delete(&itemRow{}).Error; err != nil {
 				return err
 			}
-			if items := newItems(shopID, sale.SaleID, sale.Items); len(items) > 0 {
+			if items := itemRows(shopID, sale.SaleID, importplan.Items(sale.Items)); len(items) > 0 {
 				if err := tx.Create(&items).Error; err != nil {
 					return err
 				}
