@@ -100,7 +100,7 @@ func TestUpdate(t *testing.T) {
 			editS: func(s *importplan.Sale) { s.Canceled = true }, outcome: importplan.Updated, update: true,
 			reasons: []string{"cancelled on ColorMe (already キャンセル in the OMS)"}},
 		{name: "cancellation withdrawn, order キャンセル: flagged, status kept", status: rules.StatusCancelled,
-			editO: func(o *importplan.Order, _ []importplan.StoredDelivery) { o.ColormeCanceled = true },
+			editO:   func(o *importplan.Order, _ []importplan.StoredDelivery) { o.ColormeCanceled = true },
 			outcome: importplan.Flagged, update: true, flagged: true,
 			reasons: []string{"the cancellation was withdrawn on ColorMe but the order stays キャンセル in the OMS: set its status if it should ship"}},
 		{name: "order date changed: updated_at moves", status: rules.StatusNew,
