@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/connect"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 )
 
@@ -19,7 +20,7 @@ import (
 // アクセスキー「取得する」): it prints the authorize URL, then receives the redirect on
 // the redirect URL's local address, or reads the pasted address or code.
 func shopConnect(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("shop connect", e.errOut)
+	fs := e.flags("shop connect")
 	id := fs.String("shop", "", "shop ID (required)")
 	codeOnly := fs.Bool("code-only", false, "do not listen for the redirect: paste the address ColorMe redirected to (or the code) instead")
 	timeout := fs.Duration("timeout", connect.AttemptTTL, "how long to wait for the redirect or the pasted code")
@@ -79,24 +80,30 @@ func shopConnect(ctx context.Context, e *env, args []string) error {
 // from stdin without echo so that it never lands in the terminal, shell history
 // or the process list.
 func shopSetSecret(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("shop set-secret", e.errOut)
-	id := fs.String("shop", "", "shop ID (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, _, err := e.shop(ctx, *id)
+	id, err := setShopSecret(ctx, e, "shop set-secret", args, "client secret (クライアントシークレット)", (*oms.Store).SetClientSecret)
 	if err != nil {
 		return err
 	}
-	secret, err := readSecret(ctx, e, "client secret (クライアントシークレット)")
-	if err != nil {
-		return err
-	}
-	if err := st.SetClientSecret(ctx, *id, secret); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "client secret of shop %s stored (encrypted, shown as ****); connect the shop with `starter shop connect -shop %s`\n", *id, *id)
+	fmt.Fprintf(e.out, "client secret of shop %s stored (encrypted, shown as ****); connect the shop with `starter shop connect -shop %s`\n", id, id)
 	return nil
+}
+
+// setShopSecret is the shape of the commands that store a shop's secret: it
+// reads -shop, loads the shop, reads the secret from stdin (without echo) and
+// stores it with set; it returns the shop ID.
+func setShopSecret(ctx context.Context, e *env, name string, args []string, what string,
+	set func(*oms.Store, context.Context, string, string) error) (string, error) {
+	fs := e.flags(name)
+	id := fs.String("shop", "", "shop ID (required)")
+	st, _, err := fs.parseShop(ctx, args, id)
+	if err != nil {
+		return "", err
+	}
+	secret, err := readSecret(ctx, e, what)
+	if err != nil {
+		return "", err
+	}
+	return *id, set(st, ctx, *id, secret)
 }
 
 // readLine reads one line from in, trimmed; with hidden, terminal echo is off

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -14,15 +13,7 @@ import (
 
 // runDB dispatches `starter db <verb>`.
 func runDB(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "status":
-			return dbStatus(ctx, e, args[1:])
-		case "migrate":
-			return dbMigrate(ctx, e, args[1:])
-		}
-	}
-	return errors.New("usage: starter db status|migrate\n  status   the database's schema version and this binary's migrations\n  migrate  apply the pending migrations (back the database up first)")
+	return verbs{"status": dbStatus, "migrate": dbMigrate}.run(ctx, e, args, "usage: starter db status|migrate\n  status   the database's schema version and this binary's migrations\n  migrate  apply the pending migrations (back the database up first)")
 }
 
 // migrationsDB opens the database without the schema check every other command
@@ -46,7 +37,7 @@ func migrationsDB(ctx context.Context, e *env) (*oms.Store, error) {
 // dbStatus prints the database's schema version and every migration this
 // binary knows, applied or pending.
 func dbStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("db status", e.errOut)
+	fs := e.flags("db status")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,7 +91,7 @@ func statusVerdict(st oms.SchemaStatus) string {
 // dbMigrate adopts an AutoMigrate-made database and applies every pending
 // migration, under the same lock the worker takes.
 func dbMigrate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("db migrate", e.errOut)
+	fs := e.flags("db migrate")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

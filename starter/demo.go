@@ -20,15 +20,12 @@ import (
 // sandbox, and a -sandbox URL that does not answer as one, since it overwrites
 // the shop's access token.
 func runDemoSeed(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("demo-seed", e.errOut)
+	fs := e.flags("demo-seed")
 	sandbox := fs.String("sandbox", "http://127.0.0.1:8081", "ColorMe sandbox base URL")
 	shopID := fs.String("shop", "demo", "shop ID to create or reuse")
 	n := fs.Int("orders", 300, "number of orders")
 	token := fs.String("token", "demo-token", "sandbox access token to register and store for the shop")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, err := e.db(ctx)
+	st, err := fs.parseDB(ctx, args)
 	if err != nil {
 		return err
 	}

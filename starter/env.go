@@ -105,11 +105,7 @@ const workerCheckWait = 3 * time.Second
 // hears it within seconds, with the command that starts a worker, instead of
 // waiting in silence.
 func (e *env) needWorker(ctx context.Context) error {
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	c, err := e.client()
+	cfg, c, err := e.clientWithConfig()
 	if err != nil {
 		return err
 	}
@@ -127,11 +123,7 @@ func (e *env) needWorker(ctx context.Context) error {
 // export or import a scheduled run started): no worker, an activity failing and
 // being retried (with its failure), a workflow task that keeps failing.
 func (e *env) wait(ctx context.Context, run client.WorkflowRun, watchID string, valuePtr any) error {
-	cfg, err := e.config()
-	if err != nil {
-		return err
-	}
-	c, err := e.client()
+	cfg, c, err := e.clientWithConfig()
 	if err != nil {
 		return err
 	}

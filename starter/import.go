@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -13,7 +16,7 @@ import (
 
 // runImport starts an order import (受注取得) now and, with -wait, prints its result.
 func runImport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("import", e.errOut)
+	fs := e.flags("import")
 	shop := fs.String("shop", "", "shop ID (required)")
 	days := fs.Int("days", 0, "受注を取得する日数: import sales ordered in the last N days (0 = the shop's setting, default 7)")
 	wait := fs.Bool("wait", true, "wait for the import to finish and print its result")
@@ -27,27 +30,12 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if *days != 0 && !rules.ValidDays(*days) {
 		return fmt.Errorf("-days must be between %d and %d, or 0 for the shop's setting, got %d", rules.MinDays, rules.MaxDays, *days)
 	}
-	cfg, err := e.config()
+	st, run, err := e.startRun(ctx, "import", *shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
+		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *shop, Days: *days, Trigger: oms.TriggerManual})
+	})
 	if err != nil {
 		return err
 	}
-	st, _, err := e.shop(ctx, *shop)
-	if err != nil {
-		return err
-	}
-	c, err := e.client()
-	if err != nil {
-		return err
-	}
-	if err := e.needWorker(ctx); err != nil {
-		return err
-	}
-	run, err := app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *shop, Days: *days, Trigger: oms.TriggerManual})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "started import of shop %s\n  workflow ID: %s\n  run ID:      %s\n  Temporal UI: %s\n",
-		*shop, run.GetID(), run.GetRunID(), cfg.WorkflowURL(run.GetID(), run.GetRunID()))
 	if !*wait {
 		return nil
 	}

@@ -14,22 +14,14 @@ import (
 
 // runSchedule dispatches `starter schedule <verb>`.
 func runSchedule(ctx context.Context, e *env, args []string) error {
-	verbs := map[string]func(context.Context, *env, []string) error{
+	return verbs{
 		"list": scheduleList, "apply": scheduleApply, "pause": schedulePause, "unpause": scheduleUnpause, "trigger": scheduleTrigger,
-	}
-	if len(args) == 0 || verbs[args[0]] == nil {
-		return errors.New("usage: starter schedule list|apply|pause|unpause|trigger [flags]")
-	}
-	return verbs[args[0]](ctx, e, args[1:])
+	}.run(ctx, e, args, "usage: starter schedule list|apply|pause|unpause|trigger [flags]")
 }
 
 // manager returns the schedules manager on the configured task queue.
 func (e *env) manager() (*schedules.Manager, error) {
-	cfg, err := e.config()
-	if err != nil {
-		return nil, err
-	}
-	c, err := e.client()
+	cfg, c, err := e.clientWithConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -69,12 +61,9 @@ func kindsText(kinds []oms.Kind) string {
 }
 
 func scheduleList(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("schedule list", e.errOut)
+	fs := e.flags("schedule list")
 	shop := fs.String("shop", "", "only this shop (default: every shop)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, err := e.db(ctx)
+	st, err := fs.parseDB(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -127,7 +116,7 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 }
 
 func scheduleApply(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("schedule apply", e.errOut)
+	fs := e.flags("schedule apply")
 	shop := fs.String("shop", "", "shop ID")
 	all := fs.Bool("all", false, "every shop")
 	if err := fs.Parse(args); err != nil {
@@ -184,7 +173,7 @@ func applySchedules(ctx context.Context, e *env, shopID string) error {
 }
 
 func schedulePause(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("schedule pause", e.errOut)
+	fs := e.flags("schedule pause")
 	shop := fs.String("shop", "", "shop ID (required)")
 	kind := fs.String("kind", "", "import or export (default: both)")
 	note := fs.String("note", "", "why (shown in the Temporal UI)")
@@ -214,7 +203,7 @@ func schedulePause(ctx context.Context, e *env, args []string) error {
 }
 
 func scheduleUnpause(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("schedule unpause", e.errOut)
+	fs := e.flags("schedule unpause")
 	shop := fs.String("shop", "", "shop ID (required)")
 	kind := fs.String("kind", "", "import or export (default: both)")
 	if err := fs.Parse(args); err != nil {
@@ -247,7 +236,7 @@ func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 }
 
 func scheduleTrigger(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("schedule trigger", e.errOut)
+	fs := e.flags("schedule trigger")
 	shop := fs.String("shop", "", "shop ID (required)")
 	kind := fs.String("kind", string(oms.KindExport), "import or export")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")

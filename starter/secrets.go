@@ -10,20 +10,14 @@ import (
 
 // runSecrets dispatches `starter secrets <verb>`.
 func runSecrets(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 && args[0] == "rotate" {
-		return secretsRotate(ctx, e, args[1:])
-	}
-	if len(args) > 0 && args[0] == "keys" {
-		return secretsKeys(ctx, e, args[1:])
-	}
-	return errors.New("usage: starter secrets rotate|keys\n  rotate  re-seal every stored secret with COLORME_SYNC_SECRET_KEY\n  keys    print the id of each key in this environment and which keys sealed the stored secrets")
+	return verbs{"rotate": secretsRotate, "keys": secretsKeys}.run(ctx, e, args, "usage: starter secrets rotate|keys\n  rotate  re-seal every stored secret with COLORME_SYNC_SECRET_KEY\n  keys    print the id of each key in this environment and which keys sealed the stored secrets")
 }
 
 // secretsKeys prints the ids of the keys in this environment (never the keys)
 // and how many stored secrets each key sealed: run it in a worker's environment
 // to see which key the worker lacks.
 func secretsKeys(ctx context.Context, e *env, args []string) error {
-	if err := newFlags("secrets keys", e.errOut).Parse(args); err != nil {
+	if err := e.flags("secrets keys").Parse(args); err != nil {
 		return err
 	}
 	cfg, err := e.config()
@@ -79,7 +73,7 @@ func secretsKeys(ctx context.Context, e *env, args []string) error {
 // one in COLORME_SYNC_OLD_SECRET_KEYS (for every process), run this, then drop
 // the old key.
 func secretsRotate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("secrets rotate", e.errOut)
+	fs := e.flags("secrets rotate")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -11,18 +11,14 @@ import (
 
 // runShop dispatches `starter shop <verb>`.
 func runShop(ctx context.Context, e *env, args []string) error {
-	verbs := map[string]func(context.Context, *env, []string) error{
+	return verbs{
 		"add": shopAdd, "list": shopList, "show": shopShow, "set": shopSet, "set-token": shopSetToken,
 		"set-secret": shopSetSecret, "connect": shopConnect,
-	}
-	if len(args) == 0 || verbs[args[0]] == nil {
-		return errors.New("usage: starter shop add|list|show|set|set-secret|connect|set-token [flags]")
-	}
-	return verbs[args[0]](ctx, e, args[1:])
+	}.run(ctx, e, args, "usage: starter shop add|list|show|set|set-secret|connect|set-token [flags]")
 }
 
 func shopAdd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("shop add", e.errOut)
+	fs := e.flags("shop add")
 	id := fs.String("id", "", "shop ID: lowercase letters, digits, hyphens (required)")
 	name := fs.String("name", "", "display name")
 	baseURL := fs.String("api-base-url", "", "ColorMe API base URL (default COLORME_API_BASE_URL, https://api.shop-pro.jp)")
@@ -91,12 +87,9 @@ func every(on bool, minutes int) string {
 }
 
 func shopShow(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("shop show", e.errOut)
+	fs := e.flags("shop show")
 	id := fs.String("shop", "", "shop ID (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	_, s, err := e.shop(ctx, *id)
+	_, s, err := fs.parseShop(ctx, args, id)
 	if err != nil {
 		return err
 	}
@@ -117,7 +110,7 @@ func shopShow(ctx context.Context, e *env, args []string) error {
 }
 
 func shopSet(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("shop set", e.errOut)
+	fs := e.flags("shop set")
 	id := fs.String("shop", "", "shop ID (required)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.errOut, "usage: starter shop set -shop ID key=value ...\nkeys: name, api_base_url, client_id, redirect_url, and the settings:")
@@ -150,24 +143,12 @@ func shopSet(ctx context.Context, e *env, args []string) error {
 // flow where the displayed string is copied). It is read from stdin so that it
 // never lands in shell history or the process list.
 func shopSetToken(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("shop set-token", e.errOut)
-	id := fs.String("shop", "", "shop ID (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, _, err := e.shop(ctx, *id)
+	id, err := setShopSecret(ctx, e, "shop set-token", args, "access token", (*oms.Store).SetAccessToken)
 	if err != nil {
 		return err
 	}
-	token, err := readSecret(ctx, e, "access token")
-	if err != nil {
-		return err
-	}
-	if err := st.SetAccessToken(ctx, *id, token); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "access token of shop %s stored (encrypted)\n", *id)
-	return applySchedules(ctx, e, *id)
+	fmt.Fprintf(e.out, "access token of shop %s stored (encrypted)\n", id)
+	return applySchedules(ctx, e, id)
 }
 
 func settingPairs(s oms.ShopSettings) [][2]string { return oms.SettingPairs(s) }

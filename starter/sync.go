@@ -7,7 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -15,7 +18,7 @@ import (
 
 // runSync starts a manual shipping export and, with -wait, prints its summary.
 func runSync(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("sync", e.errOut)
+	fs := e.flags("sync")
 	shop := fs.String("shop", "", "shop ID (required)")
 	window := fs.Int("window-days", 0, "作成期間: orders updated in the last N days (0 = the shop's setting, default 3)")
 	var requireShipDate, sendMail optBool
@@ -43,28 +46,13 @@ func runSync(ctx context.Context, e *env, args []string) error {
 		}
 		in.AsOf = &t
 	}
-	cfg, err := e.config()
+	st, run, err := e.startRun(ctx, "export", *shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
+		in.MaxInFlight = cfg.ExportMaxInFlight
+		return app.StartExport(ctx, c, cfg, in)
+	})
 	if err != nil {
 		return err
 	}
-	st, _, err := e.shop(ctx, *shop)
-	if err != nil {
-		return err
-	}
-	in.MaxInFlight = cfg.ExportMaxInFlight
-	c, err := e.client()
-	if err != nil {
-		return err
-	}
-	if err := e.needWorker(ctx); err != nil {
-		return err
-	}
-	run, err := app.StartExport(ctx, c, cfg, in)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.out, "started export of shop %s\n  workflow ID: %s\n  run ID:      %s\n  Temporal UI: %s\n",
-		*shop, run.GetID(), run.GetRunID(), cfg.WorkflowURL(run.GetID(), run.GetRunID()))
 	if !*wait {
 		return nil
 	}
@@ -128,7 +116,7 @@ func printOutcomes(ctx context.Context, e *env, st *oms.Store, runID int64) erro
 
 // runRuns lists recent runs of a shop, or the outcomes of one run.
 func runRuns(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("runs", e.errOut)
+	fs := e.flags("runs")
 	shop := fs.String("shop", "", "shop ID")
 	runID := fs.Int64("run", 0, "print this run's per-order outcomes")
 	kind := fs.String("kind", "", "only export or import runs (default: both)")

@@ -10,19 +10,15 @@ import (
 
 // runUser dispatches `starter user <verb>`: the console's operator accounts.
 func runUser(ctx context.Context, e *env, args []string) error {
-	verbs := map[string]func(context.Context, *env, []string) error{
+	return verbs{
 		"add": userAdd, "list": userList, "passwd": userPasswd, "delete": userDelete,
-	}
-	if len(args) == 0 || verbs[args[0]] == nil {
-		return errors.New("usage: starter user add|list|passwd|delete [flags]")
-	}
-	return verbs[args[0]](ctx, e, args[1:])
+	}.run(ctx, e, args, "usage: starter user add|list|passwd|delete [flags]")
 }
 
 // userAdd creates a console operator; the password is read from stdin so that it
 // never lands in shell history or the process list.
 func userAdd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("user add", e.errOut)
+	fs := e.flags("user add")
 	login := fs.String("login", "", "login name (required)")
 	role := fs.String("role", oms.RoleStaff, "admin (settings, connecting shops, users) or staff (everything else)")
 	if err := fs.Parse(args); err != nil {
@@ -51,10 +47,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 }
 
 func userList(ctx context.Context, e *env, args []string) error {
-	if err := newFlags("user list", e.errOut).Parse(args); err != nil {
-		return err
-	}
-	st, err := e.db(ctx)
+	st, err := e.flags("user list").parseDB(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -71,12 +64,9 @@ func userList(ctx context.Context, e *env, args []string) error {
 
 // userPasswd sets a new password (from stdin) and ends the user's sessions.
 func userPasswd(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("user passwd", e.errOut)
+	fs := e.flags("user passwd")
 	login := fs.String("login", "", "login name (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, err := e.db(ctx)
+	st, err := fs.parseDB(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -92,12 +82,9 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 }
 
 func userDelete(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("user delete", e.errOut)
+	fs := e.flags("user delete")
 	login := fs.String("login", "", "login name (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, err := e.db(ctx)
+	st, err := fs.parseDB(ctx, args)
 	if err != nil {
 		return err
 	}

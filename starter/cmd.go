@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// The shape of every command: a flag set (errors and -h on stderr) whose parse
+// methods also open what the command needs from the env; `run` prints the
+// command's error.
+
+// verbs are the subcommands of a command such as `starter shop`.
+type verbs map[string]func(context.Context, *env, []string) error
+
+// run runs the verb args[0] names, or returns usage when it names none.
+func (v verbs) run(ctx context.Context, e *env, args []string, usage string) error {
+	if len(args) == 0 || v[args[0]] == nil {
+		return errors.New(usage)
+	}
+	return v[args[0]](ctx, e, args[1:])
+}
+
+// flags is a command's flag set.
+type flags struct {
+	*flag.FlagSet
+	e *env
+}
+
+// flags returns the flag set of the command name ("shop add").
+func (e *env) flags(name string) flags { return flags{newFlags(name, e.errOut), e} }
+
+// parseDB parses the command line and opens the database.
+func (f flags) parseDB(ctx context.Context, args []string) (*oms.Store, error) {
+	if err := f.Parse(args); err != nil {
+		return nil, err
+	}
+	return f.e.db(ctx)
+}
+
+// parseShop parses the command line and loads the shop *id names (-shop),
+// explaining a missing one.
+func (f flags) parseShop(ctx context.Context, args []string, id *string) (*oms.Store, oms.Shop, error) {
+	if err := f.Parse(args); err != nil {
+		return nil, oms.Shop{}, err
+	}
+	return f.e.shop(ctx, *id)
+}
+
+// clientWithConfig returns the Temporal client and the configuration.
+func (e *env) clientWithConfig() (config.Config, client.Client, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return config.Config{}, nil, err
+	}
+	c, err := e.client()
+	return cfg, c, err
+}
+
+// startRun is the shape of the commands that start a run of a shop now: it
+// loads the shop, checks that a worker listens (nothing is started otherwise),
+// starts the run with start and prints where to follow it. what names the run
+// ("export", "import").
+func (e *env) startRun(ctx context.Context, what, shopID string,
+	start func(client.Client, config.Config) (client.WorkflowRun, error)) (*oms.Store, client.WorkflowRun, error) {
+	cfg, err := e.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, _, err := e.shop(ctx, shopID)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := e.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := e.needWorker(ctx); err != nil {
+		return nil, nil, err
+	}
+	run, err := start(c, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	fmt.Fprintf(e.out, "started %s of shop %s\n  workflow ID: %s\n  run ID:      %s\n  Temporal UI: %s\n",
+		what, shopID, run.GetID(), run.GetRunID(), cfg.WorkflowURL(run.GetID(), run.GetRunID()))
+	return st, run, nil
+}
