@@ -16,6 +16,20 @@ func runDB(ctx context.Context, e *env, args []string) error {
 	return verbs{"status": dbStatus, "migrate": dbMigrate}.run(ctx, e, args, "usage: starter db status|migrate\n  status   the database's schema version and this binary's migrations\n  migrate  apply the pending migrations (back the database up first)")
 }
 
+// schemaStatus parses a db command's flags, opens the database as migrationsDB
+// does and reads its schema status.
+func schemaStatus(ctx context.Context, fs flags, args []string) (*oms.Store, oms.SchemaStatus, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, oms.SchemaStatus{}, err
+	}
+	st, err := migrationsDB(ctx, fs.e)
+	if err != nil {
+		return nil, oms.SchemaStatus{}, err
+	}
+	status, err := st.SchemaStatus(ctx)
+	return st, status, err
+}
+
 // migrationsDB opens the database without the schema check every other command
 // makes: these commands are how a schema that is behind gets migrated.
 func migrationsDB(ctx context.Context, e *env) (*oms.Store, error) {
@@ -39,14 +53,7 @@ func migrationsDB(ctx context.Context, e *env) (*oms.Store, error) {
 func dbStatus(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("db status")
 	asJSON := fs.Bool("json", false, "print the status as JSON")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, err := migrationsDB(ctx, e)
-	if err != nil {
-		return err
-	}
-	status, err := st.SchemaStatus(ctx)
+	_, status, err := schemaStatus(ctx, fs, args)
 	if err != nil {
 		return err
 	}
@@ -91,15 +98,7 @@ func statusVerdict(st oms.SchemaStatus) string {
 // dbMigrate adopts an AutoMigrate-made database and applies every pending
 // migration, under the same lock the worker takes.
 func dbMigrate(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("db migrate")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	st, err := migrationsDB(ctx, e)
-	if err != nil {
-		return err
-	}
-	before, err := st.SchemaStatus(ctx)
+	st, before, err := schemaStatus(ctx, e.flags("db migrate"), args)
 	if err != nil {
 		return err
 	}

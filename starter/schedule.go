@@ -51,6 +51,20 @@ func kindsFlag(kind string) ([]oms.Kind, error) {
 	return nil, fmt.Errorf("-kind must be import or export, got %q", kind)
 }
 
+// parseShopKinds parses a schedule command's flags, reads -kind (kindsFlag)
+// and loads the shop -shop names.
+func (f flags) parseShopKinds(ctx context.Context, args []string, shop, kind *string) (oms.Shop, []oms.Kind, error) {
+	if err := f.Parse(args); err != nil {
+		return oms.Shop{}, nil, err
+	}
+	kinds, err := kindsFlag(*kind)
+	if err != nil {
+		return oms.Shop{}, nil, err
+	}
+	_, s, err := f.e.shop(ctx, *shop)
+	return s, kinds, err
+}
+
 // kindsText is "import", "export" or "import and export".
 func kindsText(kinds []oms.Kind) string {
 	words := make([]string, len(kinds))
@@ -177,14 +191,8 @@ func schedulePause(ctx context.Context, e *env, args []string) error {
 	shop := fs.String("shop", "", "shop ID (required)")
 	kind := fs.String("kind", "", "import or export (default: both)")
 	note := fs.String("note", "", "why (shown in the Temporal UI)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	kinds, err := kindsFlag(*kind)
+	_, kinds, err := fs.parseShopKinds(ctx, args, shop, kind)
 	if err != nil {
-		return err
-	}
-	if _, _, err := e.shop(ctx, *shop); err != nil {
 		return err
 	}
 	m, err := e.manager()
@@ -206,14 +214,7 @@ func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("schedule unpause")
 	shop := fs.String("shop", "", "shop ID (required)")
 	kind := fs.String("kind", "", "import or export (default: both)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	kinds, err := kindsFlag(*kind)
-	if err != nil {
-		return err
-	}
-	_, s, err := e.shop(ctx, *shop)
+	s, kinds, err := fs.parseShopKinds(ctx, args, shop, kind)
 	if err != nil {
 		return err
 	}
