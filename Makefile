@@ -76,7 +76,7 @@ demo: build bin/temporal ## run the embedded default: dev server + UI, sandbox, 
 	scripts/demo.sh
 
 BENCH_SIZE ?= full
-bench: bin/temporal ## benchmarks on the real stack: one table, also in bench/results.md (BENCH_SIZE=small|full)
+bench: bin/temporal bin/temporal-server bin/temporal-sql-tool ## benchmarks on the real stack (rows 9–11 on a production-like cluster): one table, also in bench/results.md (BENCH_SIZE=small|full)
 	$(GO) run ./bench -size $(BENCH_SIZE)
 
 clean: ## remove bin/ and the demo's state in .data/ (the next make rebuilds the Temporal CLI, ~5 min)

@@ -11,6 +11,9 @@
 //  6. a long run across continue-as-new (history per run)
 //  7. the import
 //  8. the worker's peak memory during row 6
+//  9. many workers, many shops on a production-like cluster (bench/cluster.go)
+//  10. many shops' schedules applied on the cluster, and triggered
+//  11. the dev server against the cluster: export and import
 //
 // Usage: go run ./bench [-size small|full] (make bench; CI: make bench BENCH_SIZE=small).
 // Figures only: no row is timed against a limit. The bench exits non-zero when
@@ -75,8 +78,8 @@ func main() {
 			continue
 		}
 		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > 8 {
-			fmt.Fprintf(os.Stderr, "bench: -rows takes row numbers 1 to 8, got %q\n", f)
+		if err != nil || n < 1 || n > 11 {
+			fmt.Fprintf(os.Stderr, "bench: -rows takes row numbers 1 to 11, got %q\n", f)
 			os.Exit(2)
 		}
 		selected[n] = true
@@ -144,9 +147,11 @@ func run(ctx context.Context, sz sizes, out string, temporalMem bool, selected m
 	} else {
 		rows[8] = &Row{N: 8, What: "worker memory", Figures: "skipped (-rows)", Met: "—"}
 	}
+	// Rows 9–11 start a production-like cluster of their own (bench/cluster.go).
+	b.clusterRows(ctx, selected, step, rows)
 
 	var ordered []*Row
-	for n := 1; n <= 8; n++ {
+	for n := 1; n <= 11; n++ {
 		ordered = append(ordered, rows[n])
 	}
 	total := time.Since(began)
