@@ -22,15 +22,16 @@ const maxCSVBytes = app.MaxCSVBytes
 // runOrders dispatches `starter orders <verb>`: the OMS screens.
 func runOrders(ctx context.Context, e *env, args []string) error {
 	verbs := map[string]func(context.Context, *env, []string) error{
-		"csv": ordersCSV, "status": ordersStatus, "bundle": ordersBundle, "unbundle": ordersUnbundle, "list": ordersList,
+		"csv": ordersCSV, "carrier-export": ordersCarrierExport, "status": ordersStatus, "bundle": ordersBundle, "unbundle": ordersUnbundle, "list": ordersList,
 	}
 	if len(args) == 0 || verbs[args[0]] == nil {
-		return errors.New(`usage: starter orders csv|status|bundle|unbundle|list [flags]
-  csv       apply a shipping-results CSV (tracking numbers, ship dates): all rows or none
-  status    set an order's status
-  bundle    bundle orders that ship together (同梱): -parent N -children a,b
-  unbundle  take an order out of its bundle
-  list      list orders with their export eligibility and why excluded ones are`)
+		return errors.New(`usage: starter orders csv|carrier-export|status|bundle|unbundle|list [flags]
+  csv             apply a shipping-results CSV or a label program's issued data (tracking numbers, ship dates): all rows or none
+  carrier-export  write label data for B2 Cloud, e-Hiden or Yu-Pack Print R
+  status          set an order's status
+  bundle          bundle orders that ship together (同梱): -parent N -children a,b
+  unbundle        take an order out of its bundle
+  list            list orders with their export eligibility and why excluded ones are`)
 	}
 	return verbs[args[0]](ctx, e, args[1:])
 }
@@ -50,7 +51,7 @@ func ordersStore(ctx context.Context, e *env, fs interface{ Parse([]string) erro
 func ordersCSV(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("orders csv", e.errOut)
 	shop := fs.String("shop", "", "shop ID (required)")
-	file := fs.String("file", "", "shipping-results CSV (UTF-8 or Shift_JIS); - reads stdin (required)")
+	file := fs.String("file", "", "shipping-results CSV (UTF-8 or Shift_JIS), or the issued data of B2 Cloud, e-Hiden or Yu-Pack Print R (recognised by its columns); - reads stdin (required)")
 	dryRun := fs.Bool("dry-run", false, "check the file and show what would change, change nothing")
 	st, err := ordersStore(ctx, e, fs, args, shop)
 	if err != nil {
@@ -68,7 +69,11 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	if rep.Header {
 		header = "header row"
 	}
-	fmt.Fprintf(e.out, "%s: %s, %s, %s\n", *file, rep.Encoding, header, opsCount(rep.Rows, "valid row"))
+	format := "generic shipping-results CSV"
+	if rep.FormatNameEn != "" {
+		format = rep.FormatNameEn + " issued data"
+	}
+	fmt.Fprintf(e.out, "%s: read as %s; %s, %s, %s\n", *file, format, rep.Encoding, header, opsCount(rep.Rows, "valid row"))
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ type LabelExport struct {
 // deliveries that already have a tracking number are skipped (unless named by
 // SaleIDs), and so is a delivery without address; each skip is a warning.
 // shipDate is the planned ship date (出荷予定日), YYYY-MM-DD; "" = today (JST).
+// The sender's name defaults to the shop's name.
 func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel LabelSelection, sh carrier.Shipper, shipDate string, now time.Time) (LabelExport, error) {
 	l, ok := carrier.ByFormat(format)
 	if !ok {
@@ -51,6 +52,12 @@ func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel
 	if len(sel.Statuses) == 0 && !sel.Targets && len(sel.SaleIDs) == 0 {
 		return LabelExport{}, &oms.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
 			Ja: "出力する受注を、ステータス・書出対象・受注番号のいずれかで選んでください。"}
+	}
+	for _, st := range sel.Statuses {
+		if !rules.ValidStatus(st) {
+			return LabelExport{}, &oms.StaffError{En: fmt.Sprintf("status %q is not an OMS status: use one of %s", st, strings.Join(rules.Statuses, ", ")),
+				Ja: fmt.Sprintf("ステータス「%s」はありません。一覧から選んでください。", st)}
+		}
 	}
 	today := now.In(rules.Tokyo).Format(time.DateOnly)
 	if shipDate == "" {
@@ -66,6 +73,9 @@ func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel
 	orders, err := st.Orders(ctx, shopID)
 	if err != nil {
 		return LabelExport{}, err
+	}
+	if strings.TrimSpace(sh.Name) == "" {
+		sh.Name = shop.Name
 	}
 	labels, warns, n := selectLabels(orders, sel, now, shop.Settings.WindowDays)
 	ex := l.Export(labels, sh, shipDate)

@@ -23,7 +23,7 @@ import (
 // seedLabelShop creates shop s on PostgreSQL with: sale 120000001 (one
 // delivery, 午前中), sale 120000002 (two destinations), sale 120000003 with
 // sale 120000004 bundled into it (同梱), and sale 120000005 cancelled. All
-// but the cancelled one are 出荷待ち.
+// but the cancelled one are 発送待ち.
 func seedLabelShop(t *testing.T, now time.Time) *oms.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -114,7 +114,7 @@ func simulateIssued(t *testing.T, l *carrier.Layout, label []byte, slip func(int
 	return data
 }
 
-// TestCarrierRoundTrip: for each label program, label data of the 出荷待ち
+// TestCarrierRoundTrip: for each label program, label data of the 発送待ち
 // orders is exported, the program's issued data is simulated from it (the same
 // rows, 伝票番号 filled in) and imported: the format is recognised and every
 // parcel's delivery gets its own tracking number — both destinations of sale
@@ -130,7 +130,7 @@ func TestCarrierRoundTrip(t *testing.T) {
 			sh := carrier.Shipper{Name: "雑貨店", Tel: "03-1234-5678", Postal: "1010021", Address: "東京都千代田区外神田1-2-3", BillingCode: "0312345678", FreightNo: "01"}
 			ex, err := app.ExportLabels(ctx, st, "s", format, app.LabelSelection{Statuses: []string{rules.StatusAwaitingShipment}}, sh, "", now)
 			require.NoError(t, err)
-			assert.Equal(t, 4, ex.Orders, "the four 出荷待ち orders (the child included)")
+			assert.Equal(t, 4, ex.Orders, "the four 発送待ち orders (the child included)")
 			assert.Equal(t, 4, ex.Rows, "one row per parcel: 1 + 2 destinations + the bundle")
 			assert.True(t, strings.HasPrefix(ex.FileName, format+"-s-"))
 			for _, w := range ex.Warnings {

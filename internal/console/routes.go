@@ -29,6 +29,7 @@ func (s *Server) routes() http.Handler {
 	s.exportRoutes(mux) // データ書出 (export.go)
 	s.orderRoutes(mux)  // 受注一覧 (orders.go)
 	s.uploadRoutes(mux) // データ取込 (upload.go)
+	s.labelRoutes(mux)  // 送り状データ出力 (labels.go)
 	s.runRoutes(mux)    // 自動処理ログ (runs.go)
 	s.userRoutes(mux)   // ユーザー管理 (users.go)
 

@@ -64,6 +64,7 @@ type csvView struct {
 	Size      int
 	SHA256    string
 	Encoding  string // in staff's words
+	Format    string // the format read, e.g. B2クラウド形式として読み込みました
 	Header    string // ヘッダー行あり / なし
 	Rows      int
 	Changes   []changeLine
@@ -258,6 +259,10 @@ func maxBytesErr(err error) bool {
 // fill puts a report in staff's words.
 func (v *csvView) fill(rep app.CSVReport) {
 	v.Encoding = encodingLabel(rep.Encoding)
+	v.Format = "出荷実績CSV (受注番号・伝票番号の列) として読み込みました"
+	if rep.FormatName != "" {
+		v.Format = rep.FormatName + "形式として読み込みました"
+	}
 	v.Header = "ヘッダー行なし (受注番号,お届け先ID,伝票番号,出荷日 の順)"
 	if rep.Header {
 		v.Header = "ヘッダー行あり (列名で読み取り)"

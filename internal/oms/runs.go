@@ -306,17 +306,9 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, bool, error) 
 	if f.Failed {
 		db = db.Where("(status = ? OR failed > 0)", RunFailed)
 	}
-	var rows []runRow
-	if err := db.Order("id DESC").Offset(max(f.Offset, 0)).Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+	out, more, err := findPage(db.Order("id DESC"), f.Offset, f.Limit, runRow.run)
+	if err != nil {
 		return nil, false, fmt.Errorf("listing runs of shop %q: %w", f.ShopID, err)
-	}
-	more := len(rows) > f.Limit
-	if more {
-		rows = rows[:f.Limit]
-	}
-	out := make([]Run, len(rows))
-	for i, r := range rows {
-		out[i] = r.run()
 	}
 	return out, more, nil
 }
@@ -351,17 +343,9 @@ func (s *Store) RunOutcomes(ctx context.Context, q OutcomeQuery) ([]Outcome, boo
 	default:
 		return nil, false, fmt.Errorf("reading outcomes of run %d: only must be %q, %q or empty, got %q", q.RunID, OnlyFailed, OnlyChanges, q.Only)
 	}
-	var rows []outcomeRow
-	if err := db.Order("sale_id").Offset(max(q.Offset, 0)).Limit(q.Limit + 1).Find(&rows).Error; err != nil {
+	out, more, err := findPage(db.Order("sale_id"), q.Offset, q.Limit, outcomeRow.outcome)
+	if err != nil {
 		return nil, false, fmt.Errorf("reading outcomes of run %d: %w", q.RunID, err)
-	}
-	more := len(rows) > q.Limit
-	if more {
-		rows = rows[:q.Limit]
-	}
-	out := make([]Outcome, len(rows))
-	for i, r := range rows {
-		out[i] = r.outcome()
 	}
 	return out, more, nil
 }

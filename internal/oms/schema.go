@@ -459,34 +459,36 @@ func (s *Store) unversionedVersion(ctx context.Context) (int64, error) {
 
 // adoptDDL creates what an AutoMigrate-made database may lack at its version
 // without touching anything it has: oauth_states (made on first use by release
-// 56606a0) and the hand-made indexes. Every statement is a no-op when the object
-// exists, and each is spelled as in the migrations.
+// 56606a0) and the hand-made indexes (adoptIndexes). Every statement is a no-op
+// when the object exists, and each is spelled as in the migrations.
 var adoptDDL = map[string]map[int64][]string{
 	"postgres": {
-		1: {
+		1: append([]string{
 			`CREATE TABLE IF NOT EXISTS oauth_states (state_hash character varying(64) NOT NULL, shop_id character varying(63) NOT NULL, expires_at timestamp with time zone NOT NULL, created_at timestamp with time zone, CONSTRAINT oauth_states_pkey PRIMARY KEY (state_hash))`,
 			`CREATE INDEX IF NOT EXISTS idx_oauth_states_shop_id ON oauth_states (shop_id)`,
-			`CREATE INDEX IF NOT EXISTS orders_targets ON orders (shop_id, updated_at, sale_id) WHERE status NOT IN ('new', 'cancelled')`,
-			`CREATE INDEX IF NOT EXISTS runs_shop ON runs (shop_id, id)`,
-		},
-		2: {
-			`CREATE INDEX IF NOT EXISTS orders_status ON orders (shop_id, status, sale_id)`,
-			`CREATE INDEX IF NOT EXISTS orders_flagged ON orders (shop_id, sale_id) WHERE flag_reason <> ''`,
-			`CREATE INDEX IF NOT EXISTS run_outcomes_sale ON run_outcomes (shop_id, sale_id, run_id)`,
-		},
+		}, adoptIndexes[1]...),
+		2: adoptIndexes[2],
 	},
 	"sqlite": {
-		1: {
+		1: append([]string{
 			"CREATE TABLE IF NOT EXISTS `oauth_states` (`state_hash` text,`shop_id` text NOT NULL,`expires_at` datetime NOT NULL,`created_at` datetime,PRIMARY KEY (`state_hash`))",
 			"CREATE INDEX IF NOT EXISTS `idx_oauth_states_shop_id` ON `oauth_states`(`shop_id`)",
-			`CREATE INDEX IF NOT EXISTS orders_targets ON orders (shop_id, updated_at, sale_id) WHERE status NOT IN ('new', 'cancelled')`,
-			`CREATE INDEX IF NOT EXISTS runs_shop ON runs (shop_id, id)`,
-		},
-		2: {
-			`CREATE INDEX IF NOT EXISTS orders_status ON orders (shop_id, status, sale_id)`,
-			`CREATE INDEX IF NOT EXISTS orders_flagged ON orders (shop_id, sale_id) WHERE flag_reason <> ''`,
-			`CREATE INDEX IF NOT EXISTS run_outcomes_sale ON run_outcomes (shop_id, sale_id, run_id)`,
-		},
+		}, adoptIndexes[1]...),
+		2: adoptIndexes[2],
+	},
+}
+
+// adoptIndexes are the hand-made indexes of each version, spelled alike in
+// both dialects.
+var adoptIndexes = map[int64][]string{
+	1: {
+		`CREATE INDEX IF NOT EXISTS orders_targets ON orders (shop_id, updated_at, sale_id) WHERE status NOT IN ('new', 'cancelled')`,
+		`CREATE INDEX IF NOT EXISTS runs_shop ON runs (shop_id, id)`,
+	},
+	2: {
+		`CREATE INDEX IF NOT EXISTS orders_status ON orders (shop_id, status, sale_id)`,
+		`CREATE INDEX IF NOT EXISTS orders_flagged ON orders (shop_id, sale_id) WHERE flag_reason <> ''`,
+		`CREATE INDEX IF NOT EXISTS run_outcomes_sale ON run_outcomes (shop_id, sale_id, run_id)`,
 	},
 }
 

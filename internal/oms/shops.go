@@ -203,13 +203,9 @@ func (s *Store) Shop(ctx context.Context, id string) (Shop, error) {
 
 // Shops returns every shop by id.
 func (s *Store) Shops(ctx context.Context) ([]Shop, error) {
-	var rows []shopRow
-	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
+	out, err := findAll(s.db.WithContext(ctx).Order("id"), shopRow.shop)
+	if err != nil {
 		return nil, fmt.Errorf("listing shops: %w", err)
-	}
-	out := make([]Shop, len(rows))
-	for i, r := range rows {
-		out[i] = r.shop()
 	}
 	return out, nil
 }
@@ -239,15 +235,9 @@ func (s *Store) SetClientSecret(ctx context.Context, shopID, secret string) erro
 }
 
 // ClientSecret returns the shop's OAuth client secret.
+// The error matches ErrNoClientSecret when the shop has none.
 func (s *Store) ClientSecret(ctx context.Context, shopID string) (string, error) {
-	row, err := s.shopRow(ctx, s.db, shopID)
-	if err != nil {
-		return "", err
-	}
-	if row.ClientSecretSealed == "" {
-		return "", missingSecretError{shopID, ErrNoClientSecret, "store it when connecting the shop with `starter shop connect`"}
-	}
-	return s.open("client secret", shopID, colClientSecret, row.ClientSecretSealed)
+	return s.storedSecret(ctx, shopID, colClientSecret)
 }
 
 // SetAccessToken stores the shop's access token, sealed, and clears the
@@ -263,14 +253,21 @@ func (s *Store) SetAccessToken(ctx context.Context, shopID, token string) error 
 // AccessToken returns the shop's access token; the error matches
 // ErrNoAccessToken when the shop has none.
 func (s *Store) AccessToken(ctx context.Context, shopID string) (string, error) {
+	return s.storedSecret(ctx, shopID, colAccessToken)
+}
+
+// storedSecret reads and opens the shop's secret in column.
+func (s *Store) storedSecret(ctx context.Context, shopID, column string) (string, error) {
 	row, err := s.shopRow(ctx, s.db, shopID)
 	if err != nil {
 		return "", err
 	}
-	if row.AccessTokenSealed == "" {
-		return "", missingSecretError{shopID, ErrNoAccessToken, "connect it with `starter shop connect`"}
+	c := sealedColumns[column]
+	sealed := c.of(row)
+	if sealed == "" {
+		return "", missingSecretError{shopID, c.missing, c.fix}
 	}
-	return s.open("access token", shopID, colAccessToken, row.AccessTokenSealed)
+	return s.open(c.what, shopID, column, sealed)
 }
 
 // MarkReconnectNeeded flags the shop as needing a new access token (the token
@@ -362,6 +359,20 @@ const (
 	colClientSecret = "client_secret_sealed"
 	colAccessToken  = "access_token_sealed"
 )
+
+// sealedColumns says, for each sealed column, what it holds, how to read it
+// from a shop row, and the error (and what to do) when a shop has none.
+var sealedColumns = map[string]struct {
+	what    string
+	of      func(shopRow) string
+	missing error
+	fix     string
+}{
+	colClientSecret: {"client secret", func(r shopRow) string { return r.ClientSecretSealed }, ErrNoClientSecret,
+		"store it when connecting the shop with `starter shop connect`"},
+	colAccessToken: {"access token", func(r shopRow) string { return r.AccessTokenSealed }, ErrNoAccessToken,
+		"connect it with `starter shop connect`"},
+}
 
 // sealContext is the AEAD associated data of a shop's sealed column.
 func sealContext(shopID, column string) string { return "shops/" + shopID + "/" + column }

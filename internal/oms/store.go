@@ -171,3 +171,34 @@ func utcPtr(t *time.Time) *time.Time {
 	u := t.UTC()
 	return &u
 }
+
+// findAll reads every row the query db selects, in its order, converted by conv.
+func findAll[R, T any](db *gorm.DB, conv func(R) T) ([]T, error) {
+	out, _, err := findPage(db, 0, -1, conv)
+	return out, err
+}
+
+// findPage reads a page of the rows the query db selects, in its order, from
+// offset (negative = 0), at most limit of them (negative = every one),
+// converted by conv, and whether more follow.
+func findPage[R, T any](db *gorm.DB, offset, limit int, conv func(R) T) ([]T, bool, error) {
+	if offset > 0 {
+		db = db.Offset(offset)
+	}
+	if limit >= 0 {
+		db = db.Limit(limit + 1)
+	}
+	var rows []R
+	if err := db.Find(&rows).Error; err != nil {
+		return nil, false, err
+	}
+	more := limit >= 0 && len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = conv(r)
+	}
+	return out, more, nil
+}

@@ -1,0 +1,148 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/carrier"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+// 送り状データ出力: label data for the carriers' label programs, as `starter
+// orders carrier-export` writes it (app.ExportLabels). 「確認」 shows how many
+// labels the file holds and every warning; 「ダウンロード」 writes the same file
+// again from the same form (nothing is kept between the two).
+
+// labelRoutes registers the routes of this screen.
+func (s *Server) labelRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /shops/{shop}/labels", s.shop(s.labelForm))
+	mux.Handle("POST /shops/{shop}/labels", s.shop(s.labelPost))
+}
+
+// labelForm is what staff fill in.
+type labelForm struct {
+	Format                        string
+	Status                        string
+	Targets                       bool
+	Sales                         string
+	ShipDate                      string
+	ShipperName, ShipperTel       string
+	ShipperPostal, ShipperAddress string
+	BillingCode, FreightNo        string
+	Formats                       []orderOption
+	Statuses                      []orderOption
+}
+
+// labelData is what the page shows: the form and, after 「確認」, the result.
+type labelData struct {
+	Form   labelForm
+	Result *labelResult
+}
+
+// labelResult is a checked file.
+type labelResult struct {
+	FormatName string
+	FileName   string
+	Orders     int
+	Rows       int
+	Excluded   []labelWarning // rows left out or deliveries skipped
+	Warnings   []labelWarning // rows written with a change (a value cut, no time slot)
+	Sender     []labelWarning // about the whole file
+}
+
+// labelWarning is one warning in staff's words.
+type labelWarning struct {
+	SaleID  int64
+	Message string
+}
+
+func (s *Server) labelForm(rq *request) error {
+	f := labelForm{Format: "b2", Status: rules.StatusAwaitingShipment, ShipDate: s.d.Now().In(rules.Tokyo).Format(time.DateOnly),
+		ShipperName: rq.shop.Name, FreightNo: "01"}
+	f.options()
+	return s.render(rq, "labels", "送り状データ出力", labelData{Form: f})
+}
+
+// options fills the choices of the form.
+func (f *labelForm) options() {
+	f.Formats, f.Statuses = nil, []orderOption{{Value: "", Label: "すべて", Selected: f.Status == ""}}
+	for _, l := range carrier.Layouts {
+		f.Formats = append(f.Formats, orderOption{Value: string(l.Format), Label: l.Name, Selected: string(l.Format) == f.Format})
+	}
+	for _, st := range rules.Statuses {
+		f.Statuses = append(f.Statuses, orderOption{Value: st, Label: rules.StatusLabels[st], Selected: st == f.Status})
+	}
+}
+
+// labelPost is 「確認」 (action=check) and 「ダウンロード」 (action=download).
+func (s *Server) labelPost(rq *request) error {
+	r := rq.r
+	f := labelForm{Format: r.PostFormValue("format"), Status: r.PostFormValue("status"), Targets: r.PostFormValue("targets") != "",
+		Sales: strings.TrimSpace(r.PostFormValue("sales")), ShipDate: strings.TrimSpace(r.PostFormValue("ship_date")),
+		ShipperName: r.PostFormValue("shipper_name"), ShipperTel: r.PostFormValue("shipper_tel"), ShipperPostal: r.PostFormValue("shipper_postal"),
+		ShipperAddress: r.PostFormValue("shipper_address"), BillingCode: r.PostFormValue("b2_billing_code"), FreightNo: r.PostFormValue("b2_freight_no")}
+	f.options()
+	sel, err := f.selection()
+	if err != nil {
+		return s.renderStatus(rq, http.StatusBadRequest, "labels", "送り状データ出力", labelData{Form: f}, err.Error())
+	}
+	sh := carrier.Shipper{Name: f.ShipperName, Tel: f.ShipperTel, Postal: f.ShipperPostal, Address: f.ShipperAddress, BillingCode: f.BillingCode, FreightNo: f.FreightNo}
+	ex, err := app.ExportLabels(rq.ctx(), s.d.Store, rq.shop.ID, f.Format, sel, sh, f.ShipDate, s.d.Now())
+	if msg := oms.StaffMessage(err); msg != "" {
+		return s.renderStatus(rq, http.StatusBadRequest, "labels", "送り状データ出力", labelData{Form: f}, msg)
+	}
+	if err != nil {
+		return err
+	}
+	res := &labelResult{FormatName: ex.FormatName, FileName: ex.FileName, Orders: ex.Orders, Rows: ex.Rows}
+	for _, w := range ex.Warnings {
+		lw := labelWarning{SaleID: w.SaleID, Message: w.Ja}
+		switch {
+		case w.SaleID == 0:
+			res.Sender = append(res.Sender, lw)
+		case w.Excluded:
+			res.Excluded = append(res.Excluded, lw)
+		default:
+			res.Warnings = append(res.Warnings, lw)
+		}
+	}
+	data := labelData{Form: f, Result: res}
+	if ex.Rows == 0 {
+		return s.renderStatus(rq, http.StatusUnprocessableEntity, "labels", "送り状データ出力", data,
+			fmt.Sprintf("出力する送り状がありません (選んだ受注%d件)。条件を変えるか、下の一覧の内容を確かめてください。", ex.Orders))
+	}
+	if r.PostFormValue("action") != "download" {
+		return s.render(rq, "labels", "送り状データ出力", data)
+	}
+	s.d.Logger.Info("console: label data downloaded", "shop", rq.shop.ID, "by", rq.user.Login, "format", ex.Format,
+		"orders", ex.Orders, "rows", ex.Rows, "warnings", len(ex.Warnings))
+	h := rq.w.Header()
+	h.Set("Content-Type", "text/csv; charset=Shift_JIS")
+	h.Set("Content-Disposition", `attachment; filename="`+ex.FileName+`"`)
+	_, err = rq.w.Write(ex.Data)
+	return err
+}
+
+// selection reads the form's choice of orders.
+func (f labelForm) selection() (app.LabelSelection, error) {
+	sel := app.LabelSelection{Targets: f.Targets}
+	if f.Status != "" {
+		if !rules.ValidStatus(f.Status) {
+			return sel, badRequest("ステータスを一覧から選んでください。")
+		}
+		sel.Statuses = []string{f.Status}
+	}
+	for _, p := range strings.FieldsFunc(f.Sales, func(r rune) bool { return r == ',' || r == '、' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil || id <= 0 {
+			return sel, badRequest(fmt.Sprintf("受注番号「%s」が数字ではありません。受注番号をカンマか改行で区切って入れてください。", p))
+		}
+		sel.SaleIDs = append(sel.SaleIDs, id)
+	}
+	return sel, nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/carrier"
+)
+
+// ordersCarrierExport is `starter orders carrier-export`: label data for a
+// label program (B2クラウド, e飛伝, ゆうパックプリントR), as the console's
+// 送り状データ出力 writes it.
+func ordersCarrierExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("orders carrier-export", e.errOut)
+	shop := fs.String("shop", "", "shop ID (required)")
+	format := fs.String("format", "", "label program: b2 (Yamato B2 Cloud), ehiden (Sagawa e-Hiden), yupack (Japan Post Yu-Pack Print R) (required)")
+	status := fs.String("status", "", "comma-separated statuses (value or label, e.g. awaiting_shipment or 発送待ち): "+opsStatusHelp())
+	targets := fs.Bool("targets", false, "only the orders the export rules target now (rules 1–4)")
+	sales := fs.String("sales", "", "comma-separated sale ids; a delivery that has a tracking number is written again only when named here")
+	out := fs.String("o", "", "output file (Shift_JIS, CRLF); - writes stdout (required)")
+	shipDate := fs.String("ship-date", "", "planned ship date (出荷予定日) YYYY-MM-DD; default today (JST)")
+	var sh carrier.Shipper
+	fs.StringVar(&sh.Name, "shipper-name", "", "sender (ご依頼主) name; default the shop's name")
+	fs.StringVar(&sh.Tel, "shipper-tel", "", "sender's telephone number")
+	fs.StringVar(&sh.Postal, "shipper-postal", "", "sender's postal code")
+	fs.StringVar(&sh.Address, "shipper-address", "", "sender's address")
+	fs.StringVar(&sh.BillingCode, "b2-billing-code", "", "B2: 請求先顧客コード (your Yamato customer code)")
+	fs.StringVar(&sh.FreightNo, "b2-freight-no", "01", "B2: 運賃管理番号")
+	st, err := ordersStore(ctx, e, fs, args, shop)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("-o is required: the file to write (- for stdout)")
+	}
+	sel := app.LabelSelection{Targets: *targets}
+	for _, s := range splitList(*status) {
+		sel.Statuses = append(sel.Statuses, opsStatusValue(s))
+	}
+	for _, s := range splitList(*sales) {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("-sales: %q is not a sale id (write them like 1001,1002)", s)
+		}
+		sel.SaleIDs = append(sel.SaleIDs, id)
+	}
+	ex, err := app.ExportLabels(ctx, st, *shop, *format, sel, sh, *shipDate, time.Now())
+	if err != nil {
+		return err
+	}
+	l, _ := carrier.ByFormat(ex.Format)
+	for _, w := range ex.Warnings {
+		fmt.Fprintf(e.errOut, "warning: %s\n", w.Message)
+	}
+	if ex.Rows == 0 {
+		return fmt.Errorf("no label to write: %d orders selected, every delivery skipped (see the warnings)", ex.Orders)
+	}
+	if *out == "-" {
+		_, err = e.out.Write(ex.Data)
+		return err
+	}
+	if err := os.WriteFile(*out, ex.Data, 0o644); err != nil {
+		return fmt.Errorf("writing the label data: %w", err)
+	}
+	fmt.Fprintf(e.out, "%s: %d label rows for %d orders in the %s import layout (Shift_JIS, CRLF); %d warnings\n",
+		*out, ex.Rows, ex.Orders, l.NameEn, len(ex.Warnings))
+	fmt.Fprintf(e.out, "next: import it in %s, print, export the issued data, then `starter orders csv -shop %s -file <issued data>`\n", l.NameEn, *shop)
+	return nil
+}
+
+// splitList splits a comma-separated flag, dropping empty parts.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
