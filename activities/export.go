@@ -26,12 +26,27 @@ type StartRunInput struct {
 	RequireShipDate *bool       `json:"require_ship_date,omitempty"` // nil = the shop's setting
 	SendMail        *bool       `json:"send_mail,omitempty"`         // nil = the shop's setting
 	DryRun          bool        `json:"dry_run"`
+	// Watermark records the run's watermark (its start minus
+	// oms.ExportWatermarkMargin), where the next incremental export starts once
+	// this run completed: set for real exports of every target.
+	Watermark bool `json:"watermark,omitempty"`
+	// Changes asks for what an incremental export reads: the shop's current
+	// watermark (Since) and the sales whose last outcome failed (Pending).
+	Changes bool `json:"changes,omitempty"`
 }
 
-// StartRunResult is the run's log ID and the options resolved from the shop's settings.
+// StartRunResult is the run's log ID and the options resolved from the shop's
+// settings; for an incremental export also where it starts.
 type StartRunResult struct {
 	RunID   int64         `json:"run_id"`
 	Options rules.Options `json:"options"`
+	// Since is the watermark of the shop's last completed export: the
+	// incremental export reads the targets updated at or after it. nil: no
+	// export completed yet, every target is read.
+	Since *time.Time `json:"since,omitempty"`
+	// Pending are the sales whose last export outcome failed (at most
+	// oms.MaxTargetSaleIDs), retried by the incremental export.
+	Pending []int64 `json:"pending,omitempty"`
 }
 
 // StartRun resolves the run's options against the shop's settings and records the run.
@@ -66,7 +81,30 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 	if err != nil {
 		return StartRunResult{}, err
 	}
-	return StartRunResult{RunID: id, Options: opt}, nil
+	res := StartRunResult{RunID: id, Options: opt}
+	if in.Changes {
+		// Read before this run's own watermark is set (it counts only once the
+		// run completed, so the order does not matter; this is plainer).
+		since, ok, err := a.Store.ExportWatermark(ctx, in.ShopID)
+		if err != nil {
+			return StartRunResult{}, err
+		}
+		if ok {
+			res.Since = &since
+		}
+		res.Pending, err = a.Store.PendingFailed(ctx, oms.PendingFailedQuery{ShopID: in.ShopID, AsOf: in.AsOf, WindowDays: opt.WindowDays})
+		if err != nil {
+			return StartRunResult{}, err
+		}
+	}
+	if in.Watermark {
+		// Taken here, before the run reads its first target: an order changed
+		// from now on has a later updated_at and is read by the next run.
+		if err := a.Store.SetExportWatermark(ctx, id, time.Now().Add(-oms.ExportWatermarkMargin)); err != nil {
+			return StartRunResult{}, err
+		}
+	}
+	return res, nil
 }
 
 // FetchTargetsInput asks for the next page of target orders (rules 1–4).

@@ -16,6 +16,8 @@ type Temporal interface {
 	PauseForReconnect(ctx context.Context, shopID, reason string) error
 	// RunningWorkflow describes the open run of workflowID, if there is one.
 	RunningWorkflow(ctx context.Context, workflowID string) (RunningWorkflowResult, error)
+	// NotifyChange signals (or starts) the shop's on-change export trigger.
+	NotifyChange(ctx context.Context, shopID, reason string) error
 }
 
 // RunningWorkflowInput names the workflow ID to look up.

@@ -96,6 +96,9 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 		opsCount(rep.Unchanged, "row"), opsCount(rep.Duplicates, "duplicate row"))
 	if rep.Applied {
 		fmt.Fprintf(e.out, "applied: %s; the changed orders are in the next export's window\n", summary)
+		if rep.Orders > 0 {
+			e.notifyChange(ctx, *shop, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
+		}
 	} else {
 		fmt.Fprintf(e.out, "dry run, nothing applied: %s\n", summary)
 	}
@@ -158,6 +161,7 @@ func ordersStatus(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.out, "sale %d: %s → %s\n", *sale, opsStatusLabel(ch.Previous), opsStatusLabel(value))
+	e.notifyChange(ctx, *shop, fmt.Sprintf("status of sale %d", *sale))
 	if ch.ClearedFlag != "" {
 		fmt.Fprintf(e.out, "flag cleared: %s\n", ch.ClearedFlag)
 	}
@@ -234,6 +238,7 @@ func ordersBundle(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.out, "bundled (同梱) %v into sale %d; changed orders: %v — only sale %d is exported\n", ids, *parent, changed, *parent)
+	e.notifyChange(ctx, *shop, fmt.Sprintf("bundle into sale %d", *parent))
 	return nil
 }
 
@@ -253,6 +258,9 @@ func ordersUnbundle(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "unbundled; changed orders: %v — each is exported on its own again\n", changed)
+	if len(changed) > 0 {
+		e.notifyChange(ctx, *shop, fmt.Sprintf("unbundle of sale %d", *sale))
+	}
 	return nil
 }
 

@@ -11,7 +11,10 @@
 //   - OrderImport (the import): OrderImportInput, OrderImportResult,
 //     ImportProgress in order_import.go;
 //   - ScheduledExport and ScheduledImport (the schedules' actions):
-//     Scheduled*Input, Scheduled*Result and Decision in scheduled.go.
+//     Scheduled*Input, Scheduled*Result and Decision in scheduled.go;
+//   - ExportOnChange (a shop's on-change trigger, 変更時にすぐ書き出す):
+//     ExportOnChangeInput, ExportOnChangeResult, ChangeNotice, TriggerState in
+//     export_on_change.go.
 //
 // The task queue is not fixed here: the worker polls config.Config.TaskQueue
 // (TEMPORAL_TASK_QUEUE, default "colorme-sync"), and everything that starts a
@@ -29,6 +32,7 @@ const (
 	OrderImportType     = "OrderImport"
 	ScheduledExportType = "ScheduledExport"
 	ScheduledImportType = "ScheduledImport"
+	ExportOnChangeType  = "ExportOnChange"
 )
 
 // ShippingSyncID returns the fixed workflow ID of a shop's export: one writer per shop.
@@ -41,8 +45,17 @@ func DryRunID(shopID, suffix string) string { return "shipping-sync-dry-run-" + 
 // import at a time per shop.
 func OrderImportID(shopID string) string { return "order-import-" + shopID }
 
+// ExportOnChangeID returns the fixed workflow ID of a shop's on-change trigger:
+// every change of the shop signals it (SignalWithStart), and it runs the
+// incremental exports under ShippingSyncID(shop).
+func ExportOnChangeID(shopID string) string { return "export-on-change-" + shopID }
+
+// ChangeSignal is the signal that tells a shop's ExportOnChange that what the
+// export depends on changed; its payload is a ChangeNotice.
+const ChangeSignal = "change"
+
 // ProgressQuery is the query that returns a running export's Progress (or a
-// running import's ImportProgress).
+// running import's ImportProgress, or an on-change trigger's TriggerState).
 const ProgressQuery = "progress"
 
 // DecisionQuery is the query that returns a scheduled run's Decision.

@@ -19,6 +19,7 @@ func TestWorkflowTypeNames(t *testing.T) {
 		workflows.OrderImportType:     workflows.OrderImport,
 		workflows.ScheduledExportType: workflows.ScheduledExport,
 		workflows.ScheduledImportType: workflows.ScheduledImport,
+		workflows.ExportOnChangeType:  workflows.ExportOnChange,
 	} {
 		full := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
 		assert.True(t, strings.HasSuffix(full, "/workflows."+name), "%s is registered as %s", full, name)

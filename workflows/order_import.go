@@ -141,6 +141,7 @@ func OrderImport(ctx workflow.Context, in OrderImportInput) (OrderImportResult, 
 		return OrderImportResult{}, err
 	}
 	t := fin.Totals
+	notifyExport(ctx, in.ShopID, t)
 	workflow.SetCurrentDetails(ctx, workflow.GetCurrentDetails(ctx)+fmt.Sprintf(
 		"\n\n**finished**: fetched %d, created %d, updated %d, unchanged %d, cancelled %d, flagged %d",
 		t.Fetched, t.Created, t.Updated, t.Unchanged, t.Cancelled, t.Flagged))
@@ -393,4 +394,27 @@ func sinceText(since *time.Time) string {
 		return " (the shop's first import)"
 	}
 	return ", and older ones updated since " + since.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST")
+}
+
+// notifyChange is the GetVersion change ID of notifyExport: imports that began
+// before it replay without the notice.
+const notifyChange = "import-notifies-export"
+
+// notifyExport tells the shop's on-change export trigger that the import
+// created or updated orders (an updated order's updated_at moved: something the
+// export depends on changed). Best effort: should it fail, the scheduled full
+// reconcile still exports the orders.
+func notifyExport(ctx workflow.Context, shopID string, t oms.ImportTotals) {
+	if t.Created+t.Updated == 0 || workflow.GetVersion(ctx, notifyChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: 5},
+	})
+	err := workflow.ExecuteActivity(actx, a.NotifyExportChange, activities.NotifyExportChangeInput{
+		ShopID: shopID, Reason: fmt.Sprintf("order import: %d created, %d updated", t.Created, t.Updated)}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("could not notify the on-change export", "shop", shopID, "error", errMessage(err))
+	}
 }

@@ -43,16 +43,19 @@ type ScheduledExportResult struct {
 	Export *ShippingSyncResult `json:"export,omitempty"`
 }
 
-// ScheduledExport is the export schedule's action. A schedule appends a timestamp
-// to its workflow IDs, so it cannot hold the one-writer-per-shop ID itself: this
-// wrapper starts ShippingSync as a child with the fixed ID ShippingSyncID(shop) and
-// waits for it. If that ID is already running (a manual export), it completes at
-// once, skipped, naming the running run.
+// ScheduledExport is the export schedule's action: the full reconcile of the
+// shop's whole window. A schedule appends a timestamp to its workflow IDs, so it
+// cannot hold the one-writer-per-shop ID itself: this wrapper starts ShippingSync
+// as a child with the fixed ID ShippingSyncID(shop) and waits for it. If that ID
+// is already running a manual export, it completes at once, skipped, naming the
+// running run. An incremental export started by a change (short, and frequent
+// on a busy shop) is waited for instead: the full reconcile tries again every
+// ScheduledYieldRetry, for at most ScheduledYieldFor, then skips.
 func ScheduledExport(ctx workflow.Context, in ScheduledExportInput) (ScheduledExportResult, error) {
 	res := ScheduledExportResult{ShopID: in.ShopID}
 	var out ShippingSyncResult
 	d, err := runOnce(ctx, oms.KindExport, in.ShopID, ShippingSyncID(in.ShopID), ShippingSync,
-		ShippingSyncInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, &out)
+		ShippingSyncInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, &out, oms.TriggerChange)
 	res.Decision = d
 	if err != nil {
 		return res, err
@@ -82,7 +85,7 @@ func ScheduledImport(ctx workflow.Context, in ScheduledImportInput) (ScheduledIm
 	res := ScheduledImportResult{ShopID: in.ShopID}
 	var out OrderImportResult
 	d, err := runOnce(ctx, oms.KindImport, in.ShopID, OrderImportID(in.ShopID), OrderImport,
-		OrderImportInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, &out)
+		OrderImportInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, &out, "")
 	res.Decision = d
 	if err != nil {
 		return res, err
@@ -93,9 +96,20 @@ func ScheduledImport(ctx workflow.Context, in ScheduledImportInput) (ScheduledIm
 	return res, nil
 }
 
+// How long a scheduled export waits for a change-triggered export to end.
+const (
+	ScheduledYieldRetry = 10 * time.Second
+	ScheduledYieldFor   = 10 * time.Minute
+)
+
+// yieldChange is the GetVersion change ID of the scheduled export's wait for a
+// change-triggered export: runs that began before it skip at once, as they did.
+const yieldChange = "scheduled-export-yields-to-change"
+
 // runOnce starts child as childID and waits for its result in out, unless childID
-// is already running: then it returns a skipped Decision naming that run.
-func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child, arg, out any) (Decision, error) {
+// is already running: then it returns a skipped Decision naming that run. A run
+// started by yieldTo (when not "") is waited for instead, up to ScheduledYieldFor.
+func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child, arg, out any, yieldTo oms.Trigger) (Decision, error) {
 	d := Decision{State: DecisionPending, WorkflowID: childID}
 	if shopID == "" {
 		return d, temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
@@ -116,9 +130,18 @@ func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child,
 		TypedSearchAttributes: temporal.NewSearchAttributes(ShopSearchAttribute.ValueSet(shopID)),
 		StaticSummary:         fmt.Sprintf("scheduled %s of shop %s", kind, shopID),
 	})
-	f := workflow.ExecuteChildWorkflow(cctx, child, arg)
-	var exec workflow.Execution
-	if err := f.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
+	if yieldTo != "" && workflow.GetVersion(ctx, yieldChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		yieldTo = ""
+	}
+	giveUp := workflow.Now(ctx).Add(ScheduledYieldFor)
+	for {
+		f := workflow.ExecuteChildWorkflow(cctx, child, arg)
+		var exec workflow.Execution
+		err := f.GetChildWorkflowExecution().Get(ctx, &exec)
+		if err == nil {
+			d.State, d.RunID = DecisionStarted, exec.RunID
+			return d, f.Get(ctx, out)
+		}
 		if !alreadyStarted(err) {
 			return d, err
 		}
@@ -129,12 +152,17 @@ func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child,
 		})
 		// Best effort: the skip stands even if the running run cannot be described.
 		_ = workflow.ExecuteActivity(actx, a.RunningWorkflow, activities.RunningWorkflowInput{WorkflowID: childID}).Get(ctx, &running)
+		if yieldTo != "" && running.Trigger == yieldTo && workflow.Now(ctx).Before(giveUp) {
+			d.Reason = fmt.Sprintf("waiting: a %s %s of shop %s is running (run %s); trying again in %s", yieldTo, kind, shopID, running.RunID, ScheduledYieldRetry)
+			if err := workflow.Sleep(ctx, ScheduledYieldRetry); err != nil {
+				return d, err
+			}
+			continue
+		}
 		d.State, d.RunID = DecisionSkipped, running.RunID
 		d.Reason = skipReason(kind, shopID, childID, running)
 		return d, nil
 	}
-	d.State, d.RunID = DecisionStarted, exec.RunID
-	return d, f.Get(ctx, out)
 }
 
 func skipReason(kind oms.Kind, shopID, childID string, r activities.RunningWorkflowResult) string {

@@ -144,3 +144,36 @@ func TestScheduledImport_SkippedWhileRunning(t *testing.T) {
 	assert.Nil(t, res.Import)
 	assert.Contains(t, res.Reason, "a scheduled import of shop "+testShop+" is already running")
 }
+
+// TestScheduledExport_WaitsForChangeRun: a scheduled export that finds an
+// incremental export started by a change waits for it (trying again every
+// ScheduledYieldRetry) instead of skipping at once; here the ID stays held, so
+// it skips after ScheduledYieldFor.
+func TestScheduledExport_WaitsForChangeRun(t *testing.T) {
+	env := newEnv()
+	env.RegisterWorkflow(workflows.ScheduledExport)
+	acts := &activities.Activities{}
+	env.RegisterActivity(acts)
+	asked := 0
+	env.OnActivity(acts.RunningWorkflow, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.RunningWorkflowInput) (activities.RunningWorkflowResult, error) {
+			asked++
+			return activities.RunningWorkflowResult{Running: true, RunID: "run-change", Trigger: oms.TriggerChange}, nil
+		})
+	env.OnWorkflow(workflows.ShippingSync, mock.Anything, mock.Anything).Return(
+		func(workflow.Context, workflows.ShippingSyncInput) (workflows.ShippingSyncResult, error) {
+			t.Error("no export may start beside the running one")
+			return workflows.ShippingSyncResult{}, nil
+		})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.ShippingSyncID(testShop)})
+	began := env.Now()
+	env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop})
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res workflows.ScheduledExportResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	assert.Equal(t, workflows.DecisionSkipped, res.State)
+	assert.GreaterOrEqual(t, env.Now().Sub(began), workflows.ScheduledYieldFor)
+	assert.Equal(t, int(workflows.ScheduledYieldFor/workflows.ScheduledYieldRetry)+1, asked, "tried every %s", workflows.ScheduledYieldRetry)
+	assert.Contains(t, res.Reason, "a change export of shop "+testShop+" is already running")
+}

@@ -41,6 +41,13 @@ type ShippingSyncInput struct {
 	// as_of: a sale that is no target any more is recorded as skipped with the
 	// reason (and counted in Skipped, not in Targets). nil = every target.
 	SaleIDs []int64 `json:"sale_ids,omitempty"`
+	// Changes makes the run incremental (変更分の書き出し): the targets whose
+	// order changed since the shop's export watermark (the last completed
+	// export's start, less oms.ExportWatermarkMargin), plus the sales whose last
+	// outcome failed. Same rules, same activities and the same workflow ID as a
+	// full run; it makes no ColorMe call when there is nothing to export.
+	// Not with SaleIDs.
+	Changes bool `json:"changes,omitempty"`
 
 	// Set by the workflow itself when it continues as new.
 	Continuation *Continuation `json:"continuation,omitempty"`
@@ -63,6 +70,12 @@ type Continuation struct {
 	Chain   int           `json:"chain"` // runs so far in the continue-as-new chain
 
 	FailedSaleIDs []int64 `json:"failed_sale_ids,omitempty"` // failed so far (the first 100), for the result
+
+	// Incremental runs: where the changed targets start, the failed sales to
+	// retry first, and whether those are done (Cursor then pages the changes).
+	Since       *time.Time `json:"since,omitempty"`
+	Pending     []int64    `json:"pending,omitempty"`
+	PendingDone bool       `json:"pending_done,omitempty"`
 }
 
 // ShippingSyncResult summarises a finished export.
@@ -78,6 +91,11 @@ type ShippingSyncResult struct {
 	Trigger         oms.Trigger `json:"trigger"`           // manual | scheduled
 	StartedBy       string      `json:"started_by,omitempty"`
 	LimitedTo       int         `json:"limited_to_sales,omitempty"` // the run was limited to this many named sales (input sale_ids, 失敗分を再実行)
+	// Incremental runs (input changes): the watermark they read changes from
+	// (nil: none yet, every target was read) and the failed sales retried.
+	Changes bool       `json:"changes,omitempty"`
+	Since   *time.Time `json:"since,omitempty"`
+	Pending int        `json:"pending,omitempty"`
 
 	Targets       int     `json:"targets"`
 	Updated       int     `json:"updated"` // in a dry run: would be updated
@@ -130,7 +148,8 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 	if canContinue {
 		next := in
 		next.Continuation = &Continuation{RunID: s.c.RunID, AsOf: s.c.AsOf, Options: s.c.Options,
-			Cursor: s.progress.Cursor, Totals: s.progress.Totals, Chain: s.c.Chain + 1, FailedSaleIDs: s.failedIDs}
+			Cursor: s.progress.Cursor, Totals: s.progress.Totals, Chain: s.c.Chain + 1, FailedSaleIDs: s.failedIDs,
+			Since: s.c.Since, Pending: s.c.Pending, PendingDone: s.c.PendingDone}
 		return ShippingSyncResult{}, workflow.NewContinueAsNewError(ctx, ShippingSync, next)
 	}
 	t := s.progress.Totals
@@ -142,7 +161,8 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 		WindowDays: s.c.Options.WindowDays, RequireShipDate: s.c.Options.RequireShipDate, SendMail: s.c.Options.SendMail,
 		Trigger: s.trigger(), StartedBy: in.StartedBy, LimitedTo: len(in.SaleIDs),
 		Targets: t.Targets, Updated: t.Updated, Unchanged: t.Unchanged, Skipped: t.Skipped, Failed: t.Failed,
-		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1}
+		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1,
+		Changes: in.Changes, Since: s.c.Since, Pending: len(s.c.Pending)}
 	workflow.SetCurrentDetails(ctx, s.details()+fmt.Sprintf("\n\n**finished**: %d targets, %d updated, %d unchanged, %d skipped, %d failed, %d mails",
 		t.Targets, t.Updated, t.Unchanged, t.Skipped, t.Failed, t.Mails))
 	return res, nil
@@ -181,6 +201,10 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("sale_ids names %d sales; at most %d per run", len(s.in.SaleIDs), MaxSaleIDs), activities.ErrInvalidInput, nil)
 	}
+	if s.in.Changes && len(s.in.SaleIDs) > 0 {
+		return temporal.NewNonRetryableApplicationError("changes and sale_ids exclude each other: an incremental export reads the changed orders itself",
+			activities.ErrInvalidInput, nil)
+	}
 	for _, id := range s.in.SaleIDs {
 		if id <= 0 {
 			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("sale_ids: %d is not a sale id", id), activities.ErrInvalidInput, nil)
@@ -201,11 +225,16 @@ func (s *exportRun) init(ctx workflow.Context) error {
 			ShopID: s.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
 			Trigger: trigger, StartedBy: s.in.StartedBy, AsOf: asOf, WindowDays: s.in.WindowDays,
 			RequireShipDate: s.in.RequireShipDate, SendMail: s.in.SendMail, DryRun: s.in.DryRun,
+			Watermark: !s.in.DryRun && len(s.in.SaleIDs) == 0 && s.in.AsOf == nil, Changes: s.in.Changes,
 		}).Get(ctx, &r)
 		if err != nil {
 			return err
 		}
-		s.c = Continuation{RunID: r.RunID, AsOf: asOf, Options: r.Options}
+		s.c = Continuation{RunID: r.RunID, AsOf: asOf, Options: r.Options, Since: r.Since, Pending: r.Pending}
+		if s.in.Changes && len(r.Pending) == 0 {
+			s.c.PendingDone = true
+			s.c.Cursor = s.changesStart()
+		}
 	}
 	s.progress = Progress{RunID: s.c.RunID, Cursor: s.c.Cursor, Totals: s.c.Totals}
 	workflow.SetCurrentDetails(ctx, s.details())
@@ -213,6 +242,20 @@ func (s *exportRun) init(ctx workflow.Context) error {
 }
 
 func (s *exportRun) trigger() oms.Trigger { return s.in.Trigger.OrManual() }
+
+// retrying says an incremental run is reading its pending failed sales (by sale
+// id) rather than the changed targets.
+func (s *exportRun) retrying() bool { return s.in.Changes && !s.c.PendingDone }
+
+// changesStart is the cursor of an incremental run's first page of changed
+// targets: every target updated at or after the watermark (sale ids are
+// positive), through the same index as a full run's.
+func (s *exportRun) changesStart() oms.Cursor {
+	if s.c.Since == nil {
+		return oms.Cursor{}
+	}
+	return oms.Cursor{UpdatedAt: *s.c.Since}
+}
 
 // details is what the Temporal UI shows as the run's current details: the shop,
 // who started it and the options it uses.
@@ -222,6 +265,9 @@ func (s *exportRun) details() string {
 		who += " by " + s.in.StartedBy
 	}
 	kind := string(oms.KindExport)
+	if s.in.Changes {
+		kind = "incremental export"
+	}
 	if s.in.DryRun {
 		kind = "dry run (nothing written)"
 	}
@@ -230,6 +276,13 @@ func (s *exportRun) details() string {
 		kind, s.in.ShopID, who, s.c.RunID, s.c.AsOf.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST"), o.WindowDays, o.RequireShipDate, o.SendMail)
 	if len(s.in.SaleIDs) > 0 {
 		d += fmt.Sprintf("; limited to %d named sales", len(s.in.SaleIDs))
+	}
+	if s.in.Changes {
+		since := "none yet: every target"
+		if s.c.Since != nil {
+			since = s.c.Since.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST")
+		}
+		d += fmt.Sprintf("\n\nchanged since %s; %d failed sales retried", since, len(s.c.Pending))
 	}
 	return d
 }
@@ -311,17 +364,27 @@ func (s *exportRun) loop(ctx workflow.Context) (bool, error) {
 // nextPage fetches a page of targets and ColorMe's state and returns the plans that write.
 func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	var page activities.FetchTargetsResult
-	err := workflow.ExecuteActivity(dbCtx(ctx), a.FetchTargets, activities.FetchTargetsInput{
+	fetch := activities.FetchTargetsInput{
 		ShopID: s.in.ShopID, AsOf: s.c.AsOf, WindowDays: s.c.Options.WindowDays, After: s.progress.Cursor, Limit: s.in.PageSize,
 		RunID:   s.c.RunID,
 		SaleIDs: s.in.SaleIDs,
-	}).Get(ctx, &page)
-	if err != nil {
+	}
+	retrying := s.retrying()
+	if retrying {
+		fetch.SaleIDs = s.c.Pending
+	}
+	if err := workflow.ExecuteActivity(dbCtx(ctx), a.FetchTargets, fetch).Get(ctx, &page); err != nil {
 		return nil, false, err
 	}
 	s.progress.Pages++
 	s.pagesThisRun++
 	s.progress.Cursor = page.Next
+	if retrying && page.Done {
+		// The failed sales are done: the changed targets follow.
+		s.c.PendingDone = true
+		s.progress.Cursor = s.changesStart()
+		page.Done = false
+	}
 	for _, x := range page.Excluded {
 		s.add(rules.Plan{SaleID: x.SaleID}, rules.OutcomeSkipped, NotTargetReason+x.Reason, false)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -56,6 +58,8 @@ type world struct {
 	orders  []rules.Order // sorted by (updated_at, sale_id)
 	sales   map[int64]colorme.Sale
 	options rules.Options
+	since   *time.Time // StartRun's Since for an incremental run
+	pending []int64    // StartRun's Pending for an incremental run
 
 	// fault injection
 	updateErr func(saleID int64, attempt int32) error // nil error = succeed
@@ -141,7 +145,11 @@ func (w *world) StartRun(_ context.Context, in activities.StartRunInput) (activi
 	if in.SendMail != nil {
 		opt.SendMail = *in.SendMail
 	}
-	return activities.StartRunResult{RunID: testRunID, Options: opt}, nil
+	res := activities.StartRunResult{RunID: testRunID, Options: opt}
+	if in.Changes {
+		res.Since, res.Pending = w.since, w.pending
+	}
+	return res, nil
 }
 
 func after(o rules.Order, c oms.Cursor) bool {
@@ -1182,4 +1190,51 @@ func TestShippingSync_OutcomesBatched(t *testing.T) {
 	require.Equal(t, 250, res.Unchanged)
 	require.Len(t, w.outcomeBySale(t), 250)
 	require.Greater(t, w.outcomeBatches, 1)
+}
+
+// TestShippingSync_Incremental: an incremental run retries the failed sales
+// first (by id), then reads the targets updated at or after the watermark, each
+// once; orders changed before the watermark are left alone.
+func TestShippingSync_Incremental(t *testing.T) {
+	w := newWorld(changed, changed, changed, changed, changed, changed) // 1001…1006, updated a minute apart
+	since := w.orders[0].UpdatedAt.Add(3 * time.Minute)                  // 1004, 1005, 1006 changed since
+	w.since, w.pending = &since, []int64{1001, 1005}
+	h := newHarness(t, w)
+	in := input()
+	in.Changes, in.Trigger = true, oms.TriggerChange
+	res, err := h.run(t, in)
+	require.NoError(t, err)
+	assert.True(t, w.starts[0].Changes)
+	assert.False(t, w.starts[0].Watermark, "a run at a given as_of sets no watermark")
+	assert.Equal(t, []int64{1001, 1004, 1005, 1006}, slices.Sorted(maps.Keys(w.updateCalls)))
+	assert.Equal(t, 4, res.Targets)
+	assert.Equal(t, 2, res.Pending)
+	require.NotNil(t, res.Since)
+	assert.Equal(t, []int64{1001, 1005}, w.fetches[0].SaleIDs, "the failed sales first")
+	assert.True(t, w.fetches[1].After.UpdatedAt.Equal(since) && w.fetches[1].After.SaleID == 0, "then the changes, from the watermark: %+v", w.fetches[1].After)
+}
+
+// TestShippingSync_IncrementalNothingChanged: nothing changed and nothing
+// pending: no ColorMe call at all.
+func TestShippingSync_IncrementalNothingChanged(t *testing.T) {
+	w := newWorld(changed, changed)
+	since := testAsOf
+	w.since = &since
+	h := newHarness(t, w)
+	in := input()
+	in.Changes = true
+	res, err := h.run(t, in)
+	require.NoError(t, err)
+	assert.Equal(t, 0, res.Targets)
+	assert.Equal(t, 0, w.count("read"), "no ColorMe read")
+	assert.Empty(t, w.updateCalls, "no ColorMe write")
+}
+
+// TestShippingSync_IncrementalRefusesSaleIDs: changes and sale_ids exclude each other.
+func TestShippingSync_IncrementalRefusesSaleIDs(t *testing.T) {
+	h := newHarness(t, newWorld(changed))
+	in := input()
+	in.Changes, in.SaleIDs = true, []int64{1001}
+	_, err := h.run(t, in)
+	assert.Equal(t, activities.ErrInvalidInput, appError(t, err).Type())
 }

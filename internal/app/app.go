@@ -110,5 +110,6 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflow(workflows.OrderImport)
 	w.RegisterWorkflow(workflows.ScheduledExport)
 	w.RegisterWorkflow(workflows.ScheduledImport)
+	w.RegisterWorkflow(workflows.ExportOnChange)
 	w.RegisterActivity(acts)
 }

@@ -441,6 +441,7 @@ func (s *Server) orderSetStatus(rq *request) error {
 	}
 	s.d.Logger.Info("console: order status set", "shop", rq.shop.ID, "sale", sale, "from", ch.Previous, "to", status,
 		"cleared_flag", ch.ClearedFlag, "by", rq.user.Login)
+	s.notifyChange(rq, fmt.Sprintf("status of sale %d", sale))
 	msg := fmt.Sprintf("受注 %d のステータスを「%s」から「%s」に変更しました。", sale, orderStatusLabel(ch.Previous), orderStatusLabel(status))
 	if ch.ClearedFlag != "" {
 		msg += "要確認 (" + ch.ClearedFlag + ") を解除しました。"
@@ -505,6 +506,7 @@ func (s *Server) orderBundle(rq *request) error {
 		return s.redirect(rq, back, fmt.Sprintf("%s はすでに親注文 %d に同梱されています。変更はありません。", orderIDs(children), parent))
 	}
 	s.d.Logger.Info("console: orders bundled", "shop", rq.shop.ID, "parent", parent, "children", children, "changed", changed, "by", rq.user.Login)
+	s.notifyChange(rq, fmt.Sprintf("bundle into sale %d", parent))
 	return s.redirect(rq, back, fmt.Sprintf("受注 %s を親注文 %d に同梱しました。書き出されるのは親注文 %d だけです。", orderIDs(children), parent, parent))
 }
 
@@ -525,6 +527,9 @@ func (s *Server) orderUnbundle(rq *request) error {
 		return err
 	}
 	s.d.Logger.Info("console: order unbundled", "shop", rq.shop.ID, "sale", sale, "changed", changed, "by", rq.user.Login)
+	if len(changed) > 0 {
+		s.notifyChange(rq, fmt.Sprintf("unbundle of sale %d", sale))
+	}
 	return s.redirect(rq, orderPath(rq.shop.ID, sale), fmt.Sprintf("同梱を解除しました (受注 %s)。それぞれ単独で書き出されます。", orderIDs(changed)))
 }
 
@@ -577,6 +582,7 @@ func (s *Server) orderShipment(rq *request) error {
 	c := rep.Changes[0]
 	s.d.Logger.Info("console: delivery shipment saved", "shop", rq.shop.ID, "sale", sale, "delivery", delivery,
 		"slip_number", c.NewSlip, "ship_date", c.NewShipDate, "previous_slip", c.OldSlip, "previous_ship_date", c.OldShipDate, "by", rq.user.Login)
+	s.notifyChange(rq, fmt.Sprintf("slip number and ship date of sale %d", sale))
 	msg := fmt.Sprintf("お届け先 %d の伝票番号 %s・出荷日 %s を保存しました。", delivery, c.NewSlip, orderDash(c.NewShipDate))
 	for _, n := range rep.Notes {
 		msg += " " + staffLineText(n)

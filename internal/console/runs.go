@@ -37,7 +37,7 @@ type runLine struct {
 	Run         oms.Run
 	Path        string
 	Kind        string // 受注取得 | 発送情報の更新 | プレビュー
-	Trigger     string // 手動 | スケジュール
+	Trigger     string // 手動 | スケジュール | 変更時
 	By          string // who started a manual run
 	Status      string // 実行中 | 完了 | 失敗
 	StatusClass string
@@ -47,8 +47,11 @@ type runLine struct {
 
 func (s *Server) lineOf(r oms.Run) runLine {
 	l := runLine{Run: r, Path: runPath(r.ShopID, r.ID), Kind: runKindLabel(r), Trigger: "手動", By: r.StartedBy}
-	if r.Trigger == oms.TriggerScheduled {
+	switch r.Trigger {
+	case oms.TriggerScheduled:
 		l.Trigger, l.By = "スケジュール", "スケジュール"
+	case oms.TriggerChange:
+		l.Trigger, l.By = "変更時", "変更時"
 	}
 	if l.By == "" {
 		l.By = "-"
@@ -94,7 +97,7 @@ type choice struct{ Value, Label string }
 // Options of the filters.
 var (
 	kindChoices    = []choice{{"", "すべて"}, {string(oms.KindImport), "受注取得"}, {string(oms.KindExport), "発送情報の更新"}, {oms.FilterDryRun, "プレビュー"}}
-	triggerChoices = []choice{{"", "すべて"}, {string(oms.TriggerManual), "手動"}, {string(oms.TriggerScheduled), "スケジュール"}}
+	triggerChoices = []choice{{"", "すべて"}, {string(oms.TriggerManual), "手動"}, {string(oms.TriggerScheduled), "スケジュール"}, {string(oms.TriggerChange), "変更時"}}
 	statusChoices  = []choice{{"", "すべて"}, {string(oms.RunFailed), "失敗のみ (失敗した注文を含む)"}}
 )
 

@@ -175,6 +175,7 @@ func (s *Server) saveSettings(rq *request) error {
 		{"import_days", f.FormValue("import_days")},
 		{"export_enabled", strconv.FormatBool(f.FormValue("export_enabled") == "on")},
 		{"export_interval_minutes", f.FormValue("export_interval_minutes")},
+		{"export_on_change", strconv.FormatBool(f.FormValue("export_on_change") == "on")},
 		{"window_days", f.FormValue("window_days")},
 		{"require_ship_date", strconv.FormatBool(f.FormValue("require_ship_date") == "on")},
 		{"send_mail", strconv.FormatBool(f.FormValue("send_mail") == "on")},

@@ -170,6 +170,9 @@ func (s *Server) uploadApply(rq *request) error {
 	uploads.finish(token, v, s.d.Now())
 	s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.name, "sha256", p.sum,
 		"changes", len(rep.Changes), "orders", rep.Orders, "applied", rep.Applied)
+	if rep.Applied && rep.Orders > 0 {
+		s.notifyChange(rq, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
+	}
 	msg := "取込が完了しました: 変更はありませんでした (すべて受注データと同じでした)。"
 	if rep.Applied {
 		msg = fmt.Sprintf("取込が完了しました: お届け先%d件 (受注%d件) の伝票番号・出荷日を更新しました。次の発送情報の更新でカラーミーショップに反映されます。",

@@ -17,6 +17,7 @@ func SettingPairs(s ShopSettings) [][2]string {
 		{"import_days", strconv.Itoa(s.ImportDays)},
 		{"export_enabled", strconv.FormatBool(s.ExportEnabled)},
 		{"export_interval_minutes", strconv.Itoa(s.ExportIntervalMinutes)},
+		{"export_on_change", strconv.FormatBool(s.ExportOnChange)},
 		{"window_days", strconv.Itoa(s.WindowDays)},
 		{"require_ship_date", strconv.FormatBool(s.RequireShipDate)},
 		{"send_mail", strconv.FormatBool(s.SendMail)},
@@ -49,6 +50,8 @@ func (sh *Shop) Set(key, value string) error {
 		st.ExportEnabled, err = strconv.ParseBool(v)
 	case "export_interval_minutes":
 		st.ExportIntervalMinutes, err = strconv.Atoi(v)
+	case "export_on_change":
+		st.ExportOnChange, err = strconv.ParseBool(v)
 	case "window_days":
 		st.WindowDays, err = strconv.Atoi(v)
 	case "require_ship_date":

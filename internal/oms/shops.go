@@ -54,8 +54,9 @@ type ShopSettings struct {
 	ImportDays            int  `json:"import_days"`
 	ExportEnabled         bool `json:"export_enabled"`
 	ExportIntervalMinutes int  `json:"export_interval_minutes"`
-	WindowDays            int  `json:"window_days"`       // 作成期間
-	RequireShipDate       bool `json:"require_ship_date"` // 出荷日が入力された注文のみ「配送済み」に更新
+	ExportOnChange        bool `json:"export_on_change" gorm:"not null;default:true"` // 変更時にすぐ書き出す: an incremental export within seconds of a change
+	WindowDays            int  `json:"window_days"`                                   // 作成期間
+	RequireShipDate       bool `json:"require_ship_date"`                             // 出荷日が入力された注文のみ「配送済み」に更新
 	SendMail              bool `json:"send_mail"`
 }
 
@@ -63,7 +64,7 @@ type ShopSettings struct {
 func DefaultSettings() ShopSettings {
 	return ShopSettings{
 		ImportEnabled: false, ImportIntervalMinutes: 30, ImportDays: 7,
-		ExportEnabled: true, ExportIntervalMinutes: 30,
+		ExportEnabled: true, ExportIntervalMinutes: 30, ExportOnChange: true,
 		WindowDays: 3, RequireShipDate: true, SendMail: false,
 	}
 }
@@ -189,6 +190,10 @@ func (s *Store) CreateShop(ctx context.Context, sh Shop) error {
 	if res.RowsAffected == 0 {
 		return fmt.Errorf("shop %q already exists: choose another id or update it instead", sh.ID)
 	}
+	if !sh.Settings.ExportOnChange {
+		// gorm leaves a false value of a column with a default out of the INSERT.
+		return s.updateShop(ctx, sh.ID, map[string]any{"export_on_change": false})
+	}
 	return nil
 }
 
@@ -220,8 +225,8 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 		"name": sh.Name, "api_base_url": sh.APIBaseURL, "client_id": sh.ClientID, "redirect_url": sh.RedirectURL,
 		"import_enabled": sh.Settings.ImportEnabled, "import_interval_minutes": sh.Settings.ImportIntervalMinutes,
 		"import_days": sh.Settings.ImportDays, "export_enabled": sh.Settings.ExportEnabled,
-		"export_interval_minutes": sh.Settings.ExportIntervalMinutes, "window_days": sh.Settings.WindowDays,
-		"require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
+		"export_interval_minutes": sh.Settings.ExportIntervalMinutes, "export_on_change": sh.Settings.ExportOnChange,
+		"window_days": sh.Settings.WindowDays, "require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
 	})
 }
 

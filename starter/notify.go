@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+)
+
+// notifyChange tells the shop's on-change export that an orders command changed
+// what the export depends on (app.NotifyChange). The change is stored already:
+// a failure is a warning, never the command's error.
+func (e *env) notifyChange(ctx context.Context, shopID, reason string) {
+	err := func() error {
+		cfg, err := e.config()
+		if err != nil {
+			return err
+		}
+		st, err := e.db(ctx)
+		if err != nil {
+			return err
+		}
+		c, err := e.client()
+		if err != nil {
+			return err
+		}
+		return app.NotifyChange(ctx, c, cfg, st, shopID, reason)
+	}()
+	if err != nil {
+		fmt.Fprintf(e.errOut, "warning: the change is stored, but the on-change export was not told (%v); the next export (the next change or the scheduled run) exports it\n", err)
+	}
+}
