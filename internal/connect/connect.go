@@ -275,9 +275,12 @@ func (f *Flow) config(ctx context.Context, shopID string) (oms.Shop, *oauth2.Con
 	case shop.RedirectURL == "":
 		return shop, nil, fail(KindNotConfigured, nil, "shop %s has no redirect URL: set the app's リダイレクトURL with `starter shop set -shop %s redirect_url=…`.", shopID, shopID)
 	case !shop.HasClientSecret:
-		return shop, nil, fail(KindNotConfigured, nil, "shop %s has no client secret: store the app's クライアントシークレット with `starter shop set-secret -shop %s` (it reads stdin).", shopID, shopID)
+		return shop, nil, noClientSecret(shopID, nil)
 	}
 	secret, err := f.Store.ClientSecret(ctx, shopID)
+	if errors.Is(err, oms.ErrNoClientSecret) {
+		return shop, nil, noClientSecret(shopID, err) // removed since Shop was read
+	}
 	if err != nil {
 		return shop, nil, err
 	}
@@ -292,6 +295,11 @@ func (f *Flow) config(ctx context.Context, shopID string) (oms.Shop, *oauth2.Con
 			AuthStyle: oauth2.AuthStyleInParams,
 		},
 	}, nil
+}
+
+// noClientSecret says what to do about a shop without a client secret.
+func noClientSecret(shopID string, cause error) *Error {
+	return fail(KindNotConfigured, cause, "shop %s has no client secret: store the app's クライアントシークレット with `starter shop set-secret -shop %s` (it reads stdin).", shopID, shopID)
 }
 
 func (f *Flow) httpClient() *http.Client {

@@ -352,6 +352,9 @@ type missingSecretError struct {
 }
 
 func (e missingSecretError) Error() string {
+	if e.fix == "" {
+		return fmt.Sprintf("shop %q has %s", e.shop, e.err)
+	}
 	return fmt.Sprintf("shop %q has %s: %s", e.shop, e.err, e.fix)
 }
 
@@ -373,8 +376,8 @@ var sealedColumns = map[string]struct {
 	missing error
 	fix     string
 }{
-	colClientSecret: {"client secret", func(r shopRow) string { return r.ClientSecretSealed }, ErrNoClientSecret,
-		"store it when connecting the shop with `starter shop connect`"},
+	// What to do without a client secret is the connect flow's to say.
+	colClientSecret: {"client secret", func(r shopRow) string { return r.ClientSecretSealed }, ErrNoClientSecret, ""},
 	colAccessToken: {"access token", func(r shopRow) string { return r.AccessTokenSealed }, ErrNoAccessToken,
 		"connect it with `starter shop connect`"},
 }
