@@ -47,11 +47,11 @@ type ExportOnChangeInput struct {
 // ExportOnChangeResult counts what a trigger did over its continue-as-new chain.
 type ExportOnChangeResult struct {
 	ShopID  string `json:"shop_id"`
-	Changes int    `json:"changes"` // change signals received
-	Runs    int    `json:"runs"`    // incremental exports run (completed or failed)
-	Failed  int    `json:"failed"`  // of which failed
-	Blocked int    `json:"blocked"` // attempts that found another export of the shop running
-	Chain   int    `json:"chain"`   // runs in the continue-as-new chain
+	Changes int    `json:"changes"`            // change signals received
+	Runs    int    `json:"runs"`               // incremental exports run (completed or failed)
+	Failed  int    `json:"failed"`             // of which failed
+	Blocked int    `json:"blocked"`            // attempts that found another export of the shop running
+	Chain   int    `json:"chain"`              // runs in the continue-as-new chain
 	LastRun string `json:"last_run,omitempty"` // run ID of the latest incremental export
 	// LastChange is the reason of the latest change signal.
 	LastChange string `json:"last_change,omitempty"`

@@ -1197,7 +1197,7 @@ func TestShippingSync_OutcomesBatched(t *testing.T) {
 // once; orders changed before the watermark are left alone.
 func TestShippingSync_Incremental(t *testing.T) {
 	w := newWorld(changed, changed, changed, changed, changed, changed) // 1001…1006, updated a minute apart
-	since := w.orders[0].UpdatedAt.Add(3 * time.Minute)                  // 1004, 1005, 1006 changed since
+	since := w.orders[0].UpdatedAt.Add(3 * time.Minute)                 // 1004, 1005, 1006 changed since
 	w.since, w.pending = &since, []int64{1001, 1005}
 	h := newHarness(t, w)
 	in := input()
