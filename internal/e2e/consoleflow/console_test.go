@@ -11,7 +11,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -44,6 +47,23 @@ func seedOrders(t *testing.T, cs *consoleStack, shopID string) {
 		cs.Sandbox.Seed(colorme.Sale{ID: o.SaleID, MakeDate: o.OrderedAt.Unix(), UpdateDate: o.OrderedAt.Unix(), DeliveredMailState: colorme.MailNotYet,
 			SaleDeliveries: []colorme.SaleDelivery{{ID: o.Deliveries[0].ID, SaleID: o.SaleID, Name: "山田 太郎", PrefName: "東京都"}}})
 	}
+}
+
+// seedLabelOrder imports sale 5004 with two destinations (9005, and 9006
+// named with 髙, which Shift_JIS cannot hold) as a full import leaves it, 発送待ち.
+func seedLabelOrder(t *testing.T, cs *consoleStack, shopID string) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	run, err := cs.Store.StartImport(ctx, oms.Run{ShopID: shopID, RunKey: "labels", Trigger: "manual", WindowDays: 7, AsOf: now})
+	require.NoError(t, err)
+	_, err = cs.Store.ApplyImport(ctx, shopID, run, []oms.ImportedSale{{SaleID: 5004, OrderedAt: now.Add(-24 * time.Hour), Deliveries: []oms.ImportedDelivery{
+		{ID: 9005, Name: "佐藤 花子", PrefName: "大阪府", Address1: "大阪市北区梅田2-2-2", Postal: "5300001", Tel: "06-6111-2222", PreferredPeriod: "午前中"},
+		{ID: 9006, Name: "髙橋 一郎", PrefName: "福岡県", Address1: "福岡市中央区天神3-3-3", Postal: "8100001", Tel: "092-711-3333"}},
+		Items: []oms.ImportedItem{{ID: 1, DeliveryID: 9005, Name: "マグカップ", Quantity: 1}}}}, now)
+	require.NoError(t, err)
+	_, err = cs.Store.SetStatus(ctx, shopID, 5004, rules.StatusAwaitingShipment, now)
+	require.NoError(t, err)
 }
 
 // TestConsoleInBrowser clicks through the seed manual's whole procedure in
@@ -208,6 +228,35 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.click("#runs tbody tr a")
 	assert.Contains(t, b.text("main"), "5001")
 	b.shot("12-run")
+
+	// 送り状データ出力 → B2クラウド → データ取込: label data for a sale with two
+	// destinations (one name B2 cannot print: 髙), then B2's issued data
+	// made from it is recognised as B2クラウド形式.
+	seedLabelOrder(t, cs, "myshop")
+	b.open(cs.URL + "/shops/myshop/labels")
+	b.do(chromedp.SetValue(chromedp.CSS("input[name=shipper_tel]"), "03-1234-5678"),
+		chromedp.SetValue(chromedp.CSS("input[name=shipper_postal]"), "101-0021"),
+		chromedp.SetValue(chromedp.CSS("input[name=shipper_address]"), "東京都千代田区外神田1-2-3"),
+		chromedp.SetValue(chromedp.CSS("input[name=b2_billing_code]"), "0312345678"),
+		chromedp.SetValue(chromedp.CSS("input[name=sales]"), "5004"))
+	b.click("#check-button")
+	waitFor(t, b, "#labels-result")
+	assert.Equal(t, "1行", b.text("#labels-rows"))
+	assert.Contains(t, b.text("#labels-excluded"), "「髙」")
+	b.shot("13-labels")
+	ex, err := app.ExportLabels(ctx, cs.Store, "myshop", "b2", app.LabelSelection{SaleIDs: []int64{5004}},
+		carrier.Shipper{Tel: "03-1234-5678", Postal: "1010021", Address: "東京都千代田区外神田1-2-3", BillingCode: "0312345678", FreightNo: "01"}, "", time.Now())
+	require.NoError(t, err)
+	text, err := japanese.ShiftJIS.NewDecoder().String(string(ex.Data))
+	require.NoError(t, err)
+	issued, err := japanese.ShiftJIS.NewEncoder().String(strings.Replace(text, "5004-9005,0,,,", "5004-9005,0,,400012345671,", 1))
+	require.NoError(t, err)
+	b.open(cs.URL + "/shops/myshop/upload")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{writeFile(t, dir, "b2-hakkozumi.csv", issued)}))
+	b.click("#preview-button")
+	assert.Equal(t, "B2クラウド形式として読み込みました", b.text("#format-name"))
+	assert.Contains(t, b.text("#changes"), "400012345671")
+	b.shot("14-upload-b2")
 
 	// A member of staff can work but not change settings.
 	staffPW := cs.addUser(t, "suzuki", oms.RoleStaff)
