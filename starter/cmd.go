@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
 // The shape of every command: a flag set (errors and -h on stderr) whose parse
@@ -51,6 +52,21 @@ func (f flags) parseShop(ctx context.Context, args []string, id *string) (*oms.S
 		return nil, oms.Shop{}, err
 	}
 	return f.e.shop(ctx, *id)
+}
+
+// parseRun parses the flags of a command that runs a shop now, which needs
+// -shop and takes a number of days (the flag daysFlag; 0 = the shop's setting).
+func (f flags) parseRun(args []string, shop *string, daysFlag string, days *int) error {
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *shop == "" {
+		return errors.New("-shop is required")
+	}
+	if *days != 0 && !rules.ValidDays(*days) {
+		return fmt.Errorf("-%s must be between %d and %d, or 0 for the shop's setting, got %d", daysFlag, rules.MinDays, rules.MaxDays, *days)
+	}
+	return nil
 }
 
 // clientWithConfig returns the Temporal client and the configuration.

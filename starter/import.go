@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/client"
@@ -10,7 +9,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -21,14 +19,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	days := fs.Int("days", 0, "受注を取得する日数: import sales ordered in the last N days (0 = the shop's setting, default 7)")
 	wait := fs.Bool("wait", true, "wait for the import to finish and print its result")
 	changes := fs.Bool("changes", false, "with -wait: print every order the import created or changed")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseRun(args, shop, "days", days); err != nil {
 		return err
-	}
-	if *shop == "" {
-		return errors.New("-shop is required")
-	}
-	if *days != 0 && !rules.ValidDays(*days) {
-		return fmt.Errorf("-days must be between %d and %d, or 0 for the shop's setting, got %d", rules.MinDays, rules.MaxDays, *days)
 	}
 	st, run, err := e.startRun(ctx, "import", *shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
 		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *shop, Days: *days, Trigger: oms.TriggerManual})

@@ -12,7 +12,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -28,14 +27,8 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	asOf := fs.String("as-of", "", "evaluate at this instant (RFC 3339, e.g. 2026-11-20T12:00:00+09:00); default now")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	outcomes := fs.Bool("outcomes", false, "with -wait: print every order's outcome")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseRun(args, shop, "window-days", window); err != nil {
 		return err
-	}
-	if *shop == "" {
-		return errors.New("-shop is required")
-	}
-	if *window != 0 && !rules.ValidDays(*window) {
-		return fmt.Errorf("-window-days must be between %d and %d, or 0 for the shop's setting, got %d", rules.MinDays, rules.MaxDays, *window)
 	}
 	in := workflows.ShippingSyncInput{ShopID: *shop, WindowDays: *window, RequireShipDate: requireShipDate.v,
 		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual}

@@ -64,9 +64,7 @@ func userList(ctx context.Context, e *env, args []string) error {
 
 // userPasswd sets a new password (from stdin) and ends the user's sessions.
 func userPasswd(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("user passwd")
-	login := fs.String("login", "", "login name (required)")
-	st, err := fs.parseDB(ctx, args)
+	st, login, err := parseLogin(ctx, e, "user passwd", args)
 	if err != nil {
 		return err
 	}
@@ -74,23 +72,30 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := st.SetPassword(ctx, *login, pw); err != nil {
+	if err := st.SetPassword(ctx, login, pw); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "password of %s changed; its console sessions are ended\n", *login)
+	fmt.Fprintf(e.out, "password of %s changed; its console sessions are ended\n", login)
 	return nil
 }
 
 func userDelete(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("user delete")
-	login := fs.String("login", "", "login name (required)")
-	st, err := fs.parseDB(ctx, args)
+	st, login, err := parseLogin(ctx, e, "user delete", args)
 	if err != nil {
 		return err
 	}
-	if err := st.DeleteUser(ctx, *login); err != nil {
+	if err := st.DeleteUser(ctx, login); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "user %s deleted\n", *login)
+	fmt.Fprintf(e.out, "user %s deleted\n", login)
 	return nil
+}
+
+// parseLogin parses the flags of a command on one operator (-login) and opens
+// the database.
+func parseLogin(ctx context.Context, e *env, name string, args []string) (*oms.Store, string, error) {
+	fs := e.flags(name)
+	login := fs.String("login", "", "login name (required)")
+	st, err := fs.parseDB(ctx, args)
+	return st, *login, err
 }

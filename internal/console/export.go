@@ -208,27 +208,22 @@ type exportRunData struct {
 // console.js copies each field into the element with the same data-field and
 // reloads the page when done is true.
 type progressView struct {
-	Done      bool   `json:"done"` // the run has ended: reload for the summary
-	State     string `json:"state"`
-	RunID     int64  `json:"run_id"`
-	Pages     int    `json:"pages"`
-	Targets   int    `json:"targets"`
-	Updated   int    `json:"updated"`
-	Unchanged int    `json:"unchanged"`
-	Skipped   int    `json:"skipped"`
-	Failed    int    `json:"failed"`
-	Mails     int    `json:"mails"`
-	InFlight  int    `json:"in_flight"`
-	Queued    int    `json:"queued"`
+	Done          bool   `json:"done"` // the run has ended: reload for the summary
+	State         string `json:"state"`
+	RunID         int64  `json:"run_id"`
+	Pages         int    `json:"pages"`
+	oms.RunTotals        // targets, updated, unchanged, skipped, failed, mails
+	InFlight      int    `json:"in_flight"`
+	Queued        int    `json:"queued"`
 }
 
 func viewOf(st app.ExportState) progressView {
 	p := st.Progress
 	v := progressView{Done: !st.Running, State: stateLabel(st), RunID: p.RunID, Pages: p.Pages, InFlight: p.InFlight, Queued: p.Queued,
-		Targets: p.Totals.Targets, Updated: p.Totals.Updated, Unchanged: p.Totals.Unchanged, Skipped: p.Totals.Skipped,
-		Failed: p.Totals.Failed, Mails: p.Totals.Mails}
+		RunTotals: p.Totals}
 	if r := st.Result; r != nil {
-		v.RunID, v.Targets, v.Updated, v.Unchanged, v.Skipped, v.Failed, v.Mails = r.RunID, r.Targets, r.Updated, r.Unchanged, r.Skipped, r.Failed, r.Mails
+		v.RunID, v.RunTotals = r.RunID, oms.RunTotals{Targets: r.Targets, Updated: r.Updated, Unchanged: r.Unchanged,
+			Skipped: r.Skipped, Failed: r.Failed, Mails: r.Mails}
 	}
 	return v
 }
