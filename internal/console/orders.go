@@ -327,6 +327,17 @@ func (s *Server) loadOrder(rq *request, sale int64) (oms.OrderView, error) {
 	return views[0], nil
 }
 
+// changeableOrder is the prologue of a change to the order of the path: its
+// sale id, once the order is known to be in the OMS.
+func (s *Server) changeableOrder(rq *request) (int64, error) {
+	sale, err := orderSaleOf(rq)
+	if err != nil {
+		return 0, err
+	}
+	_, err = s.loadOrder(rq, sale)
+	return sale, err
+}
+
 // orderPage is one order: status, dates, 同梱, flag, destinations, the export
 // verdict, each delivery with its ColorMe state from the last export run, and
 // the actions.
@@ -417,11 +428,8 @@ func orderErrText(err error, fallback string) string {
 
 // orderSetStatus is 「ステータスを変更」 (st.SetStatus, as `starter orders status`).
 func (s *Server) orderSetStatus(rq *request) error {
-	sale, err := orderSaleOf(rq)
+	sale, err := s.changeableOrder(rq)
 	if err != nil {
-		return err
-	}
-	if _, err := s.loadOrder(rq, sale); err != nil {
 		return err
 	}
 	status := rq.r.FormValue("status")
@@ -467,11 +475,8 @@ func orderSaleNumbers(s string) ([]int64, []string) {
 // orderBundle is 同梱 (st.Bundle, as `starter orders bundle`): make this order
 // the parent of the given children, or put it into a parent's bundle.
 func (s *Server) orderBundle(rq *request) error {
-	sale, err := orderSaleOf(rq)
+	sale, err := s.changeableOrder(rq)
 	if err != nil {
-		return err
-	}
-	if _, err := s.loadOrder(rq, sale); err != nil {
 		return err
 	}
 	f := rq.r
@@ -512,11 +517,8 @@ func (s *Server) orderBundle(rq *request) error {
 
 // orderUnbundle is 「同梱を解除」 (st.Unbundle, as `starter orders unbundle`).
 func (s *Server) orderUnbundle(rq *request) error {
-	sale, err := orderSaleOf(rq)
+	sale, err := s.changeableOrder(rq)
 	if err != nil {
-		return err
-	}
-	if _, err := s.loadOrder(rq, sale); err != nil {
 		return err
 	}
 	changed, err := s.d.Store.Unbundle(rq.ctx(), rq.shop.ID, sale, s.d.Now())
@@ -545,11 +547,8 @@ func orderIDs(ids []int64) string {
 // the shipping-results import (app.ApplyShipmentCSV: the CSV parser, then
 // st.ApplyShipments), so they are checked exactly as a データ取込 row is.
 func (s *Server) orderShipment(rq *request) error {
-	sale, err := orderSaleOf(rq)
+	sale, err := s.changeableOrder(rq)
 	if err != nil {
-		return err
-	}
-	if _, err := s.loadOrder(rq, sale); err != nil {
 		return err
 	}
 	delivery, err := strconv.ParseInt(rq.r.PathValue("delivery"), 10, 64)
