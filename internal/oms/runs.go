@@ -284,10 +284,7 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, bool, error) 
 	if f.ShopID == "" {
 		return nil, false, errors.New("listing runs: shop id is missing")
 	}
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	f.Limit = min(f.Limit, 500)
+	f.Limit = pageSize(f.Limit, 50, 500)
 	db := s.db.WithContext(ctx).Where("shop_id = ?", f.ShopID)
 	switch f.Kind {
 	case "":
@@ -329,10 +326,7 @@ type OutcomeQuery struct {
 
 // RunOutcomes returns a page of a run's outcomes by sale id, and whether more follow.
 func (s *Store) RunOutcomes(ctx context.Context, q OutcomeQuery) ([]Outcome, bool, error) {
-	if q.Limit <= 0 {
-		q.Limit = 200
-	}
-	q.Limit = min(q.Limit, 1000)
+	q.Limit = pageSize(q.Limit, 200, 1000)
 	db := s.db.WithContext(ctx).Where("run_id = ?", q.RunID)
 	switch q.Only {
 	case "":

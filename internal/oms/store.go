@@ -178,6 +178,15 @@ func findAll[R, T any](db *gorm.DB, conv func(R) T) ([]T, error) {
 	return out, err
 }
 
+// pageSize is the size of a page asked for as limit: def when limit is not
+// positive, at most most.
+func pageSize(limit, def, most int) int {
+	if limit <= 0 {
+		return def
+	}
+	return min(limit, most)
+}
+
 // findPage reads a page of the rows the query db selects, in its order, from
 // offset (negative = 0), at most limit of them (negative = every one),
 // converted by conv, and whether more follow.
