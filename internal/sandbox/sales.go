@@ -397,15 +397,10 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 	if perr != nil {
 		return fail(http.StatusBadRequest, codeBadRequest, perr.Error())
 	}
-	stored, ok := s.sales[id]
-	if !ok {
-		return fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
-	}
-	if stored.Canceled {
-		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "キャンセル済みの受注は更新できません (sale is canceled)")
-	}
-	if slices.Contains(s.faults.RejectSales, id) {
-		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "入力内容に誤りがあります (sale rejected by fault injection)")
+	stored, status, errBody := s.writableSale(id, "キャンセル済みの受注は更新できません (sale is canceled)",
+		s.faults.RejectSales, "入力内容に誤りがあります (sale rejected by fault injection)")
+	if errBody != nil {
+		return status, errBody
 	}
 	sale := cloneSale(stored)
 	for _, p := range patches {
@@ -431,6 +426,25 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 	return http.StatusOK, colorme.SaleResponse{Sale: cloneSale(sale)}
 }
 
+// writableSale is the guard of a write to sale id (s.mu held): the sale, or
+// ColorMe's error body when the sale is missing, cancelled (canceled is the
+// message) or rejected by fault injection (ids in rejects; rejected is the
+// message).
+func (s *Server) writableSale(id int64, canceled string, rejects []int64, rejected string) (colorme.Sale, int, any) {
+	sale, ok := s.sales[id]
+	var status int
+	var body any
+	switch {
+	case !ok:
+		status, body = fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
+	case sale.Canceled:
+		status, body = fail(http.StatusUnprocessableEntity, codeUnprocessable, canceled)
+	case slices.Contains(rejects, id):
+		status, body = fail(http.StatusUnprocessableEntity, codeUnprocessable, rejected)
+	}
+	return sale, status, body
+}
+
 func (s *Server) sendMail(r *http.Request, id int64) (int, any) {
 	body, err := readBody(r)
 	if err != nil {
@@ -452,15 +466,10 @@ func (s *Server) sendMail(r *http.Request, id int64) (int, any) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sale, ok := s.sales[id]
-	if !ok {
-		return fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
-	}
-	if sale.Canceled {
-		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "キャンセル済みの受注にはメールを送信できません (sale is canceled)")
-	}
-	if slices.Contains(s.faults.RejectMails, id) {
-		return fail(http.StatusUnprocessableEntity, codeUnprocessable, "メールを送信できませんでした (mail rejected by fault injection)")
+	sale, status, errBody := s.writableSale(id, "キャンセル済みの受注にはメールを送信できません (sale is canceled)",
+		s.faults.RejectMails, "メールを送信できませんでした (mail rejected by fault injection)")
+	if errBody != nil {
+		return status, errBody
 	}
 	if typ == "delivered" {
 		sale.DeliveredMailState = colorme.MailSent
