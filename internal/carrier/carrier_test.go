@@ -3,6 +3,7 @@ package carrier_test
 import (
 	"bytes"
 	"encoding/csv"
+	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -217,4 +218,36 @@ func TestExportWarnsOfMissingSender(t *testing.T) {
 	assert.Zero(t, ex.Warnings[0].Row)
 	assert.Contains(t, ex.Warnings[0].Ja, "B2クラウドでは「ご依頼主電話番号、ご依頼主郵便番号、ご依頼主住所、請求先顧客コード、運賃管理番号」が必須ですが、空欄です")
 	assert.Equal(t, 1, ex.Rows)
+}
+
+var update = flag.Bool("update", false, "rewrite the golden label files in testdata")
+
+// TestExportGolden: each program's label data for the same parcels — a sale
+// with one delivery (午前中 on a preferred date), a sale with two destinations
+// and a bundle — is exactly the file kept in testdata/<format>_label.csv
+// (Shift_JIS, CRLF; `go test ./internal/carrier -run Golden -update` rewrites
+// them after a deliberate change).
+func TestExportGolden(t *testing.T) {
+	two1, two2 := label(120000002, 3500002, 1), label(120000002, 3500003, 2)
+	two1.Postal, two1.Address, two1.Building, two1.Name, two1.NameKana, two1.Tel = "5300001", "大阪府大阪市北区梅田2-2-2", "", "佐藤 花子", "ｻﾄｳ ﾊﾅｺ", "06-6111-2222"
+	two1.PreferredDate, two1.PreferredPeriod, two1.Item = "", "14時～16時", "トートバッグ"
+	two2.Postal, two2.Address, two2.Building, two2.Name, two2.NameKana, two2.Tel = "8100001", "福岡県福岡市中央区天神3-3-3", "", "佐藤 一郎", "ｻﾄｳ ｲﾁﾛｳ", "092-711-3333"
+	two2.PreferredDate, two2.PreferredPeriod, two2.Item = "", "", "トートバッグ"
+	bundle := label(120000003, 3500004, 1)
+	bundle.Postal, bundle.Address, bundle.Building, bundle.Name, bundle.NameKana, bundle.Tel = "0600001", "北海道札幌市中央区北一条西4-4", "", "鈴木 次郎", "ｽｽﾞｷ ｼﾞﾛｳ", "011-222-4444"
+	bundle.PreferredDate, bundle.PreferredPeriod, bundle.Item, bundle.Bundled = "", "19時～21時", "Tシャツ 他1点", []int64{120000004}
+	labels := []carrier.Label{label(120000001, 3500001, 1), two1, two2, bundle}
+	for _, l := range carrier.Layouts {
+		t.Run(string(l.Format), func(t *testing.T) {
+			ex := l.Export(labels, shipper, "2026-11-27")
+			assert.Equal(t, 4, ex.Rows)
+			path := "testdata/" + string(l.Format) + "_label.csv"
+			if *update {
+				require.NoError(t, os.WriteFile(path, ex.Data, 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), string(ex.Data), "run with -update after a deliberate change")
+		})
+	}
 }
