@@ -31,17 +31,6 @@ const stateWait = 10 * time.Second
 // workflow ID (workflows.DryRunID).
 const dryRunSuffix = "20060102T150405.000"
 
-// exportRoutes registers データ書出: the form, 「プレビュー」 (a dry run), 「発送情報の
-// 更新」 (the export), and the page of a started run, which shows its progress
-// (also as JSON for console.js) and then its summary.
-func (s *Server) exportRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /shops/{shop}/export", s.shop(s.exportForm))
-	mux.Handle("POST /shops/{shop}/export/preview", s.shop(s.exportPreview))
-	mux.Handle("POST /shops/{shop}/export/start", s.shop(s.exportStart))
-	mux.Handle("GET /shops/{shop}/export/runs/{wf}/{run}", s.shop(s.exportRun))
-	mux.Handle("GET /shops/{shop}/export/runs/{wf}/{run}/progress", s.shop(s.exportProgress))
-}
-
 // exportFormData is what the データ書出 page shows.
 type exportFormData struct {
 	WindowDays      int

@@ -18,12 +18,6 @@ import (
 // labels the file holds and every warning; 「ダウンロード」 writes the same file
 // again from the same form (nothing is kept between the two).
 
-// labelRoutes registers the routes of this screen.
-func (s *Server) labelRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /shops/{shop}/labels", s.shop(s.labelForm))
-	mux.Handle("POST /shops/{shop}/labels", s.shop(s.labelPost))
-}
-
 // labelForm is what staff fill in.
 type labelForm struct {
 	Format                        string

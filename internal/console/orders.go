@@ -23,16 +23,6 @@ import (
 // orderPageSize is how many orders one page of 受注一覧 shows.
 const orderPageSize = 50
 
-// orderRoutes registers the routes of this screen.
-func (s *Server) orderRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /shops/{shop}/orders", s.shop(s.orderList))
-	mux.Handle("GET /shops/{shop}/orders/{sale}", s.shop(s.orderPage))
-	mux.Handle("POST /shops/{shop}/orders/{sale}/status", s.shop(s.orderSetStatus))
-	mux.Handle("POST /shops/{shop}/orders/{sale}/bundle", s.shop(s.orderBundle))
-	mux.Handle("POST /shops/{shop}/orders/{sale}/unbundle", s.shop(s.orderUnbundle))
-	mux.Handle("POST /shops/{shop}/orders/{sale}/deliveries/{delivery}", s.shop(s.orderShipment))
-}
-
 // orderOption is one choice of a select.
 type orderOption struct {
 	Value, Label string

@@ -26,12 +26,45 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+CallbackPath, s.user(s.connectCallback))
 	mux.Handle("POST /shops/{shop}/schedules/{kind}/{action}", s.shop(s.scheduleAction))
 
-	s.exportRoutes(mux) // データ書出 (export.go)
-	s.orderRoutes(mux)  // 受注一覧 (orders.go)
-	s.uploadRoutes(mux) // データ取込 (upload.go)
-	s.labelRoutes(mux)  // 送り状データ出力 (labels.go)
-	s.runRoutes(mux)    // 自動処理ログ (runs.go)
-	s.userRoutes(mux)   // ユーザー管理 (users.go)
+	// データ書出 (export.go): the form, 「プレビュー」 (a dry run), 「発送情報の更新」 (the
+	// export), and the page of a started run with its progress (also as JSON).
+	mux.Handle("GET /shops/{shop}/export", s.shop(s.exportForm))
+	mux.Handle("POST /shops/{shop}/export/preview", s.shop(s.exportPreview))
+	mux.Handle("POST /shops/{shop}/export/start", s.shop(s.exportStart))
+	mux.Handle("GET /shops/{shop}/export/runs/{wf}/{run}", s.shop(s.exportRun))
+	mux.Handle("GET /shops/{shop}/export/runs/{wf}/{run}/progress", s.shop(s.exportProgress))
+
+	// 受注一覧 (orders.go): the list, an order's page and its changes.
+	mux.Handle("GET /shops/{shop}/orders", s.shop(s.orderList))
+	mux.Handle("GET /shops/{shop}/orders/{sale}", s.shop(s.orderPage))
+	mux.Handle("POST /shops/{shop}/orders/{sale}/status", s.shop(s.orderSetStatus))
+	mux.Handle("POST /shops/{shop}/orders/{sale}/bundle", s.shop(s.orderBundle))
+	mux.Handle("POST /shops/{shop}/orders/{sale}/unbundle", s.shop(s.orderUnbundle))
+	mux.Handle("POST /shops/{shop}/orders/{sale}/deliveries/{delivery}", s.shop(s.orderShipment))
+
+	// データ取込 (upload.go)
+	mux.Handle("GET /shops/{shop}/upload", s.shop(s.uploadForm))
+	mux.Handle("GET /shops/{shop}/upload/sample.csv", s.shop(s.uploadSample))
+	mux.Handle("POST /shops/{shop}/upload", s.shop(s.uploadPreview))
+	mux.Handle("POST /shops/{shop}/upload/apply", s.shop(s.uploadApply))
+	mux.Handle("GET /shops/{shop}/upload/done/{token}", s.shop(s.uploadDone))
+
+	// 送り状データ出力 (labels.go)
+	mux.Handle("GET /shops/{shop}/labels", s.shop(s.labelForm))
+	mux.Handle("POST /shops/{shop}/labels", s.shop(s.labelPost))
+
+	// 自動処理ログ (runs.go): the run log, one run with every order's outcome,
+	// and 「失敗分を再実行」.
+	mux.Handle("GET /shops/{shop}/runs", s.shop(s.runList))
+	mux.Handle("GET /shops/{shop}/runs/{id}", s.shop(s.runPage))
+	mux.Handle("POST /shops/{shop}/runs/{id}/retry", s.shop(s.retryFailed))
+
+	// ユーザー管理 (users.go), admin only.
+	mux.Handle("GET /users", s.admin(s.userList))
+	mux.Handle("POST /users", s.admin(s.userAdd))
+	mux.Handle("POST /users/{login}/role", s.admin(s.userRole))
+	mux.Handle("POST /users/{login}/password", s.admin(s.userPassword))
+	mux.Handle("POST /users/{login}/delete", s.admin(s.userDelete))
 
 	return s.secured(mux)
 }

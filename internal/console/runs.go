@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -18,14 +17,6 @@ const (
 	runsPerPage     = 50
 	outcomesPerPage = 200
 )
-
-// runRoutes registers 自動処理ログ: the run log, one run with every order's
-// outcome, and 「失敗分を再実行」.
-func (s *Server) runRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /shops/{shop}/runs", s.shop(s.runList))
-	mux.Handle("GET /shops/{shop}/runs/{id}", s.shop(s.runPage))
-	mux.Handle("POST /shops/{shop}/runs/{id}/retry", s.shop(s.retryFailed))
-}
 
 // runPath is the console's page of a run of the run log.
 func runPath(shopID string, runID int64) string {

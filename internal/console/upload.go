@@ -40,15 +40,6 @@ const uploadBodySlack = 1 << 20
 // it as Japanese text) and CRLF, the format of the README.
 const sampleCSV = "\uFEFF受注番号,お届け先ID,伝票番号,出荷日\r\n123456789,,4912-3456-7890,2026/05/01\r\n123456790,98765432,4912-3456-7891,2026-05-01\r\n"
 
-// uploadRoutes registers the routes of this screen.
-func (s *Server) uploadRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /shops/{shop}/upload", s.shop(s.uploadForm))
-	mux.Handle("GET /shops/{shop}/upload/sample.csv", s.shop(s.uploadSample))
-	mux.Handle("POST /shops/{shop}/upload", s.shop(s.uploadPreview))
-	mux.Handle("POST /shops/{shop}/upload/apply", s.shop(s.uploadApply))
-	mux.Handle("GET /shops/{shop}/upload/done/{token}", s.shop(s.uploadDone))
-}
-
 // uploadData is what the データ取込 page shows: the form, and a preview or the
 // summary of an applied file.
 type uploadData struct {

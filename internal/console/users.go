@@ -12,15 +12,6 @@ import (
 // them. Passwords are typed twice and never shown; the store keeps only a hash
 // and refuses to remove or demote the last admin.
 
-// userRoutes registers the routes of this screen.
-func (s *Server) userRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /users", s.admin(s.userList))
-	mux.Handle("POST /users", s.admin(s.userAdd))
-	mux.Handle("POST /users/{login}/role", s.admin(s.userRole))
-	mux.Handle("POST /users/{login}/password", s.admin(s.userPassword))
-	mux.Handle("POST /users/{login}/delete", s.admin(s.userDelete))
-}
-
 // usersData is what the ユーザー管理 page shows.
 type usersData struct {
 	Users  []oms.User
