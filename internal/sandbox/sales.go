@@ -365,23 +365,8 @@ func hasType(raw json.RawMessage, kind string) bool {
 // deliveryTarget is where a patch key is stored; nil for keys colorme.SaleDelivery
 // does not model (accepted and ignored).
 func deliveryTarget(d *colorme.SaleDelivery, key string) any {
-	switch key {
-	case "slip_number":
-		return &d.SlipNumber
-	case "tracking_url":
-		return &d.TrackingURL
-	case "delivered":
-		return &d.Delivered
-	case "delivery_id":
-		return &d.DeliveryID
-	case "name":
-		return &d.Name
-	case "pref_name":
-		return &d.PrefName
-	case "address1":
-		return &d.Address1
-	}
-	return nil
+	return map[string]any{"slip_number": &d.SlipNumber, "tracking_url": &d.TrackingURL, "delivered": &d.Delivered,
+		"delivery_id": &d.DeliveryID, "name": &d.Name, "pref_name": &d.PrefName, "address1": &d.Address1}[key]
 }
 
 func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
