@@ -152,6 +152,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("1001,A-1,2026-05-01\n1002,\"B,2\",x\n"))
 	f.Add([]byte("\xef\xbb\xbfsale_id\ttracking_number\n1\t=\"0012\"\n"))
 	f.Add([]byte("\x8e\xf3\x92\x8d\x94\xd4\x8d\x86,\x93\x60\x95\x5b\x94\xd4\x8d\x86\r\n1,A\r\n"))
+	for _, name := range []string{"b2_issued.csv", "ehiden_issued.csv", "yupack_issued.csv"} {
+		if data, err := os.ReadFile("../carrier/testdata/" + name); err == nil {
+			f.Add(data)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res := shipcsv.Parse(data)
 		again := shipcsv.Parse(data)
@@ -162,7 +167,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("row line %d after %d", r.Line, last)
 			}
 			last = r.Line
-			if r.SaleID <= 0 || r.DeliveryID < 0 {
+			if r.SaleID <= 0 || r.DeliveryID < 0 || r.DeliveryPos < 0 {
 				t.Fatalf("row with invalid ids: %+v", r)
 			}
 			if r.TrackingNumber == "" || len(r.TrackingNumber) > rules.MaxTrackingNumberLen || strings.TrimFunc(r.TrackingNumber, func(c rune) bool {
