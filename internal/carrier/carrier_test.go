@@ -251,3 +251,42 @@ func TestExportGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestLayoutTables: every layout's tables hold what Export and Detect need —
+// one reference column in the label data and in the issued data, one
+// tracking-number column in the issued data, unique column names, a Fixed
+// value only on columns without meaning — and its Keys are its own.
+func TestLayoutTables(t *testing.T) {
+	count := func(fs []carrier.Field, m carrier.Meaning) int {
+		n := 0
+		for _, f := range fs {
+			if f.Meaning == m {
+				n++
+			}
+		}
+		return n
+	}
+	for _, l := range carrier.Layouts {
+		t.Run(string(l.Format), func(t *testing.T) {
+			assert.Equal(t, 1, count(l.Label, carrier.Reference))
+			assert.Equal(t, 1, count(l.Issued, carrier.Reference))
+			assert.Equal(t, 1, count(l.Issued, carrier.Tracking))
+			assert.Positive(t, l.RefMax())
+			seen := map[string]bool{}
+			for _, f := range l.Label {
+				n := carrier.NormName(f.Name)
+				assert.False(t, seen[n], "column %s twice", f.Name)
+				seen[n] = true
+				assert.True(t, f.Fixed == "" || f.Meaning == carrier.Ignore, "%s: Fixed on a column with a meaning", f.Name)
+			}
+			for _, other := range carrier.Layouts {
+				if other == l {
+					continue
+				}
+				for _, k := range l.Keys {
+					assert.NotContains(t, other.Keys, k, "key %s of %s is also %s's", k, l.Format, other.Format)
+				}
+			}
+		})
+	}
+}
