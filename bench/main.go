@@ -14,6 +14,9 @@
 //  9. many workers, many shops on a production-like cluster (bench/cluster.go)
 //  10. many shops' schedules applied on the cluster, and triggered
 //  11. the dev server against the cluster: export and import
+//  12. on-change latency: OMS change → ColorMe, p50/p95 (bench/incremental.go)
+//  13. ColorMe calls per hour of an idle shop with on-change armed
+//  14. on-change: calls per changed order
 //
 // Usage: go run ./bench [-size small|full] (make bench; CI: make bench BENCH_SIZE=small).
 // Figures only: no row is timed against a limit. The bench exits non-zero when
@@ -78,8 +81,8 @@ func main() {
 			continue
 		}
 		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > 11 {
-			fmt.Fprintf(os.Stderr, "bench: -rows takes row numbers 1 to 11, got %q\n", f)
+		if err != nil || n < 1 || n > 14 {
+			fmt.Fprintf(os.Stderr, "bench: -rows takes row numbers 1 to 14, got %q\n", f)
 			os.Exit(2)
 		}
 		selected[n] = true
@@ -147,11 +150,13 @@ func run(ctx context.Context, sz sizes, out string, temporalMem bool, selected m
 	} else {
 		rows[8] = &Row{N: 8, What: "worker memory", Figures: "skipped (-rows)", Met: "—"}
 	}
+	// Rows 12–14: the on-change incremental export (bench/incremental.go).
+	b.incrementalRows(ctx, step)
 	// Rows 9–11 start a production-like cluster of their own (bench/cluster.go).
 	b.clusterRows(ctx, selected, step, rows)
 
 	var ordered []*Row
-	for n := 1; n <= 11; n++ {
+	for n := 1; n <= 14; n++ {
 		ordered = append(ordered, rows[n])
 	}
 	total := time.Since(began)

@@ -140,11 +140,11 @@ func (s *shop) trigger() (workflows.TriggerState, bool) {
 
 // exportRunning says whether the shop's export ID has an open run.
 func (s *shop) exportRunning() bool {
-	d, err := s.stack.Client.DescribeWorkflowExecution(context.Background(), workflows.ShippingSyncID(s.id), "")
+	d, err := s.stack.Client.DescribeWorkflow(context.Background(), workflows.ShippingSyncID(s.id), "")
 	if err != nil {
 		return false
 	}
-	return d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+	return d.RawResponse.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
 }
 
 // settle waits until the trigger is idle with nothing pending and no export runs.
