@@ -181,13 +181,16 @@ func fill(t *testing.T, db *gorm.DB) fixture {
 	}
 	require.NotZero(t, fx.flagged)
 
+	// export_on_change (migration 5) is not in release 56606a0: it reads back on, its default.
 	fx.settings = oms.ShopSettings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
+		ExportIntervalMinutes: 15, ExportOnChange: true, WindowDays: 3, RequireShipDate: true, SendMail: true}
+	v1Settings := schemav1.Settings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
 		ExportIntervalMinutes: 15, WindowDays: 3, RequireShipDate: true, SendMail: true}
 	created := utc(asOf.AddDate(0, 0, -30))
 	require.NoError(t, db.Create(&[]schemav1.Shop{
 		{ID: "alpha", Name: "アルファ商店", APIBaseURL: "https://api.shop-pro.jp", ClientID: "alpha-app", RedirectURL: "https://oms.example.jp/colorme/callback",
 			ClientSecretSealed: v1Sealed["cs-alpha-5f1e0c9a2b7d"], AccessTokenSealed: v1Sealed["at-alpha-8d2c4e6f1a3b"],
-			Settings: schemav1.Settings(fx.settings), CreatedAt: created, UpdatedAt: created},
+			Settings: v1Settings, CreatedAt: created, UpdatedAt: created},
 		{ID: "beta", Name: "ベータ", APIBaseURL: "https://api.shop-pro.jp", ClientID: "beta-app", RedirectURL: "https://oms.example.jp/colorme/callback",
 			ClientSecretSealed: v1Sealed["cs-beta-0a9b8c7d6e5f"], ReconnectNeeded: true, ReconnectReason: "ColorMe refused the access token (401): connect the shop again",
 			Settings:  schemav1.Settings{ImportIntervalMinutes: 30, ImportDays: 7, ExportEnabled: true, ExportIntervalMinutes: 30, WindowDays: 3, RequireShipDate: true},
