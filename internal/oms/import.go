@@ -478,7 +478,3 @@ func destinationCols(d ImportedDelivery) map[string]any {
 		"furigana": d.Furigana, "postal": d.Postal, "address2": d.Address2, "tel": d.Tel,
 		"preferred_date": d.PreferredDate, "preferred_period": d.PreferredPeriod}
 }
-
-// MethodName names a delivery method (配送方法) for the operator: its name where
-// known ("宅急便 (ヤマト運輸) (#1)"), otherwise "method #1"; "none" for 0.
-func MethodName(id int64, names map[int64]string) string { return importplan.MethodName(id, names) }
