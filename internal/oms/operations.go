@@ -231,18 +231,8 @@ func (s *Store) SetStatus(ctx context.Context, shopID string, saleID int64, stat
 // orders bundled elsewhere and a parent that is itself a child. It returns the
 // sale ids whose bundle changed.
 func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, children []int64, now time.Time) ([]int64, error) {
-	if len(children) == 0 {
-		return nil, &StaffError{En: "bundle: name at least one child order", Ja: "同梱する子注文の受注番号を1つ以上入力してください。"}
-	}
-	seen := map[int64]bool{parent: true}
-	for _, c := range children {
-		if seen[c] {
-			return nil, &StaffError{
-				En: fmt.Sprintf("bundle: sale %d is named twice (the parent cannot be its own child)", c),
-				Ja: fmt.Sprintf("受注番号 %d が2回指定されています (親注文を自分の子注文にはできません)。受注番号を1回ずつ入力してください。", c),
-			}
-		}
-		seen[c] = true
+	if err := checkBundleIDs(parent, children); err != nil {
+		return nil, err
 	}
 	var changed []int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -252,49 +242,11 @@ func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, childre
 		if err != nil {
 			return err
 		}
-		var problems []*StaffError
-		for _, id := range all {
-			o, ok := rows[id]
-			switch {
-			case !ok:
-				problems = append(problems, notInOMS(shopID, id))
-			case o.Status == rules.StatusCancelled:
-				problems = append(problems, &StaffError{
-					En: fmt.Sprintf("sale %d is キャンセル (cancelled): a cancelled order cannot ship", id),
-					Ja: fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため同梱できません (キャンセルの受注は出荷しません)。この受注を外して同梱するか、本当に出荷するなら先に受注ページでステータスを変更してください。", id),
-				})
-			}
+		if err := checkBundleOrders(shopID, parent, all, rows); err != nil {
+			return err
 		}
-		if len(problems) > 0 {
-			return joinStaff(problems)
-		}
-		if p := rows[parent].BundleParentSaleID; p != nil && *p != parent {
-			return &StaffError{
-				En: fmt.Sprintf("sale %d is itself bundled into sale %d: bundle into %d instead, or unbundle %d first", parent, *p, *p, parent),
-				Ja: fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文のため、親注文にできません。親注文 %d に同梱するか、先に受注 %d のページで「同梱を解除」してください。", parent, *p, *p, parent),
-			}
-		}
-		for _, c := range children {
-			p := rows[c].BundleParentSaleID
-			switch {
-			case p == nil || *p == parent:
-			case *p == c:
-				var n int64
-				if err := tx.Model(&orderRow{}).Where("shop_id = ? AND bundle_parent_sale_id = ? AND sale_id <> ?", shopID, c, c).Count(&n).Error; err != nil {
-					return err
-				}
-				if n > 0 {
-					return &StaffError{
-						En: fmt.Sprintf("sale %d is the parent of a bundle of %d other orders: unbundle it first (`starter orders unbundle -sale %d`) or make it the parent", c, n, c),
-						Ja: fmt.Sprintf("受注番号 %d は子注文%d件の親注文のため、子注文にできません。受注 %d を親注文にして同梱するか、先に受注 %d のページで「同梱を解除」してください。", c, n, c, c),
-					}
-				}
-			default:
-				return &StaffError{
-					En: fmt.Sprintf("sale %d is already bundled into sale %d: unbundle it first (`starter orders unbundle -sale %d`)", c, *p, c),
-					Ja: fmt.Sprintf("受注番号 %d はすでに親注文 %d に同梱されています。先に受注 %d のページで「同梱を解除」してから、もう一度同梱してください。", c, *p, c),
-				}
-			}
+		if err := checkBundleChildren(tx, shopID, parent, children, rows); err != nil {
+			return err
 		}
 		for _, id := range all {
 			if p := rows[id].BundleParentSaleID; p == nil || *p != parent {
@@ -311,6 +263,80 @@ func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, childre
 		return nil, fmt.Errorf("bundling %v into sale %d (shop %q): %w", children, parent, shopID, err)
 	}
 	return changed, nil
+}
+
+// checkBundleIDs refuses a bundle without children or naming a sale twice.
+func checkBundleIDs(parent int64, children []int64) error {
+	if len(children) == 0 {
+		return &StaffError{En: "bundle: name at least one child order", Ja: "同梱する子注文の受注番号を1つ以上入力してください。"}
+	}
+	seen := map[int64]bool{parent: true}
+	for _, c := range children {
+		if seen[c] {
+			return &StaffError{
+				En: fmt.Sprintf("bundle: sale %d is named twice (the parent cannot be its own child)", c),
+				Ja: fmt.Sprintf("受注番号 %d が2回指定されています (親注文を自分の子注文にはできません)。受注番号を1回ずつ入力してください。", c),
+			}
+		}
+		seen[c] = true
+	}
+	return nil
+}
+
+// checkBundleOrders refuses, among the locked rows of all (the parent and the
+// children), missing and cancelled orders, and a parent that is itself a child.
+func checkBundleOrders(shopID string, parent int64, all []int64, rows map[int64]orderRow) error {
+	var problems []*StaffError
+	for _, id := range all {
+		o, ok := rows[id]
+		switch {
+		case !ok:
+			problems = append(problems, notInOMS(shopID, id))
+		case o.Status == rules.StatusCancelled:
+			problems = append(problems, &StaffError{
+				En: fmt.Sprintf("sale %d is キャンセル (cancelled): a cancelled order cannot ship", id),
+				Ja: fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため同梱できません (キャンセルの受注は出荷しません)。この受注を外して同梱するか、本当に出荷するなら先に受注ページでステータスを変更してください。", id),
+			})
+		}
+	}
+	if len(problems) > 0 {
+		return joinStaff(problems)
+	}
+	if p := rows[parent].BundleParentSaleID; p != nil && *p != parent {
+		return &StaffError{
+			En: fmt.Sprintf("sale %d is itself bundled into sale %d: bundle into %d instead, or unbundle %d first", parent, *p, *p, parent),
+			Ja: fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文のため、親注文にできません。親注文 %d に同梱するか、先に受注 %d のページで「同梱を解除」してください。", parent, *p, *p, parent),
+		}
+	}
+	return nil
+}
+
+// checkBundleChildren refuses a child bundled into another parent, or the
+// parent of a bundle of its own.
+func checkBundleChildren(tx *gorm.DB, shopID string, parent int64, children []int64, rows map[int64]orderRow) error {
+	for _, c := range children {
+		p := rows[c].BundleParentSaleID
+		switch {
+		case p == nil || *p == parent:
+		case *p == c:
+			var n int64
+			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND bundle_parent_sale_id = ? AND sale_id <> ?", shopID, c, c).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return &StaffError{
+					En: fmt.Sprintf("sale %d is the parent of a bundle of %d other orders: unbundle it first (`starter orders unbundle -sale %d`) or make it the parent", c, n, c),
+					Ja: fmt.Sprintf("受注番号 %d は子注文%d件の親注文のため、子注文にできません。受注 %d を親注文にして同梱するか、先に受注 %d のページで「同梱を解除」してください。", c, n, c, c),
+				}
+			}
+		default:
+			return &StaffError{
+				En: fmt.Sprintf("sale %d is already bundled into sale %d: unbundle it first (`starter orders unbundle -sale %d`)", c, *p, c),
+				Ja: fmt.Sprintf("受注番号 %d はすでに親注文 %d に同梱されています。先に受注 %d のページで「同梱を解除」してから、もう一度同梱してください。", c, *p, c),
+			}
+		}
+	}
+	return nil
 }
 
 // Unbundle takes a sale out of its bundle. For the parent the whole bundle is
