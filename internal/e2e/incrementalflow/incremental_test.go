@@ -441,3 +441,44 @@ func TestOneWriterWithChangesAndSchedules(t *testing.T) {
 		assert.LessOrEqual(t, n, 1, "sale %d written %d times", sale, n)
 	}
 }
+
+// TestImportNotifies: an order import that created or updated orders tells the
+// shop's on-change trigger at its end (the NotifyExportChange activity), which
+// runs an incremental export.
+func TestImportNotifies(t *testing.T) {
+	stack := teststack.New(t)
+	shopID := stack.AddShop(t, "imported")
+	_, sales := demo.Generate(60, 21, 800001, time.Now())
+	stack.Sandbox.Seed(sales...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run, err := app.StartImport(ctx, stack.Client, stack.Config, workflows.OrderImportInput{ShopID: shopID})
+	require.NoError(t, err)
+	var res workflows.OrderImportResult
+	require.NoError(t, run.Get(ctx, &res))
+	require.Positive(t, res.Created)
+
+	s := &shop{t: t, stack: stack, id: shopID}
+	st := s.settle()
+	assert.Equal(t, 1, st.Changes)
+	assert.Equal(t, fmt.Sprintf("order import: %d created, %d updated", res.Created, res.Updated), st.LastChange)
+	runs := s.runs(oms.TriggerChange)
+	require.Len(t, runs, 1, "the import's notice ran an incremental export")
+	assert.Equal(t, oms.RunCompleted, runs[0].Status)
+
+	// With export_on_change off, an import sends no notice.
+	sh, err := stack.Store.Shop(ctx, shopID)
+	require.NoError(t, err)
+	sh.Settings.ExportOnChange = false
+	require.NoError(t, stack.Store.UpdateShop(ctx, sh))
+	_, more := demo.Generate(5, 22, 810001, time.Now())
+	stack.Sandbox.Seed(more...)
+	run, err = app.StartImport(ctx, stack.Client, stack.Config, workflows.OrderImportInput{ShopID: shopID})
+	require.NoError(t, err)
+	require.NoError(t, run.Get(ctx, &res))
+	require.Positive(t, res.Created)
+	time.Sleep(workflows.DefaultChangeQuiet + 2*time.Second)
+	st = s.settle()
+	assert.Equal(t, 1, st.Changes, "no notice while export_on_change is off")
+	assert.Len(t, s.runs(oms.TriggerChange), 1)
+}
