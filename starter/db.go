@@ -105,7 +105,7 @@ func dbMigrate(ctx context.Context, e *env, args []string) error {
 	// What happens is printed below; keep the log for failures.
 	rep, err := st.Migrate(ctx, slog.New(slog.NewTextHandler(e.errOut, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
-		return err
+		return app.ExplainStoreError(err)
 	}
 	if rep.Adopted {
 		fmt.Fprintf(e.out, "adopted the AutoMigrate-made database as schema version %d (no table changed)\n", rep.From)

@@ -77,9 +77,9 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opsPrintLines(e.out, "notes", rep.Notes)
+	opsPrintLines(e.out, *shop, "notes", rep.Notes)
 	if len(rep.Rejected) > 0 {
-		opsPrintLines(e.out, "rejected", rep.Rejected)
+		opsPrintLines(e.out, *shop, "rejected", rep.Rejected)
 		return fmt.Errorf("%s in %s: nothing was applied; fix them and run it again", opsCount(len(rep.Rejected), "problem"), *file)
 	}
 	t := newTable(column{title: "line", right: true}, column{title: "sale", right: true}, column{title: "delivery", right: true},
@@ -125,16 +125,16 @@ func readCSVFile(name string) ([]byte, error) {
 	return data, nil
 }
 
-func opsPrintLines(w io.Writer, title string, lines []oms.LineMessage) {
+func opsPrintLines(w io.Writer, shop, title string, lines []oms.LineMessage) {
 	if len(lines) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "%s:\n", title)
 	for _, l := range lines {
 		if l.Line == 0 {
-			fmt.Fprintf(w, "  file: %s\n", l.Message)
+			fmt.Fprintf(w, "  file: %s\n", lineWithRemedy(shop, l))
 		} else {
-			fmt.Fprintf(w, "  line %d: %s\n", l.Line, l.Message)
+			fmt.Fprintf(w, "  line %d: %s\n", l.Line, lineWithRemedy(shop, l))
 		}
 	}
 }
@@ -154,7 +154,7 @@ func ordersStatus(ctx context.Context, e *env, args []string) error {
 	value := opsStatusValue(*status)
 	ch, err := st.SetStatus(ctx, *shop, *sale, value, time.Now())
 	if err != nil {
-		return err
+		return withRemedies(*shop, err)
 	}
 	if !ch.Changed {
 		fmt.Fprintf(e.out, "sale %d is already %s: nothing changed\n", *sale, opsStatusLabel(value))
@@ -231,7 +231,7 @@ func ordersBundle(ctx context.Context, e *env, args []string) error {
 	}
 	changed, err := st.Bundle(ctx, *shop, *parent, ids, time.Now())
 	if err != nil {
-		return err
+		return withRemedies(*shop, err)
 	}
 	if len(changed) == 0 {
 		fmt.Fprintf(e.out, "sales %v are already bundled into sale %d: nothing changed\n", ids, *parent)
@@ -255,7 +255,7 @@ func ordersUnbundle(ctx context.Context, e *env, args []string) error {
 	}
 	changed, err := st.Unbundle(ctx, *shop, *sale, time.Now())
 	if err != nil {
-		return err
+		return withRemedies(*shop, err)
 	}
 	fmt.Fprintf(e.out, "unbundled; changed orders: %v — each is exported on its own again\n", changed)
 	if len(changed) > 0 {

@@ -55,7 +55,7 @@ func openStore(ctx context.Context, cfg config.Config, policy oms.SchemaPolicy) 
 	}
 	st, err := oms.OpenWith(ctx, cfg.DatabaseURL, sealer, oms.Options{Schema: policy, Logger: Logger(cfg.LogLevel)})
 	if err != nil {
-		return nil, fmt.Errorf("database (DATABASE_URL): %w", err)
+		return nil, fmt.Errorf("database (DATABASE_URL): %w", ExplainStoreError(err))
 	}
 	st.AllowPlainHTTP(cfg.PlainHTTPHosts...)
 	return st, nil

@@ -69,7 +69,7 @@ func resealLegacySecrets(ctx context.Context, tx *sql.Tx, s *Store) error {
 		return nil
 	}
 	if s.sealer == nil {
-		return fmt.Errorf("%w, and migration 3 must re-seal %d stored secret(s) sealed by an earlier release: set it to the key that sealed them for the process that migrates (the worker, or `starter db migrate`)",
+		return fmt.Errorf("%w, and migration 3 must re-seal %d stored secret(s) sealed by an earlier release: set it to the key that sealed them for the process that migrates",
 			ErrMigrationNeedsSecretKey, len(todo))
 	}
 	for _, v := range todo {
@@ -94,16 +94,35 @@ func resealLegacySecrets(ctx context.Context, tx *sql.Tx, s *Store) error {
 
 // unopenedError explains a legacy value migration 3 cannot open: a key this
 // process lacks (secrets.UnknownKeyError names the key ids and what to do), or
-// a value that is corrupt, which only storing the secret again repairs.
+// a value that is corrupt, which only storing the secret again repairs
+// (*UnresealableSecretError).
 func unopenedError(shop, column string, err error) error {
 	var unknown *secrets.UnknownKeyError
 	if errors.As(err, &unknown) {
 		return fmt.Errorf("shop %q %s cannot be re-sealed: %w", shop, column, err)
 	}
-	again := "`starter shop connect`"
-	if column == colClientSecret {
-		again = "`starter shop set-secret`"
-	}
-	return fmt.Errorf("shop %q %s cannot be re-sealed (%w): nothing was changed; to go on without it, clear it (UPDATE shops SET %s = '' WHERE id = '%s'), migrate, then store it again with %s",
-		shop, column, err, column, shop, again)
+	return &UnresealableSecretError{Shop: shop, Column: column, Err: err}
 }
+
+// UnresealableSecretError is migration 3's refusal of a legacy sealed value that
+// does not open with the key that should open it (a corrupt value): only
+// clearing it and storing the secret again repairs it. The caller names how to
+// store it again.
+type UnresealableSecretError struct {
+	Shop   string
+	Column string // client_secret_sealed or access_token_sealed
+	Err    error  // why it does not open
+}
+
+// Error says what cannot be re-sealed and how to go on without it.
+func (e *UnresealableSecretError) Error() string {
+	return fmt.Sprintf("shop %q %s cannot be re-sealed (%v): nothing was changed; to go on without it, clear it (UPDATE shops SET %s = '' WHERE id = '%s'), migrate, then store it again",
+		e.Shop, e.Column, e.Err, e.Column, e.Shop)
+}
+
+// Unwrap returns why the value does not open.
+func (e *UnresealableSecretError) Unwrap() error { return e.Err }
+
+// ClientSecret says whether the value is the shop's client secret (else its
+// access token).
+func (e *UnresealableSecretError) ClientSecret() bool { return e.Column == colClientSecret }

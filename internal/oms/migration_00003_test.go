@@ -251,6 +251,10 @@ func TestMigration3UnopenableSecret(t *testing.T) {
 		assert.Contains(t, err.Error(), `shop "a" access_token_sealed cannot be re-sealed (sealed secret failed authentication`)
 		assert.Contains(t, err.Error(), "UPDATE shops SET access_token_sealed = '' WHERE id = 'a'")
 		assert.NotContains(t, err.Error(), "secret-A")
+		var unresealable *oms.UnresealableSecretError
+		require.True(t, errors.As(err, &unresealable), "%v", err)
+		assert.Equal(t, oms.UnresealableSecretError{Shop: "a", Column: "access_token_sealed", Err: unresealable.Err}, *unresealable)
+		assert.False(t, unresealable.ClientSecret(), "the caller names how to store an access token again")
 		assert.Equal(t, int64(2), schemaVersion(t, st))
 		assert.Equal(t, before, shopRows(t, dsn))
 	})

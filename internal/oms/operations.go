@@ -170,9 +170,10 @@ const importJa = "受注取得 (APIアクセス設定の自動取得「今すぐ
 
 func notInOMS(shopID string, saleID int64) *StaffError {
 	return &StaffError{
-		En:  fmt.Sprintf("sale %d is not an order of shop %q: %v (import it first with `starter import -shop %s`, or check the number)", saleID, shopID, ErrNotFound, shopID),
-		Ja:  fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度操作してください。", saleID, shopID, importJa),
-		Err: ErrNotFound,
+		En:     fmt.Sprintf("sale %d is not an order of shop %q: %v (import it first, or check the number)", saleID, shopID, ErrNotFound),
+		Ja:     fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度操作してください。", saleID, shopID, importJa),
+		Err:    ErrNotFound,
+		Remedy: Remedy{Do: RemedyImport},
 	}
 }
 
@@ -325,14 +326,16 @@ func checkBundleChildren(tx *gorm.DB, shopID string, parent int64, children []in
 			}
 			if n > 0 {
 				return &StaffError{
-					En: fmt.Sprintf("sale %d is the parent of a bundle of %d other orders: unbundle it first (`starter orders unbundle -sale %d`) or make it the parent", c, n, c),
-					Ja: fmt.Sprintf("受注番号 %d は子注文%d件の親注文のため、子注文にできません。受注 %d を親注文にして同梱するか、先に受注 %d のページで「同梱を解除」してください。", c, n, c, c),
+					En:     fmt.Sprintf("sale %d is the parent of a bundle of %d other orders: unbundle it first or make it the parent", c, n),
+					Ja:     fmt.Sprintf("受注番号 %d は子注文%d件の親注文のため、子注文にできません。受注 %d を親注文にして同梱するか、先に受注 %d のページで「同梱を解除」してください。", c, n, c, c),
+					Remedy: Remedy{Do: RemedyUnbundle, Sale: c},
 				}
 			}
 		default:
 			return &StaffError{
-				En: fmt.Sprintf("sale %d is already bundled into sale %d: unbundle it first (`starter orders unbundle -sale %d`)", c, *p, c),
-				Ja: fmt.Sprintf("受注番号 %d はすでに親注文 %d に同梱されています。先に受注 %d のページで「同梱を解除」してから、もう一度同梱してください。", c, *p, c),
+				En:     fmt.Sprintf("sale %d is already bundled into sale %d: unbundle it first", c, *p),
+				Ja:     fmt.Sprintf("受注番号 %d はすでに親注文 %d に同梱されています。先に受注 %d のページで「同梱を解除」してから、もう一度同梱してください。", c, *p, c),
+				Remedy: Remedy{Do: RemedyUnbundle, Sale: c},
 			}
 		}
 	}
@@ -406,6 +409,7 @@ type LineMessage struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
 	Ja      string `json:"ja,omitempty"`
+	Remedy  Remedy `json:"remedy,omitzero"` // what undoes a rejection, for the caller to say (see Remedy)
 }
 
 // ShipmentChange is one delivery a shipments file changes.
@@ -520,6 +524,11 @@ func (p *shipmentPlan) reject(line int, en, ja string) {
 	p.rep.Rejected = append(p.rep.Rejected, LineMessage{Line: line, Message: en, Ja: ja})
 }
 
+// rejectFor is reject with the remedy that undoes the rejection.
+func (p *shipmentPlan) rejectFor(line int, en, ja string, remedy Remedy) {
+	p.rep.Rejected = append(p.rep.Rejected, LineMessage{Line: line, Message: en, Ja: ja, Remedy: remedy})
+}
+
 func (p *shipmentPlan) note(line int, en, ja string) {
 	p.rep.Notes = append(p.rep.Notes, LineMessage{Line: line, Message: en, Ja: ja})
 }
@@ -562,13 +571,15 @@ func (p *shipmentPlan) resolve(shopID string, r Shipment, o OrderView, found boo
 		return r, false
 	}
 	if !found {
-		p.reject(r.Line, fmt.Sprintf("sale %d is not an order of shop %s: import it first (`starter import`) or check the sale id", r.SaleID, shopID),
-			fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度取り込んでください。", r.SaleID, shopID, importJa))
+		p.rejectFor(r.Line, fmt.Sprintf("sale %d is not an order of shop %s: import it first or check the sale id", r.SaleID, shopID),
+			fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度取り込んでください。", r.SaleID, shopID, importJa),
+			Remedy{Do: RemedyImport})
 		return r, false
 	}
-	d, en, ja := pickDelivery(r, o.Destinations)
-	if en != "" {
-		p.reject(r.Line, en, ja)
+	d, why := pickDelivery(r, o.Destinations)
+	if why.Message != "" {
+		why.Line = r.Line
+		p.rep.Rejected = append(p.rep.Rejected, why)
 		return r, false
 	}
 	r.DeliveryID = d.ID
@@ -577,8 +588,9 @@ func (p *shipmentPlan) resolve(shopID string, r Shipment, o OrderView, found boo
 		return r, false
 	}
 	if o.Status == rules.StatusCancelled {
-		p.reject(r.Line, fmt.Sprintf("sale %d is キャンセル (cancelled): set its status first if it really shipped (`starter orders status`)", r.SaleID),
-			fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため、伝票番号を登録できません。本当に出荷した場合は、先に受注ページでステータスを変更してから、もう一度取り込んでください。", r.SaleID))
+		p.rejectFor(r.Line, fmt.Sprintf("sale %d is キャンセル (cancelled): set its status first if it really shipped", r.SaleID),
+			fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため、伝票番号を登録できません。本当に出荷した場合は、先に受注ページでステータスを変更してから、もう一度取り込んでください。", r.SaleID),
+			Remedy{Do: RemedySetStatus, Sale: r.SaleID})
 		return r, false
 	}
 	if r.ShipDate != "" {
@@ -597,8 +609,9 @@ func (p *shipmentPlan) resolve(shopID string, r Shipment, o OrderView, found boo
 }
 
 // pickDelivery returns the delivery a row names: by id, by position (a label
-// program's reference), or the sale's only one. en and ja say why none.
-func pickDelivery(r Shipment, ds []Destination) (Destination, string, string) {
+// program's reference), or the sale's only one. The message (Line unset) says
+// why none; its Message is "" when there is one.
+func pickDelivery(r Shipment, ds []Destination) (Destination, LineMessage) {
 	ids := func(none string) string {
 		parts := make([]string, len(ds))
 		for i, d := range ds {
@@ -609,24 +622,25 @@ func pickDelivery(r Shipment, ds []Destination) (Destination, string, string) {
 	switch {
 	case r.DeliveryID != 0:
 		if i := slices.IndexFunc(ds, func(d Destination) bool { return d.ID == r.DeliveryID }); i >= 0 {
-			return ds[i], "", ""
+			return ds[i], LineMessage{}
 		}
-		return Destination{}, fmt.Sprintf("sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, ids("none")),
-			fmt.Sprintf("受注番号 %d にお届け先ID %d はありません (この受注のお届け先ID: %s)。受注ページでお届け先IDを確かめて、直してください。", r.SaleID, r.DeliveryID, ids("なし"))
+		return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, ids("none")),
+			Ja: fmt.Sprintf("受注番号 %d にお届け先ID %d はありません (この受注のお届け先ID: %s)。受注ページでお届け先IDを確かめて、直してください。", r.SaleID, r.DeliveryID, ids("なし"))}
 	case r.DeliveryPos != 0:
 		if r.DeliveryPos <= len(ds) {
-			return ds[r.DeliveryPos-1], "", ""
+			return ds[r.DeliveryPos-1], LineMessage{}
 		}
-		return Destination{}, fmt.Sprintf("sale %d has %d deliveries, not a delivery number %d: was the label data exported from this shop?", r.SaleID, len(ds), r.DeliveryPos),
-			fmt.Sprintf("受注番号 %d のお届け先は%d件で、%d番目のお届け先はありません。この店舗から出力した送り状データで発行した行か確かめてください。", r.SaleID, len(ds), r.DeliveryPos)
+		return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has %d deliveries, not a delivery number %d: was the label data exported from this shop?", r.SaleID, len(ds), r.DeliveryPos),
+			Ja: fmt.Sprintf("受注番号 %d のお届け先は%d件で、%d番目のお届け先はありません。この店舗から出力した送り状データで発行した行か確かめてください。", r.SaleID, len(ds), r.DeliveryPos)}
 	case len(ds) == 1:
-		return ds[0], "", ""
+		return ds[0], LineMessage{}
 	case len(ds) == 0:
-		return Destination{}, fmt.Sprintf("sale %d has no deliveries in the OMS: re-import it (`starter import`)", r.SaleID),
-			fmt.Sprintf("受注番号 %d にはお届け先がありません。%sで受注を取り込み直してから、もう一度取り込んでください。", r.SaleID, importJa)
+		return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has no deliveries in the OMS: re-import it", r.SaleID),
+			Ja:     fmt.Sprintf("受注番号 %d にはお届け先がありません。%sで受注を取り込み直してから、もう一度取り込んでください。", r.SaleID, importJa),
+			Remedy: Remedy{Do: RemedyImport}}
 	}
-	return Destination{}, fmt.Sprintf("sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), ids("none")),
-		fmt.Sprintf("受注番号 %d にはお届け先が%d件 (お届け先ID: %s) あります。お届け先IDの列に、この伝票番号のお届け先IDを入れてください。", r.SaleID, len(ds), ids("なし"))
+	return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), ids("none")),
+		Ja: fmt.Sprintf("受注番号 %d にはお届け先が%d件 (お届け先ID: %s) あります。お届け先IDの列に、この伝票番号のお届け先IDを入れてください。", r.SaleID, len(ds), ids("なし"))}
 }
 
 // postalMismatch says why a row's postal code (from a label program) is not

@@ -251,7 +251,7 @@ func (s *Store) checkSchema(ctx context.Context, opts Options) error {
 	case !st.Pending():
 		return nil
 	case opts.Schema == SchemaRequire:
-		return schemaError{ErrSchemaBehind, fmt.Sprintf("the database schema is at version %d%s and this colorme-sync needs version %d: back the database up and run `starter db migrate` (or start with DB_AUTO_MIGRATE=true)",
+		return schemaError{ErrSchemaBehind, fmt.Sprintf("the database schema is at version %d%s and this colorme-sync needs version %d",
 			st.Current, unversionedNote(st), st.Latest)}
 	}
 	_, err = s.migrate(ctx, st.Latest, opts.logger())

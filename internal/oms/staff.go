@@ -2,6 +2,7 @@ package oms
 
 import (
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -11,15 +12,33 @@ import (
 // 伝票番号, 出荷日, 同梱, …), saying what is wrong and what to do on the
 // console's screens rather than with CLI commands. A message about a line of a
 // file is a LineMessage (Message and Ja); a refused operation returns a
-// *StaffError.
+// *StaffError. Neither names a CLI command: when a command undoes the refusal
+// it carries a Remedy, which the starter turns into the command.
+
+// Remedy is what an operator does about a refusal: Do, on Sale when it is about
+// one sale. The store states the fact; each caller says the remedy in its own
+// words (the starter names a command). The zero Remedy is none.
+type Remedy struct {
+	Do   string `json:"do"`             // RemedyImport, RemedyUnbundle or RemedySetStatus
+	Sale int64  `json:"sale,omitempty"` // the sale to act on; 0 = the shop's orders
+}
+
+// The remedies.
+const (
+	RemedyImport    = "import"   // import the shop's orders from ColorMe
+	RemedyUnbundle  = "unbundle" // take Sale out of its bundle
+	RemedySetStatus = "status"   // change Sale's status
+)
 
 // StaffError is a refusal of an OMS operation: En is its English message (what
 // Error returns, unchanged for the CLI), Ja the same for staff. Err, when set, is
 // what it wraps (ErrNotFound for an order that is not in the OMS), so errors.Is
-// still works. The store may wrap it with more context; StaffMessage finds it.
+// still works. Remedy, when set, is what undoes it. The store may wrap it with
+// more context; StaffMessage and Remedies find it.
 type StaffError struct {
 	En, Ja string
 	Err    error
+	Remedy Remedy
 }
 
 // Error returns the English message.
@@ -36,6 +55,32 @@ func StaffMessage(err error) string {
 		return se.Ja
 	}
 	return ""
+}
+
+// Remedies returns the remedies of the StaffErrors in err's tree (joined ones
+// included), each once, in the order they come.
+func Remedies(err error) []Remedy {
+	var out []Remedy
+	var walk func(error)
+	walk = func(err error) {
+		if se, ok := err.(*StaffError); ok && se.Remedy.Do != "" && !slices.Contains(out, se.Remedy) {
+			out = append(out, se.Remedy)
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			if e := u.Unwrap(); e != nil {
+				walk(e)
+			}
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
 }
 
 // joinStaff joins several refusals into one: the English as errors.Join says it

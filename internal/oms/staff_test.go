@@ -75,17 +75,18 @@ func TestShipmentMessagesInJapanese(t *testing.T) {
 			3:  {"the tracking number (伝票番号) is empty", "伝票番号が空欄です"},
 			4:  {`tracking number " A" must be 1 to 64 characters without surrounding spaces`, "伝票番号「 A」の前後に空白があるか"},
 			5:  {`ship date "2026-13-01" is not a date YYYY-MM-DD`, "出荷日「2026-13-01」が日付として読めません"},
-			6:  {"sale 999 is not an order of shop myshop: import it first (`starter import`) or check the sale id", "受注番号 999 は店舗「myshop」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、受注取得"},
-			7:  {"sale 200 has no deliveries in the OMS: re-import it (`starter import`)", "受注番号 200 にはお届け先がありません。受注取得"},
+			6:  {"sale 999 is not an order of shop myshop: import it first or check the sale id", "受注番号 999 は店舗「myshop」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、受注取得"},
+			7:  {"sale 200 has no deliveries in the OMS: re-import it", "受注番号 200 にはお届け先がありません。受注取得"},
 			8:  {"sale 100 has 2 deliveries (1001, 1002): put the sale_delivery id in the second column", "受注番号 100 にはお届け先が2件 (お届け先ID: 1001, 1002) あります"},
 			9:  {"sale 100 has no delivery 7 (its deliveries: 1001, 1002): check the sale_delivery id", "受注番号 100 にお届け先ID 7 はありません (この受注のお届け先ID: 1001, 1002)"},
-			10: {"sale 3 is キャンセル (cancelled): set its status first if it really shipped (`starter orders status`)", "受注ページでステータスを変更してから"},
+			10: {"sale 3 is キャンセル (cancelled): set its status first if it really shipped", "受注ページでステータスを変更してから"},
 			11: {"ship date 2026-04-01 is before sale 1 was ordered (2026-05-01): check the date", "出荷日 2026-04-01 が受注番号 1 の注文日 (2026-05-01) より前です"},
 			12: {"sale 2 delivery 21: tracking number B-1 conflicts with later rows for the same delivery (see below)", "受注番号 2 のお届け先ID 21 (伝票番号 B-1) は、後の行"},
 			13: {"sale 2 delivery 21 gets tracking number B-2 here but B-1 on line 12", "この行では B-2、12行目では B-1 です"},
 			14: {"sale 8 delivery 81: tracking number C conflicts with later rows", "受注番号 8 のお届け先ID 81"},
 			15: {`sale 8 delivery 81 gets ship date "" here but "2026-05-02" on line 14: keep one ship date per delivery`, "この行では空欄、14行目では「2026-05-02」です"},
 		}
+		remedies := map[int]oms.Remedy{6: {Do: oms.RemedyImport}, 7: {Do: oms.RemedyImport}, 10: {Do: oms.RemedySetStatus, Sale: 3}}
 		require.Len(t, rep.Rejected, len(want), "%+v", rep.Rejected)
 		for _, m := range rep.Rejected {
 			w, ok := want[m.Line]
@@ -96,6 +97,8 @@ func TestShipmentMessagesInJapanese(t *testing.T) {
 			assert.Contains(t, m.Message, w[0])
 			assert.Contains(t, m.Ja, w[1])
 			assertStaffJa(t, m.Ja, m.Message)
+			assert.NotContains(t, m.Message, "starter", "the store names no CLI command: the remedy says what to do")
+			assert.Equal(t, remedies[m.Line], m.Remedy, "line %d", m.Line)
 		}
 		wantNotes := map[int][2]string{
 			16: {"sale 4 is still 新規受付 (new): it is not exported until its status moves on", "ステータスが「新規受付」のままです"},
@@ -138,21 +141,21 @@ func TestOperationErrorsInJapanese(t *testing.T) {
 			{"status not an OMS status", call(func() error { _, err := s.SetStatus(ctx, "myshop", 1, "sent", t0); return err }),
 				`status "sent" is not an OMS status: use one of `, "ステータス「sent」はありません。「新規受付」", false},
 			{"status of an unknown order", call(func() error { _, err := s.SetStatus(ctx, "myshop", 999, rules.StatusShipped, t0); return err }),
-				"setting the status of sale 999 (shop \"myshop\"): sale 999 is not an order of shop \"myshop\": not found (import it first with `starter import -shop myshop`, or check the number)",
+				"setting the status of sale 999 (shop \"myshop\"): sale 999 is not an order of shop \"myshop\": not found (import it first, or check the number)",
 				"受注番号 999 は店舗「myshop」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、受注取得 (APIアクセス設定の自動取得「今すぐ実行」)を実行してから、もう一度操作してください。", true},
 			{"bundle without children", call(func() error { _, err := s.Bundle(ctx, "myshop", 5, nil, t0); return err }),
 				"bundle: name at least one child order", "同梱する子注文の受注番号を1つ以上入力してください。", false},
 			{"bundle naming an order twice", call(func() error { _, err := s.Bundle(ctx, "myshop", 5, []int64{5}, t0); return err }),
 				"bundle: sale 5 is named twice (the parent cannot be its own child)", "受注番号 5 が2回指定されています", false},
 			{"bundle an unknown and a cancelled order", call(func() error { _, err := s.Bundle(ctx, "myshop", 1, []int64{999, 3}, t0); return err }),
-				"bundling [999 3] into sale 1 (shop \"myshop\"): sale 999 is not an order of shop \"myshop\": not found (import it first with `starter import -shop myshop`, or check the number)\nsale 3 is キャンセル (cancelled): a cancelled order cannot ship",
+				"bundling [999 3] into sale 1 (shop \"myshop\"): sale 999 is not an order of shop \"myshop\": not found (import it first, or check the number)\nsale 3 is キャンセル (cancelled): a cancelled order cannot ship",
 				"受注番号 999 は店舗「myshop」の受注データにありません。", true},
 			{"bundle into a child", call(func() error { _, err := s.Bundle(ctx, "myshop", 6, []int64{1}, t0); return err }),
 				"sale 6 is itself bundled into sale 5: bundle into 5 instead, or unbundle 6 first", "受注番号 6 は親注文 5 に同梱された子注文のため、親注文にできません。", false},
 			{"bundle a parent as a child", call(func() error { _, err := s.Bundle(ctx, "myshop", 1, []int64{5}, t0); return err }),
-				"sale 5 is the parent of a bundle of 1 other orders: unbundle it first (`starter orders unbundle -sale 5`) or make it the parent", "受注番号 5 は子注文1件の親注文のため、子注文にできません。", false},
+				"sale 5 is the parent of a bundle of 1 other orders: unbundle it first or make it the parent", "受注番号 5 は子注文1件の親注文のため、子注文にできません。", false},
 			{"bundle a child of another bundle", call(func() error { _, err := s.Bundle(ctx, "myshop", 1, []int64{6}, t0); return err }),
-				"sale 6 is already bundled into sale 5: unbundle it first (`starter orders unbundle -sale 6`)", "受注番号 6 はすでに親注文 5 に同梱されています。先に受注 6 のページで「同梱を解除」", false},
+				"sale 6 is already bundled into sale 5: unbundle it first", "受注番号 6 はすでに親注文 5 に同梱されています。先に受注 6 のページで「同梱を解除」", false},
 			{"unbundle an unknown order", call(func() error { _, err := s.Unbundle(ctx, "myshop", 999, t0); return err }),
 				"unbundling sale 999 (shop \"myshop\"): sale 999 is not an order of shop", "受注番号 999 は店舗「myshop」の受注データにありません。", true},
 			{"unbundle an order not bundled", call(func() error { _, err := s.Unbundle(ctx, "myshop", 1, t0); return err }),
@@ -172,6 +175,18 @@ func TestOperationErrorsInJapanese(t *testing.T) {
 		}
 		joined := cases[4]
 		assert.Contains(t, oms.StaffMessage(joined.err), "受注番号 3 はステータスが「キャンセル」のため同梱できません", "every problem of a bundle, in Japanese")
+		remedies := map[string][]oms.Remedy{ // by case; the others have none
+			"status of an unknown order":              {{Do: oms.RemedyImport}},
+			"bundle an unknown and a cancelled order": {{Do: oms.RemedyImport}},
+			"bundle a parent as a child":              {{Do: oms.RemedyUnbundle, Sale: 5}},
+			"bundle a child of another bundle":        {{Do: oms.RemedyUnbundle, Sale: 6}},
+			"unbundle an unknown order":               {{Do: oms.RemedyImport}},
+		}
+		for _, c := range cases {
+			assert.Equal(t, remedies[c.name], oms.Remedies(c.err), c.name)
+			assert.NotContains(t, c.err.Error(), "starter", "%s: the store names no CLI command", c.name)
+		}
+		assert.Nil(t, oms.Remedies(nil))
 		assert.Empty(t, oms.StaffMessage(errors.New("connection reset")), "an unexpected error has no Japanese")
 		assert.Empty(t, oms.StaffMessage(nil))
 	})
