@@ -19,12 +19,15 @@ const (
 	DecisionPending = "deciding"
 	DecisionStarted = "started"
 	DecisionSkipped = "skipped"
+	// DecisionWaiting: a scheduled export waits for a change-triggered export
+	// of the shop to end, then starts (or skips after ScheduledYieldFor).
+	DecisionWaiting = "waiting"
 )
 
 // Decision is what a scheduled run decided: start the shop's export (or import),
 // or skip because one is already running.
 type Decision struct {
-	State      string `json:"state"` // deciding | started | skipped
+	State      string `json:"state"` // deciding | waiting | started | skipped
 	Reason     string `json:"reason,omitempty"`
 	WorkflowID string `json:"workflow_id"`      // the fixed ID of the shop's export or import
 	RunID      string `json:"run_id,omitempty"` // the run started, or the run that was already running
@@ -139,7 +142,7 @@ func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child,
 		var exec workflow.Execution
 		err := f.GetChildWorkflowExecution().Get(ctx, &exec)
 		if err == nil {
-			d.State, d.RunID = DecisionStarted, exec.RunID
+			d.State, d.RunID, d.Reason = DecisionStarted, exec.RunID, ""
 			return d, f.Get(ctx, out)
 		}
 		if !alreadyStarted(err) {
@@ -153,6 +156,7 @@ func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child,
 		// Best effort: the skip stands even if the running run cannot be described.
 		_ = workflow.ExecuteActivity(actx, a.RunningWorkflow, activities.RunningWorkflowInput{WorkflowID: childID}).Get(ctx, &running)
 		if yieldTo != "" && running.Trigger == yieldTo && workflow.Now(ctx).Before(giveUp) {
+			d.State = DecisionWaiting
 			d.Reason = fmt.Sprintf("waiting: a %s %s of shop %s is running (run %s); trying again in %s", yieldTo, kind, shopID, running.RunID, ScheduledYieldRetry)
 			if err := workflow.Sleep(ctx, ScheduledYieldRetry); err != nil {
 				return d, err

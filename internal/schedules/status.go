@@ -78,7 +78,7 @@ func (m *Manager) describe(ctx context.Context, kind oms.Kind, shopID string) (S
 type TriggerResult struct {
 	ScheduleID string
 	Skipped    bool   // nothing ran: see Reason
-	Reason     string // why it was skipped
+	Reason     string // why it was skipped, or what it waits for (Decision.State waiting)
 	WorkflowID string // the wrapper run the schedule started (ScheduledExport / ScheduledImport)
 	RunID      string
 	Decision   workflows.Decision // the wrapper's decision: started the export/import, or skipped
@@ -131,8 +131,11 @@ func (m *Manager) Trigger(ctx context.Context, shopID string, kind oms.Kind) (Tr
 	for {
 		v, err := m.Client.QueryWorkflow(ctx, res.WorkflowID, res.RunID, workflows.DecisionQuery)
 		if err == nil && v.Get(&res.Decision) == nil && res.Decision.State != workflows.DecisionPending {
-			if res.Decision.State == workflows.DecisionSkipped {
+			switch res.Decision.State {
+			case workflows.DecisionSkipped:
 				res.Skipped, res.Reason = true, res.Decision.Reason
+			case workflows.DecisionWaiting: // it starts when the change-triggered export ends
+				res.Reason = res.Decision.Reason
 			}
 			return res, nil
 		}
