@@ -13,6 +13,9 @@ package carrier
 //
 // 配達時間帯: 0812 午前中, 1416, 1618, 1820, 1921 (the 2017 revision dropped 1214
 // and replaced 2021 by 1921; the older codes are no longer accepted).
+//
+// お客様管理番号 is 半角英数字 20 characters: "<sale id>D<sale_delivery id>"
+// (RefDeliveryID) fits a 9-digit sale id with a delivery id of up to 10 digits.
 var b2Layout = Layout{
 	Format: B2, Name: "B2クラウド", NameEn: "Yamato B2 Cloud",
 	LabelHeader: true, DateLayout: "2006/01/02", RefStyle: RefDeliveryID,

@@ -69,17 +69,31 @@ type Field struct {
 	Guessed  bool   // name, length or meaning not confirmed by a published specification
 }
 
-// RefStyle is how a layout's reference names the delivery of a sale.
+// RefStyle is how a layout's reference names the delivery of a sale. A
+// reference is letters and digits only (半角英数字), as the programs' fields
+// are specified (B2's お客様管理番号 is 半角英数字 20文字): the sale id, a
+// letter naming what follows, and the delivery. Builds before this wrote a
+// hyphen instead of the letter ("<sale id>-<delivery>"); ParseReference still
+// reads that.
 type RefStyle int
 
 // The reference styles.
 const (
-	// RefDeliveryID: "<sale id>-<sale_delivery id>", e.g. 123456789-98765432.
+	// RefDeliveryID: "<sale id>D<sale_delivery id>", e.g. 123456789D98765432.
 	RefDeliveryID RefStyle = iota
-	// RefPosition: "<sale id>-<n>", n the delivery's place among the sale's
+	// RefPosition: "<sale id>N<n>", n the delivery's place among the sale's
 	// deliveries by id (1 = the first), for fields too short for both ids.
 	RefPosition
 )
+
+// Letter is the letter between the sale id and the delivery in a reference of
+// this style.
+func (r RefStyle) Letter() string {
+	if r == RefPosition {
+		return "N"
+	}
+	return "D"
+}
 
 // Layout is one label program's files.
 type Layout struct {
@@ -212,16 +226,15 @@ func (l *Layout) find(norm []string) Columns {
 
 // DetectPositional recognises a first row without header as one program's
 // issued data written without header: it has the program's number of columns
-// (or more), a reference we wrote (sale id-delivery) where the program keeps
-// it and digits where it keeps the tracking number.
+// (or more), a reference we wrote (sale id and delivery) where the program
+// keeps it and digits where it keeps the tracking number.
 func DetectPositional(row []string) (Match, bool) {
 	for _, l := range Layouts {
 		if len(row) < len(l.Issued) {
 			continue
 		}
 		cols := l.positions()
-		ref := row[cols.Reference]
-		if _, _, err := l.ParseReference(ref); err != nil || !strings.Contains(ref, "-") {
+		if _, delivery, err := l.ParseReference(row[cols.Reference]); err != nil || delivery == 0 {
 			continue
 		}
 		if tn := strings.ReplaceAll(row[cols.Tracking], "-", ""); tn == "" || strings.Trim(tn, "0123456789") != "" {
@@ -251,40 +264,59 @@ func (l *Layout) positions() Columns {
 }
 
 // Reference returns the reference of a delivery in this layout's style: the
-// sale id and the delivery id (RefDeliveryID) or its 1-based position among
-// the sale's deliveries by id (RefPosition).
+// sale id, then D and the delivery id (RefDeliveryID) or N and its 1-based
+// position among the sale's deliveries by id (RefPosition). It is not cut: a
+// reference longer than the field is the exporter's to report (RefMax).
 func (l *Layout) Reference(saleID, deliveryID int64, pos int) string {
 	if l.RefStyle == RefPosition {
-		return fmt.Sprintf("%d-%d", saleID, pos)
+		return fmt.Sprintf("%d%s%d", saleID, l.RefStyle.Letter(), pos)
 	}
-	return fmt.Sprintf("%d-%d", saleID, deliveryID)
+	return fmt.Sprintf("%d%s%d", saleID, l.RefStyle.Letter(), deliveryID)
 }
 
-// ParseReference reads a reference written by Reference: the sale id, and the
-// delivery id or position (per RefStyle; 0 when the reference is a bare sale
-// id, i.e. the sale's only delivery).
+// ParseReference reads a reference written by Reference, or by the builds that
+// wrote a hyphen for the letter ("123-45"): the sale id, and the delivery id or
+// position (per RefStyle; 0 when the reference is a bare sale id, i.e. the
+// sale's only delivery). Full-width digits and a lower-case letter are read
+// too (a program or a spreadsheet may have changed them).
 func (l *Layout) ParseReference(s string) (sale, delivery int64, err error) {
-	s = strings.TrimSpace(width.Narrow.String(s))
-	saleText, rest, dashed := strings.Cut(s, "-")
+	s = strings.ToUpper(strings.TrimSpace(width.Narrow.String(s)))
+	bad := fmt.Errorf("%q is not a reference of this program: %s", s, l.RefForm())
+	saleText, rest := s, ""
+	if i := strings.IndexAny(s, l.RefStyle.Letter()+"-"); i >= 0 {
+		saleText, rest = s[:i], s[i+1:]
+		if rest == "" {
+			return 0, 0, bad
+		}
+	}
 	sale, err = strconv.ParseInt(saleText, 10, 64)
 	if err != nil || sale <= 0 || strings.Trim(saleText, "0123456789") != "" {
-		return 0, 0, fmt.Errorf("%q is not a reference of this program: sale id-%s", s, l.refPart())
+		return 0, 0, bad
 	}
-	if !dashed {
+	if rest == "" {
 		return sale, 0, nil
 	}
 	delivery, err = strconv.ParseInt(rest, 10, 64)
 	if err != nil || delivery <= 0 || strings.Trim(rest, "0123456789") != "" {
-		return 0, 0, fmt.Errorf("%q is not a reference of this program: sale id-%s", s, l.refPart())
+		return 0, 0, bad
 	}
 	return sale, delivery, nil
 }
 
-func (l *Layout) refPart() string {
+// RefForm describes the layout's reference for messages, with an example.
+func (l *Layout) RefForm() string {
 	if l.RefStyle == RefPosition {
-		return "delivery number (1, 2, …)"
+		return fmt.Sprintf("sale id, %s, delivery number (1, 2, …), e.g. %s", l.RefStyle.Letter(), l.RefExample())
 	}
-	return "sale_delivery id"
+	return fmt.Sprintf("sale id, %s, sale_delivery id, e.g. %s", l.RefStyle.Letter(), l.RefExample())
+}
+
+// RefExample is a reference in the layout's style, for staff messages.
+func (l *Layout) RefExample() string {
+	if l.RefStyle == RefPosition {
+		return l.Reference(120000001, 0, 2)
+	}
+	return l.Reference(120000001, 3500001, 0)
 }
 
 // RefMax is the length of the layout's reference field.

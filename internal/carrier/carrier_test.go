@@ -87,23 +87,44 @@ func TestSlotAndTimeCodes(t *testing.T) {
 	}
 }
 
+// TestReference: the reference is letters and digits only (the programs'
+// fields are 半角英数字): the sale id, D and the delivery id for B2, N and the
+// delivery's position for e飛伝 and ゆうプリR. Both forms are read back, and so
+// is the hyphen form written by earlier builds.
 func TestReference(t *testing.T) {
-	b2, eh := layout(t, "b2"), layout(t, "ehiden")
-	assert.Equal(t, "123456789-987654321", b2.Reference(123456789, 987654321, 2))
-	assert.Equal(t, "123456789-2", eh.Reference(123456789, 987654321, 2))
+	b2, eh, yu := layout(t, "b2"), layout(t, "ehiden"), layout(t, "yupack")
+	assert.Equal(t, "123456789D987654321", b2.Reference(123456789, 987654321, 2))
+	assert.Equal(t, "123456789N2", eh.Reference(123456789, 987654321, 2))
+	assert.Equal(t, "123456789N2", yu.Reference(123456789, 987654321, 2))
+	for _, l := range carrier.Layouts {
+		ref := l.Reference(120000002, 3500003, 2)
+		assert.Empty(t, strings.Trim(ref, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), "%s: %s is not 半角英数字", l.Format, ref)
+		assert.LessOrEqual(t, len(ref), l.RefMax(), "%s: a 9-digit sale id and a 7-digit delivery id fit", l.Format)
+	}
 	for _, c := range []struct {
 		l         *carrier.Layout
 		in        string
 		sale, del int64
 		bad       bool
 	}{
-		{b2, "123456789-987654321", 123456789, 987654321, false},
+		{b2, "123456789D987654321", 123456789, 987654321, false},
+		{b2, "123456789-987654321", 123456789, 987654321, false}, // earlier builds
+		{b2, "１２３Ｄ４５", 123, 45, false},
+		{b2, "123d45", 123, 45, false},
 		{b2, "１２３-４５", 123, 45, false},
 		{b2, "123", 123, 0, false},
+		{eh, "123N2", 123, 2, false},
 		{eh, "123-2", 123, 2, false},
+		{yu, "123N2", 123, 2, false},
+		{b2, "123N2", 0, 0, true}, // another style's letter
+		{eh, "123D3500001", 0, 0, true},
 		{b2, "A123", 0, 0, true},
+		{b2, "D45", 0, 0, true},
 		{b2, "123-", 0, 0, true},
+		{b2, "123D", 0, 0, true},
 		{b2, "123-4-5", 0, 0, true},
+		{b2, "123D4D5", 0, 0, true},
+		{b2, "123D-4", 0, 0, true},
 	} {
 		sale, del, err := c.l.ParseReference(c.in)
 		if c.bad {
@@ -113,6 +134,21 @@ func TestReference(t *testing.T) {
 		require.NoError(t, err, c.in)
 		assert.Equal(t, [2]int64{c.sale, c.del}, [2]int64{sale, del}, c.in)
 	}
+}
+
+// TestExportReportsAReferenceTooLong: a reference longer than the program's
+// field (B2: 20) is never cut: the row is left out and reported whole.
+func TestExportReportsAReferenceTooLong(t *testing.T) {
+	l := layout(t, "b2")
+	ex := l.Export([]carrier.Label{label(1234567890, 1234567890, 1), label(120000001, 3500001, 1)}, shipper, "2026-11-27")
+	assert.Equal(t, 1, ex.Rows)
+	recs := readSJIS(t, ex.Data)
+	require.Len(t, recs, 2)
+	assert.Equal(t, "120000001D3500001", column(t, recs[0], recs[1], "お客様管理番号"))
+	require.Len(t, ex.Warnings, 1)
+	assert.True(t, ex.Warnings[0].Excluded)
+	assert.Contains(t, ex.Warnings[0].Message, "reference 1234567890D1234567890 is longer than お客様管理番号's 20 characters: the row is left out")
+	assert.Contains(t, ex.Warnings[0].Ja, "管理番号 1234567890D1234567890 が「お客様管理番号」の20文字を超えるため、この行はファイルに入れていません")
 }
 
 var shipper = carrier.Shipper{Name: "カラーミー雑貨店", Tel: "03-1234-5678", Postal: "1010021", Address: "東京都千代田区外神田1-2-3",
@@ -150,7 +186,7 @@ func TestExportB2(t *testing.T) {
 	assert.Len(t, head, 42)
 	assert.Equal(t, 3, ex.Rows)
 	r := recs[1]
-	for name, want := range map[string]string{"お客様管理番号": "120000001-3500001", "送り状種類": "0", "伝票番号": "", "出荷予定日": "2026/11/27",
+	for name, want := range map[string]string{"お客様管理番号": "120000001D3500001", "送り状種類": "0", "伝票番号": "", "出荷予定日": "2026/11/27",
 		"お届け予定日": "2026/11/29", "配達時間帯": "0812", "お届け先郵便番号": "150-0001", "お届け先住所": "東京都渋谷区神宮前1-1-1",
 		"お届け先アパートマンション名": "コーポ青山101", "お届け先名": "山田 太郎", "敬称": "様", "ご依頼主郵便番号": "101-0021",
 		"品名１": "マグカップ", "請求先顧客コード": "0312345678", "運賃管理番号": "01"} {
@@ -180,7 +216,7 @@ func TestExportRefusesCharactersShiftJISCannotHold(t *testing.T) {
 	assert.Equal(t, 1, ex.Rows)
 	recs := readSJIS(t, ex.Data)
 	require.Len(t, recs, 2)
-	assert.Equal(t, "3-1", column(t, recs[0], recs[1], "お客様側管理番号"))
+	assert.Equal(t, "3N1", column(t, recs[0], recs[1], "お客様側管理番号"))
 	assert.Equal(t, "東京都港区1～2", column(t, recs[0], recs[1], "お届け先 住所1"))
 	var excluded []string
 	for _, w := range ex.Warnings {
@@ -204,7 +240,7 @@ func TestExportEhidenSpreadsTheAddress(t *testing.T) {
 	assert.Equal(t, "神奈川県横浜市西区みなとみらい二", column(t, head, r, "お届け先住所１"))
 	assert.Equal(t, "丁目三番五号クイーンズタワーＣ", column(t, head, r, "お届け先住所２"))
 	assert.Equal(t, "コーポ青山101", column(t, head, r, "お届け先住所３"))
-	assert.Equal(t, "120000002-2", column(t, head, r, "お客様管理ナンバー"))
+	assert.Equal(t, "120000002N2", column(t, head, r, "お客様管理ナンバー"))
 	assert.Equal(t, "20261129", column(t, head, r, "配達日"))
 	assert.Equal(t, "01", column(t, head, r, "配達指定時間帯"))
 	for _, w := range ex.Warnings {

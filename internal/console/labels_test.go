@@ -75,7 +75,7 @@ func TestLabelsCheckDownloadAndImportBack(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(text, "\r\n"), "\r\n")
 	require.Len(t, lines, 2)
 	assert.True(t, strings.HasPrefix(lines[0], "お客様管理番号,送り状種類,クール区分,伝票番号,出荷予定日"))
-	assert.True(t, strings.HasPrefix(lines[1], "120000002-3500002,0,,,"+strings.ReplaceAll(dataToday(), "-", "/")))
+	assert.True(t, strings.HasPrefix(lines[1], "120000002D3500002,0,,,"+strings.ReplaceAll(dataToday(), "-", "/")))
 
 	// B2クラウド's issued data: the same row with 伝票番号
 	f := strings.Split(lines[1], ",")

@@ -15,7 +15,7 @@
 // The label programs' issued data (B2クラウド 発行済データ, e飛伝 出荷履歴,
 // ゆうパックプリントR 発送済みデータ; see internal/carrier) is recognised from its
 // header row — or, written without one, by the program's columns holding a
-// reference we wrote (sale id-delivery) and a tracking number — and reported
+// reference we wrote (sale id and delivery) and a tracking number — and reported
 // in Result.Format. Its reference names the sale and the delivery, its date is
 // the planned ship date (Row.Planned) and its postal code is kept to check the
 // delivery; its other columns are ignored.
@@ -256,11 +256,16 @@ func (p *parser) first(rec []string, line int) (header, ok bool) {
 	return false, false
 }
 
-// refLike reports whether a first field is a carrier reference (123-4), which
-// starts a headerless issued-data file, not a header.
+// refLike reports whether a first field is a carrier reference naming a
+// delivery (123D45, 123N2, or 123-4 as earlier builds wrote them), which starts
+// a headerless issued-data file, not a header.
 func (p *parser) refLike(s string) bool {
-	sale, rest, ok := strings.Cut(s, "-")
-	return ok && digits(sale) && digits(rest)
+	for _, l := range carrier.Layouts {
+		if _, delivery, err := l.ParseReference(s); err == nil && delivery != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // useLayout reads the rest of the file as a label program's issued data.
@@ -503,8 +508,8 @@ func (p *parser) carrierRow(rec []string, line int) (Row, message) {
 	default:
 		sale, d, err := l.ParseReference(ref)
 		if err != nil {
-			problems = append(problems, message{fmt.Sprintf("%s %q is not a reference we wrote (sale id-%s)", refName, ref, refPartEn(l)),
-				fmt.Sprintf("「%s」の「%s」は、このシステムが出力した管理番号 (受注番号-%s) ではありません。送り状データ出力で出力したデータから発行した行か確かめてください。", refName, ref, refPartJa(l))})
+			problems = append(problems, message{fmt.Sprintf("%s %q is not a reference we wrote (%s)", refName, ref, l.RefForm()),
+				fmt.Sprintf("「%s」の「%s」は、このシステムが出力した管理番号 (受注番号、%s、%sを続けたもの。例: %s) ではありません。送り状データ出力で出力したデータから発行した行か確かめてください。", refName, ref, l.RefStyle.Letter(), refPartJa(l), l.RefExample())})
 			break
 		}
 		row.SaleID = sale
@@ -532,13 +537,6 @@ func (p *parser) carrierRow(rec []string, line int) (Row, message) {
 		return Row{}, joinMessages(problems)
 	}
 	return row, message{}
-}
-
-func refPartEn(l *carrier.Layout) string {
-	if l.RefStyle == carrier.RefPosition {
-		return "delivery number"
-	}
-	return "sale_delivery id"
 }
 
 func refPartJa(l *carrier.Layout) string {

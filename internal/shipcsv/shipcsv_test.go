@@ -2,6 +2,8 @@ package shipcsv_test
 
 import (
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -252,9 +254,31 @@ func TestParseCarrierFiles(t *testing.T) {
 			assert.Equal(t, c.format, res.Format)
 			require.Len(t, res.Rows, len(c.rows))
 			assert.Equal(t, c.rows[0].TrackingNumber, res.Rows[0].TrackingNumber)
+
+			// files printed from label data of earlier builds carry the
+			// hyphen form (120000001-3500001, 120000001-1): read alike, with
+			// and without header
+			legacy := hyphenRef.ReplaceAll(data, []byte("$1-$2"))
+			require.NotEqual(t, data, legacy)
+			res = shipcsv.Parse(legacy)
+			require.Empty(t, res.Errors)
+			assert.Equal(t, c.format, res.Format)
+			assert.Equal(t, c.rows, res.Rows)
+			_, body, _ = strings.Cut(string(legacy), "\r\n")
+			res = shipcsv.Parse([]byte(body))
+			require.Empty(t, res.Errors)
+			assert.Equal(t, c.format, res.Format)
+			want := slices.Clone(c.rows)
+			for i := range want {
+				want[i].Line-- // no header row
+			}
+			assert.Equal(t, want, res.Rows)
 		})
 	}
 }
+
+// hyphenRef is a reference of the fixtures (sale ids 12000000n) in the new form.
+var hyphenRef = regexp.MustCompile(`(12000000[0-9])[DN]([0-9]+)`)
 
 // TestParseCarrierFileProblems: line-numbered problems in a program's file,
 // all reported at once.
@@ -267,11 +291,13 @@ func TestParseCarrierFileProblems(t *testing.T) {
 	res := shipcsv.Parse(data)
 	assert.Equal(t, "b2", res.Format)
 	require.Len(t, res.Rows, 1)
+	assert.Equal(t, int64(3500001), res.Rows[0].DeliveryID, "the hyphen form of earlier builds")
 	require.Len(t, res.Errors, 3)
 	assert.Equal(t, 3, res.Errors[0].Line)
 	assert.Contains(t, res.Errors[0].Ja, "「お客様管理番号」が空欄です")
 	assert.Equal(t, 4, res.Errors[1].Line)
-	assert.Contains(t, res.Errors[1].Message, `お客様管理番号 "ABC-1" is not a reference we wrote (sale id-sale_delivery id)`)
+	assert.Contains(t, res.Errors[1].Message, `お客様管理番号 "ABC-1" is not a reference we wrote (sale id, D, sale_delivery id, e.g. 120000001D3500001)`)
+	assert.Contains(t, res.Errors[1].Ja, "このシステムが出力した管理番号 (受注番号、D、お届け先IDを続けたもの。例: 120000001D3500001) ではありません")
 	assert.Equal(t, 5, res.Errors[2].Line)
 	assert.Contains(t, res.Errors[2].Ja, "伝票番号が空欄です")
 	assert.Contains(t, res.Errors[2].Ja, "出荷日「2026/13/01」が日付として読めません")
