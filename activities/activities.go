@@ -6,7 +6,6 @@ package activities
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -31,7 +30,6 @@ const (
 type Activities struct {
 	Store    *oms.Store
 	ColorMe  *ClientFactory
-	Logger   *slog.Logger
 	Temporal Temporal // pauses schedules, describes runs; nil: schedules are left alone
 }
 
@@ -90,11 +88,4 @@ func classify(err error) error {
 		return temporal.NewApplicationError(de.Error(), ErrColorMeUnavailable)
 	}
 	return err
-}
-
-func (a *Activities) log() *slog.Logger {
-	if a.Logger != nil {
-		return a.Logger
-	}
-	return slog.Default()
 }

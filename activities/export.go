@@ -407,7 +407,7 @@ type MarkReconnectNeededResult struct{}
 // MarkReconnectNeeded flags the shop as needing reconnection (its token was
 // refused) and pauses its schedules with a note saying why; reconnecting resumes them.
 func (a *Activities) MarkReconnectNeeded(ctx context.Context, in MarkReconnectNeededInput) (MarkReconnectNeededResult, error) {
-	a.log().Warn("shop needs reconnection", "shop", in.ShopID, "reason", in.Reason)
+	activity.GetLogger(ctx).Warn("shop needs reconnection", "shop", in.ShopID, "reason", in.Reason)
 	if err := a.Store.MarkReconnectNeeded(ctx, in.ShopID, in.Reason); err != nil {
 		return MarkReconnectNeededResult{}, err
 	}

@@ -45,7 +45,7 @@ func run() error {
 		return err
 	}
 	defer c.Close()
-	w := app.NewWorker(c, cfg, app.Activities(cfg, st, logger, nil))
+	w := app.NewWorker(c, cfg, app.Activities(cfg, st, nil))
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "database", st.Dialect())
 	// worker.InterruptCh stops on SIGINT/SIGTERM and lets running activities finish.
 	return w.Run(worker.InterruptCh())

@@ -74,11 +74,12 @@ func Dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
 	return c, nil
 }
 
-// Activities builds the activities with their dependencies.
-func Activities(cfg config.Config, st *oms.Store, logger *slog.Logger, httpClient *http.Client) *activities.Activities {
+// Activities builds the activities with their dependencies. They log through
+// activity.GetLogger: the Temporal client's logger (Dial's), which adds the
+// workflow and run IDs, the activity and its attempt to every line.
+func Activities(cfg config.Config, st *oms.Store, httpClient *http.Client) *activities.Activities {
 	return &activities.Activities{
-		Store:  st,
-		Logger: logger,
+		Store: st,
 		ColorMe: &activities.ClientFactory{
 			Store:           st,
 			BudgetPerMinute: cfg.BudgetPerMinute,

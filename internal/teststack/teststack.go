@@ -168,7 +168,7 @@ func NewOn(t testing.TB, st *oms.Store) *Stack {
 	cfg.BudgetPerMinute = 0
 	cfg.ColorMeTimeout = 10 * time.Second
 	c := DevServer.Client()
-	w := app.NewWorker(c, cfg, app.Activities(cfg, st, quietLogger(), srv.Client()))
+	w := app.NewWorker(c, cfg, app.Activities(cfg, st, srv.Client()))
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

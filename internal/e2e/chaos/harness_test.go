@@ -143,7 +143,7 @@ func (e *env) checkAllShipped(t *testing.T, n int, withMail bool) {
 // inProcessWorker runs the worker in this process on the env's task queue.
 func (e *env) inProcessWorker(t *testing.T, c client.Client, st *oms.Store) worker.Worker {
 	t.Helper()
-	w := app.NewWorker(c, e.cfg, app.Activities(e.cfg, st, quiet(), nil))
+	w := app.NewWorker(c, e.cfg, app.Activities(e.cfg, st, nil))
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	return w

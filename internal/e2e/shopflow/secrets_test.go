@@ -81,7 +81,7 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	c, err := client.Dial(client.Options{HostPort: cfg.TemporalAddress, Namespace: "default", Logger: tlog.NewStructuredLogger(logger)})
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
-	w := app.NewWorker(c, cfg, app.Activities(cfg, st, logger, srv.Client()))
+	w := app.NewWorker(c, cfg, app.Activities(cfg, st, srv.Client()))
 	require.NoError(t, w.Start())
 	stopped := false
 	stop := func() {
