@@ -26,6 +26,14 @@ const (
 	ErrInvalidInput       = "InvalidInput"       // a workflow or activity input is invalid: retrying cannot help
 )
 
+// NonRetryableErrorTypes returns the error types activities fail with when
+// retrying cannot help (they are also raised as non-retryable): the one list
+// the workflows' retry policies use. ErrColorMeUnavailable is retried.
+func NonRetryableErrorTypes() []string {
+	return []string{ErrReconnectNeeded, ErrShopNotConnected, ErrShopNotFound, ErrColorMeRejected,
+		ErrSaleNotOnColorMe, ErrInvalidInput}
+}
+
 // Activities holds the dependencies of every activity.
 type Activities struct {
 	Store    *oms.Store

@@ -47,7 +47,6 @@ func colorMeCtx(ctx workflow.Context) workflow.Context {
 		HeartbeatTimeout:    4 * activities.HeartbeatEvery, // a dead worker's calls are retried in ~20 s
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
 			MaximumInterval: 30 * time.Second, MaximumAttempts: 30, // rides out ~13 min of ColorMe errors
-			NonRetryableErrorTypes: []string{activities.ErrReconnectNeeded, activities.ErrShopNotConnected,
-				activities.ErrShopNotFound, activities.ErrColorMeRejected, activities.ErrSaleNotOnColorMe}},
+			NonRetryableErrorTypes: activities.NonRetryableErrorTypes()},
 	})
 }
