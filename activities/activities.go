@@ -39,7 +39,24 @@ type Activities struct {
 	Store    *oms.Store
 	ColorMe  *ClientFactory
 	Temporal Temporal // pauses schedules, describes runs; nil: schedules are left alone
+	// ExportMaxInFlight is the worker's EXPORT_MAX_IN_FLIGHT: the UpdateSale
+	// activities an export keeps in flight unless its input says; 0 =
+	// DefaultMaxInFlight. StartRun resolves it, so it reaches manual,
+	// scheduled and change-triggered exports alike.
+	ExportMaxInFlight int
 }
+
+// Defaults of the export and import shared by the workflows and the configuration.
+const (
+	// DefaultMaxInFlight is how many UpdateSale activities an export keeps in
+	// flight when neither its input nor the worker (EXPORT_MAX_IN_FLIGHT) says:
+	// EXPORT_MAX_IN_FLIGHT's default.
+	DefaultMaxInFlight = 16
+	// MaxPageSize is the most orders one export page and sales one import
+	// page hold, and their default: ColorMe's largest page (one
+	// ReadColorMeState request per export page, one list request per import page).
+	MaxPageSize = colorme.MaxIDsPerRequest
+)
 
 // ClientFactory builds a ColorMe client for a shop from the credentials in the store.
 type ClientFactory struct {

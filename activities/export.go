@@ -26,6 +26,7 @@ type StartRunInput struct {
 	RequireShipDate *bool       `json:"require_ship_date,omitempty"` // nil = the shop's setting
 	SendMail        *bool       `json:"send_mail,omitempty"`         // nil = the shop's setting
 	DryRun          bool        `json:"dry_run"`
+	MaxInFlight     int         `json:"max_in_flight,omitempty"` // 0 = the worker's EXPORT_MAX_IN_FLIGHT
 	// Watermark records the run's watermark (its start minus
 	// oms.ExportWatermarkMargin), where the next incremental export starts once
 	// this run completed: set for real exports of every target.
@@ -40,6 +41,9 @@ type StartRunInput struct {
 type StartRunResult struct {
 	RunID   int64         `json:"run_id"`
 	Options rules.Options `json:"options"`
+	// MaxInFlight is the UpdateSale activities the run keeps in flight (see
+	// InFlight); 0 in the history of runs started before it was resolved here.
+	MaxInFlight int `json:"max_in_flight,omitempty"`
 	// Since is the watermark of the shop's last completed export: the
 	// incremental export reads the targets updated at or after it. nil: no
 	// export completed yet, every target is read.
@@ -49,17 +53,10 @@ type StartRunResult struct {
 	Pending []int64 `json:"pending,omitempty"`
 }
 
-// StartRun resolves the run's options against the shop's settings and records the run.
-func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunResult, error) {
-	shop, err := a.Store.Shop(ctx, in.ShopID)
-	if err != nil {
-		return StartRunResult{}, shopError(in.ShopID, err)
-	}
-	opt := rules.Options{
-		WindowDays:      shop.Settings.WindowDays,
-		RequireShipDate: shop.Settings.RequireShipDate,
-		SendMail:        shop.Settings.SendMail,
-	}
+// Options returns the run's options: the input's, where it sets them, over
+// the shop's settings (shop).
+func (in StartRunInput) Options(shop rules.Options) rules.Options {
+	opt := shop
 	if in.WindowDays != 0 {
 		opt.WindowDays = in.WindowDays
 	}
@@ -69,6 +66,34 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 	if in.SendMail != nil {
 		opt.SendMail = *in.SendMail
 	}
+	return opt
+}
+
+// InFlight returns the UpdateSale activities the run keeps in flight: the
+// input's max_in_flight, else the worker's EXPORT_MAX_IN_FLIGHT (worker), else
+// DefaultMaxInFlight.
+func (in StartRunInput) InFlight(worker int) int {
+	switch {
+	case in.MaxInFlight > 0:
+		return in.MaxInFlight
+	case worker > 0:
+		return worker
+	}
+	return DefaultMaxInFlight
+}
+
+// StartRun resolves the run's options against the shop's settings, and its
+// updates in flight against the worker's, and records the run.
+func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunResult, error) {
+	shop, err := a.Store.Shop(ctx, in.ShopID)
+	if err != nil {
+		return StartRunResult{}, shopError(in.ShopID, err)
+	}
+	opt := in.Options(rules.Options{
+		WindowDays:      shop.Settings.WindowDays,
+		RequireShipDate: shop.Settings.RequireShipDate,
+		SendMail:        shop.Settings.SendMail,
+	})
 	if !rules.ValidDays(opt.WindowDays) {
 		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, opt.WindowDays), ErrInvalidInput, nil)
@@ -81,7 +106,7 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 	if err != nil {
 		return StartRunResult{}, err
 	}
-	res := StartRunResult{RunID: id, Options: opt}
+	res := StartRunResult{RunID: id, Options: opt, MaxInFlight: in.InFlight(a.ExportMaxInFlight)}
 	if in.Changes {
 		// Read before this run's own watermark is set (it counts only once the
 		// run completed, so the order does not matter; this is plainer).

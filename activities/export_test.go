@@ -150,3 +150,28 @@ func TestImportPageSaleWithoutMakeDate(t *testing.T) {
 	require.Len(t, views, 1)
 	require.Equal(t, int64(502), views[0].SaleID)
 }
+
+// TestStartRunResolvesMaxInFlight: a run's updates in flight are its input's,
+// else the worker's EXPORT_MAX_IN_FLIGHT, else DefaultMaxInFlight, for every
+// trigger; the options are the input's over the shop's settings.
+func TestStartRunResolvesMaxInFlight(t *testing.T) {
+	a, _, env := setup(t)
+	start := func(key string, trigger oms.Trigger, inFlight int) activities.StartRunResult {
+		t.Helper()
+		v, err := env.ExecuteActivity(a.StartRun, activities.StartRunInput{ShopID: "s1", WorkflowID: "wf-" + key, RunKey: key,
+			Trigger: trigger, AsOf: time.Now(), MaxInFlight: inFlight, WindowDays: 5, SendMail: new(true)})
+		require.NoError(t, err)
+		var res activities.StartRunResult
+		require.NoError(t, v.Get(&res))
+		return res
+	}
+	res := start("k1", oms.TriggerScheduled, 0)
+	require.Equal(t, activities.DefaultMaxInFlight, res.MaxInFlight)
+	require.Equal(t, 5, res.Options.WindowDays)
+	require.True(t, res.Options.SendMail)
+
+	a.ExportMaxInFlight = 7
+	require.Equal(t, 7, start("k2", oms.TriggerScheduled, 0).MaxInFlight)
+	require.Equal(t, 7, start("k3", oms.TriggerChange, 0).MaxInFlight)
+	require.Equal(t, 3, start("k4", oms.TriggerManual, 3).MaxInFlight)
+}

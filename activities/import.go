@@ -125,7 +125,7 @@ type ImportPageInput struct {
 	RunID  int64       `json:"run_id"`
 	Query  ImportQuery `json:"query"`
 	Offset int         `json:"offset"`
-	Limit  int         `json:"limit"` // ≤ 100
+	Limit  int         `json:"limit"` // ≤ MaxPageSize
 }
 
 // ImportPageResult counts one page: the sales ColorMe returned, and how the
@@ -146,9 +146,9 @@ type ImportPageResult struct {
 // in one transaction. Retrying it is safe: the upsert is idempotent and each
 // sale is counted once per run.
 func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (ImportPageResult, error) {
-	if in.Limit <= 0 || in.Limit > colorme.MaxIDsPerRequest {
+	if in.Limit <= 0 || in.Limit > MaxPageSize {
 		return ImportPageResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("import page size must be between 1 and %d, got %d", colorme.MaxIDsPerRequest, in.Limit), ErrInvalidInput, nil)
+			fmt.Sprintf("import page size must be between 1 and %d, got %d", MaxPageSize, in.Limit), ErrInvalidInput, nil)
 	}
 	defer keepAlive(ctx)() // the API budget may make it wait; heartbeats tell it is alive
 	client, err := a.ColorMe.For(ctx, in.ShopID)

@@ -15,7 +15,7 @@ import (
 
 // DefaultImportPageSize is the number of sales per ColorMe list request of an
 // import: ColorMe's largest page.
-const DefaultImportPageSize = 100
+const DefaultImportPageSize = activities.MaxPageSize
 
 // OrderImportInput starts an import of one shop's ColorMe sales into the OMS.
 // It never holds credentials.

@@ -16,10 +16,13 @@ import (
 
 // Defaults of ShippingSyncInput.
 const (
-	DefaultMaxInFlight      = 16
-	DefaultPageSize         = 100 // also ColorMe's largest list page
+	// DefaultMaxInFlight is the updates in flight of a run whose input and
+	// worker (EXPORT_MAX_IN_FLIGHT) set none; StartRun resolves them.
+	DefaultMaxInFlight      = activities.DefaultMaxInFlight
+	DefaultPageSize         = activities.MaxPageSize // also the largest
 	DefaultMaxHistoryEvents = 4000
 	outcomeBatch            = 100
+	maxFailedSaleIDs        = 100 // kept for the result
 )
 
 // ShippingSyncInput starts a shipping export (発送情報の更新) for one shop. It never
@@ -33,7 +36,7 @@ type ShippingSyncInput struct {
 	AsOf            *time.Time  `json:"as_of,omitempty"`             // evaluate at this instant; nil = workflow time
 	Trigger         oms.Trigger `json:"trigger,omitempty"`           // manual | scheduled
 	StartedBy       string      `json:"started_by,omitempty"`        // operator login of a manual run (an operator's name, never a secret)
-	MaxInFlight     int         `json:"max_in_flight,omitempty"`     // update activities in flight; 0 = 16
+	MaxInFlight     int         `json:"max_in_flight,omitempty"`     // update activities in flight; 0 = the worker's EXPORT_MAX_IN_FLIGHT (16)
 	PageSize        int         `json:"page_size,omitempty"`         // orders per page; 0 = 100
 	MaxHistory      int         `json:"max_history_events,omitempty"`
 	// SaleIDs limits the run to these sales (at most MaxSaleIDs), e.g. the failed
@@ -147,6 +150,7 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 	}
 	if canContinue {
 		next := in
+		next.MaxInFlight = s.in.MaxInFlight // as resolved by StartRun
 		next.Continuation = &Continuation{RunID: s.c.RunID, AsOf: s.c.AsOf, Options: s.c.Options,
 			Cursor: s.progress.Cursor, Totals: s.progress.Totals, Chain: s.c.Chain + 1, FailedSaleIDs: s.failedIDs,
 			Since: s.c.Since, Pending: s.c.Pending, PendingDone: s.c.PendingDone}
@@ -185,9 +189,6 @@ type exportRun struct {
 }
 
 func (s *exportRun) init(ctx workflow.Context) error {
-	if s.in.MaxInFlight <= 0 {
-		s.in.MaxInFlight = DefaultMaxInFlight
-	}
 	if s.in.PageSize <= 0 || s.in.PageSize > DefaultPageSize {
 		s.in.PageSize = DefaultPageSize
 	}
@@ -224,17 +225,23 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartRun, activities.StartRunInput{
 			ShopID: s.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
 			Trigger: trigger, StartedBy: s.in.StartedBy, AsOf: asOf, WindowDays: s.in.WindowDays,
-			RequireShipDate: s.in.RequireShipDate, SendMail: s.in.SendMail, DryRun: s.in.DryRun,
+			RequireShipDate: s.in.RequireShipDate, SendMail: s.in.SendMail, DryRun: s.in.DryRun, MaxInFlight: s.in.MaxInFlight,
 			Watermark: !s.in.DryRun && len(s.in.SaleIDs) == 0 && s.in.AsOf == nil, Changes: s.in.Changes,
 		}).Get(ctx, &r)
 		if err != nil {
 			return err
 		}
 		s.c = Continuation{RunID: r.RunID, AsOf: asOf, Options: r.Options, Since: r.Since, Pending: r.Pending}
+		if r.MaxInFlight > 0 { // 0: StartRun of an earlier build, which left it to the input
+			s.in.MaxInFlight = r.MaxInFlight
+		}
 		if s.in.Changes && len(r.Pending) == 0 {
 			s.c.PendingDone = true
 			s.c.Cursor = s.changesStart()
 		}
+	}
+	if s.in.MaxInFlight <= 0 {
+		s.in.MaxInFlight = DefaultMaxInFlight
 	}
 	s.progress = Progress{RunID: s.c.RunID, Cursor: s.c.Cursor, Totals: s.c.Totals}
 	workflow.SetCurrentDetails(ctx, s.details())
@@ -444,7 +451,7 @@ func (s *exportRun) add(p rules.Plan, outcome rules.Outcome, reason string, mail
 		t.Skipped++
 	case rules.OutcomeFailed:
 		t.Failed++
-		if len(s.failedIDs) < 100 {
+		if len(s.failedIDs) < maxFailedSaleIDs {
 			s.failedIDs = append(s.failedIDs, p.SaleID)
 		}
 	}

@@ -54,12 +54,13 @@ const (
 )
 
 type world struct {
-	mu      sync.Mutex
-	orders  []rules.Order // sorted by (updated_at, sale_id)
-	sales   map[int64]colorme.Sale
-	options rules.Options
-	since   *time.Time // StartRun's Since for an incremental run
-	pending []int64    // StartRun's Pending for an incremental run
+	mu             sync.Mutex
+	orders         []rules.Order // sorted by (updated_at, sale_id)
+	sales          map[int64]colorme.Sale
+	options        rules.Options
+	workerInFlight int        // the worker's EXPORT_MAX_IN_FLIGHT; 0 = unset
+	since          *time.Time // StartRun's Since for an incremental run
+	pending        []int64    // StartRun's Pending for an incremental run
 
 	// fault injection
 	updateErr func(saleID int64, attempt int32) error // nil error = succeed
@@ -135,17 +136,7 @@ func (w *world) StartRun(_ context.Context, in activities.StartRunInput) (activi
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.starts = append(w.starts, in)
-	opt := w.options
-	if in.WindowDays != 0 {
-		opt.WindowDays = in.WindowDays
-	}
-	if in.RequireShipDate != nil {
-		opt.RequireShipDate = *in.RequireShipDate
-	}
-	if in.SendMail != nil {
-		opt.SendMail = *in.SendMail
-	}
-	res := activities.StartRunResult{RunID: testRunID, Options: opt}
+	res := activities.StartRunResult{RunID: testRunID, Options: in.Options(w.options), MaxInFlight: in.InFlight(w.workerInFlight)}
 	if in.Changes {
 		res.Since, res.Pending = w.since, w.pending
 	}
@@ -744,6 +735,7 @@ func TestShippingSync_ContinueAsNew(t *testing.T) {
 	kinds := repeat(changed, n)
 	kinds[3], kinds[17], kinds[41] = unchanged, missing, cancelled
 	w := newWorld(kinds...)
+	w.workerInFlight = 7
 	in := input()
 	in.MaxHistory = 60
 	in.SendMail = boolPtr(true)
@@ -784,6 +776,7 @@ func TestShippingSync_ContinueAsNew(t *testing.T) {
 		require.Equal(t, runs, c.Chain)
 		require.Equal(t, testShop, next.ShopID)
 		require.Equal(t, 60, next.MaxHistory)
+		require.Equal(t, 7, next.MaxInFlight, "the bound StartRun resolved carries over")
 		outs := w.outcomeBySale(t) // everything so far is recorded before continuing
 		require.Equal(t, len(outs), c.Totals.Targets)
 		var maxID int64
@@ -947,6 +940,19 @@ func TestShippingSync_BoundedConcurrency(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 40, res.Updated)
 	require.Equal(t, workflows.DefaultMaxInFlight, h.maxInFlight)
+
+	// A run whose input sets none (scheduled, change-triggered) takes the
+	// worker's EXPORT_MAX_IN_FLIGHT, which StartRun resolves.
+	w = newWorld(repeat(changed, 20)...)
+	w.workerInFlight = 5
+	h = newHarness(t, w, updateTakes(time.Second))
+	in = input()
+	in.Trigger = oms.TriggerScheduled
+	res, err = h.run(t, in)
+	require.NoError(t, err)
+	require.Equal(t, 20, res.Updated)
+	require.Equal(t, 5, h.maxInFlight)
+	require.Zero(t, w.starts[0].MaxInFlight)
 }
 
 // 7. A dry run writes nothing and records what it would do as "planned".

@@ -79,7 +79,8 @@ func Dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
 // workflow and run IDs, the activity and its attempt to every line.
 func Activities(cfg config.Config, st *oms.Store, httpClient *http.Client) *activities.Activities {
 	return &activities.Activities{
-		Store: st,
+		Store:             st,
+		ExportMaxInFlight: cfg.ExportMaxInFlight,
 		ColorMe: &activities.ClientFactory{
 			Store:           st,
 			BudgetPerMinute: cfg.BudgetPerMinute,

@@ -24,7 +24,7 @@ type Config struct {
 	BudgetPerMinute   int           `envconfig:"COLORME_BUDGET_PER_MINUTE" default:"120"`
 	ColorMeTimeout    time.Duration `envconfig:"COLORME_TIMEOUT" default:"30s"`
 	MaxConcurrent     int           `envconfig:"WORKER_MAX_CONCURRENT_ACTIVITIES" default:"32"`
-	ExportMaxInFlight int           `envconfig:"EXPORT_MAX_IN_FLIGHT" default:"16"`
+	ExportMaxInFlight int           `envconfig:"EXPORT_MAX_IN_FLIGHT" default:"16"` // activities.DefaultMaxInFlight (a test keeps them equal)
 	SecretKey         string        `envconfig:"COLORME_SYNC_SECRET_KEY" default:""`
 	OldSecretKeys     []string      `envconfig:"COLORME_SYNC_OLD_SECRET_KEYS" default:""`
 	LogLevel          string        `envconfig:"LOG_LEVEL" default:"info"`

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 )
 
@@ -13,6 +14,8 @@ func TestDefaults(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 120, c.BudgetPerMinute)
 	require.Equal(t, "colorme-sync", c.TaskQueue)
+	// The tag's default is the export's: one value, wherever it applies.
+	require.Equal(t, activities.DefaultMaxInFlight, c.ExportMaxInFlight)
 }
 
 // TestInvalidValuesNameTheVariable checks that a bad environment value stops
