@@ -308,7 +308,7 @@ func (s *Store) MigrateTo(ctx context.Context, version int64, logger *slog.Logge
 
 func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, extra ...goMigration) (MigrateReport, error) {
 	var rep MigrateReport
-	err := s.withSchemaLock(ctx, func() error {
+	step := func() error {
 		st, err := s.schemaStatus(ctx, extra...)
 		if err != nil {
 			return err
@@ -361,20 +361,34 @@ func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, 
 			return err
 		}
 		return nil
-	})
-	if err != nil && s.dialect == "sqlite" && !errors.Is(err, ErrSchemaTooNew) {
-		// SQLite has no advisory lock: another process may have migrated the
-		// file between our look and our change. Then there is nothing to do.
+	}
+	err := s.withSchemaLock(ctx, step)
+	// SQLite has no advisory lock: another process may be migrating the same
+	// file between our look and our change, and one of us then fails on a
+	// table the other made. Wait for it: once the file is at the target there
+	// is nothing to do; while it is not, try again (bounded).
+	for try := 0; err != nil && s.dialect == "sqlite" && !errors.Is(err, ErrSchemaTooNew) && try < sqliteMigrateTries; try++ {
 		if st, serr := s.schemaStatus(ctx, extra...); serr == nil && !st.Unversioned && target != 0 && st.Current >= target {
 			logger.Info("database schema migrated by another process", "dialect", s.dialect, "version", st.Current)
 			return MigrateReport{From: rep.From, To: st.Current}, nil
 		}
+		select {
+		case <-ctx.Done():
+			return rep, fmt.Errorf("migrating the %s OMS database schema: %w", s.dialect, ctx.Err())
+		case <-time.After(time.Duration(try+1) * 100 * time.Millisecond):
+		}
+		rep = MigrateReport{}
+		err = step()
 	}
 	if err != nil {
 		return rep, fmt.Errorf("migrating the %s OMS database schema: %w", s.dialect, err)
 	}
 	return rep, nil
 }
+
+// sqliteMigrateTries bounds how often a SQLite migration that collided with
+// another process's is tried again (waiting 0.1 s, 0.2 s, … between: 5.5 s in all).
+const sqliteMigrateTries = 10
 
 // withSchemaLock runs fn holding the PostgreSQL advisory lock on schema changes
 // (waiting for another process's migration to finish). SQLite has one writer at
