@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/activities"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // Helpers shared by every workflow of the package.
@@ -31,6 +32,19 @@ func errMessage(err error) string {
 		return "timed out: " + te.Error()
 	}
 	return err.Error()
+}
+
+// begin is how the export and the import start: the run is made findable by
+// shop, init records it (or takes up its continuation), and the progress query
+// then answers with *progress.
+func begin[P any](ctx workflow.Context, shopID string, trigger oms.Trigger, init func(workflow.Context) error, progress *P) error {
+	if err := markFindable(ctx, shopID, trigger); err != nil {
+		return err
+	}
+	if err := init(ctx); err != nil {
+		return err
+	}
+	return workflow.SetQueryHandler(ctx, ProgressQuery, func() (P, error) { return *progress, nil })
 }
 
 func dbCtx(ctx workflow.Context) workflow.Context {

@@ -109,14 +109,8 @@ type ImportProgress struct {
 // watermark only when the import completes. It continues as new before its
 // history grows large.
 func OrderImport(ctx workflow.Context, in OrderImportInput) (OrderImportResult, error) {
-	if err := markFindable(ctx, in.ShopID, in.Trigger); err != nil {
-		return OrderImportResult{}, err
-	}
 	r := &importRun{in: in}
-	if err := r.init(ctx); err != nil {
-		return OrderImportResult{}, err
-	}
-	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (ImportProgress, error) { return r.progress, nil }); err != nil {
+	if err := begin(ctx, in.ShopID, in.Trigger, r.init, &r.progress); err != nil {
 		return OrderImportResult{}, err
 	}
 	more, err := r.loop(ctx)
@@ -222,16 +216,11 @@ func (r *importRun) loop(ctx workflow.Context) (bool, error) {
 		w := r.c.Windows[0]
 		pq := q
 		pq.After, pq.Before = w.After, w.Before
-		r.progress.Query = q.Name
-		var res activities.ImportPageResult
-		err := workflow.ExecuteActivity(colorMeCtx(ctx), a.ImportPage, activities.ImportPageInput{
-			ShopID: r.in.ShopID, RunID: r.c.RunID, Query: pq, Offset: r.c.Offset, Limit: r.in.PageSize,
-		}).Get(ctx, &res)
+		res, err := r.page(ctx, pq)
 		if err != nil {
 			return false, err
 		}
 		pagesHere++
-		r.c.Pages++
 		counts := res.Counts
 		counts.Fetched -= counts.Unchanged
 		counts.Unchanged = 0
@@ -266,10 +255,31 @@ func (r *importRun) loop(ctx workflow.Context) (bool, error) {
 			r.c.Query++
 			r.c.Windows, r.c.Counted = nil, nil
 		}
-		r.progress.Offset, r.progress.Total, r.progress.Pages, r.progress.Counts = r.c.Offset, res.Total, r.c.Pages, r.c.Counts
+		r.report(res.Total)
 		r.progress.Windows = len(r.c.Windows)
 	}
 	return false, nil
+}
+
+// page reads one page of the search q at the run's offset (ImportPage), which
+// upserts it, and counts the page.
+func (r *importRun) page(ctx workflow.Context, q activities.ImportQuery) (activities.ImportPageResult, error) {
+	r.progress.Query = q.Name
+	var res activities.ImportPageResult
+	err := workflow.ExecuteActivity(colorMeCtx(ctx), a.ImportPage, activities.ImportPageInput{
+		ShopID: r.in.ShopID, RunID: r.c.RunID, Query: q, Offset: r.c.Offset, Limit: r.in.PageSize,
+	}).Get(ctx, &res)
+	if err != nil {
+		return res, err
+	}
+	r.c.Pages++
+	return res, nil
+}
+
+// report shows the run's state in the progress query; total is ColorMe's
+// meta.total of the last page.
+func (r *importRun) report(total int) {
+	r.progress.Offset, r.progress.Total, r.progress.Pages, r.progress.Counts = r.c.Offset, total, r.c.Pages, r.c.Counts
 }
 
 // splittable says whether a window can be narrowed: it spans more than one
@@ -330,24 +340,18 @@ func (r *importRun) loopOffsets(ctx workflow.Context) (bool, error) {
 		if pagesHere > 0 && r.historyFull(ctx) {
 			return true, nil
 		}
-		q := r.c.Queries[r.c.Query]
-		r.progress.Query = q.Name
-		var res activities.ImportPageResult
-		err := workflow.ExecuteActivity(colorMeCtx(ctx), a.ImportPage, activities.ImportPageInput{
-			ShopID: r.in.ShopID, RunID: r.c.RunID, Query: q, Offset: r.c.Offset, Limit: r.in.PageSize,
-		}).Get(ctx, &res)
+		res, err := r.page(ctx, r.c.Queries[r.c.Query])
 		if err != nil {
 			return false, err
 		}
 		pagesHere++
-		r.c.Pages++
 		r.c.Counts = addCounts(r.c.Counts, res.Counts)
 		r.c.Offset += res.Returned
 		if res.Returned == 0 || r.c.Offset >= res.Total {
 			r.c.Query++
 			r.c.Offset = 0
 		}
-		r.progress.Offset, r.progress.Total, r.progress.Pages, r.progress.Counts = r.c.Offset, res.Total, r.c.Pages, r.c.Counts
+		r.report(res.Total)
 	}
 	return false, nil
 }

@@ -55,18 +55,9 @@ type ScheduledExportResult struct {
 // on a busy shop) is waited for instead: the full reconcile tries again every
 // ScheduledYieldRetry, for at most ScheduledYieldFor, then skips.
 func ScheduledExport(ctx workflow.Context, in ScheduledExportInput) (ScheduledExportResult, error) {
-	res := ScheduledExportResult{ShopID: in.ShopID}
-	var out ShippingSyncResult
-	d, err := runOnce(ctx, oms.KindExport, in.ShopID, ShippingSyncID(in.ShopID), ShippingSync,
-		ShippingSyncInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, &out, oms.TriggerChange)
-	res.Decision = d
-	if err != nil {
-		return res, err
-	}
-	if d.State == DecisionStarted {
-		res.Export = &out
-	}
-	return res, nil
+	d, out, err := runScheduled[ShippingSyncResult](ctx, oms.KindExport, in.ShopID, ShippingSyncID(in.ShopID), ShippingSync,
+		ShippingSyncInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, oms.TriggerChange)
+	return ScheduledExportResult{ShopID: in.ShopID, Decision: d, Export: out}, err
 }
 
 // ScheduledImportInput is what a shop's import schedule starts ScheduledImport with.
@@ -85,18 +76,21 @@ type ScheduledImportResult struct {
 // ScheduledImport is the import schedule's action: OrderImport as a child with the
 // fixed ID OrderImportID(shop), skipped when that ID is already running.
 func ScheduledImport(ctx workflow.Context, in ScheduledImportInput) (ScheduledImportResult, error) {
-	res := ScheduledImportResult{ShopID: in.ShopID}
-	var out OrderImportResult
-	d, err := runOnce(ctx, oms.KindImport, in.ShopID, OrderImportID(in.ShopID), OrderImport,
-		OrderImportInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, &out, "")
-	res.Decision = d
-	if err != nil {
-		return res, err
+	d, out, err := runScheduled[OrderImportResult](ctx, oms.KindImport, in.ShopID, OrderImportID(in.ShopID), OrderImport,
+		OrderImportInput{ShopID: in.ShopID, Trigger: oms.TriggerScheduled}, "")
+	return ScheduledImportResult{ShopID: in.ShopID, Decision: d, Import: out}, err
+}
+
+// runScheduled is the shape of both schedules' actions: runOnce, and the
+// child's result R when it started and completed (nil when it was skipped or
+// failed).
+func runScheduled[R any](ctx workflow.Context, kind oms.Kind, shopID, childID string, child, arg any, yieldTo oms.Trigger) (Decision, *R, error) {
+	var out R
+	d, err := runOnce(ctx, kind, shopID, childID, child, arg, &out, yieldTo)
+	if err != nil || d.State != DecisionStarted {
+		return d, nil, err
 	}
-	if d.State == DecisionStarted {
-		res.Import = &out
-	}
-	return res, nil
+	return d, &out, nil
 }
 
 // How long a scheduled export waits for a change-triggered export to end.

@@ -131,14 +131,8 @@ type Progress struct {
 // workflow type name, which existing schedules and running workflows refer
 // to: keep the name ShippingSync even though everything else says "export".
 func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResult, error) {
-	if err := markFindable(ctx, in.ShopID, in.Trigger); err != nil {
-		return ShippingSyncResult{}, err
-	}
 	s := &exportRun{in: in, failedIDs: nil, seen: map[int64]bool{}}
-	if err := s.init(ctx); err != nil {
-		return ShippingSyncResult{}, err
-	}
-	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return s.progress, nil }); err != nil {
+	if err := begin(ctx, in.ShopID, in.Trigger, s.init, &s.progress); err != nil {
 		return ShippingSyncResult{}, err
 	}
 	canContinue, err := s.loop(ctx)
@@ -309,23 +303,9 @@ func (s *exportRun) loop(ctx workflow.Context) (bool, error) {
 			f := workflow.ExecuteActivity(colorMeCtx(ctx), a.UpdateSale, activities.UpdateSaleInput{ShopID: s.in.ShopID, RunID: s.c.RunID, Plan: p})
 			sel.AddFuture(f, func(f workflow.Future) {
 				inFlight--
-				var r activities.UpdateSaleResult
-				if err := f.Get(ctx, &r); err != nil {
-					if isType(err, activities.ErrReconnectNeeded) && fatal == nil {
-						fatal = err
-					}
-					s.add(p, rules.OutcomeFailed, errMessage(err), false)
-					return
+				if err := s.settle(ctx, p, f); err != nil && fatal == nil {
+					fatal = err
 				}
-				outcome := rules.OutcomeUpdated
-				if !r.Written && !r.Mailed {
-					outcome = rules.OutcomeUnchanged
-				}
-				note := r.Note
-				if note == "" {
-					note = p.Reason // e.g. why no shipping mail was planned
-				}
-				s.add(p, outcome, note, r.Mailed)
 			})
 		}
 		s.progress.InFlight, s.progress.Queued = inFlight, len(queue)
@@ -366,6 +346,29 @@ func (s *exportRun) loop(ctx workflow.Context) (bool, error) {
 			return false, s.flush(ctx)
 		}
 	}
+}
+
+// settle counts the outcome of one sale's UpdateSale. It returns the error
+// when ColorMe refused the shop's token: the run must stop.
+func (s *exportRun) settle(ctx workflow.Context, p rules.Plan, f workflow.Future) error {
+	var r activities.UpdateSaleResult
+	if err := f.Get(ctx, &r); err != nil {
+		s.add(p, rules.OutcomeFailed, errMessage(err), false)
+		if isType(err, activities.ErrReconnectNeeded) {
+			return err
+		}
+		return nil
+	}
+	outcome := rules.OutcomeUpdated
+	if !r.Written && !r.Mailed {
+		outcome = rules.OutcomeUnchanged
+	}
+	note := r.Note
+	if note == "" {
+		note = p.Reason // e.g. why no shipping mail was planned
+	}
+	s.add(p, outcome, note, r.Mailed)
+	return nil
 }
 
 // nextPage fetches a page of targets and ColorMe's state and returns the plans that write.
