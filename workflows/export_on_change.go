@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
@@ -85,8 +84,8 @@ type TriggerState struct {
 // seen it. It completes after Idle without a change (having drained every
 // signal) and continues as new after MaxRuns exports.
 func ExportOnChange(ctx workflow.Context, in ExportOnChangeInput) (ExportOnChangeResult, error) {
-	if in.ShopID == "" {
-		return ExportOnChangeResult{}, temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
+	if err := requireShop(in.ShopID); err != nil {
+		return ExportOnChangeResult{}, err
 	}
 	in.Quiet = orDefault(in.Quiet, DefaultChangeQuiet)
 	in.MaxDelay = orDefault(in.MaxDelay, DefaultChangeMaxDelay)

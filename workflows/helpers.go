@@ -47,6 +47,25 @@ func begin[P any](ctx workflow.Context, shopID string, trigger oms.Trigger, init
 	return workflow.SetQueryHandler(ctx, ProgressQuery, func() (P, error) { return *progress, nil })
 }
 
+// requireShop refuses a workflow input without a shop.
+func requireShop(shopID string) error {
+	if shopID == "" {
+		return temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
+	}
+	return nil
+}
+
+// pageDefaults bounds a run's page size by maxPage, which is also its default,
+// and defaults its history limit to DefaultMaxHistoryEvents.
+func pageDefaults(pageSize *int, maxPage int, maxHistory *int) {
+	if *pageSize <= 0 || *pageSize > maxPage {
+		*pageSize = maxPage
+	}
+	if *maxHistory <= 0 {
+		*maxHistory = DefaultMaxHistoryEvents
+	}
+}
+
 func dbCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,

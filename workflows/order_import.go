@@ -151,14 +151,9 @@ type importRun struct {
 }
 
 func (r *importRun) init(ctx workflow.Context) error {
-	if r.in.PageSize <= 0 || r.in.PageSize > DefaultImportPageSize {
-		r.in.PageSize = DefaultImportPageSize
-	}
-	if r.in.MaxHistory <= 0 {
-		r.in.MaxHistory = DefaultMaxHistoryEvents
-	}
-	if r.in.ShopID == "" {
-		return temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
+	pageDefaults(&r.in.PageSize, DefaultImportPageSize, &r.in.MaxHistory)
+	if err := requireShop(r.in.ShopID); err != nil {
+		return err
 	}
 	if r.in.Continuation != nil {
 		r.c = *r.in.Continuation

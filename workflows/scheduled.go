@@ -33,10 +33,13 @@ type Decision struct {
 	RunID      string `json:"run_id,omitempty"` // the run started, or the run that was already running
 }
 
-// ScheduledExportInput is what a shop's export schedule starts ScheduledExport with.
-type ScheduledExportInput struct {
+// ScheduledInput is what a shop's schedule starts its action with.
+type ScheduledInput struct {
 	ShopID string `json:"shop_id"`
 }
+
+// ScheduledExportInput is what a shop's export schedule starts ScheduledExport with.
+type ScheduledExportInput = ScheduledInput
 
 // ScheduledExportResult says whether the scheduled export ran (and its summary)
 // or was skipped (and why).
@@ -61,9 +64,7 @@ func ScheduledExport(ctx workflow.Context, in ScheduledExportInput) (ScheduledEx
 }
 
 // ScheduledImportInput is what a shop's import schedule starts ScheduledImport with.
-type ScheduledImportInput struct {
-	ShopID string `json:"shop_id"`
-}
+type ScheduledImportInput = ScheduledInput
 
 // ScheduledImportResult says whether the scheduled import ran (and its summary) or
 // was skipped (and why).
@@ -108,8 +109,8 @@ const yieldChange = "scheduled-export-yields-to-change"
 // started by yieldTo (when not "") is waited for instead, up to ScheduledYieldFor.
 func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child, arg, out any, yieldTo oms.Trigger) (Decision, error) {
 	d := Decision{State: DecisionPending, WorkflowID: childID}
-	if shopID == "" {
-		return d, temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
+	if err := requireShop(shopID); err != nil {
+		return d, err
 	}
 	if err := markFindable(ctx, shopID, oms.TriggerScheduled); err != nil {
 		return d, err

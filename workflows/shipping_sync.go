@@ -183,14 +183,9 @@ type exportRun struct {
 }
 
 func (s *exportRun) init(ctx workflow.Context) error {
-	if s.in.PageSize <= 0 || s.in.PageSize > DefaultPageSize {
-		s.in.PageSize = DefaultPageSize
-	}
-	if s.in.MaxHistory <= 0 {
-		s.in.MaxHistory = DefaultMaxHistoryEvents
-	}
-	if s.in.ShopID == "" {
-		return temporal.NewNonRetryableApplicationError("shop_id is required", activities.ErrInvalidInput, nil)
+	pageDefaults(&s.in.PageSize, DefaultPageSize, &s.in.MaxHistory)
+	if err := requireShop(s.in.ShopID); err != nil {
+		return err
 	}
 	if len(s.in.SaleIDs) > MaxSaleIDs {
 		return temporal.NewNonRetryableApplicationError(
