@@ -25,7 +25,9 @@ func (e *env) manager() (*schedules.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return schedules.New(c, cfg.TaskQueue), nil
+	m := schedules.New(c, cfg.TaskQueue)
+	m.Namespace = cfg.TemporalNamespace
+	return m, nil
 }
 
 // shopOrExplain loads a shop, turning "not found" into what to do.

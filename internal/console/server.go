@@ -70,6 +70,7 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Schedules == nil {
 		d.Schedules = schedules.New(d.Temporal, d.Config.TaskQueue)
+		d.Schedules.Namespace = d.Config.TemporalNamespace
 	}
 	d.PublicURL = strings.TrimRight(d.PublicURL, "/")
 	if !strings.HasPrefix(d.PublicURL, "http://") && !strings.HasPrefix(d.PublicURL, "https://") {

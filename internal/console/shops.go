@@ -416,6 +416,11 @@ func (s *Server) scheduleAction(rq *request) error {
 			return s.redirect(rq, back, label+"は実行しませんでした: "+msg)
 		}
 		res, err := m.Trigger(rq.ctx(), rq.shop.ID, kind)
+		var u *schedules.TriggerUnconfirmedError
+		if errors.As(err, &u) {
+			s.d.Logger.Warn("console: schedule trigger not confirmed", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login, "stage", u.Stage, "err", err)
+			return s.redirect(rq, back, triggerUnconfirmed(label, u))
+		}
 		if err != nil {
 			return err
 		}
@@ -426,4 +431,17 @@ func (s *Server) scheduleAction(rq *request) error {
 		return s.redirect(rq, "/shops/"+rq.shop.ID+"/runs", label+"を今すぐ実行しました。結果はこの自動処理ログに表示されます。")
 	}
 	return notFound("その操作はありません。APIアクセス設定の画面から操作してください。")
+}
+
+// triggerUnconfirmed tells staff that 今すぐ実行 could not confirm the run
+// within the wait, and what to check.
+func triggerUnconfirmed(label string, u *schedules.TriggerUnconfirmedError) string {
+	secs := int(u.Wait.Round(time.Second) / time.Second)
+	switch u.Stage {
+	case schedules.StageNotSent:
+		return fmt.Sprintf("%sは実行しませんでした: Temporal が %d秒以内に応答しませんでした。少し待ってから、もう一度「今すぐ実行」を押してください。", label, secs)
+	case schedules.StageUndecided:
+		return fmt.Sprintf("%sの実行を依頼しましたが、%d秒以内に処理が始まりませんでした。ワーカー (starter worker) が動いているか確認してください。ワーカーが動けば実行されます。もう一度押す前に、自動処理ログで確認してください。", label, secs)
+	}
+	return fmt.Sprintf("%sの実行を依頼しましたが、%d秒以内に開始を確認できませんでした (Temporal の応答が遅れています)。遅れて実行される場合があります。もう一度押す前に、自動処理ログで実行されたか確認してください。", label, secs)
 }

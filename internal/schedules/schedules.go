@@ -55,6 +55,11 @@ func ImportID(shopID string) string { return ID(oms.KindImport, shopID) }
 type Manager struct {
 	Client    client.Client
 	TaskQueue string // where the scheduled workflows run
+	// Namespace is the client's namespace (TEMPORAL_NAMESPACE). Trigger needs
+	// it to send a trigger it may repeat safely; "" sends it once.
+	Namespace string
+	// TriggerWait bounds Trigger; 0 means DefaultTriggerWait.
+	TriggerWait time.Duration
 }
 
 // New returns a Manager.

@@ -1,0 +1,4 @@
+package schedules
+
+// Transient is transient, for the tests of package schedules_test.
+var Transient = transient
