@@ -4,12 +4,24 @@
 # chaos-results.md (untracked); with UPDATE_README=1 it also replaces the fault
 # table in README.md between the chaos:begin / chaos:end markers, so a local run
 # leaves the working tree clean unless asked.
+# TEMPORAL_STACK=cluster runs them on a production-like cluster the tests start
+# themselves (internal/teststack, scripts/cluster.sh) instead of the dev server;
+# the table then goes to chaos-results.cluster.md and the README's
+# chaos-cluster:begin / chaos-cluster:end section.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 CI=${CI:-}
 report=$(mktemp)
 raw=$(mktemp)
 trap 'rm -f "$report" "$raw"' EXIT
+if [ "${TEMPORAL_STACK:-}" = "cluster" ]; then
+  deployment="the production-like cluster (Temporal server 1.29.1, 4 services as separate processes, PostgreSQL persistence and SQL visibility)"
+  command="TEMPORAL_STACK=cluster make chaos"; results=chaos-results.cluster.md; marker=chaos-cluster
+else
+  deployment="the Temporal dev server (CLI v1.5.1, one process, SQLite)"
+  command="make chaos"; results=chaos-results.md; marker=chaos
+fi
+echo "fault tests on $deployment"
 CHAOS_REPORT="$report" go test -count=1 -timeout 40m -v ./internal/e2e/chaos >"$raw" 2>&1
 status=$?
 grep -E '^(--- (PASS|FAIL)|FAIL|ok)' "$raw"
@@ -27,23 +39,23 @@ else
   sizes="local size (TestColorMeMisbehavingWithinBudget with 200 sales; CI=true runs 120)"
 fi
 elapsed=$(( SECONDS / 60 ))m$(( SECONDS % 60 ))s
-machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d), $sizes, $elapsed in all"
+machine="$deployment; $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(date -u +%Y-%m-%d), $sizes, $elapsed in all"
 if [ -s "$report.table" ]; then
-  { echo "Measured by \`make chaos\` on $machine:"; echo
+  { echo "Measured by \`$command\` on $machine:"; echo
     echo "| test | what was done to the system | what was checked | figures |"; echo "|---|---|---|---|"
-    cat "$report.table"; } > chaos-results.md
-  echo "table written to chaos-results.md (untracked)"
+    cat "$report.table"; } > "$results"
+  echo "table written to $results (untracked)"
 fi
 if [ "$status" -eq 0 ] && [ -s "$report.table" ] && [ "${UPDATE_README:-}" = "1" ]; then
-  awk -v table="$report.table" -v machine="$machine" '
-    /<!-- chaos:begin -->/ { print; print ""; print "Measured by `make chaos` on " machine ":"; print "";
+  awk -v table="$report.table" -v machine="$machine" -v command="$command" -v begin="<!-- $marker:begin -->" -v end="<!-- $marker:end -->" '
+    $0 == begin { print; print ""; print "Measured by `" command "` on " machine ":"; print "";
       print "| test | what was done to the system | what was checked | figures |"; print "|---|---|---|---|";
       while ((getline line < table) > 0) print line; print ""; skip = 1; next }
-    /<!-- chaos:end -->/ { skip = 0 }
+    $0 == end { skip = 0 }
     !skip { print }' README.md > README.md.tmp && mv README.md.tmp README.md
   echo "README.md fault table updated (UPDATE_README=1)"
 elif [ "$status" -eq 0 ]; then
-  echo "README.md left as it is; UPDATE_README=1 make chaos rewrites its fault table"
+  echo "README.md left as it is; UPDATE_README=1 $command rewrites its fault table"
 fi
 rm -f "$report.table"
 exit "$status"
