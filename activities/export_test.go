@@ -1,15 +1,20 @@
 package activities_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -174,4 +179,28 @@ func TestStartRunResolvesMaxInFlight(t *testing.T) {
 	require.Equal(t, 7, start("k2", oms.TriggerScheduled, 0).MaxInFlight)
 	require.Equal(t, 7, start("k3", oms.TriggerChange, 0).MaxInFlight)
 	require.Equal(t, 3, start("k4", oms.TriggerManual, 3).MaxInFlight)
+}
+
+// TestActivitiesLogWithTheirContext: an activity logs through
+// activity.GetLogger, so the line names the workflow, the activity and its attempt.
+func TestActivitiesLogWithTheirContext(t *testing.T) {
+	a, _, _ := setup(t)
+	var logs bytes.Buffer
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	_, err := env.ExecuteActivity(a.MarkReconnectNeeded, activities.MarkReconnectNeededInput{ShopID: "s1", Reason: "token refused"})
+	require.NoError(t, err)
+	var line map[string]any
+	for l := range strings.Lines(logs.String()) {
+		if strings.Contains(l, "shop needs reconnection") {
+			require.NoError(t, json.Unmarshal([]byte(l), &line))
+		}
+	}
+	require.NotNil(t, line, "no log line: %s", logs.String())
+	require.Equal(t, "s1", line["shop"])
+	require.Equal(t, "MarkReconnectNeeded", line["ActivityType"])
+	require.Contains(t, line, "WorkflowID")
+	require.Contains(t, line, "Attempt")
 }
