@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -98,7 +99,7 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	t := newTable(column{title: "schedule"}, column{title: "state"}, column{title: "every"}, column{title: "next run"},
-		column{title: "last run"}, column{title: "last workflow", max: 40}, column{title: "runs", right: true},
+		column{title: "last run"}, column{title: "last workflow", max: 60}, column{title: "runs", right: true},
 		column{title: "skipped", right: true}, column{title: "note", max: 90})
 	for _, s := range shops {
 		sts, err := m.Describe(ctx, s.ID)
@@ -292,23 +293,25 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if r.Skipped {
-		return fmt.Errorf("trigger of schedule %s did NOT run anything: %s", r.ScheduleID, r.Reason)
+		return fmt.Errorf("trigger of schedule %s did NOT run anything: %s", r.ScheduleID, strings.TrimPrefix(r.Reason, "skipped: "))
 	}
-	fmt.Fprintf(e.out, "triggered schedule %s\n  started:     %s (run %s)\n  %s:%s %s (run %s)\n  Temporal UI: %s\n",
-		r.ScheduleID, r.WorkflowID, r.RunID, *kind, strings.Repeat(" ", 11-len(*kind)), r.Decision.WorkflowID, r.Decision.RunID,
-		cfg.WorkflowURL(r.Decision.WorkflowID, r.Decision.RunID))
+	printTriggered(e, cfg, r, s.ID, *kind)
 	if !*wait {
 		return nil
+	}
+	if r.Waiting() {
+		fmt.Fprintln(e.out, "waiting for the change-triggered export to end and the full reconcile to run (Ctrl-C stops waiting; both go on in Temporal)…")
 	}
 	c, err := e.client()
 	if err != nil {
 		return err
 	}
 	run := c.GetWorkflow(ctx, r.WorkflowID, r.RunID)
-	watchID := r.Decision.WorkflowID // the export or import the scheduled run started
+	watchID := r.Decision.WorkflowID // the export or import the scheduled run started (or waits for)
 	if watchID == "" {
 		watchID = r.WorkflowID
 	}
+	var d workflows.Decision
 	if oms.Kind(*kind) == oms.KindExport {
 		var res workflows.ScheduledExportResult
 		if err := e.wait(ctx, run, watchID, &res); err != nil {
@@ -317,14 +320,44 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 		if res.Export != nil {
 			printSummary(e, *res.Export)
 		}
-		return nil
+		d = res.Decision
+	} else {
+		var res workflows.ScheduledImportResult
+		if err := e.wait(ctx, run, watchID, &res); err != nil {
+			return runFailed("scheduled import", err)
+		}
+		if r := res.Import; r != nil {
+			printImport(e, *r)
+		}
+		d = res.Decision
 	}
-	var res workflows.ScheduledImportResult
-	if err := e.wait(ctx, run, watchID, &res); err != nil {
-		return runFailed("scheduled import", err)
-	}
-	if r := res.Import; r != nil {
-		printImport(e, *r)
+	if d.State == workflows.DecisionSkipped { // it waited for a change-triggered export, then gave up
+		return fmt.Errorf("the scheduled %s %s did NOT run: %s", *kind, r.WorkflowID, strings.TrimPrefix(d.Reason, "skipped: "))
 	}
 	return nil
+}
+
+// printTriggered says what a trigger did: the run the schedule started, and
+// the export or import that run started or waits for.
+func printTriggered(e *env, cfg config.Config, r schedules.TriggerResult, shopID, kind string) {
+	fmt.Fprintf(e.out, "triggered schedule %s\n  scheduled run: %s (run %s)\n", r.ScheduleID, r.WorkflowID, r.RunID)
+	label := fmt.Sprintf("%-14s", kind+":")
+	d := r.Decision
+	switch d.State {
+	case workflows.DecisionStarted:
+		fmt.Fprintf(e.out, "  %s started %s (run %s)\n  Temporal UI:   %s\n", label, d.WorkflowID, d.RunID, cfg.WorkflowURL(d.WorkflowID, d.RunID))
+	case workflows.DecisionWaiting:
+		running := "run " + r.WaitingRunID
+		if r.WaitingRunID == "" {
+			running = "which has just ended"
+		}
+		fmt.Fprintf(e.out, "  %s WAITING: a change-triggered export of shop %s is running (workflow %s, %s);\n"+
+			"                 this full reconcile starts when it ends (checked every %s; skipped if it still runs after %s)\n"+
+			"  Temporal UI:   %s (the scheduled run)\n",
+			label, shopID, d.WorkflowID, running,
+			schedules.FormatEvery(workflows.ScheduledYieldRetry), schedules.FormatEvery(workflows.ScheduledYieldFor),
+			cfg.WorkflowURL(r.WorkflowID, r.RunID))
+	default:
+		fmt.Fprintf(e.out, "  %s %s %s\n  Temporal UI:   %s (the scheduled run)\n", label, d.State, d.Reason, cfg.WorkflowURL(r.WorkflowID, r.RunID))
+	}
 }

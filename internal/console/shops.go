@@ -428,6 +428,9 @@ func (s *Server) scheduleAction(rq *request) error {
 		if res.Skipped {
 			return s.redirect(rq, back, label+"は実行しませんでした: 前回の処理がまだ実行中です ("+res.Reason+")。終わってからもう一度押してください。")
 		}
+		if res.Waiting() {
+			return s.redirect(rq, "/shops/"+rq.shop.ID+"/runs", label+"を受け付けました。変更時の書き出しが実行中のため、それが終わってから実行します。結果はこの自動処理ログに表示されます。")
+		}
 		return s.redirect(rq, "/shops/"+rq.shop.ID+"/runs", label+"を今すぐ実行しました。結果はこの自動処理ログに表示されます。")
 	}
 	return notFound("その操作はありません。APIアクセス設定の画面から操作してください。")
