@@ -12,6 +12,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -24,6 +25,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	fs.Var(&requireShipDate, "require-ship-date", "出荷日が入力された注文のみ「配送済み」に更新: mark delivered only with a ship date (default: the shop's setting)")
 	fs.Var(&sendMail, "send-mail", "send ColorMe's shipping mail to sales this run turns delivered (default: the shop's setting)")
 	dryRun := fs.Bool("dry-run", false, "plan and record, write nothing to ColorMe")
+	changes := fs.Bool("changes", false, "incremental export (what 変更時 exports run): only the orders changed since the last completed export, plus the sales whose last export failed")
 	asOf := fs.String("as-of", "", "evaluate at this instant (RFC 3339, e.g. 2026-11-20T12:00:00+09:00); default now")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	outcomes := fs.Bool("outcomes", false, "with -wait: print every order's outcome")
@@ -31,7 +33,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	in := workflows.ShippingSyncInput{ShopID: *shop, WindowDays: *window, RequireShipDate: requireShipDate.v,
-		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual}
+		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual, Changes: *changes}
 	if *asOf != "" {
 		t, err := time.Parse(time.RFC3339, *asOf)
 		if err != nil {
@@ -39,7 +41,11 @@ func runSync(ctx context.Context, e *env, args []string) error {
 		}
 		in.AsOf = &t
 	}
-	st, run, err := e.startRun(ctx, "export", *shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
+	what := "export"
+	if *changes {
+		what = "incremental export"
+	}
+	st, run, err := e.startRun(ctx, what, *shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
 		in.MaxInFlight = cfg.ExportMaxInFlight
 		return app.StartExport(ctx, c, cfg, in)
 	})
@@ -74,6 +80,9 @@ func printSummary(e *env, r workflows.ShippingSyncResult) {
 		who = " (" + who + ")"
 	}
 	fmt.Fprintf(e.out, "  as of %s%s\n  options: %s\n", opsTime(r.AsOf), who, exportOptionsLong(r.WindowDays, r.RequireShipDate, r.SendMail, r.DryRun))
+	if r.Changes {
+		fmt.Fprintf(e.out, "  incremental: %s\n", incrementalText(r))
+	}
 	if r.LimitedTo > 0 {
 		fmt.Fprintf(e.out, "  limited to %d named sales\n", r.LimitedTo)
 	}
@@ -85,6 +94,16 @@ func printSummary(e *env, r workflows.ShippingSyncResult) {
 	if len(r.FailedSaleIDs) > 0 {
 		fmt.Fprintf(e.out, "failed sales: %v (see `starter runs -run %d`)\n", r.FailedSaleIDs, r.RunID)
 	}
+}
+
+// incrementalText says what an incremental export read: the orders changed
+// since the watermark, and the failed sales it retried.
+func incrementalText(r workflows.ShippingSyncResult) string {
+	read := "no export of the shop had completed yet, so every target was read"
+	if r.Since != nil {
+		read = fmt.Sprintf("orders changed since %s (the last completed export's start less %s)", opsTime(*r.Since), schedules.FormatEvery(oms.ExportWatermarkMargin))
+	}
+	return fmt.Sprintf("%s, and %s retried", read, opsCount(r.Pending, "failed sale"))
 }
 
 func printOutcomes(ctx context.Context, e *env, st *oms.Store, runID int64) error {
