@@ -100,7 +100,7 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 	}
 	t := newTable(column{title: "schedule"}, column{title: "state"}, column{title: "every"}, column{title: "next run"},
 		column{title: "last run"}, column{title: "last workflow", max: 60}, column{title: "runs", right: true},
-		column{title: "skipped", right: true}, column{title: "note", max: 90})
+		column{title: "skipped (overlap)", right: true}, column{title: "note", max: 90})
 	for _, s := range shops {
 		sts, err := m.Describe(ctx, s.ID)
 		if err != nil {

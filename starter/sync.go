@@ -72,10 +72,7 @@ func printSummary(e *env, r workflows.ShippingSyncResult) {
 		title = "dry run finished (nothing written; \"updated\" = would be updated)"
 	}
 	fmt.Fprintf(e.out, "\n%s: shop %s, run log #%d\n", title, r.ShopID, r.RunID)
-	who := string(r.Trigger)
-	if r.StartedBy != "" {
-		who += " by " + r.StartedBy
-	}
+	who := triggerWord(r.Trigger, r.StartedBy)
 	if who != "" {
 		who = " (" + who + ")"
 	}
@@ -253,12 +250,20 @@ func printRunHeader(ctx context.Context, e *env, st *oms.Store, r oms.Run) {
 	fmt.Fprintln(e.out)
 }
 
-// triggerText is "manual", "manual by tanaka" or "scheduled".
-func triggerText(r oms.Run) string {
-	if r.StartedBy != "" {
-		return string(r.Trigger) + " by " + r.StartedBy
+// triggerText is "manual", "manual by tanaka", "scheduled" or "on-change".
+func triggerText(r oms.Run) string { return triggerWord(r.Trigger, r.StartedBy) }
+
+// triggerWord names what started a run: "manual", "manual by tanaka",
+// "scheduled" or "on-change" (the run log's "change": 変更時).
+func triggerWord(t oms.Trigger, startedBy string) string {
+	w := string(t)
+	if t == oms.TriggerChange {
+		w = "on-change"
 	}
-	return string(r.Trigger)
+	if startedBy != "" {
+		w += " by " + startedBy
+	}
+	return w
 }
 
 // exportOptions is the short form of an export's options for the runs table:

@@ -84,10 +84,11 @@ func TestScheduleAndIncrementalCLI(t *testing.T) {
 	assert.NotContains(t, out, "(run )", "no empty run ID")
 
 	out = run("schedule", "list", "-shop", shop)
-	assert.Regexp(t, `colorme-export-`+regexp.QuoteMeta(shop)+`\s+active`, out)
+	assert.Regexp(t, `colorme-export-`+regexp.QuoteMeta(shop)+`\s+active\s+24h\s`, out)
+	assert.Contains(t, out, "skipped (overlap)")
 
 	out = run("runs", "-shop", shop, "-kind", "export")
-	for _, trigger := range []string{"change", "scheduled"} {
+	for _, trigger := range []string{"on-change", "scheduled"} {
 		assert.Regexp(t, `\d+\s+`+trigger+`\s`, out, trigger)
 	}
 	assert.Equal(t, 2, strings.Count(out, "completed"), "one change-triggered, one scheduled export")
