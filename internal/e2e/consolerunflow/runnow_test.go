@@ -1,0 +1,48 @@
+package consolerunflow_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/workflows"
+)
+
+// TestRunNowWaitsForChangeExport: 自動書き出しの「今すぐ実行」 while a
+// change-triggered export runs tells staff the export runs after it, on the
+// 自動処理ログ, where both runs then show.
+func TestRunNowWaitsForChangeExport(t *testing.T) {
+	s := newSite(t, "runnow-waits", 4)
+	ctx := context.Background()
+	s.seed(880001, 30)
+	sh, err := s.Store.Shop(ctx, s.Shop)
+	require.NoError(t, err)
+	sh.Settings.ExportIntervalMinutes, sh.Settings.ExportOnChange = 1440, false // only the test runs it
+	require.NoError(t, s.Store.UpdateShop(ctx, sh))
+	sh, err = s.Store.Shop(ctx, s.Shop)
+	require.NoError(t, err)
+	_, err = schedules.New(s.Client, s.Config.TaskQueue).Apply(ctx, sh)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		for _, kind := range schedules.Kinds {
+			_ = s.Client.ScheduleClient().GetHandle(context.Background(), schedules.ID(kind, s.Shop)).Delete(context.Background())
+		}
+	})
+
+	s.Sandbox.SetLatency(2 * time.Second)
+	change, err := app.StartExport(ctx, s.Client, s.Config, workflows.ShippingSyncInput{ShopID: s.Shop, Trigger: oms.TriggerChange, Changes: true})
+	require.NoError(t, err)
+	res := s.post("/shops/"+s.Shop+"/schedules/export/run", url.Values{})
+	assert.True(t, strings.HasSuffix(res.URL, "/shops/"+s.Shop+"/runs"), res.URL)
+	assert.Contains(t, res.Body, "自動書き出しを受け付けました。変更時の書き出しが実行中のため、それが終わってから実行します。")
+	s.Sandbox.SetLatency(0)
+	require.NoError(t, change.Get(ctx, nil))
+}
