@@ -302,6 +302,12 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if r.Waiting() {
 		fmt.Fprintln(e.out, "waiting for the change-triggered export to end and the full reconcile to run (Ctrl-C stops waiting; both go on in Temporal)…")
 	}
+	return waitTriggered(ctx, e, r, oms.Kind(*kind))
+}
+
+// waitTriggered waits for the scheduled run r started, prints the summary of
+// the export or import it ran, and fails when it ran nothing in the end.
+func waitTriggered(ctx context.Context, e *env, r schedules.TriggerResult, kind oms.Kind) error {
 	c, err := e.client()
 	if err != nil {
 		return err
@@ -312,7 +318,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 		watchID = r.WorkflowID
 	}
 	var d workflows.Decision
-	if oms.Kind(*kind) == oms.KindExport {
+	if kind == oms.KindExport {
 		var res workflows.ScheduledExportResult
 		if err := e.wait(ctx, run, watchID, &res); err != nil {
 			return runFailed("scheduled export", err)
@@ -332,7 +338,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 		d = res.Decision
 	}
 	if d.State == workflows.DecisionSkipped { // it waited for a change-triggered export, then gave up
-		return fmt.Errorf("the scheduled %s %s did NOT run: %s", *kind, r.WorkflowID, strings.TrimPrefix(d.Reason, "skipped: "))
+		return fmt.Errorf("the scheduled %s %s did NOT run: %s", kind, r.WorkflowID, strings.TrimPrefix(d.Reason, "skipped: "))
 	}
 	return nil
 }

@@ -125,7 +125,8 @@ func (m *Manager) Trigger(ctx context.Context, shopID string, kind oms.Kind) (Tr
 		var g *gaveUp
 		if errors.As(err, &g) {
 			err = g.last
-		} else if ctx.Err() != nil && stage != StageNotSent {
+		}
+		if ctx.Err() != nil && stage != StageNotSent {
 			stage = StageStopped
 		}
 		return &TriggerUnconfirmedError{ScheduleID: res.ScheduleID, ShopID: shopID, Kind: kind, Stage: stage, Wait: t.wait,
@@ -148,29 +149,48 @@ func (m *Manager) Trigger(ctx context.Context, shopID string, kind oms.Kind) (Tr
 		}
 		return res, fmt.Errorf("triggering schedule %s: %w", res.ScheduleID, err)
 	}
-	for acted := false; !acted; {
+	if err := awaitAction(t, h, before, &res); err != nil {
+		return res, unconfirmed(StageNoRun, err)
+	}
+	if res.Skipped {
+		return res, nil
+	}
+	if err := m.awaitDecision(t, &res); err != nil {
+		return res, unconfirmed(StageUndecided, err)
+	}
+	return res, nil
+}
+
+// awaitAction waits until the schedule has acted on the trigger: started its
+// run (res.WorkflowID, res.RunID) or skipped it (res.Skipped).
+func awaitAction(t *tries, h client.ScheduleHandle, before *client.ScheduleDescription, res *TriggerResult) error {
+	for {
 		var now *client.ScheduleDescription
 		if err := t.do(func(c context.Context) (err error) { now, err = h.Describe(c); return err }); err != nil {
-			return res, unconfirmed(StageNoRun, err)
+			return err
 		}
 		if now.Info.NumActionsSkippedOverlap > before.Info.NumActionsSkippedOverlap {
 			res.Skipped = true
 			res.Reason = "skipped by the schedule (overlap policy Skip): its previous run is still going (" + running(now) + ")"
-			return res, nil
+			return nil
 		}
 		if now.Info.NumActions > before.Info.NumActions && len(now.Info.RecentActions) > 0 {
-			last := now.Info.RecentActions[len(now.Info.RecentActions)-1]
-			if last.StartWorkflowResult != nil {
+			if last := now.Info.RecentActions[len(now.Info.RecentActions)-1]; last.StartWorkflowResult != nil {
 				res.WorkflowID, res.RunID = last.StartWorkflowResult.WorkflowID, last.StartWorkflowResult.FirstExecutionRunID
 			}
-			acted = true
-		} else if !t.pause() {
-			return res, unconfirmed(StageNoRun, t.giveUp())
+			return nil
+		}
+		if !t.pause() {
+			return t.giveUp()
 		}
 	}
+}
+
+// awaitDecision asks the scheduled run for its Decision until it has one.
+// Any error is tried again: the run may not have had its first workflow task
+// yet (no worker, or a busy one).
+func (m *Manager) awaitDecision(t *tries, res *TriggerResult) error {
 	for {
-		// Any error is tried again: the run may not have had its first
-		// workflow task yet (no worker, or a busy one).
 		err := t.call(func(c context.Context) error {
 			v, err := m.Client.QueryWorkflow(c, res.WorkflowID, res.RunID, workflows.DecisionQuery)
 			if err != nil {
@@ -184,8 +204,8 @@ func (m *Manager) Trigger(ctx context.Context, shopID string, kind oms.Kind) (Tr
 		if err != nil {
 			t.last = err
 		}
-		if ctx.Err() != nil || !t.pause() {
-			return res, unconfirmed(StageUndecided, t.giveUp())
+		if t.ctx.Err() != nil || !t.pause() {
+			return t.giveUp()
 		}
 	}
 	switch res.Decision.State {
@@ -199,7 +219,7 @@ func (m *Manager) Trigger(ctx context.Context, shopID string, kind oms.Kind) (Tr
 			return err
 		})
 	}
-	return res, nil
+	return nil
 }
 
 // sendTrigger asks the schedule to run now. With the namespace known, every
