@@ -61,10 +61,16 @@ type clusterStack struct {
 	taskQueue string
 	workers   []*workerProc
 	up        time.Duration
+	shared    bool // the stack's own cluster (TEMPORAL_STACK=cluster): not stopped here
 }
 
 // startCluster starts the cluster (about 5 s once bin/temporal-server is built).
+// Under TEMPORAL_STACK=cluster the stack's cluster is used instead.
 func (b *bench) startCluster(ctx context.Context) (*clusterStack, error) {
+	if cl := b.s.cluster; cl != nil {
+		b.logf("Temporal cluster: rows 9–11 use the stack's (TEMPORAL_STACK=cluster), frontend %s", cl.FrontendHostPort())
+		return &clusterStack{s: b.s, cl: cl, tc: b.s.tc, taskQueue: "bench-cluster-" + randomHex(4), shared: true}, ctx.Err()
+	}
 	b.logf("Temporal cluster: starting (scripts/cluster.sh: server 1.29.1, PostgreSQL, 4 service processes)")
 	t := time.Now()
 	cl, err := teststack.StartCluster()
@@ -79,6 +85,9 @@ func (b *bench) startCluster(ctx context.Context) (*clusterStack, error) {
 // close stops the workers and the cluster and drops its databases.
 func (cs *clusterStack) close() {
 	cs.stopWorkers()
+	if cs.shared {
+		return
+	}
 	if err := cs.cl.Stop(false); err != nil {
 		cs.s.logf("stopping the cluster: %v", err)
 	}
@@ -190,7 +199,8 @@ func stopProc(w *workerProc) {
 	}
 }
 
-// clusterRows runs rows 9 to 11 on a cluster started for them and stopped after.
+// clusterRows runs rows 9 to 11 on a cluster started for them and stopped after
+// (under TEMPORAL_STACK=cluster, on the stack's cluster).
 func (b *bench) clusterRows(ctx context.Context, selected map[int]bool, step func(int, string, func(context.Context) *Row), rows map[int]*Row) {
 	names := map[int]string{9: "many workers, many shops (cluster)", 10: "1,000 shops' schedules (cluster)", 11: "dev server vs cluster"}
 	want := len(selected) == 0 || selected[9] || selected[10] || selected[11]
@@ -653,19 +663,32 @@ func parallel(ctx context.Context, n int, items []string, f func(context.Context
 func (b *bench) row11(ctx context.Context, cs *clusterStack, csz clusterSizes) *Row {
 	r := &Row{N: 11, What: "dev server vs cluster: export orders/s and import sales/s, one worker process, no budget, ratio cluster ÷ dev server",
 		Target: "— (ratio reported)", Met: "n/a"}
-	// The dev server: its own worker, no budget.
-	if err := b.s.startWorker(ctx, 0); err != nil {
+	// The dev server: its own worker, no budget. Under TEMPORAL_STACK=cluster
+	// the stack runs on the cluster, so a dev server is started for this row.
+	dev := b.s
+	if b.s.cluster != nil {
+		if _, err := b.s.stopWorker(); err != nil {
+			return r.fail(err)
+		}
+		d, err := b.s.withDevServer(ctx)
+		if err != nil {
+			return r.fail(fmt.Errorf("dev server: %w", err))
+		}
+		defer d.stopTemporal()
+		dev = d
+	}
+	if err := dev.startWorker(ctx, 0); err != nil {
 		return r.fail(err)
 	}
-	devExp, err := b.cmpExport(ctx, b.s.tc, b.s.config(), "cmp-dev", 11_000_000, csz.CmpExport)
+	devExp, err := b.cmpExport(ctx, dev.tc, dev.config(), "cmp-dev", 11_000_000, csz.CmpExport)
 	if err != nil {
 		return r.fail(fmt.Errorf("dev server: %w", err))
 	}
-	devImp, err := b.cmpImport(ctx, b.s.tc, b.s.taskQueue, "cmp-dev-imp", 11_500_000, csz.CmpImport)
+	devImp, err := b.cmpImport(ctx, dev.tc, dev.taskQueue, "cmp-dev-imp", 11_500_000, csz.CmpImport)
 	if err != nil {
 		return r.fail(fmt.Errorf("dev server: %w", err))
 	}
-	if _, err := b.s.stopWorker(); err != nil {
+	if _, err := dev.stopWorker(); err != nil {
 		return r.fail(err)
 	}
 	if err := cs.startWorkers(ctx, 1, 0); err != nil {

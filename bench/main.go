@@ -19,6 +19,8 @@
 //  14. on-change: calls per changed order
 //
 // Usage: go run ./bench [-size small|full] (make bench; CI: make bench BENCH_SIZE=small).
+// With TEMPORAL_STACK=cluster, rows 1–8 and 12–14 run on the production-like
+// cluster (teststack.StartCluster) instead of the dev server.
 // Figures only: no row is timed against a limit. The bench exits non-zero when
 // the stack cannot start, a row fails, or a deterministic target (rows 1, 4, 5,
 // 6) is missed.
@@ -68,6 +70,10 @@ func main() {
 	out := flag.String("out", "", "results file (default bench/results.local.md, untracked; bench/results.md with UPDATE_README=1)")
 	only := flag.String("rows", "", "run only these rows, e.g. 1,4 (results.md is then written only with -out)")
 	temporalMem := flag.Bool("temporal-in-memory", false, "run the Temporal dev server without its SQLite file (for comparison)")
+	flag.Usage = func() {
+		fmt.Fprintln(flag.CommandLine.Output(), "usage: go run ./bench [flags]   (TEMPORAL_STACK=cluster: rows 1–8 and 12–14 on a production-like cluster instead of the dev server)")
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	sz, ok := sizeTable[*size]
 	if !ok {
@@ -126,6 +132,9 @@ func run(ctx context.Context, sz sizes, out string, temporalMem bool, selected m
 		r := f(rctx)
 		if r.What == "" {
 			r.What = name
+		}
+		if s.cluster != nil && n != 9 && n != 10 && n != 11 {
+			r.What += " — on the " + s.deployment() // TEMPORAL_STACK=cluster
 		}
 		rows[n] = r
 		logf("row %d done in %.1f s: %s — %s", n, time.Since(t).Seconds(), r.Met, r.Figures)
@@ -282,11 +291,15 @@ func versions(ctx context.Context, s *stack) string {
 			server = string(m[1])
 		}
 	}
+	if s.cluster != nil {
+		return fmt.Sprintf("%s; rows 1–8 and 12–14 on the Temporal cluster (TEMPORAL_STACK=cluster: server %s, 4 service processes, PostgreSQL persistence and SQL visibility in %s and %s_visibility), as rows 9–10; row 11 also starts the CLI %s dev server (SQLite file)",
+			pg, server, s.cluster.DB, s.cluster.DB, cli)
+	}
 	state := "state in a SQLite file"
 	if s.temporalMem {
 		state = "state IN MEMORY (-temporal-in-memory)"
 	}
-	return fmt.Sprintf("%s, Temporal CLI %s dev server (server %s, %s)", pg, cli, server, state)
+	return fmt.Sprintf("%s; rows 1–8 and 12–14 on the Temporal CLI %s dev server (server %s, %s), rows 9–10 on a cluster (server %s, 4 service processes, PostgreSQL), row 11 on both", pg, cli, server, state, server)
 }
 
 // commas formats n with thousands separators.

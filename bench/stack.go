@@ -43,8 +43,9 @@ import (
 const defaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 // stack is colorme-sync on the real stack for the benchmarks: a Temporal CLI dev
-// server (subprocess), a fresh PostgreSQL database, the worker (subprocess, so
-// its memory can be read) and ColorMe sandboxes served in this process.
+// server (subprocess) or, with TEMPORAL_STACK=cluster, a production-like cluster
+// (teststack.StartCluster), a fresh PostgreSQL database, the worker (subprocess,
+// so its memory can be read) and ColorMe sandboxes served in this process.
 type stack struct {
 	root, tmp string
 	logf      func(format string, args ...any)
@@ -56,6 +57,7 @@ type stack struct {
 	temporalLog  string
 	temporalAddr string
 	tc           client.Client
+	cluster      *teststack.Cluster // TEMPORAL_STACK=cluster: the cluster instead of the dev server
 
 	pgBase, dbName, dsn string
 	admin               *gorm.DB
@@ -108,10 +110,49 @@ func startStack(ctx context.Context, logf func(string, ...any), temporalMem bool
 	if err := s.openDatabase(ctx); err != nil {
 		return s, err
 	}
+	if teststack.OnCluster() {
+		return s, s.startCluster(ctx)
+	}
 	if err := s.startTemporal(ctx); err != nil {
 		return s, err
 	}
 	return s, nil
+}
+
+// startCluster starts the production-like cluster as the stack's Temporal
+// (TEMPORAL_STACK=cluster), as rows 9–11 start theirs.
+func (s *stack) startCluster(ctx context.Context) error {
+	s.logf("Temporal cluster (TEMPORAL_STACK=cluster): starting (scripts/cluster.sh: server 1.29.1, PostgreSQL, 4 service processes)")
+	t := time.Now()
+	cl, err := teststack.StartCluster()
+	if err != nil {
+		return fmt.Errorf("the Temporal cluster (TEMPORAL_STACK=cluster): %w", err)
+	}
+	s.cluster, s.temporalAddr, s.tc = cl, cl.FrontendHostPort(), cl.Client()
+	s.logf("Temporal cluster: frontend %s, databases %s and %s_visibility, up in %.1f s", cl.FrontendHostPort(), cl.DB, cl.DB, time.Since(t).Seconds())
+	return ctx.Err()
+}
+
+// deployment names the Temporal the stack runs on, for the results.
+func (s *stack) deployment() string {
+	if s.cluster != nil {
+		return "cluster (4 services, PostgreSQL)"
+	}
+	return "dev server"
+}
+
+// withDevServer returns the stack on a dev server of its own, for row 11 under
+// TEMPORAL_STACK=cluster: the same database, store, sandboxes and worker binary,
+// its own task queue and worker. Stop it with stopTemporal.
+func (s *stack) withDevServer(ctx context.Context) (*stack, error) {
+	d := &stack{root: s.root, tmp: s.tmp, logf: s.logf, temporalBin: s.temporalBin, temporalMem: s.temporalMem,
+		dsn: s.dsn, store: s.store, secretKey: s.secretKey, taskQueue: "bench-dev-" + randomHex(4),
+		workerBin: s.workerBin, workerN: 100}
+	if err := d.startTemporal(ctx); err != nil {
+		d.stopTemporal()
+		return nil, err
+	}
+	return d, nil
 }
 
 // openDatabase creates bench_<random> on the PostgreSQL server and opens the
@@ -349,11 +390,28 @@ func (s *stack) stopWorker() (Memory, error) {
 
 // cpuUse is the CPU time used so far by the dev server, the worker and this
 // process (the bench and its in-process sandboxes); PostgreSQL is not counted.
-type cpuUse struct{ temporal, worker, self time.Duration }
+type cpuUse struct {
+	temporal, worker, self time.Duration
+	temporalName           string // "dev server" or "cluster's 4 services"
+}
 
 func (s *stack) cpu() cpuUse {
-	var u cpuUse
-	u.temporal, _ = procCPU(s.temporal.Process.Pid)
+	u := cpuUse{temporalName: "dev server"}
+	if s.cluster != nil {
+		u.temporalName = "cluster's 4 services"
+	}
+	if s.cluster != nil {
+		for _, svc := range []string{"frontend", "history", "matching", "worker"} {
+			if b, err := os.ReadFile(filepath.Join(s.cluster.Dir, svc+".pid")); err == nil {
+				if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+					d, _ := procCPU(pid)
+					u.temporal += d
+				}
+			}
+		}
+	} else {
+		u.temporal, _ = procCPU(s.temporal.Process.Pid)
+	}
 	if s.worker != nil {
 		u.worker, _ = procCPU(s.worker.cmd.Process.Pid)
 	}
@@ -364,8 +422,8 @@ func (s *stack) cpu() cpuUse {
 // perThousand describes the CPU used since before, per 1,000 orders.
 func (u cpuUse) perThousand(before cpuUse, orders int) string {
 	k := float64(orders) / 1000
-	return fmt.Sprintf("CPU s per 1,000 orders: dev server %.1f, worker %.1f, bench + sandbox %.1f",
-		(u.temporal-before.temporal).Seconds()/k, (u.worker-before.worker).Seconds()/k, (u.self-before.self).Seconds()/k)
+	return fmt.Sprintf("CPU s per 1,000 orders: %s %.1f, worker %.1f, bench + sandbox %.1f",
+		u.temporalName, (u.temporal-before.temporal).Seconds()/k, (u.worker-before.worker).Seconds()/k, (u.self-before.self).Seconds()/k)
 }
 
 // workerLogTail returns the end of the running worker's log, for error messages.
@@ -446,17 +504,12 @@ func (s *stack) close() {
 	for _, sb := range s.sandboxes {
 		_ = sb.srv.Close()
 	}
-	if s.tc != nil {
-		s.tc.Close()
-	}
-	if s.temporal != nil {
-		_ = s.temporal.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.temporalDone:
-		case <-time.After(15 * time.Second):
-			_ = s.temporal.Process.Kill()
-			<-s.temporalDone
+	s.stopTemporal()
+	if s.cluster != nil {
+		if err := s.cluster.Stop(false); err != nil { // closes s.tc, drops the cluster's databases
+			s.logf("stopping the Temporal cluster: %v", err)
 		}
+		s.cluster, s.tc = nil, nil
 	}
 	if s.store != nil {
 		_ = s.store.Close()
@@ -475,6 +528,28 @@ func (s *stack) close() {
 	}
 	if s.tmp != "" {
 		_ = os.RemoveAll(s.tmp)
+	}
+}
+
+// stopTemporal stops the worker, closes the client and stops the dev server,
+// if any (the cluster is stopped by close).
+func (s *stack) stopTemporal() {
+	if _, err := s.stopWorker(); err != nil {
+		s.logf("%v", err)
+	}
+	if s.tc != nil && s.cluster == nil {
+		s.tc.Close()
+		s.tc = nil
+	}
+	if s.temporal != nil {
+		_ = s.temporal.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.temporalDone:
+		case <-time.After(15 * time.Second):
+			_ = s.temporal.Process.Kill()
+			<-s.temporalDone
+		}
+		s.temporal = nil
 	}
 }
 
