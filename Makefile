@@ -44,7 +44,7 @@ linters: bin/workflowcheck bin/staticcheck bin/errcheck ## build workflowcheck, 
 test: bin/temporal ## run every test (unit, integration, scenarios) on the real stack; faults: make chaos
 	$(GO) test -count=1 -timeout 30m $$($(GO) list ./... | grep -v /internal/e2e/chaos)
 
-chaos: bin/temporal ## fault tests (worker killed, Temporal restarted, DB down, ColorMe errors…); updates the README table
+chaos: bin/temporal ## fault tests (worker killed, Temporal restarted, DB down, ColorMe errors…); TEMPORAL_STACK=cluster: on a cluster of 4 services
 	scripts/chaos.sh
 
 FUZZTIME ?= 10s
@@ -76,7 +76,7 @@ demo: build bin/temporal ## run the embedded default: dev server + UI, sandbox, 
 	scripts/demo.sh
 
 BENCH_SIZE ?= full
-bench: bin/temporal bin/temporal-server bin/temporal-sql-tool ## benchmarks on the real stack (rows 9–11 on a production-like cluster): one table, also in bench/results.md (BENCH_SIZE=small|full)
+bench: bin/temporal bin/temporal-server bin/temporal-sql-tool ## benchmarks on the real stack (rows 9–11 on a production-like cluster; TEMPORAL_STACK=cluster: rows 1–8 and 12–14 too): one table, also in bench/results.md (BENCH_SIZE=small|full)
 	$(GO) run ./bench -size $(BENCH_SIZE)
 
 clean: ## remove bin/ and the demo's state in .data/ (the next make rebuilds the Temporal CLI, ~5 min)
