@@ -57,6 +57,10 @@ type Server struct {
 	staticDir fs.FS
 }
 
+// TriggerWait bounds how long 今すぐ実行 waits for the schedule to act before
+// the page answers (the CLI waits schedules.DefaultTriggerWait).
+const TriggerWait = 20 * time.Second
+
 // New builds the console on its dependencies.
 func New(d Deps) (*Server, error) {
 	if d.Store == nil || d.Temporal == nil {
@@ -71,6 +75,9 @@ func New(d Deps) (*Server, error) {
 	if d.Schedules == nil {
 		d.Schedules = schedules.New(d.Temporal, d.Config.TaskQueue)
 		d.Schedules.Namespace = d.Config.TemporalNamespace
+		// A browser waits for 今すぐ実行's answer: a shorter wait than the
+		// CLI's, after which staff are told to look at 自動処理ログ.
+		d.Schedules.TriggerWait = TriggerWait
 	}
 	d.PublicURL = strings.TrimRight(d.PublicURL, "/")
 	if !strings.HasPrefix(d.PublicURL, "http://") && !strings.HasPrefix(d.PublicURL, "https://") {
