@@ -25,7 +25,7 @@ func TestScheduledExport_Runs(t *testing.T) {
 	env.OnWorkflow(workflows.ShippingSync, mock.Anything, mock.Anything).Return(
 		func(_ workflow.Context, in workflows.ShippingSyncInput) (workflows.ShippingSyncResult, error) {
 			got = in
-			return workflows.ShippingSyncResult{RunID: 7, Targets: 3, Updated: 2}, nil
+			return workflows.ShippingSyncResult{RunID: 7, RunTotals: oms.RunTotals{Targets: 3, Updated: 2}}, nil
 		})
 	env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop})
 	require.True(t, env.IsWorkflowCompleted())

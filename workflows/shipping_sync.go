@@ -100,12 +100,10 @@ type ShippingSyncResult struct {
 	Since   *time.Time `json:"since,omitempty"`
 	Pending int        `json:"pending,omitempty"`
 
-	Targets       int     `json:"targets"`
-	Updated       int     `json:"updated"` // in a dry run: would be updated
-	Unchanged     int     `json:"unchanged"`
-	Skipped       int     `json:"skipped"`
-	Failed        int     `json:"failed"`
-	Mails         int     `json:"mails"`
+	// The run's counts, as the run log keeps them (JSON: targets, updated,
+	// unchanged, skipped, failed, mails at the top level). In a dry run
+	// Updated counts the sales that would be updated.
+	oms.RunTotals
 	FailedSaleIDs []int64 `json:"failed_sale_ids,omitempty"` // the first 100
 	Chain         int     `json:"chain"`                     // runs in the continue-as-new chain
 }
@@ -158,8 +156,7 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 	res := ShippingSyncResult{RunID: s.c.RunID, ShopID: in.ShopID, AsOf: s.c.AsOf, DryRun: in.DryRun,
 		WindowDays: s.c.Options.WindowDays, RequireShipDate: s.c.Options.RequireShipDate, SendMail: s.c.Options.SendMail,
 		Trigger: s.trigger(), StartedBy: in.StartedBy, LimitedTo: len(in.SaleIDs),
-		Targets: t.Targets, Updated: t.Updated, Unchanged: t.Unchanged, Skipped: t.Skipped, Failed: t.Failed,
-		Mails: t.Mails, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1,
+		RunTotals: t, FailedSaleIDs: s.failedIDs, Chain: s.c.Chain + 1,
 		Changes: in.Changes, Since: s.c.Since, Pending: len(s.c.Pending)}
 	workflow.SetCurrentDetails(ctx, s.details()+fmt.Sprintf("\n\n**finished**: %d targets, %d updated, %d unchanged, %d skipped, %d failed, %d mails",
 		t.Targets, t.Updated, t.Unchanged, t.Skipped, t.Failed, t.Mails))
