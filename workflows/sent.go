@@ -4,21 +4,23 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
-// sentRecord is the run log's JSON of what a plan writes to ColorMe for one
-// sale; the console decodes it (internal/console decodeSent).
-type sentRecord struct {
-	SaleDeliveries []sentDelivery `json:"sale_deliveries"`
-	Mail           bool           `json:"mail,omitempty"`
+// Sent is the run log's JSON of what a plan writes to ColorMe for one sale:
+// SentJSON writes it and the console reads it back with DecodeSent.
+type Sent struct {
+	SaleDeliveries []colorme.DeliveryUpdate `json:"sale_deliveries"`
+	Mail           bool                     `json:"mail,omitempty"`
 }
 
-// sentDelivery is what a plan writes to one delivery.
-type sentDelivery struct {
-	ID         int64   `json:"id"`
-	SlipNumber *string `json:"slip_number,omitempty"`
-	Delivered  *bool   `json:"delivered,omitempty"`
+// DecodeSent reads a run log's Sent; ok is false when sent is empty or not one.
+func DecodeSent(sent string) (r Sent, ok bool) {
+	if sent == "" {
+		return r, false
+	}
+	return r, json.Unmarshal([]byte(sent), &r) == nil
 }
 
 // SentJSON renders what a plan writes, for the run log, e.g.
@@ -29,10 +31,8 @@ func SentJSON(p rules.Plan) string {
 	if !p.NeedsWrite() {
 		return ""
 	}
-	r := sentRecord{SaleDeliveries: make([]sentDelivery, len(p.Deliveries)), Mail: p.SendMail}
-	for i, d := range p.Deliveries {
-		r.SaleDeliveries[i] = sentDelivery{ID: d.ID, SlipNumber: d.SlipNumber, Delivered: d.Delivered}
-	}
+	// A copy, never nil: a mail-only plan writes "sale_deliveries":[].
+	r := Sent{SaleDeliveries: append([]colorme.DeliveryUpdate{}, p.Deliveries...), Mail: p.SendMail}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // as written: a slip number's & or < stays readable

@@ -36,7 +36,21 @@ func TestSentJSON(t *testing.T) {
 			if got != "" {
 				var v map[string]any
 				require.NoError(t, json.Unmarshal([]byte(got), &v), "real JSON")
+				back, ok := workflows.DecodeSent(got)
+				require.True(t, ok, "DecodeSent reads what SentJSON wrote")
+				assert.Equal(t, c.plan.SendMail, back.Mail)
+				assert.Equal(t, len(c.plan.Deliveries), len(back.SaleDeliveries))
+				for i, d := range c.plan.Deliveries {
+					assert.Equal(t, d, back.SaleDeliveries[i])
+				}
 			}
 		})
+	}
+}
+
+func TestDecodeSentRefusesWhatIsNotSent(t *testing.T) {
+	for _, s := range []string{"", "not json", `["a"]`} {
+		_, ok := workflows.DecodeSent(s)
+		assert.False(t, ok, "%q", s)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
 // 受注一覧 and the order page: staff see every order with its export verdict
@@ -279,12 +280,12 @@ func orderColorMeState(last *orderLastExport, deliveryID int64) string {
 	case rules.OutcomeFailed:
 		return "書き込めませんでした (理由は「前回の書出」)"
 	case rules.OutcomeUpdated, rules.OutcomePlanned:
-		sent, _ := decodeSent(last.Sent)
+		sent, _ := workflows.DecodeSent(last.Sent)
 		for _, d := range sent.SaleDeliveries {
 			if d.ID != deliveryID {
 				continue
 			}
-			parts := d.words("伝票番号 %s", "配送済み")
+			parts := sentWords(d, "伝票番号 %s", "配送済み")
 			if last.Outcome == rules.OutcomePlanned {
 				return "プレビュー: " + strings.Join(parts, "・") + " を送信予定"
 			}

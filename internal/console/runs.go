@@ -1,12 +1,12 @@
 package console
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -183,30 +183,8 @@ func outcomeLabel(kind oms.Kind, outcome rules.Outcome) string {
 	return string(outcome)
 }
 
-// sentRecord is the run log's JSON of what a run wrote to ColorMe for one sale
-// (workflows.SentJSON).
-type sentRecord struct {
-	SaleDeliveries []sentDelivery `json:"sale_deliveries"`
-	Mail           bool           `json:"mail"`
-}
-
-// sentDelivery is one delivery of a sentRecord.
-type sentDelivery struct {
-	ID         int64   `json:"id"`
-	SlipNumber *string `json:"slip_number"`
-	Delivered  *bool   `json:"delivered"`
-}
-
-// decodeSent reads a sentRecord; ok is false when sent is empty or not one.
-func decodeSent(sent string) (r sentRecord, ok bool) {
-	if sent == "" {
-		return r, false
-	}
-	return r, json.Unmarshal([]byte(sent), &r) == nil
-}
-
-// words says what was written to one delivery, in staff's words.
-func (d sentDelivery) words(slipFormat, delivered string) []string {
+// sentWords says what was written to one delivery, in staff's words.
+func sentWords(d colorme.DeliveryUpdate, slipFormat, delivered string) []string {
 	var parts []string
 	if d.SlipNumber != nil {
 		parts = append(parts, fmt.Sprintf(slipFormat, *d.SlipNumber))
@@ -220,7 +198,7 @@ func (d sentDelivery) words(slipFormat, delivered string) []string {
 // sentLines describes what a run wrote to ColorMe: one line per delivery, and
 // the shipping mail.
 func sentLines(sent string) []string {
-	body, ok := decodeSent(sent)
+	body, ok := workflows.DecodeSent(sent)
 	if !ok {
 		if sent == "" {
 			return nil
@@ -229,7 +207,7 @@ func sentLines(sent string) []string {
 	}
 	var out []string
 	for _, d := range body.SaleDeliveries {
-		out = append(out, fmt.Sprintf("お届け先 %d: %s", d.ID, strings.Join(d.words("伝票番号「%s」", "配送済みにする"), "、")))
+		out = append(out, fmt.Sprintf("お届け先 %d: %s", d.ID, strings.Join(sentWords(d, "伝票番号「%s」", "配送済みにする"), "、")))
 	}
 	if body.Mail {
 		out = append(out, "商品発送メールを送る")
