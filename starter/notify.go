@@ -12,15 +12,11 @@ import (
 // a failure is a warning, never the command's error.
 func (e *env) notifyChange(ctx context.Context, shopID, reason string) {
 	err := func() error {
-		cfg, err := e.config()
+		cfg, c, err := e.clientWithConfig()
 		if err != nil {
 			return err
 		}
 		st, err := e.db(ctx)
-		if err != nil {
-			return err
-		}
-		c, err := e.client()
 		if err != nil {
 			return err
 		}
