@@ -498,6 +498,7 @@ func (b *bench) row10(ctx context.Context, cs *clusterStack, csz clusterSizes) *
 		}
 	}
 	mgr := schedules.New(cs.tc, cs.taskQueue)
+	mgr.Namespace = "default" // so a retried trigger carries one request ID, as the starter's does
 	// Apply as `starter schedule apply` does, 8 shops at a time.
 	var mu sync.Mutex
 	created, paused := 0, 0
