@@ -157,6 +157,20 @@ func lockRows(tx *gorm.DB, shopID string, ids []int64) (map[int64]orderRow, erro
 	return out, nil
 }
 
+// lockOrder locks one order's row (lockRows) and reads it; a sale the OMS does
+// not have is notInOMS.
+func lockOrder(tx *gorm.DB, shopID string, saleID int64) (orderRow, error) {
+	rows, err := lockRows(tx, shopID, []int64{saleID})
+	if err != nil {
+		return orderRow{}, err
+	}
+	o, ok := rows[saleID]
+	if !ok {
+		return orderRow{}, notInOMS(shopID, saleID)
+	}
+	return o, nil
+}
+
 func chunks(ids []int64, n int) [][]int64 {
 	var out [][]int64
 	for start := 0; start < len(ids); start += n {
@@ -205,13 +219,9 @@ func (s *Store) SetStatus(ctx context.Context, shopID string, saleID int64, stat
 	}
 	var ch StatusChange
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		rows, err := lockRows(tx, shopID, []int64{saleID})
+		o, err := lockOrder(tx, shopID, saleID)
 		if err != nil {
 			return err
-		}
-		o, ok := rows[saleID]
-		if !ok {
-			return notInOMS(shopID, saleID)
 		}
 		ch = StatusChange{Previous: o.Status, Changed: o.Status != status || o.FlagReason != "", ClearedFlag: o.FlagReason}
 		if !ch.Changed {
@@ -349,13 +359,9 @@ func (s *Store) Unbundle(ctx context.Context, shopID string, saleID int64, now t
 	var changed []int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		changed = nil
-		rows, err := lockRows(tx, shopID, []int64{saleID})
+		o, err := lockOrder(tx, shopID, saleID)
 		if err != nil {
 			return err
-		}
-		o, ok := rows[saleID]
-		if !ok {
-			return notInOMS(shopID, saleID)
 		}
 		if o.BundleParentSaleID == nil {
 			return &StaffError{
