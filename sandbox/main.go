@@ -114,24 +114,22 @@ func env(key, def string) string {
 	return def
 }
 
-func envInt(key string, def int) int {
-	if v, ok := os.LookupEnv(key); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			log.Fatalf("sandbox: %s: %v", key, err)
-		}
-		return n
-	}
-	return def
-}
+func envInt(key string, def int) int { return envParsed(key, def, strconv.Atoi) }
 
 func envDuration(key string, def time.Duration) time.Duration {
-	if v, ok := os.LookupEnv(key); ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			log.Fatalf("sandbox: %s: %v", key, err)
-		}
-		return d
+	return envParsed(key, def, time.ParseDuration)
+}
+
+// envParsed reads key with parse, or returns def when key is unset; a value
+// parse refuses stops the sandbox, naming the variable.
+func envParsed[T any](key string, def T, parse func(string) (T, error)) T {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return def
 	}
-	return def
+	x, err := parse(v)
+	if err != nil {
+		log.Fatalf("sandbox: %s: %v", key, err)
+	}
+	return x
 }
