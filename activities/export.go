@@ -89,11 +89,12 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 	if err != nil {
 		return StartRunResult{}, shopError(in.ShopID, err)
 	}
-	opt := in.Options(rules.Options{
+	shopOpt := rules.Options{
 		WindowDays:      shop.Settings.WindowDays,
 		RequireShipDate: shop.Settings.RequireShipDate,
 		SendMail:        shop.Settings.SendMail,
-	})
+	}
+	opt := in.Options(shopOpt)
 	if !rules.ValidDays(opt.WindowDays) {
 		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, opt.WindowDays), ErrInvalidInput, nil)
@@ -122,7 +123,10 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 			return StartRunResult{}, err
 		}
 	}
-	if in.Watermark {
+	// A run that reads less than the shop's settings would (a narrower window,
+	// or require_ship_date where the shop has it off) records no watermark: the
+	// changes it leaves out must still be read by the next incremental export.
+	if in.Watermark && opt.WindowDays >= shopOpt.WindowDays && (!opt.RequireShipDate || shopOpt.RequireShipDate) {
 		// Taken here, before the run reads its first target: an order changed
 		// from now on has a later updated_at and is read by the next run.
 		if err := a.Store.SetExportWatermark(ctx, id, time.Now().Add(-oms.ExportWatermarkMargin)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -203,4 +204,41 @@ func TestActivitiesLogWithTheirContext(t *testing.T) {
 	require.Equal(t, "MarkReconnectNeeded", line["ActivityType"])
 	require.Contains(t, line, "WorkflowID")
 	require.Contains(t, line, "Attempt")
+}
+
+// TestStartRunWatermarkOnlyWhenItReadsWhatTheShopWould: a run that reads fewer
+// orders than the shop's settings would (a narrower window, or
+// require_ship_date where the shop has it off) records no export watermark, so
+// the next incremental export still reads the changes it left out; one with
+// the shop's settings, or reading more, records it.
+func TestStartRunWatermarkOnlyWhenItReadsWhatTheShopWould(t *testing.T) {
+	a, _, env := setup(t)
+	ctx := context.Background()
+	sh, err := a.Store.Shop(ctx, "s1")
+	require.NoError(t, err)
+	s2 := oms.DefaultSettings()
+	s2.RequireShipDate = false
+	require.NoError(t, a.Store.CreateShop(ctx, oms.Shop{ID: "s2", APIBaseURL: sh.APIBaseURL, Settings: s2}))
+	yes, no := true, false
+	for i, c := range []struct {
+		shop     string
+		window   int
+		require  *bool
+		recorded bool
+	}{
+		{"s1", 0, nil, true},   // the shop's settings (3 days, require_ship_date on)
+		{"s1", 1, nil, false},  // narrower window
+		{"s1", 7, &no, true},   // wider window, require_ship_date off: reads more
+		{"s2", 0, &yes, false}, // require_ship_date on where the shop has it off
+	} {
+		val, err := env.ExecuteActivity(a.StartRun, activities.StartRunInput{ShopID: c.shop, WorkflowID: "w", RunKey: fmt.Sprintf("wm-%d", i),
+			Trigger: oms.TriggerManual, AsOf: time.Now().UTC(), WindowDays: c.window, RequireShipDate: c.require, Watermark: true})
+		require.NoError(t, err, "case %d", i)
+		var r activities.StartRunResult
+		require.NoError(t, val.Get(&r))
+		require.NoError(t, a.Store.FinishRun(ctx, r.RunID, oms.RunTotals{}, oms.RunCompleted, ""))
+		var n int64
+		require.NoError(t, a.Store.DB().Table("runs").Where("id = ? AND watermark IS NOT NULL", r.RunID).Count(&n).Error)
+		require.Equal(t, c.recorded, n == 1, "case %d: window %d, require_ship_date %v on shop %s", i, c.window, c.require, c.shop)
+	}
 }
