@@ -15,7 +15,6 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
-	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
 // TestCarrierExportAndImportCLI: `orders carrier-export -format b2` writes the
@@ -23,24 +22,12 @@ import (
 // back through `orders csv`, which names the format and applies it.
 func TestCarrierExportAndImportCLI(t *testing.T) {
 	ctx := context.Background()
-	key := secrets.GenerateKey()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "oms.db")
-	t.Setenv("DATABASE_URL", dsn)
-	t.Setenv("COLORME_SYNC_SECRET_KEY", key)
-	sealer, err := secrets.NewSealer(key)
-	require.NoError(t, err)
-	st, err := oms.Open(ctx, dsn, sealer)
-	require.NoError(t, err)
-	defer st.Close()
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
+	st := starterStore(t)
 	now := time.Now()
-	run0, err := st.StartImport(ctx, oms.Run{ShopID: "s", RunKey: "seed", Trigger: "manual", WindowDays: 7, AsOf: now})
-	require.NoError(t, err)
-	_, err = st.ApplyImport(ctx, "s", run0, []oms.ImportedSale{{SaleID: 120000002, OrderedAt: now.Add(-48 * time.Hour), Deliveries: []oms.ImportedDelivery{
+	seedShop(t, st, now, []oms.ImportedSale{{SaleID: 120000002, OrderedAt: now.Add(-48 * time.Hour), Deliveries: []oms.ImportedDelivery{
 		{ID: 3500002, Name: "佐藤 花子", PrefName: "大阪府", Address1: "大阪市北区梅田2-2-2", Postal: "5300001", Tel: "06-6111-2222", PreferredPeriod: "午前中"},
-		{ID: 3500003, Name: "佐藤 一郎", PrefName: "福岡県", Address1: "福岡市中央区天神3-3-3", Postal: "8100001", Tel: "092-711-3333"}}}}, now)
-	require.NoError(t, err)
-	_, err = st.SetStatus(ctx, "s", 120000002, rules.StatusAwaitingShipment, now)
+		{ID: 3500003, Name: "佐藤 一郎", PrefName: "福岡県", Address1: "福岡市中央区天神3-3-3", Postal: "8100001", Tel: "092-711-3333"}}}})
+	_, err := st.SetStatus(ctx, "s", 120000002, rules.StatusAwaitingShipment, now)
 	require.NoError(t, err)
 
 	cmd := func(args ...string) (int, string, string) {

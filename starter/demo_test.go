@@ -5,7 +5,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
-	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
 // TestDemoSeedRefusesRealShop: demo-seed never overwrites the token of a shop
@@ -21,15 +19,7 @@ import (
 // it seeds a sandbox shop.
 func TestDemoSeedRefusesRealShop(t *testing.T) {
 	ctx := context.Background()
-	key := secrets.GenerateKey()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "oms.db")
-	t.Setenv("DATABASE_URL", dsn)
-	t.Setenv("COLORME_SYNC_SECRET_KEY", key)
-	sealer, err := secrets.NewSealer(key)
-	require.NoError(t, err)
-	st, err := oms.Open(ctx, dsn, sealer)
-	require.NoError(t, err)
-	defer st.Close()
+	st := starterStore(t)
 
 	sb := httptest.NewServer(sandbox.New(sandbox.Options{}))
 	defer sb.Close()
@@ -55,7 +45,7 @@ func TestDemoSeedRefusesRealShop(t *testing.T) {
 	assert.Contains(t, msg, "-sandbox")
 	code, msg = seed("-shop", "fresh", "-sandbox", notSandbox.URL)
 	assert.Equal(t, 1, code, msg)
-	_, err = st.Shop(ctx, "fresh")
+	_, err := st.Shop(ctx, "fresh")
 	assert.ErrorIs(t, err, oms.ErrNotFound, "no shop is created for a URL that is not a sandbox")
 
 	for id, want := range map[string]string{"real": "real-token", "other": "other-token"} {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
@@ -88,6 +89,30 @@ func starterEnv(t *testing.T) string {
 	t.Setenv("COLORME_SYNC_SECRET_KEY", secrets.GenerateKey())
 	t.Setenv("COLORME_SYNC_OLD_SECRET_KEYS", "")
 	return db
+}
+
+// starterStore is starterEnv that also opens the database, with the same key,
+// for the test to seed; it is closed when the test ends.
+func starterStore(t *testing.T) *oms.Store {
+	t.Helper()
+	db := starterEnv(t)
+	sealer, err := secrets.NewSealer(os.Getenv("COLORME_SYNC_SECRET_KEY"))
+	require.NoError(t, err)
+	st, err := oms.Open(context.Background(), "sqlite:"+db, sealer)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// seedShop creates shop "s" and imports sales into it as `starter import` would.
+func seedShop(t *testing.T, st *oms.Store, now time.Time, sales []oms.ImportedSale) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
+	run0, err := st.StartImport(ctx, oms.Run{ShopID: "s", RunKey: "seed", Trigger: "manual", WindowDays: 7, AsOf: now})
+	require.NoError(t, err)
+	_, err = st.ApplyImport(ctx, "s", run0, sales, now)
+	require.NoError(t, err)
 }
 
 func runStarter(args ...string) (string, string, int) {

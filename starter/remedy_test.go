@@ -13,34 +13,21 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
-	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
 // TestRemediesNameCommands: the store's refusals state the fact and carry a
 // remedy; the CLI names the command that does it, with the shop and the sale.
 func TestRemediesNameCommands(t *testing.T) {
 	ctx := context.Background()
-	key := secrets.GenerateKey()
-	dsn := "sqlite:" + filepath.Join(t.TempDir(), "oms.db")
-	t.Setenv("DATABASE_URL", dsn)
-	t.Setenv("COLORME_SYNC_SECRET_KEY", key)
-	sealer, err := secrets.NewSealer(key)
-	require.NoError(t, err)
-	st, err := oms.Open(ctx, dsn, sealer)
-	require.NoError(t, err)
-	defer st.Close()
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
+	st := starterStore(t)
 	now := time.Now()
-	run0, err := st.StartImport(ctx, oms.Run{ShopID: "s", RunKey: "seed", Trigger: "manual", WindowDays: 7, AsOf: now})
-	require.NoError(t, err)
 	var sales []oms.ImportedSale
 	for i := range int64(4) {
 		sales = append(sales, oms.ImportedSale{SaleID: 1001 + i, OrderedAt: now.Add(-48 * time.Hour),
 			Deliveries: []oms.ImportedDelivery{{ID: 2001 + i, Name: "佐藤 花子", PrefName: "大阪府", Address1: "大阪市北区梅田2-2-2", Postal: "5300001"}}})
 	}
-	_, err = st.ApplyImport(ctx, "s", run0, sales, now)
-	require.NoError(t, err)
-	_, err = st.Bundle(ctx, "s", 1001, []int64{1002}, now)
+	seedShop(t, st, now, sales)
+	_, err := st.Bundle(ctx, "s", 1001, []int64{1002}, now)
 	require.NoError(t, err)
 	_, err = st.SetStatus(ctx, "s", 1004, rules.StatusCancelled, now)
 	require.NoError(t, err)
