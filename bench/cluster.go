@@ -119,8 +119,9 @@ func (cs *clusterStack) stopWorkers() {
 	cs.workers = nil
 }
 
-// spawnWorker starts a worker process on addr and queue, as stack.startWorker
-// does for the dev server, and waits until it polls both task queue types.
+// spawnWorker starts a worker process on addr and queue (the stack's one worker,
+// or one of the cluster rows' workers) and waits until it polls both task
+// queue types; a worker that does not is stopped.
 func spawnWorker(ctx context.Context, s *stack, addr string, tc client.Client, queue string, budget int) (*workerProc, error) {
 	s.workerN++
 	w := &workerProc{budget: budget, log: filepath.Join(s.tmp, fmt.Sprintf("worker-%d.log", s.workerN)), done: make(chan struct{})}

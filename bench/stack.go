@@ -22,7 +22,6 @@ import (
 	"syscall"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"gorm.io/driver/postgres"
@@ -287,68 +286,12 @@ func (s *stack) startWorker(ctx context.Context, budget int) error {
 	if _, err := s.stopWorker(); err != nil {
 		return err
 	}
-	s.workerN++
-	w := &workerProc{budget: budget, log: filepath.Join(s.tmp, fmt.Sprintf("worker-%d.log", s.workerN)), done: make(chan struct{})}
-	logFile, err := os.Create(w.log)
+	w, err := spawnWorker(ctx, s, s.temporalAddr, s.tc, s.taskQueue, budget)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(s.workerBin)
-	cmd.Env = append(os.Environ(),
-		"TEMPORAL_ADDRESS="+s.temporalAddr,
-		"TEMPORAL_NAMESPACE=default",
-		"TEMPORAL_TASK_QUEUE="+s.taskQueue,
-		"DATABASE_URL="+s.dsn,
-		"COLORME_BUDGET_PER_MINUTE="+strconv.Itoa(budget),
-		"COLORME_SYNC_SECRET_KEY="+s.secretKey,
-		"COLORME_SYNC_OLD_SECRET_KEYS=",
-		"WORKER_MAX_CONCURRENT_ACTIVITIES=32", // the product default, whatever the caller's environment says
-		"LOG_LEVEL=warn",
-	)
-	cmd.Dir = s.tmp
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = childAttr()
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return fmt.Errorf("starting the worker: %w", err)
-	}
-	w.cmd = cmd
-	go func() { _ = cmd.Wait(); logFile.Close(); close(w.done) }()
 	s.worker = w
-
-	identity := fmt.Sprintf("%d@", cmd.Process.Pid)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		select {
-		case <-w.done:
-			return fmt.Errorf("the worker exited at start (%v):\n%s", cmd.ProcessState, tail(w.log, 20))
-		default:
-		}
-		ready := true
-		for _, typ := range []enumspb.TaskQueueType{enumspb.TASK_QUEUE_TYPE_WORKFLOW, enumspb.TASK_QUEUE_TYPE_ACTIVITY} {
-			resp, err := s.tc.DescribeTaskQueue(ctx, s.taskQueue, typ)
-			found := false
-			if err == nil {
-				for _, p := range resp.GetPollers() {
-					if strings.HasPrefix(p.GetIdentity(), identity) {
-						found = true
-					}
-				}
-			}
-			ready = ready && found
-		}
-		if ready {
-			s.logf("worker: pid %d, budget %s (log %s)", cmd.Process.Pid, budgetText(budget), w.log)
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the worker (pid %d) did not poll task queue %s within 90 s:\n%s", cmd.Process.Pid, s.taskQueue, tail(w.log, 20))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return nil
 }
 
 // workerMemory reads the running worker's VmHWM and VmRSS.
