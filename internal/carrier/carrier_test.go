@@ -326,3 +326,35 @@ func TestLayoutTables(t *testing.T) {
 		})
 	}
 }
+
+// TestExportWarningsOfARowLeftOutAreExcluded: every warning about a row that
+// is not in the file says so (Excluded), not only the one that left it out: a
+// row with 髙 and a time slot B2 lacks is not "written without time".
+func TestExportWarningsOfARowLeftOutAreExcluded(t *testing.T) {
+	lb := label(1, 11, 1)
+	lb.Name, lb.PreferredPeriod = "髙橋 一郎", "12時～14時"
+	lb.Address = "北海道札幌市中央区北一条西四丁目二番地一号札幌グランドホテル別館アネックス棟"
+	ex := layout(t, "b2").Export([]carrier.Label{lb}, shipper, "2026-11-27")
+	assert.Zero(t, ex.Rows)
+	require.Len(t, ex.Warnings, 3)
+	for _, w := range ex.Warnings {
+		assert.True(t, w.Excluded, w.Message)
+		assert.Zero(t, w.Row, w.Message)
+	}
+}
+
+// TestExportWarnsOfAnUnreadablePreferredDate: a preferred date the exporter
+// cannot read is not dropped from the label silently.
+func TestExportWarnsOfAnUnreadablePreferredDate(t *testing.T) {
+	lb := label(1, 11, 1)
+	lb.PreferredDate = "2026/11/29 (土)"
+	ex := layout(t, "ehiden").Export([]carrier.Label{lb}, shipper, "2026-11-27")
+	assert.Equal(t, 1, ex.Rows)
+	recs := readSJIS(t, ex.Data)
+	assert.Empty(t, column(t, recs[0], recs[1], "配達日"))
+	require.Len(t, ex.Warnings, 1)
+	assert.False(t, ex.Warnings[0].Excluded)
+	assert.Equal(t, 1, ex.Warnings[0].Row)
+	assert.Contains(t, ex.Warnings[0].Message, `preferred date "2026/11/29 (土)"`)
+	assert.Contains(t, ex.Warnings[0].Ja, "お届け希望日「2026/11/29 (土)」")
+}

@@ -130,6 +130,10 @@ func (l *Layout) record(lb Label, sh Shipper, shipDate string, row int) ([]strin
 	if en, ja := l.timeWarning(lb.PreferredPeriod); en != "" {
 		warn(false, fmt.Sprintf("sale %d: %s", lb.SaleID, en), fmt.Sprintf("受注番号 %d: %s", lb.SaleID, ja))
 	}
+	if lb.PreferredDate != "" && l.date(lb.PreferredDate) == "" {
+		warn(false, fmt.Sprintf("sale %d: preferred date %q is not a date YYYY-MM-DD: the label has no date; set it in %s", lb.SaleID, lb.PreferredDate, l.NameEn),
+			fmt.Sprintf("受注番号 %d: お届け希望日「%s」を日付として読めないため、お届け日を空欄にしました。%sでお届け日を指定してください。", lb.SaleID, lb.PreferredDate, l.Name))
+	}
 	values := l.values(lb, sh, shipDate)
 	for m, v := range values {
 		values[m] = jisEquivalents.Replace(v)
@@ -156,7 +160,7 @@ func (l *Layout) record(lb Label, sh Shipper, shipDate string, row int) ([]strin
 	}
 	if excluded {
 		for i := range warns {
-			warns[i].Row = 0
+			warns[i].Row, warns[i].Excluded = 0, true
 		}
 	}
 	return rec, warns, !excluded
