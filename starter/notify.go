@@ -12,11 +12,15 @@ import (
 // a failure is a warning, never the command's error.
 func (e *env) notifyChange(ctx context.Context, shopID, reason string) {
 	err := func() error {
-		cfg, c, err := e.clientWithConfig()
+		st, err := e.db(ctx)
 		if err != nil {
 			return err
 		}
-		st, err := e.db(ctx)
+		// Nobody to tell (app.NotifyChange does nothing): Temporal is not dialled.
+		if sh, err := st.Shop(ctx, shopID); err == nil && (!sh.Settings.ExportOnChange || sh.ReconnectNeeded) {
+			return nil
+		}
+		cfg, c, err := e.clientWithConfig()
 		if err != nil {
 			return err
 		}
