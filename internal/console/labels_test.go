@@ -88,6 +88,15 @@ func TestLabelsCheckDownloadAndImportBack(t *testing.T) {
 	assert.Contains(t, page, "400012345682")
 	assert.Contains(t, page, `name="token"`, "it can be applied")
 
+	// without its header row it is read by B2's column positions, and the page
+	// says so, not that the columns are 受注番号, お届け先ID, 伝票番号, 出荷日
+	noHeader, err := japanese.ShiftJIS.NewEncoder().String(strings.Join(f, ",") + "\r\n")
+	require.NoError(t, err)
+	status, page = staff.upload(shop, "hakkozumi-noheader.csv", []byte(noHeader))
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, `<dd id="format-name">B2クラウド形式として読み込みました</dd>`)
+	assert.Contains(t, page, `<dd id="header">ヘッダー行なし (B2クラウドの列の位置で読み取り)</dd>`)
+
 	// no choice of orders, and a cross-site post, are refused
 	status, page = staff.post("/shops/"+shop+"/labels", url.Values{"format": {"b2"}, "status": {""}, "action": {"check"}})
 	assert.Equal(t, http.StatusBadRequest, status)

@@ -258,6 +258,9 @@ func (v *csvView) fill(rep app.CSVReport) {
 		v.Format = rep.FormatName + "形式として読み込みました"
 	}
 	v.Header = "ヘッダー行なし (受注番号,お届け先ID,伝票番号,出荷日 の順)"
+	if rep.FormatName != "" {
+		v.Header = "ヘッダー行なし (" + rep.FormatName + "の列の位置で読み取り)"
+	}
 	if rep.Header {
 		v.Header = "ヘッダー行あり (列名で読み取り)"
 	}
