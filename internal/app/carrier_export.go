@@ -100,9 +100,21 @@ func selectLabels(orders []oms.OrderView, sel LabelSelection, now time.Time, win
 		warns = append(warns, carrier.Warning{SaleID: sale, DeliveryID: delivery, Excluded: true, Message: en, Ja: ja})
 	}
 	named := len(sel.SaleIDs) > 0
+	picked := map[int64]bool{}
+	for _, o := range orders {
+		if sel.picks(o, now, windowDays) {
+			picked[o.SaleID] = true
+		}
+	}
+	for _, id := range sel.SaleIDs {
+		if !slices.ContainsFunc(orders, func(o oms.OrderView) bool { return o.SaleID == id }) {
+			warn(id, 0, fmt.Sprintf("sale %d is not an order of this shop in the OMS: no label (check the number, or import the order first)", id),
+				fmt.Sprintf("受注番号 %d はこの店舗の受注にありません。番号を確かめるか、受注取得で取り込んでから出力してください。", id))
+		}
+	}
 	selected := 0
 	for _, o := range orders {
-		if !sel.picks(o, now, windowDays) {
+		if !picked[o.SaleID] {
 			continue
 		}
 		selected++
@@ -112,7 +124,7 @@ func selectLabels(orders []oms.OrderView, sel LabelSelection, now time.Time, win
 				fmt.Sprintf("受注番号 %d はキャンセルのため、送り状データに入れていません。", o.SaleID))
 			continue
 		case p != 0 && p != o.SaleID:
-			if named && !slices.Contains(sel.SaleIDs, p) {
+			if !picked[p] {
 				warn(o.SaleID, 0, fmt.Sprintf("sale %d is bundled into sale %d: it ships in sale %d's parcel; export sale %d", o.SaleID, p, p, p),
 					fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文のため、送り状は親注文 %d の分だけです。親注文 %d を選んで出力してください。", o.SaleID, p, p, p))
 			}

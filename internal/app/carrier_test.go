@@ -195,9 +195,22 @@ func TestExportLabelsSelection(t *testing.T) {
 	assert.Contains(t, ja, "受注番号 120000004 は親注文 120000003 に同梱された子注文のため")
 	assert.Contains(t, ja, "受注番号 120000005 はキャンセルのため")
 
+	ex, err = app.ExportLabels(ctx, st, "s", "b2", app.LabelSelection{SaleIDs: []int64{120000002, 999}}, carrier.Shipper{}, "", now)
+	require.NoError(t, err)
+	assert.Equal(t, 2, ex.Rows)
+	assert.Contains(t, warningsJa(ex.Warnings), "受注番号 999 はこの店舗の受注にありません", "a named sale that is not an order is said, not dropped")
+
 	ex, err = app.ExportLabels(ctx, st, "s", "yupack", app.LabelSelection{Targets: true}, carrier.Shipper{}, "", now)
 	require.NoError(t, err)
 	assert.Equal(t, 3, ex.Orders, "the export targets: 120000001, 120000002, 120000003 (not the child, not the cancelled)")
+
+	// A bundled child chosen by status whose parent the selection leaves out
+	// is said: it ships in the parent's parcel.
+	_, err = st.SetStatus(ctx, "s", 120000003, rules.StatusOnHold, now)
+	require.NoError(t, err)
+	ex, err = app.ExportLabels(ctx, st, "s", "b2", app.LabelSelection{Statuses: []string{rules.StatusAwaitingShipment}}, carrier.Shipper{}, "", now)
+	require.NoError(t, err)
+	assert.Contains(t, warningsJa(ex.Warnings), "受注番号 120000004 は親注文 120000003 に同梱された子注文のため")
 
 	_, err = app.ExportLabels(ctx, st, "s", "sagawa", app.LabelSelection{Targets: true}, carrier.Shipper{}, "", now)
 	assert.ErrorContains(t, err, `format "sagawa" is not a label program: use one of b2, ehiden, yupack`)
