@@ -446,8 +446,7 @@ func parseRow(rec []string, cols [nCols]int, width, line int) (Row, message) {
 	case sale == "":
 		problems = append(problems, message{"the sale id is empty", "受注番号が空欄です。カラーミーショップの受注番号を入れてください。"})
 	case err != nil || id <= 0 || !digits(sale):
-		problems = append(problems, message{fmt.Sprintf("sale id %q is not a ColorMe sale number", sale),
-			fmt.Sprintf("受注番号「%s」はカラーミーショップの受注番号ではありません。受注番号を数字だけで入れてください。", sale)})
+		problems = append(problems, badSaleID(sale))
 	default:
 		row.SaleID = id
 	}
@@ -623,4 +622,32 @@ func shipDate(s string) (string, bool) {
 		return "", false
 	}
 	return t.Format(time.DateOnly), true
+}
+
+// badSaleID says why sale is not a sale number: a label program's reference
+// (the program's issued data, not recognised as such) or anything else.
+func badSaleID(sale string) message {
+	if refJa, refEn := carrierRef(sale); refJa != "" {
+		return message{fmt.Sprintf("sale id %q is a %s reference (sale, then delivery): the file was read as our own CSV because its first line lacks the program's column names; export the issued data again with all columns and the program's header row, or put the plain sale number in the sale id column", sale, refEn),
+			fmt.Sprintf("受注番号「%s」は%sの管理番号 (受注番号とお届け先) です。1行目に送り状ソフトの列名がないため、このシステムのCSVとして読みました。送り状ソフトから発行済データを全項目・列名付きで出力し直すか、受注番号の列には受注番号だけを入れてください。", sale, refJa)}
+	}
+	return message{fmt.Sprintf("sale id %q is not a ColorMe sale number", sale),
+		fmt.Sprintf("受注番号「%s」はカラーミーショップの受注番号ではありません。受注番号を数字だけで入れてください。", sale)}
+}
+
+// carrierRef names the label programs whose reference (a sale, then its
+// delivery) s is, in Japanese and English ("" when none): such a value in our
+// CSV's sale id column means a program's issued data that was not recognised
+// as such. e飛伝 and ゆうパックプリントR write the same form, so both are named.
+func carrierRef(s string) (ja, en string) {
+	var jas, ens []string
+	for _, l := range carrier.Layouts {
+		if !strings.ContainsAny(strings.ToUpper(s), l.RefStyle.Letter()) {
+			continue // the hyphen form of earlier builds does not say whose it is
+		}
+		if _, delivery, err := l.ParseReference(s); err == nil && delivery != 0 {
+			jas, ens = append(jas, l.Name), append(ens, l.NameEn)
+		}
+	}
+	return strings.Join(jas, "または"), strings.Join(ens, " or ")
 }

@@ -88,6 +88,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad month", "1001,A-1,2026/13/01\n", 1, "not a date", "出荷日「2026/13/01」"},
 		{"Excel serial date", "1001,A-1,46143\n", 1, "not a date", "2026-05-01 や 2026/5/1 の形で"},
 		{"bad sale id", "sale_id,tracking_number\nX-1001,A-1\n", 2, "not a ColorMe sale number", "受注番号「X-1001」はカラーミーショップの受注番号ではありません"},
+		{"B2 reference in our sale id column", "受注番号,伝票番号\n120000001D3500001,400012345671\n", 2, "is a Yamato B2 Cloud reference", "受注番号「120000001D3500001」はB2クラウドの管理番号"},
+		{"e飛伝 reference in our sale id column", "受注番号,伝票番号\n120000001N2,400012345671\n", 2, "is a Sagawa e-Hiden or Japan Post Yu-Pack Print R reference", "受注番号「120000001N2」はe飛伝またはゆうパックプリントRの管理番号"},
 		{"empty sale id", "sale_id,tracking_number\n,A-1\n", 2, "the sale id is empty", "受注番号が空欄です"},
 		{"negative delivery id", "1001,-3,A-1,2026-05-01\n", 1, "sale_delivery id", "お届け先ID「-3」が数字ではありません"},
 		{"empty tracking number", "1001,10011,,2026-05-01\n", 1, "tracking number (伝票番号) is empty", "伝票番号が空欄です"},
