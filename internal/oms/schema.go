@@ -334,33 +334,7 @@ func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, 
 		if st.Current >= target {
 			return nil
 		}
-		p, err := s.provider(extra...)
-		if err != nil {
-			return err
-		}
-		names := map[int64]string{}
-		for _, m := range st.Migrations {
-			names[m.Version] = m.Name
-		}
-		results, err := p.UpTo(ctx, target)
-		var partial *goose.PartialError
-		if errors.As(err, &partial) {
-			results = partial.Applied
-		}
-		for _, r := range results {
-			rep.Applied = append(rep.Applied, r.Source.Version)
-			rep.To = r.Source.Version
-			logger.Info("database schema migrated", "dialect", s.dialect, "version", r.Source.Version,
-				"migration", names[r.Source.Version], "duration", r.Duration.Round(time.Millisecond).String())
-		}
-		if err != nil {
-			if partial != nil {
-				return fmt.Errorf("migration %d (%s) failed, the database stays at version %d: %w",
-					partial.Failed.Source.Version, names[partial.Failed.Source.Version], rep.To, partial.Err)
-			}
-			return err
-		}
-		return nil
+		return s.upTo(ctx, target, st, &rep, logger, extra...)
 	}
 	err := s.withSchemaLock(ctx, step)
 	// SQLite has no advisory lock: another process may be migrating the same
@@ -384,6 +358,38 @@ func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, 
 		return rep, fmt.Errorf("migrating the %s OMS database schema: %w", s.dialect, err)
 	}
 	return rep, nil
+}
+
+// upTo applies the migrations after st.Current up to target, recording each
+// applied one in rep; a failed one leaves the database at the last applied.
+func (s *Store) upTo(ctx context.Context, target int64, st SchemaStatus, rep *MigrateReport, logger *slog.Logger, extra ...goMigration) error {
+	p, err := s.provider(extra...)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, m := range st.Migrations {
+		names[m.Version] = m.Name
+	}
+	results, err := p.UpTo(ctx, target)
+	var partial *goose.PartialError
+	if errors.As(err, &partial) {
+		results = partial.Applied
+	}
+	for _, r := range results {
+		rep.Applied = append(rep.Applied, r.Source.Version)
+		rep.To = r.Source.Version
+		logger.Info("database schema migrated", "dialect", s.dialect, "version", r.Source.Version,
+			"migration", names[r.Source.Version], "duration", r.Duration.Round(time.Millisecond).String())
+	}
+	if err != nil {
+		if partial != nil {
+			return fmt.Errorf("migration %d (%s) failed, the database stays at version %d: %w",
+				partial.Failed.Source.Version, names[partial.Failed.Source.Version], rep.To, partial.Err)
+		}
+		return err
+	}
+	return nil
 }
 
 // sqliteMigrateTries bounds how often a SQLite migration that collided with
