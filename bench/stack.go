@@ -321,13 +321,7 @@ func (s *stack) stopWorker() (Memory, error) {
 	default:
 	}
 	mem, _ := procMemory(w.cmd.Process.Pid)
-	_ = w.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-w.done:
-	case <-time.After(40 * time.Second):
-		_ = w.cmd.Process.Kill()
-		<-w.done
-	}
+	stopProc(w)
 	return mem, nil
 }
 
