@@ -186,17 +186,23 @@ func spawnWorker(ctx context.Context, s *stack, addr string, tc client.Client, q
 
 // stopProc stops a worker process: SIGTERM, SIGKILL after 40 s.
 func stopProc(w *workerProc) {
+	terminate(w.cmd, w.done, 40*time.Second)
+}
+
+// terminate stops a started process whose done is closed once it has been
+// waited for: SIGTERM, SIGKILL after grace.
+func terminate(cmd *exec.Cmd, done <-chan struct{}, grace time.Duration) {
 	select {
-	case <-w.done:
+	case <-done:
 		return
 	default:
 	}
-	_ = w.cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-w.done:
-	case <-time.After(40 * time.Second):
-		_ = w.cmd.Process.Kill()
-		<-w.done
+	case <-done:
+	case <-time.After(grace):
+		_ = cmd.Process.Kill()
+		<-done
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -479,13 +478,7 @@ func (s *stack) stopTemporal() {
 		s.tc = nil
 	}
 	if s.temporal != nil {
-		_ = s.temporal.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.temporalDone:
-		case <-time.After(15 * time.Second):
-			_ = s.temporal.Process.Kill()
-			<-s.temporalDone
-		}
+		terminate(s.temporal, s.temporalDone, 15*time.Second)
 		s.temporal = nil
 	}
 }
@@ -511,12 +504,10 @@ func tail(path string, n int) string {
 	return "  " + strings.Join(lines, "\n  ")
 }
 
+// redact hides a password in a URL DSN.
 func redact(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return u.String()
-		}
+		return u.Redacted()
 	}
 	return dsn
 }

@@ -111,11 +111,7 @@ func withDatabase(t testing.TB, base, name string) string {
 // redact hides a password in a URL DSN.
 func redact(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return u.String()
-		}
-		return dsn
+		return u.Redacted()
 	}
 	if strings.Contains(dsn, "password") {
 		return "(TEST_POSTGRES_URL)"
