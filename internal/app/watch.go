@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -209,24 +210,16 @@ func runNotices(ctx context.Context, c client.Client, cfg config.Config, d *work
 func failureText(f *failurepb.Failure) string {
 	var parts []string
 	for ; f != nil; f = f.GetCause() {
-		if m := strings.TrimSpace(f.GetMessage()); m != "" && !containsAny(parts, m) {
+		m := strings.TrimSpace(f.GetMessage())
+		if m != "" && !slices.ContainsFunc(parts, func(p string) bool { return strings.Contains(p, m) }) {
 			parts = append(parts, m)
 		}
 	}
 	return strings.Join(strings.Fields(strings.Join(parts, ": ")), " ")
 }
 
-func containsAny(parts []string, m string) bool {
-	for _, p := range parts {
-		if strings.Contains(p, m) {
-			return true
-		}
-	}
-	return false
-}
-
 // IsNoWorker reports whether err is a *NoWorkerError.
 func IsNoWorker(err error) bool {
-	var nw *NoWorkerError
-	return errors.As(err, &nw)
+	_, ok := errors.AsType[*NoWorkerError](err)
+	return ok
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +97,7 @@ func (l *Layout) shipperWarnings(sh Shipper) []Warning {
 		BillingCode: sh.BillingCode, FreightNo: sh.FreightNo}
 	var missing []string
 	for _, f := range l.Label {
-		if v, ok := values[f.Meaning]; ok && f.Required && strings.TrimSpace(v) == "" && !contains(missing, f.Name) {
+		if v, ok := values[f.Meaning]; ok && f.Required && strings.TrimSpace(v) == "" && !slices.Contains(missing, f.Name) {
 			missing = append(missing, f.Name)
 		}
 	}
@@ -108,15 +109,6 @@ func (l *Layout) shipperWarnings(sh Shipper) []Warning {
 		Message: fmt.Sprintf("%s needs %s and they are empty: pass them (-shipper-name, -shipper-tel, -shipper-postal, -shipper-address, -b2-billing-code, -b2-freight-no) or fill them in %s before printing", l.NameEn, names, l.Name),
 		Ja:      fmt.Sprintf("%sでは「%s」が必須ですが、空欄です。出力画面のご依頼主・請求先の欄に入れてから出力し直すか、%sで取り込んだ後に入力してから発行してください。", l.Name, names, l.Name),
 	}}
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // record returns one label's row, its warnings and whether it goes in the file.
@@ -332,7 +324,7 @@ func unencodable(s string) string {
 		}
 		b, err := enc.Bytes([]byte(string(r)))
 		if err != nil || r == utf8.RuneError || !jisX0208(b) {
-			if !contains(bad, string(r)) {
+			if !slices.Contains(bad, string(r)) {
 				bad = append(bad, string(r))
 			}
 		}
