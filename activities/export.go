@@ -14,19 +14,32 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
-// StartRunInput opens an export run in the run log (自動処理ログ).
+// RunStart is what an export or import opens its run in the run log
+// (自動処理ログ) with. StartRunInput and StartImportInput embed it untagged, so
+// its fields stand first in their JSON.
+type RunStart struct {
+	ShopID     string      `json:"shop_id"`
+	WorkflowID string      `json:"workflow_id"`
+	RunKey     string      `json:"run_key"` // idempotency key: the first run's ID
+	Trigger    oms.Trigger `json:"trigger"`
+	StartedBy  string      `json:"started_by,omitempty"` // operator login of a manual run
+	AsOf       time.Time   `json:"as_of"`                // an export's as-of time; an import's start
+}
+
+// run is the run-log entry of a run of kind starting now.
+func (s RunStart) run(kind oms.Kind) oms.Run {
+	return oms.Run{ShopID: s.ShopID, Kind: kind, WorkflowID: s.WorkflowID, RunKey: s.RunKey, Trigger: s.Trigger,
+		StartedBy: s.StartedBy, AsOf: s.AsOf, StartedAt: time.Now(), Status: oms.RunRunning}
+}
+
+// StartRunInput opens an export run in the run log.
 type StartRunInput struct {
-	ShopID          string      `json:"shop_id"`
-	WorkflowID      string      `json:"workflow_id"`
-	RunKey          string      `json:"run_key"` // idempotency key: the first run's ID
-	Trigger         oms.Trigger `json:"trigger"`
-	StartedBy       string      `json:"started_by,omitempty"` // operator login of a manual run
-	AsOf            time.Time   `json:"as_of"`
-	WindowDays      int         `json:"window_days,omitempty"`       // 0 = the shop's setting
-	RequireShipDate *bool       `json:"require_ship_date,omitempty"` // nil = the shop's setting
-	SendMail        *bool       `json:"send_mail,omitempty"`         // nil = the shop's setting
-	DryRun          bool        `json:"dry_run"`
-	MaxInFlight     int         `json:"max_in_flight,omitempty"` // 0 = the worker's EXPORT_MAX_IN_FLIGHT
+	RunStart
+	WindowDays      int   `json:"window_days,omitempty"`       // 0 = the shop's setting
+	RequireShipDate *bool `json:"require_ship_date,omitempty"` // nil = the shop's setting
+	SendMail        *bool `json:"send_mail,omitempty"`         // nil = the shop's setting
+	DryRun          bool  `json:"dry_run"`
+	MaxInFlight     int   `json:"max_in_flight,omitempty"` // 0 = the worker's EXPORT_MAX_IN_FLIGHT
 	// Watermark records the run's watermark (its start minus
 	// oms.ExportWatermarkMargin), where the next incremental export starts once
 	// this run completed: set for real exports of every target.
@@ -99,11 +112,9 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, opt.WindowDays), ErrInvalidInput, nil)
 	}
-	id, err := a.Store.StartRun(ctx, oms.Run{
-		ShopID: in.ShopID, Kind: oms.KindExport, WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger,
-		StartedBy: in.StartedBy, WindowDays: opt.WindowDays, RequireShipDate: opt.RequireShipDate, SendMail: opt.SendMail, DryRun: in.DryRun,
-		AsOf: in.AsOf, StartedAt: time.Now(), Status: oms.RunRunning,
-	})
+	run := in.run(oms.KindExport)
+	run.WindowDays, run.RequireShipDate, run.SendMail, run.DryRun = opt.WindowDays, opt.RequireShipDate, opt.SendMail, in.DryRun
+	id, err := a.Store.StartRun(ctx, run)
 	if err != nil {
 		return StartRunResult{}, err
 	}

@@ -164,8 +164,9 @@ func TestStartRunResolvesMaxInFlight(t *testing.T) {
 	a, _, env := setup(t)
 	start := func(key string, trigger oms.Trigger, inFlight int) activities.StartRunResult {
 		t.Helper()
-		v, err := env.ExecuteActivity(a.StartRun, activities.StartRunInput{ShopID: "s1", WorkflowID: "wf-" + key, RunKey: key,
-			Trigger: trigger, AsOf: time.Now(), MaxInFlight: inFlight, WindowDays: 5, SendMail: new(true)})
+		v, err := env.ExecuteActivity(a.StartRun, activities.StartRunInput{
+			RunStart:    activities.RunStart{ShopID: "s1", WorkflowID: "wf-" + key, RunKey: key, Trigger: trigger, AsOf: time.Now()},
+			MaxInFlight: inFlight, WindowDays: 5, SendMail: new(true)})
 		require.NoError(t, err)
 		var res activities.StartRunResult
 		require.NoError(t, v.Get(&res))
@@ -231,8 +232,9 @@ func TestStartRunWatermarkOnlyWhenItReadsWhatTheShopWould(t *testing.T) {
 		{"s1", 7, &no, true},   // wider window, require_ship_date off: reads more
 		{"s2", 0, &yes, false}, // require_ship_date on where the shop has it off
 	} {
-		val, err := env.ExecuteActivity(a.StartRun, activities.StartRunInput{ShopID: c.shop, WorkflowID: "w", RunKey: fmt.Sprintf("wm-%d", i),
-			Trigger: oms.TriggerManual, AsOf: time.Now().UTC(), WindowDays: c.window, RequireShipDate: c.require, Watermark: true})
+		val, err := env.ExecuteActivity(a.StartRun, activities.StartRunInput{
+			RunStart:   activities.RunStart{ShopID: c.shop, WorkflowID: "w", RunKey: fmt.Sprintf("wm-%d", i), Trigger: oms.TriggerManual, AsOf: time.Now().UTC()},
+			WindowDays: c.window, RequireShipDate: c.require, Watermark: true})
 		require.NoError(t, err, "case %d", i)
 		var r activities.StartRunResult
 		require.NoError(t, val.Get(&r))

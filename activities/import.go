@@ -70,13 +70,8 @@ func ImportQueries(asOf time.Time, days int, watermark *time.Time) []ImportQuery
 
 // StartImportInput opens an import run in the run log.
 type StartImportInput struct {
-	ShopID     string      `json:"shop_id"`
-	WorkflowID string      `json:"workflow_id"`
-	RunKey     string      `json:"run_key"` // idempotency key: the first run's ID
-	Trigger    oms.Trigger `json:"trigger"`
-	StartedBy  string      `json:"started_by,omitempty"` // operator login of a manual run
-	AsOf       time.Time   `json:"as_of"`                // the import's start
-	Days       int         `json:"days,omitempty"`       // 0 = the shop's import_days
+	RunStart
+	Days int `json:"days,omitempty"` // 0 = the shop's import_days
 }
 
 // StartImportResult is the run's log ID, the days resolved from the shop's
@@ -108,10 +103,9 @@ func (a *Activities) StartImport(ctx context.Context, in StartImportInput) (Star
 	} else if ok {
 		watermark = &wm
 	}
-	id, err := a.Store.StartImport(ctx, oms.Run{
-		ShopID: in.ShopID, WorkflowID: in.WorkflowID, RunKey: in.RunKey, Trigger: in.Trigger, StartedBy: in.StartedBy,
-		WindowDays: days, AsOf: in.AsOf, StartedAt: time.Now(), Status: oms.RunRunning,
-	})
+	run := in.run(oms.KindImport)
+	run.WindowDays = days
+	id, err := a.Store.StartImport(ctx, run)
 	if err != nil {
 		return StartImportResult{}, err
 	}

@@ -47,6 +47,14 @@ func begin[P any](ctx workflow.Context, shopID string, trigger oms.Trigger, init
 	return workflow.SetQueryHandler(ctx, ProgressQuery, func() (P, error) { return *progress, nil })
 }
 
+// runStart is what this workflow run opens its run in the run log with: its
+// workflow ID, and its first run's ID as the idempotency key.
+func runStart(ctx workflow.Context, shopID string, trigger oms.Trigger, startedBy string, asOf time.Time) activities.RunStart {
+	info := workflow.GetInfo(ctx)
+	return activities.RunStart{ShopID: shopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
+		Trigger: trigger, StartedBy: startedBy, AsOf: asOf}
+}
+
 // requireShop refuses a workflow input without a shop.
 func requireShop(shopID string) error {
 	if shopID == "" {

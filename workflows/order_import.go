@@ -160,11 +160,9 @@ func (r *importRun) init(ctx workflow.Context) error {
 	} else {
 		trigger := r.in.Trigger.OrManual()
 		asOf := workflow.Now(ctx)
-		info := workflow.GetInfo(ctx)
 		var s activities.StartImportResult
 		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartImport, activities.StartImportInput{
-			ShopID: r.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
-			Trigger: trigger, StartedBy: r.in.StartedBy, AsOf: asOf, Days: r.in.Days,
+			RunStart: runStart(ctx, r.in.ShopID, trigger, r.in.StartedBy, asOf), Days: r.in.Days,
 		}).Get(ctx, &s)
 		if err != nil {
 			return err

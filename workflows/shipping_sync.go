@@ -206,11 +206,9 @@ func (s *exportRun) init(ctx workflow.Context) error {
 			asOf = *s.in.AsOf
 		}
 		trigger := s.trigger()
-		info := workflow.GetInfo(ctx)
 		var r activities.StartRunResult
 		err := workflow.ExecuteActivity(dbCtx(ctx), a.StartRun, activities.StartRunInput{
-			ShopID: s.in.ShopID, WorkflowID: info.WorkflowExecution.ID, RunKey: info.OriginalRunID,
-			Trigger: trigger, StartedBy: s.in.StartedBy, AsOf: asOf, WindowDays: s.in.WindowDays,
+			RunStart: runStart(ctx, s.in.ShopID, trigger, s.in.StartedBy, asOf), WindowDays: s.in.WindowDays,
 			RequireShipDate: s.in.RequireShipDate, SendMail: s.in.SendMail, DryRun: s.in.DryRun, MaxInFlight: s.in.MaxInFlight,
 			Watermark: !s.in.DryRun && len(s.in.SaleIDs) == 0 && s.in.AsOf == nil, Changes: s.in.Changes,
 		}).Get(ctx, &r)
