@@ -17,8 +17,7 @@ import (
 // label program (B2クラウド, e飛伝, ゆうパックプリントR), as the console's
 // 送り状データ出力 writes it.
 func ordersCarrierExport(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("orders carrier-export", e.errOut)
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("orders carrier-export")
 	format := fs.String("format", "", "label program: b2 (Yamato B2 Cloud), ehiden (Sagawa e-Hiden), yupack (Japan Post Yu-Pack Print R) (required)")
 	status := fs.String("status", "", "comma-separated statuses (value or label, e.g. awaiting_shipment or 発送待ち): "+opsStatusHelp())
 	targets := fs.Bool("targets", false, "only the orders the export rules target now (rules 1–4)")
@@ -32,7 +31,7 @@ func ordersCarrierExport(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&sh.Address, "shipper-address", "", "sender's address")
 	fs.StringVar(&sh.BillingCode, "b2-billing-code", "", "B2: 請求先顧客コード (your Yamato customer code)")
 	fs.StringVar(&sh.FreightNo, "b2-freight-no", "01", "B2: 運賃管理番号")
-	st, err := ordersStore(ctx, e, fs, args, shop)
+	st, _, err := fs.parseShop(ctx, args, shop)
 	if err != nil {
 		return err
 	}

@@ -20,12 +20,15 @@ import (
 // verbs are the subcommands of a command such as `starter shop`.
 type verbs map[string]func(context.Context, *env, []string) error
 
-// run runs the verb args[0] names, or returns usage when it names none.
-func (v verbs) run(ctx context.Context, e *env, args []string, usage string) error {
-	if len(args) == 0 || v[args[0]] == nil {
-		return errors.New(usage)
+// group is a command made of verbs: it runs the verb args[0] names, or returns
+// usage when it names none.
+func group(v verbs, usage string) func(context.Context, *env, []string) error {
+	return func(ctx context.Context, e *env, args []string) error {
+		if len(args) == 0 || v[args[0]] == nil {
+			return errors.New(usage)
+		}
+		return v[args[0]](ctx, e, args[1:])
 	}
-	return v[args[0]](ctx, e, args[1:])
 }
 
 // flags is a command's flag set.
@@ -36,6 +39,13 @@ type flags struct {
 
 // flags returns the flag set of the command name ("shop add").
 func (e *env) flags(name string) flags { return flags{newFlags(name, e.errOut), e} }
+
+// shopFlags returns the flag set of the command name on one shop and its -shop
+// flag, the shop ID.
+func (e *env) shopFlags(name string) (flags, *string) {
+	f := e.flags(name)
+	return f, f.String("shop", "", "shop ID (required)")
+}
 
 // parseDB parses the command line and opens the database.
 func (f flags) parseDB(ctx context.Context, args []string) (*oms.Store, error) {
@@ -54,17 +64,32 @@ func (f flags) parseShop(ctx context.Context, args []string, id *string) (*oms.S
 	return f.e.shop(ctx, *id)
 }
 
-// parseRun parses the flags of a command that runs a shop now, which needs
-// -shop and takes a number of days (the flag daysFlag; 0 = the shop's setting).
-func (f flags) parseRun(args []string, shop *string, daysFlag string, days *int) error {
+// runFlags are the flags of a command that runs a shop now: -shop, and a
+// number of days (0 = the shop's setting) named daysFlag.
+type runFlags struct {
+	flags
+	shop     *string
+	days     *int
+	daysFlag string
+}
+
+// runFlags returns the flag set of the command name that runs a shop now, with
+// -shop and the days flag (daysFlag, described by daysUsage) declared.
+func (e *env) runFlags(name, daysFlag, daysUsage string) runFlags {
+	f, shop := e.shopFlags(name)
+	return runFlags{f, shop, f.Int(daysFlag, 0, daysUsage), daysFlag}
+}
+
+// parse parses the command line, which must name the shop and may give days.
+func (f runFlags) parse(args []string) error {
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	if *shop == "" {
+	if *f.shop == "" {
 		return errors.New("-shop is required")
 	}
-	if *days != 0 && !rules.ValidDays(*days) {
-		return fmt.Errorf("-%s must be between %d and %d, or 0 for the shop's setting, got %d", daysFlag, rules.MinDays, rules.MaxDays, *days)
+	if *f.days != 0 && !rules.ValidDays(*f.days) {
+		return fmt.Errorf("-%s must be between %d and %d, or 0 for the shop's setting, got %d", f.daysFlag, rules.MinDays, rules.MaxDays, *f.days)
 	}
 	return nil
 }

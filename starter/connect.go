@@ -20,19 +20,15 @@ import (
 // アクセスキー「取得する」): it prints the authorize URL, then receives the redirect on
 // the redirect URL's local address, or reads the pasted address or code.
 func shopConnect(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("shop connect")
-	id := fs.String("shop", "", "shop ID (required)")
+	fs, id := e.shopFlags("shop connect")
 	codeOnly := fs.Bool("code-only", false, "do not listen for the redirect: paste the address ColorMe redirected to (or the code) instead")
 	timeout := fs.Duration("timeout", connect.AttemptTTL, "how long to wait for the redirect or the pasted code")
 	listen := fs.String("listen", "", "address to receive the redirect on (default: the redirect URL's own, when it is localhost); in a container e.g. 0.0.0.0:8765")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := e.config()
+	st, _, err := fs.parseShop(ctx, args, id)
 	if err != nil {
 		return err
 	}
-	st, _, err := e.shop(ctx, *id)
+	cfg, err := e.config()
 	if err != nil {
 		return err
 	}
@@ -93,8 +89,7 @@ func shopSetSecret(ctx context.Context, e *env, args []string) error {
 // stores it with set; it returns the shop ID.
 func setShopSecret(ctx context.Context, e *env, name string, args []string, what string,
 	set func(*oms.Store, context.Context, string, string) error) (string, error) {
-	fs := e.flags(name)
-	id := fs.String("shop", "", "shop ID (required)")
+	fs, id := e.shopFlags(name)
 	st, _, err := fs.parseShop(ctx, args, id)
 	if err != nil {
 		return "", err

@@ -11,11 +11,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
-// runDB dispatches `starter db <verb>`.
-func runDB(ctx context.Context, e *env, args []string) error {
-	return verbs{"status": dbStatus, "migrate": dbMigrate}.run(ctx, e, args, "usage: starter db status|migrate\n  status   the database's schema version and this binary's migrations\n  migrate  apply the pending migrations (back the database up first)")
-}
-
 // schemaStatus parses a db command's flags, opens the database as migrationsDB
 // does and reads its schema status.
 func schemaStatus(ctx context.Context, fs flags, args []string) (*oms.Store, oms.SchemaStatus, error) {

@@ -87,8 +87,12 @@ func (e *env) close() {
 	}
 }
 
-// shop opens the database and loads a shop, explaining a missing one.
+// shop opens the database and loads a shop, explaining a missing one; an empty
+// id is a missing -shop, said before the database is opened.
 func (e *env) shop(ctx context.Context, id string) (*oms.Store, oms.Shop, error) {
+	if id == "" {
+		return nil, oms.Shop{}, errors.New("-shop is required")
+	}
 	st, err := e.db(ctx)
 	if err != nil {
 		return nil, oms.Shop{}, err

@@ -14,16 +14,14 @@ import (
 
 // runImport starts an order import (受注取得) now and, with -wait, prints its result.
 func runImport(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("import")
-	shop := fs.String("shop", "", "shop ID (required)")
-	days := fs.Int("days", 0, "受注を取得する日数: import sales ordered in the last N days (0 = the shop's setting, default 7)")
+	fs := e.runFlags("import", "days", "受注を取得する日数: import sales ordered in the last N days (0 = the shop's setting, default 7)")
 	wait := fs.Bool("wait", true, "wait for the import to finish and print its result")
 	changes := fs.Bool("changes", false, "with -wait: print every order the import created or changed")
-	if err := fs.parseRun(args, shop, "days", days); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, run, err := e.startRun(ctx, "import", *shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *shop, Days: *days, Trigger: oms.TriggerManual})
+	st, run, err := e.startRun(ctx, "import", *fs.shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
+		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *fs.shop, Days: *fs.days, Trigger: oms.TriggerManual})
 	})
 	if err != nil {
 		return err

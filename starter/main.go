@@ -25,13 +25,30 @@ func commands() []command {
 	return []command{
 		{"sync", "run a shipping export (発送情報の更新) for a shop now", runSync},
 		{"import", "import a shop's ColorMe orders (受注取得) now and print the result", runImport},
-		{"orders", "the OMS screens: orders csv|status|bundle|unbundle|list", runOrders},
+		{"orders", "the OMS screens: orders csv|status|bundle|unbundle|list", group(verbs{
+			"csv": ordersCSV, "carrier-export": ordersCarrierExport, "status": ordersStatus, "bundle": ordersBundle, "unbundle": ordersUnbundle, "list": ordersList,
+		}, `usage: starter orders csv|carrier-export|status|bundle|unbundle|list [flags]
+  csv             apply a shipping-results CSV or a label program's issued data (tracking numbers, ship dates): all rows or none
+  carrier-export  write label data for B2 Cloud, e-Hiden or Yu-Pack Print R
+  status          set an order's status
+  bundle          bundle orders that ship together (同梱): -parent N -children a,b
+  unbundle        take an order out of its bundle
+  list            list orders with their export eligibility and why excluded ones are`)},
 		{"runs", "list a shop's recent runs (自動処理ログ), or one run's per-order outcomes", runRuns},
-		{"shop", "add, list, show, change and connect shops: shop add|list|show|set|set-secret|connect|set-token", runShop},
-		{"schedule", "automatic import/export schedules: schedule list|apply|pause|unpause|trigger", runSchedule},
-		{"user", "console operator accounts: user add|list|passwd|delete", runUser},
-		{"db", "the database schema: db status|migrate (versioned migrations)", runDB},
-		{"secrets", "re-seal stored secrets with the current key: secrets rotate", runSecrets},
+		{"shop", "add, list, show, change and connect shops: shop add|list|show|set|set-secret|connect|set-token", group(verbs{
+			"add": shopAdd, "list": shopList, "show": shopShow, "set": shopSet, "set-token": shopSetToken,
+			"set-secret": shopSetSecret, "connect": shopConnect,
+		}, "usage: starter shop add|list|show|set|set-secret|connect|set-token [flags]")},
+		{"schedule", "automatic import/export schedules: schedule list|apply|pause|unpause|trigger", group(verbs{
+			"list": scheduleList, "apply": scheduleApply, "pause": schedulePause, "unpause": scheduleUnpause, "trigger": scheduleTrigger,
+		}, "usage: starter schedule list|apply|pause|unpause|trigger [flags]")},
+		{"user", "console operator accounts: user add|list|passwd|delete", group(verbs{
+			"add": userAdd, "list": userList, "passwd": userPasswd, "delete": userDelete,
+		}, "usage: starter user add|list|passwd|delete [flags]")},
+		{"db", "the database schema: db status|migrate (versioned migrations)", group(verbs{"status": dbStatus, "migrate": dbMigrate},
+			"usage: starter db status|migrate\n  status   the database's schema version and this binary's migrations\n  migrate  apply the pending migrations (back the database up first)")},
+		{"secrets", "re-seal stored secrets with the current key: secrets rotate", group(verbs{"rotate": secretsRotate, "keys": secretsKeys},
+			"usage: starter secrets rotate|keys\n  rotate  re-seal every stored secret with COLORME_SYNC_SECRET_KEY\n  keys    print the id of each key in this environment and which keys sealed the stored secrets")},
 		{"demo-seed", "seed the OMS and a ColorMe sandbox with a realistic demo shop", runDemoSeed},
 	}
 }

@@ -19,41 +19,11 @@ import (
 // maxCSVBytes bounds the shipping-results file read into memory.
 const maxCSVBytes = app.MaxCSVBytes
 
-// runOrders dispatches `starter orders <verb>`: the OMS screens.
-func runOrders(ctx context.Context, e *env, args []string) error {
-	verbs := map[string]func(context.Context, *env, []string) error{
-		"csv": ordersCSV, "carrier-export": ordersCarrierExport, "status": ordersStatus, "bundle": ordersBundle, "unbundle": ordersUnbundle, "list": ordersList,
-	}
-	if len(args) == 0 || verbs[args[0]] == nil {
-		return errors.New(`usage: starter orders csv|carrier-export|status|bundle|unbundle|list [flags]
-  csv             apply a shipping-results CSV or a label program's issued data (tracking numbers, ship dates): all rows or none
-  carrier-export  write label data for B2 Cloud, e-Hiden or Yu-Pack Print R
-  status          set an order's status
-  bundle          bundle orders that ship together (同梱): -parent N -children a,b
-  unbundle        take an order out of its bundle
-  list            list orders with their export eligibility and why excluded ones are`)
-	}
-	return verbs[args[0]](ctx, e, args[1:])
-}
-
-// ordersStore parses the flags and opens the store of an orders command.
-func ordersStore(ctx context.Context, e *env, fs interface{ Parse([]string) error }, args []string, shop *string) (*oms.Store, error) {
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	if *shop == "" {
-		return nil, errors.New("-shop is required")
-	}
-	st, _, err := e.shop(ctx, *shop)
-	return st, err
-}
-
 func ordersCSV(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("orders csv", e.errOut)
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("orders csv")
 	file := fs.String("file", "", "shipping-results CSV (UTF-8 or Shift_JIS), or the issued data of B2 Cloud, e-Hiden or Yu-Pack Print R (recognised by its columns); - reads stdin (required)")
 	dryRun := fs.Bool("dry-run", false, "check the file and show what would change, change nothing")
-	st, err := ordersStore(ctx, e, fs, args, shop)
+	st, _, err := fs.parseShop(ctx, args, shop)
 	if err != nil {
 		return err
 	}
@@ -140,11 +110,10 @@ func opsPrintLines(w io.Writer, shop, title string, lines []oms.LineMessage) {
 }
 
 func ordersStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("orders status", e.errOut)
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("orders status")
 	sale := fs.Int64("sale", 0, "sale id (required)")
 	status := fs.String("status", "", "new status: "+opsStatusHelp()+" (required)")
-	st, err := ordersStore(ctx, e, fs, args, shop)
+	st, _, err := fs.parseShop(ctx, args, shop)
 	if err != nil {
 		return err
 	}
@@ -204,11 +173,10 @@ func opsStatusHelp() string {
 }
 
 func ordersBundle(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("orders bundle", e.errOut)
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("orders bundle")
 	parent := fs.Int64("parent", 0, "sale id of the parent order: the one exported (required)")
 	children := fs.String("children", "", "comma-separated sale ids shipped with the parent (required)")
-	st, err := ordersStore(ctx, e, fs, args, shop)
+	st, _, err := fs.parseShop(ctx, args, shop)
 	if err != nil {
 		return err
 	}
@@ -243,10 +211,9 @@ func ordersBundle(ctx context.Context, e *env, args []string) error {
 }
 
 func ordersUnbundle(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("orders unbundle", e.errOut)
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("orders unbundle")
 	sale := fs.Int64("sale", 0, "sale id to take out of its bundle; the parent dissolves the whole bundle (required)")
-	st, err := ordersStore(ctx, e, fs, args, shop)
+	st, _, err := fs.parseShop(ctx, args, shop)
 	if err != nil {
 		return err
 	}
@@ -265,13 +232,12 @@ func ordersUnbundle(ctx context.Context, e *env, args []string) error {
 }
 
 func ordersList(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("orders list", e.errOut)
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("orders list")
 	asOfFlag := fs.String("as-of", "", "evaluate the export rules at this instant (RFC 3339, e.g. 2026-11-20T12:00:00+09:00); default now")
 	window := fs.Int("window-days", 0, "作成期間 in days (0 = the shop's setting)")
 	only := fs.String("only", "all", "all, targets, excluded or flagged")
 	wide := fs.Bool("wide", false, "print long values (exclusion reasons, flags) whole instead of cutting them")
-	st, err := ordersStore(ctx, e, fs, args, shop)
+	st, _, err := fs.parseShop(ctx, args, shop)
 	if err != nil {
 		return err
 	}
@@ -347,9 +313,9 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 
 func bundleText(o oms.OrderView) string {
 	var parts []string
-	switch p := o.BundleParentSaleID; {
-	case p == 0:
-	case p == o.SaleID:
+	switch p := o.BundleParentSaleID; p {
+	case 0:
+	case o.SaleID:
 		parts = append(parts, "parent")
 	default:
 		parts = append(parts, fmt.Sprintf("in %d", p))

@@ -13,13 +13,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
-// runSchedule dispatches `starter schedule <verb>`.
-func runSchedule(ctx context.Context, e *env, args []string) error {
-	return verbs{
-		"list": scheduleList, "apply": scheduleApply, "pause": schedulePause, "unpause": scheduleUnpause, "trigger": scheduleTrigger,
-	}.run(ctx, e, args, "usage: starter schedule list|apply|pause|unpause|trigger [flags]")
-}
-
 // manager returns the schedules manager on the configured task queue.
 func (e *env) manager() (*schedules.Manager, error) {
 	cfg, c, err := e.clientWithConfig()
@@ -33,9 +26,6 @@ func (e *env) manager() (*schedules.Manager, error) {
 
 // shopOrExplain loads a shop, turning "not found" into what to do.
 func shopOrExplain(ctx context.Context, st *oms.Store, id string) (oms.Shop, error) {
-	if id == "" {
-		return oms.Shop{}, errors.New("-shop is required")
-	}
 	s, err := st.Shop(ctx, id)
 	if errors.Is(err, oms.ErrNotFound) {
 		return oms.Shop{}, fmt.Errorf("shop %q does not exist: list shops with `starter shop list`, add one with `starter shop add`", id)
@@ -190,8 +180,7 @@ func applySchedules(ctx context.Context, e *env, shopID string) error {
 }
 
 func schedulePause(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("schedule pause")
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("schedule pause")
 	kind := fs.String("kind", "", "import or export (default: both)")
 	note := fs.String("note", "", "why (shown in the Temporal UI)")
 	_, kinds, err := fs.parseShopKinds(ctx, args, shop, kind)
@@ -214,8 +203,7 @@ func schedulePause(ctx context.Context, e *env, args []string) error {
 }
 
 func scheduleUnpause(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("schedule unpause")
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("schedule unpause")
 	kind := fs.String("kind", "", "import or export (default: both)")
 	s, kinds, err := fs.parseShopKinds(ctx, args, shop, kind)
 	if err != nil {
@@ -240,8 +228,7 @@ func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 }
 
 func scheduleTrigger(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("schedule trigger")
-	shop := fs.String("shop", "", "shop ID (required)")
+	fs, shop := e.shopFlags("schedule trigger")
 	kind := fs.String("kind", string(oms.KindExport), "import or export")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	force := fs.Bool("force", false, "run it once even though the schedule is paused (it stays paused)")

@@ -8,11 +8,6 @@ import (
 	"slices"
 )
 
-// runSecrets dispatches `starter secrets <verb>`.
-func runSecrets(ctx context.Context, e *env, args []string) error {
-	return verbs{"rotate": secretsRotate, "keys": secretsKeys}.run(ctx, e, args, "usage: starter secrets rotate|keys\n  rotate  re-seal every stored secret with COLORME_SYNC_SECRET_KEY\n  keys    print the id of each key in this environment and which keys sealed the stored secrets")
-}
-
 // secretsKeys prints the ids of the keys in this environment (never the keys)
 // and how many stored secrets each key sealed: run it in a worker's environment
 // to see which key the worker lacks.

@@ -9,14 +9,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
-// runShop dispatches `starter shop <verb>`.
-func runShop(ctx context.Context, e *env, args []string) error {
-	return verbs{
-		"add": shopAdd, "list": shopList, "show": shopShow, "set": shopSet, "set-token": shopSetToken,
-		"set-secret": shopSetSecret, "connect": shopConnect,
-	}.run(ctx, e, args, "usage: starter shop add|list|show|set|set-secret|connect|set-token [flags]")
-}
-
 func shopAdd(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("shop add")
 	id := fs.String("id", "", "shop ID: lowercase letters, digits, hyphens (required)")
@@ -47,7 +39,7 @@ func shopAdd(ctx context.Context, e *env, args []string) error {
 }
 
 func shopList(ctx context.Context, e *env, args []string) error {
-	st, err := e.db(ctx)
+	st, err := e.flags("shop list").parseDB(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -87,8 +79,7 @@ func every(on bool, minutes int) string {
 }
 
 func shopShow(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("shop show")
-	id := fs.String("shop", "", "shop ID (required)")
+	fs, id := e.shopFlags("shop show")
 	_, s, err := fs.parseShop(ctx, args, id)
 	if err != nil {
 		return err
@@ -110,8 +101,7 @@ func shopShow(ctx context.Context, e *env, args []string) error {
 }
 
 func shopSet(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("shop set")
-	id := fs.String("shop", "", "shop ID (required)")
+	fs, id := e.shopFlags("shop set")
 	fs.Usage = func() {
 		fmt.Fprintln(e.errOut, "usage: starter shop set -shop ID key=value ...\nkeys: name, api_base_url, client_id, redirect_url, and the settings:")
 		for _, kv := range settingPairs(oms.DefaultSettings()) {

@@ -18,9 +18,7 @@ import (
 
 // runSync starts a manual shipping export and, with -wait, prints its summary.
 func runSync(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("sync")
-	shop := fs.String("shop", "", "shop ID (required)")
-	window := fs.Int("window-days", 0, "作成期間: orders updated in the last N days (0 = the shop's setting, default 3)")
+	fs := e.runFlags("sync", "window-days", "作成期間: orders updated in the last N days (0 = the shop's setting, default 3)")
 	var requireShipDate, sendMail optBool
 	fs.Var(&requireShipDate, "require-ship-date", "出荷日が入力された注文のみ「配送済み」に更新: mark delivered only with a ship date (default: the shop's setting)")
 	fs.Var(&sendMail, "send-mail", "send ColorMe's shipping mail to sales this run turns delivered (default: the shop's setting)")
@@ -29,10 +27,10 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	asOf := fs.String("as-of", "", "evaluate at this instant (RFC 3339, e.g. 2026-11-20T12:00:00+09:00); default now")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	outcomes := fs.Bool("outcomes", false, "with -wait: print every order's outcome")
-	if err := fs.parseRun(args, shop, "window-days", window); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
-	in := workflows.ShippingSyncInput{ShopID: *shop, WindowDays: *window, RequireShipDate: requireShipDate.v,
+	in := workflows.ShippingSyncInput{ShopID: *fs.shop, WindowDays: *fs.days, RequireShipDate: requireShipDate.v,
 		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual, Changes: *changes}
 	if *asOf != "" {
 		t, err := time.Parse(time.RFC3339, *asOf)
@@ -45,7 +43,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if *changes {
 		what = "incremental export"
 	}
-	st, run, err := e.startRun(ctx, what, *shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
+	st, run, err := e.startRun(ctx, what, *fs.shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
 		in.MaxInFlight = cfg.ExportMaxInFlight
 		return app.StartExport(ctx, c, cfg, in)
 	})

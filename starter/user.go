@@ -8,13 +8,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
-// runUser dispatches `starter user <verb>`: the console's operator accounts.
-func runUser(ctx context.Context, e *env, args []string) error {
-	return verbs{
-		"add": userAdd, "list": userList, "passwd": userPasswd, "delete": userDelete,
-	}.run(ctx, e, args, "usage: starter user add|list|passwd|delete [flags]")
-}
-
 // userAdd creates a console operator; the password is read from stdin so that it
 // never lands in shell history or the process list.
 func userAdd(ctx context.Context, e *env, args []string) error {
