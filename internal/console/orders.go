@@ -267,33 +267,36 @@ var orderOutcomeLabels = map[rules.Outcome][2]string{
 	rules.OutcomePlanned:   {"更新予定 (プレビュー)", "warn"},
 }
 
+// orderColorMeUnwritten says, for the run outcomes that wrote nothing on ColorMe, why.
+var orderColorMeUnwritten = map[rules.Outcome]string{
+	rules.OutcomeUnchanged: "カラーミーと一致 (書き込みなし)",
+	rules.OutcomeSkipped:   "カラーミーでキャンセル済みのため書き込みなし",
+	rules.OutcomeFailed:    "書き込めませんでした (理由は「前回の書出」)",
+}
+
 // orderColorMeState says what the last export run found or wrote for one delivery.
 func orderColorMeState(last *orderLastExport, deliveryID int64) string {
 	if last == nil {
 		return "まだ書き出していません"
 	}
-	switch last.Outcome {
-	case rules.OutcomeUnchanged:
-		return "カラーミーと一致 (書き込みなし)"
-	case rules.OutcomeSkipped:
-		return "カラーミーでキャンセル済みのため書き込みなし"
-	case rules.OutcomeFailed:
-		return "書き込めませんでした (理由は「前回の書出」)"
-	case rules.OutcomeUpdated, rules.OutcomePlanned:
-		sent, _ := workflows.DecodeSent(last.Sent)
-		for _, d := range sent.SaleDeliveries {
-			if d.ID != deliveryID {
-				continue
-			}
-			parts := sentWords(d, "伝票番号 %s", "配送済み")
-			if last.Outcome == rules.OutcomePlanned {
-				return "プレビュー: " + strings.Join(parts, "・") + " を送信予定"
-			}
-			return strings.Join(parts, "・") + " を送信しました"
-		}
-		return "カラーミーと一致 (書き込みなし)"
+	if why, ok := orderColorMeUnwritten[last.Outcome]; ok {
+		return why
 	}
-	return string(last.Outcome)
+	if last.Outcome != rules.OutcomeUpdated && last.Outcome != rules.OutcomePlanned {
+		return string(last.Outcome)
+	}
+	sent, _ := workflows.DecodeSent(last.Sent)
+	for _, d := range sent.SaleDeliveries {
+		if d.ID != deliveryID {
+			continue
+		}
+		parts := sentWords(d, "伝票番号 %s", "配送済み")
+		if last.Outcome == rules.OutcomePlanned {
+			return "プレビュー: " + strings.Join(parts, "・") + " を送信予定"
+		}
+		return strings.Join(parts, "・") + " を送信しました"
+	}
+	return orderColorMeUnwritten[rules.OutcomeUnchanged] // nothing sent for this delivery: it matched
 }
 
 // orderSaleOf reads the {sale} of the path.
@@ -417,6 +420,23 @@ func orderErrText(err error, fallback string) string {
 	return fallback
 }
 
+// orderStoreFailed handles the store's error for an order action: a refusal staff
+// can act on (oms.StaffMessage) shows the order page again with the posted form and
+// the refusal after failed (「…できませんでした: 」); other errors are returned as they are.
+func (s *Server) orderStoreFailed(rq *request, sale int64, action string, err error, failed string, form map[string]string) error {
+	if ja := oms.StaffMessage(err); ja != "" {
+		return s.refuseOrder(rq, sale, action, err, failed+ja, form)
+	}
+	return err
+}
+
+// orderChanged ends an order action that changed something: it tells the on-change
+// export (change says what, for its log) and goes back to the order page with msg.
+func (s *Server) orderChanged(rq *request, sale int64, change, msg string) error {
+	s.notifyChange(rq, change)
+	return s.redirect(rq, orderPath(rq.shop.ID, sale), msg)
+}
+
 // orderSetStatus is 「ステータスを変更」 (st.SetStatus, as `starter orders status`).
 func (s *Server) orderSetStatus(rq *request) error {
 	sale, err := s.changeableOrder(rq)
@@ -428,24 +448,19 @@ func (s *Server) orderSetStatus(rq *request) error {
 		return s.refuseOrder(rq, sale, "status", nil, "ステータスを変更できませんでした: 選択肢にないステータスです。一覧から選び直して「ステータスを変更」を押してください。", nil)
 	}
 	ch, err := s.d.Store.SetStatus(rq.ctx(), rq.shop.ID, sale, status, s.d.Now())
-	if ja := oms.StaffMessage(err); ja != "" {
-		return s.refuseOrder(rq, sale, "status", err, "ステータスを変更できませんでした: "+ja, nil)
-	}
 	if err != nil {
-		return err
+		return s.orderStoreFailed(rq, sale, "status", err, "ステータスを変更できませんでした: ", nil)
 	}
-	back := orderPath(rq.shop.ID, sale)
 	if !ch.Changed {
-		return s.redirect(rq, back, fmt.Sprintf("受注 %d はすでに「%s」です。変更はありません。", sale, orderStatusLabel(status)))
+		return s.redirect(rq, orderPath(rq.shop.ID, sale), fmt.Sprintf("受注 %d はすでに「%s」です。変更はありません。", sale, orderStatusLabel(status)))
 	}
 	s.d.Logger.Info("console: order status set", "shop", rq.shop.ID, "sale", sale, "from", ch.Previous, "to", status,
 		"cleared_flag", ch.ClearedFlag, "by", rq.user.Login)
-	s.notifyChange(rq, fmt.Sprintf("status of sale %d", sale))
 	msg := fmt.Sprintf("受注 %d のステータスを「%s」から「%s」に変更しました。", sale, orderStatusLabel(ch.Previous), orderStatusLabel(status))
 	if ch.ClearedFlag != "" {
 		msg += "要確認 (" + ch.ClearedFlag + ") を解除しました。"
 	}
-	return s.redirect(rq, back, msg)
+	return s.orderChanged(rq, sale, fmt.Sprintf("status of sale %d", sale), msg)
 }
 
 // orderSaleNumbers reads a list of 受注番号 separated by commas, 、 or spaces.
@@ -491,19 +506,15 @@ func (s *Server) orderBundle(rq *request) error {
 		return s.refuseOrder(rq, sale, "bundle", nil, "同梱できませんでした: 「子注文を同梱」か「親注文に同梱」のボタンから操作してください。", form)
 	}
 	changed, err := s.d.Store.Bundle(rq.ctx(), rq.shop.ID, parent, children, s.d.Now())
-	if ja := oms.StaffMessage(err); ja != "" {
-		return s.refuseOrder(rq, sale, "bundle", err, "同梱できませんでした: "+ja, form)
-	}
 	if err != nil {
-		return err
+		return s.orderStoreFailed(rq, sale, "bundle", err, "同梱できませんでした: ", form)
 	}
-	back := orderPath(rq.shop.ID, sale)
 	if len(changed) == 0 {
-		return s.redirect(rq, back, fmt.Sprintf("%s はすでに親注文 %d に同梱されています。変更はありません。", orderIDs(children), parent))
+		return s.redirect(rq, orderPath(rq.shop.ID, sale), fmt.Sprintf("%s はすでに親注文 %d に同梱されています。変更はありません。", orderIDs(children), parent))
 	}
 	s.d.Logger.Info("console: orders bundled", "shop", rq.shop.ID, "parent", parent, "children", children, "changed", changed, "by", rq.user.Login)
-	s.notifyChange(rq, fmt.Sprintf("bundle into sale %d", parent))
-	return s.redirect(rq, back, fmt.Sprintf("受注 %s を親注文 %d に同梱しました。書き出されるのは親注文 %d だけです。", orderIDs(children), parent, parent))
+	return s.orderChanged(rq, sale, fmt.Sprintf("bundle into sale %d", parent),
+		fmt.Sprintf("受注 %s を親注文 %d に同梱しました。書き出されるのは親注文 %d だけです。", orderIDs(children), parent, parent))
 }
 
 // orderUnbundle is 「同梱を解除」 (st.Unbundle, as `starter orders unbundle`).
@@ -513,11 +524,8 @@ func (s *Server) orderUnbundle(rq *request) error {
 		return err
 	}
 	changed, err := s.d.Store.Unbundle(rq.ctx(), rq.shop.ID, sale, s.d.Now())
-	if ja := oms.StaffMessage(err); ja != "" {
-		return s.refuseOrder(rq, sale, "unbundle", err, "同梱を解除できませんでした: "+ja, nil)
-	}
 	if err != nil {
-		return err
+		return s.orderStoreFailed(rq, sale, "unbundle", err, "同梱を解除できませんでした: ", nil)
 	}
 	s.d.Logger.Info("console: order unbundled", "shop", rq.shop.ID, "sale", sale, "changed", changed, "by", rq.user.Login)
 	if len(changed) > 0 {
@@ -565,19 +573,17 @@ func (s *Server) orderShipment(rq *request) error {
 		return s.refuseOrder(rq, sale, "shipment", errors.New(strings.Join(en, "; ")),
 			"保存できませんでした: "+strings.Join(ja, "")+"直したら、もう一度「保存」を押してください。", form)
 	}
-	back := orderPath(rq.shop.ID, sale)
 	if !rep.Applied {
-		return s.redirect(rq, back, fmt.Sprintf("お届け先 %d はすでにこの伝票番号・出荷日です。変更はありません。", delivery))
+		return s.redirect(rq, orderPath(rq.shop.ID, sale), fmt.Sprintf("お届け先 %d はすでにこの伝票番号・出荷日です。変更はありません。", delivery))
 	}
 	c := rep.Changes[0]
 	s.d.Logger.Info("console: delivery shipment saved", "shop", rq.shop.ID, "sale", sale, "delivery", delivery,
 		"slip_number", c.NewSlip, "ship_date", c.NewShipDate, "previous_slip", c.OldSlip, "previous_ship_date", c.OldShipDate, "by", rq.user.Login)
-	s.notifyChange(rq, fmt.Sprintf("slip number and ship date of sale %d", sale))
 	msg := fmt.Sprintf("お届け先 %d の伝票番号 %s・出荷日 %s を保存しました。", delivery, c.NewSlip, orderDash(c.NewShipDate))
 	for _, n := range rep.Notes {
 		msg += " " + staffLineText(n)
 	}
-	return s.redirect(rq, back, msg)
+	return s.orderChanged(rq, sale, fmt.Sprintf("slip number and ship date of sale %d", sale), msg)
 }
 
 func orderDash(s string) string {
