@@ -73,6 +73,9 @@ var funcs = template.FuncMap{
 		return template.URL(v.Encode())
 	},
 	"add": func(a, b int) int { return a + b },
+	"lineTable": func(id, class string, lines []lineText) lineTable {
+		return lineTable{ID: id, Class: class, Lines: lines}
+	},
 }
 
 // parsePages parses each page template with the layout.

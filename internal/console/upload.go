@@ -88,6 +88,13 @@ type lineText struct {
 	Message string
 }
 
+// lineTable is a table of the upload page: the file's problems or its notes.
+type lineTable struct {
+	ID    string // the table's id
+	Class string // each row's class: bad or warn, its colour
+	Lines []lineText
+}
+
 func (s *Server) uploadForm(rq *request) error {
 	return s.render(rq, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20})
 }
