@@ -264,11 +264,8 @@ func (b *bench) runManyShops(ctx context.Context, cs *clusterStack, csz clusterS
 	shops := make([]*shopRun, csz.Shops)
 	for i := range shops {
 		id := fmt.Sprintf("%s-%02d", prefix, i+1)
-		sb, err := cs.s.newSandbox(sandbox.Options{RateLimitPerMinute: shopBudget})
+		sb, err := cs.s.newShop(ctx, id, sandbox.Options{RateLimitPerMinute: shopBudget})
 		if err != nil {
-			return m, err
-		}
-		if err := cs.s.addShop(ctx, id, sb); err != nil {
 			return m, err
 		}
 		orders, sales := exportShop(firstID+int64(i)*10_000, csz.OrdersPerShop, b.asOf, true)
@@ -688,11 +685,7 @@ func (b *bench) row11(ctx context.Context, cs *clusterStack, csz clusterSizes) *
 	if err := dev.startWorker(ctx, 0); err != nil {
 		return r.fail(err)
 	}
-	devExp, err := b.cmpExport(ctx, dev.tc, dev.config(), "cmp-dev", 11_000_000, csz.CmpExport)
-	if err != nil {
-		return r.fail(fmt.Errorf("dev server: %w", err))
-	}
-	devImp, err := b.cmpImport(ctx, dev.tc, dev.taskQueue, "cmp-dev-imp", 11_500_000, csz.CmpImport)
+	devExp, devImp, err := b.cmpRates(ctx, dev.tc, dev.config(), "cmp-dev", 11_000_000, csz)
 	if err != nil {
 		return r.fail(fmt.Errorf("dev server: %w", err))
 	}
@@ -703,11 +696,7 @@ func (b *bench) row11(ctx context.Context, cs *clusterStack, csz clusterSizes) *
 		return r.fail(err)
 	}
 	defer cs.stopWorkers()
-	clExp, err := b.cmpExport(ctx, cs.tc, cs.config(), "cmp-cluster", 12_000_000, csz.CmpExport)
-	if err != nil {
-		return r.fail(fmt.Errorf("cluster: %w", err))
-	}
-	clImp, err := b.cmpImport(ctx, cs.tc, cs.taskQueue, "cmp-cluster-imp", 12_500_000, csz.CmpImport)
+	clExp, clImp, err := b.cmpRates(ctx, cs.tc, cs.config(), "cmp-cluster", 12_000_000, csz)
 	if err != nil {
 		return r.fail(fmt.Errorf("cluster: %w", err))
 	}
@@ -716,26 +705,27 @@ func (b *bench) row11(ctx context.Context, cs *clusterStack, csz clusterSizes) *
 	return r
 }
 
+// cmpRates exports csz.CmpExport changed orders of a new shop named prefix and
+// imports csz.CmpImport sales of another (prefix-imp) through c, and returns
+// orders/s and sales/s.
+func (b *bench) cmpRates(ctx context.Context, c client.Client, cfg config.Config, prefix string, firstID int64, csz clusterSizes) (float64, float64, error) {
+	exp, err := b.cmpExport(ctx, c, cfg, prefix, firstID, csz.CmpExport)
+	if err != nil {
+		return 0, 0, err
+	}
+	imp, err := b.cmpImport(ctx, c, cfg.TaskQueue, prefix+"-imp", firstID+500_000, csz.CmpImport)
+	return exp, imp, err
+}
+
 // cmpExport exports n changed orders of a new shop through c and returns orders/s.
 func (b *bench) cmpExport(ctx context.Context, c client.Client, cfg config.Config, shop string, firstID int64, n int) (float64, error) {
-	sb, err := b.s.newSandbox(sandbox.Options{})
+	sb, _, _, err := b.exportSetup(ctx, shop, firstID, n, true, sandbox.Options{})
 	if err != nil {
-		return 0, err
-	}
-	if err := b.s.addShop(ctx, shop, sb); err != nil {
-		return 0, err
-	}
-	orders, sales := exportShop(firstID, n, b.asOf, true)
-	if err := b.s.seed(ctx, shop, sb, orders, sales); err != nil {
 		return 0, err
 	}
 	start := time.Now()
-	run, err := app.StartExport(ctx, c, cfg, workflows.ShippingSyncInput{ShopID: shop, AsOf: &b.asOf, MaxInFlight: workflows.DefaultMaxInFlight})
+	res, err := exportThrough(ctx, c, cfg, workflows.ShippingSyncInput{ShopID: shop, AsOf: &b.asOf, MaxInFlight: workflows.DefaultMaxInFlight})
 	if err != nil {
-		return 0, err
-	}
-	var res workflows.ShippingSyncResult
-	if err := run.Get(ctx, &res); err != nil {
 		return 0, fmt.Errorf("export of shop %s: %w", shop, err)
 	}
 	wall := time.Since(start)
@@ -751,22 +741,14 @@ func (b *bench) cmpExport(ctx context.Context, c client.Client, cfg config.Confi
 // cmpImport imports n sales of a new shop through c and returns sales/s.
 func (b *bench) cmpImport(ctx context.Context, c client.Client, queue, shop string, firstID int64, n int) (float64, error) {
 	const days = 7
-	sb, err := b.s.newSandbox(sandbox.Options{})
+	sb, err := b.s.newShop(ctx, shop, sandbox.Options{})
 	if err != nil {
-		return 0, err
-	}
-	if err := b.s.addShop(ctx, shop, sb); err != nil {
 		return 0, err
 	}
 	sb.Seed(importSales(firstID, n, time.Now(), days)...)
 	start := time.Now()
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.OrderImportID(shop), TaskQueue: queue},
-		workflows.OrderImport, workflows.OrderImportInput{ShopID: shop, Days: days, Trigger: oms.TriggerManual})
+	res, err := importThrough(ctx, c, queue, shop, days)
 	if err != nil {
-		return 0, err
-	}
-	var res workflows.OrderImportResult
-	if err := run.Get(ctx, &res); err != nil {
 		return 0, fmt.Errorf("import of shop %s: %w", shop, err)
 	}
 	wall := time.Since(start)

@@ -92,12 +92,8 @@ func (b *bench) row12(ctx context.Context, sz incSizes, res *incResult) *Row {
 		return r.fail(err)
 	}
 	// A full export first, as the schedule would run it: it sets the watermark.
-	run, err := app.StartExport(ctx, b.s.tc, b.s.config(), workflows.ShippingSyncInput{ShopID: shop, Trigger: oms.TriggerScheduled})
+	full, err := exportThrough(ctx, b.s.tc, b.s.config(), workflows.ShippingSyncInput{ShopID: shop, Trigger: oms.TriggerScheduled})
 	if err != nil {
-		return r.fail(err)
-	}
-	var full workflows.ShippingSyncResult
-	if err := run.Get(ctx, &full); err != nil {
 		return r.fail(err)
 	}
 	if full.Targets != sz.Orders || full.Updated != 0 {
@@ -252,12 +248,8 @@ func (b *bench) row13(ctx context.Context, sz incSizes, res *incResult) *Row {
 	}
 	// One full reconcile of the same shop, as the schedule runs it.
 	sb.resetCounters()
-	run, err := app.StartExport(ctx, b.s.tc, b.s.config(), workflows.ShippingSyncInput{ShopID: shop, Trigger: oms.TriggerScheduled})
+	full, err := exportThrough(ctx, b.s.tc, b.s.config(), workflows.ShippingSyncInput{ShopID: shop, Trigger: oms.TriggerScheduled})
 	if err != nil {
-		return r.fail(err)
-	}
-	var full workflows.ShippingSyncResult
-	if err := run.Get(ctx, &full); err != nil {
 		return r.fail(err)
 	}
 	fc := sb.Counters()

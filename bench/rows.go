@@ -15,6 +15,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
@@ -91,14 +92,35 @@ func (b *bench) export(ctx context.Context, in workflows.ShippingSyncInput) (exp
 	return exportRun{res: res, firstRunID: firstRunID, wall: time.Since(start)}, nil
 }
 
+// exportThrough starts an export through c as the starter does and waits for
+// its result.
+func exportThrough(ctx context.Context, c client.Client, cfg config.Config, in workflows.ShippingSyncInput) (workflows.ShippingSyncResult, error) {
+	run, err := app.StartExport(ctx, c, cfg, in)
+	return result[workflows.ShippingSyncResult](ctx, run, err)
+}
+
+// importThrough starts a manual import of the shop's last days through c on
+// queue and waits for its result.
+func importThrough(ctx context.Context, c client.Client, queue, shop string, days int) (workflows.OrderImportResult, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.OrderImportID(shop), TaskQueue: queue},
+		workflows.OrderImport, workflows.OrderImportInput{ShopID: shop, Days: days, Trigger: oms.TriggerManual})
+	return result[workflows.OrderImportResult](ctx, run, err)
+}
+
+// result waits for run's result; err is the error of starting it, returned as is.
+func result[R any](ctx context.Context, run client.WorkflowRun, err error) (R, error) {
+	var res R
+	if err == nil {
+		err = run.Get(ctx, &res)
+	}
+	return res, err
+}
+
 // exportSetup creates a shop on a fresh sandbox with n changed (or unchanged)
 // target orders and zeroes the sandbox counters.
 func (b *bench) exportSetup(ctx context.Context, shop string, firstID int64, n int, changed bool, opts sandbox.Options) (*sandboxSrv, []rules.Order, []colorme.Sale, error) {
-	sb, err := b.s.newSandbox(opts)
+	sb, err := b.s.newShop(ctx, shop, opts)
 	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := b.s.addShop(ctx, shop, sb); err != nil {
 		return nil, nil, nil, err
 	}
 	orders, sales := exportShop(firstID, n, b.asOf, changed)
@@ -108,6 +130,24 @@ func (b *bench) exportSetup(ctx context.Context, shop string, firstID int64, n i
 	}
 	sb.resetCounters()
 	return sb, orders, sales, nil
+}
+
+// seededExport exports n target orders of shop in.ShopID, seeded on a fresh
+// sandbox (changed or not), and checks that each was updated or unchanged.
+func (b *bench) seededExport(ctx context.Context, firstID int64, n int, changed bool, in workflows.ShippingSyncInput) (*sandboxSrv, exportRun, error) {
+	sb, _, _, err := b.exportSetup(ctx, in.ShopID, firstID, n, changed, sandbox.Options{})
+	if err != nil {
+		return nil, exportRun{}, err
+	}
+	run, err := b.export(ctx, in)
+	if err != nil {
+		return nil, exportRun{}, err
+	}
+	updated := 0
+	if changed {
+		updated = n
+	}
+	return sb, run, checkExport(run.res, n, updated, n-updated)
 }
 
 func checkExport(res workflows.ShippingSyncResult, targets, updated, unchanged int) error {
@@ -122,16 +162,9 @@ func checkExport(res workflows.ShippingSyncResult, targets, updated, unchanged i
 func (b *bench) row1(ctx context.Context) *Row {
 	r := &Row{N: 1, What: "API calls per changed order: (reads + writes + mails) / changed", Target: "≤ 1.02 + mails", Hard: true}
 	n := b.sz.Row1
-	sb, _, _, err := b.exportSetup(ctx, "bench-r1", 1_000_000, n, true, sandbox.Options{})
-	if err != nil {
-		return r.fail(err)
-	}
 	yes := true
-	run, err := b.export(ctx, workflows.ShippingSyncInput{ShopID: "bench-r1", SendMail: &yes})
+	sb, _, err := b.seededExport(ctx, 1_000_000, n, true, workflows.ShippingSyncInput{ShopID: "bench-r1", SendMail: &yes})
 	if err != nil {
-		return r.fail(err)
-	}
-	if err := checkExport(run.res, n, n, 0); err != nil {
 		return r.fail(err)
 	}
 	c := sb.Counters()
@@ -314,15 +347,8 @@ func cmpErr(a, b error) error {
 func (b *bench) row4(ctx context.Context) *Row {
 	r := &Row{N: 4, What: "no-change rerun: writes, reads, wall time", Target: "0 writes (reads: 1 per 100 targets)", Hard: true}
 	n := b.sz.Row4
-	sb, _, _, err := b.exportSetup(ctx, "bench-r4", 4_000_000, n, false, sandbox.Options{})
+	sb, run, err := b.seededExport(ctx, 4_000_000, n, false, workflows.ShippingSyncInput{ShopID: "bench-r4"})
 	if err != nil {
-		return r.fail(err)
-	}
-	run, err := b.export(ctx, workflows.ShippingSyncInput{ShopID: "bench-r4"})
-	if err != nil {
-		return r.fail(err)
-	}
-	if err := checkExport(run.res, n, 0, n); err != nil {
 		return r.fail(err)
 	}
 	c := sb.Counters()
@@ -414,23 +440,15 @@ func (b *bench) row7(ctx context.Context) *Row {
 	n := b.sz.Row7
 	const days = 7
 	shop := "bench-r7"
-	sb, err := b.s.newSandbox(sandbox.Options{})
+	sb, err := b.s.newShop(ctx, shop, sandbox.Options{})
 	if err != nil {
-		return r.fail(err)
-	}
-	if err := b.s.addShop(ctx, shop, sb); err != nil {
 		return r.fail(err)
 	}
 	sb.Seed(importSales(7_000_000, n, time.Now(), days)...)
 	sb.resetCounters()
 	start := time.Now()
-	run, err := b.s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.OrderImportID(shop), TaskQueue: b.s.taskQueue},
-		workflows.OrderImport, workflows.OrderImportInput{ShopID: shop, Days: days, Trigger: oms.TriggerManual})
+	res, err := importThrough(ctx, b.s.tc, b.s.taskQueue, shop, days)
 	if err != nil {
-		return r.fail(err)
-	}
-	var res workflows.OrderImportResult
-	if err := run.Get(ctx, &res); err != nil {
 		return r.fail(fmt.Errorf("import of shop %s: %w\nworker log:\n%s", shop, err, b.s.workerLogTail()))
 	}
 	wall := time.Since(start).Seconds()

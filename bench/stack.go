@@ -406,6 +406,18 @@ func (sb *sandboxSrv) resetCounters() {
 	sb.conns.Store(0)
 }
 
+// newShop creates a shop connected to a fresh sandbox served with opts.
+func (s *stack) newShop(ctx context.Context, id string, opts sandbox.Options) (*sandboxSrv, error) {
+	sb, err := s.newSandbox(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.addShop(ctx, id, sb); err != nil {
+		return nil, err
+	}
+	return sb, nil
+}
+
 // addShop creates a shop connected to sb with the default settings.
 func (s *stack) addShop(ctx context.Context, id string, sb *sandboxSrv) error {
 	if err := s.store.CreateShop(ctx, oms.Shop{ID: id, Name: id, APIBaseURL: sb.URL, Settings: oms.DefaultSettings()}); err != nil {
