@@ -106,10 +106,10 @@ func (e *env) clientWithConfig() (config.Config, client.Client, error) {
 
 // startRun is the shape of the commands that start a run of a shop now: it
 // loads the shop, checks that a worker listens (nothing is started otherwise),
-// starts the run with start and prints where to follow it. what names the run
-// ("export", "import").
-func (e *env) startRun(ctx context.Context, what, shopID string,
-	start func(client.Client, config.Config) (client.WorkflowRun, error)) (*oms.Store, client.WorkflowRun, error) {
+// starts the run with start, prints where to follow it and, with wait, waits
+// for its result (nil without wait). what names the run ("export", "import").
+func startRun[R any](ctx context.Context, e *env, what, shopID string, wait bool,
+	start func(client.Client, config.Config) (client.WorkflowRun, error)) (*oms.Store, *R, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, nil, err
@@ -131,5 +131,12 @@ func (e *env) startRun(ctx context.Context, what, shopID string,
 	}
 	fmt.Fprintf(e.out, "started %s of shop %s\n  workflow ID: %s\n  run ID:      %s\n  Temporal UI: %s\n",
 		what, shopID, run.GetID(), run.GetRunID(), cfg.WorkflowURL(run.GetID(), run.GetRunID()))
-	return st, run, nil
+	if !wait {
+		return st, nil, nil
+	}
+	var res R
+	if err := e.wait(ctx, run, run.GetID(), &res); err != nil {
+		return nil, nil, runFailed(what, err)
+	}
+	return st, &res, nil
 }

@@ -20,20 +20,13 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, run, err := e.startRun(ctx, "import", *fs.shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
+	st, res, err := startRun[workflows.OrderImportResult](ctx, e, "import", *fs.shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
 		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *fs.shop, Days: *fs.days, Trigger: oms.TriggerManual})
 	})
-	if err != nil {
+	if err != nil || res == nil {
 		return err
 	}
-	if !*wait {
-		return nil
-	}
-	var res workflows.OrderImportResult
-	if err := e.wait(ctx, run, run.GetID(), &res); err != nil {
-		return runFailed("import", err)
-	}
-	printImport(e, res)
+	printImport(e, *res)
 	outs, err := st.Outcomes(ctx, res.RunID)
 	if err != nil {
 		return err

@@ -43,21 +43,14 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if *changes {
 		what = "incremental export"
 	}
-	st, run, err := e.startRun(ctx, what, *fs.shop, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
+	st, res, err := startRun[workflows.ShippingSyncResult](ctx, e, what, *fs.shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
 		in.MaxInFlight = cfg.ExportMaxInFlight
 		return app.StartExport(ctx, c, cfg, in)
 	})
-	if err != nil {
+	if err != nil || res == nil {
 		return err
 	}
-	if !*wait {
-		return nil
-	}
-	var res workflows.ShippingSyncResult
-	if err := e.wait(ctx, run, run.GetID(), &res); err != nil {
-		return runFailed("export", err)
-	}
-	printSummary(e, res)
+	printSummary(e, *res)
 	if *outcomes {
 		return printOutcomes(ctx, e, st, res.RunID)
 	}
