@@ -3,6 +3,7 @@ package oms
 import (
 	"database/sql/driver"
 	"fmt"
+	"reflect"
 	"time"
 
 	"gorm.io/gorm"
@@ -12,6 +13,34 @@ import (
 // The gorm models: the code's view of the schema, which the migrations make
 // (migrations/, schema.go): a change here needs a migration. The exported types
 // are the API.
+
+// tableNames is the table of each gorm model, by its type's name.
+var tableNames = map[string]string{
+	reflect.TypeFor[shopRow]().Name():       "shops",
+	reflect.TypeFor[orderRow]().Name():      "orders",
+	reflect.TypeFor[deliveryRow]().Name():   "deliveries",
+	reflect.TypeFor[itemRow]().Name():       "order_items",
+	reflect.TypeFor[runRow]().Name():        "runs",
+	reflect.TypeFor[outcomeRow]().Name():    "run_outcomes",
+	reflect.TypeFor[mailRow]().Name():       "mail_ledger",
+	reflect.TypeFor[budgetRow]().Name():     "api_budgets",
+	reflect.TypeFor[oauthStateRow]().Name(): "oauth_states",
+	reflect.TypeFor[userRow]().Name():       "users",
+	reflect.TypeFor[sessionRow]().Name():    "sessions",
+}
+
+// tableNamer is gorm's default naming (NamingStrategy{IdentifierMaxLength: 64}
+// when gorm.Open is given none), but for the models' tables, which it takes
+// from tableNames.
+type tableNamer struct{ schema.NamingStrategy }
+
+// TableName implements schema.Namer: the table of the type named typ.
+func (n tableNamer) TableName(typ string) string {
+	if table, ok := tableNames[typ]; ok {
+		return table
+	}
+	return n.NamingStrategy.TableName(typ)
+}
 
 type shopRow struct {
 	ID                 string       `gorm:"primaryKey;size:63"`
@@ -27,8 +56,6 @@ type shopRow struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
-
-func (shopRow) TableName() string { return "shops" }
 
 type orderRow struct {
 	ShopID             string     `gorm:"primaryKey;size:63"`
@@ -57,8 +84,6 @@ type orderRow struct {
 	Totals           SaleTotals `gorm:"embedded"`
 }
 
-func (orderRow) TableName() string { return "orders" }
-
 type deliveryRow struct {
 	ShopID           string `gorm:"primaryKey;size:63"`
 	SaleID           int64  `gorm:"primaryKey;autoIncrement:false"`
@@ -78,8 +103,6 @@ type deliveryRow struct {
 	PreferredPeriod string `gorm:"not null;default:''"`
 }
 
-func (deliveryRow) TableName() string { return "deliveries" }
-
 // itemRow is a line item (受注明細) of an order, as ColorMe sent it.
 type itemRow struct {
 	ShopID     string `gorm:"primaryKey;size:63"`
@@ -93,8 +116,6 @@ type itemRow struct {
 	Price      int64  `gorm:"not null;default:0"`
 	Subtotal   int64  `gorm:"not null;default:0"`
 }
-
-func (itemRow) TableName() string { return "order_items" }
 
 type runRow struct {
 	ID              int64  `gorm:"primaryKey;autoIncrement"`
@@ -120,8 +141,6 @@ type runRow struct {
 	Watermark *time.Time
 }
 
-func (runRow) TableName() string { return "runs" }
-
 type outcomeRow struct {
 	RunID   int64  `gorm:"primaryKey;autoIncrement:false"`
 	SaleID  int64  `gorm:"primaryKey;autoIncrement:false"`
@@ -133,8 +152,6 @@ type outcomeRow struct {
 	At      time.Time
 }
 
-func (outcomeRow) TableName() string { return "run_outcomes" }
-
 type mailRow struct {
 	ShopID    string    `gorm:"primaryKey;size:63"`
 	SaleID    int64     `gorm:"primaryKey;autoIncrement:false"`
@@ -144,14 +161,10 @@ type mailRow struct {
 	SentAt    *time.Time
 }
 
-func (mailRow) TableName() string { return "mail_ledger" }
-
 type budgetRow struct {
 	Key    string `gorm:"primaryKey;column:key;size:200"`
 	NextAt int64  `gorm:"not null"` // unix microseconds of the next free slot
 }
-
-func (budgetRow) TableName() string { return "api_budgets" }
 
 // dateString is a calendar date "YYYY-MM-DD", "" = none (NULL). It is a DATE
 // in PostgreSQL and text in SQLite.

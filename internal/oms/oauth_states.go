@@ -28,8 +28,6 @@ type oauthStateRow struct {
 	CreatedAt time.Time
 }
 
-func (oauthStateRow) TableName() string { return "oauth_states" }
-
 // CreateOAuthState records state as issued for the shop until expiresAt, and drops
 // expired states of every shop.
 func (s *Store) CreateOAuthState(ctx context.Context, shopID, state string, expiresAt time.Time) error {

@@ -17,6 +17,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/gorm/schema"
 	"gorm.io/gorm/utils"
 
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
@@ -54,7 +55,8 @@ func OpenWith(ctx context.Context, dsn string, sealer *secrets.Sealer, opts Opti
 	if err != nil {
 		return nil, err
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{Logger: quietLogger(), NowFunc: func() time.Time { return utc(time.Now()) }, DisableAutomaticPing: true})
+	db, err := gorm.Open(dialector, &gorm.Config{Logger: quietLogger(), NowFunc: func() time.Time { return utc(time.Now()) }, DisableAutomaticPing: true,
+		NamingStrategy: tableNamer{schema.NamingStrategy{IdentifierMaxLength: 64}}})
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s OMS database: %w", dialect, err)
 	}

@@ -53,8 +53,6 @@ type userRow struct {
 	UpdatedAt    time.Time
 }
 
-func (userRow) TableName() string { return "users" }
-
 // sessionRow is one console login. Only a hash of the cookie's token is stored.
 type sessionRow struct {
 	TokenHash string    `gorm:"primaryKey;size:64"`
@@ -62,8 +60,6 @@ type sessionRow struct {
 	ExpiresAt time.Time `gorm:"not null"`
 	CreatedAt time.Time
 }
-
-func (sessionRow) TableName() string { return "sessions" }
 
 // User is a console operator.
 type User struct {
