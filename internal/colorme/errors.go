@@ -40,8 +40,7 @@ func (e *DecodeError) Retryable() bool { return true }
 // Retryable reports whether err, returned by a Client, may succeed when tried again:
 // retryable *APIError and *DecodeError. Context ends and other errors are not.
 func Retryable(err error) bool {
-	var de *DecodeError
-	if errors.As(err, &de) {
+	if _, ok := errors.AsType[*DecodeError](err); ok {
 		return true
 	}
 	if ae, ok := AsAPIError(err); ok {
@@ -139,8 +138,7 @@ func (c *Client) transportError(ctx context.Context, op, prefix string, err erro
 
 // innerError drops the *url.Error wrapper, whose text repeats the method and URL.
 func innerError(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) && ue.Err != nil {
+	if ue, ok := errors.AsType[*url.Error](err); ok && ue.Err != nil {
 		return ue.Err.Error()
 	}
 	return err.Error()

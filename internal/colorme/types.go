@@ -231,9 +231,7 @@ func (e *APIError) Unauthorized() bool {
 
 // AsAPIError returns err as an *APIError when it is one.
 func AsAPIError(err error) (*APIError, bool) {
-	var ae *APIError
-	ok := errors.As(err, &ae)
-	return ae, ok
+	return errors.AsType[*APIError](err)
 }
 
 // Limiter spaces API calls to stay within a request budget. Wait blocks until the

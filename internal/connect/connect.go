@@ -113,8 +113,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // KindOf returns the Kind of err, or "" when it is not an *Error.
 func KindOf(err error) Kind {
-	var ce *Error
-	if errors.As(err, &ce) {
+	if ce, ok := errors.AsType[*Error](err); ok {
 		return ce.Kind
 	}
 	return ""
@@ -228,8 +227,8 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 // exchangeError turns a failed token exchange into one sentence.
 func exchangeError(shop oms.Shop, err error) error {
 	id := shop.ID
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
+	re, ok := errors.AsType[*oauth2.RetrieveError](err)
+	if !ok {
 		return fail(KindUnavailable, err, "could not reach ColorMe's token endpoint at %s (%v): check the shop's api_base_url and your network, then run %s again.", shop.APIBaseURL+TokenPath, err, rerun(id))
 	}
 	desc := strings.ToLower(re.ErrorDescription)

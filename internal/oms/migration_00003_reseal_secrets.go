@@ -97,8 +97,7 @@ func resealLegacySecrets(ctx context.Context, tx *sql.Tx, s *Store) error {
 // a value that is corrupt, which only storing the secret again repairs
 // (*UnresealableSecretError).
 func unopenedError(shop, column string, err error) error {
-	var unknown *secrets.UnknownKeyError
-	if errors.As(err, &unknown) {
+	if _, ok := errors.AsType[*secrets.UnknownKeyError](err); ok {
 		return fmt.Errorf("shop %q %s cannot be re-sealed: %w", shop, column, err)
 	}
 	return &UnresealableSecretError{Shop: shop, Column: column, Err: err}

@@ -50,8 +50,7 @@ func (e *StaffError) Unwrap() error { return e.Err }
 // StaffMessage returns the Japanese message of the first StaffError in err's
 // chain, "" when err carries none (an unexpected error: show err itself).
 func StaffMessage(err error) string {
-	var se *StaffError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*StaffError](err); ok {
 		return se.Ja
 	}
 	return ""
