@@ -47,12 +47,31 @@ func (e *env) shopFlags(name string) (flags, *string) {
 	return f, f.String("shop", "", "shop ID (required)")
 }
 
+// parseConfig parses the command line and loads the configuration.
+func (f flags) parseConfig(args []string) (config.Config, error) {
+	if err := f.Parse(args); err != nil {
+		return config.Config{}, err
+	}
+	return f.e.config()
+}
+
 // parseDB parses the command line and opens the database.
 func (f flags) parseDB(ctx context.Context, args []string) (*oms.Store, error) {
 	if err := f.Parse(args); err != nil {
 		return nil, err
 	}
 	return f.e.db(ctx)
+}
+
+// withStore opens the database and returns what f returns on it, such as
+// (*oms.Store).Shops.
+func withStore[T any](ctx context.Context, e *env, f func(*oms.Store, context.Context) (T, error)) (T, error) {
+	st, err := e.db(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return f(st, ctx)
 }
 
 // parseShop parses the command line and loads the shop *id names (-shop),

@@ -132,13 +132,9 @@ func scheduleApply(ctx context.Context, e *env, args []string) error {
 	if (*shop == "") == !*all {
 		return errors.New("give -shop ID or -all")
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
 	ids := []string{*shop}
 	if *all {
-		shops, err := st.Shops(ctx)
+		shops, err := withStore(ctx, e, (*oms.Store).Shops)
 		if err != nil {
 			return err
 		}

@@ -6,16 +6,15 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // secretsKeys prints the ids of the keys in this environment (never the keys)
 // and how many stored secrets each key sealed: run it in a worker's environment
 // to see which key the worker lacks.
 func secretsKeys(ctx context.Context, e *env, args []string) error {
-	if err := e.flags("secrets keys").Parse(args); err != nil {
-		return err
-	}
-	cfg, err := e.config()
+	cfg, err := e.flags("secrets keys").parseConfig(args)
 	if err != nil {
 		return err
 	}
@@ -31,11 +30,7 @@ func secretsKeys(ctx context.Context, e *env, args []string) error {
 	for i, id := range old {
 		fmt.Fprintf(e.out, "  COLORME_SYNC_OLD_SECRET_KEYS  key %s (entry %d, opens only)\n", id, i+1)
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
-	counts, err := st.SealedKeyIDs(ctx)
+	counts, err := withStore(ctx, e, (*oms.Store).SealedKeyIDs)
 	if err != nil {
 		return err
 	}
@@ -68,22 +63,14 @@ func secretsKeys(ctx context.Context, e *env, args []string) error {
 // one in COLORME_SYNC_OLD_SECRET_KEYS (for every process), run this, then drop
 // the old key.
 func secretsRotate(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("secrets rotate")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := e.config()
+	cfg, err := e.flags("secrets rotate").parseConfig(args)
 	if err != nil {
 		return err
 	}
 	if cfg.SecretKey == "" {
 		return errors.New("COLORME_SYNC_SECRET_KEY is not set: set the new key there and the old one in COLORME_SYNC_OLD_SECRET_KEYS, then run this again")
 	}
-	st, err := e.db(ctx)
-	if err != nil {
-		return err
-	}
-	n, err := st.RotateSecrets(ctx)
+	n, err := withStore(ctx, e, (*oms.Store).RotateSecrets)
 	if err != nil {
 		return err
 	}

@@ -16,10 +16,7 @@ func shopAdd(ctx context.Context, e *env, args []string) error {
 	baseURL := fs.String("api-base-url", "", "ColorMe API base URL (default COLORME_API_BASE_URL, https://api.shop-pro.jp)")
 	clientID := fs.String("client-id", "", "ColorMe app client ID (クライアントID)")
 	redirect := fs.String("redirect-url", "", "redirect URL registered with the ColorMe app (リダイレクトURL)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := e.config()
+	cfg, err := fs.parseConfig(args)
 	if err != nil {
 		return err
 	}
