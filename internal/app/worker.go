@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/pause"
 )
 
 // WorkerCommand is what starts a worker, as the no-worker messages name it.
@@ -69,10 +70,8 @@ func CheckWorker(ctx context.Context, c client.Client, cfg config.Config, wait t
 		if !time.Now().Before(deadline) {
 			return &NoWorkerError{TaskQueue: cfg.TaskQueue, Namespace: cfg.TemporalNamespace, Address: cfg.TemporalAddress, LastSeen: last}
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(500 * time.Millisecond):
+		if err := pause.For(ctx, 500*time.Millisecond); err != nil {
+			return err
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/pause"
 )
 
 // NewLimiter returns a colorme.Limiter whose budget is shared through the
@@ -46,18 +47,10 @@ func (l *dbLimiter) Wait(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reserving an API call slot (budget %q): %w", l.key, err)
 	}
-	d := time.Until(slot)
-	if d <= 0 {
-		return nil
+	if d := time.Until(slot); d > 0 {
+		return pause.For(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }
 
 // reserve moves the budget's next free slot one interval past max(next, now)

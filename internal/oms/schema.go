@@ -18,6 +18,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
+
+	"github.com/colorme-sync/colorme-sync/internal/pause"
 )
 
 // The schema is the migrations': versioned files in migrations/<dialect>/, applied
@@ -346,10 +348,8 @@ func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, 
 			logger.Info("database schema migrated by another process", "dialect", s.dialect, "version", st.Current)
 			return MigrateReport{From: rep.From, To: st.Current}, nil
 		}
-		select {
-		case <-ctx.Done():
-			return rep, fmt.Errorf("migrating the %s OMS database schema: %w", s.dialect, ctx.Err())
-		case <-time.After(time.Duration(try+1) * 100 * time.Millisecond):
+		if err := pause.For(ctx, time.Duration(try+1)*100*time.Millisecond); err != nil {
+			return rep, fmt.Errorf("migrating the %s OMS database schema: %w", s.dialect, err)
 		}
 		rep = MigrateReport{}
 		err = step()

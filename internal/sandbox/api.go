@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/pause"
 )
 
 // Error codes of the ColorMe error shape. 401010 and 404100 are ColorMe's; the
@@ -90,7 +90,7 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
 	s.countLocked(rt)
 	latency := s.opts.Latency
 	s.mu.Unlock()
-	if latency > 0 && !sleep(r.Context(), latency) {
+	if pause.For(r.Context(), latency) != nil {
 		return
 	}
 
@@ -98,7 +98,7 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
 	v := s.gateLocked(bearer(r), rt)
 	s.mu.Unlock()
 	if v.hang > 0 {
-		if !sleep(r.Context(), v.hang) {
+		if pause.For(r.Context(), v.hang) != nil {
 			return
 		}
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
@@ -263,18 +263,6 @@ func bearer(r *http.Request) string {
 		return strings.TrimSpace(h[7:])
 	}
 	return ""
-}
-
-// sleep waits d or until ctx ends; it reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // fail returns a ColorMe error response.

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/pause"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -317,7 +318,7 @@ func (t *tries) pause() bool {
 	if d <= 0 {
 		return false
 	}
-	return sleep(t.ctx, d) && time.Now().Before(t.deadline)
+	return pause.For(t.ctx, d) == nil && time.Now().Before(t.deadline)
 }
 
 // transient reports whether a call to Temporal failed for a passing reason:
@@ -349,15 +350,4 @@ func running(d *client.ScheduleDescription) string {
 		return "it has just finished"
 	}
 	return "workflow " + strings.Join(ids, ", ")
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
