@@ -95,7 +95,7 @@ func (cs *clusterStack) close() {
 
 // config is the configuration the bench uses to start workflows on the cluster.
 func (cs *clusterStack) config() config.Config {
-	return config.Config{TemporalAddress: cs.cl.FrontendHostPort(), TemporalNamespace: "default", TaskQueue: cs.taskQueue}
+	return config.Config{Temporal: config.Temporal{TemporalAddress: cs.cl.FrontendHostPort(), TemporalNamespace: "default", TaskQueue: cs.taskQueue}}
 }
 
 // startWorkers replaces the running workers by n worker processes with the

@@ -264,7 +264,7 @@ func (s *stack) startTemporal(ctx context.Context) error {
 
 // config is the configuration the bench process uses to start workflows.
 func (s *stack) config() config.Config {
-	return config.Config{TemporalAddress: s.temporalAddr, TemporalNamespace: "default", TaskQueue: s.taskQueue}
+	return config.Config{Temporal: config.Temporal{TemporalAddress: s.temporalAddr, TemporalNamespace: "default", TaskQueue: s.taskQueue}}
 }
 
 // workerProc is a running worker process.

@@ -24,7 +24,7 @@ func TestNotifyChangeOffNeedsNoTemporal(t *testing.T) {
 	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s1", APIBaseURL: "https://api.shop-pro.jp", Settings: settings}))
 	var out, errOut bytes.Buffer
 	e := &env{out: &out, errOut: &errOut, store: st,
-		cfg: &config.Config{TemporalAddress: "127.0.0.1:1", TemporalNamespace: "default"}}
+		cfg: &config.Config{Temporal: config.Temporal{TemporalAddress: "127.0.0.1:1", TemporalNamespace: "default"}}}
 	e.notifyChange(ctx, "s1", "status of sale 1")
 	assert.Empty(t, errOut.String())
 	assert.Nil(t, e.temporal, "Temporal was dialled for a shop whose export_on_change is off")

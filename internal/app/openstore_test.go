@@ -19,7 +19,7 @@ import (
 // binary is refused either way.
 func TestOpenStoreChecksTheSchema(t *testing.T) {
 	ctx := context.Background()
-	cfg := config.Config{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "oms.db"), LogLevel: "error"}
+	cfg := config.Config{Storage: config.Storage{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "oms.db")}, Process: config.Process{LogLevel: "error"}}
 
 	_, err := app.OpenStore(ctx, cfg)
 	require.ErrorIs(t, err, oms.ErrSchemaBehind)

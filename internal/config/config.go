@@ -13,34 +13,53 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
-// Config is the configuration shared by the worker and the starter.
+// Config is the configuration shared by the worker, the starter and the console.
+// Its groups only sort the variables for the reader: each is read by its own name.
 type Config struct {
-	TemporalAddress   string        `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
-	TemporalNamespace string        `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
-	TaskQueue         string        `envconfig:"TEMPORAL_TASK_QUEUE" default:"colorme-sync"`
-	TemporalUIURL     string        `envconfig:"TEMPORAL_UI_URL" default:"http://127.0.0.1:8233"`
-	DatabaseURL       string        `envconfig:"DATABASE_URL" default:""`
-	ColorMeBaseURL    string        `envconfig:"COLORME_API_BASE_URL" default:"https://api.shop-pro.jp"`
-	BudgetPerMinute   int           `envconfig:"COLORME_BUDGET_PER_MINUTE" default:"120"`
-	ColorMeTimeout    time.Duration `envconfig:"COLORME_TIMEOUT" default:"30s"`
-	MaxConcurrent     int           `envconfig:"WORKER_MAX_CONCURRENT_ACTIVITIES" default:"32"`
-	ExportMaxInFlight int           `envconfig:"EXPORT_MAX_IN_FLIGHT" default:"16"` // activities.DefaultMaxInFlight (a test keeps them equal)
-	SecretKey         string        `envconfig:"COLORME_SYNC_SECRET_KEY" default:""`
-	OldSecretKeys     []string      `envconfig:"COLORME_SYNC_OLD_SECRET_KEYS" default:""`
-	LogLevel          string        `envconfig:"LOG_LEVEL" default:"info"`
-	// PlainHTTPHosts may be a shop's api_base_url host over plain http besides
-	// loopback ones, e.g. "sandbox" for the ColorMe sandbox inside docker-compose.
-	PlainHTTPHosts []string `envconfig:"COLORME_PLAIN_HTTP_HOSTS" default:""`
+	Temporal
+	Storage
+	ColorMe
+	Process
+}
 
+// Temporal is where the Temporal service is and which task queue the workers poll.
+type Temporal struct {
+	TemporalAddress   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233"`
+	TemporalNamespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default"`
+	TaskQueue         string `envconfig:"TEMPORAL_TASK_QUEUE" default:"colorme-sync"`
+	TemporalUIURL     string `envconfig:"TEMPORAL_UI_URL" default:"http://127.0.0.1:8233"`
+}
+
+// Storage is the OMS database and the keys that seal the secrets stored in it.
+type Storage struct {
+	DatabaseURL string `envconfig:"DATABASE_URL" default:""`
 	// DBAutoMigrate lets the worker, console and starter migrate a database whose
 	// schema is behind at start (under an advisory lock on PostgreSQL); when off
 	// they refuse to start and name `starter db migrate`.
-	DBAutoMigrate bool `envconfig:"DB_AUTO_MIGRATE" default:"true"`
+	DBAutoMigrate bool     `envconfig:"DB_AUTO_MIGRATE" default:"true"`
+	SecretKey     string   `envconfig:"COLORME_SYNC_SECRET_KEY" default:""`
+	OldSecretKeys []string `envconfig:"COLORME_SYNC_OLD_SECRET_KEYS" default:""`
+}
 
+// ColorMe is how ColorMe's API is reached: where, how often and how long.
+type ColorMe struct {
+	ColorMeBaseURL  string        `envconfig:"COLORME_API_BASE_URL" default:"https://api.shop-pro.jp"`
+	BudgetPerMinute int           `envconfig:"COLORME_BUDGET_PER_MINUTE" default:"120"`
+	ColorMeTimeout  time.Duration `envconfig:"COLORME_TIMEOUT" default:"30s"`
+	// PlainHTTPHosts may be a shop's api_base_url host over plain http besides
+	// loopback ones, e.g. "sandbox" for the ColorMe sandbox inside docker-compose.
+	PlainHTTPHosts []string `envconfig:"COLORME_PLAIN_HTTP_HOSTS" default:""`
 	// OAuthBrowserBaseURL replaces the shop's API base URL in the authorize URL
 	// `starter shop connect` prints, when the browser reaches ColorMe (the
 	// sandbox) at another address than the worker, e.g. in docker-compose.
 	OAuthBrowserBaseURL string `envconfig:"COLORME_OAUTH_BROWSER_BASE_URL" default:""`
+}
+
+// Process is how much a worker does at once, and how much every process logs.
+type Process struct {
+	MaxConcurrent     int    `envconfig:"WORKER_MAX_CONCURRENT_ACTIVITIES" default:"32"`
+	ExportMaxInFlight int    `envconfig:"EXPORT_MAX_IN_FLIGHT" default:"16"` // activities.DefaultMaxInFlight (a test keeps them equal)
+	LogLevel          string `envconfig:"LOG_LEVEL" default:"info"`
 }
 
 // Load reads the configuration from the environment and validates it. Errors name

@@ -91,7 +91,7 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 	before := snapshot(t, raw)
 
 	// The new binary with DB_AUTO_MIGRATE off refuses, naming the command…
-	cfg := config.Config{DatabaseURL: dsn, SecretKey: v1Key, LogLevel: "error"}
+	cfg := config.Config{Storage: config.Storage{DatabaseURL: dsn, SecretKey: v1Key}, Process: config.Process{LogLevel: "error"}}
 	_, err := app.OpenStore(ctx, cfg)
 	require.ErrorIs(t, err, oms.ErrSchemaBehind)
 	assert.Contains(t, err.Error(), "run `starter db migrate`")
