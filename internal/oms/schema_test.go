@@ -15,12 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
@@ -32,20 +29,7 @@ var quiet = slog.New(slog.DiscardHandler)
 // rawDB opens dsn with gorm alone, as release 56606a0 did, without oms.
 func rawDB(t *testing.T, dsn string) *gorm.DB {
 	t.Helper()
-	var d gorm.Dialector
-	if p, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		d = sqlite.Open(p + "?_pragma=busy_timeout(10000)")
-	} else {
-		d = postgres.Open(dsn)
-	}
-	db, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	return db
+	return testenv.RawDB(t, dsn)
 }
 
 // openAt opens dsn without the schema check and migrates it to version (0 =

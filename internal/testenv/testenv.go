@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -78,6 +79,24 @@ func OpenStore(t testing.TB) *oms.Store {
 func OpenSQLiteStore(t testing.TB) *oms.Store {
 	t.Helper()
 	return open(t, "sqlite:"+filepath.Join(t.TempDir(), "oms.db"))
+}
+
+// RawDB opens dsn ("sqlite:<path>" or a PostgreSQL DSN) with gorm alone,
+// without oms and its schema check, as release 56606a0 did; closed at cleanup.
+func RawDB(t testing.TB, dsn string) *gorm.DB {
+	t.Helper()
+	var d gorm.Dialector
+	if p, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		d = sqlite.Open(p + "?_pragma=busy_timeout(10000)")
+	} else {
+		d = postgres.Open(dsn)
+	}
+	db, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("opening %s with gorm: %v", redact(dsn), err)
+	}
+	t.Cleanup(func() { closeGorm(db) })
+	return db
 }
 
 func open(t testing.TB, dsn string) *oms.Store {

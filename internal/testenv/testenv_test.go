@@ -11,9 +11,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
@@ -41,12 +38,7 @@ func TestPostgresDSNIsFreshAndDropped(t *testing.T) {
 	if base == "" {
 		base = testenv.DefaultPostgresURL
 	}
-	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
-	require.NoError(t, err)
-	defer func() {
-		sqlDB, _ := admin.DB()
-		_ = sqlDB.Close()
-	}()
+	admin := testenv.RawDB(t, base)
 	var n int64
 	require.NoError(t, admin.Raw("SELECT COUNT(*) FROM pg_database WHERE datname = ?", name).Scan(&n).Error)
 	assert.Zero(t, n, "database %s is dropped at cleanup", name)

@@ -18,12 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
@@ -76,7 +73,7 @@ func TestUpgradeFromRelease56606a0(t *testing.T) {
 
 func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 	ctx := context.Background()
-	raw := rawDB(t, dsn)
+	raw := testenv.RawDB(t, dsn)
 	if autoMigrate {
 		require.NoError(t, schemav1.AutoMigrate(raw))
 		require.NoError(t, schemav1.AutoMigrateOAuthStates(raw))
@@ -113,25 +110,6 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 	sameRows(t, before, after, "every row of every table is still there, every column as it was (the sealed secrets aside: re-sealed)")
 	checkMeaning(t, st, fx)
 	exportAndImport(t, st, fx)
-}
-
-// rawDB opens dsn with gorm alone, as release 56606a0 did.
-func rawDB(t *testing.T, dsn string) *gorm.DB {
-	t.Helper()
-	var d gorm.Dialector
-	if p, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		d = sqlite.Open(p + "?_pragma=busy_timeout(10000)")
-	} else {
-		d = postgres.Open(dsn)
-	}
-	db, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	return db
 }
 
 // oauthState is a `starter shop connect` of shop beta begun before the upgrade.
