@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,9 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/activities"
@@ -129,10 +126,7 @@ func (r *retryRig) input(sendMail bool) activities.UpdateSaleInput {
 // and returns its result and the number of attempts made.
 func (r *retryRig) run(t *testing.T, in activities.UpdateSaleInput) (activities.UpdateSaleResult, int) {
 	t.Helper()
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))) // attempt 1 fails on purpose
-	env := s.NewTestWorkflowEnvironment()
-	env.SetTestTimeout(30 * time.Second)
+	env := testenv.WorkflowEnv() // quiet: attempt 1 fails on purpose
 	env.RegisterActivity(r.a)
 	attempts := 0
 	env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in activities.UpdateSaleInput) (activities.UpdateSaleResult, error) {

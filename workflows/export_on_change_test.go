@@ -1,7 +1,6 @@
 package workflows_test
 
 import (
-	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -10,11 +9,11 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -48,7 +47,7 @@ func (x *exports) count() int {
 }
 
 func newTriggerEnv(x *exports) *testsuite.TestWorkflowEnvironment {
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	env.SetTestTimeout(time.Minute)
 	env.RegisterWorkflow(workflows.ExportOnChange)
 	env.RegisterWorkflow(workflows.ShippingSync)
@@ -60,15 +59,6 @@ func signalAt(env *testsuite.TestWorkflowEnvironment, at time.Duration, reason s
 	env.RegisterDelayedCallback(func() {
 		env.SignalWorkflow(workflows.ChangeSignal, workflows.ChangeNotice{Reason: reason})
 	}, at)
-}
-
-func triggerResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.ExportOnChangeResult {
-	t.Helper()
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
-	var res workflows.ExportOnChangeResult
-	require.NoError(t, env.GetWorkflowResult(&res))
-	return res
 }
 
 // TestExportOnChange_BurstGivesOneRun: five changes a second apart are one
@@ -83,7 +73,7 @@ func TestExportOnChange_BurstGivesOneRun(t *testing.T) {
 		signalAt(env, time.Duration(i)*time.Second, "status of sale 1")
 	}
 	env.ExecuteWorkflow(workflows.ExportOnChange, workflows.ExportOnChangeInput{ShopID: testShop})
-	res := triggerResult(t, env)
+	res := workflowResult[workflows.ExportOnChangeResult](t, env)
 	require.Equal(t, 1, x.count(), "one export for the burst")
 	assert.Equal(t, workflows.ShippingSyncInput{ShopID: testShop, Trigger: oms.TriggerChange, Changes: true}, x.inputs[0])
 	wait := x.starts[0].Sub(begun)
@@ -103,7 +93,7 @@ func TestExportOnChange_MaxDelay(t *testing.T) {
 		signalAt(env, time.Duration(3*i)*time.Second, "csv")
 	}
 	env.ExecuteWorkflow(workflows.ExportOnChange, workflows.ExportOnChangeInput{ShopID: testShop})
-	res := triggerResult(t, env)
+	res := workflowResult[workflows.ExportOnChangeResult](t, env)
 	require.GreaterOrEqual(t, x.count(), 2)
 	first := x.starts[0].Sub(begun)
 	assert.True(t, first >= 30*time.Second && first < 31*time.Second, "first export 30 s after the first change, got %s", first)
@@ -119,7 +109,7 @@ func TestExportOnChange_ChangeDuringRun(t *testing.T) {
 	signalAt(env, 0, "first")
 	signalAt(env, 15*time.Second, "during the run") // the export runs from 5 s to 25 s
 	env.ExecuteWorkflow(workflows.ExportOnChange, workflows.ExportOnChangeInput{ShopID: testShop})
-	res := triggerResult(t, env)
+	res := workflowResult[workflows.ExportOnChangeResult](t, env)
 	require.Equal(t, 2, x.count(), "the change during the run gets an export of its own")
 	assert.True(t, x.starts[1].After(x.starts[0].Add(20*time.Second)), "the second export starts after the first ended")
 	assert.Equal(t, 2, res.Runs)
@@ -161,10 +151,7 @@ func TestExportOnChange_ContinuesAsNew(t *testing.T) {
 	signalAt(env, 8*time.Second, "during the run")
 	env.ExecuteWorkflow(workflows.ExportOnChange, workflows.ExportOnChangeInput{ShopID: testShop, MaxRuns: 1})
 	require.True(t, env.IsWorkflowCompleted())
-	var can *workflow.ContinueAsNewError
-	require.True(t, errors.As(env.GetWorkflowError(), &can), "continued as new: %v", env.GetWorkflowError())
-	var next workflows.ExportOnChangeInput
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	next := continuedAs[workflows.ExportOnChangeInput](t, env.GetWorkflowError(), "ExportOnChange")
 	assert.True(t, next.Pending, "the change during the run is carried over")
 	require.NotNil(t, next.Carried)
 	assert.Equal(t, 1, next.Carried.Runs)

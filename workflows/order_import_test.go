@@ -2,7 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -10,13 +9,12 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -93,7 +91,7 @@ func (w *importWorld) MarkReconnectNeeded(_ context.Context, in activities.MarkR
 }
 
 func newImportEnv(w *importWorld) *testsuite.TestWorkflowEnvironment {
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	env.SetStartTime(testAsOf)
 	acts := &activities.Activities{}
 	env.RegisterWorkflow(workflows.OrderImport)
@@ -260,11 +258,7 @@ func TestOrderImport_ContinueAsNew(t *testing.T) {
 	in := workflows.OrderImportInput{ShopID: testShop, PageSize: 5}
 	_, err := runImport(t, env, in)
 
-	var can *workflow.ContinueAsNewError
-	require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
-	require.Equal(t, "OrderImport", can.WorkflowType.Name)
-	var next workflows.OrderImportInput
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	next := continuedAs[workflows.OrderImportInput](t, err, "OrderImport")
 	require.Equal(t, testShop, next.ShopID)
 	c := next.Continuation
 	require.NotNil(t, c)

@@ -1,13 +1,10 @@
 package workflows_test
 
 import (
-	"errors"
 	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -110,21 +107,9 @@ func TestShippingSync_SaleIDsContinueAsNew(t *testing.T) {
 	for id := int64(1001); id <= 1030; id += 2 {
 		in.SaleIDs = append(in.SaleIDs, id)
 	}
-	var res workflows.ShippingSyncResult
-	for runs := 1; ; runs++ {
-		require.LessOrEqual(t, runs, 20, "the chain does not end")
-		r, err := newHarness(t, w).run(t, in)
-		if err == nil {
-			res = r
-			break
-		}
-		var can *workflow.ContinueAsNewError
-		require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
-		var next workflows.ShippingSyncInput
-		require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	res := runChain(t, w, in, 20, func(next workflows.ShippingSyncInput) {
 		require.Equal(t, in.SaleIDs, next.SaleIDs)
-		in = next
-	}
+	})
 	require.Greater(t, res.Chain, 1)
 	require.Equal(t, 15, res.Targets)
 	require.Equal(t, 15, res.Updated)

@@ -1,7 +1,6 @@
 package workflows_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -9,17 +8,19 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
 // TestScheduledExport_Runs: the export schedule's action starts ShippingSync as a
 // child under the shop's fixed ID, triggered "scheduled", and returns its result.
 func TestScheduledExport_Runs(t *testing.T) {
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	env.RegisterWorkflow(workflows.ScheduledExport)
 	var got workflows.ShippingSyncInput
 	env.OnWorkflow(workflows.ShippingSync, mock.Anything, mock.Anything).Return(
@@ -28,10 +29,7 @@ func TestScheduledExport_Runs(t *testing.T) {
 			return workflows.ShippingSyncResult{RunID: 7, RunTotals: oms.RunTotals{Targets: 3, Updated: 2}}, nil
 		})
 	env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop})
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
-	var res workflows.ScheduledExportResult
-	require.NoError(t, env.GetWorkflowResult(&res))
+	res := workflowResult[workflows.ScheduledExportResult](t, env)
 	assert.Equal(t, workflows.ShippingSyncInput{ShopID: testShop, Trigger: oms.TriggerScheduled}, got)
 	assert.Equal(t, workflows.DecisionStarted, res.State)
 	assert.Equal(t, workflows.ShippingSyncID(testShop), res.WorkflowID)
@@ -43,7 +41,7 @@ func TestScheduledExport_Runs(t *testing.T) {
 // TestScheduledImport_Runs: the import schedule's action starts OrderImport as a
 // child under the shop's fixed ID and returns its result.
 func TestScheduledImport_Runs(t *testing.T) {
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	env.RegisterWorkflow(workflows.ScheduledImport)
 	var got workflows.OrderImportInput
 	env.OnWorkflow(workflows.OrderImport, mock.Anything, mock.Anything).Return(
@@ -52,10 +50,7 @@ func TestScheduledImport_Runs(t *testing.T) {
 			return workflows.OrderImportResult{RunID: 8}, nil
 		})
 	env.ExecuteWorkflow(workflows.ScheduledImport, workflows.ScheduledImportInput{ShopID: testShop})
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
-	var res workflows.ScheduledImportResult
-	require.NoError(t, env.GetWorkflowResult(&res))
+	res := workflowResult[workflows.ScheduledImportResult](t, env)
 	assert.Equal(t, workflows.OrderImportInput{ShopID: testShop, Trigger: oms.TriggerScheduled}, got)
 	assert.Equal(t, workflows.DecisionStarted, res.State)
 	assert.Equal(t, workflows.OrderImportID(testShop), res.WorkflowID)
@@ -74,7 +69,7 @@ func TestScheduled_RequiresShop(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := newEnv()
+			env := testenv.WorkflowEnv()
 			env.RegisterWorkflow(workflows.ScheduledExport)
 			env.RegisterWorkflow(workflows.ScheduledImport)
 			run(env)
@@ -86,32 +81,35 @@ func TestScheduled_RequiresShop(t *testing.T) {
 	}
 }
 
+// busyChild stands for a run of child already going under id: RunningWorkflow,
+// asked about id, answers running; the scheduled run itself holds id, as the
+// test environment refuses a child whose ID is still running; and child, should
+// it start, fails the test. It returns the mock of RunningWorkflow.
+func busyChild[I, R any](t *testing.T, env *testsuite.TestWorkflowEnvironment, child func(workflow.Context, I) (R, error), id string, running activities.RunningWorkflowResult) *testsuite.MockCallWrapper {
+	acts := &activities.Activities{}
+	env.RegisterActivity(acts)
+	asked := env.OnActivity(acts.RunningWorkflow, mock.Anything, activities.RunningWorkflowInput{WorkflowID: id}).Return(running, nil)
+	env.OnWorkflow(child, mock.Anything, mock.Anything).Return(
+		func(workflow.Context, I) (R, error) {
+			t.Errorf("no run of %s may start beside the running one", id)
+			var none R
+			return none, nil
+		})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
+	return asked
+}
+
 // TestScheduledExport_SkippedWhileRunning: when the shop's export ID is already
 // running (a manual export), the scheduled run completes at once, skipped, and
 // names the running run and who started it.
 func TestScheduledExport_SkippedWhileRunning(t *testing.T) {
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	env.RegisterWorkflow(workflows.ScheduledExport)
-	acts := &activities.Activities{}
-	env.RegisterActivity(acts)
 	started := time.Date(2025, 6, 1, 3, 0, 0, 0, time.UTC)
-	env.OnActivity(acts.RunningWorkflow, mock.Anything, activities.RunningWorkflowInput{WorkflowID: workflows.ShippingSyncID(testShop)}).Return(
-		func(context.Context, activities.RunningWorkflowInput) (activities.RunningWorkflowResult, error) {
-			return activities.RunningWorkflowResult{Running: true, RunID: "run-manual", StartTime: started, Trigger: oms.TriggerManual}, nil
-		})
-	env.OnWorkflow(workflows.ShippingSync, mock.Anything, mock.Anything).Return(
-		func(workflow.Context, workflows.ShippingSyncInput) (workflows.ShippingSyncResult, error) {
-			t.Error("no export may start beside the running one")
-			return workflows.ShippingSyncResult{}, nil
-		})
-	// The test environment refuses a child whose ID is still running; the
-	// scheduled run itself holds the shop's export ID here to stand for it.
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.ShippingSyncID(testShop)})
+	busyChild(t, env, workflows.ShippingSync, workflows.ShippingSyncID(testShop),
+		activities.RunningWorkflowResult{Running: true, RunID: "run-manual", StartTime: started, Trigger: oms.TriggerManual})
 	env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop})
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
-	var res workflows.ScheduledExportResult
-	require.NoError(t, env.GetWorkflowResult(&res))
+	res := workflowResult[workflows.ScheduledExportResult](t, env)
 	assert.Equal(t, workflows.DecisionSkipped, res.State)
 	assert.Equal(t, "run-manual", res.RunID)
 	assert.Nil(t, res.Export)
@@ -122,23 +120,12 @@ func TestScheduledExport_SkippedWhileRunning(t *testing.T) {
 // TestScheduledImport_SkippedWhileRunning: an import schedule firing while the
 // shop's import runs completes at once, skipped, naming the running run.
 func TestScheduledImport_SkippedWhileRunning(t *testing.T) {
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	env.RegisterWorkflow(workflows.ScheduledImport)
-	acts := &activities.Activities{}
-	env.RegisterActivity(acts)
-	env.OnActivity(acts.RunningWorkflow, mock.Anything, activities.RunningWorkflowInput{WorkflowID: workflows.OrderImportID(testShop)}).Return(
-		activities.RunningWorkflowResult{Running: true, RunID: "run-sched", Trigger: oms.TriggerScheduled}, nil)
-	env.OnWorkflow(workflows.OrderImport, mock.Anything, mock.Anything).Return(
-		func(workflow.Context, workflows.OrderImportInput) (workflows.OrderImportResult, error) {
-			t.Error("no import may start beside the running one")
-			return workflows.OrderImportResult{}, nil
-		})
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.OrderImportID(testShop)})
+	busyChild(t, env, workflows.OrderImport, workflows.OrderImportID(testShop),
+		activities.RunningWorkflowResult{Running: true, RunID: "run-sched", Trigger: oms.TriggerScheduled})
 	env.ExecuteWorkflow(workflows.ScheduledImport, workflows.ScheduledImportInput{ShopID: testShop})
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
-	var res workflows.ScheduledImportResult
-	require.NoError(t, env.GetWorkflowResult(&res))
+	res := workflowResult[workflows.ScheduledImportResult](t, env)
 	assert.Equal(t, workflows.DecisionSkipped, res.State)
 	assert.Equal(t, "run-sched", res.RunID)
 	assert.Nil(t, res.Import)
@@ -150,28 +137,15 @@ func TestScheduledImport_SkippedWhileRunning(t *testing.T) {
 // ScheduledYieldRetry) instead of skipping at once; here the ID stays held, so
 // it skips after ScheduledYieldFor.
 func TestScheduledExport_WaitsForChangeRun(t *testing.T) {
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	env.RegisterWorkflow(workflows.ScheduledExport)
-	acts := &activities.Activities{}
-	env.RegisterActivity(acts)
 	asked := 0
-	env.OnActivity(acts.RunningWorkflow, mock.Anything, mock.Anything).Return(
-		func(context.Context, activities.RunningWorkflowInput) (activities.RunningWorkflowResult, error) {
-			asked++
-			return activities.RunningWorkflowResult{Running: true, RunID: "run-change", Trigger: oms.TriggerChange}, nil
-		})
-	env.OnWorkflow(workflows.ShippingSync, mock.Anything, mock.Anything).Return(
-		func(workflow.Context, workflows.ShippingSyncInput) (workflows.ShippingSyncResult, error) {
-			t.Error("no export may start beside the running one")
-			return workflows.ShippingSyncResult{}, nil
-		})
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.ShippingSyncID(testShop)})
+	busyChild(t, env, workflows.ShippingSync, workflows.ShippingSyncID(testShop),
+		activities.RunningWorkflowResult{Running: true, RunID: "run-change", Trigger: oms.TriggerChange}).
+		Run(func(mock.Arguments) { asked++ })
 	began := env.Now()
 	env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop})
-	require.True(t, env.IsWorkflowCompleted())
-	require.NoError(t, env.GetWorkflowError())
-	var res workflows.ScheduledExportResult
-	require.NoError(t, env.GetWorkflowResult(&res))
+	res := workflowResult[workflows.ScheduledExportResult](t, env)
 	assert.Equal(t, workflows.DecisionSkipped, res.State)
 	assert.GreaterOrEqual(t, env.Now().Sub(began), workflows.ScheduledYieldFor)
 	assert.Equal(t, int(workflows.ScheduledYieldFor/workflows.ScheduledYieldRetry)+1, asked, "tried every %s", workflows.ScheduledYieldRetry)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"maps"
 	"slices"
 	"sort"
@@ -19,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
-	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -28,6 +25,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -345,19 +343,9 @@ func updateTakes(d time.Duration) envOption {
 	return func(_ *harness, upd *testsuite.MockCallWrapper) { upd.After(d) }
 }
 
-// newEnv returns a test environment whose SDK logs are discarded (the failure
-// tests make it log errors on purpose).
-func newEnv() *testsuite.TestWorkflowEnvironment {
-	var s testsuite.WorkflowTestSuite
-	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env := s.NewTestWorkflowEnvironment()
-	env.SetTestTimeout(30 * time.Second)
-	return env
-}
-
 func newHarness(t *testing.T, w *world, opts ...envOption) *harness {
 	t.Helper()
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	h := &harness{env: env, w: w, history: 3, running: map[string]bool{}}
 
 	acts := &activities.Activities{}
@@ -415,9 +403,51 @@ func boolPtr(b bool) *bool { return &b }
 // appError returns the application error inside err, failing the test when there is none.
 func appError(t *testing.T, err error) *temporal.ApplicationError {
 	t.Helper()
-	var ae *temporal.ApplicationError
-	require.True(t, errors.As(err, &ae), "want an ApplicationError, got %v", err)
+	ae, ok := errors.AsType[*temporal.ApplicationError](err)
+	require.True(t, ok, "want an ApplicationError, got %v", err)
 	return ae
+}
+
+// workflowResult requires the workflow run in env to have completed without
+// error and returns its result.
+func workflowResult[R any](t *testing.T, env *testsuite.TestWorkflowEnvironment) R {
+	t.Helper()
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	var res R
+	require.NoError(t, env.GetWorkflowResult(&res))
+	return res
+}
+
+// continuedAs requires err to be a continue-as-new of the workflow named
+// wfType and returns the input it gives the next run.
+func continuedAs[I any](t *testing.T, err error, wfType string) I {
+	t.Helper()
+	can, ok := errors.AsType[*workflow.ContinueAsNewError](err)
+	require.True(t, ok, "want continue-as-new, got %v", err)
+	require.Equal(t, wfType, can.WorkflowType.Name)
+	var next I
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	return next
+}
+
+// runChain runs ShippingSync from in over w, each run on a fresh harness,
+// following continue-as-new until a run completes (at most maxRuns runs), and
+// returns that run's result; carried, when not nil, checks each input carried
+// over to the next run.
+func runChain(t *testing.T, w *world, in workflows.ShippingSyncInput, maxRuns int, carried func(workflows.ShippingSyncInput)) workflows.ShippingSyncResult {
+	t.Helper()
+	for runs := 1; ; runs++ {
+		require.LessOrEqual(t, runs, maxRuns, "the chain does not end")
+		res, err := newHarness(t, w).run(t, in)
+		if err == nil {
+			return res
+		}
+		in = continuedAs[workflows.ShippingSyncInput](t, err, "ShippingSync")
+		if carried != nil {
+			carried(in)
+		}
+	}
 }
 
 // ---------------------------------------------------------------------------
@@ -761,11 +791,7 @@ func TestShippingSync_ContinueAsNew(t *testing.T) {
 			res = r
 			break
 		}
-		var can *workflow.ContinueAsNewError
-		require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
-		require.Equal(t, "ShippingSync", can.WorkflowType.Name)
-		var next workflows.ShippingSyncInput
-		require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+		next := continuedAs[workflows.ShippingSyncInput](t, err, "ShippingSync")
 		c := next.Continuation
 		require.NotNil(t, c)
 
@@ -863,20 +889,7 @@ func TestShippingSync_ReimportedDuringExport(t *testing.T) {
 			}
 			in := input()
 			in.MaxHistory = maxHistory
-			var res workflows.ShippingSyncResult
-			for runs := 1; ; runs++ {
-				require.LessOrEqual(t, runs, 30, "the chain does not end")
-				r, err := newHarness(t, w).run(t, in)
-				if err == nil {
-					res = r
-					break
-				}
-				var can *workflow.ContinueAsNewError
-				require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
-				var next workflows.ShippingSyncInput
-				require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
-				in = next
-			}
+			res := runChain(t, w, in, 30, nil)
 			if maxHistory > 0 {
 				require.Greater(t, res.Chain, 1, "the test must cross continue-as-new")
 			}
@@ -902,10 +915,7 @@ func TestShippingSync_ContinueAsNewSuggested(t *testing.T) {
 	h := newHarness(t, w)
 	h.env.SetContinueAsNewSuggested(true)
 	_, err := h.run(t, input())
-	var can *workflow.ContinueAsNewError
-	require.True(t, errors.As(err, &can), "want continue-as-new, got %v", err)
-	var next workflows.ShippingSyncInput
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	next := continuedAs[workflows.ShippingSyncInput](t, err, "ShippingSync")
 	c := next.Continuation
 	require.NotNil(t, c)
 	require.Equal(t, 1, c.Chain)
@@ -1164,7 +1174,7 @@ func TestShippingSync_RequiresShop(t *testing.T) {
 // 10b. An invalid window refused by StartRun fails the workflow without retrying.
 func TestShippingSync_StartRunRefused(t *testing.T) {
 	w := newWorld(changed)
-	env := newEnv()
+	env := testenv.WorkflowEnv()
 	acts := &activities.Activities{}
 	env.RegisterActivity(acts)
 	calls := 0

@@ -1,10 +1,12 @@
-// Package testenv gives tests a real, private PostgreSQL database and OMS store.
+// Package testenv gives tests a real, private PostgreSQL database and OMS
+// store, and a quiet Temporal test environment.
 package testenv
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -14,6 +16,8 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -79,6 +83,17 @@ func OpenStore(t testing.TB) *oms.Store {
 func OpenSQLiteStore(t testing.TB) *oms.Store {
 	t.Helper()
 	return open(t, "sqlite:"+filepath.Join(t.TempDir(), "oms.db"))
+}
+
+// WorkflowEnv returns a Temporal test workflow environment that discards the
+// SDK's logs (tests that fail activities on purpose make it log errors) and
+// times out after 30 s.
+func WorkflowEnv() *testsuite.TestWorkflowEnvironment {
+	var s testsuite.WorkflowTestSuite
+	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env := s.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(30 * time.Second)
+	return env
 }
 
 // RawDB opens dsn ("sqlite:<path>" or a PostgreSQL DSN) with gorm alone,
