@@ -17,20 +17,30 @@ import (
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
+// runScheduled runs the scheduled workflow sched on in, its child mocked to
+// answer childRes, and returns sched's result and the input the child was
+// started with.
+func runScheduled[SI, SR, CI, CR any](t *testing.T, sched func(workflow.Context, SI) (SR, error), in SI,
+	child func(workflow.Context, CI) (CR, error), childRes CR) (SR, CI) {
+	t.Helper()
+	env := testenv.WorkflowEnv()
+	env.RegisterWorkflow(sched)
+	var started CI
+	env.OnWorkflow(child, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in CI) (CR, error) {
+			started = in
+			return childRes, nil
+		})
+	env.ExecuteWorkflow(sched, in)
+	return workflowResult[SR](t, env), started
+}
+
 // TestScheduledExport_Runs: the export schedule's action starts ShippingSync as a
 // child under the shop's fixed ID, triggered "scheduled", and returns its result.
 func TestScheduledExport_Runs(t *testing.T) {
-	env := testenv.WorkflowEnv()
-	env.RegisterWorkflow(workflows.ScheduledExport)
-	var got workflows.ShippingSyncInput
-	env.OnWorkflow(workflows.ShippingSync, mock.Anything, mock.Anything).Return(
-		func(_ workflow.Context, in workflows.ShippingSyncInput) (workflows.ShippingSyncResult, error) {
-			got = in
-			return workflows.ShippingSyncResult{RunID: 7, RunTotals: oms.RunTotals{Targets: 3, Updated: 2}}, nil
-		})
-	env.ExecuteWorkflow(workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop})
-	res := workflowResult[workflows.ScheduledExportResult](t, env)
-	assert.Equal(t, workflows.ShippingSyncInput{ShopID: testShop, Trigger: oms.TriggerScheduled}, got)
+	res, started := runScheduled(t, workflows.ScheduledExport, workflows.ScheduledExportInput{ShopID: testShop},
+		workflows.ShippingSync, workflows.ShippingSyncResult{RunID: 7, RunTotals: oms.RunTotals{Targets: 3, Updated: 2}})
+	assert.Equal(t, workflows.ShippingSyncInput{ShopID: testShop, Trigger: oms.TriggerScheduled}, started)
 	assert.Equal(t, workflows.DecisionStarted, res.State)
 	assert.Equal(t, workflows.ShippingSyncID(testShop), res.WorkflowID)
 	require.NotNil(t, res.Export)
@@ -41,17 +51,9 @@ func TestScheduledExport_Runs(t *testing.T) {
 // TestScheduledImport_Runs: the import schedule's action starts OrderImport as a
 // child under the shop's fixed ID and returns its result.
 func TestScheduledImport_Runs(t *testing.T) {
-	env := testenv.WorkflowEnv()
-	env.RegisterWorkflow(workflows.ScheduledImport)
-	var got workflows.OrderImportInput
-	env.OnWorkflow(workflows.OrderImport, mock.Anything, mock.Anything).Return(
-		func(_ workflow.Context, in workflows.OrderImportInput) (workflows.OrderImportResult, error) {
-			got = in
-			return workflows.OrderImportResult{RunID: 8}, nil
-		})
-	env.ExecuteWorkflow(workflows.ScheduledImport, workflows.ScheduledImportInput{ShopID: testShop})
-	res := workflowResult[workflows.ScheduledImportResult](t, env)
-	assert.Equal(t, workflows.OrderImportInput{ShopID: testShop, Trigger: oms.TriggerScheduled}, got)
+	res, started := runScheduled(t, workflows.ScheduledImport, workflows.ScheduledImportInput{ShopID: testShop},
+		workflows.OrderImport, workflows.OrderImportResult{RunID: 8})
+	assert.Equal(t, workflows.OrderImportInput{ShopID: testShop, Trigger: oms.TriggerScheduled}, started)
 	assert.Equal(t, workflows.DecisionStarted, res.State)
 	assert.Equal(t, workflows.OrderImportID(testShop), res.WorkflowID)
 	require.NotNil(t, res.Import)

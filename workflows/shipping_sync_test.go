@@ -304,6 +304,16 @@ func (w *world) outcomeBySale(t *testing.T) map[int64]oms.Outcome {
 	return m
 }
 
+// failUpdate makes every update of sale id fail with err.
+func (w *world) failUpdate(id int64, err error) {
+	w.updateErr = func(sale int64, _ int32) error {
+		if sale == id {
+			return err
+		}
+		return nil
+	}
+}
+
 func (w *world) count(event string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -616,12 +626,7 @@ func TestShippingSync_RetriesUnavailable(t *testing.T) {
 func TestShippingSync_RejectedOrderFailsAlone(t *testing.T) {
 	w := newWorld(repeat(changed, 8)...)
 	const msg = "colorme PUT /v1/sales/1003.json: HTTP 422 (code 422001): slip_number is too long"
-	w.updateErr = func(id int64, _ int32) error {
-		if id == 1003 {
-			return temporal.NewNonRetryableApplicationError(msg, activities.ErrColorMeRejected, nil)
-		}
-		return nil
-	}
+	w.failUpdate(1003, temporal.NewNonRetryableApplicationError(msg, activities.ErrColorMeRejected, nil))
 	h := newHarness(t, w)
 	res, err := h.run(t, input())
 	require.NoError(t, err)
@@ -653,8 +658,11 @@ func reconnectErr() error {
 	return temporal.NewNonRetryableApplicationError(reconnectMsg, activities.ErrReconnectNeeded, nil)
 }
 
+// requireReconnectFailure checks that the run failed on a refused token: err
+// says so, the shop is marked and the run recorded as failed.
 func requireReconnectFailure(t *testing.T, w *world, err error) {
 	t.Helper()
+	require.Error(t, err)
 	ae := appError(t, err)
 	require.Equal(t, activities.ErrReconnectNeeded, ae.Type())
 	require.True(t, ae.NonRetryable())
@@ -681,7 +689,6 @@ func TestShippingSync_ReconnectNeededOnRead(t *testing.T) {
 	}
 	h := newHarness(t, w)
 	_, err := h.run(t, input())
-	require.Error(t, err)
 	requireReconnectFailure(t, w, err)
 
 	require.Len(t, w.fetches, 2, "no page is fetched after the refusal")
@@ -699,17 +706,11 @@ func TestShippingSync_ReconnectNeededOnRead(t *testing.T) {
 // 4b. A refused token on an update stops the run: nothing more is dispatched or fetched.
 func TestShippingSync_ReconnectNeededOnUpdate(t *testing.T) {
 	w := newWorld(repeat(changed, 20)...)
-	w.updateErr = func(id int64, _ int32) error {
-		if id == 1003 {
-			return reconnectErr()
-		}
-		return nil
-	}
+	w.failUpdate(1003, reconnectErr())
 	h := newHarness(t, w)
 	in := input()
 	in.MaxInFlight = 1 // deterministic order of updates
 	_, err := h.run(t, in)
-	require.Error(t, err)
 	requireReconnectFailure(t, w, err)
 
 	require.Equal(t, []string{"fetch", "read", "update 1001", "update 1002", "update 1003"}, w.events,
@@ -730,19 +731,13 @@ func TestShippingSync_ReconnectNeededOnUpdate(t *testing.T) {
 // update takes 1s: the first three start at 0s and end at 1s, when 1002 fails.
 func TestShippingSync_ReconnectNeededWithUpdatesInFlight(t *testing.T) {
 	w := newWorld(repeat(changed, 30)...)
-	w.updateErr = func(id int64, _ int32) error {
-		if id == 1002 {
-			return reconnectErr()
-		}
-		return nil
-	}
+	w.failUpdate(1002, reconnectErr())
 	h := newHarness(t, w, updateTakes(time.Second))
 	start := h.env.Now()
 	in := input()
 	in.MaxInFlight = 3
 	in.PageSize = 10
 	_, err := h.run(t, in)
-	require.Error(t, err)
 	requireReconnectFailure(t, w, err)
 	require.Equal(t, 1, w.count("fetch"))
 	require.GreaterOrEqual(t, len(h.updateStarts), 3)
