@@ -203,42 +203,40 @@ func TestUpdateSale_RetryWritesWhatIsMissing(t *testing.T) {
 	r.requireWritten(t)
 }
 
-// TestUpdateSale_LostMailAnswerSentOnce: the write lands, the mail goes out but
-// its answer is lost; the retry finds the mail claimed in the ledger, reads
-// ColorMe's mail state (sent) and sends no second mail. The ledger records it sent.
-func TestUpdateSale_LostMailAnswerSentOnce(t *testing.T) {
-	r := setupRetry(t, colorme.MailNotYet)
-	r.proxy.fail(http.MethodPost, "/v1/sales/1/mails.json", true, nil)
-	res, attempts := r.run(t, r.input(true))
+// TestUpdateSale_MailRetried: the write lands and the mail request fails; the
+// retry finds the mail claimed in the ledger and reads ColorMe's mail state to
+// decide whether to send it. Either way ColorMe sends one mail, the write is
+// not repeated and the ledger records the mail as sent.
+func TestUpdateSale_MailRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		applied bool // the failed request reached ColorMe; only its answer was lost
+		note    string
+	}{
+		// The mail goes out but its answer is lost: ColorMe's mail state says
+		// sent, and the retry sends no second mail.
+		{"LostMailAnswerSentOnce", true, "shipping mail sent by an earlier attempt"},
+		// The mail request is lost before ColorMe: its mail state is still
+		// not_yet, and the retry sends it: once.
+		{"MailFailedBeforeColorMeIsSent", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := setupRetry(t, colorme.MailNotYet)
+			r.proxy.fail(http.MethodPost, "/v1/sales/1/mails.json", tc.applied, nil)
+			res, attempts := r.run(t, r.input(true))
 
-	require.Equal(t, 2, attempts)
-	require.True(t, res.Written)
-	require.True(t, res.Mailed)
-	require.Equal(t, "shipping mail sent by an earlier attempt", res.Note)
-	c := r.sb.Counters()
-	require.Equal(t, 1, c.Mails, "one mail request")
-	require.Equal(t, 1, c.MailsBySale[retrySale], "one mail sent")
-	require.Equal(t, 1, c.Writes)
-	require.False(t, r.mailOwed(t), "the ledger records the mail as sent")
-	r.requireWritten(t)
-}
-
-// TestUpdateSale_MailFailedBeforeColorMeIsSent: the mail request is lost
-// before ColorMe; the retry finds the mail claimed but ColorMe's state still
-// not_yet, and sends it: once.
-func TestUpdateSale_MailFailedBeforeColorMeIsSent(t *testing.T) {
-	r := setupRetry(t, colorme.MailNotYet)
-	r.proxy.fail(http.MethodPost, "/v1/sales/1/mails.json", false, nil)
-	res, attempts := r.run(t, r.input(true))
-
-	require.Equal(t, 2, attempts)
-	require.True(t, res.Written)
-	require.True(t, res.Mailed)
-	require.Empty(t, res.Note)
-	c := r.sb.Counters()
-	require.Equal(t, 1, c.MailsBySale[retrySale])
-	require.Equal(t, 1, c.Writes, "the write of the first attempt is not repeated")
-	require.False(t, r.mailOwed(t))
+			require.Equal(t, 2, attempts)
+			require.True(t, res.Written)
+			require.True(t, res.Mailed)
+			require.Equal(t, tc.note, res.Note)
+			c := r.sb.Counters()
+			require.Equal(t, 1, c.Mails, "one mail request")
+			require.Equal(t, 1, c.MailsBySale[retrySale], "one mail sent")
+			require.Equal(t, 1, c.Writes, "the write of the first attempt is not repeated")
+			require.False(t, r.mailOwed(t), "the ledger records the mail as sent")
+			r.requireWritten(t)
+		})
+	}
 }
 
 // TestUpdateSale_LedgerSentSendsNothing: the ledger already records the mail
