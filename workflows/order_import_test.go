@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -93,13 +92,8 @@ func (w *importWorld) MarkReconnectNeeded(_ context.Context, in activities.MarkR
 func newImportEnv(w *importWorld) *testsuite.TestWorkflowEnvironment {
 	env := testenv.WorkflowEnv()
 	env.SetStartTime(testAsOf)
-	acts := &activities.Activities{}
 	env.RegisterWorkflow(workflows.OrderImport)
-	env.RegisterActivity(acts)
-	env.OnActivity(acts.StartImport, mock.Anything, mock.Anything).Return(w.StartImport)
-	env.OnActivity(acts.ImportPage, mock.Anything, mock.Anything).Return(w.ImportPage)
-	env.OnActivity(acts.FinishImport, mock.Anything, mock.Anything).Return(w.FinishImport)
-	env.OnActivity(acts.MarkReconnectNeeded, mock.Anything, mock.Anything).Return(w.MarkReconnectNeeded)
+	env.RegisterActivity(w) // its methods stand in for the activities of the same names
 	return env
 }
 
