@@ -18,7 +18,9 @@ import (
 // 送り状データ出力 writes it.
 func ordersCarrierExport(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("orders carrier-export")
-	format := fs.String("format", "", "label program: b2 (Yamato B2 Cloud), ehiden (Sagawa e-Hiden), yupack (Japan Post Yu-Pack Print R) (required)")
+	format := fs.String("format", "", "label program: b2 (Yamato B2 Cloud), ehiden (Sagawa e-Hiden II 標準パターン), ehiden3 (Sagawa e-Hiden III 標準_飛脚宅配便_CSV_ヘッダ無), yupack (Japan Post Yu-Pack Print R) (required)")
+	service := fs.String("service", "auto", "parcel kind of every label: auto (each order's delivery method), standard, compact (宅急便コンパクト, b2 only), nekopos (ネコポス / クロネコゆうパケット, b2 only)")
+	cool := fs.String("cool", "auto", "クール区分 of every label: auto (each order's), none, chilled (冷蔵), frozen (冷凍)")
 	status := fs.String("status", "", "comma-separated statuses (value or label, e.g. awaiting_shipment or 発送待ち): "+opsStatusHelp())
 	targets := fs.Bool("targets", false, "only the orders the export rules target now (rules 1–4)")
 	sales := fs.String("sales", "", "comma-separated sale ids; a delivery that has a tracking number is written again only when named here")
@@ -38,7 +40,11 @@ func ordersCarrierExport(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return errors.New("-o is required: the file to write (- for stdout)")
 	}
-	sel := app.LabelSelection{Targets: *targets}
+	choice, err := carrier.ParseChoice(*service, *cool)
+	if err != nil {
+		return fmt.Errorf("-service/-cool: %w", err)
+	}
+	sel := app.LabelSelection{Targets: *targets, Choice: choice}
 	for _, s := range splitList(*status) {
 		sel.Statuses = append(sel.Statuses, opsStatusValue(s))
 	}

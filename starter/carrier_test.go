@@ -68,5 +68,5 @@ func TestCarrierExportAndImportCLI(t *testing.T) {
 
 	code, _, errOut = cmd("orders", "carrier-export", "-shop", "s", "-format", "fedex", "-status", "発送待ち", "-o", labels)
 	assert.Equal(t, 1, code)
-	assert.Contains(t, errOut, `format "fedex" is not a label program: use one of b2, ehiden, yupack`)
+	assert.Contains(t, errOut, `format "fedex" is not a label program: use one of b2, ehiden, ehiden3, yupack`)
 }

@@ -16,11 +16,14 @@ import (
 
 // LabelSelection chooses the orders whose label data is written: those with
 // one of Statuses, those the export rules target now (Targets), or the given
-// SaleIDs. The criteria given must all hold; at least one is required.
+// SaleIDs. The criteria given must all hold; at least one is required. Choice
+// is staff's choice of parcel kind and cool class for the whole file (zero:
+// each order's, see labelFacts).
 type LabelSelection struct {
 	Statuses []string
 	Targets  bool
 	SaleIDs  []int64
+	Choice   carrier.Choice
 }
 
 // LabelExport is a written label file and what staff should know about it.
@@ -35,7 +38,7 @@ type LabelExport struct {
 }
 
 // ExportLabels writes the label data of the selected orders in a label
-// program's import layout ("b2", "ehiden", "yupack"), as `starter orders
+// program's import layout ("b2", "ehiden", "ehiden3", "yupack"), as `starter orders
 // carrier-export` and the console's 送り状データ出力 do. One row per delivery
 // (parcel); a bundle (同梱) is one parcel: its children are named in the
 // parent's first row and get no row of their own. Cancelled orders and
@@ -47,7 +50,7 @@ func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel
 	l, ok := carrier.ByFormat(format)
 	if !ok {
 		return LabelExport{}, &oms.StaffError{En: fmt.Sprintf("format %q is not a label program: use one of %s", format, carrier.Formats()),
-			Ja: "送り状ソフトを選んでください (B2クラウド、e飛伝、ゆうパックプリントR)。"}
+			Ja: "送り状ソフトを選んでください (B2クラウド、e飛伝Ⅱ、e飛伝Ⅲ、ゆうパックプリントR)。"}
 	}
 	if len(sel.Statuses) == 0 && !sel.Targets && len(sel.SaleIDs) == 0 {
 		return LabelExport{}, &oms.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
@@ -136,6 +139,13 @@ func selectLabels(orders []oms.OrderView, sel LabelSelection, now time.Time, win
 				warn(o.SaleID, d.ID, en, ja)
 				continue
 			}
+			lb.Options = carrier.Decide(labelFacts(o, d), sel.Choice)
+			if lb.COD && i > 0 {
+				lb.COD, lb.CODAmount, lb.CODTax = false, 0, 0
+				warns = append(warns, carrier.Warning{SaleID: o.SaleID, DeliveryID: d.ID,
+					Message: fmt.Sprintf("sale %d: cash on delivery is collected with the parcel of its first delivery; delivery %d is written prepaid", o.SaleID, d.ID),
+					Ja:      fmt.Sprintf("受注番号 %d: 代金引換の代金は1つ目のお届け先の荷物で受け取るため、お届け先ID %d の送り状は元払いにしました。", o.SaleID, d.ID)})
+			}
 			if i == 0 {
 				lb.Bundled = children[o.SaleID]
 			}
@@ -143,6 +153,16 @@ func selectLabels(orders []oms.OrderView, sel LabelSelection, now time.Time, win
 		}
 	}
 	return labels, warns, selected
+}
+
+// labelFacts returns what the options of an order's labels are decided from
+// (carrier.Decide): the order's total and tax, for 代金引換. The payment
+// method (is it 代金引換?) and the delivery method (name, method_type) are
+// ColorMe's GET /v1/payments and /v1/deliveries, to be filled in here once the
+// store holds them; until then a label is 代金引換, ネコポス, コンパクト or クール
+// only by the export's choice.
+func labelFacts(o oms.OrderView, _ oms.Destination) carrier.OrderFacts {
+	return carrier.OrderFacts{Total: o.Totals.Total, Tax: o.Totals.Tax}
 }
 
 // picks reports whether the selection takes the order.

@@ -60,6 +60,9 @@ func ApplyShipmentCSV(ctx context.Context, st *oms.Store, shopID string, data []
 	out.Rejected = append(out.Rejected, rep.Rejected...)
 	slices.SortStableFunc(out.Rejected, func(a, b oms.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
 	out.Changes, out.Unchanged, out.Duplicates, out.Orders = rep.Changes, rep.Unchanged, rep.Duplicates, rep.Orders
-	out.Notes, out.Applied = rep.Notes, rep.Applied
+	for _, n := range parsed.Notes {
+		out.Notes = append(out.Notes, oms.LineMessage{Line: n.Line, Message: n.Message, Ja: n.Ja})
+	}
+	out.Notes, out.Applied = append(out.Notes, rep.Notes...), rep.Applied
 	return out, nil
 }

@@ -24,9 +24,10 @@ type Format string
 
 // The label programs.
 const (
-	B2     Format = "b2"     // ヤマト運輸 B2クラウド
-	Ehiden Format = "ehiden" // 佐川急便 e飛伝Ⅱ (Ⅲ's common template reads the same columns)
-	Yupack Format = "yupack" // 日本郵便 ゆうパックプリントR
+	B2      Format = "b2"      // ヤマト運輸 B2クラウド
+	Ehiden  Format = "ehiden"  // 佐川急便 e飛伝Ⅱ 出荷データ (標準パターン); issued data 出荷履歴
+	Ehiden3 Format = "ehiden3" // 佐川急便 e飛伝Ⅲ 標準_飛脚宅配便_CSV_ヘッダ無 (74 columns)
+	Yupack  Format = "yupack"  // 日本郵便 ゆうパックプリントR
 )
 
 // Meaning is what a column holds.
@@ -56,6 +57,13 @@ const (
 	Note                   // 記事: the sales a parcel carries when it is a bundle (同梱)
 	BillingCode            // B2: 請求先顧客コード
 	FreightNo              // B2: 運賃管理番号
+	InvoiceType            // B2 送り状種類: the parcel kind and コレクト (Layout.InvoiceCodes)
+	CoolCode               // クール区分 / 保冷種別 (Layout.CoolCodes)
+	PaymentType            // ゆうプリR 元/着払/代引 (Layout.PaymentCodes)
+	CODAmount              // 代金引換額 (tax included), when the label is 代金引換
+	CODTax                 // its consumption tax
+	DateSeal               // e飛伝 指定シール: 005 (配達日指定) when the label has a date
+	Deleted                // issued data: 削除区分; a row marked deleted is skipped
 )
 
 // Field is one column of a layout.
@@ -116,15 +124,49 @@ type Layout struct {
 	// this carrier.
 	TimeCodes map[string]string
 	RefStyle  RefStyle
+	// NoTimeCode is the DeliveryTime value written when the label has no time
+	// (ゆうプリR 00 指定なし); "" = empty.
+	NoTimeCode string
+	// InvoiceCodes maps a parcel kind (InvoiceKey) to the program's code
+	// (B2 送り状種類). A kind missing here cannot be printed by this program.
+	// Layouts without an InvoiceType column print regular parcels only.
+	InvoiceCodes map[string]string
+	// CoolCodes maps a temperature class to the program's code; a class
+	// missing here cannot be written (the row is left out and reported).
+	CoolCodes map[Cool]string
+	// PaymentCodes is the PaymentType value of a prepaid (false) and a 代金引換
+	// (true) label.
+	PaymentCodes map[bool]string
+	// ByName: the issued data has no fixed layout (ゆうプリR's output filter is
+	// the user's own); it is read by header names only, never by position.
+	ByName bool
 	// Keys are column names only this program writes: Detect scores a header
 	// row by them.
 	Keys []string
 }
 
-// Layouts are the supported programs, in the order staff see them.
-var Layouts = []*Layout{&b2Layout, &ehidenLayout, &yupackLayout}
+// InvoiceKey is the key of InvoiceCodes for a parcel kind, 代金引換 or not:
+// "standard", "standard+cod", "compact", "compact+cod", "nekopos", ….
+func InvoiceKey(s Service, cod bool) string {
+	k := string(s)
+	if s == ServiceStandard {
+		k = "standard"
+	}
+	if cod {
+		k += "+cod"
+	}
+	return k
+}
 
-// ByFormat returns the layout of a format ("b2", "ehiden", "yupack").
+// has reports whether the label data has a column of meaning m.
+func (l *Layout) has(m Meaning) bool {
+	return slices.ContainsFunc(l.Label, func(f Field) bool { return f.Meaning == m })
+}
+
+// Layouts are the supported programs, in the order staff see them.
+var Layouts = []*Layout{&b2Layout, &ehidenLayout, &ehiden3Layout, &yupackLayout}
+
+// ByFormat returns the layout of a format ("b2", "ehiden", "ehiden3", "yupack").
 func ByFormat(f string) (*Layout, bool) {
 	for _, l := range Layouts {
 		if string(l.Format) == strings.ToLower(strings.TrimSpace(f)) {
@@ -146,7 +188,7 @@ func Formats() string {
 // Columns are the positions (0-based, -1 = absent) of what the importer reads
 // in an issued-data file.
 type Columns struct {
-	Reference, Tracking, ShipDate, Postal int
+	Reference, Tracking, ShipDate, Postal, Deleted int
 }
 
 // Match is a file recognised as one program's issued data.
@@ -156,10 +198,12 @@ type Match struct {
 }
 
 // NormName normalizes a column name for comparison: width-folded, lower case,
-// without spaces, brackets, dots and the like (お届け先名(ｶﾅ) = お届け先名（カナ）).
+// without spaces, brackets, dots and the like (お届け先名(ｶﾅ) = お届け先名（カナ）),
+// № written No (お問合せ送り状№ = お問合せ送り状No.), circled and full-width
+// digits as digits (指定シール① = 指定シール１ = 指定シール1).
 func NormName(s string) string {
 	s = strings.ToLower(width.Fold.String(s))
-	return strings.NewReplacer(" ", "", "_", "", "-", "", ".", "", "・", "", "#", "", "\u3000", "",
+	return strings.NewReplacer("№", "no", "①", "1", "②", "2", "③", "3", "／", "/", " ", "", "_", "", "-", "", ".", "", "・", "", "#", "", "\u3000", "",
 		"(", "", ")", "", "（", "", "）", "", "「", "", "」", "", "〔", "", "〕", "").Replace(s)
 }
 
@@ -200,7 +244,7 @@ func Detect(header []string) (Match, bool) {
 
 // find returns where the issued-data columns are in a normalized header.
 func (l *Layout) find(norm []string) Columns {
-	cols := Columns{-1, -1, -1, -1}
+	cols := Columns{-1, -1, -1, -1, -1}
 	for _, f := range l.Issued {
 		var at *int
 		switch f.Meaning {
@@ -212,6 +256,8 @@ func (l *Layout) find(norm []string) Columns {
 			at = &cols.ShipDate
 		case Postal:
 			at = &cols.Postal
+		case Deleted:
+			at = &cols.Deleted
 		default:
 			continue
 		}
@@ -226,11 +272,22 @@ func (l *Layout) find(norm []string) Columns {
 
 // DetectPositional recognises a first row without header as one program's
 // issued data written without header: it has the program's number of columns
-// (or more), a reference we wrote (sale id and delivery) where the program
-// keeps it and digits where it keeps the tracking number.
+// (a program with exactly that many is tried first, then one with fewer), a
+// reference we wrote (sale id and delivery) where the program keeps it and
+// digits where it keeps the tracking number. A program whose issued data is
+// read by names only (ByName) is never recognised so.
 func DetectPositional(row []string) (Match, bool) {
+	for _, exact := range []bool{true, false} {
+		if m, ok := detectPositional(row, exact); ok {
+			return m, true
+		}
+	}
+	return Match{}, false
+}
+
+func detectPositional(row []string, exact bool) (Match, bool) {
 	for _, l := range Layouts {
-		if len(row) < len(l.Issued) {
+		if l.ByName || len(row) < len(l.Issued) || (exact && len(row) != len(l.Issued)) {
 			continue
 		}
 		cols := l.positions()
@@ -247,7 +304,7 @@ func DetectPositional(row []string) (Match, bool) {
 
 // positions returns the issued-data columns by their place in the layout.
 func (l *Layout) positions() Columns {
-	cols := Columns{-1, -1, -1, -1}
+	cols := Columns{-1, -1, -1, -1, -1}
 	for i, f := range l.Issued {
 		switch f.Meaning {
 		case Reference:
@@ -258,6 +315,8 @@ func (l *Layout) positions() Columns {
 			cols.ShipDate = i
 		case Postal:
 			cols.Postal = i
+		case Deleted:
+			cols.Deleted = i
 		}
 	}
 	return cols

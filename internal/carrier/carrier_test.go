@@ -34,16 +34,21 @@ func layout(t *testing.T, f string) *carrier.Layout {
 
 // TestDetectFixtures: each program's issued-data file (kept in testdata as the
 // program writes it: Shift_JIS, CRLF, its own header) is recognised by its
-// header row, with the reference, tracking-number, date and postal columns.
+// header row, with the reference, tracking-number, date, postal and 削除区分
+// columns: B2's 発行済データ, e飛伝Ⅱ's 出荷履歴 in the published 53-column
+// layout (お問合せ送り状№, 出荷日時, お客様管理ナンバー in column 13) and a
+// ゆうプリR 発送履歴 export through a shop's own output filter (its own
+// column order). Without its header row the file is recognised by position,
+// except ゆうプリR's, whose columns are the filter's.
 func TestDetectFixtures(t *testing.T) {
 	cases := []struct {
 		file   string
 		format carrier.Format
 		cols   carrier.Columns
 	}{
-		{"b2_issued.csv", carrier.B2, carrier.Columns{Reference: 0, Tracking: 3, ShipDate: 4, Postal: 10}},
-		{"ehiden_issued.csv", carrier.Ehiden, carrier.Columns{Reference: 2, Tracking: 0, ShipDate: 1, Postal: 4}},
-		{"yupack_issued.csv", carrier.Yupack, carrier.Columns{Reference: 1, Tracking: 0, ShipDate: 2, Postal: 7}},
+		{"b2_issued.csv", carrier.B2, carrier.Columns{Reference: 0, Tracking: 3, ShipDate: 4, Postal: 10, Deleted: -1}},
+		{"ehiden_issued.csv", carrier.Ehiden, carrier.Columns{Reference: 12, Tracking: 0, ShipDate: 1, Postal: 4, Deleted: 52}},
+		{"yupack_issued.csv", carrier.Yupack, carrier.Columns{Reference: 2, Tracking: 0, ShipDate: 3, Postal: 4, Deleted: -1}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -57,14 +62,42 @@ func TestDetectFixtures(t *testing.T) {
 			assert.Equal(t, c.cols, m.Cols)
 
 			m, ok = carrier.DetectPositional(recs[1])
+			if c.format == carrier.Yupack {
+				assert.False(t, ok, "ゆうプリR's issued data has no fixed layout: never read by position")
+				return
+			}
 			require.True(t, ok, "the same file without its header row")
 			assert.Equal(t, c.format, m.Layout.Format)
+			assert.Equal(t, c.cols, m.Cols)
 		})
 	}
 	_, ok := carrier.Detect([]string{"受注番号", "お届け先ID", "伝票番号", "出荷日"})
 	assert.False(t, ok, "the generic format is no program's")
 	_, ok = carrier.Detect([]string{"お客様管理番号", "伝票番号"})
 	assert.False(t, ok, "names every program shares do not decide")
+}
+
+// TestDetectEhiden3: e飛伝Ⅲ's template (ヘッダ無, 74 columns) as e飛伝Ⅲ gives
+// it back — our label row with 出荷日 (column 61) and お問い合せ送り状No.
+// (column 62) — is recognised by position: お客様管理番号 in column 10.
+func TestDetectEhiden3(t *testing.T) {
+	l := layout(t, "ehiden3")
+	assert.Len(t, l.Label, 74)
+	assert.Equal(t, "お届け先コード取得区分", l.Label[0].Name)
+	assert.Equal(t, "お客様管理番号", l.Label[9].Name)
+	assert.Equal(t, "出荷日", l.Label[60].Name)
+	assert.Equal(t, "お問い合せ送り状No.", l.Label[61].Name)
+	ex := l.Export([]carrier.Label{label(120000001, 3500001, 1)}, shipper, "2026-11-27")
+	recs := readSJIS(t, ex.Data)
+	require.Len(t, recs, 1, "no header row")
+	row := recs[0]
+	assert.Equal(t, "120000001N1", row[9])
+	assert.Equal(t, "20261127", row[60])
+	row[61] = "360012345671"
+	m, ok := carrier.DetectPositional(row)
+	require.True(t, ok)
+	assert.Equal(t, carrier.Ehiden3, m.Layout.Format)
+	assert.Equal(t, carrier.Columns{Reference: 9, Tracking: 61, ShipDate: 60, Postal: 3, Deleted: -1}, m.Cols)
 }
 
 func TestSlotAndTimeCodes(t *testing.T) {
@@ -76,6 +109,7 @@ func TestSlotAndTimeCodes(t *testing.T) {
 		{"16:00-18:00", "16-18", "1618", "16", "54"},
 		{"１８時～２０時", "18-20", "1820", "18", "55"},
 		{"19時～21時", "19-21", "1921", "19", "57"},
+		{"20時～21時", "20-21", "", "", ""}, // no carrier has a 20–21 slot any more (ゆうパック's 56 is gone)
 		{"", "", "", "", ""},
 		{"指定なし", "", "", "", ""},
 	}

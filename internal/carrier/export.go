@@ -26,6 +26,12 @@ type Label struct {
 	PreferredPeriod                                string // as ColorMe has it: 午前中, 14時～16時, 14:00-16:00, …
 	Item                                           string // 品名
 	Bundled                                        []int64
+
+	// Options are the parcel's 代金引換, kind and temperature class, as Decide
+	// returns them from the order's facts and the export's choice. A label
+	// the program cannot print so (ネコポス on e飛伝, クール on e飛伝, …) is
+	// left out and reported.
+	Options
 }
 
 // Shipper is the sender (ご依頼主) and the carrier account, the same for every
@@ -119,6 +125,9 @@ func (l *Layout) record(lb Label, sh Shipper, shipDate string, row int) ([]strin
 		excluded = excluded || out
 		warns = append(warns, Warning{Row: row, SaleID: lb.SaleID, DeliveryID: lb.DeliveryID, Excluded: out, Message: en, Ja: ja})
 	}
+	if en, ja := l.optionProblem(lb.Options); en != "" {
+		warn(true, fmt.Sprintf("sale %d: %s", lb.SaleID, en), fmt.Sprintf("受注番号 %d: %s", lb.SaleID, ja))
+	}
 	if en, ja := l.timeWarning(lb.PreferredPeriod); en != "" {
 		warn(false, fmt.Sprintf("sale %d: %s", lb.SaleID, en), fmt.Sprintf("受注番号 %d: %s", lb.SaleID, ja))
 	}
@@ -198,10 +207,20 @@ func (l *Layout) hasLater(i int, m Meaning) bool {
 func (l *Layout) values(lb Label, sh Shipper, shipDate string) map[Meaning]string {
 	v := map[Meaning]string{
 		Reference: l.Reference(lb.SaleID, lb.DeliveryID, lb.Position), Tracking: "",
-		ShipDate: l.date(shipDate), DeliveryDate: l.date(lb.PreferredDate), DeliveryTime: l.TimeCodes[Slot(lb.PreferredPeriod)],
+		ShipDate: l.date(shipDate), DeliveryDate: l.date(lb.PreferredDate), DeliveryTime: l.NoTimeCode,
 		Tel: lb.Tel, Postal: postal(lb.Postal), Address: lb.Address, Building: lb.Building, Name: lb.Name, NameKana: lb.NameKana,
 		Honorific: "様", ShipperTel: sh.Tel, ShipperPostal: postal(sh.Postal), ShipperAddress: sh.Address, ShipperName: sh.Name,
 		Item: lb.Item, BillingCode: sh.BillingCode, FreightNo: sh.FreightNo,
+		InvoiceType: l.InvoiceCodes[InvoiceKey(lb.Service, lb.COD)], CoolCode: l.CoolCodes[lb.Cool], PaymentType: l.PaymentCodes[lb.COD],
+	}
+	if code, ok := l.TimeCodes[Slot(lb.PreferredPeriod)]; ok {
+		v[DeliveryTime] = code
+	}
+	if lb.COD {
+		v[CODAmount], v[CODTax] = strconv.FormatInt(lb.CODAmount, 10), strconv.FormatInt(lb.CODTax, 10)
+	}
+	if v[DeliveryDate] != "" {
+		v[DateSeal] = "005" // e飛伝 指定シール: 配達日指定
 	}
 	if len(lb.Bundled) > 0 {
 		ids := make([]string, len(lb.Bundled))
@@ -267,6 +286,37 @@ func Slot(period string) string {
 	return fmt.Sprintf("%d-%d", from, to)
 }
 
+// optionProblem says why the program cannot print a label with these
+// options ("" when it can): a parcel kind it does not print (ネコポス and
+// 宅急便コンパクト are B2's), クール with ネコポス or コンパクト, a クール class
+// it cannot write, 代金引換 it cannot take (ネコポス) or without an amount.
+func (l *Layout) optionProblem(o Options) (en, ja string) {
+	if _, ok := l.InvoiceCodes[InvoiceKey(o.Service, false)]; !ok {
+		return fmt.Sprintf("the parcel is %s, which %s does not print: the row is left out; export it with B2 Cloud (-format b2) or as a regular parcel", o.Service.en(), l.NameEn),
+			fmt.Sprintf("%sの荷物ですが、%sでは発行できないため、この行はファイルに入れていません。B2クラウドで出力するか、荷物の種類を「通常」にして出力し直してください。", o.Service.ja(), l.Name)
+	}
+	if o.Cool != CoolNone && o.Service != ServiceStandard {
+		return fmt.Sprintf("%s cannot be %s: the row is left out; choose a regular parcel for this order, or no cool class", o.Service.en(), o.Cool.en()),
+			fmt.Sprintf("%sは%sにできないため、この行はファイルに入れていません。荷物の種類を「通常」にするか、クール区分を「普通」にして出力し直してください。", o.Service.ja(), o.Cool.ja())
+	}
+	if _, ok := l.CoolCodes[o.Cool]; !ok && o.Cool != CoolNone {
+		return fmt.Sprintf("%s has no cool class column we know: the row is left out; type this label in %s choosing its cool service (%s)", l.NameEn, l.NameEn, o.Cool.en()),
+			fmt.Sprintf("%sの送り状データにはクール区分を書けないため、この行 (%s) はファイルに入れていません。%sでクール便を指定して、この送り状だけ手入力してください。", l.Name, o.Cool.ja(), l.Name)
+	}
+	if !o.COD {
+		return "", ""
+	}
+	if _, ok := l.InvoiceCodes[InvoiceKey(o.Service, true)]; !ok || !l.has(CODAmount) {
+		return fmt.Sprintf("the order is cash on delivery, which %s cannot take on %s: the row is left out; ship it as a regular parcel (-service standard)", l.NameEn, o.Service.en()),
+			fmt.Sprintf("代金引換の受注ですが、%sでは%sを代金引換にできないため、この行はファイルに入れていません。荷物の種類を「通常」にして出力し直してください。", l.Name, o.Service.ja())
+	}
+	if o.CODAmount <= 0 || o.CODTax < 0 || o.CODTax > o.CODAmount {
+		return fmt.Sprintf("the order is cash on delivery but its total (%d yen, tax %d) is not an amount to collect: the row is left out; re-import the order (`starter import`) or type this label in %s", o.CODAmount, o.CODTax, l.NameEn),
+			fmt.Sprintf("代金引換の受注ですが、合計金額 (%d円、うち消費税%d円) を代引金額にできないため、この行はファイルに入れていません。受注取得で受注を取り込み直すか、%sでこの送り状だけ手入力してください。", o.CODAmount, o.CODTax, l.Name)
+	}
+	return "", ""
+}
+
 // timeWarning says why a preferred time cannot be coded for this program.
 func (l *Layout) timeWarning(period string) (en, ja string) {
 	p := strings.TrimSpace(period)
@@ -275,6 +325,10 @@ func (l *Layout) timeWarning(period string) (en, ja string) {
 	}
 	if _, ok := l.TimeCodes[Slot(p)]; ok {
 		return "", ""
+	}
+	if l.NoTimeCode != "" {
+		return fmt.Sprintf("preferred time %q has no %s code: the label says %s (no time); agree a time with the customer and set it in %s", p, l.NameEn, l.NoTimeCode, l.NameEn),
+			fmt.Sprintf("お届け希望時間帯「%s」は%sで指定できない時間帯のため、配達時間帯を「指定なし」(%s) にしました。お客様と時間帯を確認し、%sで指定してください。", p, l.Name, l.NoTimeCode, l.Name)
 	}
 	return fmt.Sprintf("preferred time %q has no %s code: the label has no time; agree a time with the customer and set it in %s", p, l.NameEn, l.NameEn),
 		fmt.Sprintf("お届け希望時間帯「%s」は%sで指定できない時間帯のため、配達時間帯を空欄にしました。お客様と時間帯を確認し、%sで指定してください。", p, l.Name, l.Name)

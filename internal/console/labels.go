@@ -28,8 +28,10 @@ type labelForm struct {
 	ShipperName, ShipperTel       string
 	ShipperPostal, ShipperAddress string
 	BillingCode, FreightNo        string
+	Service, Cool                 string // per-export choice: "" = each order's (carrier.ParseChoice)
 	Formats                       []orderOption
 	Statuses                      []orderOption
+	Services, Cools               []orderOption
 }
 
 // labelData is what the page shows: the form and, after 「確認」, the result.
@@ -71,6 +73,13 @@ func (f *labelForm) options() {
 	for _, st := range rules.Statuses {
 		f.Statuses = append(f.Statuses, orderOption{Value: st, Label: rules.StatusLabels[st], Selected: st == f.Status})
 	}
+	f.Services, f.Cools = nil, nil
+	for _, o := range [][2]string{{"", "受注ごと (配送方法による)"}, {"standard", "通常"}, {"compact", "宅急便コンパクト (B2クラウド)"}, {"nekopos", "ネコポス (B2クラウド)"}} {
+		f.Services = append(f.Services, orderOption{Value: o[0], Label: o[1], Selected: o[0] == f.Service})
+	}
+	for _, o := range [][2]string{{"", "受注ごと"}, {"none", "普通"}, {"chilled", "冷蔵"}, {"frozen", "冷凍"}} {
+		f.Cools = append(f.Cools, orderOption{Value: o[0], Label: o[1], Selected: o[0] == f.Cool})
+	}
 }
 
 // labelPost is 「確認」 (action=check) and 「ダウンロード」 (action=download).
@@ -79,7 +88,8 @@ func (s *Server) labelPost(rq *request) error {
 	f := labelForm{Format: r.PostFormValue("format"), Status: r.PostFormValue("status"), Targets: r.PostFormValue("targets") != "",
 		Sales: strings.TrimSpace(r.PostFormValue("sales")), ShipDate: strings.TrimSpace(r.PostFormValue("ship_date")),
 		ShipperName: r.PostFormValue("shipper_name"), ShipperTel: r.PostFormValue("shipper_tel"), ShipperPostal: r.PostFormValue("shipper_postal"),
-		ShipperAddress: r.PostFormValue("shipper_address"), BillingCode: r.PostFormValue("b2_billing_code"), FreightNo: r.PostFormValue("b2_freight_no")}
+		ShipperAddress: r.PostFormValue("shipper_address"), BillingCode: r.PostFormValue("b2_billing_code"), FreightNo: r.PostFormValue("b2_freight_no"),
+		Service: r.PostFormValue("service"), Cool: r.PostFormValue("cool")}
 	f.options()
 	sel, err := f.selection()
 	if err != nil {
@@ -125,6 +135,11 @@ func (s *Server) labelPost(rq *request) error {
 // selection reads the form's choice of orders.
 func (f labelForm) selection() (app.LabelSelection, error) {
 	sel := app.LabelSelection{Targets: f.Targets}
+	choice, err := carrier.ParseChoice(f.Service, f.Cool)
+	if err != nil {
+		return sel, badRequest("荷物の種類とクール区分を一覧から選んでください。")
+	}
+	sel.Choice = choice
 	if f.Status != "" {
 		if !rules.ValidStatus(f.Status) {
 			return sel, badRequest("ステータスを一覧から選んでください。")

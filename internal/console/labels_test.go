@@ -75,7 +75,7 @@ func TestLabelsCheckDownloadAndImportBack(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(text, "\r\n"), "\r\n")
 	require.Len(t, lines, 2)
 	assert.True(t, strings.HasPrefix(lines[0], "お客様管理番号,送り状種類,クール区分,伝票番号,出荷予定日"))
-	assert.True(t, strings.HasPrefix(lines[1], "120000002D3500002,0,,,"+strings.ReplaceAll(dataToday(), "-", "/")))
+	assert.True(t, strings.HasPrefix(lines[1], "120000002D3500002,0,0,,"+strings.ReplaceAll(dataToday(), "-", "/")), "発払い, クール区分 普通")
 
 	// B2クラウド's issued data: the same row with 伝票番号
 	f := strings.Split(lines[1], ",")
@@ -96,6 +96,31 @@ func TestLabelsCheckDownloadAndImportBack(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, page)
 	assert.Contains(t, page, `<dd id="format-name">B2クラウド形式として読み込みました</dd>`)
 	assert.Contains(t, page, `<dd id="header">ヘッダー行なし (B2クラウドの列の位置で読み取り)</dd>`)
+
+	// the export's choice of parcel kind and cool class: ネコポス for every
+	// label (送り状種類 7); クール with ネコポス is left out and says why
+	form.Set("action", "download")
+	form.Set("service", "nekopos")
+	res, err = staff.c.PostForm(h.base+"/shops/"+shop+"/labels", form)
+	require.NoError(t, err)
+	body, err = io.ReadAll(res.Body)
+	res.Body.Close()
+	require.NoError(t, err)
+	text, err = japanese.ShiftJIS.NewDecoder().String(string(body))
+	require.NoError(t, err)
+	assert.Contains(t, text, "\r\n120000002D3500002,7,0,,")
+	form.Set("action", "check")
+	form.Set("cool", "chilled")
+	status, page = staff.post("/shops/"+shop+"/labels", form)
+	assert.Equal(t, http.StatusUnprocessableEntity, status)
+	assert.Contains(t, page, `<option value="nekopos" selected>`)
+	assert.Contains(t, page, "ネコポスはクール冷蔵にできないため、この行はファイルに入れていません。")
+	form.Set("cool", "warm")
+	status, page = staff.post("/shops/"+shop+"/labels", form)
+	assert.Equal(t, http.StatusBadRequest, status)
+	assert.Contains(t, page, "荷物の種類とクール区分を一覧から選んでください。")
+	form.Del("service")
+	form.Del("cool")
 
 	// no choice of orders, and a cross-site post, are refused
 	status, page = staff.post("/shops/"+shop+"/labels", url.Values{"format": {"b2"}, "status": {""}, "action": {"check"}})

@@ -18,7 +18,8 @@
 // reference we wrote (sale id and delivery) and a tracking number — and reported
 // in Result.Format. Its reference names the sale and the delivery, its date is
 // the planned ship date (Row.Planned) and its postal code is kept to check the
-// delivery; its other columns are ignored.
+// delivery; a row its 削除区分 marks deleted (e飛伝Ⅱ 出荷履歴) is skipped with a
+// note (Result.Notes); its other columns are ignored.
 package shipcsv
 
 import (
@@ -28,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +94,9 @@ type Result struct {
 	FormatNameEn string      `json:"format_name_en,omitempty"`
 	Rows         []Row       `json:"rows"`
 	Errors       []LineError `json:"errors"`
+	// Notes are rows skipped without blocking the file: rows the label
+	// program marks deleted (削除区分).
+	Notes []LineError `json:"notes,omitempty"`
 }
 
 // Columns of a file.
@@ -100,14 +105,15 @@ const (
 	colDelivery
 	colTracking
 	colDate
-	colPostal // label programs' issued data only
+	colPostal  // label programs' issued data only
+	colDeleted // label programs' issued data only: 削除区分
 	nCols
 )
 
-var colNames = [nCols]string{"sale id", "sale_delivery id", "tracking number", "ship date", "postal code"}
+var colNames = [nCols]string{"sale id", "sale_delivery id", "tracking number", "ship date", "postal code", "deleted flag"}
 
 // colNamesJa are the columns in GoQ's words.
-var colNamesJa = [nCols]string{"受注番号", "お届け先ID", "伝票番号", "出荷日", "郵便番号"}
+var colNamesJa = [nCols]string{"受注番号", "お届け先ID", "伝票番号", "出荷日", "郵便番号", "削除区分"}
 
 // headerNames maps normalized header names (see normName) to columns.
 var headerNames = map[string]int{
@@ -156,6 +162,10 @@ func Parse(data []byte) Result {
 	}
 	p := parser{res: &res}
 	p.read(r)
+	if len(res.Rows) == 0 && len(res.Errors) == 0 && len(res.Notes) > 0 {
+		res.Errors = append(res.Errors, message{"every row of the file is marked deleted (削除区分): nothing to import; export the 出荷履歴 again with the labels you printed",
+			"ファイルのすべての行が削除 (削除区分) された送り状で、取り込む行がありません。発行した送り状の出荷履歴を出力し直してください。"}.at(0))
+	}
 	if len(res.Rows) == 0 && len(res.Errors) == 0 {
 		res.Errors = append(res.Errors, message{"the file has a header but no rows",
 			"1行目の列名 (ヘッダー行) のほかに行がありません。2行目から、1行に1つのお届け先を書いてください。"}.at(0))
@@ -200,6 +210,11 @@ func (p *parser) read(r *csv.Reader) {
 				continue
 			}
 		}
+		if p.deleted(rec) {
+			p.res.Notes = append(p.res.Notes, message{fmt.Sprintf("%s marks this row deleted (削除区分 %q): skipped", p.layout.NameEn, field(rec, p.cols[colDeleted])),
+				fmt.Sprintf("この行は%sで削除された送り状 (削除区分「%s」) のため、取り込んでいません。", p.layout.Name, field(rec, p.cols[colDeleted]))}.at(line))
+			continue
+		}
 		row, msg := p.row(rec, line)
 		if msg.en != "" {
 			p.res.Errors = append(p.res.Errors, msg.at(line))
@@ -230,6 +245,12 @@ func (p *parser) readError(err error) bool {
 // program's), or the first row of a file without one. It reports whether the
 // record was a header, and false in ok when the file cannot be read further.
 func (p *parser) first(rec []string, line int) (header, ok bool) {
+	// a program's file without header first: e飛伝Ⅲ's template starts with an
+	// empty column, which would otherwise pass for a header
+	if m, found := carrier.DetectPositional(rec); found {
+		p.useLayout(m)
+		return false, true
+	}
 	if _, err := strconv.ParseUint(rec[0], 10, 63); err != nil && !p.refLike(rec[0]) {
 		p.res.Header = true
 		if m, found := carrier.Detect(rec); found {
@@ -247,12 +268,8 @@ func (p *parser) first(rec []string, line int) (header, ok bool) {
 	if p.cols, p.width = positional(len(rec)); p.width > 0 {
 		return false, true
 	}
-	if m, found := carrier.DetectPositional(rec); found {
-		p.useLayout(m)
-		return false, true
-	}
-	p.res.Errors = append(p.res.Errors, message{fmt.Sprintf("%d columns without a header row: use sale id, sale_delivery id, tracking number, ship date (4 columns), sale id, tracking number, ship date (3) or sale id, tracking number (2), or add a header row", len(rec)),
-		fmt.Sprintf("1行目に列名 (ヘッダー行) がなく、列が%d列あります。1行目に列名 (受注番号, お届け先ID, 伝票番号, 出荷日) を入れるか、受注番号, お届け先ID, 伝票番号, 出荷日 の4列 (または 受注番号, 伝票番号, 出荷日 の3列、受注番号, 伝票番号 の2列) にしてください。", len(rec))}.at(line))
+	p.res.Errors = append(p.res.Errors, message{fmt.Sprintf("%d columns without a header row: use sale id, sale_delivery id, tracking number, ship date (4 columns), sale id, tracking number, ship date (3) or sale id, tracking number (2), or add a header row (a Yu-Pack Print R export is read by its header row only: set your output filter to write the column names)", len(rec)),
+		fmt.Sprintf("1行目に列名 (ヘッダー行) がなく、列が%d列あります。1行目に列名 (受注番号, お届け先ID, 伝票番号, 出荷日) を入れるか、受注番号, お届け先ID, 伝票番号, 出荷日 の4列 (または 受注番号, 伝票番号, 出荷日 の3列、受注番号, 伝票番号 の2列) にしてください。ゆうパックプリントRの発送履歴は列名で読むため、出力フィルタで項目名 (1行目) を出力する設定にしてください。", len(rec))}.at(line))
 	return false, false
 }
 
@@ -268,13 +285,23 @@ func (p *parser) refLike(s string) bool {
 	return false
 }
 
+// deleted reports whether a label program's row is marked deleted: its
+// 削除区分 holds anything but empty or 0.
+func (p *parser) deleted(rec []string) bool {
+	if p.layout == nil {
+		return false
+	}
+	v := field(rec, p.cols[colDeleted])
+	return v != "" && strings.Trim(v, "0") != ""
+}
+
 // useLayout reads the rest of the file as a label program's issued data.
 func (p *parser) useLayout(m carrier.Match) {
 	p.layout = m.Layout
 	p.res.Format = string(m.Layout.Format)
 	p.res.FormatName = m.Layout.Name
 	p.res.FormatNameEn = m.Layout.NameEn
-	p.cols = [nCols]int{m.Cols.Reference, -1, m.Cols.Tracking, m.Cols.ShipDate, m.Cols.Postal}
+	p.cols = [nCols]int{m.Cols.Reference, -1, m.Cols.Tracking, m.Cols.ShipDate, m.Cols.Postal, m.Cols.Deleted}
 }
 
 // row parses one data row.
@@ -383,7 +410,7 @@ func normName(s string) string {
 }
 
 func headerColumns(rec []string, line int) ([nCols]int, *LineError) {
-	cols := [nCols]int{-1, -1, -1, -1, -1}
+	cols := [nCols]int{-1, -1, -1, -1, -1, -1}
 	for i, f := range rec {
 		c, ok := headerNames[normName(f)]
 		if !ok {
@@ -418,13 +445,13 @@ func headerColumns(rec []string, line int) ([nCols]int, *LineError) {
 func positional(n int) ([nCols]int, int) {
 	switch n {
 	case 4:
-		return [nCols]int{0, 1, 2, 3, -1}, 4
+		return [nCols]int{0, 1, 2, 3, -1, -1}, 4
 	case 3:
-		return [nCols]int{0, -1, 1, 2, -1}, 3
+		return [nCols]int{0, -1, 1, 2, -1, -1}, 3
 	case 2:
-		return [nCols]int{0, -1, 1, -1, -1}, 2
+		return [nCols]int{0, -1, 1, -1, -1, -1}, 2
 	}
-	return [nCols]int{-1, -1, -1, -1, -1}, 0
+	return [nCols]int{-1, -1, -1, -1, -1, -1}, 0
 }
 
 func field(rec []string, i int) string {
@@ -645,8 +672,10 @@ func carrierRef(s string) (ja, en string) {
 		if !strings.ContainsAny(strings.ToUpper(s), l.RefStyle.Letter()) {
 			continue // the hyphen form of earlier builds does not say whose it is
 		}
-		if _, delivery, err := l.ParseReference(s); err == nil && delivery != 0 {
-			jas, ens = append(jas, l.Name), append(ens, l.NameEn)
+		// e飛伝Ⅱ and Ⅲ are one program to staff
+		name, nameEn := strings.TrimRight(l.Name, "ⅡⅢ"), strings.TrimSuffix(strings.TrimSuffix(l.NameEn, " III"), " II")
+		if _, delivery, err := l.ParseReference(s); err == nil && delivery != 0 && !slices.Contains(jas, name) {
+			jas, ens = append(jas, name), append(ens, nameEn)
 		}
 	}
 	return strings.Join(jas, "または"), strings.Join(ens, " or ")

@@ -211,30 +211,44 @@ func TestParseCP932Extensions(t *testing.T) {
 // TestParseCarrierFiles: the label programs' issued data, as kept in
 // internal/carrier/testdata (Shift_JIS, CRLF, the programs' headers), is
 // recognised and named; the reference gives the sale and the delivery (its id
-// for B2, its position for e飛伝 and ゆうプリR); dates are the programs'
-// planned ship dates; the postal code is kept for the check against the
-// delivery; the other columns are ignored.
+// for B2, its position for e飛伝 and ゆうプリR); dates are the programs' ship
+// dates; the postal code is kept for the check against the delivery; the other
+// columns are ignored. e飛伝Ⅱ's 出荷履歴 is the published 53-column layout
+// (お問合せ送り状№, 出荷日時, お客様管理ナンバー in column 13): its row whose
+// 削除区分 marks it deleted is skipped with a note. ゆうプリR's 発送履歴 comes
+// through the shop's own output filter, in its own column order, and is read
+// by header names only: without its header it is refused, saying so. e飛伝Ⅲ's
+// template has no header row and is read by position.
 func TestParseCarrierFiles(t *testing.T) {
 	cases := []struct {
 		file, format, name string
+		header             bool // the file has a header row
+		positional         bool // it is also read without it
 		rows               []shipcsv.Row
+		notes              []int // lines skipped with a note
 	}{
-		{"b2_issued.csv", "b2", "B2クラウド", []shipcsv.Row{
+		{"b2_issued.csv", "b2", "B2クラウド", true, true, []shipcsv.Row{
 			{Line: 2, SaleID: 120000001, DeliveryID: 3500001, TrackingNumber: "400012345671", ShipDate: "2026-11-27", Postal: "1500001", Planned: true},
 			{Line: 3, SaleID: 120000002, DeliveryID: 3500002, TrackingNumber: "400012345682", ShipDate: "2026-11-27", Postal: "5300001", Planned: true},
 			{Line: 4, SaleID: 120000002, DeliveryID: 3500003, TrackingNumber: "400012345693", ShipDate: "2026-11-27", Postal: "8100001", Planned: true},
 			{Line: 5, SaleID: 120000003, DeliveryID: 3500004, TrackingNumber: "400012345704", ShipDate: "2026-11-28", Postal: "0600001", Planned: true},
-		}},
-		{"ehiden_issued.csv", "ehiden", "e飛伝", []shipcsv.Row{
+		}, nil},
+		{"ehiden_issued.csv", "ehiden", "e飛伝Ⅱ", true, true, []shipcsv.Row{
 			{Line: 2, SaleID: 120000001, DeliveryPos: 1, TrackingNumber: "360012345671", ShipDate: "2026-11-27", Postal: "1500001", Planned: true},
 			{Line: 3, SaleID: 120000002, DeliveryPos: 1, TrackingNumber: "360012345682", ShipDate: "2026-11-27", Postal: "5300001", Planned: true},
 			{Line: 4, SaleID: 120000002, DeliveryPos: 2, TrackingNumber: "360012345693", ShipDate: "2026-11-27", Postal: "8100001", Planned: true},
-		}},
-		{"yupack_issued.csv", "yupack", "ゆうパックプリントR", []shipcsv.Row{
+		}, []int{5}},
+		{"yupack_issued.csv", "yupack", "ゆうパックプリントR", true, false, []shipcsv.Row{
 			{Line: 2, SaleID: 120000001, DeliveryPos: 1, TrackingNumber: "123456789012", ShipDate: "2026-11-27", Postal: "1500001", Planned: true},
 			{Line: 3, SaleID: 120000002, DeliveryPos: 1, TrackingNumber: "123456789023", ShipDate: "2026-11-27", Postal: "5300001", Planned: true},
 			{Line: 4, SaleID: 120000002, DeliveryPos: 2, TrackingNumber: "123456789034", ShipDate: "2026-11-27", Postal: "8100001", Planned: true},
-		}},
+		}, nil},
+		{"ehiden3_issued.csv", "ehiden3", "e飛伝Ⅲ", false, true, []shipcsv.Row{
+			{Line: 1, SaleID: 120000001, DeliveryPos: 1, TrackingNumber: "360012345671", ShipDate: "2026-11-27", Postal: "1500001", Planned: true},
+			{Line: 2, SaleID: 120000002, DeliveryPos: 1, TrackingNumber: "360012345682", ShipDate: "2026-11-27", Postal: "5300001", Planned: true},
+			{Line: 3, SaleID: 120000002, DeliveryPos: 2, TrackingNumber: "360012345693", ShipDate: "2026-11-27", Postal: "8100001", Planned: true},
+			{Line: 4, SaleID: 120000003, DeliveryPos: 1, TrackingNumber: "360012345704", ShipDate: "2026-11-27", Postal: "0600001", Planned: true},
+		}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -243,14 +257,29 @@ func TestParseCarrierFiles(t *testing.T) {
 			res := shipcsv.Parse(data)
 			require.Empty(t, res.Errors)
 			assert.Equal(t, "Shift_JIS", res.Encoding)
-			assert.True(t, res.Header)
+			assert.Equal(t, c.header, res.Header)
 			assert.Equal(t, c.format, res.Format)
 			assert.Equal(t, c.name, res.FormatName)
 			assert.Equal(t, c.rows, res.Rows)
+			var notes []int
+			for _, n := range res.Notes {
+				notes = append(notes, n.Line)
+				assert.Contains(t, n.Ja, "削除された送り状 (削除区分「1」) のため、取り込んでいません")
+			}
+			assert.Equal(t, c.notes, notes)
 
+			body := data
+			if c.header {
+				_, b, _ := strings.Cut(string(data), "\r\n")
+				body = []byte(b)
+			}
+			res = shipcsv.Parse(body)
+			if !c.positional {
+				require.Len(t, res.Errors, 1)
+				assert.Contains(t, res.Errors[0].Ja, "ゆうパックプリントRの発送履歴は列名で読むため、出力フィルタで項目名 (1行目) を出力する設定にしてください")
+				return
+			}
 			// the same file without its header row is recognised by its columns
-			_, body, _ := strings.Cut(string(data), "\r\n")
-			res = shipcsv.Parse([]byte(body))
 			require.Empty(t, res.Errors)
 			assert.False(t, res.Header)
 			assert.Equal(t, c.format, res.Format)
@@ -266,8 +295,11 @@ func TestParseCarrierFiles(t *testing.T) {
 			require.Empty(t, res.Errors)
 			assert.Equal(t, c.format, res.Format)
 			assert.Equal(t, c.rows, res.Rows)
-			_, body, _ = strings.Cut(string(legacy), "\r\n")
-			res = shipcsv.Parse([]byte(body))
+			if !c.header {
+				return
+			}
+			_, b, _ := strings.Cut(string(legacy), "\r\n")
+			res = shipcsv.Parse([]byte(b))
 			require.Empty(t, res.Errors)
 			assert.Equal(t, c.format, res.Format)
 			want := slices.Clone(c.rows)
@@ -277,6 +309,21 @@ func TestParseCarrierFiles(t *testing.T) {
 			assert.Equal(t, want, res.Rows)
 		})
 	}
+}
+
+// TestParseEhidenAllDeleted: an e飛伝 出荷履歴 whose every row is marked
+// deleted has nothing to import, and says so.
+func TestParseEhidenAllDeleted(t *testing.T) {
+	data, err := os.ReadFile("../carrier/testdata/ehiden_issued.csv")
+	require.NoError(t, err)
+	text, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(text), "\r\n"), "\r\n")
+	res := shipcsv.Parse([]byte(lines[0] + "\r\n" + lines[4] + "\r\n"))
+	assert.Empty(t, res.Rows)
+	require.Len(t, res.Notes, 1)
+	require.Len(t, res.Errors, 1)
+	assert.Contains(t, res.Errors[0].Ja, "すべての行が削除 (削除区分) された送り状で、取り込む行がありません")
 }
 
 // hyphenRef is a reference of the fixtures (sale ids 12000000n) in the new form.
