@@ -249,7 +249,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	text, err := japanese.ShiftJIS.NewDecoder().String(string(ex.Data))
 	require.NoError(t, err)
-	issued, err := japanese.ShiftJIS.NewEncoder().String(strings.Replace(text, "5004D9005,0,,,", "5004D9005,0,,400012345671,", 1))
+	issued, err := japanese.ShiftJIS.NewEncoder().String(strings.Replace(text, "5004D9005,0,0,,", "5004D9005,0,0,400012345671,", 1))
 	require.NoError(t, err)
 	b.open(cs.URL + "/shops/myshop/upload")
 	b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{writeFile(t, dir, "b2-hakkozumi.csv", issued)}))
