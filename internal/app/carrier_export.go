@@ -139,9 +139,8 @@ func selectLabels(orders []oms.OrderView, sel LabelSelection, now time.Time, win
 				warn(o.SaleID, d.ID, en, ja)
 				continue
 			}
-			lb.Options = carrier.Decide(labelFacts(o, d), sel.Choice)
-			if lb.COD && i > 0 {
-				lb.COD, lb.CODAmount, lb.CODTax = false, 0, 0
+			var moved bool
+			if lb.Options, moved = carrier.Decide(labelFacts(o, d), sel.Choice).ForParcel(i); moved {
 				warns = append(warns, carrier.Warning{SaleID: o.SaleID, DeliveryID: d.ID,
 					Message: fmt.Sprintf("sale %d: cash on delivery is collected with the parcel of its first delivery; delivery %d is written prepaid", o.SaleID, d.ID),
 					Ja:      fmt.Sprintf("受注番号 %d: 代金引換の代金は1つ目のお届け先の荷物で受け取るため、お届け先ID %d の送り状は元払いにしました。", o.SaleID, d.ID)})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,43 @@ func TestCarrierRoundTrip(t *testing.T) {
 			require.NoError(t, err)
 			assert.Empty(t, rep.Changes)
 			assert.Equal(t, 4, rep.Unchanged)
+		})
+	}
+}
+
+// TestImportEhidenShippingHistory: an e飛伝Ⅱ 出荷履歴 in the published
+// 53-column layout (testdata: お問合せ送り状№, 出荷日時, お客様管理ナンバー in
+// column 13, a row whose 削除区分 marks it deleted) imports: each delivery gets
+// its tracking number and its ship date (出荷日時, past); the deleted row is
+// skipped with a note and its delivery keeps no number. Without its header
+// row the same file imports alike.
+func TestImportEhidenShippingHistory(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, rules.Tokyo)
+	data, err := os.ReadFile("../carrier/testdata/ehiden_issued.csv")
+	require.NoError(t, err)
+	_, body, _ := bytes.Cut(data, []byte("\r\n"))
+	for name, file := range map[string][]byte{"header": data, "no header": body} {
+		t.Run(name, func(t *testing.T) {
+			st := seedLabelShop(t, now)
+			rep, err := app.ApplyShipmentCSV(ctx, st, "s", file, false, now)
+			require.NoError(t, err)
+			require.Empty(t, rep.Rejected)
+			assert.Equal(t, "ehiden", rep.Format)
+			assert.True(t, rep.Applied)
+			require.Len(t, rep.Notes, 1)
+			assert.Contains(t, rep.Notes[0].Ja, "e飛伝Ⅱで削除された送り状 (削除区分「1」)")
+			views, err := st.Orders(ctx, "s")
+			require.NoError(t, err)
+			got := map[int64][2]string{}
+			for _, o := range views {
+				for _, d := range o.Deliveries {
+					got[d.ID] = [2]string{d.SlipNumber, d.ShippedOn}
+				}
+			}
+			assert.Equal(t, map[int64][2]string{
+				3500001: {"360012345671", "2026-11-27"}, 3500002: {"360012345682", "2026-11-27"}, 3500003: {"360012345693", "2026-11-27"},
+				3500004: {"", ""}, 3500005: {"", ""}, 3500006: {"", ""}}, got)
 		})
 	}
 }

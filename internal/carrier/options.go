@@ -141,6 +141,17 @@ func Decide(f OrderFacts, c Choice) Options {
 	return o
 }
 
+// ForParcel returns the options of the i-th parcel (0-based) of an order
+// whose options are o: 代金引換 is collected once, with the first parcel; the
+// others are prepaid, and moved reports that 代金引換 was taken off this one.
+func (o Options) ForParcel(i int) (out Options, moved bool) {
+	if !o.COD || i == 0 {
+		return o, false
+	}
+	o.COD, o.CODAmount, o.CODTax = false, 0, 0
+	return o, true
+}
+
 // isCODName reports whether a payment method's name says 代金引換.
 func isCODName(name string) bool {
 	n := width.Fold.String(name)

@@ -48,6 +48,20 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// TestForParcel: 代金引換 is collected once, with an order's first parcel.
+func TestForParcel(t *testing.T) {
+	o := carrier.Options{COD: true, CODAmount: 3300, CODTax: 300, Cool: carrier.CoolChilled}
+	first, moved := o.ForParcel(0)
+	assert.Equal(t, o, first)
+	assert.False(t, moved)
+	second, moved := o.ForParcel(1)
+	assert.Equal(t, carrier.Options{Cool: carrier.CoolChilled}, second, "the cool class stays")
+	assert.True(t, moved)
+	prepaid, moved := carrier.Options{}.ForParcel(2)
+	assert.Equal(t, carrier.Options{}, prepaid)
+	assert.False(t, moved)
+}
+
 func TestParseChoice(t *testing.T) {
 	c, err := carrier.ParseChoice("", "auto")
 	require.NoError(t, err)
