@@ -41,7 +41,7 @@ var yupackLayout = Layout{
 	PaymentCodes: map[bool]string{false: "0", true: "2"},
 	Label:        yupackLabel,
 	Issued: []Field{
-		{Name: "お問い合わせ番号", Aliases: []string{"お問合せ番号", "問い合わせ番号", "追跡番号"}, Max: 12, Meaning: Tracking},
+		{Name: "お問い合わせ番号", Aliases: []string{"お問合せ番号", "お問い合せ番号", "問い合わせ番号", "問合せ番号", "追跡番号"}, Max: 12, Meaning: Tracking},
 		{Name: "お客様側管理番号", Max: 15, Meaning: Reference},
 		{Name: "仮引受確定作業年月日", Max: 8, Meaning: ShipDate},
 		{Name: "発送予定日", Max: 8, Meaning: ShipDate},
