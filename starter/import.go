@@ -21,7 +21,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	st, res, err := startRun[workflows.OrderImportResult](ctx, e, "import", *fs.shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *fs.shop, Days: *fs.days, Trigger: oms.TriggerManual})
+		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *fs.shop, Days: *fs.days, Trigger: oms.TriggerManual, StartedBy: *fs.by})
 	})
 	if err != nil || res == nil {
 		return err

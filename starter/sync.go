@@ -31,7 +31,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	in := workflows.ShippingSyncInput{ShopID: *fs.shop, WindowDays: *fs.days, RequireShipDate: requireShipDate.v,
-		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual, Changes: *changes}
+		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual, Changes: *changes, StartedBy: *fs.by}
 	if *asOf != "" {
 		t, err := time.Parse(time.RFC3339, *asOf)
 		if err != nil {
