@@ -102,6 +102,12 @@ func (e *env) runFlags(name, daysFlag, daysUsage string) runFlags {
 	return runFlags{f, shop, f.Int(daysFlag, 0, daysUsage), daysFlag, f.byFlag()}
 }
 
+// wideFlag declares -wide on a command that prints tables: long values are
+// printed whole instead of cut with … (e.wide, which the command's tables take).
+func (f flags) wideFlag() {
+	f.BoolVar(&f.e.wide, "wide", false, "print long values (reasons, errors, notes) whole instead of cutting them with …")
+}
+
 // byFlag declares -by: who starts a run, recorded in the run log as its 実行者
 // (as the console records its user); the OS user by default.
 func (f flags) byFlag() *string {

@@ -71,6 +71,7 @@ func kindsText(kinds []oms.Kind) string {
 func scheduleList(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("schedule list")
 	shop := fs.String("shop", "", "only this shop (default: every shop)")
+	fs.wideFlag()
 	st, err := fs.parseDB(ctx, args)
 	if err != nil {
 		return err
@@ -92,6 +93,7 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 	t := newTable(column{title: "schedule"}, column{title: "state"}, column{title: "every"}, column{title: "next run"},
 		column{title: "last run"}, column{title: "last workflow", max: 60}, column{title: "runs", right: true},
 		column{title: "skipped (overlap)", right: true}, column{title: "note", max: 90})
+	t.wide = e.wide
 	for _, s := range shops {
 		sts, err := m.Describe(ctx, s.ID)
 		if err != nil {
