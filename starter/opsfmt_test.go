@@ -200,3 +200,16 @@ func TestRunsPrintsWholeReasons(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "END", "-wide prints it whole")
 }
+
+// TestOrdersCSVRefusesNotCSV: a PNG given to `orders csv` is refused as a
+// whole, before anything is said to be read from it.
+func TestOrdersCSVRefusesNotCSV(t *testing.T) {
+	st := starterStore(t)
+	seedShop(t, st, time.Now(), nil)
+	png := filepath.Join(t.TempDir(), "label.png")
+	require.NoError(t, os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\n1,T,\n"), 0o600))
+	out, errOut, code := runStarter("orders", "csv", "-shop", "s", "-file", png)
+	assert.Equal(t, 1, code)
+	assert.NotContains(t, out, "read as")
+	assert.Contains(t, errOut, "label.png: the file is a PNG image, not a CSV file: nothing was read")
+}
