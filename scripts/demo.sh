@@ -3,7 +3,8 @@
 # seeded with a demo shop, SQLite, the worker, one manual export and the operator
 # console (about 45 s once bin/ is built). Ctrl-C stops everything and exits 0.
 # Ports: Temporal 7233, UI 8233, sandbox 8081, console 8080 (override with the
-# variables below).
+# variables below). The CLI's environment for the demo, its ports included, is
+# written to .data/demo.env (`source .data/demo.env`) and printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TEMPORAL_PORT=${TEMPORAL_PORT:-7233}
@@ -68,7 +69,8 @@ bin/temporal server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "
   --db-filename .data/temporal.db --log-level error \
   --search-attribute ColorMeShop=Keyword >.data/temporal.log 2>&1 &
 pids+=($!)
-bin/sandbox -listen "127.0.0.1:$SANDBOX_PORT" -rate-limit 120 -client-id demo-app -client-secret "$(cat .data/client.secret)" \
+# The client secret goes by environment, never on a command line (where `ps` shows it).
+SANDBOX_CLIENT_SECRET="$(cat .data/client.secret)" bin/sandbox -listen "127.0.0.1:$SANDBOX_PORT" -rate-limit 120 -client-id demo-app \
   -redirect-uri "$CONSOLE_PUBLIC_URL/colorme/callback" >.data/sandbox.log 2>&1 &
 pids+=($!)
 wait_port "$TEMPORAL_PORT" "Temporal"
@@ -98,7 +100,19 @@ echo
 echo "demo: creating the shop's schedules (自動取得 / 自動書き出し); see them under Schedules in the UI"
 bin/starter schedule apply -shop demo
 echo "demo: open $TEMPORAL_UI_URL to see the run, its input and result."
-echo "demo: try \`DATABASE_URL=$DATABASE_URL COLORME_SYNC_SECRET_KEY=\$(cat .data/secret.key) bin/starter runs -shop demo\` in another terminal."
+# The CLI's environment for this demo (its ports included), for another terminal:
+# the secret key is read from its file, never written out or put on a command line.
+cat >.data/demo.env <<EOF
+export DATABASE_URL=$(printf %q "$DATABASE_URL")
+export COLORME_SYNC_SECRET_KEY="\$(cat $(printf %q "$PWD/.data/secret.key"))"
+export TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS
+export TEMPORAL_UI_URL=$TEMPORAL_UI_URL
+EOF
+chmod 600 .data/demo.env
+echo "demo: to use bin/starter and bin/temporal against this demo, in another terminal in $PWD run"
+echo "        source .data/demo.env     # which sets:"
+sed 's/^/          /' .data/demo.env
+echo "      then e.g. \`bin/starter runs -shop demo\`."
 echo
 echo "demo: the operator console (GoQ's screens) is at $CONSOLE_PUBLIC_URL"
 echo "        login: demo   password: $password   (shown once; a new one each demo)"

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"os/user"
 
 	"go.temporal.io/sdk/client"
 
@@ -90,13 +92,34 @@ type runFlags struct {
 	shop     *string
 	days     *int
 	daysFlag string
+	by       *string // who starts it, for the run log (実行者)
 }
 
 // runFlags returns the flag set of the command name that runs a shop now, with
 // -shop and the days flag (daysFlag, described by daysUsage) declared.
 func (e *env) runFlags(name, daysFlag, daysUsage string) runFlags {
 	f, shop := e.shopFlags(name)
-	return runFlags{f, shop, f.Int(daysFlag, 0, daysUsage), daysFlag}
+	return runFlags{f, shop, f.Int(daysFlag, 0, daysUsage), daysFlag, f.byFlag()}
+}
+
+// wideFlag declares -wide on a command that prints tables: long values are
+// printed whole instead of cut with … (e.wide, which the command's tables take).
+func (f flags) wideFlag() {
+	f.BoolVar(&f.e.wide, "wide", false, "print long values (reasons, errors, notes) whole instead of cutting them with …")
+}
+
+// byFlag declares -by: who starts a run, recorded in the run log as its 実行者
+// (as the console records its user); the OS user by default.
+func (f flags) byFlag() *string {
+	return f.String("by", osUser(), "who starts it, shown in the run log (実行者)")
+}
+
+// osUser is the name of the OS user running the starter, "" when unknown.
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }
 
 // parse parses the command line, which must name the shop and may give days.

@@ -24,6 +24,7 @@ type env struct {
 	cfg         *config.Config
 	store       *oms.Store
 	temporal    client.Client
+	wide        bool // -wide: tables print long values whole
 }
 
 func (e *env) config() (config.Config, error) {

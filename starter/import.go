@@ -17,11 +17,12 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	fs := e.runFlags("import", "days", "受注を取得する日数: import sales ordered in the last N days (0 = the shop's setting, default 7)")
 	wait := fs.Bool("wait", true, "wait for the import to finish and print its result")
 	changes := fs.Bool("changes", false, "with -wait: print every order the import created or changed")
+	fs.wideFlag()
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	st, res, err := startRun[workflows.OrderImportResult](ctx, e, "import", *fs.shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *fs.shop, Days: *fs.days, Trigger: oms.TriggerManual})
+		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *fs.shop, Days: *fs.days, Trigger: oms.TriggerManual, StartedBy: *fs.by})
 	})
 	if err != nil || res == nil {
 		return err
@@ -40,7 +41,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if len(flagged) > 0 {
 		fmt.Fprintf(e.out, "\nflagged for the operator (kept as they are; the whole reason: `starter runs -run %d`):\n", res.RunID)
 		t := newTable(column{title: "sale", right: true}, column{title: "reason", max: 110})
-		t.indent = "  "
+		t.indent, t.wide = "  ", e.wide
 		for _, o := range flagged {
 			t.add(o.SaleID, o.Reason)
 		}
@@ -48,7 +49,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	}
 	if *changes {
 		fmt.Fprintln(e.out)
-		return printOutcomes(ctx, e, st, res.RunID)
+		return printOutcomes(ctx, e, st, res.RunID, false)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,4 +175,41 @@ func TestNewSQLiteFileIsAnnounced(t *testing.T) {
 	_, errOut, code = runStarter("shop", "list")
 	assert.Equal(t, 0, code)
 	assert.NotContains(t, errOut, "does not exist yet", "said once, when it is created")
+}
+
+// TestRunsPrintsWholeReasons: `runs -run N` prints every reason whole, as the
+// import's output promises; the runs list cuts long errors unless -wide.
+func TestRunsPrintsWholeReasons(t *testing.T) {
+	st := starterStore(t)
+	ctx := context.Background()
+	now := time.Now()
+	seedShop(t, st, now, nil)
+	long := "cancelled on ColorMe after it shipped: " + strings.Repeat("check the parcel with the carrier and the customer, ", 4) + "END"
+	run, err := st.StartRun(ctx, oms.Run{ShopID: "s", Kind: oms.KindExport, RunKey: "long", Trigger: oms.TriggerManual, WindowDays: 3, AsOf: now})
+	require.NoError(t, err)
+	require.NoError(t, st.RecordOutcomes(ctx, run, []oms.Outcome{{SaleID: 7, ShopID: "s", Outcome: "failed", Reason: long, At: now}}))
+	require.NoError(t, st.FinishRun(ctx, run, oms.RunTotals{Failed: 1}, oms.RunFailed, long))
+
+	out, errOut, code := runStarter("runs", "-run", fmt.Sprint(run))
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "END", "the whole reason")
+	out, _, _ = runStarter("runs", "-shop", "s")
+	assert.NotContains(t, out, "END", "the list cuts the error")
+	assert.Contains(t, out, "…")
+	out, errOut, code = runStarter("runs", "-shop", "s", "-wide")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "END", "-wide prints it whole")
+}
+
+// TestOrdersCSVRefusesNotCSV: a PNG given to `orders csv` is refused as a
+// whole, before anything is said to be read from it.
+func TestOrdersCSVRefusesNotCSV(t *testing.T) {
+	st := starterStore(t)
+	seedShop(t, st, time.Now(), nil)
+	png := filepath.Join(t.TempDir(), "label.png")
+	require.NoError(t, os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\n1,T,\n"), 0o600))
+	out, errOut, code := runStarter("orders", "csv", "-shop", "s", "-file", png)
+	assert.Equal(t, 1, code)
+	assert.NotContains(t, out, "read as")
+	assert.Contains(t, errOut, "label.png: the file is a PNG image, not a CSV file: nothing was read")
 }

@@ -35,6 +35,9 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	rep, err := app.ApplyShipmentCSV(ctx, st, *shop, data, *dryRun, time.Now())
+	if errors.Is(err, app.ErrNotCSV) {
+		return fmt.Errorf("%s: %w", *file, err)
+	}
 	header := "no header row"
 	if rep.Header {
 		header = "header row"

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
@@ -70,6 +71,7 @@ func kindsText(kinds []oms.Kind) string {
 func scheduleList(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("schedule list")
 	shop := fs.String("shop", "", "only this shop (default: every shop)")
+	fs.wideFlag()
 	st, err := fs.parseDB(ctx, args)
 	if err != nil {
 		return err
@@ -91,6 +93,7 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 	t := newTable(column{title: "schedule"}, column{title: "state"}, column{title: "every"}, column{title: "next run"},
 		column{title: "last run"}, column{title: "last workflow", max: 60}, column{title: "runs", right: true},
 		column{title: "skipped (overlap)", right: true}, column{title: "note", max: 90})
+	t.wide = e.wide
 	for _, s := range shops {
 		sts, err := m.Describe(ctx, s.ID)
 		if err != nil {
@@ -228,6 +231,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	kind := fs.String("kind", string(oms.KindExport), "import or export")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	force := fs.Bool("force", false, "run it once even though the schedule is paused (it stays paused)")
+	by := fs.byFlag()
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -238,7 +242,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, s, err := e.shop(ctx, *shop)
+	st, s, err := e.shop(ctx, *shop)
 	if err != nil {
 		return err
 	}
@@ -252,40 +256,41 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// A paused schedule was paused for a reason (an operator's note such as
-	// 棚卸し, or the shop's settings): say so instead of running it silently.
-	sts, err := m.Describe(ctx, s.ID)
-	if err != nil {
-		return err
-	}
-	for _, x := range sts {
-		if x.Kind != oms.Kind(*kind) || !x.Paused {
-			continue
-		}
-		if !*force {
-			return fmt.Errorf("schedule %s is PAUSED (note: %q): nothing was run; `starter schedule trigger -shop %s -kind %s -force` runs it once anyway (it stays paused), `starter schedule unpause -shop %s -kind %s` resumes it",
-				x.ID, opsDash(x.Note), s.ID, *kind, s.ID, *kind)
-		}
-		fmt.Fprintf(e.errOut, "starter: schedule %s is PAUSED (note: %q); running it once because of -force (it stays paused)\n", x.ID, opsDash(x.Note))
-	}
 	if err := e.needWorker(ctx); err != nil {
 		return err
 	}
-	r, err := m.Trigger(ctx, s.ID, oms.Kind(*kind))
+	// A paused schedule was paused for a reason (an operator's note such as
+	// 棚卸し, or the shop's settings): app.RunNow refuses it without -force, as
+	// the console's 今すぐ実行 asks first.
+	r, err := app.RunNow(ctx, m, st, s.ID, oms.Kind(*kind), *force, *by)
+	if r.Paused != nil && err == nil {
+		fmt.Fprintf(e.errOut, "starter: schedule %s is PAUSED (note: %q); running it once because of -force (it stays paused)\n", r.Paused.ScheduleID, opsDash(r.Paused.Note))
+	}
 	if err != nil {
 		return err
 	}
 	if r.Skipped {
 		return fmt.Errorf("trigger of schedule %s did NOT run anything: %s", r.ScheduleID, strings.TrimPrefix(r.Reason, "skipped: "))
 	}
-	printTriggered(e, cfg, r, s.ID, *kind)
+	printTriggered(e, cfg, r.TriggerResult, s.ID, *kind)
+	if *by != "" && !r.Attributed {
+		fmt.Fprintf(e.errOut, "starter: the run log does not name %s as who started it: %s\n", *by, unattributedWhy(r))
+	}
 	if !*wait {
 		return nil
 	}
 	if r.Waiting() {
 		fmt.Fprintln(e.out, "waiting for the change-triggered export to end and the full reconcile to run (Ctrl-C stops waiting; both go on in Temporal)…")
 	}
-	return waitTriggered(ctx, e, r, oms.Kind(*kind))
+	return waitTriggered(ctx, e, r.TriggerResult, oms.Kind(*kind))
+}
+
+// unattributedWhy says why RunNow could not name who started the run.
+func unattributedWhy(r app.RunNowResult) string {
+	if r.Waiting() {
+		return "the scheduled run waits for a change-triggered export and starts its run later"
+	}
+	return fmt.Sprintf("its run did not reach the run log within %s (is the worker busy?)", schedules.FormatEvery(app.RunNowAttributionWait))
 }
 
 // waitTriggered waits for the scheduled run r started, prints the summary of

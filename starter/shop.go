@@ -36,7 +36,9 @@ func shopAdd(ctx context.Context, e *env, args []string) error {
 }
 
 func shopList(ctx context.Context, e *env, args []string) error {
-	st, err := e.flags("shop list").parseDB(ctx, args)
+	fs := e.flags("shop list")
+	fs.wideFlag()
+	st, err := fs.parseDB(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -50,6 +52,7 @@ func shopList(ctx context.Context, e *env, args []string) error {
 	}
 	t := newTable(column{title: "id"}, column{title: "name", max: 30}, column{title: "api", max: 40}, column{title: "token"},
 		column{title: "import"}, column{title: "export"}, column{title: "window", right: true}, column{title: "ship date"}, column{title: "mail"})
+	t.wide = e.wide
 	for _, s := range shops {
 		t.add(s.ID, s.Name, s.APIBaseURL, tokenState(s),
 			every(s.Settings.ImportEnabled, s.Settings.ImportIntervalMinutes), every(s.Settings.ExportEnabled, s.Settings.ExportIntervalMinutes),

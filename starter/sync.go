@@ -27,11 +27,12 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	asOf := fs.String("as-of", "", "evaluate at this instant (RFC 3339, e.g. 2026-11-20T12:00:00+09:00); default now")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	outcomes := fs.Bool("outcomes", false, "with -wait: print every order's outcome")
+	fs.wideFlag()
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	in := workflows.ShippingSyncInput{ShopID: *fs.shop, WindowDays: *fs.days, RequireShipDate: requireShipDate.v,
-		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual, Changes: *changes}
+		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual, Changes: *changes, StartedBy: *fs.by}
 	if *asOf != "" {
 		t, err := time.Parse(time.RFC3339, *asOf)
 		if err != nil {
@@ -52,7 +53,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	}
 	printSummary(e, *res)
 	if *outcomes {
-		return printOutcomes(ctx, e, st, res.RunID)
+		return printOutcomes(ctx, e, st, res.RunID, false)
 	}
 	return nil
 }
@@ -94,12 +95,15 @@ func incrementalText(r workflows.ShippingSyncResult) string {
 	return fmt.Sprintf("%s, and %s retried", read, opsCount(r.Pending, "failed sale"))
 }
 
-func printOutcomes(ctx context.Context, e *env, st *oms.Store, runID int64) error {
+// printOutcomes prints every order's outcome of a run; reasons are cut unless
+// wide (or -wide).
+func printOutcomes(ctx context.Context, e *env, st *oms.Store, runID int64, wide bool) error {
 	outs, err := st.Outcomes(ctx, runID)
 	if err != nil {
 		return err
 	}
 	t := newTable(column{title: "sale", right: true}, column{title: "outcome"}, column{title: "mail"}, column{title: "reason / sent", max: 100})
+	t.wide = wide || e.wide
 	for _, o := range outs {
 		detail := o.Reason
 		if o.Sent != "" {
@@ -118,7 +122,8 @@ func printOutcomes(ctx context.Context, e *env, st *oms.Store, runID int64) erro
 func runRuns(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("runs")
 	shop := fs.String("shop", "", "shop ID")
-	runID := fs.Int64("run", 0, "print this run's per-order outcomes")
+	runID := fs.Int64("run", 0, "print this run's per-order outcomes, reasons whole")
+	fs.wideFlag()
 	kind := fs.String("kind", "", "only export or import runs (default: both)")
 	limit := fs.Int("limit", 20, "how many runs")
 	if err := fs.Parse(args); err != nil {
@@ -137,7 +142,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		printRunHeader(ctx, e, st, r)
-		return printOutcomes(ctx, e, st, *runID)
+		return printOutcomes(ctx, e, st, *runID, true) // -run: whole reasons, as the import's output promises
 	}
 	if *shop == "" {
 		return errors.New("-shop or -run is required")
@@ -174,7 +179,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 				column{title: "options"}, column{title: "targets", right: true}, column{title: "updated", right: true},
 				column{title: "unchanged", right: true}, column{title: "skipped", right: true}, column{title: "failed", right: true},
 				column{title: "mails", right: true}, column{title: "error", max: 60})
-			t.indent = "  "
+			t.indent, t.wide = "  ", e.wide
 			for _, r := range exports {
 				x := r.Totals
 				t.add(r.ID, triggerText(r), opsTime(r.StartedAt), r.Status, exportOptions(r.WindowDays, r.RequireShipDate, r.SendMail, r.DryRun),
@@ -198,7 +203,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 			column{title: "days", right: true}, column{title: "fetched", right: true}, column{title: "created", right: true},
 			column{title: "updated", right: true}, column{title: "unchanged", right: true}, column{title: "cancelled", right: true},
 			column{title: "flagged", right: true}, column{title: "error", max: 60})
-		t.indent = "  "
+		t.indent, t.wide = "  ", e.wide
 		for _, r := range imports {
 			ir, err := st.ImportRun(ctx, r.ID)
 			if err != nil {

@@ -3,6 +3,8 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -12,6 +14,10 @@ import (
 
 // MaxCSVBytes bounds a shipping-results file read into memory (CLI and console).
 const MaxCSVBytes = 32 << 20
+
+// ErrNotCSV is in the error of ApplyShipmentCSV for a file that is plainly not
+// a CSV file (an image, a PDF, a workbook: shipcsv.NotCSV); nothing was read.
+var ErrNotCSV = errors.New("not a CSV file")
 
 // CSVReport is what ApplyShipmentCSV found in a shipping-results file and did.
 type CSVReport struct {
@@ -42,6 +48,11 @@ type CSVReport struct {
 // note and problem carries its English (Message, for the CLI) and its Japanese
 // (Ja, for the console).
 func ApplyShipmentCSV(ctx context.Context, st *oms.Store, shopID string, data []byte, dryRun bool, now time.Time) (CSVReport, error) {
+	if en, ja, ok := shipcsv.NotCSV(data); ok {
+		return CSVReport{}, &oms.StaffError{Err: ErrNotCSV,
+			En: fmt.Sprintf("the file is %s, not a CSV file: nothing was read; choose the shipping-results CSV (save a workbook as CSV first)", en),
+			Ja: fmt.Sprintf("選んだファイルは%sで、CSVファイルではありません。何も読み込んでいません。出荷実績のCSVファイルを選んでください (Excelのブックは「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」か「CSV (コンマ区切り)」にしてから)。", ja)}
+	}
 	parsed := shipcsv.Parse(data)
 	rows := make([]oms.Shipment, len(parsed.Rows))
 	for i, r := range parsed.Rows {

@@ -67,7 +67,9 @@ type orderVerdict struct {
 }
 
 // orderVerdictOf evaluates the export rules (rules.Exclusion) for o at asOf.
-func orderVerdictOf(o rules.Order, asOf time.Time, windowDays int) orderVerdict {
+// For a bundled child, parentWhy is why its parent is 対象外 ("" = the parent is
+// exported): then nothing of the bundle reaches ColorMe, and the verdict says so.
+func orderVerdictOf(o rules.Order, asOf time.Time, windowDays int, parentWhy string) orderVerdict {
 	why := rules.Exclusion(o, asOf, windowDays)
 	if why == "" {
 		return orderVerdict{Target: true, Label: "書出対象"}
@@ -83,6 +85,10 @@ func orderVerdictOf(o rules.Order, asOf time.Time, windowDays int) orderVerdict 
 		label = fmt.Sprintf("最終更新日時が作成期間 (%d日) より前です", windowDays)
 	case "rule 4":
 		label = fmt.Sprintf("同梱の子注文です (親注文 %d が書き出されます)", o.BundleParentSaleID)
+		if parentWhy != "" {
+			label = fmt.Sprintf("同梱の子注文ですが、親注文 %d も対象外です (%s)。このままでは同梱のどの伝票番号もカラーミーショップに書き出されません。"+
+				"親注文を書出対象にする (ステータスを変更するなど) か、この受注の同梱を解除して単独で書き出してください。", o.BundleParentSaleID, parentWhy)
+		}
 	}
 	return orderVerdict{Label: label, Reason: why}
 }
@@ -207,8 +213,18 @@ func (s *Server) orderList(rq *request) error {
 		return err
 	}
 	data.Count = orderCountText(page.Total, page.TotalCapped)
+	var parents []int64
 	for _, o := range page.Orders {
-		data.Lines = append(data.Lines, orderLine{OrderListRow: o, Verdict: orderVerdictOf(o.Order, now, data.WindowDays),
+		if p := o.BundleParentSaleID; p != 0 && p != o.SaleID {
+			parents = append(parents, p)
+		}
+	}
+	parentWhy, err := s.excludedParents(rq, parents, now, data.WindowDays)
+	if err != nil {
+		return err
+	}
+	for _, o := range page.Orders {
+		data.Lines = append(data.Lines, orderLine{OrderListRow: o, Verdict: orderVerdictOf(o.Order, now, data.WindowDays, parentWhy[o.BundleParentSaleID]),
 			Bundle: orderBundleText(o.OrderView, o.BundleChildren), Flag: orderFlagText(o.OrderView)})
 	}
 	if n := len(page.Orders); n > 0 {
@@ -222,6 +238,25 @@ func (s *Server) orderList(rq *request) error {
 	return s.render(rq, "orders", "受注一覧", data)
 }
 
+// excludedParents says, for each of the bundle parents that is 対象外 at asOf,
+// why (the verdict's label).
+func (s *Server) excludedParents(rq *request, parents []int64, asOf time.Time, windowDays int) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(parents) == 0 {
+		return out, nil
+	}
+	views, err := s.d.Store.Orders(rq.ctx(), rq.shop.ID, parents...)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range views {
+		if v := orderVerdictOf(p.Order, asOf, windowDays, ""); !v.Target {
+			out[p.SaleID] = v.Label
+		}
+	}
+	return out, nil
+}
+
 // orderData is what the order page shows.
 type orderData struct {
 	Order      oms.OrderView
@@ -229,9 +264,10 @@ type orderData struct {
 	AsOf       time.Time
 	WindowDays int
 	Bundle     string
-	Parent     int64   // the bundle's parent; 0 = not bundled
-	IsParent   bool    // this order is the parent
-	Members    []int64 // the bundle's other orders
+	Parent     int64           // the bundle's parent; 0 = not bundled
+	IsParent   bool            // this order is the parent
+	Members    []int64         // the bundle's other orders, the parent not included
+	Candidates *candidateGroup // a 同梱候補 with this order; nil = none
 	Flag       string
 	Deliveries []orderDelivery
 	Last       *orderLastExport // nil: no export run has touched the order
@@ -352,7 +388,15 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 	}
 	now := s.d.Now()
 	data := orderData{Order: o, AsOf: now, WindowDays: rq.shop.Settings.WindowDays, Flag: orderFlagText(o), Form: form}
-	data.Verdict = orderVerdictOf(o.Order, now, data.WindowDays)
+	var parents []int64
+	if p := o.BundleParentSaleID; p != 0 && p != o.SaleID {
+		parents = append(parents, p)
+	}
+	parentWhy, err := s.excludedParents(rq, parents, now, data.WindowDays)
+	if err != nil {
+		return err
+	}
+	data.Verdict = orderVerdictOf(o.Order, now, data.WindowDays, parentWhy[o.BundleParentSaleID])
 	if p := o.BundleParentSaleID; p != 0 {
 		members, err := s.d.Store.BundleMembers(rq.ctx(), rq.shop.ID, p)
 		if err != nil {
@@ -360,7 +404,7 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 		}
 		data.Parent, data.IsParent = p, p == o.SaleID
 		for _, m := range members {
-			if m != o.SaleID {
+			if m != o.SaleID && m != p { // the parent is named apart
 				data.Members = append(data.Members, m)
 			}
 		}
@@ -370,6 +414,9 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 		children = len(data.Members)
 	}
 	data.Bundle = orderBundleText(o, children)
+	if data.Candidates, err = s.orderCandidates(rq, o, now); err != nil {
+		return err
+	}
 	last, ok, err := s.d.Store.LastExportOutcome(rq.ctx(), rq.shop.ID, sale)
 	if err != nil {
 		return err

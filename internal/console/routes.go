@@ -42,6 +42,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /shops/{shop}/orders/{sale}/unbundle", s.shop(s.orderUnbundle))
 	mux.Handle("POST /shops/{shop}/orders/{sale}/deliveries/{delivery}", s.shop(s.orderShipment))
 
+	// 同梱候補一覧 (bundles.go): orders that could ship together, and 「同梱する」.
+	mux.Handle("GET /shops/{shop}/bundles", s.shop(s.bundleCandidates))
+	mux.Handle("POST /shops/{shop}/bundles", s.shop(s.bundleCandidate))
+
 	// データ取込 (upload.go)
 	mux.Handle("GET /shops/{shop}/upload", s.shop(s.uploadForm))
 	mux.Handle("GET /shops/{shop}/upload/sample.csv", s.shop(s.uploadSample))

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -38,11 +39,11 @@ type runLine struct {
 
 func (s *Server) lineOf(r oms.Run) runLine {
 	l := runLine{Run: r, Path: runPath(r.ShopID, r.ID), Kind: runKindLabel(r), Trigger: "手動", By: r.StartedBy}
-	switch r.Trigger {
+	switch r.Trigger { // a scheduled run started by 今すぐ実行 names who pressed it
 	case oms.TriggerScheduled:
-		l.Trigger, l.By = "スケジュール", "スケジュール"
+		l.Trigger, l.By = "スケジュール", cmp.Or(r.StartedBy, "スケジュール")
 	case oms.TriggerChange:
-		l.Trigger, l.By = "変更時", "変更時"
+		l.Trigger, l.By = "変更時", cmp.Or(r.StartedBy, "変更時")
 	}
 	if l.By == "" {
 		l.By = "-"

@@ -415,7 +415,11 @@ func (s *Server) scheduleAction(rq *request) error {
 		if msg := s.workerMissing(rq); msg != "" {
 			return s.redirect(rq, back, label+"は実行しませんでした: "+msg)
 		}
-		res, err := m.Trigger(rq.ctx(), rq.shop.ID, kind)
+		res, err := app.RunNow(rq.ctx(), m, s.d.Store, rq.shop.ID, kind, rq.r.FormValue("force") == "1", rq.user.Login)
+		var paused *schedules.PausedError
+		if errors.As(err, &paused) {
+			return s.confirmPausedRun(rq, kind, paused)
+		}
 		var u *schedules.TriggerUnconfirmedError
 		if errors.As(err, &u) {
 			s.d.Logger.Warn("console: schedule trigger not confirmed", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login, "stage", u.Stage, "err", err)
@@ -424,16 +428,37 @@ func (s *Server) scheduleAction(rq *request) error {
 		if err != nil {
 			return err
 		}
-		s.d.Logger.Info("console: schedule triggered", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login, "skipped", res.Skipped)
+		s.d.Logger.Info("console: schedule triggered", "shop", rq.shop.ID, "kind", kind, "by", rq.user.Login, "skipped", res.Skipped,
+			"paused", res.Paused != nil, "attributed", res.Attributed)
 		if res.Skipped {
 			return s.redirect(rq, back, label+"は実行しませんでした: 前回の処理がまだ実行中です ("+res.Reason+")。終わってからもう一度押してください。")
 		}
 		if res.Waiting() {
 			return s.redirect(rq, "/shops/"+rq.shop.ID+"/runs", label+"を受け付けました。変更時の書き出しが実行中のため、それが終わってから実行します。結果はこの自動処理ログに表示されます。")
 		}
-		return s.redirect(rq, "/shops/"+rq.shop.ID+"/runs", label+"を今すぐ実行しました。結果はこの自動処理ログに表示されます。")
+		msg := label + "を今すぐ実行しました。結果はこの自動処理ログに表示されます。"
+		if res.Paused != nil {
+			msg += "一時停止は解除していません。"
+		}
+		return s.redirect(rq, "/shops/"+rq.shop.ID+"/runs", msg)
 	}
 	return notFound("その操作はありません。APIアクセス設定の画面から操作してください。")
+}
+
+// confirmPausedRun asks before 今すぐ実行 runs a paused schedule once (as
+// `starter schedule trigger -force`): nothing was run yet.
+func (s *Server) confirmPausedRun(rq *request, kind oms.Kind, p *schedules.PausedError) error {
+	reason := ""
+	for _, d := range schedules.Want(rq.shop) {
+		if d.Kind == kind {
+			reason = pauseReason(d, strings.TrimPrefix(p.Note, "colorme-sync: paused: "))
+		}
+	}
+	label := kindLabel(kind)
+	return s.render(rq, "schedule_confirm", label+"を今すぐ実行", struct {
+		Kind          oms.Kind
+		Label, Reason string
+	}{kind, label, reason})
 }
 
 // triggerUnconfirmed tells staff that 今すぐ実行 could not confirm the run

@@ -119,6 +119,9 @@ func (s *Server) uploadPreview(rq *request) error {
 	sum := sha256.Sum256(data)
 	v := &csvView{FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, data, true, s.d.Now())
+	if errors.Is(err, app.ErrNotCSV) {
+		return s.uploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: " + oms.StaffMessage(err)})
+	}
 	if err != nil {
 		return err
 	}

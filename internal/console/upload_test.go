@@ -281,3 +281,26 @@ func (h *harness) slips(shopID string, sale int64) []string {
 
 // dataToday is today's date in JST, a ship date every test order accepts.
 func dataToday() string { return time.Now().In(rules.Tokyo).Format(time.DateOnly) }
+
+// TestUploadNotCSV: a PNG (or a workbook) is refused as a whole, before any of
+// it is read as a CSV: no format claimed, no line numbers, nothing applied.
+func TestUploadNotCSV(t *testing.T) {
+	h := newHarness(t)
+	const shop = "up5"
+	h.addShopWithOrders(shop, map[int64][]int64{5001: {50011}})
+	staff := h.addUser("staff5", oms.RoleStaff, "staff-password-5")
+
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), []byte("\n\n5001,,B-5001,\n")...)
+	status, page := staff.upload(shop, "label.png", png)
+	assert.Equal(t, http.StatusUnsupportedMediaType, status)
+	assert.Contains(t, page, "「label.png」は読み込みませんでした: 選んだファイルはPNG画像で、CSVファイルではありません。何も読み込んでいません。")
+	assert.NotContains(t, page, "として読み込みました")
+	assert.NotContains(t, ordSection(t, page, `<p class="error"`, "</p>"), "行目")
+	assert.NotContains(t, page, `id="problem-count"`, "no preview of lines")
+	assert.Contains(t, page, `id="upload-form"`, "the form is there to choose another file")
+
+	status, page = staff.upload(shop, "results.xlsx", []byte("PK\x03\x04\x14\x00\x06\x00"))
+	assert.Equal(t, http.StatusUnsupportedMediaType, status)
+	assert.Contains(t, page, "Excelのブック (.xlsx) かZIPファイル")
+	assert.Equal(t, []string{""}, h.slips(shop, 5001))
+}

@@ -524,6 +524,7 @@ type shipmentPlan struct {
 	order      []shipmentKey            // the deliveries in the order of their first row
 	conflicted map[shipmentKey]bool
 	noted      map[int64]bool
+	today      string // YYYY-MM-DD (JST)
 }
 
 func (p *shipmentPlan) reject(line int, en, ja string) {
@@ -545,7 +546,7 @@ func (p *shipmentPlan) note(line int, en, ja string) {
 // changes by line and the sale ids they touch, sorted. It reads and writes
 // nothing: ApplyShipments stores its changes.
 func PlanShipments(shopID string, rows []Shipment, orders map[int64]OrderView, today string) (ShipmentReport, []ShipmentChange, []int64) {
-	p := shipmentPlan{first: map[shipmentKey]Shipment{}, conflicted: map[shipmentKey]bool{}, noted: map[int64]bool{}}
+	p := shipmentPlan{first: map[shipmentKey]Shipment{}, conflicted: map[shipmentKey]bool{}, noted: map[int64]bool{}, today: today}
 	for _, r := range rows {
 		o, ok := orders[r.SaleID]
 		r, ok = p.resolve(shopID, r, o, ok, today)
@@ -705,6 +706,15 @@ func (p *shipmentPlan) noteSale(r Shipment, o OrderView) {
 	if o.Status == rules.StatusNew {
 		p.note(r.Line, fmt.Sprintf("sale %d is still 新規受付 (new): it is not exported until its status moves on", r.SaleID),
 			fmt.Sprintf("受注番号 %d はステータスが「新規受付」のままです。ステータスを進めるまで、発送情報の更新で書き出されません。", r.SaleID))
+	}
+	if day, err := time.ParseInLocation(time.DateOnly, p.today, rules.Tokyo); err == nil {
+		// Rule 2 from today on: an order placed more than a year before today's
+		// first instant is never exported again.
+		if since, _ := rules.Window(day, rules.MinDays); o.OrderedAt.Before(since) {
+			ordered := o.OrderedAt.In(rules.Tokyo).Format(time.DateOnly)
+			p.note(r.Line, fmt.Sprintf("sale %d was ordered on %s, more than a year ago: the export never sends it to ColorMe (rule 2); enter the tracking number on ColorMe by hand if it must be there", r.SaleID, ordered),
+				fmt.Sprintf("受注番号 %d は注文日 (%s) が1年より前のため、発送情報の更新ではカラーミーショップに書き出されません (書き出すのは注文日時が1年以内の注文です)。カラーミーショップに必要なら、カラーミーショップの管理画面で直接入力してください。", r.SaleID, ordered))
+		}
 	}
 	if parent := o.BundleParentSaleID; parent != 0 && parent != r.SaleID {
 		p.note(r.Line, fmt.Sprintf("sale %d is bundled into sale %d: only sale %d's deliveries are exported", r.SaleID, parent, parent),

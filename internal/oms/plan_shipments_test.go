@@ -21,6 +21,12 @@ func planOrder(sale int64, status string, dels ...oms.Destination) oms.OrderView
 	return o
 }
 
+// ordered sets an order's 注文日時 (RFC 3339).
+func ordered(o oms.OrderView, at string) oms.OrderView {
+	o.OrderedAt, _ = time.Parse(time.RFC3339, at)
+	return o
+}
+
 // TestPlanShipments: the pure planning of a shipments file, row by row.
 func TestPlanShipments(t *testing.T) {
 	orders := map[int64]oms.OrderView{
@@ -28,6 +34,8 @@ func TestPlanShipments(t *testing.T) {
 		2: planOrder(2, rules.StatusAwaitingShipment, oms.Destination{ID: 21, Postal: "5300001"}, oms.Destination{ID: 22, Postal: "810-0001"}),
 		3: planOrder(3, rules.StatusCancelled, oms.Destination{ID: 31}),
 		4: planOrder(4, rules.StatusNew, oms.Destination{ID: 41, Name: "OLD-1"}), // Name carries the current slip, see planOrder
+		5: ordered(planOrder(5, rules.StatusAwaitingShipment, oms.Destination{ID: 51}), "2025-11-27T23:59:00+09:00"),
+		6: ordered(planOrder(6, rules.StatusAwaitingShipment, oms.Destination{ID: 61}), "2025-11-28T00:00:00+09:00"),
 	}
 	type want struct {
 		rejected, note string // a substring of the row's first rejection / note; "" = none
@@ -54,6 +62,9 @@ func TestPlanShipments(t *testing.T) {
 		{"a later actual date is kept", oms.Shipment{SaleID: 1, TrackingNumber: "T", ShipDate: "2026-11-29"}, want{delivery: 11, shipDate: "2026-11-29"}},
 		{"new order, slip replaced", oms.Shipment{SaleID: 4, TrackingNumber: "NEW-1"}, want{delivery: 41, note: "sale 4 is still 新規受付"}},
 		{"empty tracking number", oms.Shipment{SaleID: 1}, want{rejected: "the tracking number (伝票番号) is empty"}},
+		{"ordered more than a year ago", oms.Shipment{SaleID: 5, TrackingNumber: "T"},
+			want{delivery: 51, note: "sale 5 was ordered on 2025-11-27, more than a year ago: the export never sends it to ColorMe (rule 2)"}},
+		{"ordered a year ago today", oms.Shipment{SaleID: 6, TrackingNumber: "T"}, want{delivery: 61}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -71,6 +82,10 @@ func TestPlanShipments(t *testing.T) {
 			assert.Empty(t, rep.Rejected)
 			if c.want.note != "" && assert.NotEmpty(t, rep.Notes) {
 				assert.Contains(t, rep.Notes[0].Message, c.want.note)
+				assert.NotEmpty(t, rep.Notes[0].Ja)
+			}
+			if c.want.note == "" {
+				assert.Empty(t, rep.Notes)
 			}
 			if assert.Len(t, changes, 1) {
 				assert.Equal(t, c.want.delivery, changes[0].DeliveryID)

@@ -351,3 +351,29 @@ func TestParseCarrierFileProblems(t *testing.T) {
 	assert.Contains(t, res.Errors[2].Ja, "伝票番号が空欄です")
 	assert.Contains(t, res.Errors[2].Ja, "出荷日「2026/13/01」が日付として読めません")
 }
+
+// TestNotCSV: images, PDFs, workbooks and binary files are named as such; text,
+// Shift_JIS and UTF-16 (which Parse explains) are not refused here.
+func TestNotCSV(t *testing.T) {
+	for _, c := range []struct {
+		data []byte
+		ja   string
+	}{
+		{[]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "PNG画像"},
+		{[]byte{0xFF, 0xD8, 0xFF, 0xE0}, "JPEG画像"},
+		{[]byte("%PDF-1.7\n"), "PDF"},
+		{[]byte("PK\x03\x04\x14\x00"), "Excelのブック (.xlsx) かZIPファイル"},
+		{[]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0}, "Excelのブック (.xls)"},
+		{[]byte("12345,4912\x00\x01"), "文字ではないデータ (バイナリファイル)"},
+	} {
+		en, ja, ok := shipcsv.NotCSV(c.data)
+		assert.True(t, ok, "%q", c.data)
+		assert.Equal(t, c.ja, ja)
+		assert.NotEmpty(t, en)
+	}
+	for _, data := range [][]byte{[]byte("受注番号,伝票番号\r\n1001,4912\r\n"), sjis(t, "受注番号,伝票番号\r\n1001,4912\r\n"),
+		{0xFF, 0xFE, '1', 0, ',', 0}, {}} {
+		_, _, ok := shipcsv.NotCSV(data)
+		assert.False(t, ok, "%q", data)
+	}
+}

@@ -66,6 +66,33 @@ func seedLabelOrder(t *testing.T, cs *consoleStack, shopID string) {
 	require.NoError(t, err)
 }
 
+// seedBundleOrders imports sales 5101 and 5102 of one customer to one address
+// (written once in half-width, once in full-width with other spaces), both
+// 発送待ち, and gives ColorMe the same two sales: a 同梱候補.
+func seedBundleOrders(t *testing.T, cs *consoleStack, shopID string) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	run, err := cs.Store.StartImport(ctx, oms.Run{ShopID: shopID, RunKey: "bundles", Trigger: "manual", WindowDays: 7, AsOf: now})
+	require.NoError(t, err)
+	home := oms.ImportedDelivery{ID: 9101, MethodID: 1, Name: "山田 太郎", PrefName: "静岡県", Postal: "4313597", Address1: "浜松市浜名区三ヶ日町1-2-3", Address2: "コーポ富士 101"}
+	again := home
+	again.ID, again.Name, again.Postal, again.Address1 = 9102, "山田　太郎", "431-3597", "浜松市浜名区三ヶ日町１－２－３"
+	sales := []oms.ImportedSale{
+		{SaleID: 5101, OrderedAt: now.Add(-30 * time.Hour), Customer: oms.ImportedCustomer{Name: "山田 太郎"}, Deliveries: []oms.ImportedDelivery{home}},
+		{SaleID: 5102, OrderedAt: now.Add(-3 * time.Hour), Customer: oms.ImportedCustomer{Name: "山田 太郎"}, Deliveries: []oms.ImportedDelivery{again}},
+	}
+	_, err = cs.Store.ApplyImport(ctx, shopID, run, sales, now)
+	require.NoError(t, err)
+	for _, s := range sales {
+		_, err = cs.Store.SetStatus(ctx, shopID, s.SaleID, rules.StatusAwaitingShipment, now)
+		require.NoError(t, err)
+		d := s.Deliveries[0]
+		cs.Sandbox.Seed(colorme.Sale{ID: s.SaleID, MakeDate: s.OrderedAt.Unix(), UpdateDate: s.OrderedAt.Unix(), DeliveredMailState: colorme.MailNotYet,
+			SaleDeliveries: []colorme.SaleDelivery{{ID: d.ID, SaleID: s.SaleID, Name: d.Name, PrefName: d.PrefName}}})
+	}
+}
+
 // TestConsoleInBrowser clicks through the seed manual's whole procedure in
 // Chromium, as shop staff would: login, 店舗を追加, APIアクセス設定 with 設定を保存,
 // 「取得する」 through ColorMe's (the sandbox's) authorize page, and takes a
@@ -228,6 +255,43 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.click("#runs tbody tr a")
 	assert.Contains(t, b.text("main"), "5001")
 	b.shot("12-run")
+
+	// 同梱候補一覧 → 同梱する → 伝票番号 on the parent → the on-change export
+	// writes it to ColorMe.
+	seedBundleOrders(t, cs, "myshop")
+	b.open(cs.URL + "/shops/myshop/bundles")
+	assert.Equal(t, "1組", b.text("#candidate-count"))
+	group := b.text("#candidate-5101")
+	assert.Contains(t, group, "5102")
+	assert.Contains(t, group, "配送方法が同じ未発送の受注です")
+	b.shot("15-bundle-candidates")
+	b.click("#candidate-5101 .bundle-button")
+	assert.Contains(t, b.text(".flash"), "受注 5102 を親注文 5101 に同梱しました。")
+	child, err := cs.Store.Orders(ctx, "myshop", 5102)
+	require.NoError(t, err)
+	assert.Equal(t, int64(5101), child[0].BundleParentSaleID)
+	b.open(cs.URL + "/shops/myshop/orders/5102")
+	assert.Contains(t, b.text("#verdict"), "親注文 5101 が書き出されます")
+	b.open(cs.URL + "/shops/myshop/orders/5101")
+	b.fill("#delivery-9101 input[name=slip_number]", "4912-0000-5101")
+	b.do(chromedp.SetValue(chromedp.CSS("#delivery-9101 input[name=ship_date]"), time.Now().In(rules.Tokyo).Format(time.DateOnly)))
+	b.click("#delivery-9101 button[type=submit]")
+	assert.Contains(t, b.text(".flash"), "4912-0000-5101")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		sale, ok := cs.Sandbox.Sale(5101)
+		require.True(t, ok)
+		if d := sale.SaleDeliveries[0]; d.SlipNumber != nil && d.Delivered {
+			assert.Equal(t, "4912-0000-5101", *d.SlipNumber, "ColorMe shows the parent's slip")
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the parent's slip did not reach ColorMe within 2 minutes")
+		time.Sleep(500 * time.Millisecond)
+	}
+	b.open(cs.URL + "/shops/myshop/orders/5101")
+	waitFor(t, b, "#last-export a")
+	assert.Contains(t, b.text("#deliveries"), "4912-0000-5101")
+	b.shot("16-bundle-exported")
 
 	// 送り状データ出力 → B2クラウド → データ取込: label data for a sale with two
 	// destinations (one name B2 cannot print: 髙), then B2's issued data

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -303,11 +304,27 @@ func TestTriggerPausedSchedule(t *testing.T) {
 	_, err := stack.Client.DescribeWorkflow(context.Background(), workflows.ShippingSyncID(shop), "")
 	assert.Error(t, err, "no export ran")
 
-	out, code = runStarter(t, stack, starter, q, "schedule", "trigger", "-shop", shop, "-kind", "export", "-force")
+	out, code = runStarter(t, stack, starter, q, "schedule", "trigger", "-shop", shop, "-kind", "export", "-force", "-by", "suzuki")
 	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, "running it once because of -force")
 	assert.Contains(t, out, "export finished")
 	assert.Contains(t, out, "options: window 3 days (作成期間, window_days=3)")
+	runs, err := stack.Store.Runs(context.Background(), shop, 1)
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	assert.Equal(t, "suzuki", runs[0].StartedBy, "the run log names who triggered it")
+	out, code = runStarter(t, stack, starter, q, "runs", "-shop", shop)
+	assert.Equal(t, 0, code, out)
+	assert.Contains(t, out, "scheduled by suzuki")
+
+	// A manual export names the OS user unless -by says otherwise.
+	out, code = runStarter(t, stack, starter, q, "sync", "-shop", shop)
+	require.Equal(t, 0, code, out)
+	me, err := user.Current()
+	require.NoError(t, err)
+	runs, err = stack.Store.Runs(context.Background(), shop, 1)
+	require.NoError(t, err)
+	assert.Equal(t, me.Username, runs[0].StartedBy)
 
 	out, code = runStarter(t, stack, starter, q, "schedule", "list", "-shop", shop)
 	assert.Equal(t, 0, code, out)

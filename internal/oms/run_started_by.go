@@ -1,0 +1,23 @@
+package oms
+
+import (
+	"context"
+	"fmt"
+)
+
+// SetRunStartedBy records who started the run with the given run key when the
+// run log has it and no one is recorded yet: a scheduled run that an operator
+// triggered (今すぐ実行, `starter schedule trigger`) is started by the schedule,
+// which cannot carry a name. found is false when the run is not in the log yet.
+func (s *Store) SetRunStartedBy(ctx context.Context, shopID, runKey, by string) (found bool, err error) {
+	db := s.db.WithContext(ctx)
+	if err := db.Model(&runRow{}).Where("shop_id = ? AND run_key = ? AND started_by = ''", shopID, runKey).
+		Update("started_by", by).Error; err != nil {
+		return false, fmt.Errorf("recording who started run %q of shop %q: %w", runKey, shopID, err)
+	}
+	var n int64
+	if err := db.Model(&runRow{}).Where("shop_id = ? AND run_key = ?", shopID, runKey).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("recording who started run %q of shop %q: %w", runKey, shopID, err)
+	}
+	return n > 0, nil
+}

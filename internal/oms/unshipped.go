@@ -1,0 +1,40 @@
+package oms
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+)
+
+// MaxUnshippedOrders caps UnshippedOrders: 同梱候補 are looked for among at most
+// this many of the newest orders.
+const MaxUnshippedOrders = 5000
+
+// UnshippedOrders returns the shop's orders placed at or after since whose
+// status is neither キャンセル, 出荷済み nor 完了, with their deliveries and
+// destinations, newest first, at most MaxUnshippedOrders: where 同梱候補
+// (internal/bundle) are looked for.
+func (s *Store) UnshippedOrders(ctx context.Context, shopID string, since time.Time) ([]OrderView, error) {
+	db := s.db.WithContext(ctx)
+	var rows []orderRow
+	if err := db.Where("shop_id = ? AND ordered_at >= ? AND status NOT IN ?", shopID, utc(since),
+		[]string{rules.StatusCancelled, rules.StatusShipped, rules.StatusCompleted}).
+		Order("sale_id DESC").Limit(MaxUnshippedOrders).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("listing the unshipped orders of shop %q: %w", shopID, err)
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.SaleID
+	}
+	dels, err := readDeliveries(db, shopID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading deliveries of shop %q: %w", shopID, err)
+	}
+	out := make([]OrderView, len(rows))
+	for i, r := range rows {
+		out[i] = r.view(dels[r.SaleID])
+	}
+	return out, nil
+}
