@@ -2,6 +2,8 @@ package console
 
 import (
 	"net/http"
+
+	"github.com/colorme-sync/colorme-sync/internal/metrics"
 )
 
 // routes is the console's one route table. Every page but login, the static
@@ -9,7 +11,8 @@ import (
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(s.staticDir)))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /healthz", metrics.Alive)
+	mux.HandleFunc("GET /readyz", metrics.Ready(metrics.DatabaseCheck(s.d.Store.DB()), metrics.TemporalCheck(s.d.Temporal)))
 
 	// ログイン
 	mux.HandleFunc("GET /login", s.loginForm)
