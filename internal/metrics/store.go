@@ -35,11 +35,18 @@ type storeCollector struct {
 	metrics []prometheus.Metric
 }
 
+var runLog = &storeCollector{}
+
+func init() { Registry.MustRegister(runLog) }
+
 // WatchStore publishes the run log's per-shop last completed runs and schedule
 // intervals (colorme_sync_last_completed_timestamp_seconds,
-// colorme_sync_schedule_interval_seconds). The worker calls it once.
+// colorme_sync_schedule_interval_seconds) from st, in place of a store watched
+// before.
 func WatchStore(st *oms.Store, logger *slog.Logger) {
-	Registry.MustRegister(&storeCollector{st: st, logger: logger})
+	runLog.mu.Lock()
+	defer runLog.mu.Unlock()
+	runLog.st, runLog.logger, runLog.read, runLog.metrics = st, logger, time.Time{}, nil
 }
 
 // Describe implements prometheus.Collector.
@@ -54,7 +61,7 @@ func lastCompletedDescribe(ch chan<- *prometheus.Desc) {
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if time.Since(c.read) > storeCacheFor {
+	if c.st != nil && time.Since(c.read) > storeCacheFor {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		ms, err := c.readStore(ctx)
 		cancel()
