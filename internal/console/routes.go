@@ -22,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	// 店舗一覧 / APIアクセス設定 (shops.go)
 	mux.Handle("GET /{$}", s.user(s.home))
 	mux.Handle("GET /shops", s.user(s.shopList))
+	mux.Handle("GET /status", s.user(s.statusPage)) // 稼働状況 (status.go)
 	mux.Handle("POST /shops", s.admin(s.addShop))
 	mux.Handle("GET /shops/{shop}/settings", s.shop(s.settingsForm))
 	mux.Handle("POST /shops/{shop}/settings", s.admin(s.saveSettings))
