@@ -31,8 +31,6 @@ import (
 
 func TestMain(m *testing.M) { teststack.Main(m) }
 
-var asOf = time.Date(2026, 11, 20, 12, 0, 0, 0, rules.Tokyo)
-
 // prometheusBinary returns the prometheus binary, skipping the test when it is
 // missing (failing it when CI=true: .ci/run installs the package).
 func prometheusBinary(t *testing.T) string {
@@ -69,7 +67,7 @@ func TestPrometheusScrapesAWorker(t *testing.T) {
 	t.Cleanup(func() { _ = st.Close() })
 	stack := teststack.NewOn(t, st)
 	shop := stack.AddShop(t, "metrics-shop")
-	orders, sales := demo.Generate(40, 7, 810001, asOf)
+	orders, sales := demo.Generate(40, 15, 810001, time.Now())
 	require.NoError(t, st.UpsertOrders(ctx, shop, orders))
 	stack.Sandbox.Seed(sales...)
 
@@ -89,8 +87,7 @@ func TestPrometheusScrapesAWorker(t *testing.T) {
 	base := "http://" + addr.String()
 	require.Equal(t, http.StatusOK, get(t, base+"/readyz").code)
 
-	at := asOf
-	run, err := app.StartExport(ctx, c, cfg, workflows.ShippingSyncInput{ShopID: shop, AsOf: &at})
+	run, err := app.StartExport(ctx, c, cfg, workflows.ShippingSyncInput{ShopID: shop})
 	require.NoError(t, err)
 	var res workflows.ShippingSyncResult
 	require.NoError(t, run.Get(ctx, &res))
@@ -108,6 +105,15 @@ func TestPrometheusScrapesAWorker(t *testing.T) {
 	} {
 		require.Contains(t, body, want)
 	}
+
+	// A change reaches ColorMe through the on-change export: its latency is measured.
+	changeSlip(t, ctx, st, shop, res.RunID)
+	require.NoError(t, app.NotifyChange(ctx, c, cfg, st, shop, "shipping-results CSV: 1 order"))
+	waitFor(t, "the on-change export's latency", func() (bool, string) {
+		b := get(t, base+"/metrics").body
+		return strings.Contains(b, `colorme_sync_change_latency_seconds_count{shop="metrics-shop"} 1`) &&
+			strings.Contains(b, `colorme_sync_runs_total{kind="export",result="completed",trigger="change"} 1`), ""
+	})
 
 	prom := startPrometheus(t, promBin, addr.String())
 	waitFor(t, "Prometheus to scrape the worker", func() (bool, string) {
@@ -132,7 +138,7 @@ func TestPrometheusScrapesAWorker(t *testing.T) {
 
 	// A failed run: ColorMeSyncRunsFailing (for: 10m) goes pending.
 	stack.Sandbox.RevokeToken(teststack.Token)
-	run, err = app.StartExport(ctx, c, cfg, workflows.ShippingSyncInput{ShopID: shop, AsOf: &at})
+	run, err = app.StartExport(ctx, c, cfg, workflows.ShippingSyncInput{ShopID: shop})
 	require.NoError(t, err)
 	require.Error(t, run.Get(ctx, nil))
 	waitFor(t, "ColorMeSyncRunsFailing to go pending", func() (bool, string) {
@@ -156,6 +162,31 @@ func TestPrometheusScrapesAWorker(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, r.code)
 	require.Contains(t, r.body, "database: unreachable")
 	require.Equal(t, http.StatusOK, get(t, base+"/healthz").code)
+}
+
+// changeSlip gives a shipped order the export wrote a new tracking number,
+// through the shipping-results import as staff do.
+func changeSlip(t *testing.T, ctx context.Context, st *oms.Store, shop string, runID int64) {
+	t.Helper()
+	outs, err := st.Outcomes(ctx, runID)
+	require.NoError(t, err)
+	for _, o := range outs {
+		if o.Outcome != rules.OutcomeUpdated {
+			continue
+		}
+		ord, err := st.Order(ctx, shop, o.SaleID)
+		require.NoError(t, err)
+		if ord.Status != rules.StatusShipped || len(ord.Deliveries) == 0 {
+			continue
+		}
+		csv := fmt.Sprintf("受注番号,お届け先ID,伝票番号,出荷日\n%d,%d,CHANGED-%d,%s\n", o.SaleID, ord.Deliveries[0].ID, o.SaleID,
+			time.Now().In(rules.Tokyo).Format(time.DateOnly))
+		rep, err := app.ApplyShipmentCSV(ctx, st, shop, []byte(csv), false, time.Now())
+		require.NoError(t, err)
+		require.True(t, rep.Applied, "%+v", rep)
+		return
+	}
+	t.Fatal("the export wrote no shipped order to change")
 }
 
 type answer struct {
