@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 export TEMPORAL_CLI ?= $(CURDIR)/bin/temporal
 
-.PHONY: help build temporal workflowcheck cluster cluster-stop linters race test scenarios screenshots lint demo bench chaos fuzz clean
+.PHONY: help build temporal workflowcheck cluster cluster-stop linters race test scenarios screenshots lint monitoring-check demo bench chaos fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,12 @@ lint: linters ## go vet, staticcheck, errcheck (exclusions: tools/errcheck-exclu
 	bin/errcheck -exclude tools/errcheck-excludes.txt ./...
 	bin/workflowcheck ./workflows/...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+monitoring-check: ## check deploy/: Prometheus config and alert rules (promtool, Debian package prometheus), the rules' unit tests, the Grafana dashboard
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool check rules deploy/prometheus/rules.yml
+	promtool test rules deploy/prometheus/rules_test.yml
+	$(GO) test -count=1 -run 'TestDashboard' ./internal/metrics
 
 RACE_PKGS := ./internal/rules ./internal/shipcsv ./internal/colorme ./internal/secrets ./internal/sandbox ./workflows ./activities
 race: ## the unit packages under the race detector

@@ -79,12 +79,13 @@ func (f *ClientFactory) For(ctx context.Context, shopID string) (*colorme.Client
 		}
 		return nil, err
 	}
+	hc, limiter := observed(shopID, f.HTTPClient, f.Store.NewLimiter("shop:"+shopID, f.BudgetPerMinute))
 	return colorme.New(colorme.Config{
 		BaseURL:     shop.APIBaseURL,
 		AccessToken: token,
-		HTTPClient:  f.HTTPClient,
+		HTTPClient:  hc,
 		Timeout:     f.Timeout,
-		Limiter:     f.Store.NewLimiter("shop:"+shopID, f.BudgetPerMinute),
+		Limiter:     limiter,
 	}), nil
 }
 

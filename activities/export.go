@@ -432,7 +432,11 @@ type FinishRunResult struct{}
 
 // FinishRun records the run's totals and end.
 func (a *Activities) FinishRun(ctx context.Context, in FinishRunInput) (FinishRunResult, error) {
-	return FinishRunResult{}, a.Store.FinishRun(ctx, in.RunID, in.Totals, in.Status, in.Error)
+	if err := a.Store.FinishRun(ctx, in.RunID, in.Totals, in.Status, in.Error); err != nil {
+		return FinishRunResult{}, err
+	}
+	a.observeRun(ctx, in.RunID)
+	return FinishRunResult{}, nil
 }
 
 // MarkReconnectNeededInput names the shop whose token ColorMe refused.

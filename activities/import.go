@@ -208,5 +208,6 @@ func (a *Activities) FinishImport(ctx context.Context, in FinishImportInput) (Fi
 	if err != nil {
 		return FinishImportResult{}, err
 	}
+	a.observeRun(ctx, in.RunID)
 	return FinishImportResult{Totals: t}, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/console"
+	"github.com/colorme-sync/colorme-sync/internal/metrics"
 )
 
 // Settings are the console's own settings, beside config.Config.
@@ -61,6 +62,15 @@ func run() error {
 		return err
 	}
 	defer c.Close()
+	ms, err := metrics.LoadSettings()
+	if err != nil {
+		return err
+	}
+	if ms.Listen != "" {
+		if _, err := app.ServeMetrics(ctx, ms.Listen, "console", cfg, st, c, logger); err != nil {
+			return err
+		}
+	}
 	srv, err := console.New(console.Deps{Config: cfg, Store: st, Temporal: c, Logger: logger, PublicURL: set.PublicURL})
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/metrics"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
@@ -45,6 +46,17 @@ func run() error {
 		return err
 	}
 	defer c.Close()
+	ms, err := metrics.LoadSettings()
+	if err != nil {
+		return err
+	}
+	if ms.Listen != "" {
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop()
+		if _, err := app.ServeMetrics(ctx, ms.Listen, "worker", cfg, st, c, logger); err != nil {
+			return err
+		}
+	}
 	w := app.NewWorker(c, cfg, app.Activities(cfg, st, nil))
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "database", st.Dialect())
 	// worker.InterruptCh stops on SIGINT/SIGTERM and lets running activities finish.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/metrics"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -67,6 +68,8 @@ func Dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(logger),
+		// The SDK's temporal_… metrics; served where METRICS_LISTEN is set.
+		MetricsHandler: metrics.TemporalHandler(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s; set TEMPORAL_ADDRESS): %w", cfg.TemporalAddress, cfg.TemporalNamespace, err)

@@ -2,6 +2,8 @@ package console
 
 import (
 	"net/http"
+
+	"github.com/colorme-sync/colorme-sync/internal/metrics"
 )
 
 // routes is the console's one route table. Every page but login, the static
@@ -9,7 +11,8 @@ import (
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(s.staticDir)))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /healthz", metrics.Alive)
+	mux.HandleFunc("GET /readyz", metrics.Ready(metrics.DatabaseCheck(s.d.Store.DB()), metrics.TemporalCheck(s.d.Temporal)))
 
 	// ログイン
 	mux.HandleFunc("GET /login", s.loginForm)
@@ -19,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	// 店舗一覧 / APIアクセス設定 (shops.go)
 	mux.Handle("GET /{$}", s.user(s.home))
 	mux.Handle("GET /shops", s.user(s.shopList))
+	mux.Handle("GET /status", s.user(s.statusPage)) // 稼働状況 (status.go)
 	mux.Handle("POST /shops", s.admin(s.addShop))
 	mux.Handle("GET /shops/{shop}/settings", s.shop(s.settingsForm))
 	mux.Handle("POST /shops/{shop}/settings", s.admin(s.saveSettings))

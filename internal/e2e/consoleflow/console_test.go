@@ -293,6 +293,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Contains(t, b.text("#deliveries"), "4912-0000-5101")
 	b.shot("16-bundle-exported")
 
+	// 稼働状況 (from the navigation): the shop's last export and its charts,
+	// drawn on the server as SVG.
+	b.click("#nav-status")
+	status := b.text("#status-myshop")
+	assert.Contains(t, status, "最終書き出し")
+	assert.NotContains(t, b.text("#last-export-myshop"), "まだありません")
+	assert.Contains(t, b.source(), `<svg class="chart"`)
+	b.shot("17-status")
+
 	// 送り状データ出力 → B2クラウド → データ取込: label data for a sale with two
 	// destinations (one name B2 cannot print: 髙), then B2's issued data
 	// made from it is recognised as B2クラウド形式.
