@@ -300,6 +300,7 @@ func TestErrorDecoding(t *testing.T) {
 		{"404100", colorMeErr(404, 404100, "対象の受注が存在しません"), 404, 404100, "対象の受注が存在しません", false, false},
 		{"401010", colorMeErr(401, 401010, "認証に失敗しました"), 401, 401010, "認証に失敗しました", false, true},
 		{"401010 on 403", colorMeErr(403, 401010, "スコープがありません"), 403, 401010, "スコープ", false, true},
+		{"403 slow down", colorMeErr(403, 403100, "Forbidden"), 403, 403100, "Forbidden", true, false},
 		{"422", colorMeErr(422, 422100, "不正な値です"), 422, 422100, "不正な値です", false, false},
 		{"400", colorMeErr(400, 400100, "bad"), 400, 400100, "bad", false, false},
 		{"500", colorMeErr(500, 500000, "internal"), 500, 500000, "internal", true, false},

@@ -248,9 +248,11 @@ func (e *APIError) Error() string {
 }
 
 // Retryable reports whether trying again later may succeed: transport errors,
-// timeouts, 429 and 5xx.
+// timeouts, 429, 5xx, and a 403 that is not a token or scope error (ColorMe
+// may cut off a client it finds too busy: slow down, do not give up).
 func (e *APIError) Retryable() bool {
-	return e.Status == 0 || e.Status == 429 || e.Status == 408 || e.Status >= 500
+	return e.Status == 0 || e.Status == 429 || e.Status == 408 || e.Status >= 500 ||
+		(e.Status == 403 && !e.Unauthorized())
 }
 
 // Unauthorized reports whether the shop must be reconnected (401 / 401010).
