@@ -33,7 +33,6 @@ type pageWant struct {
 	updMin, updMax  time.Time // update_date bounds sent (zero = none)
 	ids             []int64   // the ids asked for (nil = no ids filter)
 	limit, offset   int       // limit and offset sent (limit 0 = not sent: ColorMe's default)
-	fieldsNarrowed  bool      // `fields` was sent: only its keys are checked
 	makeDateFetched bool      // make_date is in the answer
 	updDateFetched  bool      // update_date is in the answer
 }

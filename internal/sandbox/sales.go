@@ -312,22 +312,39 @@ func project(sale colorme.Sale, fields []string) any {
 	return out
 }
 
+// getSale serves GET /v1/sales/{id}. Its segment has the spec's shape for
+// this endpoint, {siblings_sale_ids: […]} (the other sales split from the
+// same order), not the list's {parent_sale_id, splitted}.
 func (s *Server) getSale(r *http.Request, id int64) (int, any) {
 	s.mu.Lock()
 	sale, ok, stale := s.visibleLocked(id)
 	if stale {
 		s.counters.StaleReads++
 	}
+	siblings := []int64{}
+	if ok && sale.Segment != nil {
+		for _, other := range s.sortedLocked() {
+			if other.ID != id && other.Segment != nil && other.Segment.ParentSaleID == sale.Segment.ParentSaleID {
+				siblings = append(siblings, other.ID)
+			}
+		}
+	}
 	s.mu.Unlock()
-	sale = wireSale(sale)
 	if !ok {
 		return fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
 	}
-	var fields []string
+	fields := []string{}
 	if v := r.URL.Query().Get("fields"); v != "" {
 		fields = strings.Split(v, ",")
 	}
-	return http.StatusOK, map[string]any{"sale": project(sale, fields)}
+	hasSegment := sale.Segment != nil
+	b, _ := json.Marshal(project(wireSale(sale), fields))
+	var out map[string]any
+	_ = json.Unmarshal(b, &out) // b was just marshalled from a sale
+	if _, listed := out["segment"]; listed && hasSegment {
+		out["segment"] = map[string]any{"siblings_sale_ids": siblings}
+	}
+	return http.StatusOK, map[string]any{"sale": out}
 }
 
 // deliveryFields are the keys updateSale accepts in sale.sale_deliveries[] with
