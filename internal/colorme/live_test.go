@@ -134,3 +134,13 @@ func TestServerErrorOnBadBody(t *testing.T) {
 	assert.Equal(t, colorme.CodeServerError, ae.Code)
 	assert.Contains(t, ae.StaffMessage(), "再試行を止めました")
 }
+
+// TestOrderMemo: the 2026-09 spec dropped sale.memo; the 備考 is on the
+// deliveries. sale.memo is used where ColorMe still sends it.
+func TestOrderMemo(t *testing.T) {
+	s := colorme.Sale{SaleDeliveries: []colorme.SaleDelivery{{ID: 1, Memo: "午前中希望"}, {ID: 2}, {ID: 3, Memo: "置き配"}}}
+	assert.Equal(t, "午前中希望\n置き配", s.OrderMemo())
+	s.Memo = "旧仕様の備考"
+	assert.Equal(t, "旧仕様の備考", s.OrderMemo())
+	assert.Empty(t, colorme.Sale{}.OrderMemo())
+}
