@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
@@ -20,7 +21,8 @@ const (
 	ErrReconnectNeeded    = "ReconnectNeeded"    // the shop's token was revoked or lacks scope (401 / 401010)
 	ErrShopNotConnected   = "ShopNotConnected"   // the shop has no access token yet
 	ErrShopNotFound       = "ShopNotFound"       // no such shop in the database
-	ErrColorMeRejected    = "ColorMeRejected"    // ColorMe refused the request (400/404/422): retrying cannot help
+	ErrColorMeRejected    = "ColorMeRejected"    // ColorMe refused the request (400/404/422, or a 500 it gives every time): retrying cannot help
+	ErrColorMeMismatch    = "ColorMeMismatch"    // ColorMe's answer does not match the request (a filter ignored): retrying cannot help
 	ErrColorMeUnavailable = "ColorMeUnavailable" // 5xx, 429, timeouts: retried with backoff
 	ErrSaleNotOnColorMe   = "SaleNotOnColorMe"   // the OMS order has no sale on ColorMe
 	ErrInvalidInput       = "InvalidInput"       // a workflow or activity input is invalid: retrying cannot help
@@ -31,7 +33,7 @@ const (
 // the workflows' retry policies use. ErrColorMeUnavailable is retried.
 func NonRetryableErrorTypes() []string {
 	return []string{ErrReconnectNeeded, ErrShopNotConnected, ErrShopNotFound, ErrColorMeRejected,
-		ErrSaleNotOnColorMe, ErrInvalidInput}
+		ErrColorMeMismatch, ErrSaleNotOnColorMe, ErrInvalidInput}
 }
 
 // Activities holds the dependencies of every activity.
@@ -44,6 +46,11 @@ type Activities struct {
 	// DefaultMaxInFlight. StartRun resolves it, so it reaches manual,
 	// scheduled and change-triggered exports alike.
 	ExportMaxInFlight int
+	// StaleReadWindow is how long a ColorMe read may lag a write (worker's
+	// COLORME_STALE_READ_WINDOW): reads that decide whether an earlier write or
+	// mail landed wait for it (see waitFresh). 0 = DefaultStaleReadWindow;
+	// negative = no wait.
+	StaleReadWindow time.Duration
 }
 
 // Defaults of the export and import shared by the workflows and the configuration.
@@ -89,12 +96,27 @@ func (f *ClientFactory) For(ctx context.Context, shopID string) (*colorme.Client
 	}), nil
 }
 
-// classify turns a ColorMe failure into a Temporal error: a revoked token and
-// refused requests are non-retryable, the rest is retried (honouring Retry-After).
-// The client guarantees its errors never carry the token.
-func classify(err error) error {
+// MaxServerErrorAttempts is how many attempts an activity makes when ColorMe
+// answers 500 with code 500000 (colorme.CodeServerError). ColorMe gives that
+// answer to a request body it cannot parse, and then gives it on every retry:
+// the activity's retry policy (30 attempts, ~13 min) would repeat a request
+// that cannot succeed. Five attempts (~15 s of backoff) still ride out a short
+// outage; after them the sale is recorded failed with a message for staff and
+// the next export tries it again.
+const MaxServerErrorAttempts = 5
+
+// classify turns a ColorMe failure into a Temporal error: a revoked token,
+// refused requests, an answer that does not match the request and a 500 that
+// came back MaxServerErrorAttempts times are non-retryable, with a Japanese
+// message for staff naming the field ColorMe named; the rest is retried
+// (honouring Retry-After). The client guarantees its errors never carry the
+// token.
+func classify(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
+	}
+	if me, ok := errors.AsType[*colorme.MismatchError](err); ok {
+		return temporal.NewNonRetryableApplicationError(me.StaffMessage(), ErrColorMeMismatch, nil)
 	}
 	if ae, ok := colorme.AsAPIError(err); ok {
 		switch {
@@ -102,11 +124,13 @@ func classify(err error) error {
 			return temporal.NewNonRetryableApplicationError(
 				"ColorMe refused the shop's access token ("+ae.Message+"): the merchant revoked it or a scope is missing; reconnect the shop with `starter shop connect`",
 				ErrReconnectNeeded, nil)
+		case ae.Status == http.StatusInternalServerError && ae.Code == colorme.CodeServerError && attempt(ctx) >= MaxServerErrorAttempts:
+			return temporal.NewNonRetryableApplicationError(ae.StaffMessage(), ErrColorMeRejected, nil)
 		case ae.Retryable():
 			return temporal.NewApplicationErrorWithOptions(ae.Error(), ErrColorMeUnavailable,
 				temporal.ApplicationErrorOptions{NextRetryDelay: ae.RetryAfter})
 		default:
-			return temporal.NewNonRetryableApplicationError(ae.Error(), ErrColorMeRejected, nil)
+			return temporal.NewNonRetryableApplicationError(ae.StaffMessage(), ErrColorMeRejected, nil)
 		}
 	}
 	var de *colorme.DecodeError
@@ -114,4 +138,12 @@ func classify(err error) error {
 		return temporal.NewApplicationError(de.Error(), ErrColorMeUnavailable)
 	}
 	return err
+}
+
+// attempt is the activity's attempt (1 outside an activity).
+func attempt(ctx context.Context) int32 {
+	if !activity.IsActivity(ctx) {
+		return 1
+	}
+	return activity.GetInfo(ctx).Attempt
 }

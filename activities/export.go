@@ -229,15 +229,21 @@ type ReadColorMeStateResult struct {
 }
 
 // ReadColorMeState reads the current state of the given sales from ColorMe.
+// Should the shop's last export have ended within the stale-read window, it
+// first waits for the window to pass, so that it does not plan that export's
+// writes again from a stale read.
 func (a *Activities) ReadColorMeState(ctx context.Context, in ReadColorMeStateInput) (ReadColorMeStateResult, error) {
 	defer keepAlive(ctx)()
 	client, err := a.ColorMe.For(ctx, in.ShopID)
 	if err != nil {
 		return ReadColorMeStateResult{}, err
 	}
+	if err := a.afterLastExport(ctx, in.ShopID); err != nil {
+		return ReadColorMeStateResult{}, err
+	}
 	sales, err := client.SalesByIDs(ctx, in.SaleIDs)
 	if err != nil {
-		return ReadColorMeStateResult{}, classify(err)
+		return ReadColorMeStateResult{}, classify(ctx, err)
 	}
 	for i := range sales { // keep history small: only what the rules read
 		sales[i] = trimSale(sales[i])
@@ -286,8 +292,14 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 			return UpdateSaleResult{}, err
 		}
 	}
+	started := time.Now() // every earlier attempt, and what it wrote, ended before this
 	var current *colorme.Sale
 	if activity.GetInfo(ctx).Attempt > 1 {
+		// The re-read decides what an earlier attempt wrote: made after the
+		// stale-read window, it cannot show the sale as it was before that write.
+		if err := a.waitFresh(ctx, started); err != nil {
+			return UpdateSaleResult{}, err
+		}
 		s, err := a.readSale(ctx, client, saleID)
 		if err != nil {
 			return UpdateSaleResult{}, err
@@ -306,13 +318,13 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 	if len(updates) > 0 {
 		s, err := client.UpdateDeliveries(ctx, saleID, updates)
 		if err != nil {
-			return UpdateSaleResult{}, classify(err)
+			return UpdateSaleResult{}, classify(ctx, err)
 		}
 		current = &s
 		res.Written = true
 	}
 	if in.Plan.SendMail {
-		mailed, note, err := a.sendMailOnce(ctx, client, in, current)
+		mailed, note, err := a.sendMailOnce(ctx, client, in, current, started)
 		if err != nil {
 			return UpdateSaleResult{}, err
 		}
@@ -324,7 +336,11 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 // sendMailOnce sends the delivered mail unless the ledger or ColorMe shows it
 // went. ColorMe's delivered_mail_state decides when the ledger cannot: not_yet
 // sends, sent and pass are recorded as done, anything else (null) sends nothing.
-func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, current *colorme.Sale) (bool, string, error) {
+// A mail claimed before (its answer lost, or its worker killed) is confirmed
+// only by a read made at least the stale-read window after this attempt
+// started (started): ColorMe's reads can lag its writes, and a stale not_yet
+// would send the customer a second mail.
+func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, current *colorme.Sale, started time.Time) (bool, string, error) {
 	saleID := in.Plan.SaleID
 	prev, err := a.Store.ClaimMail(ctx, in.ShopID, saleID, in.RunID)
 	if err != nil {
@@ -339,7 +355,10 @@ func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, i
 		return false, "shipping mail was already sent", nil
 	case oms.MailClaimed:
 		// An earlier attempt or run claimed the mail; ColorMe's mail state tells
-		// whether it went.
+		// whether it went, once reads can no longer be stale.
+		if err := a.waitFresh(ctx, started); err != nil {
+			return false, "", err
+		}
 		s, err := a.readSale(ctx, client, saleID)
 		if err != nil {
 			return false, "", err
@@ -358,7 +377,7 @@ func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, i
 		}
 	}
 	if err := client.SendDeliveredMail(ctx, saleID); err != nil {
-		return false, "", classify(err)
+		return false, "", classify(ctx, err)
 	}
 	return true, "", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
 }
@@ -366,7 +385,7 @@ func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, i
 func (a *Activities) readSale(ctx context.Context, client *colorme.Client, saleID int64) (colorme.Sale, error) {
 	sales, err := client.SalesByIDs(ctx, []int64{saleID})
 	if err != nil {
-		return colorme.Sale{}, classify(err)
+		return colorme.Sale{}, classify(ctx, err)
 	}
 	for _, s := range sales {
 		if s.ID == saleID {

@@ -157,7 +157,7 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 	page, err := client.ListSales(ctx, colorme.ListQuery{After: q.After, Before: q.Before, UpdatedMin: q.UpdatedMin,
 		Limit: in.Limit, Offset: in.Offset, Fields: fields})
 	if err != nil {
-		return ImportPageResult{}, classify(err)
+		return ImportPageResult{}, classify(ctx, err)
 	}
 	var names map[int64]string
 	if len(page.Sales) > 0 {

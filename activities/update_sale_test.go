@@ -98,6 +98,8 @@ type retryRig struct {
 
 const retrySale = int64(1)
 
+// setupRetry makes the rig; the sandbox serves fresh reads and the activities
+// trust them at once (no stale-read window) unless the test sets both.
 func setupRetry(t *testing.T, mailState string) *retryRig {
 	t.Helper()
 	st := testenv.OpenStore(t)
@@ -111,7 +113,8 @@ func setupRetry(t *testing.T, mailState string) *retryRig {
 	sb.Seed(colorme.Sale{ID: retrySale, DeliveredMailState: mailState, SaleDeliveries: []colorme.SaleDelivery{{ID: 11}}})
 	runID, err := st.StartRun(ctx, oms.Run{ShopID: "s1", Kind: oms.KindExport, RunKey: "k-" + t.Name(), AsOf: time.Now().UTC()})
 	require.NoError(t, err)
-	return &retryRig{a: &activities.Activities{Store: st, ColorMe: &activities.ClientFactory{Store: st}}, sb: sb, proxy: proxy, runID: runID}
+	return &retryRig{a: &activities.Activities{Store: st, ColorMe: &activities.ClientFactory{Store: st}, StaleReadWindow: -1},
+		sb: sb, proxy: proxy, runID: runID}
 }
 
 func (r *retryRig) input(sendMail bool) activities.UpdateSaleInput {

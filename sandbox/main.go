@@ -49,9 +49,12 @@ func main() {
 	latency := flag.Duration("latency", envDuration("SANDBOX_LATENCY", 0), "latency added to every /v1 request")
 	maxLimit := flag.Int("max-limit", envInt("SANDBOX_MAX_LIMIT", sandbox.DefaultMaxLimit), "largest sales list limit served (50: as older ColorMe docs say)")
 	byUpdate := flag.Bool("sort-by-update-date", os.Getenv("SANDBOX_SORT_BY_UPDATE_DATE") == "true", "list sales by update_date instead of id (ColorMe does not document its order)")
+	strict := flag.Bool("strict", os.Getenv("SANDBOX_STRICT") == "true", "refuse (400) requests that do not match ColorMe's published schemas, instead of answering as the live API does")
+	stale := flag.Duration("stale-reads", envDuration("SANDBOX_STALE_READS", 0), "reads lag writes by this long, as ColorMe's were observed to (e.g. 5s; 0 = off)")
 	flag.Parse()
 
-	opts := sandbox.Options{RateLimitPerMinute: *rateLimit, Latency: *latency, MaxLimit: *maxLimit, SortByUpdateDate: *byUpdate}
+	opts := sandbox.Options{RateLimitPerMinute: *rateLimit, Latency: *latency, MaxLimit: *maxLimit, SortByUpdateDate: *byUpdate,
+		Strict: *strict, StaleReads: *stale}
 	for _, t := range strings.Split(*tokens, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			opts.Tokens = append(opts.Tokens, t)

@@ -84,6 +84,7 @@ func Activities(cfg config.Config, st *oms.Store, httpClient *http.Client) *acti
 	return &activities.Activities{
 		Store:             st,
 		ExportMaxInFlight: cfg.ExportMaxInFlight,
+		StaleReadWindow:   staleWindow(cfg.StaleReadWindow),
 		ColorMe: &activities.ClientFactory{
 			Store:           st,
 			BudgetPerMinute: cfg.BudgetPerMinute,
@@ -91,6 +92,15 @@ func Activities(cfg config.Config, st *oms.Store, httpClient *http.Client) *acti
 			HTTPClient:      httpClient,
 		},
 	}
+}
+
+// staleWindow maps COLORME_STALE_READ_WINDOW to activities.Activities'
+// StaleReadWindow: 0s there means no wait, which is negative here.
+func staleWindow(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // NewWorker returns a worker on the configured task queue with every workflow and

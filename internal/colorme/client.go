@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ var SyncFields = []string{"id", "make_date", "update_date", "canceled", "deliver
 
 // idsSearchAfter is sent as `after` with id look-ups: without a date ColorMe searches
 // only the last 7 days, and the export reads sales up to a year old.
-const idsSearchAfter = "2000-01-01 00:00:00"
+var idsSearchAfter = time.Date(2000, 1, 1, 0, 0, 0, 0, jst)
 
 // idsSearchBeforeSlack puts the `before` of id look-ups a day after now, so that
 // clock skew with ColorMe never hides a sale made just now.
@@ -90,6 +91,9 @@ func New(cfg Config) *Client {
 }
 
 // SalesByIDs returns the sales with the given ids, asking only for SyncFields.
+// Each page is checked against what was asked (only those ids, made inside the
+// asked dates, consistent meta): a mismatch is a *MismatchError, never a
+// silently shorter or longer answer.
 // It asks for at most 100 ids per request and never trusts one answer: when
 // ColorMe serves fewer than meta.total (its effective limit, meta.limit, may be
 // below what was asked — older docs give a maximum of 50), it reads the rest by
@@ -106,25 +110,28 @@ func (c *Client) SalesByIDs(ctx context.Context, ids []int64) ([]Sale, error) {
 			want[id] = true
 			parts[i] = strconv.FormatInt(id, 10)
 		}
-		q := url.Values{}
-		q.Set("ids", strings.Join(parts, ","))
 		// Without a date ColorMe searches only the last 7 days, ids or not: bound
 		// the search explicitly on both sides.
-		q.Set("after", idsSearchAfter)
-		q.Set("before", FormatTime(time.Now().Add(idsSearchBeforeSlack)))
+		asked := pageWant{ids: chunk, after: idsSearchAfter, before: time.Now().Add(idsSearchBeforeSlack),
+			limit: MaxIDsPerRequest, makeDateFetched: true, updDateFetched: true}
+		q := url.Values{}
+		q.Set("ids", strings.Join(parts, ","))
+		setTime(q, "after", asked.after)
+		setTime(q, "before", asked.before)
 		q.Set("fields", strings.Join(SyncFields, ","))
-		q.Set("limit", strconv.Itoa(MaxIDsPerRequest))
+		q.Set("limit", strconv.Itoa(asked.limit))
 		// Each page serves at least one sale, so len(chunk) pages always end it.
 		for offset, pages := 0, 0; pages <= len(chunk); pages++ {
 			if offset > 0 {
 				q.Set("offset", strconv.Itoa(offset))
 			}
-			page, err := c.getSalesPage(ctx, q)
+			asked.offset = offset
+			page, err := c.getSalesPage(ctx, q, asked)
 			if err != nil {
 				return nil, err
 			}
 			for _, s := range page.Sales {
-				if want[s.ID] { // ignore anything not asked for
+				if want[s.ID] { // a sale listed twice (the list moved) counts once
 					out = append(out, s)
 					delete(want, s.ID)
 				}
@@ -164,8 +171,25 @@ type ListQuery struct {
 	Fields                                []string // empty = all fields
 }
 
-// ListSales returns one page of GET /v1/sales.json.
+// ListSales returns one page of GET /v1/sales.json, checked against q: every
+// sale made and updated inside the asked dates, meta.offset the asked offset,
+// meta.limit at most the asked limit, meta.total consistent. A mismatch is a
+// *MismatchError (ColorMe dropped a filter), never a silent partial import.
+// make_date and update_date are always fetched, so the check can be made.
 func (c *Client) ListSales(ctx context.Context, q ListQuery) (SalesPage, error) {
+	if q.Limit < 0 || q.Offset < 0 {
+		return SalesPage{}, fmt.Errorf("colorme GET /v1/sales.json: limit %d and offset %d must not be negative", q.Limit, q.Offset)
+	}
+	if len(q.Fields) > 0 {
+		q.Fields = slices.Clone(q.Fields)
+		for _, f := range []string{"id", "make_date", "update_date"} {
+			if !slices.Contains(q.Fields, f) {
+				q.Fields = append(q.Fields, f)
+			}
+		}
+	}
+	asked := pageWant{after: q.After, before: q.Before, updMin: q.UpdatedMin, updMax: q.UpdatedMax,
+		limit: q.Limit, offset: q.Offset, makeDateFetched: true, updDateFetched: true}
 	v := url.Values{}
 	setTime(v, "after", q.After)
 	setTime(v, "before", q.Before)
@@ -180,7 +204,7 @@ func (c *Client) ListSales(ctx context.Context, q ListQuery) (SalesPage, error) 
 	if len(q.Fields) > 0 {
 		v.Set("fields", strings.Join(q.Fields, ","))
 	}
-	return c.getSalesPage(ctx, v)
+	return c.getSalesPage(ctx, v, asked)
 }
 
 // GetSale returns one sale (GET /v1/sales/{id}.json).
@@ -262,7 +286,7 @@ func (c *Client) DeliveryMethods(ctx context.Context) ([]DeliveryMethod, error) 
 	return resp.Deliveries, nil
 }
 
-func (c *Client) getSalesPage(ctx context.Context, q url.Values) (SalesPage, error) {
+func (c *Client) getSalesPage(ctx context.Context, q url.Values, asked pageWant) (SalesPage, error) {
 	op, body, err := c.do(ctx, http.MethodGet, "/v1/sales.json", q, nil, true)
 	if err != nil {
 		return SalesPage{}, err
@@ -270,6 +294,9 @@ func (c *Client) getSalesPage(ctx context.Context, q url.Values) (SalesPage, err
 	page, err := DecodeSalesPage(body)
 	if err != nil {
 		return SalesPage{}, &DecodeError{Op: op, Err: err}
+	}
+	if err := asked.check(op, page); err != nil {
+		return SalesPage{}, err
 	}
 	return page, nil
 }

@@ -151,7 +151,9 @@ func TestSalesByIDsChunks(t *testing.T) {
 			}
 			sales = append(sales, map[string]any{"id": id, "sale_deliveries": []any{}})
 		}
-		sales = append(sales, map[string]any{"id": 999999}) // never asked for
+		if q.Get("stray") != "" {
+			sales = append(sales, map[string]any{"id": 999999}) // never asked for
+		}
 		writeJSON(w, 200, map[string]any{"sales": sales, "meta": map[string]any{"total": len(sales), "limit": 100, "offset": 0}})
 	})
 	ids := make([]int64, 250)
@@ -170,7 +172,7 @@ func TestSalesByIDsChunks(t *testing.T) {
 		}
 	}
 	assert.Len(t, seen, 250)
-	assert.Len(t, sales, 225) // 25 ids end in 0, the stray 999999 is dropped
+	assert.Len(t, sales, 225) // 25 ids end in 0
 	for _, s := range sales {
 		assert.NotZero(t, s.ID%10)
 	}
@@ -249,7 +251,7 @@ func TestListSalesParams(t *testing.T) {
 	var got map[string][]string
 	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
 		got = r.URL.Query()
-		writeJSON(w, 200, map[string]any{"sales": []any{map[string]any{"id": 5, "make_date": 1763600000}}, "meta": map[string]any{"total": 31, "limit": 10, "offset": 20}})
+		writeJSON(w, 200, map[string]any{"sales": []any{map[string]any{"id": 5, "make_date": 1795136400, "update_date": 1795136400}}, "meta": map[string]any{"total": 31, "limit": 10, "offset": 20}})
 	})
 	page, err := c.ListSales(context.Background(), colorme.ListQuery{
 		After:      time.Date(2026, 11, 19, 15, 0, 0, 0, time.UTC),
@@ -266,14 +268,17 @@ func TestListSalesParams(t *testing.T) {
 	assert.NotContains(t, got, "update_date_max")
 	assert.Equal(t, []string{"10"}, got["limit"])
 	assert.Equal(t, []string{"20"}, got["offset"])
-	assert.Equal(t, []string{"id,make_date"}, got["fields"])
+	assert.Equal(t, []string{"id,make_date,update_date"}, got["fields"], "the dates are always fetched, to check the answer")
 	assert.Equal(t, colorme.Meta{Total: 31, Limit: 10, Offset: 20}, page.Meta)
 	require.Len(t, page.Sales, 1)
 	assert.Equal(t, int64(5), page.Sales[0].ID)
 
 	_, err = c.ListSales(context.Background(), colorme.ListQuery{})
-	require.NoError(t, err)
 	assert.Empty(t, got, "zero query sends nothing")
+	var me *colorme.MismatchError
+	require.ErrorAs(t, err, &me, "the fixture answers offset 20 to a query without offset")
+	assert.Contains(t, me.Problem, "offset 0 asked, meta.offset 20")
+	assert.False(t, colorme.Retryable(err))
 }
 
 func TestErrorDecoding(t *testing.T) {
@@ -295,6 +300,7 @@ func TestErrorDecoding(t *testing.T) {
 		{"404100", colorMeErr(404, 404100, "対象の受注が存在しません"), 404, 404100, "対象の受注が存在しません", false, false},
 		{"401010", colorMeErr(401, 401010, "認証に失敗しました"), 401, 401010, "認証に失敗しました", false, true},
 		{"401010 on 403", colorMeErr(403, 401010, "スコープがありません"), 403, 401010, "スコープ", false, true},
+		{"403 slow down", colorMeErr(403, 403100, "Forbidden"), 403, 403100, "Forbidden", true, false},
 		{"422", colorMeErr(422, 422100, "不正な値です"), 422, 422100, "不正な値です", false, false},
 		{"400", colorMeErr(400, 400100, "bad"), 400, 400100, "bad", false, false},
 		{"500", colorMeErr(500, 500000, "internal"), 500, 500000, "internal", true, false},
@@ -459,7 +465,7 @@ func TestLimiterBeforeEveryRequest(t *testing.T) {
 					sales = append(sales, map[string]any{"id": id})
 				}
 			}
-			writeJSON(w, 200, map[string]any{"sales": sales, "meta": map[string]any{"total": len(sales)}})
+			writeJSON(w, 200, map[string]any{"sales": sales, "meta": map[string]any{"total": len(sales), "limit": 100}})
 		case r.URL.Path == "/v1/shop.json":
 			writeJSON(w, 200, map[string]any{"shop": map[string]any{"id": "PA1"}})
 		case r.Method == http.MethodPost:

@@ -52,7 +52,7 @@ func Retryable(err error) bool {
 // statusError builds the *APIError of a non-2xx response from its (partial) body.
 func (c *Client) statusError(op string, resp *http.Response, body []byte) *APIError {
 	ae := &APIError{Op: op, Status: resp.StatusCode}
-	ae.Code, ae.Message = errorMessage(body)
+	ae.Code, ae.Message, ae.Fields = errorMessage(body)
 	if ae.Message == "" {
 		ae.Message = http.StatusText(resp.StatusCode)
 	}
@@ -63,18 +63,24 @@ func (c *Client) statusError(op string, resp *http.Response, body []byte) *APIEr
 	return ae
 }
 
-// errorMessage reads ColorMe's {"errors":[…]}, an OAuth {"error","error_description"}
-// or, failing both, the body text itself.
-func errorMessage(body []byte) (code int, msg string) {
+// errorMessage reads ColorMe's {"errors":[…]} (every error, each with the field
+// it names), an OAuth {"error","error_description"} or, failing both, the body
+// text itself.
+func errorMessage(body []byte) (code int, msg string, fields []string) {
 	var cm ErrorBody
 	if json.Unmarshal(body, &cm) == nil && len(cm.Errors) > 0 {
 		msgs := make([]string, 0, len(cm.Errors))
 		for _, e := range cm.Errors {
-			if e.Message != "" {
-				msgs = append(msgs, e.Message)
+			m := e.Message
+			if e.Field != "" {
+				fields = append(fields, e.Field)
+				m = strings.TrimSpace(e.Field + ": " + m)
+			}
+			if m != "" {
+				msgs = append(msgs, m)
 			}
 		}
-		return cm.Errors[0].Code, truncate(strings.Join(msgs, "; "))
+		return cm.Errors[0].Code, truncate(strings.Join(msgs, "; ")), fields
 	}
 	var oa struct {
 		Error            string `json:"error"`
@@ -82,11 +88,11 @@ func errorMessage(body []byte) (code int, msg string) {
 	}
 	if json.Unmarshal(body, &oa) == nil && oa.Error != "" {
 		if oa.ErrorDescription != "" {
-			return 0, truncate(oa.Error + ": " + oa.ErrorDescription)
+			return 0, truncate(oa.Error + ": " + oa.ErrorDescription), nil
 		}
-		return 0, truncate(oa.Error)
+		return 0, truncate(oa.Error), nil
 	}
-	return 0, truncate(string(body))
+	return 0, truncate(string(body)), nil
 }
 
 // truncate makes s one valid-UTF-8 line of at most maxMessageRunes runes.

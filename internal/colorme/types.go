@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -34,7 +35,10 @@ type Sale struct {
 	// DetailsInner and SaleDeliveriesInner (GMO Pepabo's published client
 	// docs: github.com/pepabo/colormeshop-ruby docs/GetSales200ResponseSalesInner.md,
 	// …Customer.md, …DetailsInner.md, …SaleDeliveriesInner.md).
-	Memo                string       `json:"memo,omitempty"`                  // 備考 (the customer's memo)
+	// Memo is the sale's 備考 as older specs list it (sale.memo); the 2026-09
+	// spec dropped it, and the 備考 lives on each delivery (SaleDelivery.Memo,
+	// updateSale's sale_deliveries[].memo "備考"). OrderMemo reads both.
+	Memo                string       `json:"memo,omitempty"`
 	PaymentID           int64        `json:"payment_id,omitempty"`            // 使用された決済方法ID
 	ProductTotalPrice   int64        `json:"product_total_price,omitempty"`   // 商品の合計金額
 	DeliveryTotalCharge int64        `json:"delivery_total_charge,omitempty"` // 配送料
@@ -111,6 +115,22 @@ type SaleDelivery struct {
 	SlipNumber      *string `json:"slip_number"`
 	TrackingURL     *string `json:"tracking_url,omitempty"`
 	Delivered       bool    `json:"delivered"`
+	Memo            string  `json:"memo,omitempty"` // 備考 of this destination
+}
+
+// OrderMemo returns the sale's 備考: sale.memo where ColorMe still sends it,
+// else the deliveries' memos (one line each, in delivery order).
+func (s Sale) OrderMemo() string {
+	if s.Memo != "" {
+		return s.Memo
+	}
+	var memos []string
+	for _, d := range s.SaleDeliveries {
+		if d.Memo != "" {
+			memos = append(memos, d.Memo)
+		}
+	}
+	return strings.Join(memos, "\n")
 }
 
 // Slip returns the delivery's slip number, "" when ColorMe has none.
@@ -188,22 +208,31 @@ type ErrorBody struct {
 	Errors []ErrorItem `json:"errors"`
 }
 
-// ErrorItem is one entry of ErrorBody.
+// ErrorItem is one entry of ErrorBody. Field names the request field a
+// validation error (422) is about, when ColorMe names one.
 type ErrorItem struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`
 	Status  int    `json:"status"`
+	Field   string `json:"field,omitempty"`
 }
 
-// CodeInvalidToken is ColorMe's code for a missing, revoked or under-scoped token.
-const CodeInvalidToken = 401010
+// ColorMe error codes the client knows.
+const (
+	// CodeInvalidToken is ColorMe's code for a missing, revoked or under-scoped token.
+	CodeInvalidToken = 401010
+	// CodeServerError is the code of ColorMe's 500 answers, among them the one
+	// to a request body it cannot parse (observed: a truncated JSON body).
+	CodeServerError = 500000
+)
 
 // APIError is a ColorMe API failure, classified for retrying.
 type APIError struct {
 	Op         string        // e.g. "PUT /v1/sales/123.json"
 	Status     int           // HTTP status, 0 for transport errors
 	Code       int           // ColorMe error code when given
-	Message    string        // ColorMe's message or the transport error
+	Message    string        // ColorMe's message(s) or the transport error; "field: message; …" for several
+	Fields     []string      // the request fields ColorMe named (422), in its order
 	RetryAfter time.Duration // from Retry-After on 429/503
 }
 
@@ -219,9 +248,11 @@ func (e *APIError) Error() string {
 }
 
 // Retryable reports whether trying again later may succeed: transport errors,
-// timeouts, 429 and 5xx.
+// timeouts, 429, 5xx, and a 403 that is not a token or scope error (ColorMe
+// may cut off a client it finds too busy: slow down, do not give up).
 func (e *APIError) Retryable() bool {
-	return e.Status == 0 || e.Status == 429 || e.Status == 408 || e.Status >= 500
+	return e.Status == 0 || e.Status == 429 || e.Status == 408 || e.Status >= 500 ||
+		(e.Status == 403 && !e.Unauthorized())
 }
 
 // Unauthorized reports whether the shop must be reconnected (401 / 401010).

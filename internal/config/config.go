@@ -46,6 +46,10 @@ type ColorMe struct {
 	ColorMeBaseURL  string        `envconfig:"COLORME_API_BASE_URL" default:"https://api.shop-pro.jp"`
 	BudgetPerMinute int           `envconfig:"COLORME_BUDGET_PER_MINUTE" default:"120"`
 	ColorMeTimeout  time.Duration `envconfig:"COLORME_TIMEOUT" default:"30s"`
+	// StaleReadWindow is how long a ColorMe read may lag a write: a read that
+	// decides whether an earlier write or mail landed waits for it
+	// (activities.DefaultStaleReadWindow; 0s = no wait).
+	StaleReadWindow time.Duration `envconfig:"COLORME_STALE_READ_WINDOW" default:"10s"`
 	// PlainHTTPHosts may be a shop's api_base_url host over plain http besides
 	// loopback ones, e.g. "sandbox" for the ColorMe sandbox inside docker-compose.
 	PlainHTTPHosts []string `envconfig:"COLORME_PLAIN_HTTP_HOSTS" default:""`
@@ -85,6 +89,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("TEMPORAL_TASK_QUEUE must not be empty")
 	case c.BudgetPerMinute < 0:
 		return fmt.Errorf("COLORME_BUDGET_PER_MINUTE must be 0 (no limit) or more, got %d", c.BudgetPerMinute)
+	case c.StaleReadWindow < 0:
+		return fmt.Errorf("COLORME_STALE_READ_WINDOW must be 0s (no wait) or a positive duration like 10s, got %s", c.StaleReadWindow)
 	case c.ColorMeTimeout <= 0:
 		return fmt.Errorf("COLORME_TIMEOUT must be a positive duration like 30s, got %s", c.ColorMeTimeout)
 	case c.MaxConcurrent < 1 || c.MaxConcurrent > 1000:

@@ -10,10 +10,12 @@ import (
 // FromColorMe converts a ColorMe sale to what the import stores: Unix seconds
 // to instants, and the fields the import owns — destinations and methods,
 // customer, line items, totals, payment method and memo (field names as in
-// ColorMe's GetSales200ResponseSalesInner, see colorme.Sale).
+// ColorMe's GetSales200ResponseSalesInner, see colorme.Sale). The memo is
+// sale.memo where ColorMe still sends it, else the deliveries' 備考
+// (colorme.Sale.OrderMemo): the 2026-09 spec dropped sale.memo.
 func FromColorMe(s colorme.Sale) ImportedSale {
 	out := ImportedSale{SaleID: s.ID, OrderedAt: time.Unix(s.MakeDate, 0).UTC(), Canceled: s.Canceled,
-		PaymentID: s.PaymentID, Memo: s.Memo,
+		PaymentID: s.PaymentID, Memo: s.OrderMemo(),
 		Totals: SaleTotals{ProductTotal: s.ProductTotalPrice, DeliveryCharge: s.DeliveryTotalCharge, Fee: s.Fee, Tax: s.Tax, Total: s.TotalPrice}}
 	if s.Segment != nil {
 		out.ParentSaleID = s.Segment.ParentSaleID

@@ -26,6 +26,8 @@ import (
 //	PUT    /_sandbox/rate-limit     {"per_minute":120}; 0 disables
 //	PUT    /_sandbox/latency        {"latency":"50ms"}
 //	PUT    /_sandbox/max-limit      {"max_limit":50}: largest list `limit` served; 0 = 100
+//	PUT    /_sandbox/stale-reads    {"delay":"5s"}: reads lag writes by this long; "0s" = off
+//	PUT    /_sandbox/strict         {"strict":true}: refuse requests that do not match ColorMe's schemas (400)
 func (s *Server) registerAdmin() {
 	routes := map[string]http.HandlerFunc{
 		"POST /_sandbox/sales":          s.adminSeed,
@@ -42,6 +44,8 @@ func (s *Server) registerAdmin() {
 		"PUT /_sandbox/rate-limit":      s.adminRateLimit,
 		"PUT /_sandbox/max-limit":       s.adminMaxLimit,
 		"PUT /_sandbox/latency":         s.adminLatency,
+		"PUT /_sandbox/stale-reads":     s.adminStaleReads,
+		"PUT /_sandbox/strict":          s.adminStrict,
 	}
 	for pattern, h := range routes {
 		s.mux.HandleFunc(pattern, h)
@@ -119,6 +123,30 @@ func (s *Server) adminLatency(w http.ResponseWriter, r *http.Request) {
 	}
 	s.SetLatency(d)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) adminStaleReads(w http.ResponseWriter, r *http.Request) {
+	var v struct{ Delay string }
+	if !decode(w, r, &v) {
+		return
+	}
+	d, err := time.ParseDuration(v.Delay)
+	if err != nil || d < 0 {
+		adminError(w, http.StatusBadRequest, "delay must be a Go duration such as 5s (0s = off)")
+		return
+	}
+	s.SetStaleReads(d)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) adminStrict(w http.ResponseWriter, r *http.Request) {
+	var v struct {
+		Strict bool `json:"strict"`
+	}
+	if decode(w, r, &v) {
+		s.SetStrict(v.Strict)
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 // adminToken reads {"token":"…"} and applies it (add or revoke).

@@ -49,23 +49,27 @@ type verdict struct {
 	malformed  bool          // answer a truncated JSON body
 }
 
-func parseRoute(r *http.Request) route {
-	p := r.URL.Path
+// parseRoute finds the endpoint of a /v1 request. Paths are served with and
+// without ".json" (the current spec writes /v1/sales/{id}; working clients use
+// both). A known path with a method it does not have is 405 in strict mode and
+// 404 otherwise (the live API answers PATCH with 404).
+func parseRoute(r *http.Request, strict bool) route {
+	p := strings.TrimSuffix(r.URL.Path, ".json")
 	var rt route
 	want := http.MethodGet
 	switch {
-	case p == "/v1/shop.json":
+	case p == "/v1/shop":
 		rt.kind = kindShop
-	case p == "/v1/deliveries.json":
+	case p == "/v1/deliveries":
 		rt.kind = kindDeliveryMethods
-	case p == "/v1/sales.json":
+	case p == "/v1/sales":
 		rt.kind = kindList
 	case strings.HasPrefix(p, "/v1/sales/"):
 		rest := strings.TrimPrefix(p, "/v1/sales/")
-		if idStr, ok := strings.CutSuffix(rest, "/mails.json"); ok {
+		if idStr, ok := strings.CutSuffix(rest, "/mails"); ok {
 			rt.kind, want, rest = kindMail, http.MethodPost, idStr
-		} else if idStr, ok := strings.CutSuffix(rest, ".json"); ok {
-			rt.kind, rest = kindGet, idStr
+		} else {
+			rt.kind = kindGet
 			if r.Method == http.MethodPut {
 				rt.kind, want = kindPut, http.MethodPut
 			}
@@ -79,14 +83,17 @@ func parseRoute(r *http.Request) route {
 		return route{status: http.StatusNotFound}
 	}
 	if r.Method != want {
-		rt.status = http.StatusMethodNotAllowed
+		rt.status = http.StatusNotFound
+		if strict {
+			rt.status = http.StatusMethodNotAllowed
+		}
 	}
 	return rt
 }
 
 func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
-	rt := parseRoute(r)
 	s.mu.Lock()
+	rt := parseRoute(r, s.opts.Strict)
 	s.countLocked(rt)
 	latency := s.opts.Latency
 	s.mu.Unlock()

@@ -16,7 +16,14 @@ const codeTTL = 10 * time.Minute
 // defaultScope is granted when the authorize request names none (as ColorMe does).
 const defaultScope = "read_products"
 
-var knownScopes = map[string]bool{"read_products": true, "write_products": true, "read_sales": true, "write_sales": true}
+// knownScopes are the scopes ColorMe's spec lists that the observations name
+// (the spec lists 9; the ninth is not in the evidence).
+var knownScopes = map[string]bool{"read_products": true, "write_products": true, "read_sales": true, "write_sales": true,
+	"write_shop_coupons": true, "read_templates": true, "write_templates": true, "read_analytics": true}
+
+// deniedDescription is ColorMe's error_description of a denied authorization
+// (Japanese, as observed).
+const deniedDescription = "リソースオーナーまたは認可サーバーが要求を拒否しました。"
 
 type authCode struct {
 	clientID    string
@@ -73,7 +80,7 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	case q.Get("auto") == "approve":
 		s.approve(w, r, ar)
 	case q.Get("auto") == "deny":
-		s.redirectBack(w, r, ar, url.Values{"error": {"access_denied"}})
+		s.redirectBack(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {deniedDescription}})
 	case q.Get("auto") != "":
 		oauthPage(w, http.StatusBadRequest, "auto must be approve or deny")
 	default:
@@ -96,7 +103,7 @@ func (s *Server) authorizeDecision(w http.ResponseWriter, r *http.Request) {
 	case r.PostForm.Get("decision") == "approve":
 		s.approve(w, r, ar)
 	default:
-		s.redirectBack(w, r, ar, url.Values{"error": {"access_denied"}})
+		s.redirectBack(w, r, ar, url.Values{"error": {"access_denied"}, "error_description": {deniedDescription}})
 	}
 }
 
@@ -148,8 +155,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", "クライアント認証に失敗しました (client authentication failed)")
 		return
 	}
-	if gt := r.Form.Get("grant_type"); gt != "authorization_code" {
+	switch gt := r.Form.Get("grant_type"); {
+	case gt == "password": // observed: 403 with an empty body
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusForbidden)
+		return
+	case gt != "authorization_code":
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code")
+		return
+	case r.Form.Get("code") == "": // observed: 400 invalid_request
+		oauthError(w, http.StatusBadRequest, "invalid_request", "code is missing")
 		return
 	}
 	code := s.codes[r.Form.Get("code")]
@@ -178,7 +193,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": token,
-		"token_type":   "bearer",
+		"token_type":   "Bearer",
 		"scope":        strings.Join(code.scopes, " "),
 		"created_at":   s.now().Unix(),
 	})

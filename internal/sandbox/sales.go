@@ -44,6 +44,52 @@ var listParams = map[string]bool{
 	"accepted_mail_state": false, "paid_mail_state": false, "mobile": false, "paid": false, "payment_ids": false,
 }
 
+// paramError is a query parameter the sandbox cannot read.
+type paramError struct {
+	name string // the parameter, as sent
+	msg  string
+}
+
+func (e *paramError) Error() string { return e.msg }
+
+func badParam(name, format string, a ...any) error {
+	return &paramError{name: name, msg: fmt.Sprintf(format, a...)}
+}
+
+// arrayParam reports a PHP/Rails-style array key such as ids[0] or ids[]:
+// ColorMe answers those 500 (observed).
+func arrayParam(q url.Values) bool {
+	for name := range q {
+		if strings.ContainsAny(name, "[]") {
+			return true
+		}
+	}
+	return false
+}
+
+// parseLenient parses q as the live ColorMe does (observed): a parameter it
+// cannot read, and an unknown one, is dropped and the search runs without it —
+// a bad `after` falls back to the 7-day default, a bad `limit` to 10, a
+// negative offset to 0, a bad `ids` searches every sale. The names dropped are
+// returned. A documented parameter the sandbox does not model still fails (the
+// sandbox would answer the wrong sales).
+func parseLenient(q url.Values, now time.Time, maxLimit int) (salesQuery, []string, error) {
+	q = maps.Clone(q)
+	var dropped []string
+	for {
+		sq, err := parseSalesQuery(q, now, maxLimit)
+		pe, ok := err.(*paramError)
+		if !ok || pe.name == "" {
+			return sq, dropped, err
+		}
+		if modelled, known := listParams[pe.name]; known && !modelled {
+			return sq, dropped, err
+		}
+		dropped = append(dropped, pe.name)
+		q.Del(pe.name)
+	}
+}
+
 func parseSalesQuery(q url.Values, now time.Time, maxLimit int) (salesQuery, error) {
 	sq := salesQuery{limit: 10}
 	if err := checkParams(q); err != nil {
@@ -69,9 +115,9 @@ func checkParams(q url.Values) error {
 		modelled, known := listParams[name]
 		switch {
 		case !known:
-			return fmt.Errorf("unknown parameter %q (GET /v1/sales.json accepts only the parameters of the published getSales schema)", name)
+			return badParam(name, "unknown parameter %q (GET /v1/sales.json accepts only the parameters of the published getSales schema)", name)
 		case !modelled:
-			return fmt.Errorf("parameter %q is valid on ColorMe but not modelled by the sandbox: model it in internal/sandbox before relying on it", name)
+			return badParam(name, "parameter %q is valid on ColorMe but not modelled by the sandbox: model it in internal/sandbox before relying on it", name)
 		}
 	}
 	return nil
@@ -86,7 +132,7 @@ func (sq *salesQuery) parseIDs(q url.Values) error {
 	for _, p := range strings.Split(v, ",") {
 		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
 		if err != nil {
-			return fmt.Errorf("ids: %q is not a sale id", p)
+			return badParam("ids", "ids: %q is not a sale id", p)
 		}
 		sq.ids[id] = true
 	}
@@ -108,7 +154,7 @@ func (sq *salesQuery) parseDates(q url.Values, now time.Time) error {
 			if v := q.Get(name); v != "" {
 				t, err := parseDate(v)
 				if err != nil {
-					return fmt.Errorf("%s: %q is not YYYY-MM-DD or YYYY-MM-DD hh:mm:ss", name, v)
+					return badParam(name, "%s: %q is not YYYY-MM-DD or YYYY-MM-DD hh:mm:ss", name, v)
 				}
 				*d.dst = t
 				break
@@ -135,14 +181,14 @@ func (sq *salesQuery) parseFilters(q url.Values) error {
 		if v := q.Get(name); v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
-				return fmt.Errorf("%s: %q is not a boolean", name, v)
+				return badParam(name, "%s: %q is not a boolean", name, v)
 			}
 			*dst = &b
 		}
 	}
 	if v := q.Get("delivered_mail_state"); v != "" {
 		if v != colorme.MailNotYet && v != colorme.MailSent && v != colorme.MailPass {
-			return fmt.Errorf("delivered_mail_state: %q is not not_yet, sent or pass", v)
+			return badParam("delivered_mail_state", "delivered_mail_state: %q is not not_yet, sent or pass", v)
 		}
 		sq.mailState = v
 	}
@@ -156,7 +202,7 @@ func (sq *salesQuery) parsePaging(q url.Values, maxLimit int) error {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return fmt.Errorf("limit: %q must be a positive integer (at most %d are returned)", v, maxLimit)
+			return badParam("limit", "limit: %q must be a positive integer (at most %d are returned)", v, maxLimit)
 		}
 		// Above the maximum ColorMe serves the maximum and says so in meta.limit.
 		sq.limit = min(n, maxLimit)
@@ -164,7 +210,7 @@ func (sq *salesQuery) parsePaging(q url.Values, maxLimit int) error {
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return fmt.Errorf("offset: %q must be a non-negative integer", v)
+			return badParam("offset", "offset: %q must be a non-negative integer", v)
 		}
 		sq.offset = n
 	}
@@ -193,18 +239,40 @@ func (sq salesQuery) match(s colorme.Sale) bool {
 
 func (s *Server) listSales(r *http.Request) (int, any) {
 	s.mu.Lock()
-	maxLimit := s.maxLimitLocked()
+	maxLimit, strict, ignore := s.maxLimitLocked(), s.opts.Strict, s.faults.IgnoreParams
 	s.mu.Unlock()
-	sq, err := parseSalesQuery(r.URL.Query(), s.now(), maxLimit)
+	q := r.URL.Query()
+	for _, name := range ignore { // the injected fault: ColorMe drops this filter
+		if q.Has(name) {
+			q.Del(name)
+			s.countFault()
+		}
+	}
+	var sq salesQuery
+	var err error
+	switch {
+	case strict:
+		sq, err = parseSalesQuery(q, s.now(), maxLimit)
+	case arrayParam(q):
+		return fail(http.StatusInternalServerError, colorme.CodeServerError, "Internal Server Error")
+	default:
+		var dropped []string
+		sq, dropped, err = parseLenient(q, s.now(), maxLimit)
+		s.countIgnored(len(dropped))
+	}
 	if err != nil {
 		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
 	}
 	s.mu.Lock()
 	var matched []colorme.Sale
-	for _, sale := range s.sortedLocked() {
+	stale := false
+	for _, sale := range s.visibleSortedLocked(&stale) {
 		if sq.match(sale) {
 			matched = append(matched, sale)
 		}
+	}
+	if stale {
+		s.counters.StaleReads++
 	}
 	if s.opts.SortByUpdateDate {
 		slices.SortStableFunc(matched, func(a, b colorme.Sale) int { return cmp.Compare(a.UpdateDate, b.UpdateDate) })
@@ -219,7 +287,7 @@ func (s *Server) listSales(r *http.Request) (int, any) {
 	page := matched[min(sq.offset, len(matched)):min(sq.offset+sq.limit, len(matched))]
 	sales := make([]any, 0, len(page))
 	for _, sale := range page {
-		sales = append(sales, project(sale, sq.fields))
+		sales = append(sales, project(wireSale(sale), sq.fields))
 	}
 	return http.StatusOK, map[string]any{
 		"sales": sales,
@@ -244,16 +312,39 @@ func project(sale colorme.Sale, fields []string) any {
 	return out
 }
 
+// getSale serves GET /v1/sales/{id}. Its segment has the spec's shape for
+// this endpoint, {siblings_sale_ids: […]} (the other sales split from the
+// same order), not the list's {parent_sale_id, splitted}.
 func (s *Server) getSale(r *http.Request, id int64) (int, any) {
-	sale, ok := s.Sale(id)
+	s.mu.Lock()
+	sale, ok, stale := s.visibleLocked(id)
+	if stale {
+		s.counters.StaleReads++
+	}
+	siblings := []int64{}
+	if ok && sale.Segment != nil {
+		for _, other := range s.sortedLocked() {
+			if other.ID != id && other.Segment != nil && other.Segment.ParentSaleID == sale.Segment.ParentSaleID {
+				siblings = append(siblings, other.ID)
+			}
+		}
+	}
+	s.mu.Unlock()
 	if !ok {
 		return fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
 	}
-	var fields []string
+	fields := []string{}
 	if v := r.URL.Query().Get("fields"); v != "" {
 		fields = strings.Split(v, ",")
 	}
-	return http.StatusOK, map[string]any{"sale": project(sale, fields)}
+	hasSegment := sale.Segment != nil
+	b, _ := json.Marshal(project(wireSale(sale), fields))
+	var out map[string]any
+	_ = json.Unmarshal(b, &out) // b was just marshalled from a sale
+	if _, listed := out["segment"]; listed && hasSegment {
+		out["segment"] = map[string]any{"siblings_sale_ids": siblings}
+	}
+	return http.StatusOK, map[string]any{"sale": out}
 }
 
 // deliveryFields are the keys updateSale accepts in sale.sale_deliveries[] with
@@ -278,34 +369,89 @@ type deliveryPatch struct {
 	fields map[string]json.RawMessage
 }
 
-// parseUpdate validates a PUT body against the updateSale schema. It returns the
-// patches and the number of fee fields seen (even when the body is invalid).
-func parseUpdate(body []byte) ([]deliveryPatch, int, error) {
+// Validation error codes ColorMe was observed to answer (which code means
+// what is not published: the sandbox uses 422007 for a value of the wrong type
+// and 422210 for a missing one).
+const (
+	code422Invalid = 422007
+	code422Missing = 422210
+)
+
+// reqError is a request the sandbox refuses: its status and ColorMe's errors.
+type reqError struct {
+	status int
+	items  []colorme.ErrorItem
+}
+
+func (e *reqError) body() (int, any) {
+	return e.status, colorme.ErrorBody{Errors: e.items}
+}
+
+func badRequest(format string, a ...any) *reqError {
+	return &reqError{status: http.StatusBadRequest, items: []colorme.ErrorItem{{Code: codeBadRequest, Status: http.StatusBadRequest, Message: fmt.Sprintf(format, a...)}}}
+}
+
+// unparsable is ColorMe's answer to a body that is not JSON (observed: a
+// truncated body gets 500, code 500000).
+func unparsable() *reqError {
+	return &reqError{status: http.StatusInternalServerError, items: []colorme.ErrorItem{{Code: colorme.CodeServerError, Status: http.StatusInternalServerError, Message: "Internal Server Error"}}}
+}
+
+// invalid collects 422 validation errors, each naming its field.
+type invalid []colorme.ErrorItem
+
+func (v *invalid) add(code int, field, msg string) {
+	*v = append(*v, colorme.ErrorItem{Code: code, Status: http.StatusUnprocessableEntity, Field: field, Message: msg})
+}
+
+func (v invalid) err() *reqError {
+	if len(v) == 0 {
+		return nil
+	}
+	return &reqError{status: http.StatusUnprocessableEntity, items: v}
+}
+
+// parseUpdate reads a PUT body. Strict: the updateSale schema, any deviation
+// answered 400 (our own requests must match it). Otherwise as the live API
+// (observed): a body that is not JSON gets 500 (code 500000), an unknown key
+// is ignored, a value of the wrong type or a missing delivery id gets 422 with
+// the field named, all such errors in one answer. It returns the patches and
+// the number of fee fields seen (even when the body is refused).
+func parseUpdate(body []byte, strict bool) ([]deliveryPatch, int, *reqError) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil || top == nil {
-		return nil, 0, fmt.Errorf("body must be a JSON object")
+		if strict {
+			return nil, 0, badRequest("body must be a JSON object")
+		}
+		return nil, 0, unparsable()
 	}
-	if err := onlyKeys(top, "sale"); err != nil {
-		return nil, 0, err
+	if err := onlyKeys(top, "sale"); err != nil && strict {
+		return nil, 0, badRequest("%v", err)
 	}
 	var sale map[string]json.RawMessage
 	if err := json.Unmarshal(top["sale"], &sale); err != nil || sale == nil {
-		return nil, 0, fmt.Errorf("sale must be an object")
+		if strict {
+			return nil, 0, badRequest("sale must be an object")
+		}
+		var v invalid
+		v.add(code422Missing, "sale", "sale を指定してください (sale must be an object)")
+		return nil, 0, v.err()
 	}
-	if err := onlyKeys(sale, "paid", "point_state", "sale_deliveries"); err != nil {
-		return nil, 0, err
+	if err := onlyKeys(sale, "paid", "point_state", "sale_deliveries"); err != nil && strict {
+		return nil, 0, badRequest("%v", err)
 	}
+	var v invalid
 	// paid and point_state are valid but not modelled: accepted and ignored.
-	if v, ok := sale["paid"]; ok && !hasType(v, "bool") {
-		return nil, 0, fmt.Errorf("sale.paid must be a boolean")
+	if raw, ok := sale["paid"]; ok && !hasType(raw, "bool") {
+		v.add(code422Invalid, "paid", "paid must be a boolean")
 	}
-	if v, ok := sale["point_state"]; ok && !hasType(v, "string") {
-		return nil, 0, fmt.Errorf("sale.point_state must be a string")
+	if raw, ok := sale["point_state"]; ok && !hasType(raw, "string") {
+		v.add(code422Invalid, "point_state", "point_state must be a string")
 	}
 	var items []map[string]json.RawMessage
-	if v, ok := sale["sale_deliveries"]; ok {
-		if err := json.Unmarshal(v, &items); err != nil {
-			return nil, 0, fmt.Errorf("sale.sale_deliveries must be an array of objects")
+	if raw, ok := sale["sale_deliveries"]; ok {
+		if err := json.Unmarshal(raw, &items); err != nil {
+			v.add(code422Invalid, "sale_deliveries", "sale_deliveries must be an array of objects")
 		}
 	}
 	fees := 0
@@ -316,22 +462,29 @@ func parseUpdate(body []byte) ([]deliveryPatch, int, error) {
 				fees++
 			}
 		}
-		for k, v := range item {
+		for _, k := range slices.Sorted(maps.Keys(item)) {
 			kind, ok := deliveryFields[k]
-			if !ok {
-				return nil, fees, fmt.Errorf("sale.sale_deliveries[%d].%s is not an updatable field", i, k)
-			}
-			if !hasType(v, kind) {
-				return nil, fees, fmt.Errorf("sale.sale_deliveries[%d].%s must be of type %s", i, k, kind)
+			field := fmt.Sprintf("sale_deliveries[%d].%s", i, k)
+			switch {
+			case !ok && strict:
+				return nil, fees, badRequest("sale.%s is not an updatable field", field)
+			case !ok:
+				delete(item, k) // the live API ignores an unknown key
+			case !hasType(item[k], kind):
+				v.add(code422Invalid, field, fmt.Sprintf("%s must be of type %s", k, kind))
 			}
 		}
 		var id int64
-		if err := json.Unmarshal(item["id"], &id); err != nil {
-			return nil, fees, fmt.Errorf("sale.sale_deliveries[%d].id is required", i)
+		if err := json.Unmarshal(item["id"], &id); err != nil || id == 0 {
+			v.add(code422Missing, fmt.Sprintf("sale_deliveries[%d].id", i), "id を指定してください (id is required)")
+			continue
 		}
 		patches = append(patches, deliveryPatch{id: id, fields: item})
 	}
-	return patches, fees, nil
+	if len(v) > 0 && strict {
+		return nil, fees, badRequest("sale.%s: %s", v[0].Field, v[0].Message)
+	}
+	return patches, fees, v.err()
 }
 
 func onlyKeys(m map[string]json.RawMessage, allowed ...string) error {
@@ -374,13 +527,12 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 	if err != nil {
 		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
 	}
-	patches, fees, perr := parseUpdate(body)
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	patches, fees, perr := parseUpdate(body, s.opts.Strict)
 	s.counters.FeeFieldWrites += fees
 	if perr != nil {
-		return fail(http.StatusBadRequest, codeBadRequest, perr.Error())
+		return perr.body()
 	}
 	stored, status, errBody := s.writableSale(id, "キャンセル済みの受注は更新できません (sale is canceled)",
 		s.faults.RejectSales, "入力内容に誤りがあります (sale rejected by fault injection)")
@@ -393,22 +545,28 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 		if i < 0 {
 			return fail(http.StatusNotFound, codeNotFound, fmt.Sprintf("お届け先が見つかりません (sale_delivery %d not found)", p.id))
 		}
+		d := &sale.SaleDeliveries[i]
+		oldSlip := d.Slip()
 		for k, raw := range p.fields {
-			if dst := deliveryTarget(&sale.SaleDeliveries[i], k); dst != nil {
+			if dst := deliveryTarget(d, k); dst != nil {
 				_ = json.Unmarshal(raw, dst) // a value of the wrong type leaves the field as it was
 			}
+		}
+		if d.Slip() != oldSlip { // ColorMe: writing slip_number also changes tracking_url
+			d.TrackingURL = TrackingURL(d.DeliveryID, d.Slip())
 		}
 	}
 	sale.Delivered = sale.AllDelivered()
 	// Like a Rails model, update_date only moves when something changed.
 	if !reflect.DeepEqual(sale, stored) {
 		sale.UpdateDate = s.now().Unix()
+		s.recordWriteLocked(id, stored)
 		s.sales[id] = sale
 		s.counters.WritesApplied++
 	} else {
 		s.counters.NoopWrites++ // the same content written again: the product promises this never happens
 	}
-	return http.StatusOK, colorme.SaleResponse{Sale: cloneSale(sale)}
+	return http.StatusOK, colorme.SaleResponse{Sale: wireSale(sale)}
 }
 
 // writableSale is the guard of a write to sale id (s.mu held): the sale, or
@@ -425,7 +583,12 @@ func (s *Server) writableSale(id int64, canceled string, rejects []int64, reject
 	case sale.Canceled:
 		status, body = fail(http.StatusUnprocessableEntity, codeUnprocessable, canceled)
 	case slices.Contains(rejects, id):
-		status, body = fail(http.StatusUnprocessableEntity, codeUnprocessable, rejected)
+		// As ColorMe's validation errors: 422, each error naming its field,
+		// several in one answer.
+		status, body = http.StatusUnprocessableEntity, colorme.ErrorBody{Errors: []colorme.ErrorItem{
+			{Code: code422Invalid, Status: http.StatusUnprocessableEntity, Field: "sale_deliveries[0].slip_number", Message: rejected},
+			{Code: code422Invalid, Status: http.StatusUnprocessableEntity, Field: "sale_deliveries[0].delivered", Message: rejected},
+		}}
 	}
 	return sale, status, body
 }
@@ -435,34 +598,57 @@ func (s *Server) sendMail(r *http.Request, id int64) (int, any) {
 	if err != nil {
 		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
 	}
-	var top map[string]json.RawMessage
-	var mail map[string]json.RawMessage
-	var typ string
-	switch {
-	case json.Unmarshal(body, &top) != nil || top == nil:
-		return fail(http.StatusBadRequest, codeBadRequest, "body must be a JSON object")
-	case onlyKeys(top, "mail") != nil || json.Unmarshal(top["mail"], &mail) != nil || mail == nil:
-		return fail(http.StatusBadRequest, codeBadRequest, `body must be {"mail":{"type":…}}`)
-	case onlyKeys(mail, "type") != nil:
-		return fail(http.StatusBadRequest, codeBadRequest, "mail accepts only type")
-	case json.Unmarshal(mail["type"], &typ) != nil, typ != "accepted" && typ != "paid" && typ != "delivered":
-		return fail(http.StatusBadRequest, codeBadRequest, fmt.Sprintf("mail.type %q is not accepted, paid or delivered", typ))
-	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	typ, rerr := parseMail(body, s.opts.Strict)
+	if rerr != nil {
+		return rerr.body()
+	}
 	sale, status, errBody := s.writableSale(id, "キャンセル済みの受注にはメールを送信できません (sale is canceled)",
 		s.faults.RejectMails, "メールを送信できませんでした (mail rejected by fault injection)")
 	if errBody != nil {
 		return status, errBody
 	}
-	if typ == "delivered" {
+	if typ == "delivered" && sale.DeliveredMailState != colorme.MailSent {
+		s.recordWriteLocked(id, sale)
+		sale = cloneSale(sale)
 		sale.DeliveredMailState = colorme.MailSent
 		s.sales[id] = sale
 	}
 	s.counters.MailsBySale[id]++
-	// The published clients document an empty response body.
-	return http.StatusNoContent, nil
+	// ColorMe answers 201 with an empty body (observed).
+	return http.StatusCreated, nil
+}
+
+// parseMail reads {"mail":{"type":…}}. Strict: exactly that, else 400. Otherwise
+// as the live API: not JSON gets 500 (code 500000), unknown keys are ignored, a
+// bad type gets 422 naming mail.type.
+func parseMail(body []byte, strict bool) (string, *reqError) {
+	var top map[string]json.RawMessage
+	var mail map[string]json.RawMessage
+	var typ string
+	if json.Unmarshal(body, &top) != nil || top == nil {
+		if strict {
+			return "", badRequest("body must be a JSON object")
+		}
+		return "", unparsable()
+	}
+	switch {
+	case strict && (onlyKeys(top, "mail") != nil || json.Unmarshal(top["mail"], &mail) != nil || mail == nil):
+		return "", badRequest(`body must be {"mail":{"type":…}}`)
+	case strict && onlyKeys(mail, "type") != nil:
+		return "", badRequest("mail accepts only type")
+	}
+	_ = json.Unmarshal(top["mail"], &mail) // not an object: no type, refused below
+	if json.Unmarshal(mail["type"], &typ) != nil || (typ != "accepted" && typ != "paid" && typ != "delivered") {
+		if strict {
+			return "", badRequest("mail.type %q is not accepted, paid or delivered", typ)
+		}
+		var v invalid
+		v.add(code422Invalid, "mail.type", fmt.Sprintf("メールの種類が正しくありません (mail.type %q is not accepted, paid or delivered)", typ))
+		return "", v.err()
+	}
+	return typ, nil
 }
 
 func readBody(r *http.Request) ([]byte, error) {

@@ -37,6 +37,20 @@ type Options struct {
 	// one a sale updated while a client pages moves to the end and shifts the
 	// offsets of the others.
 	SortByUpdateDate bool
+	// Strict refuses, with 400 naming the problem, every request that does not
+	// match ColorMe's published schemas: unknown or malformed query parameters,
+	// PUT and mail bodies with unknown keys or wrong types, and a wrong method
+	// (405). The request-conformance tests use it, so that our own requests
+	// keep matching ColorMe's schemas. Off (the default), the sandbox answers as
+	// the live API was observed to: a parameter it cannot read is dropped and
+	// answered 200, an unknown key ignored, a wrong type 422 naming the field, a
+	// body that is not JSON 500 (code 500000), PATCH and other methods 404,
+	// ids[0]= arrays 500.
+	Strict bool
+	// StaleReads makes reads lag writes: for this long after a PUT or mail
+	// changed a sale, GET answers show the sale as it was before (ColorMe
+	// showed a product's old value right after a PUT, fresh 5 s later). 0 = off.
+	StaleReads time.Duration
 }
 
 // DefaultMaxLimit is ColorMe's documented largest `limit` of GET /v1/sales.json.
@@ -61,6 +75,10 @@ type Faults struct {
 	Seed                int64         `json:"seed"`                   // random seed; 0 = seeded from the clock
 	RejectSales         []int64       `json:"reject_sales,omitempty"` // PUTs of these sales answered 422 (a permanent, per-order error)
 	RejectMails         []int64       `json:"reject_mails,omitempty"` // mail POSTs of these sales answered 422, nothing sent
+	// IgnoreParams are sales-list query parameters the sandbox drops before
+	// searching, answering 200 as if they had not been sent: what the live
+	// API does with a filter it cannot read. A client must notice.
+	IgnoreParams []string `json:"ignore_params,omitempty"`
 }
 
 // MarshalJSON encodes Timeout as a Go duration string.
@@ -107,6 +125,8 @@ type Counters struct {
 	MaxPerMinute   map[string]int `json:"max_per_minute"`   // per token: most requests accepted in any 60 s window
 	Faults         int            `json:"faults"`           // injected faults served
 	FeeFieldWrites int            `json:"fee_field_writes"` // fee fields received in PUT bodies (must stay 0)
+	StaleReads     int            `json:"stale_reads"`      // read answers that showed a sale as it was before a recent write
+	IgnoredParams  int            `json:"ignored_params"`   // query parameters dropped as unreadable or unknown (not Strict); our requests must cause none
 }
 
 // Server is the sandbox; it is an http.Handler and safe for concurrent use.
@@ -125,8 +145,15 @@ type Server struct {
 	faults    Faults
 	burst     int // Burst429 left
 	rng       *rand.Rand
-	afterList func(served int) // called after each sales list request (tests)
-	listed    int              // sales list requests answered since AfterList
+	afterList func(served int)       // called after each sales list request (tests)
+	listed    int                    // sales list requests answered since AfterList
+	history   map[int64][]staleEntry // per sale: its state before each recent write (StaleReads)
+}
+
+// staleEntry is a sale as it was before a write made at `at`.
+type staleEntry struct {
+	at     time.Time
+	before colorme.Sale
 }
 
 // New returns a sandbox with the given options.
@@ -139,6 +166,7 @@ func New(opts Options) *Server {
 		clients: map[string]OAuthClient{},
 		codes:   map[string]*authCode{},
 		windows: map[string][]time.Time{},
+		history: map[int64][]staleEntry{},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -225,6 +253,80 @@ func (s *Server) maxLimitLocked() int {
 	return s.opts.MaxLimit
 }
 
+// SetStrict turns the strict request checks (Options.Strict) on or off.
+func (s *Server) SetStrict(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.Strict = on
+}
+
+// SetStaleReads changes how long reads lag writes (Options.StaleReads); 0 = off.
+func (s *Server) SetStaleReads(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.StaleReads = max(d, 0)
+	if d <= 0 {
+		s.history = map[int64][]staleEntry{}
+	}
+}
+
+// recordWriteLocked remembers the sale as it was before a write through the
+// API, for reads that lag (StaleReads).
+func (s *Server) recordWriteLocked(id int64, before colorme.Sale) {
+	if s.opts.StaleReads <= 0 {
+		return
+	}
+	s.history[id] = append(s.history[id], staleEntry{at: s.now(), before: cloneSale(before)})
+}
+
+// visibleLocked is the sale as a read sees it now: with StaleReads, the state
+// before the oldest write made within the delay. stale says it is older than
+// the current state.
+func (s *Server) visibleLocked(id int64) (sale colorme.Sale, ok, stale bool) {
+	sale, ok = s.sales[id]
+	if !ok {
+		return colorme.Sale{}, false, false
+	}
+	sale = cloneSale(sale)
+	h := s.history[id]
+	if len(h) == 0 {
+		return sale, true, false
+	}
+	cut := s.now().Add(-s.opts.StaleReads)
+	i := 0
+	for i < len(h) && !h[i].at.After(cut) {
+		i++
+	}
+	if i == len(h) {
+		delete(s.history, id)
+		return sale, true, false
+	}
+	s.history[id] = h[i:]
+	return cloneSale(h[i].before), true, true
+}
+
+// visibleSortedLocked is every sale as a read sees it now, sorted by id; *stale
+// is set when one of them is older than its current state.
+func (s *Server) visibleSortedLocked(stale *bool) []colorme.Sale {
+	out := make([]colorme.Sale, 0, len(s.sales))
+	for id := range s.sales {
+		sale, _, st := s.visibleLocked(id)
+		*stale = *stale || st
+		out = append(out, sale)
+	}
+	slices.SortFunc(out, func(a, b colorme.Sale) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+func (s *Server) countIgnored(n int) {
+	if n == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counters.IgnoredParams += n
+}
+
 // SetLatency changes the latency added to every /v1 request.
 func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
@@ -235,6 +337,10 @@ func (s *Server) SetLatency(d time.Duration) {
 // MailStateNull seeds a sale whose delivered_mail_state ColorMe serves as null,
 // as in ColorMe's documented example sale.
 const MailStateNull = "null"
+
+// SegmentNull as a seeded sale's Segment.ParentSaleID makes the sandbox serve
+// its segment as null: ColorMe's segment is nullable (observed).
+const SegmentNull int64 = -1
 
 // Seed adds or replaces sales by id. Sale.Delivered is recomputed (all deliveries
 // delivered), delivered_mail_state defaults to "not_yet" (MailStateNull: served
@@ -266,11 +372,17 @@ func (s *Server) Seed(sales ...colorme.Sale) {
 		if sale.Segment == nil {
 			sale.Segment = &colorme.Segment{}
 		}
-		if sale.Segment.ParentSaleID == 0 {
+		switch sale.Segment.ParentSaleID {
+		case 0:
 			sale.Segment.ParentSaleID = sale.ID
+		case SegmentNull:
+			sale.Segment = nil // served as null
 		}
-		sale.Segment.Splitted = sale.Segment.ParentSaleID != sale.ID
+		if sale.Segment != nil {
+			sale.Segment.Splitted = sale.Segment.ParentSaleID != sale.ID
+		}
 		s.sales[sale.ID] = sale
+		delete(s.history, sale.ID) // a seed is an edit on ColorMe's admin screen: seen at once
 	}
 }
 
@@ -319,6 +431,7 @@ func (s *Server) Reset() {
 	s.sales = map[int64]colorme.Sale{}
 	s.counters = newCounters()
 	s.windows = map[string][]time.Time{}
+	s.history = map[int64][]staleEntry{}
 }
 
 // SetFaults replaces the injected faults (and restarts Burst429 and the random source).

@@ -229,11 +229,50 @@ func TestListFiltersAndPaging(t *testing.T) {
 	require.Len(t, raw.Sales, 1)
 	assert.ElementsMatch(t, []string{"id", "delivered", "make_date"}, keys(raw.Sales[0]))
 
+	e.sb.SetStrict(true)
 	for _, q := range []string{"limit=0", "limit=-5", "limit=x", "offset=-1", "after=2025/01/01", "before=yesterday", "ids=1,a", "canceled=maybe"} {
 		resp, body := e.do(t, "GET", "/v1/sales.json?"+q, token, nil)
 		assert.Equal(t, 400, resp.StatusCode, q)
 		requireError(t, body, 400, 0)
 	}
+	assert.Zero(t, e.sb.Counters().IgnoredParams, "strict: refused, not ignored")
+
+	// As the live API: each unreadable parameter is dropped and the search runs
+	// without it (7-day default, limit 10, offset 0, every id, both states).
+	e.sb.SetStrict(false)
+	for q, want := range map[string][]int64{
+		"limit=0":                             {100, 101, 102, 103, 104, 105, 106, 107},
+		"limit=x&offset=-1":                   {100, 101, 102, 103, 104, 105, 106, 107},
+		"after=2025/01/01":                    {100, 101, 102, 103, 104, 105, 106, 107},
+		"ids=100,a&after=2025-01-01":          {100, 101, 102, 103, 104, 105, 106, 107, 108, 109},
+		"canceled=maybe&limit=3":              {100, 101, 102},
+		"after=2025-02-31":                    {100, 101, 102, 103, 104, 105, 106, 107}, // no such day
+		"bogus=1&update_date_from=2025-01-01": {100, 101, 102, 103, 104, 105, 106, 107},
+	} {
+		page := e.list(t, q)
+		assert.Equal(t, want, ids(page), q)
+		assert.Equal(t, 0, page.Meta.Offset, q)
+	}
+	assert.Equal(t, 0, e.list(t, "after=2025-03-10&before=2025-03-01").Meta.Total, "a reversed range: 200, nothing")
+	assert.Equal(t, 9, e.sb.Counters().IgnoredParams)
+	resp, body = e.do(t, "GET", "/v1/sales.json?ids%5B0%5D=100", token, nil)
+	assert.Equal(t, 500, resp.StatusCode, "ids[0]= arrays: 500")
+	requireError(t, body, 500, colorme.CodeServerError)
+	resp, body = e.do(t, "GET", "/v1/sales.json?paid=true", token, nil)
+	assert.Equal(t, 400, resp.StatusCode, "a valid parameter the sandbox does not model is still refused: %s", body)
+}
+
+// TestIgnoreParamsFault: the fault drops a filter as if it had not been sent.
+func TestIgnoreParamsFault(t *testing.T) {
+	e := newEnv(t, sandbox.Options{})
+	now := e.clock.Now()
+	e.sb.Seed(sale(1, now.AddDate(0, 0, -1)), sale(2, now.AddDate(0, 0, -2)))
+	e.sb.SetFaults(sandbox.Faults{IgnoreParams: []string{"ids"}})
+	assert.Equal(t, []int64{1, 2}, ids(e.list(t, "ids=1")))
+	assert.Equal(t, 1, e.sb.Counters().Faults)
+	resp, body := e.do(t, "PUT", "/_sandbox/faults", "", `{"ignore_params":["before"]}`)
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	assert.Equal(t, []string{"before"}, e.sb.CurrentFaults().IgnoreParams)
 }
 
 // TestListLimitAboveMaximum: a limit above the maximum is served as the maximum
@@ -363,7 +402,7 @@ func TestSegmentOnUnsplitSales(t *testing.T) {
 // update_date_from — is answered 400 naming it; a valid one the sandbox does not
 // model is answered 400 too, rather than silently ignored.
 func TestListUnknownParameters(t *testing.T) {
-	e := newEnv(t, sandbox.Options{})
+	e := newEnv(t, sandbox.Options{Strict: true})
 	for q, want := range map[string]string{
 		"update_date_from=2025-01-01": `unknown parameter "update_date_from"`,
 		"page=2":                      `unknown parameter "page"`,
@@ -436,7 +475,7 @@ func TestUpdatePartialReplace(t *testing.T) {
 }
 
 func TestUpdateErrors(t *testing.T) {
-	e := newEnv(t, sandbox.Options{})
+	e := newEnv(t, sandbox.Options{Strict: true})
 	made := e.clock.Now().Add(-time.Hour)
 	cancelled := sale(2, made, delivery(21, "", false))
 	cancelled.Canceled = true
@@ -483,14 +522,15 @@ func TestUpdateErrors(t *testing.T) {
 }
 
 func TestMails(t *testing.T) {
-	e := newEnv(t, sandbox.Options{})
+	e := newEnv(t, sandbox.Options{Strict: true})
 	cancelled := sale(2, e.clock.Now())
 	cancelled.Canceled = true
 	e.sb.Seed(sale(1, e.clock.Now(), delivery(11, "A", true)), cancelled)
 
 	for range 2 {
 		resp, body := e.do(t, "POST", "/v1/sales/1/mails.json", token, colorme.MailRequest{Mail: colorme.MailBody{Type: "delivered"}})
-		require.Equal(t, 204, resp.StatusCode, string(body))
+		require.Equal(t, 201, resp.StatusCode, string(body))
+		assert.Empty(t, body, "201 with an empty body")
 	}
 	got, _ := e.sb.Sale(1)
 	assert.Equal(t, colorme.MailSent, got.DeliveredMailState)
@@ -703,7 +743,7 @@ func TestOAuthHappyPath(t *testing.T) {
 		Endpoint: oauth2.Endpoint{AuthURL: e.ts.URL + "/oauth/authorize", TokenURL: e.ts.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}
 	tok, err := conf.Exchange(context.Background(), code)
 	require.NoError(t, err)
-	assert.Equal(t, "bearer", strings.ToLower(tok.TokenType))
+	assert.Equal(t, "Bearer", tok.TokenType, "as ColorMe answers")
 	assert.Equal(t, "read_sales write_sales", tok.Extra("scope"))
 
 	resp, body := e.do(t, "GET", "/v1/sales.json", tok.AccessToken, nil)
@@ -741,6 +781,7 @@ func TestOAuthErrors(t *testing.T) {
 	status, u := e.authorize(t, authQuery("deny"))
 	require.Equal(t, 302, status)
 	assert.Equal(t, "access_denied", u.Query().Get("error"))
+	assert.Contains(t, u.Query().Get("error_description"), "拒否", "ColorMe's Japanese description")
 	assert.Equal(t, "xyz", u.Query().Get("state"))
 	assert.Empty(t, u.Query().Get("code"))
 
@@ -799,6 +840,21 @@ func TestOAuthErrors(t *testing.T) {
 	status, out = e.exchange(t, form)
 	assert.Equal(t, 400, status)
 	assert.Equal(t, "unsupported_grant_type", out["error"])
+
+	form = tokenForm("")
+	form.Del("code")
+	status, out = e.exchange(t, form)
+	assert.Equal(t, 400, status)
+	assert.Equal(t, "invalid_request", out["error"], "no code: invalid_request")
+
+	form = tokenForm(newCode())
+	form.Set("grant_type", "password")
+	resp, err := http.PostForm(e.ts.URL+"/oauth/token", form)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 403, resp.StatusCode, "grant_type=password: 403")
+	assert.Empty(t, body, "with an empty body")
 }
 
 func TestAdminAPI(t *testing.T) {

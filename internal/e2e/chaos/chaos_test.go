@@ -70,6 +70,7 @@ func (e *env) startWorkerProcess(t *testing.T, logFile string) *exec.Cmd {
 		"COLORME_TIMEOUT=5s",
 		"LOG_LEVEL=info",
 	)
+	cmd.Env = append(cmd.Env, e.workerEnv...)
 	f, err := os.OpenFile(logFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = f, f

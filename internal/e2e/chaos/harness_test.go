@@ -67,6 +67,8 @@ type env struct {
 	sandbox *sandbox.Server
 	sbURL   string
 	cfg     config.Config
+	// workerEnv is added to the environment of worker processes.
+	workerEnv []string
 }
 
 func newEnv(t *testing.T, dsn string) *env {
