@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,8 @@ type harness struct {
 	base string     // the server's address, e.g. http://127.0.0.1:41234
 	logs *logBuffer // the console's log, JSON lines at debug level
 	shop string     // the shop withShop created, "" without it
+	// entered counts the requests that reached the server's handler.
+	entered atomic.Int64
 }
 
 // harnessOption changes how newHarness sets up the console.
@@ -47,6 +50,12 @@ type harnessOption func(*harnessSetup)
 type harnessSetup struct {
 	https            bool
 	shopID, shopName string
+	deps             func(*console.Deps)
+}
+
+// withDeps lets a test change the console's dependencies (limits, proxies) before it starts.
+func withDeps(f func(*console.Deps)) harnessOption {
+	return func(s *harnessSetup) { s.deps = f }
 }
 
 // servedOverHTTPS makes the console's public URL https (Secure cookies) when https is true.
@@ -75,13 +84,21 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		public = "https://console.example.com"
 	}
 	logs := &logBuffer{}
-	srv, err := console.New(console.Deps{Config: cfg, Store: st, Temporal: testTemporal(t), PublicURL: public,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	deps := console.Deps{Config: cfg, Store: st, Temporal: testTemporal(t), PublicURL: public,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if setup.deps != nil {
+		setup.deps(&deps)
+	}
+	srv, err := console.New(deps)
 	require.NoError(t, err)
-	ts.Config.Handler = srv.Handler()
+	h := &harness{t: t, st: st, srv: srv, logs: logs}
+	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.entered.Add(1)
+		srv.Handler().ServeHTTP(w, r)
+	})
 	ts.Start()
 	t.Cleanup(ts.Close)
-	h := &harness{t: t, st: st, srv: srv, base: ts.URL, logs: logs}
+	h.base = ts.URL
 	if setup.shopID != "" {
 		h.addShop(setup.shopID, setup.shopName)
 		h.shop = setup.shopID

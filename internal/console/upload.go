@@ -32,6 +32,20 @@ const uploadTTL = 30 * time.Minute
 // together; the oldest are dropped first.
 const uploadStashBytes = 4 * app.MaxCSVBytes
 
+// pageLines is how many changes, problems or notes a page lists; it says how
+// many there are in all.
+const pageLines = 100
+
+// previewQueueWait is how long a preview or a label check waits for a free
+// slot (Deps.PreviewConcurrency) before it is refused as busy.
+const previewQueueWait = 2 * time.Second
+
+// previewsBusy is the refusal when every preview slot stays busy.
+func previewsBusy() error {
+	return &httpError{status: http.StatusServiceUnavailable,
+		msg: "ほかのプレビュー・確認の処理が混み合っています。少し待ってから、もう一度押してください。"}
+}
+
 // uploadBodySlack is what a multipart body may carry beside the file (boundaries,
 // part headers).
 const uploadBodySlack = 1 << 20
@@ -58,16 +72,19 @@ type csvView struct {
 	Format    string // the format read, e.g. B2クラウド形式として読み込みました
 	Header    string // ヘッダー行あり / なし
 	Rows      int
-	Changes   []changeLine
+	Changes   []changeLine // the first pageLines
 	Orders    int
 	Unchanged int
 	Dupes     int
-	Problems  []lineText
-	Notes     []lineText
-	CanApply  bool // no problem and something to change
-	Applied   bool
-	AppliedBy string
-	AppliedAt time.Time
+	Problems  []lineText // the first pageLines
+	Notes     []lineText // the first pageLines
+	// ChangeCount, ProblemCount and NoteCount are the totals; the page lists
+	// the first pageLines of each.
+	ChangeCount, ProblemCount, NoteCount int
+	CanApply                             bool // no problem and something to change
+	Applied                              bool
+	AppliedBy                            string
+	AppliedAt                            time.Time
 }
 
 // changeLine is one delivery the file changes.
@@ -116,6 +133,10 @@ func (s *Server) uploadPreview(rq *request) error {
 	if err != nil {
 		return s.uploadRefused(rq, err)
 	}
+	if !acquire(rq.ctx(), s.previewSlots, previewQueueWait) {
+		return s.uploadRefused(rq, previewsBusy())
+	}
+	defer func() { <-s.previewSlots }()
 	sum := sha256.Sum256(data)
 	v := &csvView{FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, data, true, s.d.Now())
@@ -127,9 +148,9 @@ func (s *Server) uploadPreview(rq *request) error {
 		"encoding", rep.Encoding, "rows", rep.Rows, "changes", len(rep.Changes), "problems", len(rep.Rejected))
 	data2 := uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
 	switch {
-	case len(v.Problems) > 0:
+	case v.ProblemCount > 0:
 		return s.renderStatus(rq, http.StatusUnprocessableEntity, "upload", "データ取込", data2,
-			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", len(v.Problems)))
+			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", v.ProblemCount))
 	case !v.CanApply:
 		return s.render(rq, "upload", "データ取込", data2)
 	}
@@ -272,12 +293,13 @@ func (v *csvView) fill(rep app.CSVReport) {
 		v.Header = "ヘッダー行あり (列名で読み取り)"
 	}
 	v.Rows, v.Orders, v.Unchanged, v.Dupes = rep.Rows, rep.Orders, rep.Unchanged, rep.Duplicates
-	v.Problems, v.Notes = lineTexts(rep.Rejected), lineTexts(rep.Notes)
-	for _, c := range rep.Changes {
+	v.Problems, v.Notes = lineTexts(rep.Rejected[:min(len(rep.Rejected), pageLines)]), lineTexts(rep.Notes[:min(len(rep.Notes), pageLines)])
+	v.ChangeCount, v.ProblemCount, v.NoteCount = len(rep.Changes), len(rep.Rejected), len(rep.Notes)
+	for _, c := range rep.Changes[:min(len(rep.Changes), pageLines)] {
 		v.Changes = append(v.Changes, changeLine{Line: c.Line, SaleID: c.SaleID, DeliveryID: c.DeliveryID, Slip: c.NewSlip,
 			ShipDate: c.NewShipDate, OldSlip: c.OldSlip, OldShipDate: c.OldShipDate, Overwriting: c.OverwritingSlip})
 	}
-	v.CanApply = len(v.Problems) == 0 && len(v.Changes) > 0
+	v.CanApply = v.ProblemCount == 0 && v.ChangeCount > 0
 }
 
 func lineTexts(ls []oms.LineMessage) []lineText {
