@@ -56,6 +56,14 @@ func (s *Server) user(h handler) http.Handler {
 		rq := &request{w: w, r: r, user: u}
 		if id := r.PathValue("shop"); id != "" {
 			sh, err := s.d.Store.Shop(r.Context(), id)
+			if err == nil {
+				// A shop this user was not given answers as an unknown one does.
+				var ok bool
+				if ok, err = s.d.Store.MayReachShop(r.Context(), u, id); err == nil && !ok {
+					s.d.Logger.Warn("console: shop not given to the user", "shop", id, "by", u.Login)
+					err = fmt.Errorf("shop %q: %w", id, oms.ErrNotFound)
+				}
+			}
 			if err != nil {
 				if errors.Is(err, oms.ErrNotFound) {
 					err = notFound(fmt.Sprintf("店舗「%s」は登録されていません。店舗一覧から選んでください。", id))
@@ -104,14 +112,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	key := "login:" + login + "|addr:" + addr
 	// The attempt is counted before the password is checked, so parallel
 	// attempts cannot all pass the check.
-	if wait := s.throttle.attempt(now, key); wait > 0 {
+	wait, err := s.d.Store.LoginAttempt(r.Context(), key, now, loginLimits)
+	if err != nil {
+		s.d.Logger.Error("console: counting a login attempt failed", "err", err)
+		s.renderLogin(w, r, http.StatusInternalServerError, "データベースに接続できませんでした。しばらくしてからもう一度お試しください。")
+		return
+	}
+	if wait > 0 {
 		s.d.Logger.Warn("console: login throttled", "login", login, "addr", addr)
 		s.renderLogin(w, r, http.StatusTooManyRequests,
 			fmt.Sprintf("ログインの失敗が続いたため、%d秒間ログインできません。時間をおいてもう一度お試しください。", int(wait.Round(time.Second).Seconds())))
 		return
 	}
 	if !acquire(r.Context(), s.loginSlots, loginQueueWait) {
-		s.throttle.refund(key)
+		if err := s.d.Store.RefundLoginAttempt(r.Context(), key, loginLimits); err != nil {
+			s.d.Logger.Warn("console: taking back a login attempt failed", "err", err)
+		}
 		s.d.Logger.Warn("console: login refused, every password-check slot busy", "login", login, "addr", addr)
 		s.renderLogin(w, r, http.StatusServiceUnavailable, "ログインが混み合っています。数秒待ってからもう一度お試しください。")
 		return
@@ -128,7 +144,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusInternalServerError, "データベースに接続できませんでした。しばらくしてからもう一度お試しください。")
 		return
 	}
-	s.throttle.clear(key)
+	if err := s.d.Store.ClearLoginAttempts(r.Context(), key); err != nil {
+		s.d.Logger.Warn("console: clearing the login throttle failed", "err", err)
+	}
 	token, err := s.d.Store.CreateSession(r.Context(), u.ID, now)
 	if err != nil {
 		s.d.Logger.Error("console: creating a session failed", "err", err)

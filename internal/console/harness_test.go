@@ -51,6 +51,12 @@ type harnessSetup struct {
 	https            bool
 	shopID, shopName string
 	deps             func(*console.Deps)
+	store            *oms.Store
+}
+
+// onStore serves the console on st (another console's database) instead of a fresh one.
+func onStore(st *oms.Store) harnessOption {
+	return func(s *harnessSetup) { s.store = st }
 }
 
 // withDeps lets a test change the console's dependencies (limits, proxies) before it starts.
@@ -75,7 +81,10 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(&setup)
 	}
-	st := testenv.OpenStore(t)
+	st := setup.store
+	if st == nil {
+		st = testenv.OpenStore(t)
+	}
 	cfg, err := config.Load()
 	require.NoError(t, err)
 	ts := httptest.NewUnstartedServer(nil)
@@ -145,6 +154,22 @@ func (h *harness) addShop(id, name string) {
 	require.NoError(h.t, h.st.CreateShop(context.Background(), oms.Shop{ID: id, Name: name, APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
 }
 
+// giveAllShops gives a staff user every shop there is now, as an admin does
+// in ユーザー管理 (admins reach every shop anyway).
+func (h *harness) giveAllShops(login, role string) {
+	h.t.Helper()
+	if role != oms.RoleStaff {
+		return
+	}
+	shops, err := h.st.Shops(context.Background())
+	require.NoError(h.t, err)
+	ids := make([]string, len(shops))
+	for i, sh := range shops {
+		ids[i] = sh.ID
+	}
+	require.NoError(h.t, h.st.SetUserShops(context.Background(), login, ids))
+}
+
 // operator is a browser with its own cookie jar.
 type operator struct {
 	h        *harness
@@ -166,6 +191,7 @@ func (h *harness) addUser(login, role, password string) *operator {
 	h.t.Helper()
 	_, err := h.st.CreateUser(context.Background(), login, password, role)
 	require.NoError(h.t, err)
+	h.giveAllShops(login, role)
 	return h.login(login, password)
 }
 
@@ -200,6 +226,7 @@ func (h *harness) sessionToken(login, role string) string {
 	ctx := context.Background()
 	u, err := h.st.CreateUser(ctx, login, "password-"+login, role)
 	require.NoError(h.t, err)
+	h.giveAllShops(login, role)
 	token, err := h.st.CreateSession(ctx, u.ID, time.Now())
 	require.NoError(h.t, err)
 	return token

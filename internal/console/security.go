@@ -2,12 +2,12 @@ package console
 
 import (
 	"fmt"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -102,64 +102,8 @@ func lockFor(n int) time.Duration {
 	return min(throttleBase<<min(n-throttleFree, 10), throttleMaxWait)
 }
 
-type throttle struct {
-	mu   sync.Mutex
-	seen map[string]*failures
-}
-
-type failures struct {
-	n     int
-	last  time.Time
-	until time.Time
-}
-
-func newThrottle() *throttle { return &throttle{seen: map[string]*failures{}} }
-
-// attempt counts an attempt against key unless the key must still wait; it
-// returns that wait (0: the attempt may go ahead, and is counted).
-func (t *throttle) attempt(now time.Time, key string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for k, f := range t.seen { // forget old entries
-		if now.Sub(f.last) > throttleWindow && !f.until.After(now) {
-			delete(t.seen, k)
-		}
-	}
-	f := t.seen[key]
-	if f == nil {
-		f = &failures{}
-		t.seen[key] = f
-	}
-	if f.until.After(now) {
-		return f.until.Sub(now)
-	}
-	f.n++
-	f.last = now
-	if wait := lockFor(f.n); wait > 0 {
-		f.until = now.Add(wait)
-	}
-	return 0
-}
-
-// refund takes back an attempt that was counted but never checked (no
-// password-check slot was free).
-func (t *throttle) refund(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if f := t.seen[key]; f != nil && f.n > 0 {
-		f.n--
-		if f.n < throttleFree {
-			f.until = time.Time{}
-		}
-	}
-}
-
-// clear forgets a key's attempts.
-func (t *throttle) clear(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.seen, key)
-}
+// loginLimits is the throttle's policy as the store applies it.
+var loginLimits = oms.LoginLimits{LockFor: lockFor, Window: throttleWindow}
 
 // clientAddr is the address a request came from (without the port): the
 // peer's, or, when the peer is a trusted proxy, the last address in

@@ -64,9 +64,8 @@ type Deps struct {
 
 // Server serves the console.
 type Server struct {
-	d        Deps
-	pages    map[string]*pageTemplate
-	throttle *throttle
+	d     Deps
+	pages map[string]*pageTemplate
 	// loginSlots and previewSlots bound the password checks and the previews
 	// running at once.
 	loginSlots, previewSlots chan struct{}
@@ -120,7 +119,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{d: d, pages: pages, throttle: newThrottle(), secure: strings.HasPrefix(d.PublicURL, "https://"),
+	s := &Server{d: d, pages: pages, secure: strings.HasPrefix(d.PublicURL, "https://"),
 		callback: d.PublicURL + CallbackPath, staticDir: static}
 	s.loginSlots = make(chan struct{}, cmp.Or(d.LoginConcurrency, DefaultLoginConcurrency))
 	s.previewSlots = make(chan struct{}, cmp.Or(d.PreviewConcurrency, DefaultPreviewConcurrency))
