@@ -317,6 +317,15 @@ func TestAttackJunkUploadBoundedPage(t *testing.T) {
 	assert.Equal(t, http.StatusUnprocessableEntity, status)
 	assert.Less(t, len(page), 1<<20, "page bytes for a 2 MB junk file")
 	assert.Contains(t, page, "最初の")
+
+	// More rows than a preview takes: refused before any row is checked.
+	for i := 0; junk.Len() < 5<<20; i++ {
+		junk.WriteString(strconv.Itoa(800000000+i) + ",,4912-0000-0001,2026/05/01\r\n")
+	}
+	status, page = staff.upload("up", "junk.csv", junk.Bytes())
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status)
+	assert.Less(t, len(page), 1<<20)
+	assert.Contains(t, page, "行が多すぎます")
 }
 
 // Attack 2: 送り状データ出力 「確認」 with a flood of sale ids is refused with a

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -30,6 +31,11 @@ const uploadTTL = 30 * time.Minute
 // uploadStashBytes bounds the previewed files kept in the database, all
 // sessions and console processes together; the oldest are dropped first.
 const uploadStashBytes = 4 * app.MaxCSVBytes
+
+// maxUploadRows is how many lines one uploaded file may have: a preview
+// checks every row against the OMS and holds a message per problem, so the
+// rows, not only the bytes, bound the memory a preview takes.
+const maxUploadRows = 100_000
 
 // pageLines is how many changes, problems or notes a page lists; it says how
 // many there are in all.
@@ -131,6 +137,10 @@ func (s *Server) uploadPreview(rq *request) error {
 	name, data, err := readUpload(rq)
 	if err != nil {
 		return s.uploadRefused(rq, err)
+	}
+	if lines := bytes.Count(data, []byte{'\n'}); lines > maxUploadRows {
+		return s.uploadRefused(rq, &httpError{status: http.StatusRequestEntityTooLarge,
+			msg: fmt.Sprintf("行が多すぎます (%d行、上限 %d行)。ファイルを%d行以下に分けてから、1つずつアップロードしてください。", lines, maxUploadRows, maxUploadRows)})
 	}
 	if !acquire(rq.ctx(), s.previewSlots, previewQueueWait) {
 		return s.uploadRefused(rq, previewsBusy())

@@ -263,7 +263,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	require.NoError(t, cs.Store.CreateShop(ctx, oms.Shop{ID: "othershop", Name: "別の店", APIBaseURL: cs.SandboxURL, Settings: oms.DefaultSettings()}))
 	staffPW := cs.addUser(t, "suzuki", oms.RoleStaff)
 	b.open(cs.URL + "/users")
-	b.click(`#shops-suzuki input[value=myshop]`)
+	b.do(chromedp.Click(chromedp.CSS(`#shops-suzuki input[value=myshop]`)))
 	b.click(`#shops-suzuki button[type=submit]`)
 	assert.Contains(t, b.text(".flash"), "担当店舗を保存しました")
 	b.click("form[action='/logout'] button")
