@@ -25,6 +25,9 @@ import (
 type Settings struct {
 	Listen    string `envconfig:"CONSOLE_LISTEN" default:"127.0.0.1:8080"`
 	PublicURL string `envconfig:"CONSOLE_PUBLIC_URL" default:""` // default http://<CONSOLE_LISTEN>
+	// TrustedProxies are the proxies (CIDRs or addresses) whose X-Forwarded-For
+	// names the client, e.g. 127.0.0.1/32 for a proxy on this host.
+	TrustedProxies string `envconfig:"CONSOLE_TRUSTED_PROXIES" default:""`
 }
 
 func main() {
@@ -71,11 +74,16 @@ func run() error {
 			return err
 		}
 	}
-	srv, err := console.New(console.Deps{Config: cfg, Store: st, Temporal: c, Logger: logger, PublicURL: set.PublicURL})
+	proxies, err := console.ParseProxies(set.TrustedProxies)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Addr: set.Listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv, err := console.New(console.Deps{Config: cfg, Store: st, Temporal: c, Logger: logger, PublicURL: set.PublicURL,
+		TrustedProxies: proxies})
+	if err != nil {
+		return err
+	}
+	hs := srv.HTTPServer(set.Listen)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()
 	logger.Info("console: listening", "url", set.PublicURL, "listen", set.Listen, "oauth_redirect_url", srv.CallbackURL())

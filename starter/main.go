@@ -42,9 +42,9 @@ func commands() []command {
 		{"schedule", "automatic import/export schedules: schedule list|apply|pause|unpause|trigger", group(verbs{
 			"list": scheduleList, "apply": scheduleApply, "pause": schedulePause, "unpause": scheduleUnpause, "trigger": scheduleTrigger,
 		}, "usage: starter schedule list|apply|pause|unpause|trigger [flags]")},
-		{"user", "console operator accounts: user add|list|passwd|delete", group(verbs{
-			"add": userAdd, "list": userList, "passwd": userPasswd, "delete": userDelete,
-		}, "usage: starter user add|list|passwd|delete [flags]")},
+		{"user", "console operator accounts: user add|list|passwd|shops|delete", group(verbs{
+			"add": userAdd, "list": userList, "passwd": userPasswd, "shops": userShops, "delete": userDelete,
+		}, "usage: starter user add|list|passwd|shops|delete [flags]")},
 		{"db", "the database schema: db status|migrate (versioned migrations)", group(verbs{"status": dbStatus, "migrate": dbMigrate},
 			"usage: starter db status|migrate\n  status   the database's schema version and this binary's migrations\n  migrate  apply the pending migrations (back the database up first)")},
 		{"secrets", "re-seal stored secrets with the current key: secrets rotate", group(verbs{"rotate": secretsRotate, "keys": secretsKeys},

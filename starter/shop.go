@@ -119,6 +119,7 @@ func shopSet(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	before := s
 	if err := applySettings(&s, fs.Args()); err != nil {
 		return err
 	}
@@ -126,6 +127,9 @@ func shopSet(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "shop %s updated\n", s.ID)
+	if after, err := st.Shop(ctx, s.ID); err == nil && after.APIBaseURL != before.APIBaseURL && (before.HasAccessToken || before.HasClientSecret) {
+		fmt.Fprintf(e.out, "the API base URL changed, so the access token and the client secret were dropped (they must not go to a new host): store the secret again with `starter shop set-secret -shop %s`, then reconnect with `starter shop connect -shop %s`\n", s.ID, s.ID)
+	}
 	return applySchedules(ctx, e, s.ID)
 }
 

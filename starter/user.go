@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
@@ -48,9 +49,20 @@ func userList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	t := newTable(column{title: "login"}, column{title: "role"}, column{title: "created"})
+	given, err := st.AllUserShops(ctx)
+	if err != nil {
+		return err
+	}
+	t := newTable(column{title: "login"}, column{title: "role"}, column{title: "shops"}, column{title: "created"})
 	for _, u := range users {
-		t.add(u.Login, u.Role, opsTime(u.CreatedAt))
+		shops := strings.Join(given[u.ID], ",")
+		switch {
+		case u.IsAdmin():
+			shops = "(all)"
+		case shops == "":
+			shops = "(none)"
+		}
+		t.add(u.Login, u.Role, shops, opsTime(u.CreatedAt))
 	}
 	return t.write(e.out)
 }
@@ -81,6 +93,32 @@ func userDelete(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "user %s deleted\n", login)
+	return nil
+}
+
+// userShops sets the shops a staff user may see and act on in the console
+// (admins reach every shop): -shops a,b replaces the list; -shops "" takes all away.
+func userShops(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("user shops")
+	login := fs.String("login", "", "login name (required)")
+	list := fs.String("shops", "", "the user's shops, comma-separated shop ids (replaces the list; empty = none)")
+	st, err := fs.parseDB(ctx, args)
+	if err != nil {
+		return err
+	}
+	if *login == "" {
+		return errors.New("-login is required")
+	}
+	var ids []string
+	for _, id := range strings.Split(*list, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if err := st.SetUserShops(ctx, *login, ids); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "user %s: shops %s\n", *login, strings.Join(ids, ","))
 	return nil
 }
 

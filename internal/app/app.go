@@ -59,6 +59,7 @@ func openStore(ctx context.Context, cfg config.Config, policy oms.SchemaPolicy) 
 		return nil, fmt.Errorf("database (DATABASE_URL): %w", ExplainStoreError(err))
 	}
 	st.AllowPlainHTTP(cfg.PlainHTTPHosts...)
+	st.AllowAPIHosts(cfg.APIHosts...)
 	return st, nil
 }
 

@@ -141,6 +141,16 @@ func (l *Layout) record(lb Label, sh Shipper, shipDate string, row int) ([]strin
 	}
 	rec := l.spread(values)
 	for i, f := range l.Label {
+		if f.Meaning == Ignore {
+			continue
+		}
+		if safe, changed := neutralize(rec[i]); changed {
+			warn(false, fmt.Sprintf("sale %d: %s %q starts with a character a spreadsheet runs as a formula: written as %q", lb.SaleID, f.Name, rec[i], safe),
+				fmt.Sprintf("受注番号 %d: 「%s」(%s) の先頭の文字を、表計算ソフトで開いたときに数式として実行されないよう全角にしました (「%s」)。送り状ソフトではそのまま使えます。", lb.SaleID, f.Name, rec[i], safe))
+			rec[i] = safe
+		}
+	}
+	for i, f := range l.Label {
 		v := rec[i]
 		if bad := unencodable(v); bad != "" {
 			warn(true, fmt.Sprintf("sale %d: %s %q has characters Shift_JIS cannot hold (%s): the row is left out; correct it in ColorMe (re-import) or type this label in %s", lb.SaleID, f.Name, v, bad, l.NameEn),

@@ -53,6 +53,10 @@ type ColorMe struct {
 	// PlainHTTPHosts may be a shop's api_base_url host over plain http besides
 	// loopback ones, e.g. "sandbox" for the ColorMe sandbox inside docker-compose.
 	PlainHTTPHosts []string `envconfig:"COLORME_PLAIN_HTTP_HOSTS" default:""`
+	// APIHosts, when set, are the only hosts a shop's api_base_url may name
+	// (e.g. api.shop-pro.jp): an admin cannot point a shop, and its token,
+	// at another host. Empty = any host.
+	APIHosts []string `envconfig:"COLORME_API_HOSTS" default:""`
 	// OAuthBrowserBaseURL replaces the shop's API base URL in the authorize URL
 	// `starter shop connect` prints, when the browser reaches ColorMe (the
 	// sandbox) at another address than the worker, e.g. in docker-compose.

@@ -56,6 +56,14 @@ func (s *Server) user(h handler) http.Handler {
 		rq := &request{w: w, r: r, user: u}
 		if id := r.PathValue("shop"); id != "" {
 			sh, err := s.d.Store.Shop(r.Context(), id)
+			if err == nil {
+				// A shop this user was not given answers as an unknown one does.
+				var ok bool
+				if ok, err = s.d.Store.MayReachShop(r.Context(), u, id); err == nil && !ok {
+					s.d.Logger.Warn("console: shop not given to the user", "shop", id, "by", u.Login)
+					err = fmt.Errorf("shop %q: %w", id, oms.ErrNotFound)
+				}
+			}
 			if err != nil {
 				if errors.Is(err, oms.ErrNotFound) {
 					err = notFound(fmt.Sprintf("店舗「%s」は登録されていません。店舗一覧から選んでください。", id))
@@ -93,20 +101,41 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	_ = s.renderStatus(rq, status, "login", "ログイン", map[string]any{"Next": safeNext(r.FormValue("next")), "Login": r.FormValue("login")}, msg)
 }
 
+// loginQueueWait is how long a login waits for a password-check slot before
+// it is refused as busy.
+const loginQueueWait = time.Second
+
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	login := strings.ToLower(strings.TrimSpace(r.FormValue("login")))
 	now := s.d.Now()
-	keys := []string{"login:" + login, "addr:" + clientAddr(r)}
-	if wait := s.throttle.wait(now, keys...); wait > 0 {
-		s.d.Logger.Warn("console: login throttled", "login", login, "addr", clientAddr(r))
+	addr := s.clientAddr(r)
+	key := "login:" + login + "|addr:" + addr
+	// The attempt is counted before the password is checked, so parallel
+	// attempts cannot all pass the check.
+	wait, err := s.d.Store.LoginAttempt(r.Context(), key, now, loginLimits)
+	if err != nil {
+		s.d.Logger.Error("console: counting a login attempt failed", "err", err)
+		s.renderLogin(w, r, http.StatusInternalServerError, "データベースに接続できませんでした。しばらくしてからもう一度お試しください。")
+		return
+	}
+	if wait > 0 {
+		s.d.Logger.Warn("console: login throttled", "login", login, "addr", addr)
 		s.renderLogin(w, r, http.StatusTooManyRequests,
 			fmt.Sprintf("ログインの失敗が続いたため、%d秒間ログインできません。時間をおいてもう一度お試しください。", int(wait.Round(time.Second).Seconds())))
 		return
 	}
+	if !acquire(r.Context(), s.loginSlots, loginQueueWait) {
+		if err := s.d.Store.RefundLoginAttempt(r.Context(), key, loginLimits); err != nil {
+			s.d.Logger.Warn("console: taking back a login attempt failed", "err", err)
+		}
+		s.d.Logger.Warn("console: login refused, every password-check slot busy", "login", login, "addr", addr)
+		s.renderLogin(w, r, http.StatusServiceUnavailable, "ログインが混み合っています。数秒待ってからもう一度お試しください。")
+		return
+	}
 	u, err := s.d.Store.Authenticate(r.Context(), login, r.FormValue("password"))
+	<-s.loginSlots
 	if errors.Is(err, oms.ErrBadLogin) {
-		s.throttle.fail(now, keys...)
-		s.d.Logger.Info("console: login failed", "login", login, "addr", clientAddr(r))
+		s.d.Logger.Info("console: login failed", "login", login, "addr", addr)
 		s.renderLogin(w, r, http.StatusUnauthorized, "ログインIDまたはパスワードが違います。確かめてもう一度入力してください。")
 		return
 	}
@@ -115,7 +144,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusInternalServerError, "データベースに接続できませんでした。しばらくしてからもう一度お試しください。")
 		return
 	}
-	s.throttle.clear("login:" + login)
+	if err := s.d.Store.ClearLoginAttempts(r.Context(), key); err != nil {
+		s.d.Logger.Warn("console: clearing the login throttle failed", "err", err)
+	}
 	token, err := s.d.Store.CreateSession(r.Context(), u.ID, now)
 	if err != nil {
 		s.d.Logger.Error("console: creating a session failed", "err", err)
@@ -126,6 +157,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		SameSite: http.SameSiteLaxMode, Expires: now.Add(oms.SessionTTL)})
 	s.d.Logger.Info("console: login", "login", u.Login, "role", u.Role)
 	http.Redirect(w, r, safeNext(r.FormValue("next")), http.StatusSeeOther)
+}
+
+// acquire takes a slot of sem, waiting at most wait; false when none came free.
+func acquire(ctx context.Context, sem chan struct{}, wait time.Duration) bool {
+	select {
+	case sem <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
 }
 
 func (s *Server) logout(rq *request) error {
@@ -140,10 +189,24 @@ func (s *Server) logout(rq *request) error {
 	return nil
 }
 
-// safeNext keeps a post-login destination on this site.
+// safeNext keeps a post-login destination on this site: a path (and query)
+// of this site, or "/". A value with a control character, a space or a
+// backslash is refused whole (browsers drop or turn them into slashes), and
+// only the parsed path and query are kept.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	if next == "" || strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' || r == 0xfffd }) {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	p := u.EscapedPath()
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	if u.RawQuery != "" {
+		p += "?" + u.RawQuery
+	}
+	return p
 }

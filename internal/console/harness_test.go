@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,8 @@ type harness struct {
 	base string     // the server's address, e.g. http://127.0.0.1:41234
 	logs *logBuffer // the console's log, JSON lines at debug level
 	shop string     // the shop withShop created, "" without it
+	// entered counts the requests that reached the server's handler.
+	entered atomic.Int64
 }
 
 // harnessOption changes how newHarness sets up the console.
@@ -47,6 +50,18 @@ type harnessOption func(*harnessSetup)
 type harnessSetup struct {
 	https            bool
 	shopID, shopName string
+	deps             func(*console.Deps)
+	store            *oms.Store
+}
+
+// onStore serves the console on st (another console's database) instead of a fresh one.
+func onStore(st *oms.Store) harnessOption {
+	return func(s *harnessSetup) { s.store = st }
+}
+
+// withDeps lets a test change the console's dependencies (limits, proxies) before it starts.
+func withDeps(f func(*console.Deps)) harnessOption {
+	return func(s *harnessSetup) { s.deps = f }
 }
 
 // servedOverHTTPS makes the console's public URL https (Secure cookies) when https is true.
@@ -66,7 +81,10 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(&setup)
 	}
-	st := testenv.OpenStore(t)
+	st := setup.store
+	if st == nil {
+		st = testenv.OpenStore(t)
+	}
 	cfg, err := config.Load()
 	require.NoError(t, err)
 	ts := httptest.NewUnstartedServer(nil)
@@ -75,13 +93,21 @@ func newHarness(t testing.TB, opts ...harnessOption) *harness {
 		public = "https://console.example.com"
 	}
 	logs := &logBuffer{}
-	srv, err := console.New(console.Deps{Config: cfg, Store: st, Temporal: testTemporal(t), PublicURL: public,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	deps := console.Deps{Config: cfg, Store: st, Temporal: testTemporal(t), PublicURL: public,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	if setup.deps != nil {
+		setup.deps(&deps)
+	}
+	srv, err := console.New(deps)
 	require.NoError(t, err)
-	ts.Config.Handler = srv.Handler()
+	h := &harness{t: t, st: st, srv: srv, logs: logs}
+	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.entered.Add(1)
+		srv.Handler().ServeHTTP(w, r)
+	})
 	ts.Start()
 	t.Cleanup(ts.Close)
-	h := &harness{t: t, st: st, srv: srv, base: ts.URL, logs: logs}
+	h.base = ts.URL
 	if setup.shopID != "" {
 		h.addShop(setup.shopID, setup.shopName)
 		h.shop = setup.shopID
@@ -128,6 +154,22 @@ func (h *harness) addShop(id, name string) {
 	require.NoError(h.t, h.st.CreateShop(context.Background(), oms.Shop{ID: id, Name: name, APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
 }
 
+// giveAllShops gives a staff user every shop there is now, as an admin does
+// in ユーザー管理 (admins reach every shop anyway).
+func (h *harness) giveAllShops(login, role string) {
+	h.t.Helper()
+	if role != oms.RoleStaff {
+		return
+	}
+	shops, err := h.st.Shops(context.Background())
+	require.NoError(h.t, err)
+	ids := make([]string, len(shops))
+	for i, sh := range shops {
+		ids[i] = sh.ID
+	}
+	require.NoError(h.t, h.st.SetUserShops(context.Background(), login, ids))
+}
+
 // operator is a browser with its own cookie jar.
 type operator struct {
 	h        *harness
@@ -149,6 +191,7 @@ func (h *harness) addUser(login, role, password string) *operator {
 	h.t.Helper()
 	_, err := h.st.CreateUser(context.Background(), login, password, role)
 	require.NoError(h.t, err)
+	h.giveAllShops(login, role)
 	return h.login(login, password)
 }
 
@@ -183,6 +226,7 @@ func (h *harness) sessionToken(login, role string) string {
 	ctx := context.Background()
 	u, err := h.st.CreateUser(ctx, login, "password-"+login, role)
 	require.NoError(h.t, err)
+	h.giveAllShops(login, role)
 	token, err := h.st.CreateSession(ctx, u.ID, time.Now())
 	require.NoError(h.t, err)
 	return token

@@ -18,6 +18,9 @@ import (
 // labels the file holds and every warning; 「ダウンロード」 writes the same file
 // again from the same form (nothing is kept between the two).
 
+// maxLabelSales is how many sale ids one 「確認」 or 「ダウンロード」 takes.
+const maxLabelSales = 2000
+
 // labelForm is what staff fill in.
 type labelForm struct {
 	Format                        string
@@ -46,9 +49,11 @@ type labelResult struct {
 	FileName   string
 	Orders     int
 	Rows       int
-	Excluded   []labelWarning // rows left out or deliveries skipped
-	Warnings   []labelWarning // rows written with a change (a value cut, no time slot)
-	Sender     []labelWarning // about the whole file
+	Excluded   []labelWarning // rows left out or deliveries skipped (the first pageLines)
+	Warnings   []labelWarning // rows written with a change (a value cut, no time slot; the first pageLines)
+	// ExcludedCount and WarningCount are the totals.
+	ExcludedCount, WarningCount int
+	Sender                      []labelWarning // about the whole file
 }
 
 // labelWarning is one warning in staff's words.
@@ -95,6 +100,10 @@ func (s *Server) labelPost(rq *request) error {
 	if err != nil {
 		return s.renderStatus(rq, http.StatusBadRequest, "labels", "送り状データ出力", labelData{Form: f}, err.Error())
 	}
+	if !acquire(rq.ctx(), s.previewSlots, previewQueueWait) {
+		return s.renderStatus(rq, http.StatusServiceUnavailable, "labels", "送り状データ出力", labelData{Form: f}, previewsBusy().(*httpError).msg)
+	}
+	defer func() { <-s.previewSlots }()
 	sh := carrier.Shipper{Name: f.ShipperName, Tel: f.ShipperTel, Postal: f.ShipperPostal, Address: f.ShipperAddress, BillingCode: f.BillingCode, FreightNo: f.FreightNo}
 	ex, err := app.ExportLabels(rq.ctx(), s.d.Store, rq.shop.ID, f.Format, sel, sh, f.ShipDate, s.d.Now())
 	if msg := oms.StaffMessage(err); msg != "" {
@@ -110,9 +119,13 @@ func (s *Server) labelPost(rq *request) error {
 		case w.SaleID == 0:
 			res.Sender = append(res.Sender, lw)
 		case w.Excluded:
-			res.Excluded = append(res.Excluded, lw)
+			if res.ExcludedCount++; res.ExcludedCount <= pageLines {
+				res.Excluded = append(res.Excluded, lw)
+			}
 		default:
-			res.Warnings = append(res.Warnings, lw)
+			if res.WarningCount++; res.WarningCount <= pageLines {
+				res.Warnings = append(res.Warnings, lw)
+			}
 		}
 	}
 	data := labelData{Form: f, Result: res}
@@ -150,6 +163,9 @@ func (f labelForm) selection() (app.LabelSelection, error) {
 		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
 		if err != nil || id <= 0 {
 			return sel, badRequest(fmt.Sprintf("受注番号「%s」が数字ではありません。受注番号をカンマか改行で区切って入れてください。", p))
+		}
+		if len(sel.SaleIDs) == maxLabelSales {
+			return sel, badRequest(fmt.Sprintf("受注番号は一度に%d件まで入れられます。分けて出力するか、ステータス・書出対象で選んでください。", maxLabelSales))
 		}
 		sel.SaleIDs = append(sel.SaleIDs, id)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,7 @@ type view struct {
 
 // funcs are the template helpers.
 var funcs = template.FuncMap{
+	"has": slices.Contains[[]string],
 	"jst": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:
@@ -112,7 +114,7 @@ func (s *Server) renderStatus(rq *request, status int, page, title string, data 
 	}
 	v := view{Title: title, Tab: page, User: rq.user, Shop: rq.shop, Error: errMsg, Data: data}
 	if rq.user.ID != 0 {
-		shops, err := s.d.Store.Shops(rq.r.Context())
+		shops, err := s.d.Store.ShopsFor(rq.r.Context(), rq.user)
 		if err != nil {
 			return err
 		}

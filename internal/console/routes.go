@@ -73,6 +73,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /users/{login}/role", s.admin(s.userRole))
 	mux.Handle("POST /users/{login}/password", s.admin(s.userPassword))
 	mux.Handle("POST /users/{login}/delete", s.admin(s.userDelete))
+	mux.Handle("POST /users/{login}/shops", s.admin(s.userShops))
 
 	return s.secured(mux)
 }

@@ -1,10 +1,13 @@
 package console
 
 import (
+	"fmt"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -28,13 +31,62 @@ func (s *Server) secured(h http.Handler) http.Handler {
 		if s.secure {
 			hd.Set("Strict-Transport-Security", "max-age=31536000")
 		}
+		s.bodyDeadline(w, r)
 		protected.ServeHTTP(w, r)
 	})
 }
 
-// Login throttling: after throttleFree failures within throttleWindow, an
-// account or an address must wait, twice as long after each further failure
-// (at most throttleMaxWait). A success clears the account's count.
+// bodyDeadline bounds how slowly r's body may arrive: by BodyGrace from now,
+// plus one second per BodyMinRate bytes as they come in. A body that trickles
+// in more slowly is cut off and its connection closed, whether or not a
+// handler reads it (the server drains an unread body under the same deadline).
+// A 32 MB upload over a link of at least BodyMinRate gets through.
+func (s *Server) bodyDeadline(w http.ResponseWriter, r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	rc := http.NewResponseController(w)
+	start := time.Now()
+	if err := rc.SetReadDeadline(start.Add(s.d.BodyGrace)); err != nil {
+		return // not a connection that takes deadlines (HTTP/2 has its own limits)
+	}
+	r.Body = &minRateBody{ReadCloser: r.Body, rc: rc, start: start, grace: s.d.BodyGrace, rate: s.d.BodyMinRate}
+}
+
+// minRateBody moves its connection's read deadline on as the body arrives.
+type minRateBody struct {
+	io.ReadCloser
+	rc    *http.ResponseController
+	start time.Time
+	grace time.Duration
+	rate  int
+	n     int64
+}
+
+// Read reads from the body and extends the deadline by the bytes read.
+func (b *minRateBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		b.n += int64(n)
+		_ = b.rc.SetReadDeadline(b.start.Add(b.grace + time.Duration(b.n)*time.Second/time.Duration(b.rate)))
+	}
+	return n, err
+}
+
+// HTTPServer is the console's http.Server on addr: a short deadline for the
+// request line and headers, an idle timeout for kept-alive connections, and
+// the body bounded by its minimum rate (see bodyDeadline) rather than by one
+// ReadTimeout that would cut off a large upload on a slow link.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{Addr: addr, Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10}
+}
+
+// Login throttling: each attempt counts against its (account, client
+// address) key before the password is checked, atomically, so parallel
+// attempts cannot slip past the count. After throttleFree attempts within
+// throttleWindow the key must wait, twice as long after each further attempt
+// (at most throttleMaxWait). A success clears the key's count.
 const (
 	throttleFree    = 5
 	throttleWindow  = 15 * time.Minute
@@ -42,68 +94,81 @@ const (
 	throttleMaxWait = 15 * time.Minute
 )
 
-type throttle struct {
-	mu   sync.Mutex
-	seen map[string]*failures
+// lockFor is how long a key waits after its n-th counted attempt.
+func lockFor(n int) time.Duration {
+	if n < throttleFree {
+		return 0
+	}
+	return min(throttleBase<<min(n-throttleFree, 10), throttleMaxWait)
 }
 
-type failures struct {
-	n     int
-	last  time.Time
-	until time.Time
+// loginLimits is the throttle's policy as the store applies it.
+var loginLimits = oms.LoginLimits{LockFor: lockFor, Window: throttleWindow}
+
+// clientAddr is the address a request came from (without the port): the
+// peer's, or, when the peer is a trusted proxy, the last address in
+// X-Forwarded-For that is not a trusted proxy.
+func (s *Server) clientAddr(r *http.Request) string {
+	peer := remoteIP(r.RemoteAddr)
+	if !s.trusted(peer) {
+		return peer.String()
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: trust nothing before it
+		}
+		ip = ip.Unmap()
+		if !s.trusted(ip) {
+			return ip.String()
+		}
+		peer = ip
+	}
+	return peer.String()
 }
 
-func newThrottle() *throttle { return &throttle{seen: map[string]*failures{}} }
-
-// wait returns how long the keys must still wait before another attempt.
-func (t *throttle) wait(now time.Time, keys ...string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var longest time.Duration
-	for _, k := range keys {
-		if f := t.seen[k]; f != nil && f.until.After(now) {
-			longest = max(longest, f.until.Sub(now))
+// trusted reports whether ip is one of the trusted proxies.
+func (s *Server) trusted(ip netip.Addr) bool {
+	for _, p := range s.d.TrustedProxies {
+		if p.Contains(ip) {
+			return true
 		}
 	}
-	return longest
+	return false
 }
 
-// fail counts a failed attempt against every key.
-func (t *throttle) fail(now time.Time, keys ...string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for k, f := range t.seen { // forget old entries
-		if now.Sub(f.last) > throttleWindow && !f.until.After(now) {
-			delete(t.seen, k)
-		}
-	}
-	for _, k := range keys {
-		f := t.seen[k]
-		if f == nil {
-			f = &failures{}
-			t.seen[k] = f
-		}
-		f.n++
-		f.last = now
-		if f.n >= throttleFree {
-			wait := throttleBase << min(f.n-throttleFree, 10)
-			f.until = now.Add(min(wait, throttleMaxWait))
-		}
-	}
-}
-
-// clear forgets a key's failures.
-func (t *throttle) clear(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.seen, key)
-}
-
-// clientAddr is the address a request came from (without the port).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// remoteIP is the IP of a RemoteAddr (host:port); the zero Addr when it has none.
+func remoteIP(addr string) netip.Addr {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return r.RemoteAddr
+		host = addr
 	}
-	return strings.TrimSpace(host)
+	ip, _ := netip.ParseAddr(strings.TrimSpace(host))
+	return ip.Unmap()
+}
+
+// ParseProxies reads CONSOLE_TRUSTED_PROXIES: CIDRs or single addresses,
+// separated by commas or spaces.
+func ParseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !strings.Contains(f, "/") {
+			ip, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("CONSOLE_TRUSTED_PROXIES: %q is not an address or a CIDR (e.g. 10.0.0.0/8)", f)
+			}
+			out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("CONSOLE_TRUSTED_PROXIES: %q is not an address or a CIDR (e.g. 10.0.0.0/8)", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

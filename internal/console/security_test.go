@@ -2,16 +2,19 @@ package console_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
 func TestEveryPageNeedsASession(t *testing.T) {
@@ -101,7 +104,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	assert.Equal(t, 9, sh.Settings.WindowDays)
 }
 
-func TestLoginThrottledPerAccountAndAddress(t *testing.T) {
+func TestLoginThrottledPerAccountAtAddress(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	_, err := h.st.CreateUser(ctx, "tanaka", "correct-horse-battery", oms.RoleAdmin)
@@ -117,8 +120,9 @@ func TestLoginThrottledPerAccountAndAddress(t *testing.T) {
 	}
 	// The account is locked: even the right password waits.
 	assert.Equal(t, http.StatusTooManyRequests, post("tanaka", "correct-horse-battery"))
-	// The address too: guessing other accounts from it is throttled.
-	assert.Equal(t, http.StatusTooManyRequests, post("someone-else", "whatever-password"))
+	// Only this account from this address: another account from the same
+	// address (everyone behind one proxy) is not locked out.
+	assert.Equal(t, http.StatusUnauthorized, post("someone-else", "whatever-password"))
 	assert.Contains(t, h.logs.String(), "login throttled")
 }
 
@@ -180,4 +184,108 @@ func TestOAuthCallbackNeedsThisBrowsersState(t *testing.T) {
 	sh, err := h.st.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.False(t, sh.HasAccessToken)
+}
+
+// TestSecurityCSRFMatrix: every state-changing form, posted from another site
+// in each way a browser can, is refused before it acts (login CSRF included).
+func TestSecurityCSRFMatrix(t *testing.T) {
+	h := newHarness(t, withShop("myshop", "雑貨店"))
+	admin := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery")
+	posts := []string{"/login", "/logout", "/shops", "/shops/myshop/settings", "/shops/myshop/connect", "/shops/myshop/schedules/import/pause",
+		"/shops/myshop/export/preview", "/shops/myshop/export/start", "/shops/myshop/orders/1/status", "/shops/myshop/upload",
+		"/shops/myshop/upload/apply", "/shops/myshop/labels", "/shops/myshop/runs/1/retry", "/users", "/users/tanaka/role",
+		"/users/tanaka/password", "/users/tanaka/shops", "/users/tanaka/delete"}
+	origins := []map[string]string{
+		{"Sec-Fetch-Site": "cross-site"},
+		{"Sec-Fetch-Site": "same-site", "Origin": "https://sub.example"},
+		{"Origin": "https://evil.example"},
+	}
+	for _, p := range posts {
+		for _, hdr := range origins {
+			req, _ := http.NewRequest(http.MethodPost, h.base+p, strings.NewReader("login=tanaka&password=correct-horse-battery&role=staff&confirm=on"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range hdr {
+				req.Header.Set(k, v)
+			}
+			res, err := admin.noFollow.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			assert.Equal(t, http.StatusForbidden, res.StatusCode, "POST %s with %v", p, hdr)
+		}
+	}
+	users, err := h.st.Users(context.Background())
+	require.NoError(t, err)
+	require.Len(t, users, 1)
+	assert.Equal(t, oms.RoleAdmin, users[0].Role, "nothing changed")
+}
+
+// TestSecuritySessionFixation: a session cookie planted before login is
+// replaced by a new one, and the planted value never becomes a session.
+func TestSecuritySessionFixation(t *testing.T) {
+	h := newHarness(t)
+	_, err := h.st.CreateUser(context.Background(), "tanaka", "correct-horse-battery", oms.RoleAdmin)
+	require.NoError(t, err)
+	const planted = "ATTACKERCHOSENTOKENATTACKERCHOSENTOKEN"
+	op := h.newOperator()
+	base, _ := url.Parse(h.base)
+	op.c.Jar.SetCookies(base, []*http.Cookie{{Name: "colorme_console_session", Value: planted, Path: "/"}})
+	res, err := op.noFollow.PostForm(h.base+"/login", url.Values{"login": {"tanaka"}, "password": {"correct-horse-battery"}})
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	var issued string
+	for _, c := range res.Cookies() {
+		if c.Name == "colorme_console_session" {
+			issued = c.Value
+		}
+	}
+	assert.NotEmpty(t, issued)
+	assert.NotEqual(t, planted, issued)
+	attacker := h.newOperator()
+	attacker.c.Jar.SetCookies(base, []*http.Cookie{{Name: "colorme_console_session", Value: planted, Path: "/"}})
+	res, err = attacker.noFollow.Get(h.base + "/shops")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode, "the planted token is no session")
+}
+
+// TestSecurityXSSThroughColorMeData: markup in ColorMe's data (a customer's
+// name, address, item) is escaped on every page that shows it.
+func TestSecurityXSSThroughColorMeData(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	const shop = "xss"
+	h.addShop(shop, "雑貨店")
+	now := time.Now()
+	run, err := h.st.StartImport(ctx, oms.Run{ShopID: shop, RunKey: "seed-xss", Trigger: "manual", WindowDays: 7, AsOf: now})
+	require.NoError(t, err)
+	payloads := []string{`<script>alert(1)</script>`, `"><img src=x onerror=alert(2)>`, `javascript:alert(3)`, `<svg onload=alert(4)>`}
+	_, err = h.st.ApplyImport(ctx, shop, run, []oms.ImportedSale{{SaleID: 120000077, OrderedAt: now.Add(-time.Hour), Deliveries: []oms.ImportedDelivery{
+		{ID: 3500077, Name: payloads[0], PrefName: "大阪府", Address1: payloads[1], Address2: payloads[3], Postal: "5300001", Tel: "06-6111-2222", PreferredPeriod: payloads[2]}},
+		Items: []oms.ImportedItem{{ID: 1, DeliveryID: 3500077, Name: payloads[3], Quantity: 1}}}}, now)
+	require.NoError(t, err)
+	_, err = h.st.SetStatus(ctx, shop, 120000077, rules.StatusAwaitingShipment, now)
+	require.NoError(t, err)
+	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	raw := func(res *http.Response) string {
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return string(b)
+	}
+	pages := map[string]string{}
+	for _, p := range []string{"/shops/xss/orders", "/shops/xss/orders/120000077"} {
+		res, err := staff.c.Get(h.base + p)
+		require.NoError(t, err)
+		pages[p] = raw(res)
+	}
+	res, err := staff.c.PostForm(h.base+"/shops/xss/labels", url.Values{"format": {"b2"}, "sales": {"120000077"}, "action": {"check"}, "shipper_name": {payloads[0]}})
+	require.NoError(t, err)
+	pages["labels 確認"] = raw(res)
+	for name, page := range pages {
+		for _, p := range []string{"<script>alert", "<img src=x", "<svg onload", `href="javascript:`} {
+			assert.NotContains(t, page, p, "%s shows markup from ColorMe unescaped", name)
+		}
+	}
+	assert.Contains(t, pages["/shops/xss/orders/120000077"], "&lt;script&gt;alert(1)&lt;/script&gt;", "the name is shown, escaped")
 }

@@ -5,12 +5,14 @@
 package console
 
 import (
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -44,22 +46,46 @@ type Deps struct {
 	HTTPClient *http.Client
 	// Now returns the current time; nil = time.Now.
 	Now func() time.Time
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client
+	// (CONSOLE_TRUSTED_PROXIES); from any other peer the header is ignored.
+	TrustedProxies []netip.Prefix
+	// LoginConcurrency bounds the password checks (bcrypt) running at once,
+	// all logins together; 0 = DefaultLoginConcurrency.
+	LoginConcurrency int
+	// PreviewConcurrency bounds the upload previews and label checks running
+	// at once; 0 = DefaultPreviewConcurrency.
+	PreviewConcurrency int
+	// BodyGrace and BodyMinRate bound how slowly a request body may arrive:
+	// it must be read by BodyGrace plus one second per BodyMinRate bytes.
+	// 0 = DefaultBodyGrace, DefaultBodyMinRate.
+	BodyGrace   time.Duration
+	BodyMinRate int
 }
 
 // Server serves the console.
 type Server struct {
-	d         Deps
-	pages     map[string]*pageTemplate
-	throttle  *throttle
-	secure    bool
-	handler   http.Handler
-	callback  string
-	staticDir fs.FS
+	d     Deps
+	pages map[string]*pageTemplate
+	// loginSlots and previewSlots bound the password checks and the previews
+	// running at once.
+	loginSlots, previewSlots chan struct{}
+	secure                   bool
+	handler                  http.Handler
+	callback                 string
+	staticDir                fs.FS
 }
 
 // TriggerWait bounds how long 今すぐ実行 waits for the schedule to act before
 // the page answers (the CLI waits schedules.DefaultTriggerWait).
 const TriggerWait = 20 * time.Second
+
+// The limits a zero Deps field means.
+const (
+	DefaultLoginConcurrency   = 2
+	DefaultPreviewConcurrency = 2
+	DefaultBodyGrace          = 30 * time.Second
+	DefaultBodyMinRate        = 8 << 10 // bytes a second: a 32 MB file in about 70 minutes
+)
 
 // New builds the console on its dependencies.
 func New(d Deps) (*Server, error) {
@@ -69,6 +95,8 @@ func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
+	d.BodyGrace = cmp.Or(d.BodyGrace, DefaultBodyGrace)
+	d.BodyMinRate = cmp.Or(d.BodyMinRate, DefaultBodyMinRate)
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -91,8 +119,10 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{d: d, pages: pages, throttle: newThrottle(), secure: strings.HasPrefix(d.PublicURL, "https://"),
+	s := &Server{d: d, pages: pages, secure: strings.HasPrefix(d.PublicURL, "https://"),
 		callback: d.PublicURL + CallbackPath, staticDir: static}
+	s.loginSlots = make(chan struct{}, cmp.Or(d.LoginConcurrency, DefaultLoginConcurrency))
+	s.previewSlots = make(chan struct{}, cmp.Or(d.PreviewConcurrency, DefaultPreviewConcurrency))
 	s.handler = s.routes()
 	return s, nil
 }

@@ -25,7 +25,7 @@ const oauthCookie = "colorme_console_oauth"
 
 // home opens the first shop's 自動処理ログ, or the shop list.
 func (s *Server) home(rq *request) error {
-	shops, err := s.d.Store.Shops(rq.ctx())
+	shops, err := s.d.Store.ShopsFor(rq.ctx(), rq.user)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func connectionOf(sh oms.Shop) connection {
 }
 
 func (s *Server) shopList(rq *request) error {
-	shops, err := s.d.Store.Shops(rq.ctx())
+	shops, err := s.d.Store.ShopsFor(rq.ctx(), rq.user)
 	if err != nil {
 		return err
 	}
@@ -205,11 +205,16 @@ func (s *Server) saveSettings(rq *request) error {
 		return err
 	}
 	s.d.Logger.Info("console: settings saved", "shop", form.ID, "by", rq.user.Login)
+	moved := ""
+	if saved.APIBaseURL != rq.shop.APIBaseURL && (rq.shop.HasAccessToken || rq.shop.HasClientSecret) {
+		s.d.Logger.Warn("console: API base URL changed, token and client secret dropped", "shop", form.ID, "by", rq.user.Login)
+		moved = "APIのURLを変えたため、アクセスキーと (入力し直さなかった) クライアントシークレットを消しました。クライアントシークレットを入力して「設定を保存」を押し、「取得する」で接続し直してください。"
+	}
 	if _, err := s.d.Schedules.Apply(rq.ctx(), saved); err != nil {
 		s.d.Logger.Warn("console: applying schedules failed", "shop", form.ID, "err", err)
-		return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。ただし Temporal に接続できず自動処理に反映できていません。Temporal サーバーを確かめ、もう一度「設定を保存」を押してください。")
+		return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。ただし Temporal に接続できず自動処理に反映できていません。Temporal サーバーを確かめ、もう一度「設定を保存」を押してください。"+moved)
 	}
-	return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。自動取得・自動書き出しに反映しました。")
+	return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。自動取得・自動書き出しに反映しました。"+moved)
 }
 
 func fieldLabel(key string) string {
@@ -290,7 +295,6 @@ func (s *Server) connectCallback(rq *request) error {
 	if c == nil {
 		return badRequest("この接続は、この画面で始めたものではないか、期限 (10分) が切れています。APIアクセス設定でもう一度「取得する」を押してください。")
 	}
-	http.SetCookie(rq.w, &http.Cookie{Name: oauthCookie, Path: CallbackPath, MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	shopID, state, _ := strings.Cut(c.Value, ":")
 	sh, err := s.d.Store.Shop(rq.ctx(), shopID)
 	if err != nil {
@@ -307,6 +311,9 @@ func (s *Server) connectCallback(rq *request) error {
 		s.d.Logger.Warn("console: OAuth callback with a foreign or missing state refused", "shop", shopID, "by", rq.user.Login)
 		return badRequest("この戻り先はこの画面で始めた接続のものではありません (state が一致しません)。APIアクセス設定でもう一度「取得する」を押してください。")
 	}
+	// Only now is the attempt this browser's: a foreign callback leaves the
+	// connect in progress alone.
+	http.SetCookie(rq.w, &http.Cookie{Name: oauthCookie, Path: CallbackPath, MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 	res, err := s.flow().Complete(rq.ctx(), connect.Attempt{ShopID: shopID, RedirectURL: sh.RedirectURL, State: state}, cb)
 	if err != nil {
 		s.d.Logger.Warn("console: connect failed", "shop", shopID, "kind", connect.KindOf(err), "err", err)

@@ -1,17 +1,17 @@
 package console
 
 import (
-	"crypto/rand"
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
@@ -28,9 +28,28 @@ import (
 // summary of an applied file stays reachable.
 const uploadTTL = 30 * time.Minute
 
-// uploadStashBytes bounds the previewed files kept in memory, all sessions
-// together; the oldest are dropped first.
+// uploadStashBytes bounds the previewed files kept in the database, all
+// sessions and console processes together; the oldest are dropped first.
 const uploadStashBytes = 4 * app.MaxCSVBytes
+
+// maxUploadRows is how many lines one uploaded file may have: a preview
+// checks every row against the OMS and holds a message per problem, so the
+// rows, not only the bytes, bound the memory a preview takes.
+const maxUploadRows = 100_000
+
+// pageLines is how many changes, problems or notes a page lists; it says how
+// many there are in all.
+const pageLines = 100
+
+// previewQueueWait is how long a preview or a label check waits for a free
+// slot (Deps.PreviewConcurrency) before it is refused as busy.
+const previewQueueWait = 2 * time.Second
+
+// previewsBusy is the refusal when every preview slot stays busy.
+func previewsBusy() error {
+	return &httpError{status: http.StatusServiceUnavailable,
+		msg: "ほかのプレビュー・確認の処理が混み合っています。少し待ってから、もう一度押してください。"}
+}
 
 // uploadBodySlack is what a multipart body may carry beside the file (boundaries,
 // part headers).
@@ -58,16 +77,19 @@ type csvView struct {
 	Format    string // the format read, e.g. B2クラウド形式として読み込みました
 	Header    string // ヘッダー行あり / なし
 	Rows      int
-	Changes   []changeLine
+	Changes   []changeLine // the first pageLines
 	Orders    int
 	Unchanged int
 	Dupes     int
-	Problems  []lineText
-	Notes     []lineText
-	CanApply  bool // no problem and something to change
-	Applied   bool
-	AppliedBy string
-	AppliedAt time.Time
+	Problems  []lineText // the first pageLines
+	Notes     []lineText // the first pageLines
+	// ChangeCount, ProblemCount and NoteCount are the totals; the page lists
+	// the first pageLines of each.
+	ChangeCount, ProblemCount, NoteCount int
+	CanApply                             bool // no problem and something to change
+	Applied                              bool
+	AppliedBy                            string
+	AppliedAt                            time.Time
 }
 
 // changeLine is one delivery the file changes.
@@ -116,6 +138,14 @@ func (s *Server) uploadPreview(rq *request) error {
 	if err != nil {
 		return s.uploadRefused(rq, err)
 	}
+	if lines := bytes.Count(data, []byte{'\n'}); lines > maxUploadRows {
+		return s.uploadRefused(rq, &httpError{status: http.StatusRequestEntityTooLarge,
+			msg: fmt.Sprintf("行が多すぎます (%d行、上限 %d行)。ファイルを%d行以下に分けてから、1つずつアップロードしてください。", lines, maxUploadRows, maxUploadRows)})
+	}
+	if !acquire(rq.ctx(), s.previewSlots, previewQueueWait) {
+		return s.uploadRefused(rq, previewsBusy())
+	}
+	defer func() { <-s.previewSlots }()
 	sum := sha256.Sum256(data)
 	v := &csvView{FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, data, true, s.d.Now())
@@ -130,14 +160,17 @@ func (s *Server) uploadPreview(rq *request) error {
 		"encoding", rep.Encoding, "rows", rep.Rows, "changes", len(rep.Changes), "problems", len(rep.Rejected))
 	data2 := uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
 	switch {
-	case len(v.Problems) > 0:
+	case v.ProblemCount > 0:
 		return s.renderStatus(rq, http.StatusUnprocessableEntity, "upload", "データ取込", data2,
-			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", len(v.Problems)))
+			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", v.ProblemCount))
 	case !v.CanApply:
 		return s.render(rq, "upload", "データ取込", data2)
 	}
-	v.Token = uploads.put(&pendingUpload{session: sessionKey(rq), shopID: rq.shop.ID, name: name, data: data, sum: v.SHA256,
-		expires: s.d.Now().Add(uploadTTL)}, s.d.Now())
+	v.Token, err = s.d.Store.PutUpload(rq.ctx(), oms.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: name, Data: data, SHA256: v.SHA256,
+		ExpiresAt: s.d.Now().Add(uploadTTL)}, s.d.Now(), uploadStashBytes)
+	if err != nil {
+		return err
+	}
 	return s.render(rq, "upload", "データ取込", data2)
 }
 
@@ -146,30 +179,40 @@ func (s *Server) uploadPreview(rq *request) error {
 // order changed since the preview is caught and nothing is applied.
 func (s *Server) uploadApply(rq *request) error {
 	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
-	p, err := uploads.begin(token, sessionKey(rq), rq.shop.ID, sum, s.d.Now())
-	if errors.Is(err, errUploadApplied) {
+	p, err := s.d.Store.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
+	if errors.Is(err, oms.ErrUploadApplied) {
 		return s.redirect(rq, uploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
 	}
 	if err != nil {
-		return s.uploadRefused(rq, err)
+		return s.uploadRefused(rq, uploadClaimError(err))
 	}
-	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, p.data, false, s.d.Now())
+	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, p.Data, false, s.d.Now())
 	if err != nil {
-		uploads.abort(token)
+		if err2 := s.d.Store.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err2 != nil {
+			s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err2)
+		}
 		return err
 	}
-	v := &csvView{FileName: p.name, Size: len(p.data), SHA256: p.sum}
+	v := &csvView{FileName: p.Name, Size: len(p.Data), SHA256: p.SHA256}
 	v.fill(rep)
 	if len(rep.Rejected) > 0 {
-		uploads.drop(token)
-		s.d.Logger.Warn("console: shipping CSV refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.name, "sha256", p.sum,
+		if err := s.d.Store.DropUpload(rq.ctx(), token); err != nil {
+			return err
+		}
+		s.d.Logger.Warn("console: shipping CSV refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
 			"problems", len(rep.Rejected))
 		return s.renderStatus(rq, http.StatusConflict, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v},
 			"プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を直して、もう一度アップロードしてください。")
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
-	uploads.finish(token, v, s.d.Now())
-	s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.name, "sha256", p.sum,
+	summary, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Store.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
+		return err
+	}
+	s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
 		"changes", len(rep.Changes), "orders", rep.Orders, "applied", rep.Applied)
 	if rep.Applied && rep.Orders > 0 {
 		s.notifyChange(rq, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
@@ -184,9 +227,16 @@ func (s *Server) uploadApply(rq *request) error {
 
 // uploadDone shows the summary of an applied file.
 func (s *Server) uploadDone(rq *request) error {
-	v, ok := uploads.done(rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	summary, ok, err := s.d.Store.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return s.redirect(rq, "/shops/"+rq.shop.ID+"/upload", "")
+	}
+	v := &csvView{}
+	if err := json.Unmarshal([]byte(summary), v); err != nil {
+		return err
 	}
 	return s.render(rq, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20, Done: v})
 }
@@ -275,12 +325,13 @@ func (v *csvView) fill(rep app.CSVReport) {
 		v.Header = "ヘッダー行あり (列名で読み取り)"
 	}
 	v.Rows, v.Orders, v.Unchanged, v.Dupes = rep.Rows, rep.Orders, rep.Unchanged, rep.Duplicates
-	v.Problems, v.Notes = lineTexts(rep.Rejected), lineTexts(rep.Notes)
-	for _, c := range rep.Changes {
+	v.Problems, v.Notes = lineTexts(rep.Rejected[:min(len(rep.Rejected), pageLines)]), lineTexts(rep.Notes[:min(len(rep.Notes), pageLines)])
+	v.ChangeCount, v.ProblemCount, v.NoteCount = len(rep.Changes), len(rep.Rejected), len(rep.Notes)
+	for _, c := range rep.Changes[:min(len(rep.Changes), pageLines)] {
 		v.Changes = append(v.Changes, changeLine{Line: c.Line, SaleID: c.SaleID, DeliveryID: c.DeliveryID, Slip: c.NewSlip,
 			ShipDate: c.NewShipDate, OldSlip: c.OldSlip, OldShipDate: c.OldShipDate, Overwriting: c.OverwritingSlip})
 	}
-	v.CanApply = len(v.Problems) == 0 && len(v.Changes) > 0
+	v.CanApply = v.ProblemCount == 0 && v.ChangeCount > 0
 }
 
 func lineTexts(ls []oms.LineMessage) []lineText {
@@ -328,129 +379,18 @@ func sessionKey(rq *request) string {
 	return hex.EncodeToString(h[:])
 }
 
-// pendingUpload is a previewed file waiting for 「取込」, or the summary of an
-// applied one.
-type pendingUpload struct {
-	session string // sessionKey of the operator who previewed it
-	shopID  string
-	name    string
-	data    []byte // nil once applied
-	sum     string // hex SHA-256 of data
-	expires time.Time
-	added   time.Time
-	state   int // pendingWaiting, pendingApplying, pendingApplied
-	result  *csvView
+// uploadClaimError turns a refused claim into what staff see.
+func uploadClaimError(err error) error {
+	switch {
+	case errors.Is(err, oms.ErrUploadGone):
+		return &httpError{status: http.StatusGone, msg: "プレビューしたファイルが見つかりません: 有効期限 (30分) が切れたか、別のブラウザ・ログインで行ったプレビューです。もう一度ファイルを選んで「プレビュー」を押してください。"}
+	case errors.Is(err, oms.ErrUploadBusy):
+		return &httpError{status: http.StatusConflict, msg: "このファイルは取込中です。完了するまでお待ちください。"}
+	case errors.Is(err, oms.ErrUploadMismatch):
+		return badRequest("ファイルの確認値 (SHA-256) がプレビューと一致しません。もう一度ファイルを選んで「プレビュー」を押してください。")
+	}
+	return err
 }
 
-const (
-	pendingWaiting = iota
-	pendingApplying
-	pendingApplied
-)
-
-// uploadStash keeps previewed files in memory between 「プレビュー」 and 「取込」.
-type uploadStash struct {
-	mu sync.Mutex
-	m  map[string]*pendingUpload
-}
-
-// uploads is the process's stash; its tokens are random and bound to a session
-// and a shop, so several servers in one process (tests) can share it.
-var uploads = &uploadStash{m: map[string]*pendingUpload{}}
-
-var errUploadApplied = errors.New("already applied")
-
-// put keeps a previewed file and returns its token. It replaces the session's
-// earlier file for the same shop and drops the expired and, past
-// uploadStashBytes, the oldest.
-func (u *uploadStash) put(p *pendingUpload, now time.Time) string {
-	token := rand.Text()
-	p.added = now
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	total := len(p.data)
-	var waiting []string
-	for k, q := range u.m {
-		switch {
-		case now.After(q.expires):
-			delete(u.m, k)
-		case q.state == pendingWaiting && q.session == p.session && q.shopID == p.shopID:
-			delete(u.m, k)
-		default:
-			total += len(q.data)
-			if q.state == pendingWaiting {
-				waiting = append(waiting, k)
-			}
-		}
-	}
-	slices.SortFunc(waiting, func(a, b string) int { return u.m[a].added.Compare(u.m[b].added) })
-	for _, k := range waiting {
-		if total <= uploadStashBytes {
-			break
-		}
-		total -= len(u.m[k].data)
-		delete(u.m, k)
-	}
-	u.m[token] = p
-	return token
-}
-
-// begin claims a waiting file for 「取込」: it must belong to this session and
-// shop, be unexpired and have the SHA-256 the preview showed.
-func (u *uploadStash) begin(token, session, shopID, sum string, now time.Time) (*pendingUpload, error) {
-	expired := &httpError{status: http.StatusGone, msg: "プレビューしたファイルが見つかりません: 有効期限 (30分) が切れたか、別のブラウザ・ログインで行ったプレビューです。もう一度ファイルを選んで「プレビュー」を押してください。"}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	p := u.m[token]
-	if p == nil || session == "" || p.session != session || p.shopID != shopID || now.After(p.expires) {
-		return nil, expired
-	}
-	switch p.state {
-	case pendingApplied:
-		return nil, errUploadApplied
-	case pendingApplying:
-		return nil, &httpError{status: http.StatusConflict, msg: "このファイルは取込中です。完了するまでお待ちください。"}
-	}
-	if subtle.ConstantTimeCompare([]byte(sum), []byte(p.sum)) != 1 {
-		return nil, badRequest("ファイルの確認値 (SHA-256) がプレビューと一致しません。もう一度ファイルを選んで「プレビュー」を押してください。")
-	}
-	p.state = pendingApplying
-	return p, nil
-}
-
-// abort puts a claimed file back (the apply failed; it may be retried).
-func (u *uploadStash) abort(token string) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if p := u.m[token]; p != nil {
-		p.state = pendingWaiting
-	}
-}
-
-// drop forgets a file.
-func (u *uploadStash) drop(token string) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	delete(u.m, token)
-}
-
-// finish records an applied file's summary, reachable for uploadTTL, and drops
-// its bytes.
-func (u *uploadStash) finish(token string, v *csvView, now time.Time) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if p := u.m[token]; p != nil {
-		p.state, p.result, p.data, p.expires = pendingApplied, v, nil, now.Add(uploadTTL)
-	}
-}
-
-// done returns the summary of an applied file of this session and shop.
-func (u *uploadStash) done(token, session, shopID string, now time.Time) (*csvView, bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	p := u.m[token]
-	if p == nil || session == "" || p.session != session || p.shopID != shopID || p.state != pendingApplied || now.After(p.expires) {
-		return nil, false
-	}
-	return p.result, true
-}
+// sameSum compares two SHA-256 values in constant time.
+func sameSum(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

@@ -15,7 +15,9 @@ import (
 // usersData is what the ユーザー管理 page shows.
 type usersData struct {
 	Users  []oms.User
-	Form   userForm // the add form's values (never the password)
+	Shops  []oms.Shop         // every shop, to give to staff users
+	Given  map[int64][]string // each staff user's shops
+	Form   userForm           // the add form's values (never the password)
 	MinLen int
 }
 
@@ -34,7 +36,36 @@ func (s *Server) renderUsers(rq *request, status int, form userForm, errMsg stri
 	if err != nil {
 		return err
 	}
-	return s.renderStatus(rq, status, "users", "ユーザー管理", usersData{Users: users, Form: form, MinLen: oms.MinPasswordLen}, errMsg)
+	shops, err := s.d.Store.Shops(rq.ctx())
+	if err != nil {
+		return err
+	}
+	given, err := s.d.Store.AllUserShops(rq.ctx())
+	if err != nil {
+		return err
+	}
+	return s.renderStatus(rq, status, "users", "ユーザー管理", usersData{Users: users, Shops: shops, Given: given, Form: form, MinLen: oms.MinPasswordLen}, errMsg)
+}
+
+// userShops is 「担当店舗を保存」: the shops a staff user may see and act on.
+func (s *Server) userShops(rq *request) error {
+	target, err := s.targetUser(rq, rq.r.PathValue("login"))
+	if err != nil {
+		return err
+	}
+	if err := rq.r.ParseForm(); err != nil {
+		return badRequest("送信内容を読めませんでした。もう一度お試しください。")
+	}
+	ids := rq.r.PostForm["shop"]
+	if err := s.d.Store.SetUserShops(rq.ctx(), target.Login, ids); err != nil {
+		return s.renderUsers(rq, http.StatusBadRequest, userForm{Role: oms.RoleStaff}, "担当店舗を保存できませんでした ("+err.Error()+")。店舗一覧にある店舗を選んでもう一度お試しください。")
+	}
+	s.d.Logger.Info("console: user shops set", "login", target.Login, "shops", strings.Join(ids, ","), "by", rq.user.Login)
+	msg := fmt.Sprintf("ユーザー「%s」の担当店舗を保存しました (%d店舗)。", target.Login, len(ids))
+	if target.IsAdmin() {
+		msg += "管理者はすべての店舗を操作できます。担当店舗はスタッフに変えたときに使われます。"
+	}
+	return s.redirect(rq, "/users", msg)
 }
 
 // userAdd is 「ユーザーを追加」.

@@ -169,6 +169,17 @@ func (s *Store) AllowPlainHTTP(hosts ...string) {
 	}
 }
 
+// AllowAPIHosts limits a shop's api_base_url to these hosts
+// (COLORME_API_HOSTS); none = any host.
+func (s *Store) AllowAPIHosts(hosts ...string) {
+	s.apiHosts = nil
+	for _, h := range hosts {
+		if h = strings.TrimSpace(h); h != "" {
+			s.apiHosts = append(s.apiHosts, h)
+		}
+	}
+}
+
 // CreateShop adds a shop. A zero Settings means DefaultSettings(), an empty
 // APIBaseURL DefaultAPIBaseURL and an empty Name the ID.
 func (s *Store) CreateShop(ctx context.Context, sh Shop) error {
@@ -179,6 +190,9 @@ func (s *Store) CreateShop(ctx context.Context, sh Shop) error {
 		sh.Settings = DefaultSettings()
 	}
 	if err := sh.normalize(s.plainHTTPHosts); err != nil {
+		return err
+	}
+	if err := s.checkAPIHost(sh.APIBaseURL); err != nil {
 		return err
 	}
 	row := shopRow{ID: sh.ID, Name: sh.Name, APIBaseURL: sh.APIBaseURL, ClientID: sh.ClientID,
@@ -221,13 +235,42 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 	if err := sh.normalize(s.plainHTTPHosts); err != nil {
 		return err
 	}
-	return s.updateShop(ctx, sh.ID, map[string]any{
+	if err := s.checkAPIHost(sh.APIBaseURL); err != nil {
+		return err
+	}
+	cols := map[string]any{
 		"name": sh.Name, "api_base_url": sh.APIBaseURL, "client_id": sh.ClientID, "redirect_url": sh.RedirectURL,
 		"import_enabled": sh.Settings.ImportEnabled, "import_interval_minutes": sh.Settings.ImportIntervalMinutes,
 		"import_days": sh.Settings.ImportDays, "export_enabled": sh.Settings.ExportEnabled,
 		"export_interval_minutes": sh.Settings.ExportIntervalMinutes, "export_on_change": sh.Settings.ExportOnChange,
 		"window_days": sh.Settings.WindowDays, "require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
-	})
+	}
+	// A new API address gets neither the access token nor the client secret:
+	// they would go to that host with the next run or 「取得する」. The shop is
+	// 未接続 until a secret is stored again and the shop reconnected.
+	moved := s.db.WithContext(ctx).Model(&shopRow{}).Where("id = ? AND api_base_url <> ?", sh.ID, sh.APIBaseURL).
+		Updates(map[string]any{colAccessToken: "", colClientSecret: "", "reconnect_needed": false, "reconnect_reason": ""})
+	if moved.Error != nil {
+		return fmt.Errorf("updating shop %q: %w", sh.ID, moved.Error)
+	}
+	return s.updateShop(ctx, sh.ID, cols)
+}
+
+// checkAPIHost refuses an API base URL whose host is not one of the hosts
+// COLORME_API_HOSTS lists (when it lists any).
+func (s *Store) checkAPIHost(raw string) error {
+	if len(s.apiHosts) == 0 {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err == nil {
+		for _, h := range s.apiHosts {
+			if strings.EqualFold(h, u.Hostname()) || strings.EqualFold(h, u.Host) {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("api base URL %q is not on a host this deployment allows: use one of COLORME_API_HOSTS (%s)", raw, strings.Join(s.apiHosts, ", "))
 }
 
 // SetClientSecret stores the shop's OAuth client secret, sealed.

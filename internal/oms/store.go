@@ -36,6 +36,8 @@ type Store struct {
 	sealer  *secrets.Sealer
 	// plainHTTPHosts may serve a shop's API over plain http (AllowPlainHTTP).
 	plainHTTPHosts []string
+	// apiHosts, when set, are the only hosts a shop's API may be on (AllowAPIHosts).
+	apiHosts []string
 }
 
 // Open connects to the OMS database and migrates its schema to this binary's

@@ -172,6 +172,9 @@ func (s *Store) DeleteUser(ctx context.Context, login string) error {
 		if err := tx.Where("user_id = ?", row.ID).Delete(&sessionRow{}).Error; err != nil {
 			return err
 		}
+		if err := tx.Where("user_id = ?", row.ID).Delete(&userShopRow{}).Error; err != nil {
+			return err
+		}
 		return tx.Delete(&row).Error
 	})
 }
@@ -264,4 +267,10 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// userShopRow gives a staff user one shop (admins reach every shop).
+type userShopRow struct {
+	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
+	ShopID string `gorm:"primaryKey;size:63;index"`
 }

@@ -335,10 +335,21 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Contains(t, b.text("#changes"), "400012345671")
 	b.shot("14-upload-b2")
 
-	// A member of staff can work but not change settings.
+	// A member of staff sees only the shops an admin gave them in ユーザー管理,
+	// can work there but not change settings.
+	require.NoError(t, cs.Store.CreateShop(ctx, oms.Shop{ID: "othershop", Name: "別の店", APIBaseURL: cs.SandboxURL, Settings: oms.DefaultSettings()}))
 	staffPW := cs.addUser(t, "suzuki", oms.RoleStaff)
+	b.open(cs.URL + "/users")
+	b.do(chromedp.Click(chromedp.CSS(`#shops-suzuki input[value=myshop]`)))
+	b.click(`#shops-suzuki button[type=submit]`)
+	assert.Contains(t, b.text(".flash"), "担当店舗を保存しました")
 	b.click("form[action='/logout'] button")
 	b.login(cs.URL, "suzuki", staffPW)
+	b.open(cs.URL + "/shops")
+	assert.Contains(t, b.text("main"), "myshop")
+	assert.NotContains(t, b.source(), "othershop", "a staff user sees only their shop")
+	b.open(cs.URL + "/shops/othershop/orders")
+	assert.Contains(t, b.source(), "店舗「othershop」は登録されていません", "another shop answers as an unknown one")
 	b.open(cs.URL + "/shops/myshop/settings")
 	must(t, strings.Contains(b.source(), "管理者 (admin) だけ"), "staff are told who can change settings")
 	assert.Equal(t, 0, strings.Count(b.source(), `id="save"`), "staff get no 設定を保存 button")

@@ -1,0 +1,76 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// TestStaffReachOnlyTheirShops: a staff user sees and acts on only the shops
+// an admin gave them; another shop's ID in a URL answers 404 as an unknown
+// shop does. Admins reach every shop and give shops in ユーザー管理.
+func TestStaffReachOnlyTheirShops(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.addShopWithOrders("alpha", map[int64][]int64{1001: {10011}})
+	admin := h.addUser("tanaka", oms.RoleAdmin, "admin-password-1")
+	_, err := h.st.CreateUser(ctx, "suzuki", "staff-password-1", oms.RoleStaff)
+	require.NoError(t, err)
+	h.addShopWithOrders("beta", map[int64][]int64{2001: {20011}})
+	status, page := admin.post("/users/suzuki/shops", url.Values{"shop": {"alpha"}})
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, "担当店舗を保存しました")
+	staff := h.login("suzuki", "staff-password-1")
+
+	_, page = staff.get("/shops")
+	assert.Contains(t, page, "/shops/alpha/")
+	assert.NotContains(t, page, "beta", "another shop is not listed")
+	res, err := staff.noFollow.Get(h.base + "/")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, "/shops/alpha/runs", res.Header.Get("Location"), "one shop: home opens it")
+
+	_, unknown := staff.get("/shops/nosuch/orders")
+	for _, p := range []struct{ method, path string }{
+		{"GET", "/shops/beta/orders"}, {"GET", "/shops/beta/orders/2001"}, {"GET", "/shops/beta/settings"}, {"GET", "/shops/beta/export"},
+		{"GET", "/shops/beta/upload"}, {"GET", "/shops/beta/labels"}, {"GET", "/shops/beta/runs"},
+		{"POST", "/shops/beta/orders/2001/status"}, {"POST", "/shops/beta/labels"}, {"POST", "/shops/beta/export/start"},
+		{"POST", "/shops/beta/schedules/import/pause"}, {"POST", "/shops/beta/upload/apply"},
+	} {
+		req, _ := http.NewRequest(p.method, h.base+p.path, strings.NewReader("status=shipped&format=b2&sales=2001&action=check"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := staff.noFollow.Do(req)
+		require.NoError(t, err)
+		status, page := readPage(t, res)
+		assert.Equal(t, http.StatusNotFound, status, "%s %s", p.method, p.path)
+		assert.Contains(t, page, "店舗「beta」は登録されていません", "%s %s answers as an unknown shop", p.method, p.path)
+		assert.Equal(t, strings.ReplaceAll(unknown, "nosuch", "beta"), strings.ReplaceAll(page, "nosuch", "beta"), "%s %s: the same page as an unknown shop", p.method, p.path) // nothing tells it exists
+	}
+	o, err := h.st.Order(ctx, "beta", 2001)
+	require.NoError(t, err)
+	assert.NotEqual(t, "shipped", o.Status, "nothing changed in the other shop")
+
+	status, _ = staff.get("/shops/alpha/orders")
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = admin.get("/shops/beta/orders")
+	assert.Equal(t, http.StatusOK, status, "an admin reaches every shop")
+
+	// Given beta instead, the staff user reaches beta and no longer alpha.
+	admin.post("/users/suzuki/shops", url.Values{"shop": {"beta"}})
+	status, _ = staff.get("/shops/beta/orders")
+	assert.Equal(t, http.StatusOK, status)
+	status, _ = staff.get("/shops/alpha/orders")
+	assert.Equal(t, http.StatusNotFound, status)
+	// A staff user cannot give itself shops.
+	res, err = staff.noFollow.PostForm(h.base+"/users/suzuki/shops", url.Values{"shop": {"alpha"}})
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+}
