@@ -65,6 +65,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	stopNotify, err := app.StartConsoleNotifications(ctx, c, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	defer stopNotify()
 	hs := &http.Server{Addr: set.Listen, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()

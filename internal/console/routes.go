@@ -19,6 +19,7 @@ func (s *Server) routes() http.Handler {
 	// 店舗一覧 / APIアクセス設定 (shops.go)
 	mux.Handle("GET /{$}", s.user(s.home))
 	mux.Handle("GET /shops", s.user(s.shopList))
+	mux.Handle("GET /notices", s.user(s.notices)) // お知らせ (notices.go)
 	mux.Handle("POST /shops", s.admin(s.addShop))
 	mux.Handle("GET /shops/{shop}/settings", s.shop(s.settingsForm))
 	mux.Handle("POST /shops/{shop}/settings", s.admin(s.saveSettings))
