@@ -16,7 +16,7 @@ import (
 
 // smtpServer is a parsed SMTP_URL.
 type smtpServer struct {
-	addr, host string
+	addr, host  string
 	implicitTLS bool
 	user, pass  string
 }

@@ -15,22 +15,22 @@ import (
 // The notification tables (migration 8 of internal/oms; its schema test
 // checks them against Models).
 type notificationRow struct {
-	ID                  int64      `gorm:"primaryKey;autoIncrement"`
-	ShopID              string     `gorm:"not null;uniqueIndex:notifications_open,where:state = 'open'"`
-	Kind                string     `gorm:"not null;uniqueIndex:notifications_open"`
-	Key                 string     `gorm:"not null;default:'';uniqueIndex:notifications_open"`
-	State               string     `gorm:"not null"` // open | resolved
-	Marker              string     `gorm:"not null;default:''"`
-	Summary             string     `gorm:"not null;default:''"`
-	Detail              string     `gorm:"not null;default:''"`
-	FixPath             string     `gorm:"not null;default:''"`
-	RunID               int64      `gorm:"not null;default:0"`
-	Sales               string     `gorm:"not null;default:''"` // comma-separated sale ids
-	Occurrences         int        `gorm:"not null;default:1"`
-	NotifiedOccurrences int        `gorm:"not null;default:1"`
-	OpenedAt            time.Time  `gorm:"not null"`
-	LastSeenAt          time.Time  `gorm:"not null"`
-	LastNotifiedAt      time.Time  `gorm:"not null"`
+	ID                  int64     `gorm:"primaryKey;autoIncrement"`
+	ShopID              string    `gorm:"not null;uniqueIndex:notifications_open,where:state = 'open'"`
+	Kind                string    `gorm:"not null;uniqueIndex:notifications_open"`
+	Key                 string    `gorm:"not null;default:'';uniqueIndex:notifications_open"`
+	State               string    `gorm:"not null"` // open | resolved
+	Marker              string    `gorm:"not null;default:''"`
+	Summary             string    `gorm:"not null;default:''"`
+	Detail              string    `gorm:"not null;default:''"`
+	FixPath             string    `gorm:"not null;default:''"`
+	RunID               int64     `gorm:"not null;default:0"`
+	Sales               string    `gorm:"not null;default:''"` // comma-separated sale ids
+	Occurrences         int       `gorm:"not null;default:1"`
+	NotifiedOccurrences int       `gorm:"not null;default:1"`
+	OpenedAt            time.Time `gorm:"not null"`
+	LastSeenAt          time.Time `gorm:"not null"`
+	LastNotifiedAt      time.Time `gorm:"not null"`
 	ResolvedAt          *time.Time
 }
 
