@@ -99,7 +99,7 @@ func classify(err error) error {
 		switch {
 		case ae.Unauthorized():
 			return temporal.NewNonRetryableApplicationError(
-				"ColorMe refused the shop's access token ("+ae.Message+"): the merchant revoked it or a scope is missing; reconnect the shop with `starter shop connect`",
+				oms.TokenRefused+" ("+ae.Message+"): the merchant revoked it or a scope is missing; reconnect the shop with `starter shop connect`",
 				ErrReconnectNeeded, nil)
 		case ae.Retryable():
 			return temporal.NewApplicationErrorWithOptions(ae.Error(), ErrColorMeUnavailable,

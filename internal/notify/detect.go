@@ -111,8 +111,8 @@ func runFailed(db *gorm.DB, sh oms.Shop, kind oms.Kind) (*Condition, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the last %s run of shop %q: %w", kind, sh.ID, err)
 	}
-	if len(runs) == 0 || runs[0].Status != string(oms.RunFailed) {
-		return nil, nil
+	if len(runs) == 0 || runs[0].Status != string(oms.RunFailed) || strings.Contains(runs[0].Error, oms.TokenRefused) {
+		return nil, nil // a 401 is KindReconnect's, and reconnecting fixes it
 	}
 	r := runs[0]
 	what := "発送情報の更新 (書き出し)"

@@ -8,6 +8,11 @@ import (
 	"strings"
 )
 
+// TokenRefused starts the error of an activity, and so of its run, that ColorMe
+// answered 401: the shop must be reconnected. Notifications tell such a run
+// apart from other failures (reconnecting fixes it).
+const TokenRefused = "ColorMe refused the shop's access token"
+
 // NotifyEmails splits the setting notify_email (comma-separated) into its
 // addresses; "" is none. A malformed address is an error naming it.
 func NotifyEmails(list string) ([]string, error) {
