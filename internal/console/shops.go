@@ -179,9 +179,12 @@ func (s *Server) saveSettings(rq *request) error {
 		{"window_days", f.FormValue("window_days")},
 		{"require_ship_date", strconv.FormatBool(f.FormValue("require_ship_date") == "on")},
 		{"send_mail", strconv.FormatBool(f.FormValue("send_mail") == "on")},
-		{"notify_email", f.FormValue("notify_email")},
-		{"notify_sale_failures", f.FormValue("notify_sale_failures")},
-		{"notify_lag_minutes", f.FormValue("notify_lag_minutes")},
+	}
+	// The notification fields: a form without them (an older page) keeps them.
+	for _, k := range []string{"notify_email", "notify_sale_failures", "notify_lag_minutes"} {
+		if f.Form.Has(k) {
+			pairs = append(pairs, [2]string{k, f.FormValue(k)})
+		}
 	}
 	// The webhook URL is write-only, like the client secret: an empty field keeps it.
 	if hook := strings.TrimSpace(f.FormValue("notify_webhook_url")); hook != "" || f.FormValue("notify_webhook_clear") == "on" {
