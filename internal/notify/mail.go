@@ -87,7 +87,7 @@ func SendMail(smtpURL, from string, to []string, msg Message, id string, timeout
 		_ = conn.Close()
 		return res, fmt.Errorf("mail server %s: %w", srv.addr, classify(err))
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	if !srv.implicitTLS {
 		if ok, _ := c.Extension("STARTTLS"); ok {
 			if err := c.StartTLS(&tls.Config{ServerName: srv.host, MinVersion: tls.VersionTLS12}); err != nil {
