@@ -31,7 +31,7 @@ const (
 // the workflows' retry policies use. ErrColorMeUnavailable is retried.
 func NonRetryableErrorTypes() []string {
 	return []string{ErrReconnectNeeded, ErrShopNotConnected, ErrShopNotFound, ErrColorMeRejected,
-		ErrSaleNotOnColorMe, ErrInvalidInput}
+		ErrSaleNotOnColorMe, ErrInvalidInput, ErrNotificationRefused}
 }
 
 // Activities holds the dependencies of every activity.

@@ -82,7 +82,7 @@ type DeliverNotificationResult struct {
 // day (30 attempts, backing off to 1 h); a refusal for good is not retried.
 var deliveryRetry = &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2,
 	MaximumInterval: time.Hour, MaximumAttempts: 30,
-	NonRetryableErrorTypes: []string{activities.ErrNotificationRefused, activities.ErrInvalidInput, activities.ErrShopNotFound}}
+	NonRetryableErrorTypes: activities.NonRetryableErrorTypes()}
 
 // DeliverNotification sends one event by mail and webhook, both at once, each
 // retried on its own. It completes when both are done, sent or refused.
