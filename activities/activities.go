@@ -33,7 +33,7 @@ const (
 // the workflows' retry policies use. ErrColorMeUnavailable is retried.
 func NonRetryableErrorTypes() []string {
 	return []string{ErrReconnectNeeded, ErrShopNotConnected, ErrShopNotFound, ErrColorMeRejected,
-		ErrColorMeMismatch, ErrSaleNotOnColorMe, ErrInvalidInput}
+		ErrColorMeMismatch, ErrSaleNotOnColorMe, ErrInvalidInput, ErrNotificationRefused}
 }
 
 // Activities holds the dependencies of every activity.
@@ -122,7 +122,7 @@ func classify(ctx context.Context, err error) error {
 		switch {
 		case ae.Unauthorized():
 			return temporal.NewNonRetryableApplicationError(
-				"ColorMe refused the shop's access token ("+ae.Message+"): the merchant revoked it or a scope is missing; reconnect the shop with `starter shop connect`",
+				oms.TokenRefused+" ("+ae.Message+"): the merchant revoked it or a scope is missing; reconnect the shop with `starter shop connect`",
 				ErrReconnectNeeded, nil)
 		case ae.Status == http.StatusInternalServerError && ae.Code == colorme.CodeServerError && attempt(ctx) >= MaxServerErrorAttempts:
 			return temporal.NewNonRetryableApplicationError(ae.StaffMessage(), ErrColorMeRejected, nil)

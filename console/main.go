@@ -83,6 +83,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	stopNotify, err := app.StartConsoleNotifications(ctx, c, cfg, st, logger)
+	if err != nil {
+		return err
+	}
+	defer stopNotify()
 	hs := srv.HTTPServer(set.Listen)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServe() }()

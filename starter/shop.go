@@ -145,7 +145,17 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 	return applySchedules(ctx, e, id)
 }
 
-func settingPairs(s oms.ShopSettings) [][2]string { return oms.SettingPairs(s) }
+// settingPairs are the shop's settings as `shop show` prints them: the webhook
+// URL, a credential, only as set or not.
+func settingPairs(s oms.ShopSettings) [][2]string {
+	pairs := oms.SettingPairs(s)
+	for i, kv := range pairs {
+		if kv[0] == "notify_webhook_url" && kv[1] != "" {
+			pairs[i][1] = "(set; not shown)"
+		}
+	}
+	return pairs
+}
 
 // applySettings applies key=value pairs to a shop; unknown keys and bad values
 // are errors naming the key.

@@ -58,6 +58,11 @@ func run() error {
 		}
 	}
 	w := app.NewWorker(c, cfg, app.Activities(cfg, st, nil))
+	stopNotify, err := app.StartNotifications(context.Background(), c, cfg, st, w)
+	if err != nil {
+		return err
+	}
+	defer stopNotify()
 	logger.Info("worker starting", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "database", st.Dialect())
 	// worker.InterruptCh stops on SIGINT/SIGTERM and lets running activities finish.
 	return w.Run(worker.InterruptCh())

@@ -32,7 +32,9 @@ type view struct {
 	Shops []oms.Shop
 	Flash string // a success message from the previous action
 	Error string // what went wrong and what to do
-	Data  any
+	// Notices counts the open problems of every shop (お知らせ).
+	Notices int
+	Data    any
 }
 
 // funcs are the template helpers.
@@ -119,6 +121,7 @@ func (s *Server) renderStatus(rq *request, status int, page, title string, data 
 			return err
 		}
 		v.Shops = shops
+		v.Notices = s.openNotices(rq)
 	}
 	if c, err := rq.r.Cookie(flashCookie); err == nil {
 		if msg, err := url.QueryUnescape(c.Value); err == nil {

@@ -23,6 +23,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /{$}", s.user(s.home))
 	mux.Handle("GET /shops", s.user(s.shopList))
 	mux.Handle("GET /status", s.user(s.statusPage)) // 稼働状況 (status.go)
+	mux.Handle("GET /notices", s.user(s.notices))   // お知らせ (notices.go)
 	mux.Handle("POST /shops", s.admin(s.addShop))
 	mux.Handle("GET /shops/{shop}/settings", s.shop(s.settingsForm))
 	mux.Handle("POST /shops/{shop}/settings", s.admin(s.saveSettings))

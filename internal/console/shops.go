@@ -180,6 +180,16 @@ func (s *Server) saveSettings(rq *request) error {
 		{"require_ship_date", strconv.FormatBool(f.FormValue("require_ship_date") == "on")},
 		{"send_mail", strconv.FormatBool(f.FormValue("send_mail") == "on")},
 	}
+	// The notification fields: a form without them (an older page) keeps them.
+	for _, k := range []string{"notify_email", "notify_sale_failures", "notify_lag_minutes"} {
+		if f.Form.Has(k) {
+			pairs = append(pairs, [2]string{k, f.FormValue(k)})
+		}
+	}
+	// The webhook URL is write-only, like the client secret: an empty field keeps it.
+	if hook := strings.TrimSpace(f.FormValue("notify_webhook_url")); hook != "" || f.FormValue("notify_webhook_clear") == "on" {
+		pairs = append(pairs, [2]string{"notify_webhook_url", hook})
+	}
 	var problems []string
 	for _, p := range pairs {
 		if err := form.Set(p[0], p[1]); err != nil {
@@ -227,6 +237,10 @@ func fieldLabel(key string) string {
 		return "自動書き出しの間隔"
 	case "window_days":
 		return "作成期間"
+	case "notify_sale_failures":
+		return "通知する失敗の回数"
+	case "notify_lag_minutes":
+		return "通知する反映の遅れ"
 	}
 	return key
 }
@@ -243,6 +257,14 @@ func settingsProblems(st oms.ShopSettings) []string {
 	check("import_days", st.ImportDays, rules.MinDays, rules.MaxDays, "日")
 	check("export_interval_minutes", st.ExportIntervalMinutes, 1, 1440, "分")
 	check("window_days", st.WindowDays, rules.MinDays, rules.MaxDays, "日")
+	check("notify_sale_failures", st.NotifySaleFailures, 1, 100, "回")
+	check("notify_lag_minutes", st.NotifyLagMinutes, 1, 1440, "分")
+	if _, err := oms.NotifyEmails(st.NotifyEmail); err != nil {
+		out = append(out, "エラー通知メールはメールアドレスをカンマ区切りで入力してください (例: staff@example.com, ops@example.com)")
+	}
+	if oms.CheckWebhookURL(st.NotifyWebhookURL) != nil {
+		out = append(out, "エラー通知Webhookは https:// で始まるURLを入力してください")
+	}
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,6 +100,7 @@ func TestMigration3ResealsLegacySecrets(t *testing.T) {
 					assert.Regexp(t, v2, v, "shop %s %s re-sealed with the current key", id, col)
 					assert.NotEqual(t, before[i][col], v)
 				case col == "export_on_change": // added by migration 5
+				case strings.HasPrefix(col, "notify_"): // added by migration 8
 				default:
 					assert.Equal(t, before[i][col], v, "shop %s %s unchanged", id, col)
 				}
@@ -184,6 +186,9 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 		after := shopRows(t, dsn)
 		for _, r := range after {
 			delete(r, "export_on_change") // added by migration 5
+			for _, col := range []string{"notify_email", "notify_webhook_url", "notify_sale_failures", "notify_lag_minutes"} {
+				delete(r, col) // added by migration 8
+			}
 		}
 		assert.Equal(t, before, after)
 	})

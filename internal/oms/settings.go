@@ -9,7 +9,7 @@ import (
 // SettingKeys are the keys Set accepts besides the settings: the shop's own fields.
 var SettingKeys = []string{"name", "api_base_url", "client_id", "redirect_url"}
 
-// settingField is one setting: its key and where it is held (*bool or *int).
+// settingField is one setting: its key and where it is held (*bool, *int or *string).
 type settingField struct {
 	key string
 	ptr any
@@ -27,6 +27,10 @@ func settingFields(s *ShopSettings) []settingField {
 		{"window_days", &s.WindowDays},
 		{"require_ship_date", &s.RequireShipDate},
 		{"send_mail", &s.SendMail},
+		{"notify_email", &s.NotifyEmail},
+		{"notify_webhook_url", &s.NotifyWebhookURL},
+		{"notify_sale_failures", &s.NotifySaleFailures},
+		{"notify_lag_minutes", &s.NotifyLagMinutes},
 	}
 }
 
@@ -40,6 +44,8 @@ func SettingPairs(s ShopSettings) [][2]string {
 			out[i] = [2]string{f.key, strconv.FormatBool(*p)}
 		case *int:
 			out[i] = [2]string{f.key, strconv.Itoa(*p)}
+		case *string:
+			out[i] = [2]string{f.key, *p}
 		}
 	}
 	return out
@@ -65,6 +71,8 @@ func (sh *Shop) Set(key, value string) error {
 			*p, err = strconv.ParseBool(v)
 		case *int:
 			*p, err = strconv.Atoi(v)
+		case *string:
+			*p = v
 		}
 		if err != nil {
 			return fmt.Errorf("setting %s: bad value %q", k, v)

@@ -58,6 +58,11 @@ type ShopSettings struct {
 	WindowDays            int  `json:"window_days"`                                   // 作成期間
 	RequireShipDate       bool `json:"require_ship_date"`                             // 出荷日が入力された注文のみ「配送済み」に更新
 	SendMail              bool `json:"send_mail"`
+	// Notifications (internal/notify): where a shop's problems are sent, and when.
+	NotifyEmail        string `json:"notify_email" gorm:"not null;default:''"`        // comma-separated mail addresses
+	NotifyWebhookURL   string `json:"notify_webhook_url" gorm:"not null;default:''"`  // JSON POST (Slack-compatible); https unless loopback
+	NotifySaleFailures int    `json:"notify_sale_failures" gorm:"not null;default:3"` // a sale failing in this many consecutive exports
+	NotifyLagMinutes   int    `json:"notify_lag_minutes" gorm:"not null;default:15"`  // an on-change export this late
 }
 
 // DefaultSettings returns the settings of a new shop.
@@ -66,6 +71,7 @@ func DefaultSettings() ShopSettings {
 		ImportEnabled: false, ImportIntervalMinutes: 30, ImportDays: 7,
 		ExportEnabled: true, ExportIntervalMinutes: 30, ExportOnChange: true,
 		WindowDays: 3, RequireShipDate: true, SendMail: false,
+		NotifySaleFailures: 3, NotifyLagMinutes: 15,
 	}
 }
 
@@ -81,6 +87,14 @@ func (st ShopSettings) Validate() error {
 	check("import_days", st.ImportDays, rules.MinDays, rules.MaxDays)
 	check("export_interval_minutes", st.ExportIntervalMinutes, 1, 1440)
 	check("window_days", st.WindowDays, rules.MinDays, rules.MaxDays)
+	check("notify_sale_failures", st.NotifySaleFailures, 1, 100)
+	check("notify_lag_minutes", st.NotifyLagMinutes, 1, 1440)
+	if _, err := NotifyEmails(st.NotifyEmail); err != nil {
+		errs = append(errs, err)
+	}
+	if err := CheckWebhookURL(st.NotifyWebhookURL); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -244,6 +258,8 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 		"import_days": sh.Settings.ImportDays, "export_enabled": sh.Settings.ExportEnabled,
 		"export_interval_minutes": sh.Settings.ExportIntervalMinutes, "export_on_change": sh.Settings.ExportOnChange,
 		"window_days": sh.Settings.WindowDays, "require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
+		"notify_email": sh.Settings.NotifyEmail, "notify_webhook_url": sh.Settings.NotifyWebhookURL,
+		"notify_sale_failures": sh.Settings.NotifySaleFailures, "notify_lag_minutes": sh.Settings.NotifyLagMinutes,
 	}
 	// A new API address gets neither the access token nor the client secret:
 	// they would go to that host with the next run or 「取得する」. The shop is

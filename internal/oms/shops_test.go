@@ -53,7 +53,7 @@ func TestSettingsValidate(t *testing.T) {
 	assert.ErrorContains(t, err, "import_days must be between 1 and 365, got 366")
 	d := oms.DefaultSettings()
 	assert.Equal(t, oms.ShopSettings{ImportIntervalMinutes: 30, ImportDays: 7, ExportEnabled: true, ExportIntervalMinutes: 30,
-		ExportOnChange: true, WindowDays: 3, RequireShipDate: true}, d)
+		ExportOnChange: true, WindowDays: 3, RequireShipDate: true, NotifySaleFailures: 3, NotifyLagMinutes: 15}, d)
 }
 
 func TestShopsCRUD(t *testing.T) {

@@ -321,3 +321,7 @@ func hint(err error) error {
 	}
 	return err
 }
+
+// SystemNote reports whether a schedule's note was written by colorme-sync
+// (a pause colorme-sync made, not a person's).
+func SystemNote(note string) bool { return strings.HasPrefix(note, notePrefix) }

@@ -16,6 +16,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -334,6 +335,24 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Equal(t, "B2クラウド形式として読み込みました", b.text("#format-name"))
 	assert.Contains(t, b.text("#changes"), "400012345671")
 	b.shot("14-upload-b2")
+
+	// お知らせ: ColorMe refuses the token; the monitor's check (notify.Detect and
+	// Reconcile, as the CheckNotifications activity runs them) lists it for
+	// every user, linked to APIアクセス設定 where it is fixed.
+	require.NoError(t, cs.Store.MarkReconnectNeeded(ctx, "myshop", "401010 アクセストークンが無効です"))
+	shop, err := cs.Store.Shop(ctx, "myshop")
+	require.NoError(t, err)
+	conds, err := notify.Detect(ctx, cs.Store, shop, time.Now(), nil)
+	require.NoError(t, err)
+	_, err = notify.NewStore(cs.Store.DB()).Reconcile(ctx, "myshop", notify.ShopKinds, conds, time.Now(), time.Hour)
+	require.NoError(t, err)
+	b.open(cs.URL + "/shops")
+	assert.Contains(t, b.text("#notices-link"), "お知らせ 1")
+	b.click("#notices-link")
+	assert.Contains(t, b.text("#notices"), "カラーミーショップへの再接続が必要です")
+	b.shot("18-notices")
+	b.click("#notices a[href='/shops/myshop/settings']")
+	assert.Contains(t, b.location(), "/shops/myshop/settings")
 
 	// A member of staff sees only the shops an admin gave them in ユーザー管理,
 	// can work there but not change settings.

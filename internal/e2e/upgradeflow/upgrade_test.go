@@ -159,9 +159,11 @@ func fill(t *testing.T, db *gorm.DB) fixture {
 	}
 	require.NotZero(t, fx.flagged)
 
-	// export_on_change (migration 5) is not in release 56606a0: it reads back on, its default.
+	// export_on_change (migration 5) is not in release 56606a0: it reads back on, its default;
+	// the notification settings (migration 8) read back as theirs: no channel, 3 failures, 15 minutes.
 	fx.settings = oms.ShopSettings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
-		ExportIntervalMinutes: 15, ExportOnChange: true, WindowDays: 3, RequireShipDate: true, SendMail: true}
+		ExportIntervalMinutes: 15, ExportOnChange: true, WindowDays: 3, RequireShipDate: true, SendMail: true,
+		NotifySaleFailures: 3, NotifyLagMinutes: 15}
 	v1Settings := schemav1.Settings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
 		ExportIntervalMinutes: 15, WindowDays: 3, RequireShipDate: true, SendMail: true}
 	created := utc(asOf.AddDate(0, 0, -30))

@@ -1,0 +1,58 @@
+package console
+
+import (
+	"github.com/colorme-sync/colorme-sync/internal/notify"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+)
+
+// noticeLine is one open problem on お知らせ.
+type noticeLine struct {
+	notify.Notification
+	ShopName string
+}
+
+// notices is お知らせ: the open problems of every shop the user sees (every
+// shop: the console has no per-shop permissions), newest first, each with the
+// page where it is fixed.
+func (s *Server) notices(rq *request) error {
+	shops, err := s.d.Store.Shops(rq.ctx())
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	ids := make([]string, 0, len(shops))
+	for _, sh := range shops {
+		names[sh.ID], ids = shopName(sh), append(ids, sh.ID)
+	}
+	open, err := notify.NewStore(s.d.Store.DB()).Open(rq.ctx(), ids)
+	if err != nil {
+		return err
+	}
+	lines := make([]noticeLine, len(open))
+	for i, n := range open {
+		lines[i] = noticeLine{Notification: n, ShopName: names[n.ShopID]}
+	}
+	return s.render(rq, "notices", "お知らせ", map[string]any{"Lines": lines})
+}
+
+// openNotices counts the open problems for the header's お知らせ link; a
+// failure only hides the count.
+func (s *Server) openNotices(rq *request) int {
+	counts, err := notify.NewStore(s.d.Store.DB()).CountOpen(rq.r.Context())
+	if err != nil {
+		s.d.Logger.Warn("console: counting the open notifications failed", "error", err)
+		return 0
+	}
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+func shopName(sh oms.Shop) string {
+	if sh.Name != "" {
+		return sh.Name
+	}
+	return sh.ID
+}
