@@ -221,6 +221,9 @@ func (a *Activities) FetchTargets(ctx context.Context, in FetchTargetsInput) (Fe
 type ReadColorMeStateInput struct {
 	ShopID  string  `json:"shop_id"`
 	SaleIDs []int64 `json:"sale_ids"`
+	// DryRun: the read is for a preview, which writes nothing; it does not wait
+	// for the stale-read window after the last export (staff wait for it).
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // ReadColorMeStateResult holds the sales ColorMe returned; absent ids are not on ColorMe.
@@ -229,17 +232,19 @@ type ReadColorMeStateResult struct {
 }
 
 // ReadColorMeState reads the current state of the given sales from ColorMe.
-// Should the shop's last export have ended within the stale-read window, it
-// first waits for the window to pass, so that it does not plan that export's
-// writes again from a stale read.
+// Should the shop's last export have ended within the stale-read window, a
+// real export's read first waits for the window to pass, so that it does not
+// plan that export's writes again from a stale read.
 func (a *Activities) ReadColorMeState(ctx context.Context, in ReadColorMeStateInput) (ReadColorMeStateResult, error) {
 	defer keepAlive(ctx)()
 	client, err := a.ColorMe.For(ctx, in.ShopID)
 	if err != nil {
 		return ReadColorMeStateResult{}, err
 	}
-	if err := a.afterLastExport(ctx, in.ShopID); err != nil {
-		return ReadColorMeStateResult{}, err
+	if !in.DryRun {
+		if err := a.afterLastExport(ctx, in.ShopID); err != nil {
+			return ReadColorMeStateResult{}, err
+		}
 	}
 	sales, err := client.SalesByIDs(ctx, in.SaleIDs)
 	if err != nil {

@@ -404,7 +404,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	}
 	var state activities.ReadColorMeStateResult
 	if err := workflow.ExecuteActivity(colorMeCtx(ctx), a.ReadColorMeState, activities.ReadColorMeStateInput{
-		ShopID: s.in.ShopID, SaleIDs: ids}).Get(ctx, &state); err != nil {
+		ShopID: s.in.ShopID, SaleIDs: ids, DryRun: s.in.DryRun}).Get(ctx, &state); err != nil {
 		return nil, false, err
 	}
 	sales := make(map[int64]colorme.Sale, len(state.Sales))
