@@ -167,6 +167,9 @@ func NewOn(t testing.TB, st *oms.Store) *Stack {
 	cfg.TaskQueue = "test-" + randomHex(6)
 	cfg.BudgetPerMinute = 0
 	cfg.ColorMeTimeout = 10 * time.Second
+	// This sandbox serves fresh reads (no Options.StaleReads): there is no
+	// stale-read window to wait out before a re-read.
+	cfg.StaleReadWindow = 0
 	c := DevServer.Client()
 	w := app.NewWorker(c, cfg, app.Activities(cfg, st, srv.Client()))
 	if err := w.Start(); err != nil {
