@@ -21,7 +21,10 @@
 // workflow uses the same setting.
 package workflows
 
-import "go.temporal.io/sdk/temporal"
+import (
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+)
 
 // Workflow type names, as the worker registers them (the function names).
 // Schedules and running workflows refer to them, so they never change: the
@@ -34,6 +37,16 @@ const (
 	ScheduledImportType = "ScheduledImport"
 	ExportOnChangeType  = "ExportOnChange"
 )
+
+// Register registers every workflow of colorme-sync under its type name: the
+// worker's registrations (app.Register) and the replay test's are the same.
+func Register(r worker.WorkflowRegistry) {
+	r.RegisterWorkflow(ShippingSync)
+	r.RegisterWorkflow(OrderImport)
+	r.RegisterWorkflow(ScheduledExport)
+	r.RegisterWorkflow(ScheduledImport)
+	r.RegisterWorkflow(ExportOnChange)
+}
 
 // ShippingSyncID returns the fixed workflow ID of a shop's export: one writer per shop.
 func ShippingSyncID(shopID string) string { return "shipping-sync-" + shopID }
