@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 )
 
 // Paging and request limits of the client.
@@ -333,11 +335,8 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 
 func salePath(id int64) string { return fmt.Sprintf("/v1/sales/%d.json", id) }
 
-// jst is Japan Standard Time; fixed, so no tzdata is needed.
-var jst = time.FixedZone("JST", 9*60*60)
-
 // FormatTime formats t as ColorMe's query dates: "YYYY-MM-DD hh:mm:ss" in JST.
-func FormatTime(t time.Time) string { return t.In(jst).Format(time.DateTime) }
+func FormatTime(t time.Time) string { return t.In(jst.Zone).Format(time.DateTime) }
 
 func setTime(v url.Values, key string, t time.Time) {
 	if !t.IsZero() {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 )
 
 // OMS order statuses (value — label).
@@ -40,9 +41,9 @@ func ValidStatus(s string) bool {
 	return ok
 }
 
-// Tokyo is Asia/Tokyo, where ship dates are calendar dates. JST has had no DST
-// since 1951, so a fixed zone is exact and needs no tzdata.
-var Tokyo = time.FixedZone("Asia/Tokyo", 9*60*60)
+// Tokyo is jst.Zone (Asia/Tokyo), where ship dates are calendar dates; the
+// rules' name for it.
+var Tokyo = jst.Zone
 
 // DefaultWindowDays is the default 作成期間.
 const DefaultWindowDays = 3

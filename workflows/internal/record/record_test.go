@@ -262,7 +262,7 @@ var scenarios = []scenario{
 	// A dry run (its own workflow ID) limited to two sales.
 	{"export-dry-run", func(r *rec) {
 		orders := r.shop("dry", 4, 930001, false)
-		run := r.start(r.opts(workflows.DryRunID("dry", time.Now().UTC().Format("20060102T150405.000")), "dry", oms.TriggerManual, false), workflows.ShippingSync,
+		run := r.start(r.opts(workflows.DryRunID("dry", time.Now()), "dry", oms.TriggerManual, false), workflows.ShippingSync,
 			workflows.ShippingSyncInput{ShopID: "dry", DryRun: true, SaleIDs: []int64{orders[0].SaleID, orders[3].SaleID}})
 		r.finish(run, false)
 		r.save("", run.GetID(), run.GetRunID())
