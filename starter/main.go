@@ -1,6 +1,6 @@
 // Command starter is the operator's command line for colorme-sync: it starts
 // manual exports, manages shops and prints what runs did. Configuration comes from
-// the environment (see README); `starter help` lists the commands.
+// the environment (README "Configuration"); `starter help` lists the commands.
 package main
 
 import (

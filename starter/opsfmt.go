@@ -8,7 +8,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 
-	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 )
 
 // opsTime formats an instant for the operator: Japan time (Asia/Tokyo) to the
@@ -18,7 +18,7 @@ func opsTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST")
+	return jst.Format(t)
 }
 
 // cells measures text in terminal display cells: 2 for East Asian wide

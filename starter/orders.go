@@ -273,14 +273,14 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 		column{title: "export: target, or the rule that excludes it", max: 56}, column{title: "flag", max: 24})
 	t.wide = *wide
 	targets, flagged := 0, 0
-	byRule := map[string]int{}
+	byRule := map[int]int{}
 	for _, o := range orders {
-		why := rules.Exclusion(o.Order, asOf, *window)
-		if why == "" {
+		x := rules.Exclude(o.Order, asOf, *window)
+		why := x.Reason
+		if x.Rule == 0 {
 			targets++
 		} else {
-			rule, _, _ := strings.Cut(why, ":")
-			byRule[rule]++
+			byRule[x.Rule]++
 		}
 		if o.FlagReason != "" {
 			flagged++
@@ -301,14 +301,14 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 			bundleText(o), deliveriesText(o), export, opsDash(flag))
 	}
 	_ = t.write(e.out)
-	rulesSeen := make([]string, 0, len(byRule))
+	rulesSeen := make([]int, 0, len(byRule))
 	for r := range byRule {
 		rulesSeen = append(rulesSeen, r)
 	}
 	slices.Sort(rulesSeen)
 	parts := make([]string, len(rulesSeen))
 	for i, r := range rulesSeen {
-		parts[i] = fmt.Sprintf("%s: %d", r, byRule[r])
+		parts[i] = fmt.Sprintf("rule %d: %d", r, byRule[r])
 	}
 	fmt.Fprintf(e.out, "%d orders: %d targets, %d excluded (%s), %d flagged\n", len(orders), targets, len(orders)-targets, strings.Join(parts, ", "), flagged)
 	return nil

@@ -1,6 +1,6 @@
 // Command worker runs colorme-sync's Temporal worker: it executes the shipping
 // export and import workflows and their activities. Configuration comes from the
-// environment (see README).
+// environment (README "Configuration").
 package main
 
 import (

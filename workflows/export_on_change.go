@@ -223,8 +223,8 @@ func (t *changeTrigger) export(ctx workflow.Context) bool {
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		// The export finishes (and records its run) even if the trigger is terminated.
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		Memo:                  map[string]any{"shop": shopID, "trigger": oms.TriggerChange},
-		TypedSearchAttributes: temporal.NewSearchAttributes(ShopSearchAttribute.ValueSet(shopID)),
+		Memo:                  Memo(shopID, oms.TriggerChange),
+		TypedSearchAttributes: ShopAttributes(shopID),
 		StaticSummary:         fmt.Sprintf("incremental export of shop %s (change)", shopID),
 	})
 	t.state.Pending = false

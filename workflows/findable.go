@@ -25,8 +25,8 @@ func markFindable(ctx workflow.Context, shopID string, trigger oms.Trigger) erro
 			return err
 		}
 	}
-	if memo := workflow.GetInfo(ctx).Memo; memo == nil || memo.GetFields()["shop"] == nil {
-		return workflow.UpsertMemo(ctx, map[string]any{"shop": shopID, "trigger": trigger.OrManual()})
+	if memo := workflow.GetInfo(ctx).Memo; memo == nil || memo.GetFields()[MemoShop] == nil {
+		return workflow.UpsertMemo(ctx, Memo(shopID, trigger.OrManual()))
 	}
 	return nil
 }

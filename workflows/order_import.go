@@ -9,8 +9,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/activities"
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
 // DefaultImportPageSize is the number of sales per ColorMe list request of an
@@ -390,7 +390,7 @@ func sinceText(since *time.Time) string {
 	if since == nil {
 		return " (the shop's first import)"
 	}
-	return ", and older ones updated since " + since.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST")
+	return ", and older ones updated since " + jst.Format(*since)
 }
 
 // notifyChange is the GetVersion change ID of notifyExport: imports that began

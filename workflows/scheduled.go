@@ -124,8 +124,8 @@ func runOnce(ctx workflow.Context, kind oms.Kind, shopID, childID string, child,
 		// A running export or import finishes (and records its run) even if
 		// this wrapper is terminated; stop it by its own ID.
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		Memo:                  map[string]any{"shop": shopID, "trigger": oms.TriggerScheduled},
-		TypedSearchAttributes: temporal.NewSearchAttributes(ShopSearchAttribute.ValueSet(shopID)),
+		Memo:                  Memo(shopID, oms.TriggerScheduled),
+		TypedSearchAttributes: ShopAttributes(shopID),
 		StaticSummary:         fmt.Sprintf("scheduled %s of shop %s", kind, shopID),
 	})
 	if yieldTo != "" && workflow.GetVersion(ctx, yieldChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {

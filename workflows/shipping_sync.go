@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -264,14 +265,14 @@ func (s *exportRun) details() string {
 	}
 	o := s.c.Options
 	d := fmt.Sprintf("**%s of shop %s** (%s), run log #%d\n\nas of %s; window %d days; require_ship_date=%t; send_mail=%t",
-		kind, s.in.ShopID, who, s.c.RunID, s.c.AsOf.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST"), o.WindowDays, o.RequireShipDate, o.SendMail)
+		kind, s.in.ShopID, who, s.c.RunID, jst.Format(s.c.AsOf), o.WindowDays, o.RequireShipDate, o.SendMail)
 	if len(s.in.SaleIDs) > 0 {
 		d += fmt.Sprintf("; limited to %d named sales", len(s.in.SaleIDs))
 	}
 	if s.in.Changes {
 		since := "none yet: every target"
 		if s.c.Since != nil {
-			since = s.c.Since.In(rules.Tokyo).Format("2006-01-02 15:04:05 JST")
+			since = jst.Format(*s.c.Since)
 		}
 		d += fmt.Sprintf("\n\nchanged since %s; %d failed sales retried", since, len(s.c.Pending))
 	}

@@ -122,10 +122,6 @@ func NewWorker(c client.Client, cfg config.Config, acts *activities.Activities) 
 
 // Register registers every workflow and activity of colorme-sync on w.
 func Register(w worker.Registry, acts *activities.Activities) {
-	w.RegisterWorkflow(workflows.ShippingSync)
-	w.RegisterWorkflow(workflows.OrderImport)
-	w.RegisterWorkflow(workflows.ScheduledExport)
-	w.RegisterWorkflow(workflows.ScheduledImport)
-	w.RegisterWorkflow(workflows.ExportOnChange)
+	workflows.Register(w)
 	w.RegisterActivity(acts)
 }

@@ -30,7 +30,7 @@ func StartExport(ctx context.Context, c client.Client, cfg config.Config, in wor
 	}
 	id := workflows.ShippingSyncID(in.ShopID)
 	if in.DryRun {
-		id = workflows.DryRunID(in.ShopID, time.Now().UTC().Format("20060102T150405.000"))
+		id = workflows.DryRunID(in.ShopID, time.Now())
 	}
 	return startOne(ctx, c, cfg, oms.KindExport, in.ShopID, in.Trigger.OrManual(), id, workflows.ShippingSync, in)
 }

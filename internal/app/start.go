@@ -9,7 +9,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -32,16 +31,10 @@ func (e *RunningError) Error() string {
 // startOne starts a shop's workflow under id and refuses, with a RunningError,
 // while a run with that id is open: one export and one import per shop at a time.
 func startOne(ctx context.Context, c client.Client, cfg config.Config, kind oms.Kind, shopID string, trigger oms.Trigger, id string, wf, in any) (client.WorkflowRun, error) {
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                cfg.TaskQueue,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		Memo:                                     map[string]any{"shop": shopID, "trigger": trigger},
-		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.ShopSearchAttribute.ValueSet(shopID)),
-		StaticSummary:                            fmt.Sprintf("%s of shop %s (%s)", kind, shopID, trigger),
-	}, wf, in)
+	opts := workflows.StartOptions(id, cfg.TaskQueue, shopID, trigger, fmt.Sprintf("%s of shop %s (%s)", kind, shopID, trigger))
+	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	opts.WorkflowExecutionErrorWhenAlreadyStarted = true
+	run, err := c.ExecuteWorkflow(ctx, opts, wf, in)
 	if err == nil {
 		return run, nil
 	}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 )
 
 // Paging and request limits of the client.
@@ -32,7 +34,7 @@ var SyncFields = []string{"id", "make_date", "update_date", "canceled", "deliver
 
 // idsSearchAfter is sent as `after` with id look-ups: without a date ColorMe searches
 // only the last 7 days, and the export reads sales up to a year old.
-var idsSearchAfter = time.Date(2000, 1, 1, 0, 0, 0, 0, jst)
+var idsSearchAfter = time.Date(2000, 1, 1, 0, 0, 0, 0, jst.Zone)
 
 // idsSearchBeforeSlack puts the `before` of id look-ups a day after now, so that
 // clock skew with ColorMe never hides a sale made just now.
@@ -360,11 +362,8 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 
 func salePath(id int64) string { return fmt.Sprintf("/v1/sales/%d.json", id) }
 
-// jst is Japan Standard Time; fixed, so no tzdata is needed.
-var jst = time.FixedZone("JST", 9*60*60)
-
 // FormatTime formats t as ColorMe's query dates: "YYYY-MM-DD hh:mm:ss" in JST.
-func FormatTime(t time.Time) string { return t.In(jst).Format(time.DateTime) }
+func FormatTime(t time.Time) string { return t.In(jst.Zone).Format(time.DateTime) }
 
 func setTime(v url.Values, key string, t time.Time) {
 	if !t.IsZero() {

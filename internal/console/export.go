@@ -27,10 +27,6 @@ const previewWait = 20 * time.Second
 // stateWait bounds the Temporal calls of one page that shows a run.
 const stateWait = 10 * time.Second
 
-// dryRunSuffix is the layout of the suffix app.StartExport gives a dry run's
-// workflow ID (workflows.DryRunID).
-const dryRunSuffix = "20060102T150405.000"
-
 // exportFormData is what the データ書出 page shows.
 type exportFormData struct {
 	WindowDays      int
@@ -168,15 +164,11 @@ func (s *Server) startExport(rq *request, in workflows.ShippingSyncInput, flash 
 // exportWorkflow checks that workflowID is an export or dry run of the shop and
 // says which.
 func exportWorkflow(shopID, workflowID string) (dryRun, ok bool) {
-	if workflowID == workflows.ShippingSyncID(shopID) {
-		return false, true
+	if shop, ok := workflows.ParseShippingSyncID(workflowID); ok {
+		return false, shop == shopID
 	}
-	if rest, found := strings.CutPrefix(workflowID, workflows.DryRunID(shopID, "")); found {
-		if _, err := time.Parse(dryRunSuffix, rest); err == nil {
-			return true, true
-		}
-	}
-	return false, false
+	shop, _, ok := workflows.ParseDryRunID(workflowID)
+	return ok, ok && shop == shopID
 }
 
 // exportRunData is what the page of a started export or dry run shows.

@@ -70,27 +70,26 @@ type orderVerdict struct {
 // For a bundled child, parentWhy is why its parent is 対象外 ("" = the parent is
 // exported): then nothing of the bundle reaches ColorMe, and the verdict says so.
 func orderVerdictOf(o rules.Order, asOf time.Time, windowDays int, parentWhy string) orderVerdict {
-	why := rules.Exclusion(o, asOf, windowDays)
-	if why == "" {
+	x := rules.Exclude(o, asOf, windowDays)
+	if x.Rule == 0 {
 		return orderVerdict{Target: true, Label: "書出対象"}
 	}
-	rule, _, _ := strings.Cut(why, ":")
-	label := why
-	switch rule {
-	case "rule 1":
+	label := x.Reason
+	switch x.Rule {
+	case 1:
 		label = "ステータスが「" + orderStatusLabel(o.Status) + "」の注文は書き出しません"
-	case "rule 2":
+	case 2:
 		label = "注文日時が1年より前です"
-	case "rule 3":
+	case 3:
 		label = fmt.Sprintf("最終更新日時が作成期間 (%d日) より前です", windowDays)
-	case "rule 4":
+	case 4:
 		label = fmt.Sprintf("同梱の子注文です (親注文 %d が書き出されます)", o.BundleParentSaleID)
 		if parentWhy != "" {
 			label = fmt.Sprintf("同梱の子注文ですが、親注文 %d も対象外です (%s)。このままでは同梱のどの伝票番号もカラーミーショップに書き出されません。"+
 				"親注文を書出対象にする (ステータスを変更するなど) か、この受注の同梱を解除して単独で書き出してください。", o.BundleParentSaleID, parentWhy)
 		}
 	}
-	return orderVerdict{Label: label, Reason: why}
+	return orderVerdict{Label: label, Reason: x.Reason}
 }
 
 func orderStatusLabel(v string) string {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 )
 
 // OMS order statuses (value — label).
@@ -40,9 +41,9 @@ func ValidStatus(s string) bool {
 	return ok
 }
 
-// Tokyo is Asia/Tokyo, where ship dates are calendar dates. JST has had no DST
-// since 1951, so a fixed zone is exact and needs no tzdata.
-var Tokyo = time.FixedZone("Asia/Tokyo", 9*60*60)
+// Tokyo is jst.Zone (Asia/Tokyo), where ship dates are calendar dates; the
+// rules' name for it.
+var Tokyo = jst.Zone
 
 // DefaultWindowDays is the default 作成期間.
 const DefaultWindowDays = 3
@@ -86,22 +87,38 @@ func Window(asOf time.Time, windowDays int) (orderedSince, updatedSince time.Tim
 	return asOf.In(Tokyo).AddDate(-1, 0, 0), asOf.Add(-time.Duration(windowDays) * 24 * time.Hour)
 }
 
-// Exclusion returns why the order is not a target at asOf, or "" when it is one.
-func Exclusion(o Order, asOf time.Time, windowDays int) string {
+// Excluded says which rule keeps an order from being a target, and why.
+type Excluded struct {
+	Rule   int    // 1–4, the rule of the package comment; 0: the order is a target
+	Reason string // in English, prefixed "rule N: "; "" for a target
+}
+
+// Exclude returns the first rule that excludes the order at asOf (Rule 0 when
+// it is a target). Callers branch on Rule, never on Reason's text.
+func Exclude(o Order, asOf time.Time, windowDays int) Excluded {
 	orderedSince, updatedSince := Window(asOf, windowDays)
+	rule := func(n int, format string, args ...any) Excluded {
+		return Excluded{Rule: n, Reason: fmt.Sprintf("rule %d: ", n) + fmt.Sprintf(format, args...)}
+	}
 	switch {
 	case o.Status == StatusNew:
-		return "rule 1: status is 新規受付 (new)"
+		return rule(1, "status is 新規受付 (new)")
 	case o.Status == StatusCancelled:
-		return "rule 1: status is キャンセル (cancelled)"
+		return rule(1, "status is キャンセル (cancelled)")
 	case o.OrderedAt.Before(orderedSince):
-		return fmt.Sprintf("rule 2: ordered %s, more than a year before %s", o.OrderedAt.In(Tokyo).Format(time.RFC3339), asOf.In(Tokyo).Format(time.RFC3339))
+		return rule(2, "ordered %s, more than a year before %s", o.OrderedAt.In(Tokyo).Format(time.RFC3339), asOf.In(Tokyo).Format(time.RFC3339))
 	case o.UpdatedAt.Before(updatedSince):
-		return fmt.Sprintf("rule 3: last updated %s, outside the %d-day window", o.UpdatedAt.In(Tokyo).Format(time.RFC3339), windowDays)
+		return rule(3, "last updated %s, outside the %d-day window", o.UpdatedAt.In(Tokyo).Format(time.RFC3339), windowDays)
 	case o.BundleParentSaleID != 0 && o.BundleParentSaleID != o.SaleID:
-		return fmt.Sprintf("rule 4: bundled (同梱) into sale %d, which is exported instead", o.BundleParentSaleID)
+		return rule(4, "bundled (同梱) into sale %d, which is exported instead", o.BundleParentSaleID)
 	}
-	return ""
+	return Excluded{}
+}
+
+// Exclusion returns why the order is not a target at asOf (Exclude's Reason),
+// or "" when it is one.
+func Exclusion(o Order, asOf time.Time, windowDays int) string {
+	return Exclude(o, asOf, windowDays).Reason
 }
 
 // IsTarget reports whether the order is exported at asOf (rules 1–4).

@@ -15,10 +15,8 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 )
-
-// jst is Asia/Tokyo (no DST), the zone of ColorMe's date parameters.
-var jst = time.FixedZone("JST", 9*60*60)
 
 // salesQuery is a parsed GET /v1/sales.json query.
 type salesQuery struct {
@@ -170,8 +168,8 @@ func (sq *salesQuery) parseDates(q url.Values, now time.Time) error {
 		if !sq.before.IsZero() {
 			base = sq.before
 		}
-		y, m, d := base.In(jst).AddDate(0, 0, -7).Date()
-		sq.after = time.Date(y, m, d, 0, 0, 0, 0, jst)
+		y, m, d := base.In(jst.Zone).AddDate(0, 0, -7).Date()
+		sq.after = time.Date(y, m, d, 0, 0, 0, 0, jst.Zone)
 	}
 	return nil
 }
@@ -219,10 +217,10 @@ func (sq *salesQuery) parsePaging(q url.Values, maxLimit int) error {
 
 // parseDate reads "YYYY-MM-DD hh:mm:ss" or "YYYY-MM-DD" (00:00:00) in JST.
 func parseDate(v string) (time.Time, error) {
-	if t, err := time.ParseInLocation(time.DateTime, v, jst); err == nil {
+	if t, err := time.ParseInLocation(time.DateTime, v, jst.Zone); err == nil {
 		return t, nil
 	}
-	return time.ParseInLocation(time.DateOnly, v, jst)
+	return time.ParseInLocation(time.DateOnly, v, jst.Zone)
 }
 
 func (sq salesQuery) match(s colorme.Sale) bool {

@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -20,14 +16,8 @@ import (
 func (m *Manager) NotifyChange(ctx context.Context, shopID, reason string) error {
 	id := workflows.ExportOnChangeID(shopID)
 	_, err := m.Client.SignalWithStartWorkflow(ctx, id, workflows.ChangeSignal, workflows.ChangeNotice{Reason: reason},
-		client.StartWorkflowOptions{
-			ID:                    id,
-			TaskQueue:             m.TaskQueue,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-			Memo:                  map[string]any{"shop": shopID, "trigger": oms.TriggerChange},
-			TypedSearchAttributes: temporal.NewSearchAttributes(workflows.ShopSearchAttribute.ValueSet(shopID)),
-			StaticSummary:         fmt.Sprintf("on-change export trigger of shop %s", shopID),
-		}, workflows.ExportOnChange, workflows.ExportOnChangeInput{ShopID: shopID})
+		workflows.StartOptions(id, m.TaskQueue, shopID, oms.TriggerChange, fmt.Sprintf("on-change export trigger of shop %s", shopID)),
+		workflows.ExportOnChange, workflows.ExportOnChangeInput{ShopID: shopID})
 	if err != nil {
 		return fmt.Errorf("notifying the on-change export of shop %s: %w", shopID, hint(err))
 	}

@@ -230,7 +230,7 @@ func (m *Manager) options(d Desired) client.ScheduleOptions {
 	if d.Kind == oms.KindImport {
 		arg = workflows.ScheduledImportInput{ShopID: d.ShopID}
 	}
-	sa := temporal.NewSearchAttributes(workflows.ShopSearchAttribute.ValueSet(d.ShopID))
+	sa := workflows.ShopAttributes(d.ShopID)
 	return client.ScheduleOptions{
 		ID:   d.ID,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: d.Every}}},
@@ -239,7 +239,7 @@ func (m *Manager) options(d Desired) client.ScheduleOptions {
 			Workflow:              workflowName(d.Kind),
 			Args:                  []any{arg},
 			TaskQueue:             m.TaskQueue,
-			Memo:                  map[string]any{"shop": d.ShopID, "trigger": "scheduled"},
+			Memo:                  workflows.Memo(d.ShopID, oms.TriggerScheduled),
 			TypedSearchAttributes: sa,
 			StaticSummary:         fmt.Sprintf("scheduled %s of shop %s", d.Kind, d.ShopID),
 		},
@@ -247,7 +247,7 @@ func (m *Manager) options(d Desired) client.ScheduleOptions {
 		CatchupWindow:         CatchupWindow,
 		Paused:                d.Paused,
 		Note:                  d.Note,
-		Memo:                  map[string]any{"shop": d.ShopID, "kind": d.Kind},
+		Memo:                  map[string]any{workflows.MemoShop: d.ShopID, workflows.MemoKind: d.Kind},
 		TypedSearchAttributes: sa,
 	}
 }
@@ -303,7 +303,7 @@ func (m *Manager) RunningWorkflow(ctx context.Context, workflowID string) (activ
 		return activities.RunningWorkflowResult{}, nil
 	}
 	r := activities.RunningWorkflowResult{Running: true, RunID: info.GetExecution().GetRunId(), StartTime: info.GetStartTime().AsTime()}
-	if p := info.GetMemo().GetFields()["trigger"]; p != nil {
+	if p := info.GetMemo().GetFields()[workflows.MemoTrigger]; p != nil {
 		_ = converter.GetDefaultDataConverter().FromPayload(p, &r.Trigger)
 	}
 	return r, nil
