@@ -52,12 +52,12 @@ type budgetUse struct {
 	Peak      string // the highest share of the budget a run used, e.g. "35%"
 }
 
-// statusPage shows 稼働状況: per shop the last import and export, failures,
+// statusPage shows 稼働状況: per shop the user may see, the last import and export, failures,
 // the latency of changes reaching ColorMe and the API budget used, with small
 // charts drawn on the server from the run log.
 func (s *Server) statusPage(rq *request) error {
 	ctx := rq.ctx()
-	shops, err := s.d.Store.Shops(ctx)
+	shops, err := s.d.Store.ShopsFor(ctx, rq.user)
 	if err != nil {
 		return err
 	}
