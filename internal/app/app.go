@@ -113,5 +113,7 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterWorkflow(workflows.ScheduledExport)
 	w.RegisterWorkflow(workflows.ScheduledImport)
 	w.RegisterWorkflow(workflows.ExportOnChange)
+	w.RegisterWorkflow(workflows.StockPush)
+	w.RegisterWorkflow(workflows.StockCatalogue)
 	w.RegisterActivity(acts)
 }

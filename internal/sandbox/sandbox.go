@@ -158,6 +158,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST /oauth/authorize", s.authorizeDecision)
 	s.mux.HandleFunc("POST /oauth/token", s.token)
 	s.registerAdmin()
+	s.registerProducts()
 	return s
 }
 
