@@ -201,4 +201,23 @@ func TestStockFlow(t *testing.T) {
 		}
 	}
 	assert.Positive(t, unclear, "the lost answer is in the ledger as unclear")
+
+	// A ColorMe order arrives during a push, while its import pages the
+	// sales: the SKU moved between the two reads, waits a round, and ends in
+	// step; nothing is oversold.
+	stack.Sandbox.SetProductFaults(sandbox.ProductFaults{})
+	w.file("型番,在庫数\nMUG-B,6\n")
+	placed := false
+	stack.Sandbox.AfterList(func(int) {
+		if !placed {
+			placed = true
+			require.NoError(t, stack.Sandbox.PlaceOrder(700002, []sandbox.OrderItem{{ProductID: 102, Option1Value: "青", Option2Value: "M", Quantity: 2}}))
+		}
+	})
+	res = w.push()
+	stack.Sandbox.AfterList(nil)
+	require.True(t, placed)
+	assert.GreaterOrEqual(t, res.Totals.Moving, 1, "the SKU sold during the import waited a round")
+	assert.GreaterOrEqual(t, res.Rounds, 2)
+	w.requireInStep(map[string]int64{"TS-001": 4, "MUG-R": 9, "MUG-B": 4})
 }
