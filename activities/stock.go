@@ -56,6 +56,7 @@ type StockCatalogueResult struct {
 // StockImportCatalogue reads ColorMe's products and their option variants
 // and replaces the shop's catalogue with them.
 func (a *Activities) StockImportCatalogue(ctx context.Context, in ShopInput) (StockCatalogueResult, error) {
+	defer keepAlive(ctx)()
 	c, err := a.ColorMe.For(ctx, in.ShopID)
 	if err != nil {
 		return StockCatalogueResult{}, err
@@ -100,6 +101,7 @@ type StockReadResult struct {
 
 // StockRead reads ColorMe's stock of every product (the push's first read).
 func (a *Activities) StockRead(ctx context.Context, in ShopInput) (StockReadResult, error) {
+	defer keepAlive(ctx)()
 	c, err := a.ColorMe.For(ctx, in.ShopID)
 	if err != nil {
 		return StockReadResult{}, err
@@ -168,6 +170,7 @@ type StockWriteResult struct {
 // round re-reads ColorMe (once a read can no longer be stale) and decides
 // again. Temporal never retries this activity (see StockPush).
 func (a *Activities) StockWrite(ctx context.Context, in StockWriteInput) (StockWriteResult, error) {
+	defer keepAlive(ctx)()
 	st := stock.New(a.Store)
 	var res StockWriteResult
 	var err error

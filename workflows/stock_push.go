@@ -93,7 +93,8 @@ func StockPush(ctx workflow.Context, in StockPushInput) (StockPushResult, error)
 func stockRounds(ctx workflow.Context, in StockPushInput, res *StockPushResult) error {
 	db, api := dbCtx(ctx), colorMeCtx(ctx)
 	write := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Minute,
+		StartToCloseTimeout: 30 * time.Minute,                          // every product read twice under the API budget, then the writes
+		HeartbeatTimeout:    4 * activities.HeartbeatEvery,             // a killed worker's round fails in ~20 s; the next round re-reads
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1}, // an increment is never re-sent blindly
 	})
 	for round := 1; round <= in.MaxRounds; round++ {
