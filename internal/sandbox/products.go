@@ -105,19 +105,12 @@ func (f *ProductFaults) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-var productStates sync.Map // *Server → *productState
-
-func (s *Server) products() *productState {
-	if p, ok := productStates.Load(s); ok {
-		return p.(*productState)
-	}
-	p, _ := productStates.LoadOrStore(s, &productState{products: map[int64]colorme.Product{}, prev: map[int64]colorme.Product{},
-		written: map[int64]time.Time{}, orders: map[int64][]OrderItem{}, counters: ProductCounters{WritesByProd: map[int64]int{}}})
-	return p.(*productState)
-}
+func (s *Server) products() *productState { return s.prod }
 
 // registerProducts mounts the product endpoints and their admin API.
 func (s *Server) registerProducts() {
+	s.prod = &productState{products: map[int64]colorme.Product{}, prev: map[int64]colorme.Product{},
+		written: map[int64]time.Time{}, orders: map[int64][]OrderItem{}, counters: ProductCounters{WritesByProd: map[int64]int{}}}
 	s.mux.HandleFunc("/v1/products.json", s.serveProducts)
 	s.mux.HandleFunc("/v1/products/", s.serveProducts)
 	s.mux.HandleFunc("POST /_sandbox/products", s.adminSeedProducts)

@@ -127,6 +127,7 @@ type Server struct {
 	rng       *rand.Rand
 	afterList func(served int) // called after each sales list request (tests)
 	listed    int              // sales list requests answered since AfterList
+	prod      *productState    // products and their stock (products.go)
 }
 
 // New returns a sandbox with the given options.
