@@ -34,6 +34,9 @@ func commands() []command {
   bundle          bundle orders that ship together (同梱): -parent N -children a,b
   unbundle        take an order out of its bundle
   list            list orders with their export eligibility and why excluded ones are`)},
+		{"stock", "在庫連携: stock catalogue|csv|push|list", group(verbs{
+			"catalogue": stockCatalogue, "csv": stockCSV, "push": stockPush, "list": stockList,
+		}, stockUsage)},
 		{"runs", "list a shop's recent runs (自動処理ログ), or one run's per-order outcomes", runRuns},
 		{"shop", "add, list, show, change and connect shops: shop add|list|show|set|set-secret|connect|set-token", group(verbs{
 			"add": shopAdd, "list": shopList, "show": shopShow, "set": shopSet, "set-token": shopSetToken,

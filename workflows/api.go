@@ -53,6 +53,8 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(ScheduledExport)
 	r.RegisterWorkflow(ScheduledImport)
 	r.RegisterWorkflow(ExportOnChange)
+	r.RegisterWorkflow(StockPush)
+	r.RegisterWorkflow(StockCatalogue)
 }
 
 // Workflow IDs. Each builder has its parser beside it; a shop ID may hold

@@ -69,6 +69,8 @@ func runKindLabel(r oms.Run) string {
 	switch {
 	case r.Kind == oms.KindImport:
 		return "受注取得"
+	case r.Kind == oms.KindStock:
+		return "在庫連携"
 	case r.DryRun:
 		return "プレビュー"
 	}

@@ -12,7 +12,9 @@ import (
 func ModelsForTest() []any {
 	return []any{&shopRow{}, &orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{}, &budgetRow{},
 		&oauthStateRow{}, &userRow{}, &sessionRow{}, &itemRow{},
-		&loginAttemptRow{}, &uploadRow{}, &userShopRow{}}
+		&loginAttemptRow{}, &uploadRow{}, &userShopRow{},
+
+		&StockUnitRow{}, &StockLevelRow{}, &StockMovementRow{}, &StockWriteRow{}, &StockDeductionRow{}}
 }
 
 // MigrationFilesForTest returns the embedded migration files.

@@ -19,6 +19,7 @@ type Kind string
 const (
 	KindExport Kind = "export"
 	KindImport Kind = "import"
+	KindStock  Kind = "stock" // 在庫連携: a stock push (internal/stock)
 )
 
 // Trigger says what started a run.
@@ -100,8 +101,8 @@ func (s *Store) StartRun(ctx context.Context, r Run) (int64, error) {
 		return 0, errors.New("starting a run: run key is missing (use the workflow run id or another idempotency key)")
 	case r.ShopID == "":
 		return 0, errors.New("starting a run: shop id is missing")
-	case r.Kind != KindExport && r.Kind != KindImport:
-		return 0, fmt.Errorf("starting a run: kind must be %q or %q, got %q", KindExport, KindImport, r.Kind)
+	case r.Kind != KindExport && r.Kind != KindImport && r.Kind != KindStock:
+		return 0, fmt.Errorf("starting a run: kind must be %q, %q or %q, got %q", KindExport, KindImport, KindStock, r.Kind)
 	}
 	if r.Status == "" {
 		r.Status = RunRunning
@@ -288,8 +289,8 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, bool, error) 
 	db := s.db.WithContext(ctx).Where("shop_id = ?", f.ShopID)
 	switch f.Kind {
 	case "":
-	case string(KindImport):
-		db = db.Where("kind = ?", string(KindImport))
+	case string(KindImport), string(KindStock):
+		db = db.Where("kind = ?", f.Kind)
 	case string(KindExport):
 		db = db.Where("kind = ? AND dry_run = ?", string(KindExport), false)
 	case FilterDryRun:

@@ -147,6 +147,7 @@ type Server struct {
 	rng       *rand.Rand
 	afterList func(served int)       // called after each sales list request (tests)
 	listed    int                    // sales list requests answered since AfterList
+	prod      *productState          // products and their stock (products.go)
 	history   map[int64][]staleEntry // per sale: its state before each recent write (StaleReads)
 }
 
@@ -186,6 +187,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST /oauth/authorize", s.authorizeDecision)
 	s.mux.HandleFunc("POST /oauth/token", s.token)
 	s.registerAdmin()
+	s.registerProducts()
 	return s
 }
 
