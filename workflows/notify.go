@@ -17,9 +17,11 @@ var n *activities.Notify
 func NotifyMonitorID(taskQueue string) string { return "notify-monitor-" + taskQueue }
 
 // DeliverNotificationID is the workflow ID of an event's delivery: one per
-// event, so an event is never delivered by two workflows.
-func DeliverNotificationID(eventID int64) string {
-	return "notify-event-" + strconv.FormatInt(eventID, 10)
+// event, so an event is never delivered by two workflows. The task queue and
+// the event's creation time keep apart equal event ids of another deployment
+// on the namespace, or of a database made anew.
+func DeliverNotificationID(taskQueue string, eventID int64, created time.Time) string {
+	return "notify-event-" + taskQueue + "-" + strconv.FormatInt(eventID, 10) + "-" + strconv.FormatInt(created.UnixMicro(), 10)
 }
 
 // NotifyMonitorInput says how often the monitor checks.

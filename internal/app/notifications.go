@@ -28,7 +28,7 @@ func NotifyActivities(cfg config.Config, ncfg notify.Config, st *oms.Store, c cl
 	m := schedules.New(c, cfg.TaskQueue)
 	return &activities.Notify{Store: st, Notes: notify.NewStore(st.DB()), Config: ncfg, HTTPClient: httpClient,
 		PausedBySystem: func(ctx context.Context, sh oms.Shop) ([]oms.Kind, error) { return pausedBySystem(ctx, m, sh) },
-		Dispatch:       Dispatcher(c, cfg.TaskQueue)}
+		Dispatch:       Dispatcher(c, cfg.TaskQueue, notify.NewStore(st.DB()))}
 }
 
 // pausedBySystem returns the kinds of the shop's schedules that colorme-sync
@@ -54,12 +54,16 @@ func pausedBySystem(ctx context.Context, m *schedules.Manager, sh oms.Shop) ([]o
 // Dispatcher returns the function that starts each event's DeliverNotification
 // workflow on the notification task queue: once per event (its workflow ID),
 // an event already started or delivered counting as started.
-func Dispatcher(c client.Client, taskQueue string) func(context.Context, []int64) ([]int64, error) {
+func Dispatcher(c client.Client, taskQueue string, notes *notify.Store) func(context.Context, []int64) ([]int64, error) {
 	return func(ctx context.Context, ids []int64) ([]int64, error) {
 		var started []int64
 		for _, id := range ids {
-			_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-				ID: workflows.DeliverNotificationID(id), TaskQueue: notify.TaskQueue(taskQueue),
+			ev, err := notes.Event(ctx, id)
+			if err != nil {
+				return started, err
+			}
+			_, err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: workflows.DeliverNotificationID(taskQueue, id, ev.At), TaskQueue: notify.TaskQueue(taskQueue),
 				WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 				WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 			}, workflows.DeliverNotification, workflows.DeliverNotificationInput{EventID: id})
@@ -159,7 +163,7 @@ func (w *Watchdog) Check(ctx context.Context, now time.Time) error {
 			errs = append(errs, err)
 		}
 	}
-	_, err = activities.DispatchPending(ctx, notes, Dispatcher(w.Client, w.Config.TaskQueue))
+	_, err = activities.DispatchPending(ctx, notes, Dispatcher(w.Client, w.Config.TaskQueue, notes))
 	return errors.Join(append(errs, err)...)
 }
 
