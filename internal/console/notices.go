@@ -11,11 +11,11 @@ type noticeLine struct {
 	ShopName string
 }
 
-// notices is お知らせ: the open problems of every shop the user sees (every
-// shop: the console has no per-shop permissions), newest first, each with the
-// page where it is fixed.
+// notices is お知らせ: the open problems of every shop the user sees (an
+// admin every shop, staff the shops they were given), newest first, each with
+// the page where it is fixed.
 func (s *Server) notices(rq *request) error {
-	shops, err := s.d.Store.Shops(rq.ctx())
+	shops, err := s.d.Store.ShopsFor(rq.ctx(), rq.user)
 	if err != nil {
 		return err
 	}
@@ -35,17 +35,22 @@ func (s *Server) notices(rq *request) error {
 	return s.render(rq, "notices", "お知らせ", map[string]any{"Lines": lines})
 }
 
-// openNotices counts the open problems for the header's お知らせ link; a
-// failure only hides the count.
+// openNotices counts the open problems of the shops the user sees, for the
+// header's お知らせ link; a failure only hides the count.
 func (s *Server) openNotices(rq *request) int {
 	counts, err := notify.NewStore(s.d.Store.DB()).CountOpen(rq.r.Context())
 	if err != nil {
 		s.d.Logger.Warn("console: counting the open notifications failed", "error", err)
 		return 0
 	}
+	shops, err := s.d.Store.ShopsFor(rq.r.Context(), rq.user)
+	if err != nil {
+		s.d.Logger.Warn("console: listing the user's shops for お知らせ failed", "error", err)
+		return 0
+	}
 	n := 0
-	for _, c := range counts {
-		n += c
+	for _, sh := range shops {
+		n += counts[sh.ID]
 	}
 	return n
 }

@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
@@ -73,4 +75,36 @@ func TestStaffReachOnlyTheirShops(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+}
+
+// TestStaffSeeOnlyTheirShopsNotices: お知らせ, its header count and 稼働状況
+// show a staff user only the shops they were given; an admin sees all.
+func TestStaffSeeOnlyTheirShopsNotices(t *testing.T) {
+	h := newHarness(t, withShop("alpha", "アルファ店"))
+	ctx := context.Background()
+	admin := h.addUser("tanaka", oms.RoleAdmin, "admin-password-1")
+	_, err := h.st.CreateUser(ctx, "suzuki", "staff-password-1", oms.RoleStaff)
+	require.NoError(t, err)
+	h.addShop("beta", "ベータ店")
+	status, page := admin.post("/users/suzuki/shops", url.Values{"shop": {"alpha"}})
+	require.Equal(t, http.StatusOK, status, page)
+	notes := notify.NewStore(h.st.DB())
+	_, err = notes.Reconcile(ctx, "beta", notify.ShopKinds, []notify.Condition{{ShopID: "beta", Kind: notify.KindReconnect,
+		Summary: "カラーミーショップへの再接続が必要です", Detail: "「取得する」を押してください。", FixPath: "/shops/beta/settings"}}, time.Now(), time.Hour)
+	require.NoError(t, err)
+
+	staff := h.login("suzuki", "staff-password-1")
+	_, page = staff.get("/notices")
+	assert.NotContains(t, page, "ベータ店", "another shop's problem is not listed")
+	assert.Contains(t, page, "現在、対応が必要なお知らせはありません。")
+	assert.NotContains(t, page, `お知らせ <span class="badge bad">1</span>`, "the header does not count it")
+	_, page = staff.get("/status")
+	assert.NotContains(t, page, "ベータ店")
+	assert.NotContains(t, page, `id="status-beta"`)
+
+	_, page = admin.get("/notices")
+	assert.Contains(t, page, "ベータ店")
+	assert.Contains(t, page, `お知らせ <span class="badge bad">1</span>`)
+	_, page = admin.get("/status")
+	assert.Contains(t, page, `id="status-beta"`)
 }

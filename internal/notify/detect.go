@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/colorme-sync/colorme-sync/internal/jst"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
@@ -239,13 +240,11 @@ func clip(s string, n int) string {
 func NoWorker(shopID string, after time.Duration, lastSeen time.Time) Condition {
 	seen := "これまでに動いた記録がありません"
 	if !lastSeen.IsZero() {
-		seen = "最後に動いたのは " + lastSeen.In(jst).Format("2006-01-02 15:04") + " (日本時間) です"
+		seen = "最後に動いたのは " + lastSeen.In(jst.Zone).Format("2006-01-02 15:04") + " (日本時間) です"
 	}
 	return Condition{ShopID: shopID, Kind: KindNoWorker,
 		Summary: fmt.Sprintf("処理を実行するワーカーが%d分以上動いていません", int(after/time.Minute)),
 		Detail: "受注取得・発送情報の更新を実行するワーカーが止まっています (" + seen + ")。この間、自動処理は実行されません。" +
 			"システム担当者にワーカー (bin/worker) の起動を依頼してください。",
-		FixPath: "/notices"}
+		FixPath: "/status"}
 }
-
-var jst = time.FixedZone("JST", 9*3600)
