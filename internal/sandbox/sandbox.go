@@ -107,6 +107,7 @@ type Counters struct {
 	MaxPerMinute   map[string]int `json:"max_per_minute"`   // per token: most requests accepted in any 60 s window
 	Faults         int            `json:"faults"`           // injected faults served
 	FeeFieldWrites int            `json:"fee_field_writes"` // fee fields received in PUT bodies (must stay 0)
+	MethodReads    int            `json:"method_reads"`     // GET /v1/deliveries and /v1/payments answered
 }
 
 // Server is the sandbox; it is an http.Handler and safe for concurrent use.
@@ -126,6 +127,7 @@ type Server struct {
 	burst     int // Burst429 left
 	rng       *rand.Rand
 	afterList func(served int) // called after each sales list request (tests)
+	methods   shopMethods      // delivery and payment methods (methods.go)
 	listed    int              // sales list requests answered since AfterList
 }
 
@@ -139,6 +141,7 @@ func New(opts Options) *Server {
 		clients: map[string]OAuthClient{},
 		codes:   map[string]*authCode{},
 		windows: map[string][]time.Time{},
+		methods: defaultShopMethods(),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -158,6 +161,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST /oauth/authorize", s.authorizeDecision)
 	s.mux.HandleFunc("POST /oauth/token", s.token)
 	s.registerAdmin()
+	s.registerMethodsAdmin()
 	return s
 }
 
