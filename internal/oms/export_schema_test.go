@@ -11,7 +11,8 @@ import (
 // A new model belongs here, so that the drift test compares it with the migrations.
 func ModelsForTest() []any {
 	return []any{&shopRow{}, &orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{}, &budgetRow{},
-		&oauthStateRow{}, &userRow{}, &sessionRow{}, &itemRow{}}
+		&oauthStateRow{}, &userRow{}, &sessionRow{}, &itemRow{},
+		&deliveryMethodRow{}, &paymentMethodRow{}, &methodReadRow{}}
 }
 
 // MigrationFilesForTest returns the embedded migration files.
