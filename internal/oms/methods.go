@@ -350,6 +350,19 @@ func sameRows[T comparable](a, b []T, key func(T) int64) bool {
 // the last MethodsRetryEvery) and, when they are, records the attempt at now,
 // so that of concurrent callers only one reads them.
 func (s *Store) ClaimMethodsRefresh(ctx context.Context, shopID string, now time.Time) (bool, error) {
+	return s.claimMethods(ctx, shopID, now, now.Add(-MethodsRefreshEvery))
+}
+
+// ClaimMethodsRead is ClaimMethodsRefresh for a sale naming a method the OMS
+// does not know (added on ColorMe since the last read): due when no read was
+// attempted in the last MethodsRetryEvery, however recent the last read.
+func (s *Store) ClaimMethodsRead(ctx context.Context, shopID string, now time.Time) (bool, error) {
+	return s.claimMethods(ctx, shopID, now, now)
+}
+
+// claimMethods records an attempt at now when the last successful read is no
+// later than readBefore and no attempt was made in the last MethodsRetryEvery.
+func (s *Store) claimMethods(ctx context.Context, shopID string, now, readBefore time.Time) (bool, error) {
 	now = now.UTC()
 	db := s.db.WithContext(ctx)
 	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&methodReadRow{ShopID: shopID}).Error; err != nil {
@@ -357,7 +370,7 @@ func (s *Store) ClaimMethodsRefresh(ctx context.Context, shopID string, now time
 	}
 	res := db.Model(&methodReadRow{}).
 		Where("shop_id = ? AND (read_at IS NULL OR read_at <= ?) AND (tried_at IS NULL OR tried_at <= ?)",
-			shopID, now.Add(-MethodsRefreshEvery), now.Add(-MethodsRetryEvery)).
+			shopID, readBefore.UTC(), now.Add(-MethodsRetryEvery)).
 		Update("tried_at", now)
 	return res.RowsAffected == 1, res.Error
 }

@@ -132,5 +132,19 @@ func TestClaimMethodsRefresh(t *testing.T) {
 		require.Error(t, err)
 		assert.False(t, claim(at.Add(24*time.Hour+59*time.Minute)))
 		assert.True(t, claim(at.Add(25*time.Hour)), "an hour after a failed read")
+
+		// A sale naming an unknown method: a read an hour after the last attempt, however recent the last read.
+		src.err = nil
+		_, err = s.RefreshMethods(ctx, "alpha", src, at.Add(25*time.Hour))
+		require.NoError(t, err)
+		unknown := func(at time.Time) bool {
+			ok, err := s.ClaimMethodsRead(ctx, "alpha", at)
+			require.NoError(t, err)
+			return ok
+		}
+		assert.False(t, unknown(at.Add(25*time.Hour+30*time.Minute)))
+		assert.True(t, unknown(at.Add(26*time.Hour)))
+		assert.False(t, unknown(at.Add(26*time.Hour)), "claimed already")
+		assert.False(t, claim(at.Add(26*time.Hour)), "the daily read is not due")
 	})
 }
