@@ -47,6 +47,7 @@ type labelResult struct {
 	Excluded   []labelWarning // rows left out or deliveries skipped
 	Warnings   []labelWarning // rows written with a change (a value cut, no time slot)
 	Sender     []labelWarning // about the whole file
+	Files      []labelFile    // 配送方法から自動: the files in the zip, one per program
 }
 
 // labelWarning is one warning in staff's words.
@@ -65,6 +66,7 @@ func (s *Server) labelForm(rq *request) error {
 // options fills the choices of the form.
 func (f *labelForm) options() {
 	f.Formats, f.Statuses = nil, []orderOption{{Value: "", Label: "すべて", Selected: f.Status == ""}}
+	f.Formats = append(f.Formats, orderOption{Value: app.FormatAuto, Label: autoFormatName, Selected: f.Format == app.FormatAuto})
 	for _, l := range carrier.Layouts {
 		f.Formats = append(f.Formats, orderOption{Value: string(l.Format), Label: l.Name, Selected: string(l.Format) == f.Format})
 	}
@@ -86,6 +88,9 @@ func (s *Server) labelPost(rq *request) error {
 		return s.renderStatus(rq, http.StatusBadRequest, "labels", "送り状データ出力", labelData{Form: f}, err.Error())
 	}
 	sh := carrier.Shipper{Name: f.ShipperName, Tel: f.ShipperTel, Postal: f.ShipperPostal, Address: f.ShipperAddress, BillingCode: f.BillingCode, FreightNo: f.FreightNo}
+	if f.Format == app.FormatAuto {
+		return s.labelsByCarrier(rq, f, sel, sh)
+	}
 	ex, err := app.ExportLabels(rq.ctx(), s.d.Store, rq.shop.ID, f.Format, sel, sh, f.ShipDate, s.d.Now())
 	if msg := oms.StaffMessage(err); msg != "" {
 		return s.renderStatus(rq, http.StatusBadRequest, "labels", "送り状データ出力", labelData{Form: f}, msg)
