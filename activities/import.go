@@ -160,8 +160,8 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 		return ImportPageResult{}, classify(ctx, err)
 	}
 	var names map[int64]string
-	if len(page.Sales) > 0 {
-		names = deliveryMethodNames(ctx, in.ShopID, client)
+	if len(page.Sales) > 0 || in.Offset == 0 { // the first page reads the methods when due, sales or not
+		names = a.deliveryMethodNames(ctx, in.ShopID, client, page.Sales)
 	}
 	sales := make([]oms.ImportedSale, 0, len(page.Sales))
 	ids := make([]int64, 0, len(page.Sales))

@@ -55,6 +55,9 @@ func ordersCarrierExport(ctx context.Context, e *env, args []string) error {
 		}
 		sel.SaleIDs = append(sel.SaleIDs, id)
 	}
+	if *format == app.FormatAuto {
+		return carrierExportByMethod(ctx, e, st, *shop, sel, sh, *shipDate, *out)
+	}
 	ex, err := app.ExportLabels(ctx, st, *shop, *format, sel, sh, *shipDate, time.Now())
 	if err != nil {
 		return err

@@ -68,6 +68,7 @@ func shopConnect(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.out, "shop %s is connected to ColorMe shop %q (%s); the access token is stored encrypted (scopes: %s)\n",
 		res.ShopID, res.ColorMeShop.Name, res.ColorMeShop.ID, strings.Join(res.Scopes, " "))
+	printMethodsRead(e.out, res.ShopID, res.Methods, res.MethodsErr)
 	// Resume (or create) the schedules: "reconnect needed" no longer holds them.
 	return applySchedules(context.WithoutCancel(ctx), e, res.ShopID)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
@@ -62,5 +63,8 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "seeded shop %s: %d orders in the OMS, %d sales in the sandbox at %s\n", *shopID, len(orders), len(sales), base)
+	// The sandbox shop's delivery and payment methods, as connecting reads them.
+	res, err := st.RefreshMethods(ctx, *shopID, colorme.New(colorme.Config{BaseURL: base, AccessToken: *token}), time.Now())
+	printMethodsRead(e.out, *shopID, res, err)
 	return nil
 }

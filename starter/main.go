@@ -38,10 +38,10 @@ func commands() []command {
 			"catalogue": stockCatalogue, "csv": stockCSV, "push": stockPush, "list": stockList,
 		}, stockUsage)},
 		{"runs", "list a shop's recent runs (自動処理ログ), or one run's per-order outcomes", runRuns},
-		{"shop", "add, list, show, change and connect shops: shop add|list|show|set|set-secret|connect|set-token", group(verbs{
+		{"shop", "add, list, show, change and connect shops, and their delivery/payment methods: shop add|list|show|set|set-secret|connect|set-token|methods", group(verbs{
 			"add": shopAdd, "list": shopList, "show": shopShow, "set": shopSet, "set-token": shopSetToken,
-			"set-secret": shopSetSecret, "connect": shopConnect,
-		}, "usage: starter shop add|list|show|set|set-secret|connect|set-token [flags]")},
+			"set-secret": shopSetSecret, "connect": shopConnect, "methods": shopMethods,
+		}, "usage: starter shop add|list|show|set|set-secret|connect|set-token|methods [flags]")},
 		{"schedule", "automatic import/export schedules: schedule list|apply|pause|unpause|trigger", group(verbs{
 			"list": scheduleList, "apply": scheduleApply, "pause": schedulePause, "unpause": scheduleUnpause, "trigger": scheduleTrigger,
 		}, "usage: starter schedule list|apply|pause|unpause|trigger [flags]")},

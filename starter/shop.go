@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
@@ -142,6 +144,14 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.out, "access token of shop %s stored (encrypted)\n", id)
+	if cfg, err := e.config(); err == nil {
+		st, err := e.db(ctx)
+		if err != nil {
+			return err
+		}
+		res, err := app.RefreshMethods(ctx, cfg, st, nil, id, time.Now())
+		printMethodsRead(e.out, id, res, err)
+	}
 	return applySchedules(ctx, e, id)
 }
 

@@ -80,7 +80,11 @@ func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel
 	if strings.TrimSpace(sh.Name) == "" {
 		sh.Name = shop.Name
 	}
-	labels, warns, n := selectLabels(orders, sel, now, shop.Settings.WindowDays)
+	methods, err := st.Methods(ctx, shopID)
+	if err != nil {
+		return LabelExport{}, err
+	}
+	labels, warns, n := selectLabels(orders, methods, sel, now, shop.Settings.WindowDays)
 	ex := l.Export(labels, sh, shipDate)
 	out := LabelExport{Format: string(l.Format), FormatName: l.Name, Data: ex.Data, Orders: n, Rows: ex.Rows,
 		FileName: fmt.Sprintf("%s-%s-%s.csv", l.Format, shopID, strings.ReplaceAll(today, "-", ""))}
@@ -90,7 +94,7 @@ func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel
 
 // selectLabels returns the labels of the selected orders, the warnings about
 // what it skipped and the number of orders selected.
-func selectLabels(orders []oms.OrderView, sel LabelSelection, now time.Time, windowDays int) ([]carrier.Label, []carrier.Warning, int) {
+func selectLabels(orders []oms.OrderView, methods oms.ShopMethods, sel LabelSelection, now time.Time, windowDays int) ([]carrier.Label, []carrier.Warning, int) {
 	children := map[int64][]int64{}
 	for _, o := range orders {
 		if p := o.BundleParentSaleID; p != 0 && p != o.SaleID && o.Status != rules.StatusCancelled {
@@ -140,7 +144,7 @@ func selectLabels(orders []oms.OrderView, sel LabelSelection, now time.Time, win
 				continue
 			}
 			var moved bool
-			if lb.Options, moved = carrier.Decide(labelFacts(o, d), sel.Choice).ForParcel(i); moved {
+			if lb.Options, moved = carrier.Decide(labelFacts(o, d, methods), sel.Choice).ForParcel(i); moved {
 				warns = append(warns, carrier.Warning{SaleID: o.SaleID, DeliveryID: d.ID,
 					Message: fmt.Sprintf("sale %d: cash on delivery is collected with the parcel of its first delivery; delivery %d is written prepaid", o.SaleID, d.ID),
 					Ja:      fmt.Sprintf("受注番号 %d: 代金引換の代金は1つ目のお届け先の荷物で受け取るため、お届け先ID %d の送り状は元払いにしました。", o.SaleID, d.ID)})
@@ -155,13 +159,16 @@ func selectLabels(orders []oms.OrderView, sel LabelSelection, now time.Time, win
 }
 
 // labelFacts returns what the options of an order's labels are decided from
-// (carrier.Decide): the order's total and tax, for 代金引換. The payment
-// method (is it 代金引換?) and the delivery method (name, method_type) are
-// ColorMe's GET /v1/payments and /v1/deliveries, to be filled in here once the
-// store holds them; until then a label is 代金引換, ネコポス, コンパクト or クール
-// only by the export's choice.
-func labelFacts(o oms.OrderView, _ oms.Destination) carrier.OrderFacts {
-	return carrier.OrderFacts{Total: o.Totals.Total, Tax: o.Totals.Tax}
+// (carrier.Decide): the order's total and tax, for 代金引換; its payment method
+// (is it 代金引換?) and the destination's delivery method (name, method_type,
+// the shop's クール区分 for it), as read from ColorMe's GET /v1/payments and
+// /v1/deliveries (oms.ShopMethods).
+func labelFacts(o oms.OrderView, d oms.Destination, methods oms.ShopMethods) carrier.OrderFacts {
+	f := methods.Facts(o.PaymentID, d.MethodID)
+	return carrier.OrderFacts{Total: o.Totals.Total, Tax: o.Totals.Tax,
+		PaymentCOD: f.PaymentCOD, PaymentName: f.PaymentName,
+		DeliveryName: f.DeliveryName, DeliveryMethodType: f.DeliveryMethodType,
+		Cool: carrier.Cool(f.Cool), CoolSet: f.Cool != oms.CoolNone}
 }
 
 // picks reports whether the selection takes the order.

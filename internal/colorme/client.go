@@ -265,13 +265,6 @@ func (c *Client) Shop(ctx context.Context) (ShopInfo, error) {
 	return *resp.Shop, nil
 }
 
-// DeliveryMethod is one of the shop's delivery methods (配送方法), as GET
-// /v1/deliveries.json lists them; a sale_delivery's delivery_id names one.
-type DeliveryMethod struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-}
-
 // DeliveryMethods lists the shop's delivery methods (配送方法一覧, GET
 // /v1/deliveries.json), so that a method can be shown by its name.
 func (c *Client) DeliveryMethods(ctx context.Context) ([]DeliveryMethod, error) {

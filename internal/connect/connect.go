@@ -77,6 +77,10 @@ type Result struct {
 	ColorMeShop     colorme.ShopInfo // what GET /v1/shop.json answered with the new token
 	Scopes          []string
 	AfterConnectErr error // AfterConnect's error; the shop is connected anyway
+	// Methods is what reading the shop's delivery and payment methods found;
+	// MethodsErr why it failed (the shop is connected anyway).
+	Methods    oms.MethodsRefresh
+	MethodsErr error
 }
 
 // Kind classifies a connection failure.
@@ -152,8 +156,8 @@ func (f *Flow) Begin(ctx context.Context, shopID string) (Attempt, error) {
 
 // Complete finishes attempt a with what the redirect carried: it checks and
 // consumes the state, exchanges the code (once), verifies the token with GET
-// /v1/shop.json, stores it sealed (which clears "reconnect needed") and runs
-// AfterConnect. Only a bare code pasted by hand (Callback.Bare) may come without
+// /v1/shop.json, stores it sealed (which clears "reconnect needed"), reads the
+// shop's delivery and payment methods (Result.Methods) and runs AfterConnect. Only a bare code pasted by hand (Callback.Bare) may come without
 // State; it is checked against the attempt's own state, consumed all the same.
 func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, error) {
 	id := a.ShopID
@@ -203,7 +207,8 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 				strings.Join(scopes, " "), strings.Join(Scopes, " "), rerun(id))
 		}
 	}
-	info, err := colorme.New(colorme.Config{BaseURL: shop.APIBaseURL, AccessToken: tok.AccessToken, HTTPClient: f.HTTPClient, Timeout: f.timeout()}).Shop(ctx)
+	cl := colorme.New(colorme.Config{BaseURL: shop.APIBaseURL, AccessToken: tok.AccessToken, HTTPClient: f.HTTPClient, Timeout: f.timeout()})
+	info, err := cl.Shop(ctx)
 	if err != nil {
 		if ae, ok := colorme.AsAPIError(err); ok && ae.Unauthorized() {
 			return Result{}, fail(KindTokenRefused, err, "ColorMe refused the new access token on a test call (%s): check that the app has the scopes %s and run %s again.", ae.Message, strings.Join(Scopes, " "), rerun(id))
@@ -214,6 +219,9 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 		return Result{}, err
 	}
 	res := Result{ShopID: id, ColorMeShop: info, Scopes: scopes}
+	// The shop's delivery and payment methods, so that staff see names from the
+	// start; a failure leaves them to the daily refresh or 再取得.
+	res.Methods, res.MethodsErr = f.Store.RefreshMethods(ctx, id, cl, time.Now())
 	if f.AfterConnect != nil {
 		if shop, err := f.Store.Shop(ctx, id); err != nil {
 			res.AfterConnectErr = err

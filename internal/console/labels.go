@@ -54,6 +54,7 @@ type labelResult struct {
 	// ExcludedCount and WarningCount are the totals.
 	ExcludedCount, WarningCount int
 	Sender                      []labelWarning // about the whole file
+	Files                       []labelFile    // 配送方法から自動: the files in the zip, one per program
 }
 
 // labelWarning is one warning in staff's words.
@@ -72,6 +73,7 @@ func (s *Server) labelForm(rq *request) error {
 // options fills the choices of the form.
 func (f *labelForm) options() {
 	f.Formats, f.Statuses = nil, []orderOption{{Value: "", Label: "すべて", Selected: f.Status == ""}}
+	f.Formats = append(f.Formats, orderOption{Value: app.FormatAuto, Label: autoFormatName, Selected: f.Format == app.FormatAuto})
 	for _, l := range carrier.Layouts {
 		f.Formats = append(f.Formats, orderOption{Value: string(l.Format), Label: l.Name, Selected: string(l.Format) == f.Format})
 	}
@@ -105,6 +107,9 @@ func (s *Server) labelPost(rq *request) error {
 	}
 	defer func() { <-s.previewSlots }()
 	sh := carrier.Shipper{Name: f.ShipperName, Tel: f.ShipperTel, Postal: f.ShipperPostal, Address: f.ShipperAddress, BillingCode: f.BillingCode, FreightNo: f.FreightNo}
+	if f.Format == app.FormatAuto {
+		return s.labelsByCarrier(rq, f, sel, sh)
+	}
 	ex, err := app.ExportLabels(rq.ctx(), s.d.Store, rq.shop.ID, f.Format, sel, sh, f.ShipDate, s.d.Now())
 	if msg := oms.StaffMessage(err); msg != "" {
 		return s.renderStatus(rq, http.StatusBadRequest, "labels", "送り状データ出力", labelData{Form: f}, msg)

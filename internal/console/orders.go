@@ -57,6 +57,14 @@ type orderLine struct {
 	Verdict orderVerdict
 	Bundle  string // 同梱 / 分割 in words
 	Flag    string // why staff should look at it
+	Cells   []orderListDelivery
+}
+
+// orderListDelivery is one delivery in the list: its slip, ship date and
+// delivery method's name (配送方法).
+type orderListDelivery struct {
+	rules.Delivery
+	Method string
 }
 
 // orderVerdict is an order's export verdict at the page's instant.
@@ -222,9 +230,21 @@ func (s *Server) orderList(rq *request) error {
 	if err != nil {
 		return err
 	}
+	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	if err != nil {
+		return err
+	}
 	for _, o := range page.Orders {
-		data.Lines = append(data.Lines, orderLine{OrderListRow: o, Verdict: orderVerdictOf(o.Order, now, data.WindowDays, parentWhy[o.BundleParentSaleID]),
-			Bundle: orderBundleText(o.OrderView, o.BundleChildren), Flag: orderFlagText(o.OrderView)})
+		line := orderLine{OrderListRow: o, Verdict: orderVerdictOf(o.Order, now, data.WindowDays, parentWhy[o.BundleParentSaleID]),
+			Bundle: orderBundleText(o.OrderView, o.BundleChildren), Flag: orderFlagText(o.OrderView)}
+		for i, d := range o.Deliveries {
+			c := orderListDelivery{Delivery: d}
+			if i < len(o.Destinations) {
+				c.Method = methods.DeliveryLabel(o.Destinations[i].MethodID)
+			}
+			line.Cells = append(line.Cells, c)
+		}
+		data.Lines = append(data.Lines, line)
 	}
 	if n := len(page.Orders); n > 0 {
 		if page.Newer {
@@ -272,6 +292,8 @@ type orderData struct {
 	Last       *orderLastExport // nil: no export run has touched the order
 	Statuses   []orderOption
 	Form       map[string]string // values posted with a refused action, to fill in again
+	Payment    string            // the payment method's name (決済方法), or its id when not known
+	PaymentCOD bool              // 代金引換
 }
 
 // orderDelivery is one delivery (お届け先) of the order page.
@@ -283,6 +305,8 @@ type orderDelivery struct {
 	ColorMe     string // what the last export run found or wrote on ColorMe
 	SlipValue   string // the form's values
 	ShipDateVal string
+	Method      string // the delivery method's name (配送方法), or its id when not known
+	Program     string // its label program (送り状ソフト); "" = no known carrier
 }
 
 // orderLastExport is the last export run that touched the order.
@@ -427,11 +451,23 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 		}
 		data.Last = &orderLastExport{ExportOutcome: last, Label: l[0], Class: l[1], ChangedSince: o.UpdatedAt.After(last.At)}
 	}
+	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	if err != nil {
+		return err
+	}
+	data.Payment = methods.PaymentLabel(o.PaymentID)
+	if p, ok := methods.Payment(o.PaymentID); ok {
+		data.PaymentCOD = p.COD
+	}
 	for i, d := range o.Deliveries {
 		line := orderDelivery{ID: d.ID, SlipNumber: d.SlipNumber, ShippedOn: d.ShippedOn, ColorMe: orderColorMeState(data.Last, d.ID),
 			SlipValue: d.SlipNumber, ShipDateVal: d.ShippedOn}
 		if i < len(o.Destinations) {
 			line.Dest = o.Destinations[i]
+			line.Method = methods.DeliveryLabel(line.Dest.MethodID)
+			if dm, ok := methods.Delivery(line.Dest.MethodID); ok {
+				line.Program = app.ProgramName(dm)
+			}
 		}
 		if v, ok := form[fmt.Sprintf("slip-%d", d.ID)]; ok {
 			line.SlipValue = v

@@ -31,6 +31,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET "+CallbackPath, s.user(s.connectCallback))
 	mux.Handle("POST /shops/{shop}/schedules/{kind}/{action}", s.shop(s.scheduleAction))
 
+	// 配送・決済方法 (methods.go): the methods, 「再取得」 and each delivery method's クール区分.
+	mux.Handle("GET /shops/{shop}/methods", s.shop(s.methodsPage))
+	mux.Handle("POST /shops/{shop}/methods/refresh", s.shop(s.methodsRefresh))
+	mux.Handle("POST /shops/{shop}/methods/{method}/cool", s.shop(s.methodsCool))
+
 	// データ書出 (export.go): the form, 「プレビュー」 (a dry run), 「発送情報の更新」 (the
 	// export), and the page of a started run with its progress (also as JSON).
 	mux.Handle("GET /shops/{shop}/export", s.shop(s.exportForm))

@@ -346,6 +346,11 @@ func (s *Server) connectCallback(rq *request) error {
 	}
 	s.d.Logger.Info("console: shop connected", "shop", shopID, "colorme_shop", res.ColorMeShop.ID, "by", rq.user.Login)
 	msg := fmt.Sprintf("接続済み: カラーミーショップ「%s」に接続しました。アクセスキーは暗号化して保存しました。", res.ColorMeShop.Name)
+	if res.MethodsErr != nil {
+		msg += "配送方法・決済方法は読めませんでした (翌日の受注取得で読み直します。すぐに読むには「配送・決済方法」の「再取得」を押してください)。"
+	} else {
+		msg += fmt.Sprintf("配送方法 %d 件・決済方法 %d 件を読み込みました。", res.Methods.Deliveries, res.Methods.Payments)
+	}
 	if res.AfterConnectErr != nil {
 		msg += "ただし Temporal に接続できず自動処理を再開できていません。もう一度「設定を保存」を押してください。"
 	}

@@ -14,7 +14,8 @@ func ModelsForTest() []any {
 		&oauthStateRow{}, &userRow{}, &sessionRow{}, &itemRow{},
 		&loginAttemptRow{}, &uploadRow{}, &userShopRow{},
 
-		&StockUnitRow{}, &StockLevelRow{}, &StockMovementRow{}, &StockWriteRow{}, &StockDeductionRow{}}
+		&StockUnitRow{}, &StockLevelRow{}, &StockMovementRow{}, &StockWriteRow{}, &StockDeductionRow{},
+		&deliveryMethodRow{}, &paymentMethodRow{}, &methodReadRow{}}
 }
 
 // MigrationFilesForTest returns the embedded migration files.

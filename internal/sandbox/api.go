@@ -24,12 +24,11 @@ const (
 
 // Route kinds of /v1 requests.
 const (
-	kindShop            = "shop"       // GET /v1/shop.json
-	kindDeliveryMethods = "deliveries" // GET /v1/deliveries.json (配送方法一覧)
-	kindList            = "list"       // GET /v1/sales.json
-	kindGet             = "get"        // GET /v1/sales/{id}.json
-	kindPut             = "put"        // PUT /v1/sales/{id}.json
-	kindMail            = "mail"       // POST /v1/sales/{id}/mails.json
+	kindShop = "shop" // GET /v1/shop.json
+	kindList = "list" // GET /v1/sales.json
+	kindGet  = "get"  // GET /v1/sales/{id}.json
+	kindPut  = "put"  // PUT /v1/sales/{id}.json
+	kindMail = "mail" // POST /v1/sales/{id}/mails.json
 )
 
 type route struct {
@@ -60,8 +59,8 @@ func parseRoute(r *http.Request, strict bool) route {
 	switch {
 	case p == "/v1/shop":
 		rt.kind = kindShop
-	case p == "/v1/deliveries":
-		rt.kind = kindDeliveryMethods
+	case methodsKind(p) != "":
+		rt.kind = methodsKind(p)
 	case p == "/v1/sales":
 		rt.kind = kindList
 	case strings.HasPrefix(p, "/v1/sales/"):
@@ -125,8 +124,8 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
 	switch rt.kind {
 	case kindShop:
 		status, body = http.StatusOK, map[string]any{"shop": map[string]string{"id": "sandbox", "name": "Sandbox shop"}}
-	case kindDeliveryMethods:
-		status, body = http.StatusOK, map[string]any{"deliveries": DeliveryMethods}
+	case kindDeliveryMethods, kindPaymentMethods:
+		status, body = s.serveMethods(rt.kind)
 	case kindList:
 		status, body = s.listSales(r)
 	case kindGet:
@@ -244,14 +243,6 @@ func (s *Server) admitLocked(token string) (retryAfter int, ok bool) {
 	s.windows[token] = win
 	s.counters.MaxPerMinute[token] = max(s.counters.MaxPerMinute[token], len(win))
 	return 0, true
-}
-
-// DeliveryMethods are the sandbox shop's delivery methods (配送方法): the
-// delivery_id of a sale_delivery names one of them.
-var DeliveryMethods = []map[string]any{
-	{"id": 1, "name": "宅急便 (ヤマト運輸)"},
-	{"id": 2, "name": "ゆうパック (日本郵便)"},
-	{"id": 3, "name": "飛脚宅配便 (佐川急便)"},
 }
 
 func scopeFor(kind string) string {

@@ -127,6 +127,7 @@ type Counters struct {
 	FeeFieldWrites int            `json:"fee_field_writes"` // fee fields received in PUT bodies (must stay 0)
 	StaleReads     int            `json:"stale_reads"`      // read answers that showed a sale as it was before a recent write
 	IgnoredParams  int            `json:"ignored_params"`   // query parameters dropped as unreadable or unknown (not Strict); our requests must cause none
+	MethodReads    int            `json:"method_reads"`     // GET /v1/deliveries and /v1/payments answered
 }
 
 // Server is the sandbox; it is an http.Handler and safe for concurrent use.
@@ -148,6 +149,7 @@ type Server struct {
 	afterList func(served int)       // called after each sales list request (tests)
 	listed    int                    // sales list requests answered since AfterList
 	prod      *productState          // products and their stock (products.go)
+	methods   shopMethods            // delivery and payment methods (methods.go)
 	history   map[int64][]staleEntry // per sale: its state before each recent write (StaleReads)
 }
 
@@ -168,6 +170,7 @@ func New(opts Options) *Server {
 		codes:   map[string]*authCode{},
 		windows: map[string][]time.Time{},
 		history: map[int64][]staleEntry{},
+		methods: defaultShopMethods(),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -188,6 +191,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("POST /oauth/token", s.token)
 	s.registerAdmin()
 	s.registerProducts()
+	s.registerMethodsAdmin()
 	return s
 }
 

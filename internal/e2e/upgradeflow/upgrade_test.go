@@ -488,6 +488,12 @@ func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
 			SaleDeliveries: []colorme.SaleDelivery{{ID: id*10 + 1, SaleID: id, DeliveryID: 1, Name: fmt.Sprintf("購入者 %d", id), PrefName: "東京都"}}})
 	}
 	stack.Sandbox.Seed(fresh...)
+	// Migration 7 (delivery and payment methods): an upgraded shop has none
+	// until they are read; its first import reads them.
+	m, err := st.Methods(ctx, "alpha")
+	require.NoError(t, err)
+	assert.Empty(t, m.Deliveries)
+	assert.True(t, m.ReadAt.IsZero())
 	irun, err := app.StartImport(ctx, stack.Client, stack.Config, workflows.OrderImportInput{ShopID: "alpha"})
 	require.NoError(t, err)
 	var ires workflows.OrderImportResult
@@ -525,6 +531,12 @@ func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
 	ir, err := st.ImportRun(ctx, ires.RunID)
 	require.NoError(t, err)
 	assert.Equal(t, oms.RunCompleted, ir.Status)
+	m, err = st.Methods(ctx, "alpha")
+	require.NoError(t, err)
+	assert.Len(t, m.Deliveries, len(stack.Sandbox.DeliveryMethods()), "the first import after the upgrade read the shop's delivery methods")
+	assert.Len(t, m.Payments, len(stack.Sandbox.PaymentMethods()))
+	assert.Equal(t, "宅急便 (ヤマト運輸)", m.DeliveryLabel(1))
+	assert.False(t, m.ReadAt.IsZero())
 }
 
 // withoutDetails is the order as the release before migration 4 kept it: no
