@@ -70,6 +70,7 @@ func newSiteWith(t *testing.T, shopID string, edit func(*config.Config)) *site {
 	pw := "pass-hanako-0123456789"
 	_, err = stack.Store.CreateUser(context.Background(), s.Login, pw, oms.RoleStaff)
 	require.NoError(t, err)
+	require.NoError(t, stack.Store.SetUserShops(context.Background(), s.Login, []string{shopID}), "staff reach the shops an admin gave them")
 	res := s.post("/login", url.Values{"login": {s.Login}, "password": {pw}})
 	require.Equal(t, http.StatusOK, res.Status, res.Body)
 	require.NotContains(t, res.URL, "/login", "logged in")
