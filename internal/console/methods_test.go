@@ -33,7 +33,8 @@ func (h *harness) methodsShop(id string) *sandbox.Server {
 	now := time.Now()
 	run, err := h.st.StartImport(ctx, oms.Run{ShopID: id, RunKey: "seed-" + id, Trigger: "manual", WindowDays: 7, AsOf: now})
 	require.NoError(h.t, err)
-	_, err = h.st.ApplyImport(ctx, id, run, []oms.ImportedSale{{SaleID: 130000001, OrderedAt: now.Add(-48 * time.Hour), PaymentID: 752,
+	_, err = h.st.ApplyImport(ctx, id, run, []oms.ImportedSale{{SaleID: 130000001, OrderedAt: now.Add(-48 * time.Hour), PaymentID: 752, // 代金引換
+		Totals: oms.SaleTotals{Total: 5500, Tax: 500},
 		Deliveries: []oms.ImportedDelivery{
 			{ID: 4100001, MethodID: 1, Name: "佐藤 花子", PrefName: "大阪府", Address1: "大阪市北区梅田2-2-2", Postal: "5300001", Tel: "06-6111-2222"},
 			{ID: 4100002, MethodID: 6, Name: "佐藤 一郎", PrefName: "大阪府", Address1: "大阪市北区梅田2-2-2", Postal: "5300001", Tel: "06-6111-2222"}}}}, now)
