@@ -68,6 +68,7 @@ func (e *env) startWorkerProcess(t *testing.T, logFile string) *exec.Cmd {
 		"COLORME_SYNC_SECRET_KEY="+e.key,
 		"COLORME_BUDGET_PER_MINUTE=0",
 		"COLORME_TIMEOUT=5s",
+		"COLORME_STALE_READ_WINDOW=0s", // fresh reads unless workerEnv says otherwise (the last value wins)
 		"LOG_LEVEL=info",
 	)
 	cmd.Env = append(cmd.Env, e.workerEnv...)

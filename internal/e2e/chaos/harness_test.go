@@ -91,6 +91,9 @@ func newEnv(t *testing.T, dsn string) *env {
 	cfg.TaskQueue = "chaos-" + strings.ReplaceAll(strings.ToLower(t.Name()), "/", "-")
 	cfg.BudgetPerMinute = 0
 	cfg.ColorMeTimeout = 5 * time.Second
+	// This sandbox serves fresh reads unless a test turns stale reads on (and
+	// sets its worker's window, TestStaleReadsWorkerKilled): nothing to wait out.
+	cfg.StaleReadWindow = 0
 	cfg.DatabaseURL = dsn
 	cfg.SecretKey = key
 	return &env{key: key, dsn: dsn, store: st, sandbox: sb, sbURL: srv.URL, cfg: cfg}
