@@ -52,44 +52,65 @@ func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel
 		return LabelExport{}, &oms.StaffError{En: fmt.Sprintf("format %q is not a label program: use one of %s", format, carrier.Formats()),
 			Ja: "送り状ソフトを選んでください (B2クラウド、e飛伝Ⅱ、e飛伝Ⅲ、ゆうパックプリントR)。"}
 	}
+	j, err := selectShopLabels(ctx, st, shopID, sel, &sh, shipDate, now)
+	if err != nil {
+		return LabelExport{}, err
+	}
+	ex := l.Export(j.labels, sh, j.shipDate)
+	out := LabelExport{Format: string(l.Format), FormatName: l.Name, Data: ex.Data, Orders: j.selected, Rows: ex.Rows,
+		FileName: fmt.Sprintf("%s-%s-%s.csv", l.Format, shopID, strings.ReplaceAll(j.today, "-", ""))}
+	out.Warnings = append(j.warnings, ex.Warnings...)
+	return out, nil
+}
+
+// labelJob is a selection's labels before they are written in a layout.
+type labelJob struct {
+	orders   []oms.OrderView
+	methods  oms.ShopMethods
+	labels   []carrier.Label
+	warnings []carrier.Warning
+	selected int    // orders selected
+	shipDate string // YYYY-MM-DD
+	today    string // YYYY-MM-DD, JST
+}
+
+// selectShopLabels checks the selection and the ship date ("" = today, JST),
+// names the sender after the shop when sh has no name, and returns the labels
+// of the selected orders, with their options from the shop's payment and
+// delivery methods: the part ExportLabels and ExportLabelsByCarrier share.
+func selectShopLabels(ctx context.Context, st *oms.Store, shopID string, sel LabelSelection, sh *carrier.Shipper, shipDate string, now time.Time) (labelJob, error) {
 	if len(sel.Statuses) == 0 && !sel.Targets && len(sel.SaleIDs) == 0 {
-		return LabelExport{}, &oms.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
+		return labelJob{}, &oms.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
 			Ja: "出力する受注を、ステータス・書出対象・受注番号のいずれかで選んでください。"}
 	}
-	for _, st := range sel.Statuses {
-		if !rules.ValidStatus(st) {
-			return LabelExport{}, &oms.StaffError{En: fmt.Sprintf("status %q is not an OMS status: use one of %s", st, strings.Join(rules.Statuses, ", ")),
-				Ja: fmt.Sprintf("ステータス「%s」はありません。一覧から選んでください。", st)}
+	for _, s := range sel.Statuses {
+		if !rules.ValidStatus(s) {
+			return labelJob{}, &oms.StaffError{En: fmt.Sprintf("status %q is not an OMS status: use one of %s", s, strings.Join(rules.Statuses, ", ")),
+				Ja: fmt.Sprintf("ステータス「%s」はありません。一覧から選んでください。", s)}
 		}
 	}
-	today := now.In(rules.Tokyo).Format(time.DateOnly)
-	if shipDate == "" {
-		shipDate = today
-	} else if _, err := time.Parse(time.DateOnly, shipDate); err != nil {
-		return LabelExport{}, &oms.StaffError{En: fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", shipDate),
-			Ja: fmt.Sprintf("出荷予定日「%s」が日付として読めません。2026-05-01 の形で入れてください。", shipDate)}
+	j := labelJob{today: now.In(rules.Tokyo).Format(time.DateOnly), shipDate: shipDate}
+	if j.shipDate == "" {
+		j.shipDate = j.today
+	} else if _, err := time.Parse(time.DateOnly, j.shipDate); err != nil {
+		return labelJob{}, &oms.StaffError{En: fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", j.shipDate),
+			Ja: fmt.Sprintf("出荷予定日「%s」が日付として読めません。2026-05-01 の形で入れてください。", j.shipDate)}
 	}
 	shop, err := st.Shop(ctx, shopID)
 	if err != nil {
-		return LabelExport{}, err
+		return labelJob{}, err
 	}
-	orders, err := st.Orders(ctx, shopID)
-	if err != nil {
-		return LabelExport{}, err
+	if j.orders, err = st.Orders(ctx, shopID); err != nil {
+		return labelJob{}, err
+	}
+	if j.methods, err = st.Methods(ctx, shopID); err != nil {
+		return labelJob{}, err
 	}
 	if strings.TrimSpace(sh.Name) == "" {
 		sh.Name = shop.Name
 	}
-	methods, err := st.Methods(ctx, shopID)
-	if err != nil {
-		return LabelExport{}, err
-	}
-	labels, warns, n := selectLabels(orders, methods, sel, now, shop.Settings.WindowDays)
-	ex := l.Export(labels, sh, shipDate)
-	out := LabelExport{Format: string(l.Format), FormatName: l.Name, Data: ex.Data, Orders: n, Rows: ex.Rows,
-		FileName: fmt.Sprintf("%s-%s-%s.csv", l.Format, shopID, strings.ReplaceAll(today, "-", ""))}
-	out.Warnings = append(warns, ex.Warnings...)
-	return out, nil
+	j.labels, j.warnings, j.selected = selectLabels(j.orders, j.methods, sel, now, shop.Settings.WindowDays)
+	return j, nil
 }
 
 // selectLabels returns the labels of the selected orders, the warnings about

@@ -62,39 +62,11 @@ type CarrierExport struct {
 // an unknown method_type, or methods not read from ColorMe yet) is left out
 // with a warning saying why.
 func ExportLabelsByCarrier(ctx context.Context, st *oms.Store, shopID string, sel LabelSelection, sh carrier.Shipper, shipDate string, now time.Time) (CarrierExport, error) {
-	if len(sel.Statuses) == 0 && !sel.Targets && len(sel.SaleIDs) == 0 {
-		return CarrierExport{}, &oms.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
-			Ja: "出力する受注を、ステータス・書出対象・受注番号のいずれかで選んでください。"}
-	}
-	for _, s := range sel.Statuses {
-		if !rules.ValidStatus(s) {
-			return CarrierExport{}, &oms.StaffError{En: fmt.Sprintf("status %q is not an OMS status: use one of %s", s, strings.Join(rules.Statuses, ", ")),
-				Ja: fmt.Sprintf("ステータス「%s」はありません。一覧から選んでください。", s)}
-		}
-	}
-	today := now.In(rules.Tokyo).Format(time.DateOnly)
-	if shipDate == "" {
-		shipDate = today
-	} else if _, err := time.Parse(time.DateOnly, shipDate); err != nil {
-		return CarrierExport{}, &oms.StaffError{En: fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", shipDate),
-			Ja: fmt.Sprintf("出荷予定日「%s」が日付として読めません。2026-05-01 の形で入れてください。", shipDate)}
-	}
-	shop, err := st.Shop(ctx, shopID)
+	j, err := selectShopLabels(ctx, st, shopID, sel, &sh, shipDate, now)
 	if err != nil {
 		return CarrierExport{}, err
 	}
-	orders, err := st.Orders(ctx, shopID)
-	if err != nil {
-		return CarrierExport{}, err
-	}
-	methods, err := st.Methods(ctx, shopID)
-	if err != nil {
-		return CarrierExport{}, err
-	}
-	if strings.TrimSpace(sh.Name) == "" {
-		sh.Name = shop.Name
-	}
-	labels, warns, n := selectLabels(orders, methods, sel, now, shop.Settings.WindowDays)
+	orders, methods, labels, warns, n, shipDate, today := j.orders, j.methods, j.labels, j.warnings, j.selected, j.shipDate, j.today
 	method := map[[2]int64]int64{}
 	for _, o := range orders {
 		for _, d := range o.Destinations {

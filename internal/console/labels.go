@@ -118,21 +118,7 @@ func (s *Server) labelPost(rq *request) error {
 		return err
 	}
 	res := &labelResult{FormatName: ex.FormatName, FileName: ex.FileName, Orders: ex.Orders, Rows: ex.Rows}
-	for _, w := range ex.Warnings {
-		lw := labelWarning{SaleID: w.SaleID, Message: w.Ja}
-		switch {
-		case w.SaleID == 0:
-			res.Sender = append(res.Sender, lw)
-		case w.Excluded:
-			if res.ExcludedCount++; res.ExcludedCount <= pageLines {
-				res.Excluded = append(res.Excluded, lw)
-			}
-		default:
-			if res.WarningCount++; res.WarningCount <= pageLines {
-				res.Warnings = append(res.Warnings, lw)
-			}
-		}
-	}
+	res.addWarnings(ex.Warnings)
 	data := labelData{Form: f, Result: res}
 	if ex.Rows == 0 {
 		return s.renderStatus(rq, http.StatusUnprocessableEntity, "labels", "送り状データ出力", data,
@@ -148,6 +134,27 @@ func (s *Server) labelPost(rq *request) error {
 	h.Set("Content-Disposition", `attachment; filename="`+ex.FileName+`"`)
 	_, err = rq.w.Write(ex.Data)
 	return err
+}
+
+// addWarnings sorts the export's warnings for staff: about the whole file, a
+// row left out, a row written with a change; of the last two only the first
+// pageLines are kept, with their totals.
+func (res *labelResult) addWarnings(ws []carrier.Warning) {
+	for _, w := range ws {
+		lw := labelWarning{SaleID: w.SaleID, Message: w.Ja}
+		switch {
+		case w.SaleID == 0:
+			res.Sender = append(res.Sender, lw)
+		case w.Excluded:
+			if res.ExcludedCount++; res.ExcludedCount <= pageLines {
+				res.Excluded = append(res.Excluded, lw)
+			}
+		default:
+			if res.WarningCount++; res.WarningCount <= pageLines {
+				res.Warnings = append(res.Warnings, lw)
+			}
+		}
+	}
 }
 
 // selection reads the form's choice of orders.

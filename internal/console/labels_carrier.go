@@ -36,17 +36,7 @@ func (s *Server) labelsByCarrier(rq *request, f labelForm, sel app.LabelSelectio
 	for _, file := range ex.Files {
 		res.Files = append(res.Files, labelFile{FormatName: file.FormatName, FileName: file.FileName, Orders: file.Orders, Rows: file.Rows})
 	}
-	for _, w := range ex.Warnings {
-		lw := labelWarning{SaleID: w.SaleID, Message: w.Ja}
-		switch {
-		case w.SaleID == 0:
-			res.Sender = append(res.Sender, lw)
-		case w.Excluded:
-			res.Excluded = append(res.Excluded, lw)
-		default:
-			res.Warnings = append(res.Warnings, lw)
-		}
-	}
+	res.addWarnings(ex.Warnings) // at most pageLines of each kind on the page, like a single file's
 	data := labelData{Form: f, Result: res}
 	if ex.Rows == 0 {
 		return s.renderStatus(rq, http.StatusUnprocessableEntity, "labels", "送り状データ出力", data,
