@@ -1,7 +1,7 @@
 // Command bench measures colorme-sync on the real stack — the Temporal CLI dev
 // server, PostgreSQL, the worker as its own process and the ColorMe sandbox —
 // and prints one markdown table (also written to bench/results.local.md, or to the
-// tracked bench/results.md with UPDATE_README=1):
+// tracked bench/results.md with UPDATE_DOCS=1, or its old name UPDATE_README=1):
 //
 //  1. API calls per changed order
 //  2. throughput against the API budget (120/min and 6,000/min)
@@ -67,7 +67,7 @@ var sizeTable = map[string]sizes{
 
 func main() {
 	size := flag.String("size", "full", "bench size: small (CI, a few minutes) or full (~25 min)")
-	out := flag.String("out", "", "results file (default bench/results.local.md, untracked; bench/results.md with UPDATE_README=1)")
+	out := flag.String("out", "", "results file (default bench/results.local.md, untracked; bench/results.md with UPDATE_DOCS=1)")
 	only := flag.String("rows", "", "run only these rows, e.g. 1,4 (results.md is then written only with -out)")
 	temporalMem := flag.Bool("temporal-in-memory", false, "run the Temporal dev server without its SQLite file (for comparison)")
 	flag.Usage = func() {
@@ -180,7 +180,7 @@ func run(ctx context.Context, sz sizes, out string, temporalMem bool, selected m
 		// The tracked bench/results.md changes only when asked: a local run
 		// leaves the working tree clean.
 		out = filepath.Join(s.root, "bench", "results.local.md")
-		if os.Getenv("UPDATE_README") == "1" {
+		if os.Getenv("UPDATE_DOCS") == "1" || os.Getenv("UPDATE_README") == "1" {
 			out = filepath.Join(s.root, "bench", "results.md")
 		}
 	}

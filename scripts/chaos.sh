@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the fault tests (internal/e2e/chaos) on the real stack and prints one line
 # of figures per test (about 8–9 minutes on 2 cores). The table goes to
-# chaos-results.md (untracked); with UPDATE_README=1 it also replaces the fault
-# table in README.md between the chaos:begin / chaos:end markers, so a local run
-# leaves the working tree clean unless asked.
+# chaos-results.md (untracked); with UPDATE_DOCS=1 (or its old name
+# UPDATE_README=1) it also replaces the fault table in docs/faults.md between the
+# chaos:begin / chaos:end markers, so a local run leaves the working tree clean
+# unless asked.
 # TEMPORAL_STACK=cluster runs them on a production-like cluster the tests start
 # themselves (internal/teststack, scripts/cluster.sh) instead of the dev server;
-# the table then goes to chaos-results.cluster.md and the README's
+# the table then goes to chaos-results.cluster.md and docs/faults.md's
 # chaos-cluster:begin / chaos-cluster:end section.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -46,16 +47,18 @@ if [ -s "$report.table" ]; then
     cat "$report.table"; } > "$results"
   echo "table written to $results (untracked)"
 fi
-if [ "$status" -eq 0 ] && [ -s "$report.table" ] && [ "${UPDATE_README:-}" = "1" ]; then
+doc=docs/faults.md
+update=${UPDATE_DOCS:-${UPDATE_README:-}}
+if [ "$status" -eq 0 ] && [ -s "$report.table" ] && [ "$update" = "1" ]; then
   awk -v table="$report.table" -v machine="$machine" -v command="$command" -v begin="<!-- $marker:begin -->" -v end="<!-- $marker:end -->" '
     $0 == begin { print; print ""; print "Measured by `" command "` on " machine ":"; print "";
       print "| test | what was done to the system | what was checked | figures |"; print "|---|---|---|---|";
       while ((getline line < table) > 0) print line; print ""; skip = 1; next }
     $0 == end { skip = 0 }
-    !skip { print }' README.md > README.md.tmp && mv README.md.tmp README.md
-  echo "README.md fault table updated (UPDATE_README=1)"
+    !skip { print }' "$doc" > "$doc.tmp" && mv "$doc.tmp" "$doc"
+  echo "$doc fault table updated (UPDATE_DOCS=1)"
 elif [ "$status" -eq 0 ]; then
-  echo "README.md left as it is; UPDATE_README=1 $command rewrites its fault table"
+  echo "$doc left as it is; UPDATE_DOCS=1 $command rewrites its fault table"
 fi
 rm -f "$report.table"
 exit "$status"

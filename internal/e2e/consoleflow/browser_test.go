@@ -92,7 +92,13 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// A Japanese-locale browser, as shop staff have: Chromium on Linux takes
+		// its UI locale (the date inputs' 年/月/日, the file input's
+		// 「ファイルを選択」) from LANGUAGE/LANG, not from --lang alone; the
+		// strings come from Debian's chromium-l10n.
 		chromedp.Flag("lang", "ja-JP"),
+		chromedp.Flag("accept-lang", "ja-JP,ja"),
+		chromedp.Env("LANG=ja_JP.UTF-8", "LANGUAGE=ja"),
 		chromedp.WindowSize(1280, 900),
 		chromedp.UserDataDir(t.TempDir()),
 	)
