@@ -56,7 +56,7 @@ func previewsBusy() error {
 const uploadBodySlack = 1 << 20
 
 // sampleCSV is the sample file offered for download: UTF-8 with BOM (Excel opens
-// it as Japanese text) and CRLF, the format README "Shipping-results CSV" describes.
+// it as Japanese text) and CRLF, the format docs/orders.md "Shipping-results CSV" describes.
 const sampleCSV = "\uFEFF受注番号,お届け先ID,伝票番号,出荷日\r\n123456789,,4912-3456-7890,2026/05/01\r\n123456790,98765432,4912-3456-7891,2026-05-01\r\n"
 
 // uploadData is what the データ取込 page shows: the form, and a preview or the

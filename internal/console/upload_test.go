@@ -209,7 +209,7 @@ func TestUploadSizeAndEmpty(t *testing.T) {
 }
 
 // TestUploadSample: the sample offered for download is a valid file in the
-// README's format.
+// format docs/orders.md (Shipping-results CSV) describes.
 func TestUploadSample(t *testing.T) {
 	h := newHarness(t)
 	h.addShopWithOrders("up5", map[int64][]int64{5001: {50011}})

@@ -37,7 +37,7 @@ const token = "chaos-token-7f3e9b1c2d"
 // generated orders must be inside the real window too.
 var asOf = time.Now().In(rules.Tokyo).Truncate(time.Second)
 
-// report prints one line of the README's fault table: what was done to the
+// report prints one line of the fault table (docs/faults.md): what was done to the
 // system, what was checked, and the figures.
 func report(t *testing.T, fault, checked, figures string) {
 	t.Helper()

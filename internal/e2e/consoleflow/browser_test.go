@@ -169,7 +169,8 @@ func (b *browser) location() string {
 
 // shot takes a full-page screenshot of the current screen: into
 // $SCREENSHOT_DIR when set (`make screenshots` sets docs/screenshots, the
-// README's pictures), else into the test's temporary directory.
+// pictures of docs/manual.ja.md and docs/console.md), else into the test's
+// temporary directory.
 func (b *browser) shot(name string) {
 	b.t.Helper()
 	png := get(b, chromedp.FullScreenshot(100))

@@ -97,7 +97,7 @@ func seedBundleOrders(t *testing.T, cs *consoleStack, shopID string) {
 // TestConsoleInBrowser clicks through the seed manual's whole procedure in
 // Chromium, as shop staff would: login, 店舗を追加, APIアクセス設定 with 設定を保存,
 // 「取得する」 through ColorMe's (the sandbox's) authorize page, and takes a
-// screenshot of each screen for the README.
+// screenshot of each screen for docs/manual.ja.md and docs/console.md.
 func TestConsoleInBrowser(t *testing.T) {
 	cs := newConsoleStack(t)
 	adminPW := cs.addUser(t, "tanaka", oms.RoleAdmin)

@@ -152,7 +152,7 @@ func TestWatchSaysNoWorker(t *testing.T) {
 	assert.Contains(t, got[0].Text, "the run waits until one does; start a worker with `bin/worker`")
 }
 
-// TestFindableWhenStartedByTheCLI: an export started with the README's plain
+// TestFindableWhenStartedByTheCLI: an export started with docs/operating.md's plain
 // `temporal workflow start` — no search attribute, memo or summary — sets its
 // ColorMeShop search attribute and memo itself, so the UI's filter
 // ColorMeShop="…" finds it, and its result holds the options it used.

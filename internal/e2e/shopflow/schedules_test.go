@@ -276,7 +276,7 @@ func TestRevokedTokenPausesSchedules(t *testing.T) {
 	assert.Equal(t, 0, out.Export.Failed)
 }
 
-// TestTemporalCLICommands runs the README's commands with the Temporal CLI: a
+// TestTemporalCLICommands runs docs/operating.md's commands with the Temporal CLI: a
 // schedule trigger, and a manual export started with `temporal workflow start`
 // that a second start with the same ID is refused beside. Without
 // --fail-existing the CLI would print the running run as if it had started it.
