@@ -162,11 +162,9 @@ func (s *Server) stockUploadApply(rq *request) error {
 	if errors.Is(err, oms.ErrUploadApplied) {
 		return s.redirect(rq, stockUploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
 	}
-	if err == nil && !strings.HasPrefix(p.Name, stockUploadPrefix) {
-		err = oms.ErrUploadGone // a データ取込 file: not this screen's
-		if rerr := s.d.Store.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); rerr != nil {
-			s.d.Logger.Warn("console: putting back a previewed upload failed", "err", rerr)
-		}
+	if err == nil && !isStockUpload(p) { // a データ取込 preview: not this screen's
+		s.putBackUpload(rq, token)
+		err = oms.ErrUploadGone
 	}
 	if err != nil {
 		return s.stockUploadRefused(rq, uploadClaimError(err))
@@ -174,9 +172,7 @@ func (s *Server) stockUploadApply(rq *request) error {
 	name := strings.TrimPrefix(p.Name, stockUploadPrefix)
 	v, err := s.applyStockFile(rq, name, p.Data)
 	if err != nil {
-		if rerr := s.d.Store.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); rerr != nil {
-			s.d.Logger.Warn("console: putting back a previewed upload failed", "err", rerr)
-		}
+		s.putBackUpload(rq, token)
 		return err
 	}
 	v.SHA256 = p.SHA256
@@ -232,6 +228,16 @@ func (s *Server) stockUploadDone(rq *request) error {
 		return s.redirect(rq, stockPath(rq.shop.ID)+"/upload", "")
 	}
 	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20, Done: v, PushRun: pushRunLink(rq)})
+}
+
+// isStockUpload reports whether a stashed file was previewed by 在庫取込.
+func isStockUpload(p oms.Upload) bool { return strings.HasPrefix(p.Name, stockUploadPrefix) }
+
+// putBackUpload returns a claimed file to the stash, waiting for 「取込」 again.
+func (s *Server) putBackUpload(rq *request, token string) {
+	if err := s.d.Store.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err != nil {
+		s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err)
+	}
 }
 
 func stockUploadDonePath(shopID, token string) string {
