@@ -135,7 +135,9 @@ func TestStockInBrowser(t *testing.T) {
 	// 「在庫を今すぐ送る」 while another push runs: one writer per shop, named.
 	run, err := app.StartStockPush(ctx, cs.Client, cs.Config, workflows.StockPushInput{ShopID: shop, StartedBy: "suzuki", StaleWindow: 2 * time.Minute})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = cs.Client.TerminateWorkflow(context.Background(), run.GetID(), run.GetRunID(), "test over") })
+	t.Cleanup(func() {
+		_ = cs.Client.TerminateWorkflow(context.Background(), run.GetID(), run.GetRunID(), "test over")
+	})
 	waitForRunLogged(t, cs, shop, run.GetRunID())
 	b.open(cs.URL + "/shops/zaiko/stock")
 	b.click("#push-now")
