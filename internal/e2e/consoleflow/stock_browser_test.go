@@ -185,3 +185,32 @@ func waitForRunLogged(t *testing.T, cs *consoleStack, shop, runKey string) {
 		return false
 	}, time.Minute, 100*time.Millisecond)
 }
+
+// TestStockScopesInBrowser: a shop connected with the sales scopes only (what
+// 取得する asks for today) cannot read the products: 「商品情報を取得」 says to
+// enable the products permission and reconnect, and the shop's export keeps
+// working (the shop is not marked for reconnection).
+func TestStockScopesInBrowser(t *testing.T) {
+	cs := newConsoleStack(t)
+	ctx := context.Background()
+	require.NoError(t, cs.Store.CreateShop(ctx, oms.Shop{ID: "kengen", Name: "権限不足の店", APIBaseURL: cs.SandboxURL, ClientID: cs.ClientID, Settings: oms.DefaultSettings()}))
+	require.NoError(t, cs.Store.SetClientSecret(ctx, "kengen", cs.Secret))
+	cs.Sandbox.SeedProducts(stockCatalogue()...)
+	pw := cs.addUser(t, "kanri", oms.RoleAdmin)
+	b := newBrowser(t)
+	b.login(cs.URL, "kanri", pw)
+	b.open(cs.URL + "/shops/kengen/settings")
+	b.click(`#connect-button`)
+	b.click(`button[value=approve]`)
+	assert.Equal(t, "接続済み", b.text("#connection"))
+
+	b.open(cs.URL + "/shops/kengen/stock")
+	b.click("#catalogue-import")
+	msg := b.text(".error")
+	assert.Contains(t, msg, "カラーミーショップが商品情報の読み取りを許可しませんでした。在庫連携には商品の権限 (read_products・write_products) が必要です。")
+	assert.Contains(t, msg, "APIアクセス設定で「取得する」を押して接続し直して")
+	b.shot("stock-09-no-product-scope")
+	sh, err := cs.Store.Shop(ctx, "kengen")
+	require.NoError(t, err)
+	assert.False(t, sh.ReconnectNeeded, "the sales side keeps working")
+}
