@@ -261,3 +261,33 @@ func TestStockShopAccess(t *testing.T) {
 		assert.Equal(t, int64(10), lv["TS-RED"].OnHand, "%s: nothing changed", shop)
 	}
 }
+
+// TestStockRunLink: the link to a started 在庫連携 opens its entry in
+// 自動処理ログ (found by the Temporal run id), and, before the worker has
+// written the entry, 自動処理ログ's 在庫連携 runs with what to do.
+func TestStockRunLink(t *testing.T) {
+	h := newHarness(t)
+	h.addStockShop("st6")
+	id, err := h.st.StartRun(context.Background(), oms.Run{ShopID: "st6", Kind: oms.KindStock, WorkflowID: "stock-push-st6", RunKey: "temporal-run-1",
+		Trigger: oms.TriggerManual, StartedBy: "staff6"})
+	require.NoError(t, err)
+	staff := h.addUser("staff6", oms.RoleStaff, "staff-password-6")
+
+	res, err := staff.noFollow.Get(h.base + "/shops/st6/stock/runs/temporal-run-1")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, fmt.Sprintf("/shops/st6/runs/%d", id), res.Header.Get("Location"))
+	_, page := staff.get(res.Header.Get("Location"))
+	assert.Contains(t, page, `<dd id="run-kind">在庫連携</dd>`)
+	assert.Contains(t, page, `id="stock-run-hint"`)
+	assert.NotContains(t, page, "注文ごとの結果")
+
+	status, page := staff.get("/shops/st6/stock/runs/not-yet")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, page, "在庫連携 (ラン not-yet) はまだ自動処理ログに記録されていません")
+	assert.Contains(t, page, "しばらくしてからこの画面を再読み込みしてください")
+	_, page = staff.get("/shops/st6/stock")
+	assert.Contains(t, page, "前回の在庫連携")
+	assert.Contains(t, page, "実行中")
+}
