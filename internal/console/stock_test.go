@@ -247,6 +247,13 @@ func TestStockShopAccess(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, status, "%s %s", p.method, p.path)
 		assert.Contains(t, page, "店舗「theirs」は登録されていません", "%s %s", p.method, p.path)
 	}
+	for _, path := range []string{"/shops/mine/stock", "/shops/mine/stock/upload", "/shops/mine/stock/sku?sku=TS-RED"} {
+		res, err := noRedirect().Get(h.base + path)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, http.StatusSeeOther, res.StatusCode, "%s without a session", path)
+		assert.Contains(t, res.Header.Get("Location"), "/login", "%s leads to the login page", path)
+	}
 	req, _ := http.NewRequest(http.MethodPost, h.base+"/shops/mine/stock/sku", strings.NewReader("sku=TS-RED&on_hand=0&reason=x"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
