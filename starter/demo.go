@@ -10,6 +10,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/stock"
 )
 
 // runDemoSeed creates a demo shop pointing at a ColorMe sandbox and seeds both
@@ -66,5 +67,41 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 	// The sandbox shop's delivery and payment methods, as connecting reads them.
 	res, err := st.RefreshMethods(ctx, *shopID, colorme.New(colorme.Config{BaseURL: base, AccessToken: *token}), time.Now())
 	printMethodsRead(e.out, *shopID, res, err)
+	return seedStock(ctx, e, st, *shopID, base, *token)
+}
+
+// seedStock gives the demo shop a catalogue with options on the sandbox,
+// imports it as 「商品情報を取得」 does, and sets the warehouse's on-hand
+// counts as a stock file (在庫取込) would, so 在庫一覧 shows real numbers.
+func seedStock(ctx context.Context, e *env, st *oms.Store, shopID, base, token string) error {
+	if err := postJSON(ctx, base+"/_sandbox/products", demo.Catalogue()); err != nil {
+		return err
+	}
+	c := colorme.New(colorme.Config{BaseURL: base, AccessToken: token})
+	readAt := time.Now()
+	products, err := c.AllProducts(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("reading the demo catalogue back from the sandbox: %w", err)
+	}
+	for i, p := range products {
+		if len(p.Options) > 0 && len(p.Variants) == 0 {
+			if products[i].Variants, err = c.ProductVariants(ctx, p.ID); err != nil {
+				return fmt.Errorf("reading the options of demo product %d: %w", p.ID, err)
+			}
+		}
+	}
+	s := stock.New(st)
+	if err := s.SaveCatalogue(ctx, shopID, stock.UnitsOf(products, readAt)); err != nil {
+		return err
+	}
+	if _, err := s.SetOnHand(ctx, shopID, demo.WarehouseStock(), "demo-seed", stock.ReasonFile); err != nil {
+		return err
+	}
+	rep, err := s.Report(ctx, shopID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "seeded the catalogue of shop %s: %d products, %d sellable units (%d mapped by 型番, %d not), on-hand set for %d SKUs\n",
+		shopID, rep.Products, rep.Units, rep.Mapped, len(rep.Unmapped), len(demo.WarehouseStock()))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/stock"
 )
 
 // TestDemoSeedRefusesRealShop: demo-seed never overwrites the token of a shop
@@ -65,4 +66,45 @@ func TestDemoSeedRefusesRealShop(t *testing.T) {
 	tok, err := st.AccessToken(ctx, "demo")
 	require.NoError(t, err)
 	assert.Equal(t, "demo-token", tok)
+}
+
+// TestDemoSeedCatalogue: demo-seed gives the shop a catalogue with options on
+// the sandbox and on-hand counts, so 在庫一覧 shows real numbers: the demo's
+// order lines map to its SKUs (引当), and two units show what cannot be mapped.
+func TestDemoSeedCatalogue(t *testing.T) {
+	ctx := context.Background()
+	st := starterStore(t)
+	sb := httptest.NewServer(sandbox.New(sandbox.Options{}))
+	defer sb.Close()
+	var out, errOut bytes.Buffer
+	code := run(ctx, []string{"demo-seed", "-orders", "60", "-shop", "demo", "-sandbox", sb.URL}, &out, &errOut)
+	require.Equal(t, 0, code, out.String()+errOut.String())
+	assert.Contains(t, out.String(), "seeded the catalogue of shop demo: 7 products, 11 sellable units (9 mapped by 型番, 2 not), on-hand set for 9 SKUs")
+
+	s := stock.New(st)
+	units, err := s.Catalogue(ctx, "demo")
+	require.NoError(t, err)
+	variants := 0
+	for _, u := range units {
+		if u.PerOption {
+			variants++
+		}
+	}
+	assert.Equal(t, 7, variants, "units kept per option")
+	levels, err := s.Levels(ctx, "demo")
+	require.NoError(t, err)
+	require.Len(t, levels, 9)
+	open := int64(0)
+	for sku, l := range levels {
+		assert.Equal(t, max(l.OnHand-l.Open, 0), l.Available, sku)
+		open += l.Open
+	}
+	assert.Positive(t, open, "the demo's open orders hold units of its SKUs")
+	rep, err := s.Report(ctx, "demo")
+	require.NoError(t, err)
+	problems := map[string]bool{}
+	for _, u := range rep.Unmapped {
+		problems[u.Problem] = true
+	}
+	assert.Equal(t, map[string]bool{stock.ProblemNoModelNumber: true, stock.ProblemNotManaged: true}, problems)
 }

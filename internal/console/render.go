@@ -193,8 +193,11 @@ func (s *Server) fail(rq *request, err error) {
 // runningMessage says which run is already running.
 func runningMessage(e *app.RunningError) string {
 	kind := "発送情報の更新"
-	if e.Kind == "import" {
+	switch e.Kind {
+	case oms.KindImport:
 		kind = "受注取得"
+	case oms.KindStock:
+		kind = "在庫連携"
 	}
 	return fmt.Sprintf("店舗「%s」の%sはすでに実行中です (ワークフロー %s、ラン %s)。終わるまでお待ちください。", e.ShopID, kind, e.WorkflowID, e.RunID)
 }

@@ -52,6 +52,20 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /shops/{shop}/orders/{sale}/unbundle", s.shop(s.orderUnbundle))
 	mux.Handle("POST /shops/{shop}/orders/{sale}/deliveries/{delivery}", s.shop(s.orderShipment))
 
+	// 在庫連携 (stock.go, stock_upload.go): 在庫一覧, a SKU's page with its
+	// movements and the on-hand edit, 「在庫を今すぐ送る」, 「商品情報を取得」, a
+	// started run, and 在庫取込 (preview, 取込, its summary).
+	mux.Handle("GET /shops/{shop}/stock", s.shop(s.stockList))
+	mux.Handle("GET /shops/{shop}/stock/sku", s.shop(s.stockSKU))
+	mux.Handle("POST /shops/{shop}/stock/sku", s.shop(s.stockEdit))
+	mux.Handle("POST /shops/{shop}/stock/push", s.shop(s.stockPush))
+	mux.Handle("POST /shops/{shop}/stock/catalogue", s.shop(s.stockCatalogue))
+	mux.Handle("GET /shops/{shop}/stock/runs/{run}", s.shop(s.stockRun))
+	mux.Handle("GET /shops/{shop}/stock/upload", s.shop(s.stockUploadForm))
+	mux.Handle("POST /shops/{shop}/stock/upload", s.shop(s.stockUploadPreview))
+	mux.Handle("POST /shops/{shop}/stock/upload/apply", s.shop(s.stockUploadApply))
+	mux.Handle("GET /shops/{shop}/stock/upload/done/{token}", s.shop(s.stockUploadDone))
+
 	// 同梱候補一覧 (bundles.go): orders that could ship together, and 「同梱する」.
 	mux.Handle("GET /shops/{shop}/bundles", s.shop(s.bundleCandidates))
 	mux.Handle("POST /shops/{shop}/bundles", s.shop(s.bundleCandidate))

@@ -90,7 +90,7 @@ type choice struct{ Value, Label string }
 
 // Options of the filters.
 var (
-	kindChoices    = []choice{{"", "すべて"}, {string(oms.KindImport), "受注取得"}, {string(oms.KindExport), "発送情報の更新"}, {oms.FilterDryRun, "プレビュー"}}
+	kindChoices    = []choice{{"", "すべて"}, {string(oms.KindImport), "受注取得"}, {string(oms.KindExport), "発送情報の更新"}, {oms.FilterDryRun, "プレビュー"}, {string(oms.KindStock), "在庫連携"}}
 	triggerChoices = []choice{{"", "すべて"}, {string(oms.TriggerManual), "手動"}, {string(oms.TriggerScheduled), "スケジュール"}, {string(oms.TriggerChange), "変更時"}}
 	statusChoices  = []choice{{"", "すべて"}, {string(oms.RunFailed), "失敗のみ (失敗した注文を含む)"}}
 )

@@ -183,6 +183,10 @@ func (s *Server) uploadApply(rq *request) error {
 	if errors.Is(err, oms.ErrUploadApplied) {
 		return s.redirect(rq, uploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
 	}
+	if err == nil && isStockUpload(p) { // a 在庫取込 preview: only 在庫取込 applies it
+		s.putBackUpload(rq, token)
+		err = oms.ErrUploadGone
+	}
 	if err != nil {
 		return s.uploadRefused(rq, uploadClaimError(err))
 	}

@@ -98,6 +98,43 @@ func SeedStore(ctx context.Context, st *oms.Store, shopID string, orders []rules
 	return st.SeedFromColorMe(ctx, shopID, seeded)
 }
 
+// FirstProductID is the ColorMe id of the demo's first product; the others
+// follow in the order of Catalogue.
+const FirstProductID = 1000
+
+// Catalogue returns the demo shop's ColorMe products, the ones its orders
+// sell (ids from FirstProductID), with their 型番 and stock — per option where
+// they have options — plus two that 在庫連携 cannot map, as real shops have: a
+// product without 型番 and one whose stock is not managed. Stocks are the
+// values ColorMe shows before any 在庫連携.
+func Catalogue() []colorme.Product {
+	skus := [][]string{{"TS-WHITE-M", "TS-BLACK-L", "TS-KINARI-S"}, {"MUG-AI", "MUG-HAKUJI"}, {"HINOKI-BOARD"}, {"TENUGUI-BENI", "TENUGUI-AI"}, {"SENCHA-20"}}
+	var out []colorme.Product
+	for i, p := range products {
+		pr := colorme.Product{ID: FirstProductID + int64(i), Name: p.name, StockManaged: true, Stocks: int64(20 + 7*i)}
+		if len(p.options) == 0 {
+			pr.ModelNumber = skus[i][0]
+			out = append(out, pr)
+			continue
+		}
+		pr.Options = []colorme.ProductOption{{ID: int64(i + 1), Name: "種類", Values: p.options}}
+		for j, o := range p.options {
+			pr.Variants = append(pr.Variants, colorme.ProductVariant{ProductID: pr.ID, Option1Value: o, ModelNumber: skus[i][j], Stocks: int64(10 + 5*j + i)})
+		}
+		out = append(out, pr)
+	}
+	return append(out,
+		colorme.Product{ID: FirstProductID + int64(len(products)), Name: "ギフトラッピング", StockManaged: true, Stocks: 50},
+		colorme.Product{ID: FirstProductID + int64(len(products)) + 1, Name: "季節の詰め合わせ (受注生産)", ModelNumber: "GIFT-SEASON", StockManaged: false})
+}
+
+// WarehouseStock is the demo warehouse's on-hand count of each mapped 型番 of
+// Catalogue, as a stock file (在庫取込) would set it.
+func WarehouseStock() map[string]int64 {
+	return map[string]int64{"TS-WHITE-M": 120, "TS-BLACK-L": 95, "TS-KINARI-S": 60, "MUG-AI": 140, "MUG-HAKUJI": 80,
+		"HINOKI-BOARD": 150, "TENUGUI-BENI": 110, "TENUGUI-AI": 3, "SENCHA-20": 200}
+}
+
 var (
 	products = []struct {
 		name    string
@@ -142,8 +179,9 @@ func details(rnd *rand.Rand, sale *colorme.Sale) {
 		}
 		d.PreferredPeriod = periods[rnd.Intn(len(periods))]
 		for k := 0; k < 1+rnd.Intn(2); k++ {
-			p := products[rnd.Intn(len(products))]
-			it := colorme.SaleDetail{ID: d.ID*10 + int64(k) + 1, SaleDeliveryID: d.ID, ProductID: 1000 + int64(rnd.Intn(len(products))),
+			pi := rnd.Intn(len(products))
+			p := products[pi]
+			it := colorme.SaleDetail{ID: d.ID*10 + int64(k) + 1, SaleDeliveryID: d.ID, ProductID: FirstProductID + int64(pi),
 				ProductName: p.name, Price: p.price, ProductNum: int64(1 + rnd.Intn(3))}
 			if len(p.options) > 0 {
 				it.Option1Value = p.options[rnd.Intn(len(p.options))]

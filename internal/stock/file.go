@@ -22,6 +22,7 @@ type Problem struct {
 type FileResult struct {
 	Encoding string           `json:"encoding"`
 	Counts   map[string]int64 `json:"counts,omitempty"`
+	Lines    map[string]int   `json:"lines,omitempty"` // the file's line of each SKU in Counts
 	Problems []Problem        `json:"problems,omitempty"`
 }
 
@@ -33,20 +34,20 @@ func (r FileResult) OK() bool { return len(r.Problems) == 0 }
 // or Shift_JIS, as データ取込 reads files (shipcsv.Decode).
 func ParseFile(data []byte) FileResult {
 	text, enc, lerr := shipcsv.Decode(data)
-	res := FileResult{Encoding: enc, Counts: map[string]int64{}}
+	res := FileResult{Encoding: enc, Counts: map[string]int64{}, Lines: map[string]int{}}
 	if lerr != nil {
 		msg := lerr.Ja
 		if msg == "" {
 			msg = lerr.Message
 		}
 		res.Problems = append(res.Problems, Problem{Line: lerr.Line, Message: msg})
-		res.Counts = nil
+		res.Counts, res.Lines = nil, nil
 		return res
 	}
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
-	seen := map[string]int{}
+	seen := res.Lines
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -92,7 +93,7 @@ func ParseFile(data []byte) FileResult {
 		res.Problems = append(res.Problems, Problem{Line: 0, Message: "在庫の行がありません。「型番,在庫数」の行があるファイルを選んでください。"})
 	}
 	if len(res.Problems) > 0 {
-		res.Counts = nil
+		res.Counts, res.Lines = nil, nil
 	}
 	return res
 }

@@ -1,0 +1,273 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/app"
+	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+	"github.com/colorme-sync/colorme-sync/internal/stock"
+)
+
+// 在庫取込: a warehouse stock file (型番,在庫数) is uploaded, previewed (before →
+// after per SKU, or every problem by line) and, on 「取込」, applied all or
+// nothing as `starter stock csv` does. The previewed file waits in the same
+// stash as データ取込's, bound to the session and the shop; its name carries
+// stockUploadPrefix so that only 在庫取込 applies it.
+
+// stockUploadPrefix marks a stashed file as a stock file.
+const stockUploadPrefix = "在庫取込:"
+
+// stockUploadData is what the 在庫取込 page shows.
+type stockUploadData struct {
+	MaxMB   int
+	Preview *stockFileView
+	Done    *stockFileView
+	PushRun string // the 在庫連携 started after 「取込」, a link to it
+}
+
+// stockFileView is one stock file as staff see it.
+type stockFileView struct {
+	Token, FileName, SHA256, Encoding string
+	Size, SKUs                        int
+	Changes                           []stockChange // the first pageLines
+	ChangeCount, Unchanged            int
+	Problems                          []lineText // the first pageLines
+	ProblemCount                      int
+	Notes                             []lineText // the first pageLines
+	NoteCount                         int
+	CanApply, Applied                 bool
+	AppliedBy                         string
+	AppliedAt                         time.Time
+	Follow                            string // what happens on ColorMe next
+}
+
+// stockChange is one SKU the file changes.
+type stockChange struct {
+	Line      int
+	SKU       string
+	Title     string // the unit's name, "" when not in the catalogue
+	Before    string // the on-hand quantity now, or 未登録
+	After     int64
+	Delta     string // +3 / -2, "" when new
+	NotMapped bool   // not a mapped unit of the catalogue: recorded, not pushed
+}
+
+func (s *Server) stockUploadForm(rq *request) error {
+	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20})
+}
+
+// stockUploadPreview is 「プレビュー」: it reads the file, shows what would change
+// (or every problem by line) without changing anything and, when the file
+// can be applied, keeps it for 「取込」.
+func (s *Server) stockUploadPreview(rq *request) error {
+	name, data, err := readStockUpload(rq)
+	if err != nil {
+		return s.stockUploadRefused(rq, err)
+	}
+	if en, ja, ok := shipcsv.NotCSV(data); ok {
+		s.d.Logger.Info("console: stock file refused: not CSV", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "kind", en)
+		return s.stockUploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: 選んだファイルは" + ja +
+			"で、CSVファイルではありません。型番と在庫数のCSVファイルを選んでください (Excelのブックは「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」にしてから)。"})
+	}
+	if lines := bytes.Count(data, []byte{'\n'}); lines > maxUploadRows {
+		return s.stockUploadRefused(rq, &httpError{status: http.StatusRequestEntityTooLarge,
+			msg: fmt.Sprintf("行が多すぎます (%d行、上限 %d行)。ファイルを%d行以下に分けてから、1つずつ取り込んでください。", lines, maxUploadRows, maxUploadRows)})
+	}
+	sum := sha256.Sum256(data)
+	v, err := s.stockFileView(rq.ctx(), rq.shop.ID, name, data)
+	if err != nil {
+		return err
+	}
+	v.SHA256 = hex.EncodeToString(sum[:])
+	s.d.Logger.Info("console: stock file previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
+		"skus", v.SKUs, "changes", v.ChangeCount, "problems", v.ProblemCount)
+	page := stockUploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
+	switch {
+	case v.ProblemCount > 0:
+		return s.renderStatus(rq, http.StatusUnprocessableEntity, "stock_upload", "在庫取込", page,
+			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", v.ProblemCount))
+	case !v.CanApply:
+		return s.render(rq, "stock_upload", "在庫取込", page)
+	}
+	v.Token, err = s.d.Store.PutUpload(rq.ctx(), oms.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: stockUploadPrefix + name, Data: data,
+		SHA256: v.SHA256, ExpiresAt: s.d.Now().Add(uploadTTL)}, s.d.Now(), uploadStashBytes)
+	if err != nil {
+		return err
+	}
+	return s.render(rq, "stock_upload", "在庫取込", page)
+}
+
+// stockFileView parses a stock file and compares it with the shop's on-hand
+// quantities and catalogue.
+func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []byte) (*stockFileView, error) {
+	res := stock.ParseFile(data)
+	v := &stockFileView{FileName: name, Size: len(data), Encoding: encodingLabel(res.Encoding), SKUs: len(res.Counts)}
+	if !res.OK() {
+		var problems []oms.LineMessage
+		for _, p := range res.Problems {
+			problems = append(problems, oms.LineMessage{Line: p.Line, Ja: p.Message})
+		}
+		v.ProblemCount, v.Problems = len(problems), lineTexts(problems[:min(len(problems), pageLines)])
+		return v, nil
+	}
+	st := stock.New(s.d.Store)
+	units, err := st.Catalogue(ctx, shopID)
+	if err != nil {
+		return nil, err
+	}
+	levels, err := st.Levels(ctx, shopID)
+	if err != nil {
+		return nil, err
+	}
+	mapped, _ := stock.Classify(units)
+	var changes []stockChange
+	var notes []oms.LineMessage
+	for sku, n := range res.Counts {
+		line := res.Lines[sku]
+		u, isMapped := mapped[sku]
+		if !isMapped {
+			notes = append(notes, oms.LineMessage{Line: line, Ja: "型番「" + sku + "」はカラーミーショップの連携できる商品にありません (在庫一覧の「連携できない商品」も確かめてください)。在庫数は記録しますが、カラーミーショップには送りません。"})
+		}
+		l, has := levels[sku]
+		if has && l.OnHand == n {
+			v.Unchanged++
+			continue
+		}
+		c := stockChange{Line: line, SKU: sku, Title: strings.TrimSpace(u.ProductName + " " + u.OptionText()), Before: "未登録", After: n, NotMapped: !isMapped}
+		if has {
+			c.Before, c.Delta = strconv.FormatInt(l.OnHand, 10), fmt.Sprintf("%+d", n-l.OnHand)
+		}
+		changes = append(changes, c)
+	}
+	slices.SortFunc(changes, func(a, b stockChange) int { return a.Line - b.Line })
+	slices.SortFunc(notes, func(a, b oms.LineMessage) int { return a.Line - b.Line })
+	v.ChangeCount, v.Changes = len(changes), changes[:min(len(changes), pageLines)]
+	v.NoteCount, v.Notes = len(notes), lineTexts(notes[:min(len(notes), pageLines)])
+	v.CanApply = v.ChangeCount > 0
+	return v, nil
+}
+
+// stockUploadApply is 「取込」: it applies the previewed file all or nothing (as
+// `starter stock csv`), then lets ColorMe follow.
+func (s *Server) stockUploadApply(rq *request) error {
+	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
+	p, err := s.d.Store.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
+	if errors.Is(err, oms.ErrUploadApplied) {
+		return s.redirect(rq, stockUploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
+	}
+	if err == nil && !isStockUpload(p) { // a データ取込 preview: not this screen's
+		s.putBackUpload(rq, token)
+		err = oms.ErrUploadGone
+	}
+	if err != nil {
+		return s.stockUploadRefused(rq, uploadClaimError(err))
+	}
+	name := strings.TrimPrefix(p.Name, stockUploadPrefix)
+	v, err := s.applyStockFile(rq, name, p.Data)
+	if err != nil {
+		s.putBackUpload(rq, token)
+		return err
+	}
+	v.SHA256 = p.SHA256
+	follow, run := "", ""
+	if v.ChangeCount > 0 {
+		follow, run = s.followPush(rq)
+	}
+	v.Follow = strings.TrimSpace(follow)
+	summary, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Store.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
+		return err
+	}
+	msg := "取込が完了しました: 変更はありませんでした (すべて今の在庫数と同じでした)。"
+	if v.ChangeCount > 0 {
+		msg = fmt.Sprintf("取込が完了しました: %d件の型番の在庫数を更新しました。", v.ChangeCount)
+	}
+	return s.redirect(rq, withRun(stockUploadDonePath(rq.shop.ID, token), run), msg)
+}
+
+// applyStockFile checks the file again against the OMS (the view is what it
+// changes now) and sets every SKU's on-hand in one transaction.
+func (s *Server) applyStockFile(rq *request, name string, data []byte) (*stockFileView, error) {
+	v, err := s.stockFileView(rq.ctx(), rq.shop.ID, name, data)
+	if err != nil {
+		return nil, err
+	}
+	if v.ProblemCount > 0 { // the parser is deterministic: only a changed parser gets here
+		return nil, badRequest("このファイルは取り込めなくなりました。もう一度ファイルを選んで「プレビュー」を押してください。")
+	}
+	res := stock.ParseFile(data)
+	if _, err := stock.New(s.d.Store).SetOnHand(rq.ctx(), rq.shop.ID, res.Counts, rq.user.Login, stock.ReasonFile+": "+name); err != nil {
+		return nil, err
+	}
+	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
+	s.d.Logger.Info("console: stock file applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "changes", v.ChangeCount)
+	return v, nil
+}
+
+// stockUploadDone shows the summary of an applied stock file.
+func (s *Server) stockUploadDone(rq *request) error {
+	summary, ok, err := s.d.Store.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.redirect(rq, stockPath(rq.shop.ID)+"/upload", "")
+	}
+	v := &stockFileView{}
+	if err := json.Unmarshal([]byte(summary), v); err != nil || !v.Applied {
+		return s.redirect(rq, stockPath(rq.shop.ID)+"/upload", "")
+	}
+	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20, Done: v, PushRun: pushRunLink(rq)})
+}
+
+// isStockUpload reports whether a stashed file was previewed by 在庫取込.
+func isStockUpload(p oms.Upload) bool { return strings.HasPrefix(p.Name, stockUploadPrefix) }
+
+// putBackUpload returns a claimed file to the stash, waiting for 「取込」 again.
+func (s *Server) putBackUpload(rq *request, token string) {
+	if err := s.d.Store.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err != nil {
+		s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err)
+	}
+}
+
+func stockUploadDonePath(shopID, token string) string {
+	return stockPath(shopID) + "/upload/done/" + token
+}
+
+// stockUploadRefused shows the 在庫取込 form again with what went wrong and what to do.
+func (s *Server) stockUploadRefused(rq *request, err error) error {
+	var he *httpError
+	if !errors.As(err, &he) {
+		return err
+	}
+	s.d.Logger.Info("console: stock file refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
+	return s.renderStatus(rq, he.status, "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20}, he.msg)
+}
+
+// readStockUpload reads the file of the 在庫取込 form as データ取込 reads its
+// own, with the refusals in 在庫取込's words.
+func readStockUpload(rq *request) (string, []byte, error) {
+	name, data, err := readUpload(rq)
+	var he *httpError
+	if errors.As(err, &he) {
+		msg := strings.ReplaceAll(he.msg, "出荷実績のCSVファイル", "在庫ファイル (型番,在庫数 のCSV)")
+		msg = strings.ReplaceAll(msg, "1行に1つのお届け先 (受注番号,お届け先ID,伝票番号,出荷日) を書いたCSVファイル", "1行に1つの型番と在庫数 (型番,在庫数) を書いたCSVファイル")
+		return "", nil, &httpError{status: he.status, msg: msg}
+	}
+	return name, data, err
+}
