@@ -49,6 +49,9 @@ type Warning struct {
 	SaleID     int64  `json:"sale_id"`     // 0 for the file
 	DeliveryID int64  `json:"delivery_id"` // 0 for the file
 	Excluded   bool   `json:"excluded"`    // the row is not in the file
+	// Info: left out as it should be (a tracking number already registered, a
+	// bundled child, a cancelled order): nothing for staff to do.
+	Info bool `json:"info,omitempty"`
 	Message    string `json:"message"`
 	Ja         string `json:"ja"`
 }

@@ -39,12 +39,12 @@ func TestEveryMessageHasJapanese(t *testing.T) {
 
 func TestJoinedMessages(t *testing.T) {
 	cases := map[string]string{
-		DryRun.Format() + "; " + MailStateUnknown.Format("null"): "プレビューのため書き込んでいません。発送メールは送っていません",
-		InvalidNoDate.Format() + "; " + InvalidTail.Format():      "カラーミーショップから注文日時のない受注が届きました。この受注は取り込んでいません",
+		DryRun.Format() + "; " + MailStateUnknown.Format("null"):                                                     "プレビューのため書き込んでいません。発送メールは送っていません",
+		InvalidNoDate.Format() + "; " + InvalidTail.Format():                                                         "カラーミーショップから注文日時のない受注が届きました。この受注は取り込んでいません",
 		ImportDeliveryChanged.Format(7, FieldChange.Format("name", "山田", "佐藤")+", "+PrefChange.Format("東京都", "大阪府")): "お届け先 7: 氏名 「山田」 → 「佐藤」、都道府県 東京都 → 大阪府",
-		FlagCancelledShipped.Format(ShippedStatus.Format("出荷済み") + ", " + ShippedSlip.Format(3, "1234")):            "出荷済み (ステータス 出荷済み、お届け先 3 に伝票番号 1234) の受注",
-		ImportDetailsChanged.Format("customer_name, memo"): "購入者氏名、備考",
-		NotTarget.Format(RuleStale.Format("2026-01-01T00:00:00+09:00", 3)): "書出対象ではなくなりました: ルール3",
+		FlagCancelledShipped.Format(ShippedStatus.Format("出荷済み") + ", " + ShippedSlip.Format(3, "1234")):             "出荷済み (ステータス 出荷済み、お届け先 3 に伝票番号 1234) の受注",
+		ImportDetailsChanged.Format("customer_name, memo"):                                                           "購入者氏名、備考",
+		NotTarget.Format(RuleStale.Format("2026-01-01T00:00:00+09:00", 3)):                                           "書出対象ではなくなりました: ルール3",
 	}
 	for en, want := range cases {
 		if got := Ja(en); !strings.Contains(got, want) {
