@@ -173,7 +173,7 @@ func (s *Server) fail(rq *request, err error) {
 	case errors.As(err, &he):
 		status, msg = he.status, he.msg
 	case errors.As(err, &running):
-		status, msg = http.StatusConflict, runningMessage(running)
+		status, msg = http.StatusConflict, s.runningMessage(rq, running)
 	case oms.StaffMessage(err) != "":
 		status, msg = http.StatusBadRequest, oms.StaffMessage(err)
 		if errors.Is(err, oms.ErrNotFound) {
@@ -190,11 +190,33 @@ func (s *Server) fail(rq *request, err error) {
 	}
 }
 
-// runningMessage says which run is already running.
-func runningMessage(e *app.RunningError) string {
+// runningMessage says which run is already running: its kind of start
+// (変更時 / スケジュール / 手動), who started it, and the shop by its name.
+func (s *Server) runningMessage(rq *request, e *app.RunningError) string {
 	kind := "発送情報の更新"
 	if e.Kind == "import" {
 		kind = "受注取得"
 	}
-	return fmt.Sprintf("店舗「%s」の%sはすでに実行中です (ワークフロー %s、ラン %s)。終わるまでお待ちください。", e.ShopID, kind, e.WorkflowID, e.RunID)
+	shop := e.ShopID
+	if rq.shop.ID == e.ShopID && rq.shop.Name != "" {
+		shop = rq.shop.Name
+	}
+	started := ""
+	if runs, err := s.d.Store.Runs(rq.ctx(), e.ShopID, 20); err == nil {
+		for _, r := range runs {
+			if r.WorkflowID != e.WorkflowID || r.Status != oms.RunRunning {
+				continue
+			}
+			l := s.lineOf(r)
+			started = fmt.Sprintf(" (%s、%sが%sに開始)", l.Trigger, l.By, jstText(r.StartedAt))
+			if r.Trigger == oms.TriggerChange {
+				started = fmt.Sprintf(" (変更時: データ取込などの変更を受けて%sに自動で開始)", jstText(r.StartedAt))
+			}
+			break
+		}
+	}
+	return fmt.Sprintf("店舗「%s」の%s%sがすでに実行中です。終わってからもう一度押してください。その変更も含めて書き出す場合は、待つだけで済みます。", shop, kind, started)
 }
+
+// jstText is a time as the pages show it (2026/04/01 09:30).
+func jstText(t time.Time) string { return t.In(rules.Tokyo).Format("2006/01/02 15:04") }

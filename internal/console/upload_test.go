@@ -96,6 +96,9 @@ func TestUploadBadRowThenFixed(t *testing.T) {
 	status, page = staff.post("/shops/"+shop+"/upload/apply", form)
 	require.Equal(t, http.StatusOK, status, page)
 	assert.Contains(t, page, "取込が完了しました: お届け先4件 (受注3件) の伝票番号・出荷日を更新しました。")
+	assert.Contains(t, page, "次の発送情報の更新 (スケジュールまたは「発送情報の更新」ボタン) でカラーミーショップに反映されます。",
+		"a shop not connected has no on-change export: the page says what sends the change")
+	assert.NotContains(t, page, `id="done-auto"`)
 	assert.Contains(t, page, `id="upload-done"`)
 	assert.Contains(t, page, `href="/shops/up1/orders"`)
 	assert.Contains(t, page, `href="/shops/up1/export"`)
