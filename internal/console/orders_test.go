@@ -394,6 +394,8 @@ func TestOrderActions(t *testing.T) {
 			assert.Contains(t, page, m, "%s %v", path, form)
 		}
 		assert.Equal(t, before, h.orders(), "a refused %s %v changes nothing", path, form)
+		assert.Regexp(t, `<meta name="get-url" content="/shops/ord/orders/\d+">`, page,
+			"a reload of the refusal shows the order's page, not the form sent again")
 		msg := ordSection(t, page, `<p class="error"`, "</p>")
 		for _, english := range []string{"sale ", "delivery", "tracking", "ship date", "starter", "`", "&#96;"} {
 			assert.NotContains(t, msg, english, "the refusal is in staff's words")

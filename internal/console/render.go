@@ -35,6 +35,10 @@ type view struct {
 	// Notices counts the open problems of every shop (お知らせ).
 	Notices int
 	Data    any
+	// GetURL is set on a page answering a form (POST): the page the form
+	// belongs to, which console.js puts in the address bar, so that a reload
+	// shows that page instead of sending the form again.
+	GetURL string
 }
 
 // funcs are the template helpers.
@@ -115,6 +119,9 @@ func (s *Server) renderStatus(rq *request, status int, page, title string, data 
 		return fmt.Errorf("console: no template %q", page)
 	}
 	v := view{Title: title, Tab: page, User: rq.user, Shop: rq.shop, Error: errMsg, Data: data}
+	if rq.r.Method == http.MethodPost {
+		v.GetURL = s.getURLOf(rq.r.URL.Path)
+	}
 	if rq.user.ID != 0 {
 		shops, err := s.d.Store.ShopsFor(rq.r.Context(), rq.user)
 		if err != nil {
@@ -220,3 +227,16 @@ func (s *Server) runningMessage(rq *request, e *app.RunningError) string {
 
 // jstText is a time as the pages show it (2026/04/01 09:30).
 func jstText(t time.Time) string { return t.In(rules.Tokyo).Format("2006/01/02 15:04") }
+
+// getURLOf is the page a form posted to p belongs to: p itself or its nearest
+// parent that answers GET (POST /shops/x/orders/5/status → /shops/x/orders/5).
+func (s *Server) getURLOf(p string) string {
+	for p != "/" && p != "." && p != "" {
+		req := &http.Request{Method: http.MethodGet, Host: "console", URL: &url.URL{Path: p}}
+		if _, pattern := s.mux.Handler(req); strings.HasPrefix(pattern, "GET ") {
+			return p
+		}
+		p = path.Dir(p)
+	}
+	return "/"
+}
