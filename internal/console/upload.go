@@ -72,6 +72,7 @@ type csvView struct {
 	// AutoExport: the applied changes go to ColorMe by themselves within seconds
 	// (変更時の発送情報の更新 is on and the shop is connected).
 	AutoExport bool
+	ShopID     string // for the links to the orders
 	Token      string
 	FileName   string
 	Size       int
@@ -150,7 +151,7 @@ func (s *Server) uploadPreview(rq *request) error {
 	}
 	defer func() { <-s.previewSlots }()
 	sum := sha256.Sum256(data)
-	v := &csvView{FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
+	v := &csvView{ShopID: rq.shop.ID, FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, data, true, s.d.Now())
 	if errors.Is(err, app.ErrNotCSV) {
 		return s.uploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: " + oms.StaffMessage(err)})
@@ -196,7 +197,7 @@ func (s *Server) uploadApply(rq *request) error {
 		}
 		return err
 	}
-	v := &csvView{FileName: p.Name, Size: len(p.Data), SHA256: p.SHA256}
+	v := &csvView{ShopID: rq.shop.ID, FileName: p.Name, Size: len(p.Data), SHA256: p.SHA256}
 	v.fill(rep)
 	if len(rep.Rejected) > 0 {
 		if err := s.d.Store.DropUpload(rq.ctx(), token); err != nil {

@@ -224,10 +224,26 @@ func TestStaffReadJapanese(t *testing.T) {
 	assert.Contains(t, b.text("#runs"), "変更時")
 	staffPage(t, b, phrases)
 
-	// 送り状データ出力 「確認」: the rows, and the calm list apart.
+	// 送り状データ出力 「確認」: the rows to be written; what needs staff (髙
+	// B2 cannot print, an order without address) apart from the calm list
+	// (伝票番号登録済み, the bundled child).
+	seedLabelOrder(t, cs, "zakka")
 	b.open(cs.URL + "/shops/zakka/labels")
 	b.do(chromedp.SetValue(chromedp.CSS("#status"), rules.StatusAwaitingShipment))
+	b.fill(`input[name=shipper_tel]`, "03-1234-5678")
+	b.fill(`input[name=shipper_postal]`, "101-0021")
+	b.fill(`input[name=shipper_address]`, "東京都千代田区外神田1-2-3")
+	b.fill(`input[name=b2_billing_code]`, "0312345678")
 	b.click("#check-button")
+	lines := b.text("#labels-lines")
+	assert.Contains(t, lines, "佐藤 花子")
+	assert.Contains(t, lines, "〒530-0001")
+	assert.NotContains(t, lines, "髙橋")
+	assert.Contains(t, b.text("#labels-excluded"), "髙")
+	b.do(chromedp.Click(chromedp.CSS("#labels-infos summary")))
+	infos := b.text("#labels-infos")
+	assert.Contains(t, infos, "伝票番号 4912-0000-5101 が登録済み")
+	assert.Contains(t, infos, "伝票番号 4912-0000-5203 が登録済み")
 	staffPage(t, b, phrases)
 	b.shot("ux-05-labels-check")
 	loc := b.location()
