@@ -19,6 +19,8 @@ var (
 	CancelledMeanwhile = Message{"sale was cancelled on ColorMe meanwhile", "書き込みの途中でカラーミーショップでキャンセルされたため、書き込んでいません"}
 	WrittenEarlier     = Message{"written by an earlier attempt whose answer was lost", "前回の試行で書き込み済みでした (応答が届かなかったため確認しました)"}
 	NotInOMS           = Message{"the OMS has no order with this sale id", "この受注管理にこの受注番号の受注がありません"}
+	TokenRefused       = Message{"ColorMe refused the shop's access token (%s): the merchant revoked it or a scope is missing; reconnect the shop with `starter shop connect`", "カラーミーショップがアクセスキーを受け付けませんでした ({1})。APIアクセス設定で「取得する」を押して接続し直してください"}
+	TimedOut           = Message{"timed out: %s", "時間内に終わりませんでした ({1})。もう一度実行してください。続くときはシステム担当者に連絡してください"}
 )
 
 // The order import (受注取得): what it changed, and the flags (要確認) it set.
@@ -86,7 +88,7 @@ var (
 // them in this order).
 var All = []Message{
 	RuleNew, RuleCancelled, RuleOld, RuleStale, RuleBundled,
-	SaleCancelled, UnknownDelivery, MailStateUnknown, NotTarget, DryRun, CancelledMeanwhile, WrittenEarlier, NotInOMS,
+	SaleCancelled, UnknownDelivery, MailStateUnknown, NotTarget, DryRun, CancelledMeanwhile, WrittenEarlier, NotInOMS, TokenRefused, TimedOut,
 	ImportCreatedCancelled, ImportSplitFrom, ImportNoLongerSplit, ImportDetails, ImportDetailsChanged, ImportOrderDate,
 	ImportDeliveryAdded, ImportDeliveryRemoved, ImportCancelledAlready, ImportCancelled, ImportUncancelled,
 	FlagMovedAfterShipping, FlagRemovedHolding, FlagCancelledShipped, FlagUncancelledKept,

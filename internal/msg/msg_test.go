@@ -28,7 +28,7 @@ func TestEveryMessageHasJapanese(t *testing.T) {
 	for _, m := range All {
 		en := sample(m)
 		ja := Ja(en)
-		if ja == en || englishWord.MatchString(strings.ReplaceAll(ja, "ColorMe", "")) {
+		if ja == en || englishWord.MatchString(strings.NewReplacer("ColorMe", "", "API", "").Replace(ja)) {
 			t.Errorf("%q: Japanese %q still holds English", en, ja)
 		}
 		if !Known(en) {
