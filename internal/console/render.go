@@ -209,17 +209,11 @@ func (s *Server) runningMessage(rq *request, e *app.RunningError) string {
 		shop = rq.shop.Name
 	}
 	started := ""
-	if runs, err := s.d.Store.Runs(rq.ctx(), e.ShopID, 20); err == nil {
-		for _, r := range runs {
-			if r.WorkflowID != e.WorkflowID || r.Status != oms.RunRunning {
-				continue
-			}
-			l := s.lineOf(r)
-			started = fmt.Sprintf(" (%s、%sが%sに開始)", l.Trigger, l.By, jstText(r.StartedAt))
-			if r.Trigger == oms.TriggerChange {
-				started = fmt.Sprintf(" (変更時: データ取込などの変更を受けて%sに自動で開始)", jstText(r.StartedAt))
-			}
-			break
+	if r, ok := s.runningRun(rq, e); ok {
+		l := s.lineOf(r)
+		started = fmt.Sprintf(" (%s、%sが%sに開始)", l.Trigger, l.By, jstText(r.StartedAt))
+		if r.Trigger == oms.TriggerChange {
+			started = fmt.Sprintf(" (変更時: データ取込などの変更を受けて%sに自動で開始)", jstText(r.StartedAt))
 		}
 	}
 	return fmt.Sprintf("店舗「%s」の%s%sがすでに実行中です。終わってからもう一度押してください。その変更も含めて書き出す場合は、待つだけで済みます。", shop, kind, started)
@@ -240,3 +234,32 @@ func (s *Server) getURLOf(p string) string {
 	}
 	return "/"
 }
+
+// runningRun finds the run log's entry of the running workflow. A run just
+// started records itself within moments: the log is read again for up to
+// runningRunWait before the message goes without it.
+func (s *Server) runningRun(rq *request, e *app.RunningError) (oms.Run, bool) {
+	deadline := time.Now().Add(runningRunWait)
+	for {
+		runs, err := s.d.Store.Runs(rq.ctx(), e.ShopID, 20)
+		if err != nil {
+			return oms.Run{}, false
+		}
+		for _, r := range runs {
+			if r.WorkflowID == e.WorkflowID && r.Status == oms.RunRunning {
+				return r, true
+			}
+		}
+		if time.Now().After(deadline) {
+			return oms.Run{}, false
+		}
+		select {
+		case <-rq.ctx().Done():
+			return oms.Run{}, false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// runningRunWait bounds how long runningRun waits for a run to record itself.
+const runningRunWait = 2 * time.Second
