@@ -120,7 +120,7 @@ func (s *Server) renderStatus(rq *request, status int, page, title string, data 
 	}
 	v := view{Title: title, Tab: page, User: rq.user, Shop: rq.shop, Error: errMsg, Data: data}
 	if rq.r.Method == http.MethodPost {
-		v.GetURL = s.getURLOf(rq.r.URL.Path)
+		v.GetURL = s.formPage(rq.r)
 	}
 	if rq.user.ID != 0 {
 		shops, err := s.d.Store.ShopsFor(rq.r.Context(), rq.user)
@@ -263,3 +263,18 @@ func (s *Server) runningRun(rq *request, e *app.RunningError) (oms.Run, bool) {
 
 // runningRunWait bounds how long runningRun waits for a run to record itself.
 const runningRunWait = 2 * time.Second
+
+// formPage is the page a form posted in r was on: the Referer when it is this
+// console's page that answers GET, else the nearest page above the form's
+// action that does (getURLOf).
+func (s *Server) formPage(r *http.Request) string {
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Path != "" {
+		if p := s.getURLOf(ref.Path); p == ref.Path {
+			if ref.RawQuery != "" {
+				p += "?" + ref.RawQuery
+			}
+			return p
+		}
+	}
+	return s.getURLOf(r.URL.Path)
+}

@@ -179,6 +179,16 @@ func TestStaffReadJapanese(t *testing.T) {
 	assert.Contains(t, b.text("#flag"), "住所 「浜松市1-2-3」 → 「浜松市4-5-6」")
 	staffPage(t, b, phrases)
 
+	// A refused form: the address bar holds the order's page, so a reload
+	// shows it again and sends nothing.
+	b.do(chromedp.RemoveAttribute(chromedp.CSS("#delivery-9204 input[name=slip_number]"), "maxlength"))
+	b.fill("#delivery-9204 input[name=slip_number]", strings.Repeat("9", 70))
+	b.click("#delivery-9204 button[type=submit]")
+	assert.Contains(t, b.text(".error"), "伝票番号")
+	assert.True(t, strings.HasSuffix(b.location(), "/shops/zakka/orders/5204"), "after a refusal the address is the order's page, got %s", b.location())
+	b.do(chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("main h1")))
+	assert.Equal(t, 0, get(b, chromedp.Evaluate[int](`document.querySelectorAll(".error").length`)), "a reload shows the page, not the refusal again")
+
 	// The runs: every export and import reason in Japanese, sale numbers linked.
 	b.open(fmt.Sprintf("%s/shops/zakka/runs/%d", cs.URL, exportRun))
 	outcomes := b.text("#outcomes")
