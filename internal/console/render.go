@@ -119,7 +119,8 @@ func (s *Server) renderStatus(rq *request, status int, page, title string, data 
 		return fmt.Errorf("console: no template %q", page)
 	}
 	v := view{Title: title, Tab: page, User: rq.user, Shop: rq.shop, Error: errMsg, Data: data}
-	if rq.r.Method == http.MethodPost {
+	if rq.r.Method == http.MethodPost && page != "error" {
+		// (The error page, e.g. an unknown shop, is the same for every method.)
 		v.GetURL = s.formPage(rq.r)
 	}
 	if rq.user.ID != 0 {
