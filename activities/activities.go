@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
@@ -122,7 +123,7 @@ func classify(ctx context.Context, err error) error {
 		switch {
 		case ae.Unauthorized():
 			return temporal.NewNonRetryableApplicationError(
-				oms.TokenRefused+" ("+ae.Message+"): the merchant revoked it or a scope is missing; reconnect the shop with `starter shop connect`",
+				msg.TokenRefused.Format(ae.Message),
 				ErrReconnectNeeded, nil)
 		case ae.Status == http.StatusInternalServerError && ae.Code == colorme.CodeServerError && attempt(ctx) >= MaxServerErrorAttempts:
 			return temporal.NewNonRetryableApplicationError(ae.StaffMessage(), ErrColorMeRejected, nil)

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -311,14 +312,14 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 		}
 		current = &s
 		if s.Canceled {
-			return UpdateSaleResult{Note: "sale was cancelled on ColorMe meanwhile"}, nil
+			return UpdateSaleResult{Note: msg.CancelledMeanwhile.Format()}, nil
 		}
 		updates = stillNeeded(updates, s)
 	}
 	var res UpdateSaleResult
 	if len(in.Plan.Deliveries) > 0 && len(updates) == 0 {
 		// An earlier attempt's write landed but its answer was lost: nothing to repeat.
-		res.Written, res.Note = true, "written by an earlier attempt whose answer was lost"
+		res.Written, res.Note = true, msg.WrittenEarlier.Format()
 	}
 	if len(updates) > 0 {
 		s, err := client.UpdateDeliveries(ctx, saleID, updates)

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/activities"
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
@@ -29,7 +30,7 @@ func errMessage(err error) string {
 	}
 	var te *temporal.TimeoutError
 	if errors.As(err, &te) {
-		return "timed out: " + te.Error()
+		return msg.TimedOut.Format(te.Error())
 	}
 	return err.Error()
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/jst"
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -62,7 +63,7 @@ const MaxSaleIDs = oms.MaxTargetSaleIDs
 
 // NotTargetReason prefixes the reason recorded for a sale of SaleIDs that is no
 // target at the run's as_of.
-const NotTargetReason = "no longer a target: "
+var NotTargetReason = strings.TrimSuffix(msg.NotTarget.En, "%s")
 
 // Continuation carries a run's state across continue-as-new.
 type Continuation struct {
@@ -425,7 +426,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 		case p.Outcome != rules.OutcomeUpdated:
 			s.add(p, p.Outcome, p.Reason, false)
 		case s.in.DryRun:
-			s.add(p, rules.OutcomePlanned, strings.TrimSuffix("dry run: nothing written; "+p.Reason, "; "), false)
+			s.add(p, rules.OutcomePlanned, strings.TrimSuffix(msg.DryRun.Format()+"; "+p.Reason, "; "), false)
 		default:
 			writes = append(writes, p)
 		}

@@ -35,6 +35,7 @@ type LabelExport struct {
 	Orders     int               `json:"orders"`      // orders selected
 	Rows       int               `json:"rows"`        // label rows written (one per parcel)
 	Warnings   []carrier.Warning `json:"warnings"`    // cut values, rows left out, deliveries skipped (English and Japanese)
+	Labels     []carrier.Label   `json:"-"`           // the labels given to the layout (those it left out are among Warnings)
 }
 
 // ExportLabels writes the label data of the selected orders in a label
@@ -60,6 +61,7 @@ func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel
 	out := LabelExport{Format: string(l.Format), FormatName: l.Name, Data: ex.Data, Orders: j.selected, Rows: ex.Rows,
 		FileName: fmt.Sprintf("%s-%s-%s.csv", l.Format, shopID, strings.ReplaceAll(j.today, "-", ""))}
 	out.Warnings = append(j.warnings, ex.Warnings...)
+	out.Labels = j.labels
 	return out, nil
 }
 
@@ -127,6 +129,10 @@ func selectLabels(orders []oms.OrderView, methods oms.ShopMethods, sel LabelSele
 	warn := func(sale, delivery int64, en, ja string) {
 		warns = append(warns, carrier.Warning{SaleID: sale, DeliveryID: delivery, Excluded: true, Message: en, Ja: ja})
 	}
+	info := func(sale, delivery int64, en, ja string) {
+		warn(sale, delivery, en, ja)
+		warns[len(warns)-1].Info = true
+	}
 	named := len(sel.SaleIDs) > 0
 	picked := map[int64]bool{}
 	for _, o := range orders {
@@ -148,12 +154,12 @@ func selectLabels(orders []oms.OrderView, methods oms.ShopMethods, sel LabelSele
 		selected++
 		switch p := o.BundleParentSaleID; {
 		case o.Status == rules.StatusCancelled:
-			warn(o.SaleID, 0, fmt.Sprintf("sale %d is cancelled: no label", o.SaleID),
+			info(o.SaleID, 0, fmt.Sprintf("sale %d is cancelled: no label", o.SaleID),
 				fmt.Sprintf("受注番号 %d はキャンセルのため、送り状データに入れていません。", o.SaleID))
 			continue
 		case p != 0 && p != o.SaleID:
 			if !picked[p] {
-				warn(o.SaleID, 0, fmt.Sprintf("sale %d is bundled into sale %d: it ships in sale %d's parcel; export sale %d", o.SaleID, p, p, p),
+				info(o.SaleID, 0, fmt.Sprintf("sale %d is bundled into sale %d: it ships in sale %d's parcel; export sale %d", o.SaleID, p, p, p),
 					fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文のため、送り状は親注文 %d の分だけです。親注文 %d を選んで出力してください。", o.SaleID, p, p, p))
 			}
 			continue
@@ -161,7 +167,11 @@ func selectLabels(orders []oms.OrderView, methods oms.ShopMethods, sel LabelSele
 		for i, d := range o.Destinations {
 			lb, en, ja := labelOf(o, i, named)
 			if en != "" {
-				warn(o.SaleID, d.ID, en, ja)
+				if o.Deliveries[i].SlipNumber != "" && !named {
+					info(o.SaleID, d.ID, en, ja) // 伝票番号登録済み: as it should be
+				} else {
+					warn(o.SaleID, d.ID, en, ja)
+				}
 				continue
 			}
 			var moved bool

@@ -94,7 +94,7 @@ func ExportLabelsByCarrier(ctx context.Context, st *oms.Store, shopID string, se
 		}
 		ex := l.Export(lbs, sh, shipDate)
 		out.Files = append(out.Files, LabelExport{Format: string(l.Format), FormatName: l.Name, Data: ex.Data, Orders: countSales(lbs), Rows: ex.Rows,
-			FileName: fmt.Sprintf("%s-%s-%s.csv", l.Format, shopID, date), Warnings: ex.Warnings})
+			FileName: fmt.Sprintf("%s-%s-%s.csv", l.Format, shopID, date), Warnings: ex.Warnings, Labels: lbs})
 		out.Rows += ex.Rows
 		out.Warnings = append(out.Warnings, ex.Warnings...)
 	}

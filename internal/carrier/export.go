@@ -45,12 +45,15 @@ type Shipper struct {
 // Warning is a message about one row of the written file (Row 0: the whole
 // file), in English for the CLI and in Japanese for staff, each saying what to do.
 type Warning struct {
-	Row        int    `json:"row"`         // data row in the file, 1-based (the header is not counted); 0 = the file or a row left out
-	SaleID     int64  `json:"sale_id"`     // 0 for the file
-	DeliveryID int64  `json:"delivery_id"` // 0 for the file
-	Excluded   bool   `json:"excluded"`    // the row is not in the file
-	Message    string `json:"message"`
-	Ja         string `json:"ja"`
+	Row        int   `json:"row"`         // data row in the file, 1-based (the header is not counted); 0 = the file or a row left out
+	SaleID     int64 `json:"sale_id"`     // 0 for the file
+	DeliveryID int64 `json:"delivery_id"` // 0 for the file
+	Excluded   bool  `json:"excluded"`    // the row is not in the file
+	// Info: left out as it should be (a tracking number already registered, a
+	// bundled child, a cancelled order): nothing for staff to do.
+	Info    bool   `json:"info,omitempty"`
+	Message string `json:"message"`
+	Ja      string `json:"ja"`
 }
 
 // Export is a written label file.

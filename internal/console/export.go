@@ -150,7 +150,7 @@ func (s *Server) startExport(rq *request, in workflows.ShippingSyncInput, flash 
 		if in.RequireShipDate != nil {
 			require = *in.RequireShipDate
 		}
-		return s.renderExport(rq, http.StatusConflict, window, require, runningMessage(running),
+		return s.renderExport(rq, http.StatusConflict, window, require, s.runningMessage(rq, running),
 			s.exportLink(rq.shop.ID, running.WorkflowID, running.RunID))
 	}
 	if err != nil {

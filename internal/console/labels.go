@@ -51,10 +51,39 @@ type labelResult struct {
 	Rows       int
 	Excluded   []labelWarning // rows left out or deliveries skipped (the first pageLines)
 	Warnings   []labelWarning // rows written with a change (a value cut, no time slot; the first pageLines)
-	// ExcludedCount and WarningCount are the totals.
-	ExcludedCount, WarningCount int
-	Sender                      []labelWarning // about the whole file
-	Files                       []labelFile    // 配送方法から自動: the files in the zip, one per program
+	// Infos are deliveries left out as they should be (伝票番号登録済み, a
+	// bundled child, a cancelled order; the first pageLines): nothing to do.
+	Infos []labelWarning
+	// ExcludedCount, WarningCount and InfoCount are the totals.
+	ExcludedCount, WarningCount, InfoCount int
+	Sender                                 []labelWarning // about the whole file
+	Files                                  []labelFile    // 配送方法から自動: the files in the zip, one per program
+	Lines                                  []labelLine    // the rows written (the first pageLines)
+}
+
+// labelLine is one row the file holds: a parcel.
+type labelLine struct {
+	carrier.Label
+	Program string // 配送方法から自動: the program's file it is in
+}
+
+// addLines lists the labels written (those the layout left out, named in
+// ws as excluded, are not), at most pageLines in all.
+func (res *labelResult) addLines(program string, labels []carrier.Label, ws []carrier.Warning) {
+	out := map[[2]int64]bool{}
+	for _, w := range ws {
+		if w.Excluded {
+			out[[2]int64{w.SaleID, w.DeliveryID}] = true
+		}
+	}
+	for _, lb := range labels {
+		if len(res.Lines) == pageLines {
+			return
+		}
+		if !out[[2]int64{lb.SaleID, lb.DeliveryID}] {
+			res.Lines = append(res.Lines, labelLine{Label: lb, Program: program})
+		}
+	}
 }
 
 // labelWarning is one warning in staff's words.
@@ -119,6 +148,7 @@ func (s *Server) labelPost(rq *request) error {
 	}
 	res := &labelResult{FormatName: ex.FormatName, FileName: ex.FileName, Orders: ex.Orders, Rows: ex.Rows}
 	res.addWarnings(ex.Warnings)
+	res.addLines("", ex.Labels, ex.Warnings)
 	data := labelData{Form: f, Result: res}
 	if ex.Rows == 0 {
 		return s.renderStatus(rq, http.StatusUnprocessableEntity, "labels", "送り状データ出力", data,
@@ -145,6 +175,10 @@ func (res *labelResult) addWarnings(ws []carrier.Warning) {
 		switch {
 		case w.SaleID == 0:
 			res.Sender = append(res.Sender, lw)
+		case w.Info:
+			if res.InfoCount++; res.InfoCount <= pageLines {
+				res.Infos = append(res.Infos, lw)
+			}
 		case w.Excluded:
 			if res.ExcludedCount++; res.ExcludedCount <= pageLines {
 				res.Excluded = append(res.Excluded, lw)

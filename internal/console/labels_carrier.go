@@ -35,6 +35,7 @@ func (s *Server) labelsByCarrier(rq *request, f labelForm, sel app.LabelSelectio
 	res := &labelResult{FormatName: autoFormatName, FileName: ex.FileName, Orders: ex.Orders, Rows: ex.Rows}
 	for _, file := range ex.Files {
 		res.Files = append(res.Files, labelFile{FormatName: file.FormatName, FileName: file.FileName, Orders: file.Orders, Rows: file.Rows})
+		res.addLines(file.FormatName, file.Labels, file.Warnings)
 	}
 	res.addWarnings(ex.Warnings) // at most pageLines of each kind on the page, like a single file's
 	data := labelData{Form: f, Result: res}

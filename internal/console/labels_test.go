@@ -60,6 +60,12 @@ func TestLabelsCheckDownloadAndImportBack(t *testing.T) {
 	assert.Contains(t, page, "受注番号 120000002 の「お届け先名」(髙橋 一郎) に、B2クラウドで使えない文字「髙」があるため、この行はファイルに入れていません。")
 	assert.Contains(t, page, "お届け希望時間帯「12時～14時」はB2クラウドで指定できない時間帯のため、配達時間帯を空欄にしました。お客様と時間帯を確認し")
 	assert.NotContains(t, page, "ご依頼主電話番号", "the sender is complete")
+	written := ordSection(t, page, `<table id="labels-lines"`, "</table>")
+	assert.Contains(t, written, `<a href="/shops/lb1/orders/120000002">120000002</a>`, "the rows to be written, each linked to its order")
+	assert.Contains(t, written, "佐藤 花子")
+	assert.Contains(t, written, "〒530-0001 大阪府大阪市北区梅田2-2-2")
+	assert.NotContains(t, written, "髙橋", "a row left out is not listed as written")
+	assert.Contains(t, page, `<dd id="labels-info-count">0件`)
 
 	form.Set("action", "download")
 	res, err := staff.c.PostForm(h.base+"/shops/"+shop+"/labels", form)
@@ -134,4 +140,26 @@ func TestLabelsCheckDownloadAndImportBack(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+}
+
+// TestLabelsCheckInformsCalmly: a delivery whose tracking number is registered
+// and a bundled child are left out as they should be; 「確認」 lists them
+// apart, as information, and not among what staff must fix.
+func TestLabelsCheckInformsCalmly(t *testing.T) {
+	h := newHarness(t)
+	const shop = "lb3"
+	h.addShop(shop, "雑貨店")
+	h.addLabelOrders(shop)
+	require.NoError(t, h.st.DB().Exec("UPDATE deliveries SET slip_number = ? WHERE shop_id = ? AND delivery_id = ?", "400012345682", shop, 3500003).Error)
+	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	form := url.Values{"format": {"yupack"}, "status": {rules.StatusAwaitingShipment}, "ship_date": {dataToday()}, "shipper_name": {"雑貨店"},
+		"shipper_tel": {"03-1234-5678"}, "shipper_postal": {"101-0021"}, "shipper_address": {"東京都千代田区外神田1-2-3"}, "action": {"check"}}
+	status, page := staff.post("/shops/"+shop+"/labels", form)
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, `<dd id="labels-excluded-count">0件</dd>`, "nothing for staff to fix, and not in red")
+	assert.Contains(t, page, `<dd id="labels-info-count">1件`)
+	infos := ordSection(t, page, `<details class="info-list" id="labels-infos">`, "</details>")
+	assert.Contains(t, infos, "伝票番号 400012345682 が登録済みのため")
+	assert.NotContains(t, page, `<table id="labels-excluded"`)
+	assert.Contains(t, ordSection(t, page, `<table id="labels-lines"`, "</table>"), "佐藤 花子")
 }

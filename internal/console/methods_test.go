@@ -73,11 +73,14 @@ func TestMethodsPageAndNames(t *testing.T) {
 	assert.Equal(t, 2, sb.Counters().MethodReads)
 	assert.Regexp(t, `<tr id="delivery-method-1">\s*<td>1</td>\s*<td>宅急便 \(ヤマト運輸\)</td>\s*<td>yamato</td>\s*<td class="program">B2クラウド</td>`, page)
 	assert.Regexp(t, `<tr id="delivery-method-6" class="warn">\s*<td>6</td>\s*<td>店頭受取</td>\s*<td>other</td>\s*<td class="program">なし \(運送会社がわからない`, page)
-	assert.Contains(t, page, `<tr id="payment-method-752"><td>752</td><td>代金引換</td><td>代金引換</td><td>330円</td></tr>`)
+	assert.Contains(t, page, `<tr id="payment-method-752"><td>752</td><td>代金引換</td><td>代金引換</td><td>¥330</td></tr>`)
 
 	status, page = staff.get("/shops/mt1/orders")
 	require.Equal(t, http.StatusOK, status, page)
 	assert.Contains(t, page, `<span class="muted">4100001</span> - / - <span class="hint method">宅急便 (ヤマト運輸)</span>`, "受注一覧 names the method")
+	assert.Contains(t, page, `<td class="num nowrap total">¥5,500</td>`, "受注一覧 shows the total with a comma")
+	assert.Contains(t, page, `<td class="payment">代金引換</td>`, "and the payment method by name")
+	assert.Contains(t, page, `〒530-0001 大阪府`, "and where the first parcel goes")
 
 	status, page = staff.get("/shops/mt1/orders/130000001")
 	require.Equal(t, http.StatusOK, status, page)

@@ -5,7 +5,9 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -47,8 +49,9 @@ type orderListData struct {
 	WindowDays             int       // with the shop's 作成期間
 	Lines                  []orderLine
 	Count                  string // 「123件」 or 「10,000件以上」
+	From, To               string // 受注日 range, YYYY-MM-DD, as given
 	Filtered               bool
-	Newer, Older           int64 // cursors of the previous and next page; 0 = none
+	Pager                  orderPager
 }
 
 // orderLine is one order of 受注一覧.
@@ -57,6 +60,7 @@ type orderLine struct {
 	Verdict orderVerdict
 	Bundle  string // 同梱 / 分割 in words
 	Flag    string // why staff should look at it
+	Payment string // 決済方法's name, "" when not imported
 	Cells   []orderListDelivery
 }
 
@@ -65,6 +69,7 @@ type orderLine struct {
 type orderListDelivery struct {
 	rules.Delivery
 	Method string
+	Dest   oms.Destination // where it goes (お届け先)
 }
 
 // orderVerdict is an order's export verdict at the page's instant.
@@ -139,10 +144,7 @@ func orderFlagText(o oms.OrderView) string {
 
 // orderCountText is a count of orders, 「10,000件以上」 when capped.
 func orderCountText(n int, capped bool) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
+	s := groupDigits(strconv.Itoa(n))
 	if capped {
 		return s + "件以上"
 	}
@@ -169,47 +171,12 @@ func orderSaleNumber(s string) (int64, bool) {
 	return id, true
 }
 
-// orderList is 受注一覧: paged, filtered by status, by 書出対象 / 対象外 / 要確認
-// and by 受注番号, each order with its export verdict.
+// orderList is 受注一覧: numbered pages, filtered by status, by 書出対象 /
+// 対象外 / 要確認, by 受注番号 and by 受注日, each order with its buyer,
+// destination, total, payment method and export verdict.
 func (s *Server) orderList(rq *request) error {
-	q := rq.r.URL.Query()
 	now := s.d.Now()
-	data := orderListData{Status: q.Get("status"), Only: q.Get("only"), SaleText: strings.TrimSpace(q.Get("sale")),
-		AsOf: now, WindowDays: rq.shop.Settings.WindowDays}
-	lq := oms.OrderListQuery{ShopID: rq.shop.ID, AsOf: now, WindowDays: data.WindowDays, Limit: orderPageSize}
-	var problems []string
-	if data.Status != "" {
-		if !rules.ValidStatus(data.Status) {
-			problems = append(problems, "ステータスの指定が正しくありません")
-			data.Status = ""
-		}
-		lq.Status = data.Status
-	}
-	switch data.Only {
-	case "", oms.OnlyTargets, oms.OnlyExcluded, oms.OnlyFlagged:
-		lq.Only = data.Only
-	default:
-		problems = append(problems, "書出の指定が正しくありません")
-		data.Only = ""
-	}
-	if data.SaleText != "" {
-		id, ok := orderSaleNumber(data.SaleText)
-		if !ok {
-			problems = append(problems, "受注番号は数字で入力してください (例: 123456789)")
-		}
-		lq.SaleID = id
-	}
-	lq.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
-	lq.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
-	lq.After, lq.Before = max(lq.After, 0), max(lq.Before, 0)
-	for _, st := range rules.Statuses {
-		data.StatusOptions = append(data.StatusOptions, orderOption{Value: st, Label: rules.StatusLabels[st], Selected: st == data.Status})
-	}
-	for _, o := range orderOnlyOptions {
-		o.Selected = o.Value == data.Only
-		data.OnlyOptions = append(data.OnlyOptions, o)
-	}
-	data.Filtered = data.Status != "" || data.Only != "" || data.SaleText != ""
+	data, lq, problems := orderFilters(rq.r.URL.Query(), rq.shop.ID, now, rq.shop.Settings.WindowDays)
 	if len(problems) > 0 {
 		data.Count = orderCountText(0, false)
 		return s.renderStatus(rq, http.StatusBadRequest, "orders", "受注一覧", data,
@@ -220,6 +187,7 @@ func (s *Server) orderList(rq *request) error {
 		return err
 	}
 	data.Count = orderCountText(page.Total, page.TotalCapped)
+	data.Pager = orderPagerOf(data, lq.Page, page)
 	var parents []int64
 	for _, o := range page.Orders {
 		if p := o.BundleParentSaleID; p != 0 && p != o.SaleID {
@@ -236,25 +204,138 @@ func (s *Server) orderList(rq *request) error {
 	}
 	for _, o := range page.Orders {
 		line := orderLine{OrderListRow: o, Verdict: orderVerdictOf(o.Order, now, data.WindowDays, parentWhy[o.BundleParentSaleID]),
-			Bundle: orderBundleText(o.OrderView, o.BundleChildren), Flag: orderFlagText(o.OrderView)}
+			Bundle: orderBundleText(o.OrderView, o.BundleChildren), Flag: orderFlagText(o.OrderView),
+			Payment: methods.PaymentLabel(o.PaymentID)}
+		if o.PaymentID == 0 {
+			line.Payment = ""
+		}
 		for i, d := range o.Deliveries {
 			c := orderListDelivery{Delivery: d}
 			if i < len(o.Destinations) {
 				c.Method = methods.DeliveryLabel(o.Destinations[i].MethodID)
+				c.Dest = o.Destinations[i]
 			}
 			line.Cells = append(line.Cells, c)
 		}
 		data.Lines = append(data.Lines, line)
 	}
-	if n := len(page.Orders); n > 0 {
-		if page.Newer {
-			data.Newer = page.Orders[0].SaleID
+	return s.render(rq, "orders", "受注一覧", data)
+}
+
+// orderFilters reads 受注一覧's filters and page from the URL: what the page
+// shows of them, the store's query, and what staff must fix.
+func orderFilters(q url.Values, shopID string, now time.Time, windowDays int) (orderListData, oms.OrderListQuery, []string) {
+	data := orderListData{Status: q.Get("status"), Only: q.Get("only"), SaleText: strings.TrimSpace(q.Get("sale")),
+		From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")), AsOf: now, WindowDays: windowDays}
+	lq := oms.OrderListQuery{ShopID: shopID, AsOf: now, WindowDays: windowDays, Limit: orderPageSize}
+	var problems []string
+	if data.Status != "" && !rules.ValidStatus(data.Status) {
+		problems = append(problems, "ステータスの指定が正しくありません")
+		data.Status = ""
+	}
+	lq.Status = data.Status
+	switch data.Only {
+	case "", oms.OnlyTargets, oms.OnlyExcluded, oms.OnlyFlagged:
+		lq.Only = data.Only
+	default:
+		problems = append(problems, "書出の指定が正しくありません")
+		data.Only = ""
+	}
+	if data.SaleText != "" {
+		id, ok := orderSaleNumber(data.SaleText)
+		if !ok {
+			problems = append(problems, "受注番号は数字で入力してください (例: 123456789)")
 		}
-		if page.Older {
-			data.Older = page.Orders[n-1].SaleID
+		lq.SaleID = id
+	}
+	problems = append(problems, orderDates(&data, &lq)...)
+	lq.Page, _ = strconv.Atoi(q.Get("page"))
+	lq.Page = max(lq.Page, 1)
+	// 次へ carries the last sale id of the page (keyset: cheap at any depth);
+	// a page number alone is an offset.
+	lq.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
+	lq.After = max(lq.After, 0)
+	for _, st := range rules.Statuses {
+		data.StatusOptions = append(data.StatusOptions, orderOption{Value: st, Label: rules.StatusLabels[st], Selected: st == data.Status})
+	}
+	for _, o := range orderOnlyOptions {
+		o.Selected = o.Value == data.Only
+		data.OnlyOptions = append(data.OnlyOptions, o)
+	}
+	data.Filtered = data.Status != "" || data.Only != "" || data.SaleText != "" || data.From != "" || data.To != ""
+	return data, lq, problems
+}
+
+// orderDates reads the 受注日 range (YYYY-MM-DD on the Tokyo calendar, both days
+// included) into the query.
+func orderDates(data *orderListData, lq *oms.OrderListQuery) []string {
+	var problems []string
+	day := func(s, what string) time.Time {
+		if s == "" {
+			return time.Time{}
+		}
+		t, err := time.ParseInLocation("2006-01-02", strings.ReplaceAll(s, "/", "-"), rules.Tokyo)
+		if err != nil {
+			problems = append(problems, what+"は 2026-04-01 のように入力してください")
+		}
+		return t
+	}
+	lq.OrderedFrom = day(data.From, "受注日 (から)")
+	if to := day(data.To, "受注日 (まで)"); !to.IsZero() {
+		lq.OrderedTo = to.AddDate(0, 0, 1)
+	}
+	if !lq.OrderedFrom.IsZero() && !lq.OrderedTo.IsZero() && !lq.OrderedFrom.Before(lq.OrderedTo) {
+		problems = append(problems, "受注日の「から」は「まで」より前の日にしてください")
+	}
+	return problems
+}
+
+// orderPager is 受注一覧's page numbers.
+type orderPager struct {
+	Page, Last int          // the page shown, and the last page (0 = not known: more than the count reaches)
+	Numbers    []int        // the page numbers linked, in order; 0 = a gap (…)
+	Prev, Next int          // 0 = none
+	After      int64        // 次へ's cursor: the last sale id shown
+	Query      template.URL // the filters, without the page
+}
+
+// orderPagerOf numbers the pages around page: the first, the last, and two on
+// each side of the current one.
+func orderPagerOf(data orderListData, page int, p oms.OrderListPage) orderPager {
+	pg := orderPager{Page: page, Query: orderQuery(data)}
+	if !p.TotalCapped {
+		pg.Last = max(1, (p.Total+orderPageSize-1)/orderPageSize)
+	}
+	if page > 1 {
+		pg.Prev = page - 1
+	}
+	if p.Older && len(p.Orders) > 0 {
+		pg.Next, pg.After = page+1, p.Orders[len(p.Orders)-1].SaleID
+	}
+	last := pg.Last
+	if last == 0 {
+		last = max(page+2, (oms.OrderCountCap+orderPageSize-1)/orderPageSize)
+	}
+	for n := 1; n <= last; n++ {
+		near := n >= page-2 && n <= page+2
+		if n == 1 || (n == last && pg.Last != 0) || near {
+			pg.Numbers = append(pg.Numbers, n)
+		} else if len(pg.Numbers) > 0 && pg.Numbers[len(pg.Numbers)-1] != 0 {
+			pg.Numbers = append(pg.Numbers, 0)
 		}
 	}
-	return s.render(rq, "orders", "受注一覧", data)
+	return pg
+}
+
+// orderQuery is the filters of 受注一覧 as a URL query (without the page).
+func orderQuery(d orderListData) template.URL {
+	v := url.Values{}
+	for k, x := range map[string]string{"status": d.Status, "only": d.Only, "sale": d.SaleText, "from": d.From, "to": d.To} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	return template.URL(v.Encode()) //nolint:gosec // url.Values.Encode escapes every value
 }
 
 // excludedParents says, for each of the bundle parents that is 対象外 at asOf,

@@ -101,7 +101,8 @@ func BenchmarkOrderList(b *testing.B) {
 	}
 	for _, c := range []struct{ name, path string }{
 		{"first_page", "/shops/ord/orders"},
-		{"page_1000", fmt.Sprintf("/shops/ord/orders?after=%d", 100_000_000+ordBenchOrders-50*1000)},
+		{"page_1000", fmt.Sprintf("/shops/ord/orders?page=1000&after=%d", 100_000_000+ordBenchOrders-50*1000)},
+		{"page_200_numbered", "/shops/ord/orders?page=200"},
 		{"excluded", "/shops/ord/orders?only=excluded"},
 		{"targets", "/shops/ord/orders?only=targets"},
 		{"status_on_hold", "/shops/ord/orders?status=on_hold"},

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -63,13 +64,13 @@ func ordRow(t *testing.T, page string, sale int64) string {
 	return page[start : start+end]
 }
 
-var ordLinkPattern = regexp.MustCompile(`href="([^"]+)" id="page-(older|newer|first)"`)
+var ordLinkPattern = regexp.MustCompile(`href="([^"]+)" id="page-(prev|next)"`)
 
-// ordPager returns the pager's links by name (older, newer, first).
+// ordPager returns the pager's links by name (prev, next), as a browser reads them.
 func ordPager(page string) map[string]string {
 	out := map[string]string{}
 	for _, m := range ordLinkPattern.FindAllStringSubmatch(page, -1) {
-		out[m[2]] = m[1]
+		out[m[2]] = strings.ReplaceAll(m[1], "&amp;", "&")
 	}
 	return out
 }
@@ -169,32 +170,38 @@ func TestOrderListPagingAndFilters(t *testing.T) {
 	assert.Equal(t, int64(120), rows[0])
 	assert.Equal(t, int64(71), rows[49])
 	links := ordPager(page)
-	assert.NotContains(t, links, "newer", "the first page has nothing newer")
-	require.Contains(t, links, "older")
-	assert.Equal(t, "/shops/ord/orders?after=71", links["older"])
+	assert.NotContains(t, links, "prev", "the first page has nothing newer")
+	require.Contains(t, links, "next")
+	assert.Equal(t, "/shops/ord/orders?page=2&after=71", links["next"])
+	assert.Contains(t, page, `<strong class="current" aria-current="page">1</strong>`)
+	assert.Contains(t, page, `<a href="/shops/ord/orders?page=3" class="page-number">3</a>`, "page numbers up to the last")
+	assert.Contains(t, page, "1 / 3ページ")
 	row := ordRow(t, page, 100)
 	assert.Contains(t, row, `<a href="/shops/ord/orders/100">100</a>`)
 	assert.Contains(t, row, "発送待ち")
 	assert.Contains(t, row, s.now.Add(-time.Hour).In(rules.Tokyo).Format("2006/01/02 15:04"), "最終更新日時 in JST")
 	assert.Contains(t, row, "書出対象")
 
-	status, page = staff.get(links["older"])
+	status, page = staff.get(links["next"])
 	require.Equal(t, http.StatusOK, status)
 	rows = ordRows(page)
 	require.Len(t, rows, 50)
 	assert.Equal(t, int64(70), rows[0])
 	links = ordPager(page)
-	require.Contains(t, links, "newer")
-	require.Contains(t, links, "older")
-	status, last := staff.get(links["older"])
+	require.Contains(t, links, "prev")
+	require.Contains(t, links, "next")
+	status, last := staff.get(links["next"])
 	require.Equal(t, http.StatusOK, status)
 	rows = ordRows(last)
 	require.Len(t, rows, 20)
 	assert.Equal(t, []int64{20, 1}, []int64{rows[0], rows[19]})
 	lastLinks := ordPager(last)
-	assert.NotContains(t, lastLinks, "older", "the last page has nothing older")
-	_, back := staff.get(lastLinks["newer"])
-	assert.Equal(t, ordRows(page), ordRows(back), "« 新しい受注 goes back one page")
+	assert.NotContains(t, lastLinks, "next", "the last page has nothing older")
+	assert.Contains(t, last, "3 / 3ページ")
+	_, back := staff.get(lastLinks["prev"])
+	assert.Equal(t, ordRows(page), ordRows(back), "« 前へ goes back one page")
+	_, numbered := staff.get("/shops/ord/orders?page=3")
+	assert.Equal(t, ordRows(last), ordRows(numbered), "a page number reaches the same orders as 次へ")
 
 	// The 対象外 filter: every excluded order with its reason.
 	status, page = staff.get("/shops/ord/orders?only=excluded")
@@ -209,15 +216,16 @@ func TestOrderListPagingAndFilters(t *testing.T) {
 		row := ordRow(t, page, o.SaleID)
 		assert.Contains(t, row, "対象外")
 		if strings.HasPrefix(why, "rule 2:") {
-			assert.Contains(t, row, "rule 2: ordered "+o.OrderedAt.In(rules.Tokyo).Format(time.RFC3339), "sale %d", o.SaleID)
+			assert.Contains(t, row, "ルール2: 注文日時 "+o.OrderedAt.In(rules.Tokyo).Format(time.RFC3339), "sale %d", o.SaleID)
 		} else {
-			assert.Contains(t, row, why, "sale %d shows the reason `starter orders list` gives", o.SaleID)
+			assert.Contains(t, row, msg.Ja(why), "sale %d shows the reason `starter orders list` gives, in Japanese", o.SaleID)
 		}
+		assert.NotContains(t, row, why, "no English reason")
 	}
-	assert.Contains(t, ordRow(t, page, s.stale), "rule 3: last updated")
+	assert.Contains(t, ordRow(t, page, s.stale), "ルール3: 最終更新日時")
 	assert.Contains(t, ordRow(t, page, s.stale), "最終更新日時が作成期間 (3日) より前です")
 	assert.Contains(t, ordRow(t, page, s.stale), "4912-0000-0010", "the slip number")
-	assert.Contains(t, ordRow(t, page, s.child), "rule 4: bundled (同梱) into sale 11")
+	assert.Contains(t, ordRow(t, page, s.child), "ルール4: 受注 11 に同梱されています")
 	assert.Contains(t, ordRow(t, page, s.child), "11 に同梱")
 	assert.Contains(t, ordRow(t, page, s.newSale), "ステータスが「新規受付」の注文は書き出しません")
 	assert.Contains(t, page, `<option value="excluded" selected>対象外</option>`)
@@ -226,8 +234,8 @@ func TestOrderListPagingAndFilters(t *testing.T) {
 	status, page = staff.get("/shops/ord/orders?only=targets")
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, page, `<span id="order-count">115件</span>`)
-	assert.Equal(t, "/shops/ord/orders?after=71&only=targets", ordPager(page)["older"], "the pager keeps the filter")
-	_, page = staff.get("/shops/ord/orders?only=targets&after=20")
+	assert.Equal(t, "/shops/ord/orders?only=targets&page=2&after=71", ordPager(page)["next"], "the pager keeps the filter")
+	_, page = staff.get("/shops/ord/orders?only=targets&page=3")
 	assert.NotContains(t, page, `id="order-13"`+">", "sanity")
 	ids := ordRows(page)
 	assert.NotContains(t, ids, s.newSale)
@@ -327,17 +335,17 @@ func TestOrderPageShowsDeliveriesAndLastExport(t *testing.T) {
 
 	_, page = staff.get("/shops/ord/orders/6")
 	assert.Contains(t, page, "失敗")
-	assert.Contains(t, page, "delivery 60 is not on the ColorMe sale")
+	assert.Contains(t, page, "お届け先 60 がカラーミーショップの受注にありません")
 	assert.Contains(t, ordSection(t, page, `<tr id="delivery-60">`, "</tr>"), "書き込めませんでした")
 
 	_, page = staff.get(fmt.Sprintf("/shops/ord/orders/%d", s.stale))
 	assert.Contains(t, page, "対象外")
-	assert.Contains(t, page, rules.Exclusion(h.order(s.stale).Order, time.Now(), 3))
+	assert.Contains(t, page, msg.Ja(rules.Exclusion(h.order(s.stale).Order, time.Now(), 3)))
 	assert.Contains(t, page, "この受注はまだ書き出されていません。")
 
 	_, page = staff.get(fmt.Sprintf("/shops/ord/orders/%d", s.child))
 	assert.Contains(t, page, `親注文 <a href="/shops/ord/orders/11">11</a> に同梱`)
-	assert.Contains(t, page, "rule 4: bundled (同梱) into sale 11, which is exported instead")
+	assert.Contains(t, page, "ルール4: 受注 11 に同梱されています (親注文の伝票番号が書き出されます)")
 	assert.Contains(t, page, `id="unbundle-form"`)
 	_, page = staff.get(fmt.Sprintf("/shops/ord/orders/%d", s.parent))
 	assert.Contains(t, page, `子注文: <a href="/shops/ord/orders/12">12</a>`)
@@ -386,6 +394,8 @@ func TestOrderActions(t *testing.T) {
 			assert.Contains(t, page, m, "%s %v", path, form)
 		}
 		assert.Equal(t, before, h.orders(), "a refused %s %v changes nothing", path, form)
+		assert.Regexp(t, `<meta name="get-url" content="/shops/ord/orders/\d+">`, page,
+			"a reload of the refusal shows the order's page, not the form sent again")
 		msg := ordSection(t, page, `<p class="error"`, "</p>")
 		for _, english := range []string{"sale ", "delivery", "tracking", "ship date", "starter", "`", "&#96;"} {
 			assert.NotContains(t, msg, english, "the refusal is in staff's words")
@@ -417,7 +427,7 @@ func TestOrderActions(t *testing.T) {
 	assert.Contains(t, page, "受注 23 を親注文 20 に同梱しました。")
 	assert.Equal(t, int64(20), h.order(23).BundleParentSaleID)
 	_, page = staff.get("/shops/ord/orders?only=excluded")
-	assert.Contains(t, ordRow(t, page, 23), "rule 4: bundled (同梱) into sale 20")
+	assert.Contains(t, ordRow(t, page, 23), "ルール4: 受注 20 に同梱されています")
 
 	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {"25, abc"}}, "同梱する受注番号を数字で")
 	refused("/shops/ord/orders/24/bundle", url.Values{"mode": {"children"}, "children": {""}}, "同梱する受注番号を数字で")

@@ -35,6 +35,10 @@ type view struct {
 	// Notices counts the open problems of every shop (お知らせ).
 	Notices int
 	Data    any
+	// GetURL is set on a page answering a form (POST): the page the form
+	// belongs to, which console.js puts in the address bar, so that a reload
+	// shows that page instead of sending the form again.
+	GetURL string
 }
 
 // funcs are the template helpers.
@@ -115,6 +119,10 @@ func (s *Server) renderStatus(rq *request, status int, page, title string, data 
 		return fmt.Errorf("console: no template %q", page)
 	}
 	v := view{Title: title, Tab: page, User: rq.user, Shop: rq.shop, Error: errMsg, Data: data}
+	if rq.r.Method == http.MethodPost && page != "error" {
+		// (The error page, e.g. an unknown shop, is the same for every method.)
+		v.GetURL = s.formPage(rq.r)
+	}
 	if rq.user.ID != 0 {
 		shops, err := s.d.Store.ShopsFor(rq.r.Context(), rq.user)
 		if err != nil {
@@ -173,7 +181,7 @@ func (s *Server) fail(rq *request, err error) {
 	case errors.As(err, &he):
 		status, msg = he.status, he.msg
 	case errors.As(err, &running):
-		status, msg = http.StatusConflict, runningMessage(running)
+		status, msg = http.StatusConflict, s.runningMessage(rq, running)
 	case oms.StaffMessage(err) != "":
 		status, msg = http.StatusBadRequest, oms.StaffMessage(err)
 		if errors.Is(err, oms.ErrNotFound) {
@@ -190,8 +198,9 @@ func (s *Server) fail(rq *request, err error) {
 	}
 }
 
-// runningMessage says which run is already running.
-func runningMessage(e *app.RunningError) string {
+// runningMessage says which run is already running: its kind of start
+// (変更時 / スケジュール / 手動), who started it, and the shop by its name.
+func (s *Server) runningMessage(rq *request, e *app.RunningError) string {
 	kind := "発送情報の更新"
 	switch e.Kind {
 	case oms.KindImport:
@@ -199,5 +208,77 @@ func runningMessage(e *app.RunningError) string {
 	case oms.KindStock:
 		kind = "在庫連携"
 	}
-	return fmt.Sprintf("店舗「%s」の%sはすでに実行中です (ワークフロー %s、ラン %s)。終わるまでお待ちください。", e.ShopID, kind, e.WorkflowID, e.RunID)
+	shop := e.ShopID
+	if rq.shop.ID == e.ShopID && rq.shop.Name != "" {
+		shop = rq.shop.Name
+	}
+	started := ""
+	if r, ok := s.runningRun(rq, e); ok {
+		l := s.lineOf(r)
+		started = fmt.Sprintf(" (%s、%sが%sに開始)", l.Trigger, l.By, jstText(r.StartedAt))
+		if r.Trigger == oms.TriggerChange {
+			started = fmt.Sprintf(" (変更時: データ取込などの変更を受けて%sに自動で開始)", jstText(r.StartedAt))
+		}
+	}
+	return fmt.Sprintf("店舗「%s」の%s%sがすでに実行中です。終わってからもう一度押してください。その変更も含めて書き出す場合は、待つだけで済みます。", shop, kind, started)
+}
+
+// jstText is a time as the pages show it (2026/04/01 09:30).
+func jstText(t time.Time) string { return t.In(rules.Tokyo).Format("2006/01/02 15:04") }
+
+// getURLOf is the page a form posted to p belongs to: p itself or its nearest
+// parent that answers GET (POST /shops/x/orders/5/status → /shops/x/orders/5).
+func (s *Server) getURLOf(p string) string {
+	for p != "/" && p != "." && p != "" {
+		req := &http.Request{Method: http.MethodGet, Host: "console", URL: &url.URL{Path: p}}
+		if _, pattern := s.mux.Handler(req); strings.HasPrefix(pattern, "GET ") {
+			return p
+		}
+		p = path.Dir(p)
+	}
+	return "/"
+}
+
+// runningRun finds the run log's entry of the running workflow. A run just
+// started records itself within moments: the log is read again for up to
+// runningRunWait before the message goes without it.
+func (s *Server) runningRun(rq *request, e *app.RunningError) (oms.Run, bool) {
+	deadline := time.Now().Add(runningRunWait)
+	for {
+		runs, err := s.d.Store.Runs(rq.ctx(), e.ShopID, 20)
+		if err != nil {
+			return oms.Run{}, false
+		}
+		for _, r := range runs {
+			if r.WorkflowID == e.WorkflowID && r.Status == oms.RunRunning {
+				return r, true
+			}
+		}
+		if time.Now().After(deadline) {
+			return oms.Run{}, false
+		}
+		select {
+		case <-rq.ctx().Done():
+			return oms.Run{}, false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// runningRunWait bounds how long runningRun waits for a run to record itself.
+const runningRunWait = 2 * time.Second
+
+// formPage is the page a form posted in r was on: the Referer when it is this
+// console's page that answers GET, else the nearest page above the form's
+// action that does (getURLOf).
+func (s *Server) formPage(r *http.Request) string {
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Path != "" {
+		if p := s.getURLOf(ref.Path); p == ref.Path {
+			if ref.RawQuery != "" {
+				p += "?" + ref.RawQuery
+			}
+			return p
+		}
+	}
+	return s.getURLOf(r.URL.Path)
 }

@@ -10,6 +10,7 @@ import (
 // files and the health check needs a session; admin-only actions say so.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
+	s.mux = mux
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(s.staticDir)))
 	mux.HandleFunc("GET /healthz", metrics.Alive)
 	mux.HandleFunc("GET /readyz", metrics.Ready(metrics.DatabaseCheck(s.d.Store.DB()), metrics.TemporalCheck(s.d.Temporal)))

@@ -71,6 +71,7 @@ type Server struct {
 	loginSlots, previewSlots chan struct{}
 	secure                   bool
 	handler                  http.Handler
+	mux                      *http.ServeMux // the route table, for getURLOf
 	callback                 string
 	staticDir                fs.FS
 }

@@ -69,20 +69,24 @@ type uploadData struct {
 
 // csvView is one file as staff see it.
 type csvView struct {
-	Token     string
-	FileName  string
-	Size      int
-	SHA256    string
-	Encoding  string // in staff's words
-	Format    string // the format read, e.g. B2クラウド形式として読み込みました
-	Header    string // ヘッダー行あり / なし
-	Rows      int
-	Changes   []changeLine // the first pageLines
-	Orders    int
-	Unchanged int
-	Dupes     int
-	Problems  []lineText // the first pageLines
-	Notes     []lineText // the first pageLines
+	// AutoExport: the applied changes go to ColorMe by themselves within seconds
+	// (変更時の発送情報の更新 is on and the shop is connected).
+	AutoExport bool
+	ShopID     string // for the links to the orders
+	Token      string
+	FileName   string
+	Size       int
+	SHA256     string
+	Encoding   string // in staff's words
+	Format     string // the format read, e.g. B2クラウド形式として読み込みました
+	Header     string // ヘッダー行あり / なし
+	Rows       int
+	Changes    []changeLine // the first pageLines
+	Orders     int
+	Unchanged  int
+	Dupes      int
+	Problems   []lineText // the first pageLines
+	Notes      []lineText // the first pageLines
 	// ChangeCount, ProblemCount and NoteCount are the totals; the page lists
 	// the first pageLines of each.
 	ChangeCount, ProblemCount, NoteCount int
@@ -147,7 +151,7 @@ func (s *Server) uploadPreview(rq *request) error {
 	}
 	defer func() { <-s.previewSlots }()
 	sum := sha256.Sum256(data)
-	v := &csvView{FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
+	v := &csvView{ShopID: rq.shop.ID, FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, data, true, s.d.Now())
 	if errors.Is(err, app.ErrNotCSV) {
 		return s.uploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: " + oms.StaffMessage(err)})
@@ -197,7 +201,7 @@ func (s *Server) uploadApply(rq *request) error {
 		}
 		return err
 	}
-	v := &csvView{FileName: p.Name, Size: len(p.Data), SHA256: p.SHA256}
+	v := &csvView{ShopID: rq.shop.ID, FileName: p.Name, Size: len(p.Data), SHA256: p.SHA256}
 	v.fill(rep)
 	if len(rep.Rejected) > 0 {
 		if err := s.d.Store.DropUpload(rq.ctx(), token); err != nil {
@@ -209,6 +213,7 @@ func (s *Server) uploadApply(rq *request) error {
 			"プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を直して、もう一度アップロードしてください。")
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
+	v.AutoExport = rep.Applied && rep.Orders > 0 && rq.shop.Settings.ExportOnChange && !rq.shop.ReconnectNeeded && rq.shop.HasAccessToken
 	summary, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -223,8 +228,12 @@ func (s *Server) uploadApply(rq *request) error {
 	}
 	msg := "取込が完了しました: 変更はありませんでした (すべて受注データと同じでした)。"
 	if rep.Applied {
-		msg = fmt.Sprintf("取込が完了しました: お届け先%d件 (受注%d件) の伝票番号・出荷日を更新しました。次の発送情報の更新でカラーミーショップに反映されます。",
-			len(rep.Changes), rep.Orders)
+		msg = fmt.Sprintf("取込が完了しました: お届け先%d件 (受注%d件) の伝票番号・出荷日を更新しました。", len(rep.Changes), rep.Orders)
+		if v.AutoExport {
+			msg += "書出対象の受注は、数秒以内に自動でカラーミーショップに書き出されます (変更時の発送情報の更新)。"
+		} else {
+			msg += "次の発送情報の更新 (スケジュールまたは「発送情報の更新」ボタン) でカラーミーショップに反映されます。"
+		}
 	}
 	return s.redirect(rq, uploadDonePath(rq.shop.ID, token), msg)
 }

@@ -75,8 +75,8 @@ func TestUploadBadRowThenFixed(t *testing.T) {
 	assert.Contains(t, page, `<dd id="change-count">4件 (受注3件)</dd>`)
 	assert.Contains(t, page, `<dd id="problem-count">0件</dd>`)
 	assert.Contains(t, page, "6行目", "the duplicate row is noted")
-	for _, cell := range []string{"<td>1001</td><td>10011</td><td>T-1001</td><td>" + d + "</td>", "<td>1002</td><td>10021</td><td>T-1002</td><td>-</td>",
-		"<td>1003</td><td>10032</td><td>T-1003-2</td>"} {
+	for _, cell := range []string{`<td><a href="/shops/up1/orders/1001">1001</a></td>` + "<td>10011</td><td>T-1001</td><td>" + d + "</td>", `<td><a href="/shops/up1/orders/1002">1002</a></td>` + "<td>10021</td><td>T-1002</td><td>-</td>",
+		`<td><a href="/shops/up1/orders/1003">1003</a></td>` + "<td>10032</td><td>T-1003-2</td>"} {
 		assert.Contains(t, page, cell)
 	}
 	assert.Equal(t, []string{""}, h.slips(shop, 1001), "a preview applies nothing")
@@ -96,6 +96,9 @@ func TestUploadBadRowThenFixed(t *testing.T) {
 	status, page = staff.post("/shops/"+shop+"/upload/apply", form)
 	require.Equal(t, http.StatusOK, status, page)
 	assert.Contains(t, page, "取込が完了しました: お届け先4件 (受注3件) の伝票番号・出荷日を更新しました。")
+	assert.Contains(t, page, "次の発送情報の更新 (スケジュールまたは「発送情報の更新」ボタン) でカラーミーショップに反映されます。",
+		"a shop not connected has no on-change export: the page says what sends the change")
+	assert.NotContains(t, page, `id="done-auto"`)
 	assert.Contains(t, page, `id="upload-done"`)
 	assert.Contains(t, page, `href="/shops/up1/orders"`)
 	assert.Contains(t, page, `href="/shops/up1/export"`)

@@ -84,6 +84,7 @@ func TestUserManagement(t *testing.T) {
 	status, page = boss.post("/users/boss/role", url.Values{"role": {"staff"}})
 	assert.Equal(t, http.StatusConflict, status)
 	assert.Contains(t, page, "ユーザー「boss」は最後の管理者なので、スタッフに変更できません。先に別のユーザーを管理者にしてください。")
+	assert.Contains(t, page, `<meta name="get-url" content="/users">`, "a reload shows ユーザー管理, not the form sent again")
 	status, page = boss.post("/users/boss/delete", url.Values{"confirm": {"on"}})
 	assert.Equal(t, http.StatusConflict, status)
 	assert.Contains(t, page, "ユーザー「boss」は最後の管理者なので削除できません。")

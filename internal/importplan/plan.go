@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -21,10 +22,10 @@ func New(sale Sale, now time.Time) Plan {
 	p.SetItems = len(p.Items) > 0
 	if sale.Canceled {
 		o.Status = rules.StatusCancelled
-		p.Reasons = append(p.Reasons, "already cancelled on ColorMe: created as キャンセル")
+		p.Reasons = append(p.Reasons, msg.ImportCreatedCancelled.Format())
 	}
 	if o.ColormeParentSaleID != nil {
-		p.Reasons = append(p.Reasons, fmt.Sprintf("split from sale %d (分割受注)", *o.ColormeParentSaleID))
+		p.Reasons = append(p.Reasons, msg.ImportSplitFrom.Format(*o.ColormeParentSaleID))
 	}
 	p.Order = o
 	return p
@@ -119,13 +120,13 @@ func (u *update) details(items []Item) {
 	// the order (its outcome stays unchanged).
 	if ni := Items(sale.Items); !slices.Equal(ni, items) {
 		u.p.Items, u.p.SetItems = ni, true
-		changed = append(changed, "line items")
+		changed = append(changed, msg.LineItems.Format())
 	}
 	switch {
 	case u.filling:
-		u.reason("order details imported (customer, line items, totals, payment, memo, full destinations)")
+		u.reason(msg.ImportDetails.Format())
 	case len(changed) > 0:
-		u.reason("order details changed on ColorMe: " + strings.Join(changed, ", "))
+		u.reason(msg.ImportDetailsChanged.Format(strings.Join(changed, ", ")))
 	}
 }
 
@@ -133,15 +134,15 @@ func (u *update) details(items []Item) {
 func (u *update) dateAndSplit() {
 	o := &u.p.Order
 	if ordered := storable(u.sale.OrderedAt); !o.OrderedAt.Equal(ordered) {
-		u.reason(fmt.Sprintf("order date %s → %s", jstTime(o.OrderedAt), jstTime(ordered)))
+		u.reason(msg.ImportOrderDate.Format(jstTime(o.OrderedAt), jstTime(ordered)))
 		o.OrderedAt, u.p.UpdateOrder, u.p.Touched = ordered, true, true
 	}
 	if parent := splitParent(u.sale); !equalPtr(o.ColormeParentSaleID, parent) {
 		o.ColormeParentSaleID, u.p.UpdateOrder = parent, true
 		if parent != nil {
-			u.reason(fmt.Sprintf("split from sale %d (分割受注)", *parent))
+			u.reason(msg.ImportSplitFrom.Format(*parent))
 		} else {
-			u.reason("no longer split from another sale")
+			u.reason(msg.ImportNoLongerSplit.Format())
 		}
 	}
 }
@@ -159,7 +160,7 @@ func (u *update) deliveries() {
 		cur, ok := existing[d.ID]
 		if !ok {
 			u.p.AddDeliveries = append(u.p.AddDeliveries, d)
-			u.reason(fmt.Sprintf("delivery %d added (%s %s)", d.ID, d.Name, d.PrefName))
+			u.reason(msg.ImportDeliveryAdded.Format(d.ID, d.Name, d.PrefName))
 			u.p.Touched = true
 			continue
 		}
@@ -169,10 +170,10 @@ func (u *update) deliveries() {
 		}
 		if moved && u.shipped != "" {
 			// Applied (the OMS shows ColorMe's destination), never silently.
-			u.flags = append(u.flags, fmt.Sprintf("address changed after shipping: delivery %d: %s (the order was shipped: %s): check with the customer and the carrier where the parcel went",
+			u.flags = append(u.flags, msg.FlagMovedAfterShipping.Format(
 				d.ID, diff, u.shipped))
 		} else if diff != "" {
-			u.reason(fmt.Sprintf("delivery %d: %s", d.ID, diff))
+			u.reason(msg.ImportDeliveryChanged.Format(d.ID, diff))
 		}
 		u.p.UpdateDeliveries = append(u.p.UpdateDeliveries, d)
 		u.p.Touched = u.p.Touched || diff != ""
@@ -183,11 +184,11 @@ func (u *update) deliveries() {
 		}
 		if d.SlipNumber == "" && d.ShippedOn == "" {
 			u.p.RemoveDeliveries = append(u.p.RemoveDeliveries, d.ID)
-			u.reason(fmt.Sprintf("delivery %d removed on ColorMe", d.ID))
+			u.reason(msg.ImportDeliveryRemoved.Format(d.ID))
 			u.p.Touched = true
 			continue
 		}
-		u.flags = append(u.flags, fmt.Sprintf("delivery %d was removed on ColorMe but holds tracking number %q / ship date %q in the OMS: check the sale on ColorMe; the export fails for this order until the delivery ids agree",
+		u.flags = append(u.flags, msg.FlagRemovedHolding.Format(
 			d.ID, d.SlipNumber, d.ShippedOn))
 	}
 }
@@ -202,22 +203,22 @@ func (u *update) cancellation() bool {
 		o.ColormeCanceled, u.p.UpdateOrder = true, true
 		switch {
 		case u.was.Status == rules.StatusCancelled:
-			u.reason("cancelled on ColorMe (already キャンセル in the OMS)")
+			u.reason(msg.ImportCancelledAlready.Format())
 		case u.shipped != "":
-			u.flags = append(u.flags, fmt.Sprintf("cancelled on ColorMe after the OMS shipped it (%s): the order was kept; check with the customer and the carrier, then set its status",
+			u.flags = append(u.flags, msg.FlagCancelledShipped.Format(
 				u.shipped))
 		default:
 			o.Status = rules.StatusCancelled
-			u.reason(fmt.Sprintf("cancelled on ColorMe: %s → キャンセル", label(u.was.Status)))
+			u.reason(msg.ImportCancelled.Format(label(u.was.Status)))
 			u.p.Touched = true
 			return true
 		}
 	case !u.sale.Canceled && u.was.ColormeCanceled:
 		o.ColormeCanceled, u.p.UpdateOrder = false, true
 		if u.was.Status == rules.StatusCancelled {
-			u.flags = append(u.flags, "the cancellation was withdrawn on ColorMe but the order stays キャンセル in the OMS: set its status if it should ship")
+			u.flags = append(u.flags, msg.FlagUncancelledKept.Format())
 		} else {
-			u.reason("the cancellation was withdrawn on ColorMe")
+			u.reason(msg.ImportUncancelled.Format())
 		}
 	}
 	return false
@@ -275,26 +276,26 @@ func destinationDiff(cur, d Delivery, methods map[int64]string, filling bool) (d
 	var parts []string
 	field := func(label, was, now string, address bool) {
 		if was != now {
-			parts = append(parts, fmt.Sprintf("%s %q → %q", label, was, now))
+			parts = append(parts, msg.FieldChange.Format(label, was, now))
 			moved = moved || address
 		}
 	}
-	field("name", cur.Name, d.Name, true)
+	field(msg.FieldName.En, cur.Name, d.Name, true)
 	if cur.PrefName != d.PrefName {
-		parts = append(parts, fmt.Sprintf("prefecture %s → %s", cur.PrefName, d.PrefName))
+		parts = append(parts, msg.PrefChange.Format(cur.PrefName, d.PrefName))
 		moved = true
 	}
-	field("address", cur.Address1, d.Address1, true)
+	field(msg.FieldAddress.En, cur.Address1, d.Address1, true)
 	if !filling {
-		field("address2", cur.Address2, d.Address2, true)
-		field("postal code", cur.Postal, d.Postal, true)
-		field("tel", cur.Tel, d.Tel, true)
-		field("furigana", cur.Furigana, d.Furigana, false)
-		field("preferred date", cur.PreferredDate, d.PreferredDate, false)
-		field("preferred time", cur.PreferredPeriod, d.PreferredPeriod, false)
+		field(msg.FieldAddress2.En, cur.Address2, d.Address2, true)
+		field(msg.FieldPostal.En, cur.Postal, d.Postal, true)
+		field(msg.FieldTel.En, cur.Tel, d.Tel, true)
+		field(msg.FieldFurigana.En, cur.Furigana, d.Furigana, false)
+		field(msg.FieldPrefDate.En, cur.PreferredDate, d.PreferredDate, false)
+		field(msg.FieldPrefTime.En, cur.PreferredPeriod, d.PreferredPeriod, false)
 	}
 	if cur.MethodID != d.MethodID {
-		parts = append(parts, fmt.Sprintf("delivery method %s → %s", MethodName(cur.MethodID, methods), MethodName(d.MethodID, methods)))
+		parts = append(parts, msg.MethodChange.Format(MethodName(cur.MethodID, methods), MethodName(d.MethodID, methods)))
 	}
 	return strings.Join(parts, ", "), moved
 }
@@ -304,11 +305,11 @@ func destinationDiff(cur, d Delivery, methods map[int64]string, filling bool) (d
 func MethodName(id int64, names map[int64]string) string {
 	switch n := names[id]; {
 	case id == 0:
-		return "none"
+		return msg.MethodNone.Format()
 	case n != "":
 		return fmt.Sprintf("%s (#%d)", n, id)
 	default:
-		return fmt.Sprintf("method #%d", id)
+		return msg.MethodNumbered.Format(id)
 	}
 }
 
@@ -317,13 +318,13 @@ func MethodName(id int64, names map[int64]string) string {
 func shippedWhy(o Order, dels []StoredDelivery) string {
 	var why []string
 	if o.Status == rules.StatusShipped || o.Status == rules.StatusCompleted {
-		why = append(why, "status "+label(o.Status))
+		why = append(why, msg.ShippedStatus.Format(label(o.Status)))
 	}
 	for _, d := range dels {
 		if d.SlipNumber != "" {
-			why = append(why, fmt.Sprintf("delivery %d has tracking number %s", d.ID, d.SlipNumber))
+			why = append(why, msg.ShippedSlip.Format(d.ID, d.SlipNumber))
 		} else if d.ShippedOn != "" {
-			why = append(why, fmt.Sprintf("delivery %d has ship date %s", d.ID, d.ShippedOn))
+			why = append(why, msg.ShippedOn.Format(d.ID, d.ShippedOn))
 		}
 	}
 	return strings.Join(why, ", ")

@@ -1,6 +1,6 @@
 package importplan
 
-import "fmt"
+import "github.com/colorme-sync/colorme-sync/internal/msg"
 
 // Validate keeps the last of each sale id and splits the sales into those the
 // import can store and those it cannot: a sale without a positive id, without an
@@ -41,20 +41,20 @@ func Validate(sales []Sale) ([]Sale, []Invalid) {
 
 // invalidReason says why the import cannot store sale, or "" when it can.
 func invalidReason(sale Sale) string {
-	const tail = "; this sale was not imported (the rest of the import went on): check it on ColorMe, and report it to ColorMe support if its data stays so; the next import reads it again"
+	tail := "; " + msg.InvalidTail.Format()
 	switch {
 	case sale.SaleID <= 0:
-		return fmt.Sprintf("ColorMe sent a sale with the invalid id %d (sale ids are positive)%s", sale.SaleID, tail)
+		return msg.InvalidSaleID.Format(sale.SaleID) + tail
 	case sale.OrderedAt.IsZero() || sale.OrderedAt.Unix() <= 0:
-		return "ColorMe sent this sale without an order date (make_date)" + tail
+		return msg.InvalidNoDate.Format() + tail
 	}
 	seen := make(map[int64]bool, len(sale.Deliveries))
 	for _, d := range sale.Deliveries {
 		switch {
 		case d.ID <= 0:
-			return fmt.Sprintf("ColorMe sent this sale with an invalid sale_delivery id %d%s", d.ID, tail)
+			return msg.InvalidDelivery.Format(d.ID) + tail
 		case seen[d.ID]:
-			return fmt.Sprintf("ColorMe sent this sale with the sale_delivery id %d twice%s", d.ID, tail)
+			return msg.DupDelivery.Format(d.ID) + tail
 		}
 		seen[d.ID] = true
 	}

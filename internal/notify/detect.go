@@ -177,7 +177,7 @@ func flagged(db *gorm.DB, sh oms.Shop, addr bool) (*Condition, error) {
 	c := Condition{ShopID: sh.ID, Kind: KindOrdersFlagged, Marker: joinSales(sales), Sales: listed,
 		Summary: fmt.Sprintf("要確認の受注が%d件あります", len(sales)),
 		Detail: "受注取得で確認が必要な受注が見つかりました (受注番号 " + saleList(listed, len(sales)) + ")。" +
-			"受注一覧の「要確認」で理由を確かめ、カラーミーショップとOMSの内容をそろえてください。",
+			"受注一覧の「要確認」で理由を確かめ、カラーミーショップとこの受注管理の内容をそろえてください。",
 		FixPath: "/shops/" + sh.ID + "/orders?only=" + oms.OnlyFlagged}
 	if addr {
 		c.Kind = KindAddressChanged

@@ -6,12 +6,14 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 )
 
 // TokenRefused starts the error of an activity, and so of its run, that ColorMe
 // answered 401: the shop must be reconnected. Notifications tell such a run
 // apart from other failures (reconnecting fixes it).
-const TokenRefused = "ColorMe refused the shop's access token"
+var TokenRefused = strings.TrimSuffix(strings.SplitN(msg.TokenRefused.En, " (%s)", 2)[0], " ")
 
 // NotifyEmails splits the setting notify_email (comma-separated) into its
 // addresses; "" is none. A malformed address is an error naming it.

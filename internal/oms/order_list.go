@@ -45,6 +45,12 @@ type OrderListQuery struct {
 	After      int64     // the next page: sale ids below this one; 0 = from the newest
 	Before     int64     // the previous page: sale ids above this one (when After is 0)
 	Limit      int       // page size, default OrderListPageSize, at most MaxOrderListPage
+	// Page numbers the pages of Limit orders from the newest (1 = the first);
+	// used when After and Before are 0. 0 = the first page.
+	Page int
+	// OrderedFrom and OrderedTo bound the order date (受注日): at or after
+	// OrderedFrom, before OrderedTo; zero = no bound.
+	OrderedFrom, OrderedTo time.Time
 }
 
 // OrderListRow is one order of the list.
@@ -74,7 +80,7 @@ func (q *OrderListQuery) normalize() error {
 		return errors.New("order list: as_of is missing")
 	case (q.Only == OnlyTargets || q.Only == OnlyExcluded) && !rules.ValidDays(q.WindowDays):
 		return fmt.Errorf("order list: window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, q.WindowDays)
-	case q.SaleID < 0 || q.After < 0 || q.Before < 0:
+	case q.SaleID < 0 || q.After < 0 || q.Before < 0 || q.Page < 0:
 		return errors.New("order list: sale ids must be positive")
 	case q.Limit < 0:
 		return fmt.Errorf("order list: limit must not be negative, got %d", q.Limit)
@@ -98,6 +104,14 @@ func (q OrderListQuery) where() (string, []any) {
 	if q.SaleID != 0 {
 		conds = append(conds, "sale_id = ?")
 		args = append(args, q.SaleID)
+	}
+	if !q.OrderedFrom.IsZero() {
+		conds = append(conds, "ordered_at >= ?")
+		args = append(args, q.OrderedFrom.UTC())
+	}
+	if !q.OrderedTo.IsZero() {
+		conds = append(conds, "ordered_at < ?")
+		args = append(args, q.OrderedTo.UTC())
 	}
 	switch q.Only {
 	case OnlyTargets:
@@ -130,7 +144,7 @@ func (s *Store) ListOrders(ctx context.Context, q OrderListQuery) (OrderListPage
 	if short {
 		// Fewer than a page is newer: show the first page instead.
 		return s.ListOrders(ctx, OrderListQuery{ShopID: q.ShopID, AsOf: q.AsOf, WindowDays: q.WindowDays,
-			Status: q.Status, Only: q.Only, SaleID: q.SaleID, Limit: q.Limit})
+			Status: q.Status, Only: q.Only, SaleID: q.SaleID, Limit: q.Limit, OrderedFrom: q.OrderedFrom, OrderedTo: q.OrderedTo})
 	}
 	if page.Total, page.TotalCapped, err = q.count(db); err != nil {
 		return fail(err)
@@ -163,6 +177,11 @@ func (q OrderListQuery) page(db *gorm.DB) (page OrderListPage, rows []orderRow, 
 		tx := base
 		if q.After != 0 {
 			tx = tx.Where("sale_id < ?", q.After)
+		} else if q.Before == 0 && q.Page > 1 {
+			// A numbered page: the offset walks the primary key's index, which
+			// stays cheap for the orders a count reaches (OrderCountCap).
+			tx = tx.Offset((q.Page - 1) * q.Limit)
+			page.Newer = true
 		}
 		if err := tx.Order("sale_id DESC").Limit(q.Limit + 1).Find(&rows).Error; err != nil {
 			return page, nil, false, err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -41,7 +42,7 @@ type TargetIDPage struct {
 }
 
 // NotInOMS is the Exclusion reason of a sale id the shop has no order for.
-const NotInOMS = "the OMS has no order with this sale id"
+var NotInOMS = msg.NotInOMS.Format()
 
 // FetchTargetsByID reads the next page of the given sales, in sale id order
 // strictly after q.After.SaleID, and judges each by rules.Exclusion at AsOf:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/jst"
+	"github.com/colorme-sync/colorme-sync/internal/msg"
 )
 
 // OMS order statuses (value — label).
@@ -90,27 +91,27 @@ func Window(asOf time.Time, windowDays int) (orderedSince, updatedSince time.Tim
 // Excluded says which rule keeps an order from being a target, and why.
 type Excluded struct {
 	Rule   int    // 1–4, the rule of the package comment; 0: the order is a target
-	Reason string // in English, prefixed "rule N: "; "" for a target
+	Reason string // in English (msg catalogue; msg.Ja for staff), prefixed "rule N: "; "" for a target
 }
 
 // Exclude returns the first rule that excludes the order at asOf (Rule 0 when
 // it is a target). Callers branch on Rule, never on Reason's text.
 func Exclude(o Order, asOf time.Time, windowDays int) Excluded {
 	orderedSince, updatedSince := Window(asOf, windowDays)
-	rule := func(n int, format string, args ...any) Excluded {
-		return Excluded{Rule: n, Reason: fmt.Sprintf("rule %d: ", n) + fmt.Sprintf(format, args...)}
+	rule := func(n int, m msg.Message, args ...any) Excluded {
+		return Excluded{Rule: n, Reason: m.Format(args...)}
 	}
 	switch {
 	case o.Status == StatusNew:
-		return rule(1, "status is 新規受付 (new)")
+		return rule(1, msg.RuleNew)
 	case o.Status == StatusCancelled:
-		return rule(1, "status is キャンセル (cancelled)")
+		return rule(1, msg.RuleCancelled)
 	case o.OrderedAt.Before(orderedSince):
-		return rule(2, "ordered %s, more than a year before %s", o.OrderedAt.In(Tokyo).Format(time.RFC3339), asOf.In(Tokyo).Format(time.RFC3339))
+		return rule(2, msg.RuleOld, o.OrderedAt.In(Tokyo).Format(time.RFC3339), asOf.In(Tokyo).Format(time.RFC3339))
 	case o.UpdatedAt.Before(updatedSince):
-		return rule(3, "last updated %s, outside the %d-day window", o.UpdatedAt.In(Tokyo).Format(time.RFC3339), windowDays)
+		return rule(3, msg.RuleStale, o.UpdatedAt.In(Tokyo).Format(time.RFC3339), windowDays)
 	case o.BundleParentSaleID != 0 && o.BundleParentSaleID != o.SaleID:
-		return rule(4, "bundled (同梱) into sale %d, which is exported instead", o.BundleParentSaleID)
+		return rule(4, msg.RuleBundled, o.BundleParentSaleID)
 	}
 	return Excluded{}
 }
@@ -171,7 +172,7 @@ func (p Plan) NeedsWrite() bool { return len(p.Deliveries) > 0 || p.SendMail }
 func Evaluate(o Order, sale colorme.Sale, opt Options) Plan {
 	p := Plan{SaleID: o.SaleID}
 	if sale.Canceled {
-		p.Outcome, p.Reason = OutcomeSkipped, "sale is cancelled on ColorMe"
+		p.Outcome, p.Reason = OutcomeSkipped, msg.SaleCancelled.Format()
 		return p
 	}
 	onColorMe := make(map[int64]colorme.SaleDelivery, len(sale.SaleDeliveries))
@@ -208,7 +209,7 @@ func Evaluate(o Order, sale colorme.Sale, opt Options) Plan {
 	if len(unknown) > 0 {
 		p.Deliveries = nil
 		p.Outcome = OutcomeFailed
-		p.Reason = fmt.Sprintf("delivery %s is not on the ColorMe sale: check the OMS delivery ids (re-import the order)", strings.Join(unknown, ", "))
+		p.Reason = msg.UnknownDelivery.Format(strings.Join(unknown, ", "))
 		return p
 	}
 	// The shipping mail goes when this run turns the sale delivered (all its
@@ -242,8 +243,7 @@ func MailStateUnknownNote(state string) string {
 	if state != "" {
 		shown = strconv.Quote(state)
 	}
-	return "shipping mail not sent: ColorMe shows delivered_mail_state " + shown +
-		", not not_yet, so whether it went is unknown and it is never sent twice; send it from ColorMe's order screen if the customer should get it"
+	return msg.MailStateUnknown.Format(shown)
 }
 
 // DeliveredWanted reports whether the rules want the delivery marked 配送済み: it

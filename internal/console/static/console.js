@@ -1,5 +1,11 @@
 // colorme-sync console: progressive enhancements only; every page works without it.
 "use strict";
+// A page answering a form names the page the form belongs to: put it in the
+// address bar, so that a reload shows it instead of sending the form again.
+(function () {
+  var get = document.querySelector('meta[name="get-url"]');
+  if (get && window.history && history.replaceState) history.replaceState(null, "", get.getAttribute("content"));
+})();
 document.addEventListener("DOMContentLoaded", function () {
   var back = document.getElementById("back");
   if (back) back.addEventListener("click", function (e) { e.preventDefault(); history.back(); });

@@ -89,6 +89,8 @@ func TestExportScreen(t *testing.T) {
 	p = s.post("/shops/"+s.Shop+"/export/start", exportForm(3, false))
 	require.Equal(t, http.StatusConflict, p.Status, p.Body)
 	require.Contains(t, p.Body, "すでに実行中です")
+	require.Contains(t, p.Body, "の発送情報の更新 (手動、"+s.Login+"が", "the running export is named by its kind and who started it")
+	require.Contains(t, p.Body, "店舗「"+s.Shop+"」", "the shop by its name (here the same as its ID)")
 	runID := run[strings.LastIndex(run, "/")+1:]
 	require.Contains(t, p.Body, runID, "the running run is named")
 	require.Contains(t, p.Body, `href="`+run+`" id="running-link"`, "and linked")

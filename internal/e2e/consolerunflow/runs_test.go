@@ -193,7 +193,7 @@ func TestRetryFailed(t *testing.T) {
 	require.Equal(t, 1, num(t, p.Body, "sum-skipped"))
 	require.Equal(t, 0, num(t, p.Body, "sum-failed"))
 	second := runLogID(t, p.Body)
-	require.Contains(t, p.Body, "no longer a target: rule 1")
+	require.Contains(t, p.Body, "書出対象ではなくなりました: ルール1")
 
 	c := s.Sandbox.Counters()
 	require.Equal(t, 1, c.Writes, "only the fixed sale is written")
@@ -234,6 +234,7 @@ func TestRetryFailed(t *testing.T) {
 	require.Equal(t, http.StatusConflict, p.Status, p.Body)
 	require.Contains(t, p.Body, "すでに実行中です")
 	require.Contains(t, p.Body, slow.GetRunID())
+	require.Contains(t, p.Body, "(手動、cli-userが", "a run started from the CLI names who started it")
 	require.Contains(t, p.Body, `id="running-link"`)
 	require.NoError(t, slow.Get(ctx, nil))
 }
