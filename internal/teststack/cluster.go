@@ -60,7 +60,7 @@ func StartCluster() (*Cluster, error) {
 	} else if port, err = freePortBlock(); err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: dir, Port: port, DB: "temporal_t_" + randomHex(4), root: root}
+	c := &Cluster{Dir: dir, Port: port, DB: "temporal_t_" + RandomHex(4), root: root}
 	if out, err := c.Script("start"); err != nil {
 		_, _ = c.Script("stop")
 		return nil, fmt.Errorf("starting the Temporal cluster (logs in %s): %v\n%s", dir, err, out)
