@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,9 +17,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
@@ -28,12 +24,9 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
-
-// defaultPostgresURL is the server used when BENCH_POSTGRES_URL and
-// TEST_POSTGRES_URL are not set (the development machines' PostgreSQL).
-const defaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 // stack is colorme-sync on the real stack for the benchmarks: a Temporal CLI dev
 // server (subprocess) or, with TEMPORAL_STACK=cluster, a production-like cluster
@@ -51,10 +44,10 @@ type stack struct {
 	tc           client.Client
 	cluster      *teststack.Cluster // TEMPORAL_STACK=cluster: the cluster instead of the dev server
 
-	pgBase, dbName, dsn string
-	admin               *gorm.DB
-	store               *oms.Store
-	secretKey           string
+	db        *testenv.Database
+	dsn       string
+	store     *oms.Store
+	secretKey string
 
 	taskQueue string
 	workerBin string
@@ -67,7 +60,7 @@ type stack struct {
 // startStack builds what it needs and starts everything; on error what was
 // started is stopped again.
 func startStack(ctx context.Context, logf func(string, ...any), temporalMem bool) (s *stack, err error) {
-	s = &stack{logf: logf, secretKey: secrets.GenerateKey(), taskQueue: "bench-" + teststack.RandomHex(4), temporalMem: temporalMem}
+	s = &stack{logf: logf, secretKey: secrets.GenerateKey(), taskQueue: "bench-" + testenv.RandomHex(4), temporalMem: temporalMem}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -129,7 +122,7 @@ func (s *stack) deployment() string {
 // its own task queue and worker. Stop it with stopTemporal.
 func (s *stack) withDevServer(ctx context.Context) (*stack, error) {
 	d := &stack{root: s.root, tmp: s.tmp, logf: s.logf, temporalBin: s.temporalBin, temporalMem: s.temporalMem,
-		dsn: s.dsn, store: s.store, secretKey: s.secretKey, taskQueue: "bench-dev-" + teststack.RandomHex(4),
+		dsn: s.dsn, store: s.store, secretKey: s.secretKey, taskQueue: "bench-dev-" + testenv.RandomHex(4),
 		workerBin: s.workerBin, workerN: 100}
 	if err := d.startTemporal(ctx); err != nil {
 		d.stopTemporal()
@@ -138,48 +131,33 @@ func (s *stack) withDevServer(ctx context.Context) (*stack, error) {
 	return d, nil
 }
 
-// openDatabase creates bench_<random> on the PostgreSQL server and opens the
-// OMS store on it (which migrates the schema).
+// openDatabase creates bench_<random> on the PostgreSQL server (teststack's
+// core: testenv.CreateDatabase) and opens the OMS store on it (which migrates
+// the schema).
 func (s *stack) openDatabase(ctx context.Context) error {
-	s.pgBase = os.Getenv("BENCH_POSTGRES_URL")
-	if s.pgBase == "" {
-		s.pgBase = os.Getenv("TEST_POSTGRES_URL")
+	base := os.Getenv("BENCH_POSTGRES_URL")
+	if base == "" {
+		base = os.Getenv("TEST_POSTGRES_URL")
 	}
-	if s.pgBase == "" {
-		s.pgBase = defaultPostgresURL
+	if base == "" {
+		base = testenv.DefaultPostgresURL
 	}
-	admin, err := gorm.Open(postgres.Open(s.pgBase), &gorm.Config{Logger: logger.Discard})
-	if err == nil {
-		var sqlDB interface{ PingContext(context.Context) error }
-		if sqlDB, err = admin.DB(); err == nil {
-			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err = sqlDB.PingContext(pctx)
-			cancel()
-		}
+	db, err := testenv.CreateDatabase(ctx, base, "bench_")
+	if errors.Is(err, testenv.ErrUnreachable) {
+		return fmt.Errorf("%w: start it or set BENCH_POSTGRES_URL", err)
 	}
 	if err != nil {
-		return fmt.Errorf("PostgreSQL at %s is unreachable (%v): start it or set BENCH_POSTGRES_URL", redact(s.pgBase), err)
+		return err
 	}
-	s.admin = admin
-	name := "bench_" + teststack.RandomHex(6)
-	if err := admin.WithContext(ctx).Exec("CREATE DATABASE " + name).Error; err != nil {
-		return fmt.Errorf("creating database %s on %s: %w", name, redact(s.pgBase), err)
-	}
-	s.dbName = name
-	u, err := url.Parse(s.pgBase)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return fmt.Errorf("BENCH_POSTGRES_URL must be a postgres:// URL, got %s", redact(s.pgBase))
-	}
-	u.Path = "/" + name
-	s.dsn = u.String()
+	s.db, s.dsn = db, db.DSN
 	sealer, err := secrets.NewSealer(s.secretKey)
 	if err != nil {
 		return err
 	}
 	if s.store, err = oms.Open(ctx, s.dsn, sealer); err != nil {
-		return fmt.Errorf("opening the OMS store on %s: %w", name, err)
+		return fmt.Errorf("opening the OMS store on %s: %w", db.Name, err)
 	}
-	s.logf("PostgreSQL: database %s", name)
+	s.logf("PostgreSQL: database %s", db.Name)
 	return nil
 }
 
@@ -329,7 +307,7 @@ func (s *stack) newSandbox(opts sandbox.Options) (*sandboxSrv, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox listener: %w", err)
 	}
-	sb := &sandboxSrv{Token: "bench-" + teststack.RandomHex(12)}
+	sb := &sandboxSrv{Token: "bench-" + testenv.RandomHex(12)}
 	opts.Tokens = append(opts.Tokens, sb.Token)
 	sb.Server = sandbox.New(opts)
 	sb.URL = "http://" + ln.Addr().String()
@@ -406,16 +384,9 @@ func (s *stack) close() {
 	if s.store != nil {
 		_ = s.store.Close()
 	}
-	if s.admin != nil {
-		if s.dbName != "" {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			if err := s.admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + s.dbName + " WITH (FORCE)").Error; err != nil {
-				s.logf("dropping database %s: %v", s.dbName, err)
-			}
-			cancel()
-		}
-		if sqlDB, err := s.admin.DB(); err == nil {
-			_ = sqlDB.Close()
+	if s.db != nil {
+		if err := s.db.Drop(context.Background()); err != nil {
+			s.logf("%v", err)
 		}
 	}
 	if s.tmp != "" {
@@ -454,14 +425,6 @@ func tail(path string, n int) string {
 		return "(empty log)"
 	}
 	return "  " + strings.Join(lines, "\n  ")
-}
-
-// redact hides a password in a URL DSN.
-func redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return dsn
 }
 
 func budgetText(perMinute int) string {

@@ -6,8 +6,6 @@ package teststack
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -146,7 +144,7 @@ func NewOn(t testing.TB, st *oms.Store) *Stack {
 		t.Fatal(err)
 	}
 	cfg.TemporalAddress = DevServer.FrontendHostPort()
-	cfg.TaskQueue = "test-" + RandomHex(6)
+	cfg.TaskQueue = "test-" + testenv.RandomHex(6)
 	cfg.BudgetPerMinute = 0
 	cfg.ColorMeTimeout = 10 * time.Second
 	// This sandbox serves fresh reads (no Options.StaleReads): there is no
@@ -172,11 +170,4 @@ func (s *Stack) AddShop(t testing.TB, id string) string {
 		t.Fatal(err)
 	}
 	return id
-}
-
-// RandomHex returns n random bytes in hex, for names of databases and queues.
-func RandomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
