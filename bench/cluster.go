@@ -131,14 +131,7 @@ func spawnWorker(ctx context.Context, s *stack, addr string, tc client.Client, q
 		return nil, err
 	}
 	cmd := exec.Command(s.workerBin)
-	cmd.Env = append(os.Environ(),
-		"TEMPORAL_ADDRESS="+addr,
-		"TEMPORAL_NAMESPACE=default",
-		"TEMPORAL_TASK_QUEUE="+queue,
-		"DATABASE_URL="+s.dsn,
-		"COLORME_BUDGET_PER_MINUTE="+strconv.Itoa(budget),
-		"COLORME_SYNC_SECRET_KEY="+s.secretKey,
-		"COLORME_SYNC_OLD_SECRET_KEYS=",
+	cmd.Env = append(teststack.WorkerProcess{Address: addr, TaskQueue: queue, DSN: s.dsn, SecretKey: s.secretKey, Budget: budget}.Env(),
 		"WORKER_MAX_CONCURRENT_ACTIVITIES=32",
 		"LOG_LEVEL=warn",
 	)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -163,4 +164,27 @@ func startShared() (*LocalServer, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	return StartDevServer(ctx, DevServerOptions{Log: os.Stderr})
+}
+
+// WorkerProcess is what a worker process (./worker, see BuildWorker) runs on.
+type WorkerProcess struct {
+	Address   string // Temporal frontend, host:port
+	TaskQueue string
+	DSN       string // its database
+	SecretKey string // COLORME_SYNC_SECRET_KEY
+	Budget    int    // ColorMe calls per minute per shop; 0 = none
+}
+
+// Env is the worker process's environment: this process's, then its settings.
+// A caller appends what else it needs (the last value of a name wins).
+func (w WorkerProcess) Env() []string {
+	return append(os.Environ(),
+		"TEMPORAL_ADDRESS="+w.Address,
+		"TEMPORAL_NAMESPACE=default",
+		"TEMPORAL_TASK_QUEUE="+w.TaskQueue,
+		"DATABASE_URL="+w.DSN,
+		"COLORME_SYNC_SECRET_KEY="+w.SecretKey,
+		"COLORME_SYNC_OLD_SECRET_KEYS=",
+		"COLORME_BUDGET_PER_MINUTE="+strconv.Itoa(w.Budget),
+	)
 }

@@ -49,12 +49,7 @@ func workerBinary(t *testing.T) string {
 func (e *env) startWorkerProcess(t *testing.T, logFile string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(workerBinary(t))
-	cmd.Env = append(os.Environ(),
-		"TEMPORAL_ADDRESS="+e.cfg.TemporalAddress,
-		"TEMPORAL_TASK_QUEUE="+e.cfg.TaskQueue,
-		"DATABASE_URL="+e.dsn,
-		"COLORME_SYNC_SECRET_KEY="+e.key,
-		"COLORME_BUDGET_PER_MINUTE=0",
+	cmd.Env = append(teststack.WorkerProcess{Address: e.cfg.TemporalAddress, TaskQueue: e.cfg.TaskQueue, DSN: e.dsn, SecretKey: e.key}.Env(),
 		"COLORME_TIMEOUT=5s",
 		"COLORME_STALE_READ_WINDOW=0s", // fresh reads unless workerEnv says otherwise (the last value wins)
 		"LOG_LEVEL=info",
