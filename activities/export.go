@@ -13,6 +13,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
 
 // RunStart is what an export or import opens its run in the run log
@@ -109,9 +110,8 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 		SendMail:        shop.Settings.SendMail,
 	}
 	opt := in.Options(shopOpt)
-	if !rules.ValidDays(opt.WindowDays) {
-		return StartRunResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("window_days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, opt.WindowDays), ErrInvalidInput, nil)
+	if err := settings.WindowDays.CheckInt(opt.WindowDays); err != nil {
+		return StartRunResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
 	}
 	run := in.run(oms.KindExport)
 	run.WindowDays, run.RequireShipDate, run.SendMail, run.DryRun = opt.WindowDays, opt.RequireShipDate, opt.SendMail, in.DryRun

@@ -10,6 +10,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
 
 // ImportFields are the sale fields the import asks ColorMe for.
@@ -93,9 +94,8 @@ func (a *Activities) StartImport(ctx context.Context, in StartImportInput) (Star
 	if in.Days != 0 {
 		days = in.Days
 	}
-	if !rules.ValidDays(days) {
-		return StartImportResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("import days must be between %d and %d, got %d", rules.MinDays, rules.MaxDays, days), ErrInvalidInput, nil)
+	if err := settings.ImportDays.CheckInt(days); err != nil {
+		return StartImportResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
 	}
 	var watermark *time.Time
 	if wm, ok, err := a.Store.ImportWatermark(ctx, in.ShopID); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
 
 // ErrNotificationRefused is the error type of a notification delivery that
@@ -136,7 +137,7 @@ func (n *Notify) DeliverMail(ctx context.Context, in DeliverInput) (DeliverResul
 	if err != nil {
 		return res, err
 	}
-	addrs, err := oms.NotifyEmails(sh.Settings.NotifyEmail)
+	addrs, err := settings.NotifyEmails(sh.Settings.NotifyEmail)
 	if err != nil {
 		return res, n.refused(ctx, in.EventID, "mail", "settings", err.Error())
 	}

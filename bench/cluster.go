@@ -24,6 +24,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -69,7 +70,7 @@ type clusterStack struct {
 func (b *bench) startCluster(ctx context.Context) (*clusterStack, error) {
 	if cl := b.s.cluster; cl != nil {
 		b.logf("Temporal cluster: rows 9–11 use the stack's (TEMPORAL_STACK=cluster), frontend %s", cl.FrontendHostPort())
-		return &clusterStack{s: b.s, cl: cl, tc: b.s.tc, taskQueue: "bench-cluster-" + randomHex(4), shared: true}, ctx.Err()
+		return &clusterStack{s: b.s, cl: cl, tc: b.s.tc, taskQueue: "bench-cluster-" + testenv.RandomHex(4), shared: true}, ctx.Err()
 	}
 	b.logf("Temporal cluster: starting (scripts/cluster.sh: server 1.29.1, PostgreSQL, 4 service processes)")
 	t := time.Now()
@@ -77,7 +78,7 @@ func (b *bench) startCluster(ctx context.Context) (*clusterStack, error) {
 	if err != nil {
 		return nil, err
 	}
-	cs := &clusterStack{s: b.s, cl: cl, tc: cl.Client(), taskQueue: "bench-cluster-" + randomHex(4), up: time.Since(t)}
+	cs := &clusterStack{s: b.s, cl: cl, tc: cl.Client(), taskQueue: "bench-cluster-" + testenv.RandomHex(4), up: time.Since(t)}
 	b.logf("Temporal cluster: frontend %s, databases %s and %s_visibility, up in %.1f s", cl.FrontendHostPort(), cl.DB, cl.DB, cs.up.Seconds())
 	return cs, ctx.Err()
 }
@@ -130,14 +131,7 @@ func spawnWorker(ctx context.Context, s *stack, addr string, tc client.Client, q
 		return nil, err
 	}
 	cmd := exec.Command(s.workerBin)
-	cmd.Env = append(os.Environ(),
-		"TEMPORAL_ADDRESS="+addr,
-		"TEMPORAL_NAMESPACE=default",
-		"TEMPORAL_TASK_QUEUE="+queue,
-		"DATABASE_URL="+s.dsn,
-		"COLORME_BUDGET_PER_MINUTE="+strconv.Itoa(budget),
-		"COLORME_SYNC_SECRET_KEY="+s.secretKey,
-		"COLORME_SYNC_OLD_SECRET_KEYS=",
+	cmd.Env = append(teststack.WorkerProcess{Address: addr, TaskQueue: queue, DSN: s.dsn, SecretKey: s.secretKey, Budget: budget}.Env(),
 		"WORKER_MAX_CONCURRENT_ACTIVITIES=32",
 		"LOG_LEVEL=warn",
 	)

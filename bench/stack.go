@@ -4,15 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,10 +17,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
-	"gorm.io/driver/postgres"
-	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
@@ -33,12 +24,9 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
-
-// defaultPostgresURL is the server used when BENCH_POSTGRES_URL and
-// TEST_POSTGRES_URL are not set (the development machines' PostgreSQL).
-const defaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 // stack is colorme-sync on the real stack for the benchmarks: a Temporal CLI dev
 // server (subprocess) or, with TEMPORAL_STACK=cluster, a production-like cluster
@@ -50,17 +38,16 @@ type stack struct {
 
 	temporalMem  bool // the dev server keeps its state in memory instead of a SQLite file
 	temporalBin  string
-	temporal     *exec.Cmd
-	temporalDone chan struct{}
+	temporal     *teststack.LocalServer // the dev server (teststack's core)
 	temporalLog  string
 	temporalAddr string
 	tc           client.Client
 	cluster      *teststack.Cluster // TEMPORAL_STACK=cluster: the cluster instead of the dev server
 
-	pgBase, dbName, dsn string
-	admin               *gorm.DB
-	store               *oms.Store
-	secretKey           string
+	db        *testenv.Database
+	dsn       string
+	store     *oms.Store
+	secretKey string
 
 	taskQueue string
 	workerBin string
@@ -70,16 +57,10 @@ type stack struct {
 	sandboxes []*sandboxSrv
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // startStack builds what it needs and starts everything; on error what was
 // started is stopped again.
 func startStack(ctx context.Context, logf func(string, ...any), temporalMem bool) (s *stack, err error) {
-	s = &stack{logf: logf, secretKey: secrets.GenerateKey(), taskQueue: "bench-" + randomHex(4), temporalMem: temporalMem}
+	s = &stack{logf: logf, secretKey: secrets.GenerateKey(), taskQueue: "bench-" + testenv.RandomHex(4), temporalMem: temporalMem}
 	defer func() {
 		if err != nil {
 			s.close()
@@ -98,11 +79,8 @@ func startStack(ctx context.Context, logf func(string, ...any), temporalMem bool
 		return s, fmt.Errorf("the Temporal CLI: %w", err)
 	}
 	logf("building the worker (go build ./worker)")
-	s.workerBin = filepath.Join(s.tmp, "worker")
-	build := exec.CommandContext(ctx, "go", "build", "-o", s.workerBin, "./worker")
-	build.Dir = s.root
-	if out, err := build.CombinedOutput(); err != nil {
-		return s, fmt.Errorf("building the worker: %v\n%s", err, out)
+	if s.workerBin, err = teststack.BuildWorker(ctx, s.tmp); err != nil {
+		return s, err
 	}
 
 	if err := s.openDatabase(ctx); err != nil {
@@ -144,7 +122,7 @@ func (s *stack) deployment() string {
 // its own task queue and worker. Stop it with stopTemporal.
 func (s *stack) withDevServer(ctx context.Context) (*stack, error) {
 	d := &stack{root: s.root, tmp: s.tmp, logf: s.logf, temporalBin: s.temporalBin, temporalMem: s.temporalMem,
-		dsn: s.dsn, store: s.store, secretKey: s.secretKey, taskQueue: "bench-dev-" + randomHex(4),
+		dsn: s.dsn, store: s.store, secretKey: s.secretKey, taskQueue: "bench-dev-" + testenv.RandomHex(4),
 		workerBin: s.workerBin, workerN: 100}
 	if err := d.startTemporal(ctx); err != nil {
 		d.stopTemporal()
@@ -153,113 +131,57 @@ func (s *stack) withDevServer(ctx context.Context) (*stack, error) {
 	return d, nil
 }
 
-// openDatabase creates bench_<random> on the PostgreSQL server and opens the
-// OMS store on it (which migrates the schema).
+// openDatabase creates bench_<random> on the PostgreSQL server (teststack's
+// core: testenv.CreateDatabase) and opens the OMS store on it (which migrates
+// the schema).
 func (s *stack) openDatabase(ctx context.Context) error {
-	s.pgBase = os.Getenv("BENCH_POSTGRES_URL")
-	if s.pgBase == "" {
-		s.pgBase = os.Getenv("TEST_POSTGRES_URL")
+	base := os.Getenv("BENCH_POSTGRES_URL")
+	if base == "" {
+		base = os.Getenv("TEST_POSTGRES_URL")
 	}
-	if s.pgBase == "" {
-		s.pgBase = defaultPostgresURL
+	if base == "" {
+		base = testenv.DefaultPostgresURL
 	}
-	admin, err := gorm.Open(postgres.Open(s.pgBase), &gorm.Config{Logger: logger.Discard})
-	if err == nil {
-		var sqlDB interface{ PingContext(context.Context) error }
-		if sqlDB, err = admin.DB(); err == nil {
-			pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			err = sqlDB.PingContext(pctx)
-			cancel()
-		}
+	db, err := testenv.CreateDatabase(ctx, base, "bench_")
+	if errors.Is(err, testenv.ErrUnreachable) {
+		return fmt.Errorf("%w: start it or set BENCH_POSTGRES_URL", err)
 	}
 	if err != nil {
-		return fmt.Errorf("PostgreSQL at %s is unreachable (%v): start it or set BENCH_POSTGRES_URL", redact(s.pgBase), err)
+		return err
 	}
-	s.admin = admin
-	name := "bench_" + randomHex(6)
-	if err := admin.WithContext(ctx).Exec("CREATE DATABASE " + name).Error; err != nil {
-		return fmt.Errorf("creating database %s on %s: %w", name, redact(s.pgBase), err)
-	}
-	s.dbName = name
-	u, err := url.Parse(s.pgBase)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return fmt.Errorf("BENCH_POSTGRES_URL must be a postgres:// URL, got %s", redact(s.pgBase))
-	}
-	u.Path = "/" + name
-	s.dsn = u.String()
+	s.db, s.dsn = db, db.DSN
 	sealer, err := secrets.NewSealer(s.secretKey)
 	if err != nil {
 		return err
 	}
 	if s.store, err = oms.Open(ctx, s.dsn, sealer); err != nil {
-		return fmt.Errorf("opening the OMS store on %s: %w", name, err)
+		return fmt.Errorf("opening the OMS store on %s: %w", db.Name, err)
 	}
-	s.logf("PostgreSQL: database %s", name)
+	s.logf("PostgreSQL: database %s", db.Name)
 	return nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startTemporal starts the Temporal CLI dev server as a subprocess with a file
-// database and waits until it answers.
+// startTemporal starts the Temporal CLI dev server (teststack's core) with a
+// file database, unless temporalMem, and waits until it answers.
 func (s *stack) startTemporal(ctx context.Context) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	s.temporalAddr = fmt.Sprintf("127.0.0.1:%d", port)
 	s.temporalLog = filepath.Join(s.tmp, "temporal.log")
 	logFile, err := os.Create(s.temporalLog)
 	if err != nil {
 		return err
 	}
-	args := []string{"server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--log-level", "error", "--search-attribute", "ColorMeShop=Keyword"}
+	opts := teststack.DevServerOptions{Log: logFile, SysProcAttr: childAttr()}
 	if !s.temporalMem {
-		args = append(args, "--db-filename", filepath.Join(s.tmp, "temporal.db"))
+		opts.DBFile = filepath.Join(s.tmp, "temporal.db")
 	}
-	cmd := exec.Command(s.temporalBin, args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = childAttr()
-	if err := cmd.Start(); err != nil {
+	srv, err := teststack.StartDevServer(ctx, opts)
+	if err != nil {
 		logFile.Close()
-		return fmt.Errorf("starting the Temporal dev server %s: %w", s.temporalBin, err)
+		return fmt.Errorf("%w:\n%s", err, tail(s.temporalLog, 20))
 	}
-	s.temporal = cmd
-	s.temporalDone = make(chan struct{})
-	go func() { _ = cmd.Wait(); logFile.Close(); close(s.temporalDone) }()
-	s.logf("Temporal dev server: pid %d on %s (log %s)", cmd.Process.Pid, s.temporalAddr, s.temporalLog)
-
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		select {
-		case <-s.temporalDone:
-			return fmt.Errorf("the Temporal dev server exited at start:\n%s", tail(s.temporalLog, 20))
-		default:
-		}
-		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		c, err := client.DialContext(dctx, client.Options{HostPort: s.temporalAddr, Namespace: "default", Logger: tlog.NewStructuredLogger(quiet)})
-		cancel()
-		if err == nil {
-			s.tc = c
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the Temporal dev server at %s did not answer within 90 s (%v):\n%s", s.temporalAddr, err, tail(s.temporalLog, 20))
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	go func() { <-srv.Done(); logFile.Close() }()
+	s.temporal, s.temporalAddr, s.tc = srv, srv.FrontendHostPort(), srv.Client()
+	s.logf("Temporal dev server: pid %d on %s (log %s)", srv.Cmd.Process.Pid, s.temporalAddr, s.temporalLog)
+	return nil
 }
 
 // config is the configuration the bench process uses to start workflows.
@@ -346,7 +268,7 @@ func (s *stack) cpu() cpuUse {
 			}
 		}
 	} else {
-		u.temporal, _ = procCPU(s.temporal.Process.Pid)
+		u.temporal, _ = procCPU(s.temporal.Cmd.Process.Pid)
 	}
 	if s.worker != nil {
 		u.worker, _ = procCPU(s.worker.cmd.Process.Pid)
@@ -385,7 +307,7 @@ func (s *stack) newSandbox(opts sandbox.Options) (*sandboxSrv, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox listener: %w", err)
 	}
-	sb := &sandboxSrv{Token: "bench-" + randomHex(12)}
+	sb := &sandboxSrv{Token: "bench-" + testenv.RandomHex(12)}
 	opts.Tokens = append(opts.Tokens, sb.Token)
 	sb.Server = sandbox.New(opts)
 	sb.URL = "http://" + ln.Addr().String()
@@ -462,16 +384,9 @@ func (s *stack) close() {
 	if s.store != nil {
 		_ = s.store.Close()
 	}
-	if s.admin != nil {
-		if s.dbName != "" {
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			if err := s.admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + s.dbName + " WITH (FORCE)").Error; err != nil {
-				s.logf("dropping database %s: %v", s.dbName, err)
-			}
-			cancel()
-		}
-		if sqlDB, err := s.admin.DB(); err == nil {
-			_ = sqlDB.Close()
+	if s.db != nil {
+		if err := s.db.Drop(context.Background()); err != nil {
+			s.logf("%v", err)
 		}
 	}
 	if s.tmp != "" {
@@ -485,13 +400,9 @@ func (s *stack) stopTemporal() {
 	if _, err := s.stopWorker(); err != nil {
 		s.logf("%v", err)
 	}
-	if s.tc != nil && s.cluster == nil {
-		s.tc.Close()
-		s.tc = nil
-	}
-	if s.temporal != nil {
-		terminate(s.temporal, s.temporalDone, 15*time.Second)
-		s.temporal = nil
+	if s.temporal != nil { // closes s.tc
+		_ = s.temporal.Stop()
+		s.temporal, s.tc = nil, nil
 	}
 }
 
@@ -514,14 +425,6 @@ func tail(path string, n int) string {
 		return "(empty log)"
 	}
 	return "  " + strings.Join(lines, "\n  ")
-}
-
-// redact hides a password in a URL DSN.
-func redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return dsn
 }
 
 func budgetText(perMinute int) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
 
 func shopAdd(ctx context.Context, e *env, args []string) error {
@@ -106,8 +107,8 @@ func shopSet(ctx context.Context, e *env, args []string) error {
 	fs, id := e.shopFlags("shop set")
 	fs.Usage = func() {
 		fmt.Fprintln(e.errOut, "usage: starter shop set -shop ID key=value ...\nkeys: name, api_base_url, client_id, redirect_url, and the settings:")
-		for _, kv := range settingPairs(oms.DefaultSettings()) {
-			fmt.Fprintf(e.errOut, "  %s (default %s)\n", kv[0], kv[1])
+		for _, d := range settings.Table {
+			fmt.Fprintf(e.errOut, "  %s: %s (%s)\n", d.Key, d.LabelEN, settingUsage(d))
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -155,16 +156,29 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 	return applySchedules(ctx, e, id)
 }
 
-// settingPairs are the shop's settings as `shop show` prints them: the webhook
-// URL, a credential, only as set or not.
+// settingPairs are the shop's settings as `shop show` prints them: a
+// credential (the webhook URL) only as set or not.
 func settingPairs(s oms.ShopSettings) [][2]string {
 	pairs := oms.SettingPairs(s)
 	for i, kv := range pairs {
-		if kv[0] == "notify_webhook_url" && kv[1] != "" {
+		if d, _ := settings.Lookup(kv[0]); d.Secret && kv[1] != "" {
 			pairs[i][1] = "(set; not shown)"
 		}
 	}
 	return pairs
+}
+
+// settingUsage is a setting's values and default, as `shop set -h` lists them.
+func settingUsage(d *settings.Def) string {
+	switch {
+	case d.IsBool():
+		return fmt.Sprintf("true or false, default %v", d.Default)
+	case d.Max > 0:
+		return fmt.Sprintf("%s, default %v", d.Bounds(), d.Default)
+	case d.Default == "":
+		return "text, default empty"
+	}
+	return fmt.Sprintf("text, default %v", d.Default)
 }
 
 // applySettings applies key=value pairs to a shop; unknown keys and bad values

@@ -43,6 +43,12 @@ const (
 	ScheduledExportType = "ScheduledExport"
 	ScheduledImportType = "ScheduledImport"
 	ExportOnChangeType  = "ExportOnChange"
+	StockPushType       = "StockPush"
+	StockCatalogueType  = "StockCatalogue"
+	// The notification workflows, registered apart (app.RegisterNotifyMonitor,
+	// app.NewNotifyWorker): see RegisterNotify.
+	NotifyMonitorType       = "NotifyMonitor"
+	DeliverNotificationType = "DeliverNotification"
 )
 
 // Register registers every workflow of colorme-sync under its type name: the
@@ -55,6 +61,14 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(ExportOnChange)
 	r.RegisterWorkflow(StockPush)
 	r.RegisterWorkflow(StockCatalogue)
+}
+
+// RegisterNotify registers the notification workflows, which run on workers
+// of their own (app.RegisterNotifyMonitor, app.NewNotifyWorker), on a registry
+// that holds every type, as the replay test's does.
+func RegisterNotify(r worker.WorkflowRegistry) {
+	r.RegisterWorkflow(NotifyMonitor)
+	r.RegisterWorkflow(DeliverNotification)
 }
 
 // Workflow IDs. Each builder has its parser beside it; a shop ID may hold

@@ -34,6 +34,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(f, historiesDir+"/"), ".json"), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			workflows.Register(r)
+			workflows.RegisterNotify(r)
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(logger, f))
 		})
 	}
@@ -77,7 +78,8 @@ func TestRecordedHistoriesCoverEveryWorkflow(t *testing.T) {
 		}
 	}
 	for _, typ := range []string{workflows.ShippingSyncType, workflows.OrderImportType, workflows.ScheduledExportType,
-		workflows.ScheduledImportType, workflows.ExportOnChangeType} {
+		workflows.ScheduledImportType, workflows.ExportOnChangeType, workflows.StockPushType, workflows.StockCatalogueType,
+		workflows.NotifyMonitorType, workflows.DeliverNotificationType} {
 		require.True(t, types[typ], "no recorded history of %s", typ)
 	}
 	require.True(t, continued, "no recorded run continued as new")

@@ -16,6 +16,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
 
 // flashCookie carries a one-line message across a redirect (post/redirect/get).
@@ -43,7 +44,8 @@ type view struct {
 
 // funcs are the template helpers.
 var funcs = template.FuncMap{
-	"has": slices.Contains[[]string],
+	"has":     slices.Contains[[]string],
+	"setting": settings.Get,
 	"jst": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:

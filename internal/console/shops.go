@@ -13,8 +13,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
 
 // oauthCookie binds a 「取得する」 attempt to the browser (and so the session) that
@@ -170,34 +170,16 @@ func (s *Server) saveSettings(rq *request) error {
 		{"name", f.FormValue("name")},
 		{"api_base_url", f.FormValue("api_base_url")},
 		{"client_id", f.FormValue("client_id")},
-		{"import_enabled", strconv.FormatBool(f.FormValue("import_enabled") == "on")},
-		{"import_interval_minutes", f.FormValue("import_interval_minutes")},
-		{"import_days", f.FormValue("import_days")},
-		{"export_enabled", strconv.FormatBool(f.FormValue("export_enabled") == "on")},
-		{"export_interval_minutes", f.FormValue("export_interval_minutes")},
-		{"export_on_change", strconv.FormatBool(f.FormValue("export_on_change") == "on")},
-		{"window_days", f.FormValue("window_days")},
-		{"require_ship_date", strconv.FormatBool(f.FormValue("require_ship_date") == "on")},
-		{"send_mail", strconv.FormatBool(f.FormValue("send_mail") == "on")},
 	}
-	// The notification fields: a form without them (an older page) keeps them.
-	for _, k := range []string{"notify_email", "notify_sale_failures", "notify_lag_minutes"} {
-		if f.Form.Has(k) {
-			pairs = append(pairs, [2]string{k, f.FormValue(k)})
-		}
-	}
-	// The webhook URL is write-only, like the client secret: an empty field keeps it.
-	if hook := strings.TrimSpace(f.FormValue("notify_webhook_url")); hook != "" || f.FormValue("notify_webhook_clear") == "on" {
-		pairs = append(pairs, [2]string{"notify_webhook_url", hook})
-	}
+	pairs = append(pairs, settingPairs(f)...)
 	var problems []string
 	for _, p := range pairs {
 		if err := form.Set(p[0], p[1]); err != nil {
-			problems = append(problems, fieldLabel(p[0])+"には数字を入力してください")
+			problems = append(problems, label(p[0])+"には数字を入力してください")
 		}
 	}
-	if err := form.Settings.Validate(); err != nil {
-		problems = append(problems, settingsProblems(form.Settings)...)
+	for _, p := range settings.Problems(form.Settings) {
+		problems = append(problems, p.Staff())
 	}
 	if len(problems) > 0 {
 		return s.renderSettings(rq, http.StatusBadRequest, form, "保存できませんでした: "+strings.Join(problems, "、")+"。直してもう一度「設定を保存」を押してください。")
@@ -227,45 +209,34 @@ func (s *Server) saveSettings(rq *request) error {
 	return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。自動取得・自動書き出しに反映しました。"+moved)
 }
 
-func fieldLabel(key string) string {
-	switch key {
-	case "import_interval_minutes":
-		return "自動取得の間隔"
-	case "import_days":
-		return "受注を取得する日数"
-	case "export_interval_minutes":
-		return "自動書き出しの間隔"
-	case "window_days":
-		return "作成期間"
-	case "notify_sale_failures":
-		return "通知する失敗の回数"
-	case "notify_lag_minutes":
-		return "通知する反映の遅れ"
-	}
-	return key
-}
-
-// settingsProblems names each setting out of range, as staff see them.
-func settingsProblems(st oms.ShopSettings) []string {
-	var out []string
-	check := func(key string, v, lo, hi int, unit string) {
-		if v < lo || v > hi {
-			out = append(out, fmt.Sprintf("%sは%d〜%d%sで入力してください", fieldLabel(key), lo, hi, unit))
+// settingPairs are the settings posted by the settings form (settings.Table).
+// An unchecked box is false; a form without a field (an older page) keeps it;
+// a credential is write-only, like the client secret: an empty field keeps it
+// unless its 解除する box is checked.
+func settingPairs(f *http.Request) [][2]string {
+	var pairs [][2]string
+	for _, d := range settings.Table {
+		v := strings.TrimSpace(f.FormValue(d.Key))
+		switch {
+		case d.Secret:
+			if v != "" || f.FormValue(d.Clear) == "on" {
+				pairs = append(pairs, [2]string{d.Key, v})
+			}
+		case d.IsBool():
+			pairs = append(pairs, [2]string{d.Key, strconv.FormatBool(v == "on")})
+		case f.Form.Has(d.Key):
+			pairs = append(pairs, [2]string{d.Key, v})
 		}
 	}
-	check("import_interval_minutes", st.ImportIntervalMinutes, 1, 1440, "分")
-	check("import_days", st.ImportDays, rules.MinDays, rules.MaxDays, "日")
-	check("export_interval_minutes", st.ExportIntervalMinutes, 1, 1440, "分")
-	check("window_days", st.WindowDays, rules.MinDays, rules.MaxDays, "日")
-	check("notify_sale_failures", st.NotifySaleFailures, 1, 100, "回")
-	check("notify_lag_minutes", st.NotifyLagMinutes, 1, 1440, "分")
-	if _, err := oms.NotifyEmails(st.NotifyEmail); err != nil {
-		out = append(out, "エラー通知メールはメールアドレスをカンマ区切りで入力してください (例: staff@example.com, ops@example.com)")
+	return pairs
+}
+
+// label is the staff's name of the setting key.
+func label(key string) string {
+	if d, ok := settings.Lookup(key); ok {
+		return d.Label
 	}
-	if oms.CheckWebhookURL(st.NotifyWebhookURL) != nil {
-		out = append(out, "エラー通知Webhookは https:// で始まるURLを入力してください")
-	}
-	return out
+	return key
 }
 
 // addShop is 「店舗を追加」 on 店舗一覧 (admin).

@@ -11,6 +11,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/jst"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
 
 // addressChanged is how the import words the flag of an address changed after
@@ -130,7 +131,7 @@ func runFailed(db *gorm.DB, sh oms.Shop, kind oms.Kind) (*Condition, error) {
 // saleFailing is KindSaleFailing when sales failed in each of the shop's last
 // notify_sale_failures exports.
 func saleFailing(db *gorm.DB, sh oms.Shop) (*Condition, error) {
-	n := max(sh.Settings.NotifySaleFailures, 1)
+	n := settings.NotifySaleFailures.Clamp(sh.Settings.NotifySaleFailures)
 	var ids []int64
 	err := db.Table("runs").Where("shop_id = ? AND kind = ? AND dry_run = ? AND status <> ?", sh.ID, oms.KindExport, false, oms.RunRunning).
 		Order("id DESC").Limit(n).Pluck("id", &ids).Error
@@ -199,7 +200,7 @@ func lagging(ctx context.Context, st *oms.Store, db *gorm.DB, sh oms.Shop, now t
 	if err != nil || !ok {
 		return nil, err
 	}
-	lag := time.Duration(max(sh.Settings.NotifyLagMinutes, 1)) * time.Minute
+	lag := time.Duration(settings.NotifyLagMinutes.Clamp(sh.Settings.NotifyLagMinutes)) * time.Minute
 	var n int64
 	err = db.Table("orders").Where("shop_id = ? AND updated_at > ? AND updated_at < ?", sh.ID, wm.UTC(), now.Add(-lag).UTC()).Count(&n).Error
 	if err != nil {

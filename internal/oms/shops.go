@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,8 +12,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
 
 // DefaultAPIBaseURL is the ColorMe Shop API base.
@@ -47,7 +46,8 @@ type Shop struct {
 	UpdatedAt       time.Time    `json:"updated_at"`
 }
 
-// ShopSettings are a shop's import and export settings.
+// ShopSettings are a shop's import and export settings: one field for each row
+// of settings.Table (its key is the json tag).
 type ShopSettings struct {
 	ImportEnabled         bool `json:"import_enabled"`
 	ImportIntervalMinutes int  `json:"import_interval_minutes"`
@@ -65,38 +65,15 @@ type ShopSettings struct {
 	NotifyLagMinutes   int    `json:"notify_lag_minutes" gorm:"not null;default:15"`  // an on-change export this late
 }
 
-// DefaultSettings returns the settings of a new shop.
+// DefaultSettings returns the settings of a new shop (settings.Table's defaults).
 func DefaultSettings() ShopSettings {
-	return ShopSettings{
-		ImportEnabled: false, ImportIntervalMinutes: 30, ImportDays: 7,
-		ExportEnabled: true, ExportIntervalMinutes: 30, ExportOnChange: true,
-		WindowDays: 3, RequireShipDate: true, SendMail: false,
-		NotifySaleFailures: 3, NotifyLagMinutes: 15,
-	}
+	var st ShopSettings
+	settings.Defaults(&st)
+	return st
 }
 
-// Validate reports every setting out of range.
-func (st ShopSettings) Validate() error {
-	var errs []error
-	check := func(name string, v, lo, hi int) {
-		if v < lo || v > hi {
-			errs = append(errs, fmt.Errorf("%s must be between %d and %d, got %d", name, lo, hi, v))
-		}
-	}
-	check("import_interval_minutes", st.ImportIntervalMinutes, 1, 1440)
-	check("import_days", st.ImportDays, rules.MinDays, rules.MaxDays)
-	check("export_interval_minutes", st.ExportIntervalMinutes, 1, 1440)
-	check("window_days", st.WindowDays, rules.MinDays, rules.MaxDays)
-	check("notify_sale_failures", st.NotifySaleFailures, 1, 100)
-	check("notify_lag_minutes", st.NotifyLagMinutes, 1, 1440)
-	if _, err := NotifyEmails(st.NotifyEmail); err != nil {
-		errs = append(errs, err)
-	}
-	if err := CheckWebhookURL(st.NotifyWebhookURL); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
+// Validate reports every setting out of range or malformed (settings.Table).
+func (st ShopSettings) Validate() error { return settings.Validate(st) }
 
 // ValidateShopID reports whether id is a valid shop slug.
 func ValidateShopID(id string) error {
@@ -150,7 +127,7 @@ func checkHTTPS(raw string, plainHTTPHosts []string) error {
 		return nil
 	}
 	host := u.Hostname()
-	if IsLoopbackHost(host) {
+	if settings.IsLoopbackHost(host) {
 		return nil
 	}
 	for _, h := range plainHTTPHosts {
@@ -159,16 +136,6 @@ func checkHTTPS(raw string, plainHTTPHosts []string) error {
 		}
 	}
 	return fmt.Errorf("api base URL %q uses plain http: the access token would cross the network unencrypted; use https (ColorMe is %s), or for a ColorMe sandbox on a private network list its host in COLORME_PLAIN_HTTP_HOSTS (e.g. COLORME_PLAIN_HTTP_HOSTS=%s)", raw, DefaultAPIBaseURL, host)
-}
-
-// IsLoopbackHost reports whether host (no port) is localhost or a loopback IP
-// address (127.0.0.0/8, ::1).
-func IsLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }
 
 // AllowPlainHTTP lets shops use a plain-http API base URL on these hosts (beside

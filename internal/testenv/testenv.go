@@ -4,11 +4,9 @@ package testenv
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,36 +37,23 @@ func PostgresDSN(t testing.TB) string {
 	if base == "" {
 		base = DefaultPostgresURL
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
-	if err == nil {
-		var sqlDB interface{ PingContext(context.Context) error }
-		if sqlDB, err = admin.DB(); err == nil {
-			err = sqlDB.PingContext(ctx)
-		}
-	}
-	if err != nil {
-		msg := "PostgreSQL at " + redact(base) + " is unreachable (" + err.Error() + "): start it or set TEST_POSTGRES_URL"
+	db, err := CreateDatabase(context.Background(), base, "cms_")
+	if errors.Is(err, ErrUnreachable) {
+		msg := err.Error() + ": start it or set TEST_POSTGRES_URL"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
-	name := "cms_" + randomHex(8)
-	if err := admin.WithContext(ctx).Exec("CREATE DATABASE " + name).Error; err != nil {
-		closeGorm(admin)
-		t.Fatalf("creating test database %s on %s: %v", name, redact(base), err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		defer closeGorm(admin)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := admin.WithContext(ctx).Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error; err != nil {
-			t.Errorf("dropping test database %s: %v", name, err)
+		if err := db.Drop(context.Background()); err != nil {
+			t.Error(err)
 		}
 	})
-	return withDatabase(t, base, name)
+	return db.DSN
 }
 
 // OpenStore opens an oms.Store on a fresh PostgreSQL database (PostgresDSN) with
@@ -127,40 +112,4 @@ func open(t testing.TB, dsn string) *oms.Store {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
-}
-
-// withDatabase returns base with its database replaced by name.
-func withDatabase(t testing.TB, base, name string) string {
-	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
-		u, err := url.Parse(base)
-		if err != nil {
-			t.Fatalf("TEST_POSTGRES_URL is not a valid URL: %v", err)
-		}
-		u.Path = "/" + name
-		return u.String()
-	}
-	return base + " dbname=" + name // key=value form: the last dbname wins
-}
-
-// redact hides a password in a URL DSN.
-func redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	if strings.Contains(dsn, "password") {
-		return "(TEST_POSTGRES_URL)"
-	}
-	return dsn
-}
-
-func closeGorm(db *gorm.DB) {
-	if sqlDB, err := db.DB(); err == nil {
-		_ = sqlDB.Close()
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -15,6 +15,8 @@ import (
 	mrand "math/rand/v2"
 
 	"go.temporal.io/sdk/client"
+
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
 // OnCluster reports whether the tests run on the production-like cluster
@@ -60,7 +62,7 @@ func StartCluster() (*Cluster, error) {
 	} else if port, err = freePortBlock(); err != nil {
 		return nil, err
 	}
-	c := &Cluster{Dir: dir, Port: port, DB: "temporal_t_" + randomHex(4), root: root}
+	c := &Cluster{Dir: dir, Port: port, DB: "temporal_t_" + testenv.RandomHex(4), root: root}
 	if out, err := c.Script("start"); err != nil {
 		_, _ = c.Script("stop")
 		return nil, fmt.Errorf("starting the Temporal cluster (logs in %s): %v\n%s", dir, err, out)

@@ -6,8 +6,6 @@ package teststack
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +17,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
@@ -94,29 +91,12 @@ func Main(m *testing.M) {
 		if OnCluster() {
 			return runOnCluster(m)
 		}
-		path, err := TemporalCLI()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-			ExistingPath: path,
-			LogLevel:     "error",
-			ClientOptions: &client.Options{
-				Namespace: "default",
-				Logger:    quietLogger(),
-			},
-			ExtraArgs: []string{
-				"--search-attribute", "ColorMeShop=Keyword",
-			},
-		})
+		srv, err := startShared()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "starting the Temporal dev server:", err)
 			return 1
 		}
-		defer srv.Stop()
+		defer func() { _ = srv.Stop() }()
 		DevServer = srv
 		return m.Run()
 	}())
@@ -164,7 +144,7 @@ func NewOn(t testing.TB, st *oms.Store) *Stack {
 		t.Fatal(err)
 	}
 	cfg.TemporalAddress = DevServer.FrontendHostPort()
-	cfg.TaskQueue = "test-" + randomHex(6)
+	cfg.TaskQueue = "test-" + testenv.RandomHex(6)
 	cfg.BudgetPerMinute = 0
 	cfg.ColorMeTimeout = 10 * time.Second
 	// This sandbox serves fresh reads (no Options.StaleReads): there is no
@@ -190,10 +170,4 @@ func (s *Stack) AddShop(t testing.TB, id string) string {
 		t.Fatal(err)
 	}
 	return id
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

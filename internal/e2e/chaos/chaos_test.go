@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -36,22 +34,12 @@ var buildErr error
 func workerBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		root, err := teststack.RepoRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
 		dir, err := os.MkdirTemp("", "chaos-worker")
 		if err != nil {
 			buildErr = err
 			return
 		}
-		workerBin = filepath.Join(dir, "worker")
-		cmd := exec.Command("go", "build", "-o", workerBin, "./worker")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./worker: %v\n%s", err, out)
-		}
+		workerBin, buildErr = teststack.BuildWorker(context.Background(), dir)
 	})
 	require.NoError(t, buildErr)
 	return workerBin
@@ -61,12 +49,7 @@ func workerBinary(t *testing.T) string {
 func (e *env) startWorkerProcess(t *testing.T, logFile string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(workerBinary(t))
-	cmd.Env = append(os.Environ(),
-		"TEMPORAL_ADDRESS="+e.cfg.TemporalAddress,
-		"TEMPORAL_TASK_QUEUE="+e.cfg.TaskQueue,
-		"DATABASE_URL="+e.dsn,
-		"COLORME_SYNC_SECRET_KEY="+e.key,
-		"COLORME_BUDGET_PER_MINUTE=0",
+	cmd.Env = append(teststack.WorkerProcess{Address: e.cfg.TemporalAddress, TaskQueue: e.cfg.TaskQueue, DSN: e.dsn, SecretKey: e.key}.Env(),
 		"COLORME_TIMEOUT=5s",
 		"COLORME_STALE_READ_WINDOW=0s", // fresh reads unless workerEnv says otherwise (the last value wins)
 		"LOG_LEVEL=info",
@@ -127,14 +110,11 @@ func TestTemporalRestarted(t *testing.T) {
 	n := 300
 	e.shop(t, "restart", n)
 	e.sandbox.SetLatency(20 * time.Millisecond)
-	path, err := teststack.TemporalCLI()
+	hostPort, err := teststack.FreeAddr()
 	require.NoError(t, err)
-	hostPort := freePort(t)
-	opts := testsuite.DevServerOptions{ExistingPath: path, LogLevel: "error", DBFilename: filepath.Join(t.TempDir(), "temporal.db"),
-		ExtraArgs:     []string{"--search-attribute", "ColorMeShop=Keyword"},
-		ClientOptions: &client.Options{HostPort: hostPort, Namespace: "default", Logger: quiet()}}
+	opts := teststack.DevServerOptions{HostPort: hostPort, DBFile: filepath.Join(t.TempDir(), "temporal.db")}
 	ctx := context.Background()
-	srv, err := testsuite.StartDevServer(ctx, opts)
+	srv, err := teststack.StartDevServer(ctx, opts)
 	require.NoError(t, err)
 	c, err := client.Dial(client.Options{HostPort: hostPort, Logger: quiet()})
 	require.NoError(t, err)
@@ -147,7 +127,7 @@ func TestTemporalRestarted(t *testing.T) {
 	stoppedAt := e.sandbox.Counters().Writes
 	require.NoError(t, srv.Stop())
 	time.Sleep(3 * time.Second)
-	srv, err = testsuite.StartDevServer(ctx, opts)
+	srv, err = teststack.StartDevServer(ctx, opts)
 	require.NoError(t, err)
 	defer func() { _ = srv.Stop() }()
 	res := result(t, c, run)
@@ -398,12 +378,4 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().String()
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/api/temporalproto"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -187,10 +186,7 @@ func (r *rec) save(suffix, workflowID, runID string) *historypb.History {
 		if len(chain) > 1 {
 			file = fmt.Sprintf("%s-%d.json", name, i+1)
 		}
-		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(h)
-		require.NoError(r.t, err)
-		require.NoError(r.t, os.WriteFile(filepath.Join(r.dir, file), append(b, '\n'), 0o644))
-		r.t.Logf("%s: %d events", file, len(h.Events))
+		r.write(file, h)
 	}
 	return chain[0]
 }
