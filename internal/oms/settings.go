@@ -27,6 +27,7 @@ func settingFields(s *ShopSettings) []settingField {
 		{"window_days", &s.WindowDays},
 		{"require_ship_date", &s.RequireShipDate},
 		{"send_mail", &s.SendMail},
+		{"send_paid_mail", &s.SendPaidMail},
 		{"notify_email", &s.NotifyEmail},
 		{"notify_webhook_url", &s.NotifyWebhookURL},
 		{"notify_sale_failures", &s.NotifySaleFailures},
