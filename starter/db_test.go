@@ -35,7 +35,7 @@ func TestDBCommands(t *testing.T) {
 
 	code, out, errOut = starter("db", "migrate")
 	require.Equal(t, 0, code, errOut)
-	assert.Equal(t, "applied 00001_release_56606a0.sql\napplied 00002_console_users.sql\napplied 00003_reseal_secrets (Go)\napplied 00004_full_order_import.sql\napplied 00005_export_on_change.sql\napplied 00006_console_shared_state.sql\napplied 00007_shop_methods.sql\napplied 00008_notifications.sql\napplied 00009_stock.sql\ndatabase schema is now at version 9 (was 0)\n", out)
+	assert.Equal(t, "applied 00001_release_56606a0.sql\napplied 00002_console_users.sql\napplied 00003_reseal_secrets (Go)\napplied 00004_full_order_import.sql\napplied 00005_export_on_change.sql\napplied 00006_console_shared_state.sql\napplied 00007_shop_methods.sql\napplied 00008_notifications.sql\napplied 00009_stock.sql\napplied 00010_payments.sql\ndatabase schema is now at version 10 (was 0)\n", out)
 
 	code, out, _ = starter("db", "status")
 	require.Equal(t, 0, code)
