@@ -41,6 +41,7 @@ var orderOnlyOptions = []orderOption{
 // orderListData is what 受注一覧 shows.
 type orderListData struct {
 	Status, Only, SaleText string // the filters as given
+	Payment                string // "unpaid": 入金待ち only (入金連携)
 	StatusOptions          []orderOption
 	OnlyOptions            []orderOption
 	AsOf                   time.Time // the verdict is evaluated at this instant
@@ -58,6 +59,10 @@ type orderLine struct {
 	Bundle  string // 同梱 / 分割 in words
 	Flag    string // why staff should look at it
 	Cells   []orderListDelivery
+	// PaymentName is the payment method's name (決済方法); PaymentConfirm:
+	// staff confirm its payments (入金連携), so the row offers 入金済みにする.
+	PaymentName    string
+	PaymentConfirm bool
 }
 
 // orderListDelivery is one delivery in the list: its slip, ship date and
@@ -209,7 +214,19 @@ func (s *Server) orderList(rq *request) error {
 		o.Selected = o.Value == data.Only
 		data.OnlyOptions = append(data.OnlyOptions, o)
 	}
-	data.Filtered = data.Status != "" || data.Only != "" || data.SaleText != ""
+	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	if err != nil {
+		return err
+	}
+	switch data.Payment = q.Get("payment"); data.Payment {
+	case "":
+	case "unpaid":
+		lq.Unpaid, lq.PaymentIDs = true, methods.ConfirmedPaymentIDs()
+	default:
+		problems = append(problems, "入金の指定が正しくありません")
+		data.Payment = ""
+	}
+	data.Filtered = data.Status != "" || data.Only != "" || data.SaleText != "" || data.Payment != ""
 	if len(problems) > 0 {
 		data.Count = orderCountText(0, false)
 		return s.renderStatus(rq, http.StatusBadRequest, "orders", "受注一覧", data,
@@ -230,13 +247,13 @@ func (s *Server) orderList(rq *request) error {
 	if err != nil {
 		return err
 	}
-	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
-	if err != nil {
-		return err
-	}
 	for _, o := range page.Orders {
 		line := orderLine{OrderListRow: o, Verdict: orderVerdictOf(o.Order, now, data.WindowDays, parentWhy[o.BundleParentSaleID]),
 			Bundle: orderBundleText(o.OrderView, o.BundleChildren), Flag: orderFlagText(o.OrderView)}
+		line.PaymentName = methods.PaymentLabel(o.PaymentID)
+		if p, ok := methods.Payment(o.PaymentID); ok {
+			line.PaymentConfirm = p.NeedsConfirmation()
+		}
 		for i, d := range o.Deliveries {
 			c := orderListDelivery{Delivery: d}
 			if i < len(o.Destinations) {
@@ -294,6 +311,8 @@ type orderData struct {
 	Form       map[string]string // values posted with a refused action, to fill in again
 	Payment    string            // the payment method's name (決済方法), or its id when not known
 	PaymentCOD bool              // 代金引換
+	// PaymentConfirm: staff confirm this method's payments (銀行振込, コンビニ払い…: 入金連携).
+	PaymentConfirm bool
 }
 
 // orderDelivery is one delivery (お届け先) of the order page.
@@ -458,6 +477,7 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 	data.Payment = methods.PaymentLabel(o.PaymentID)
 	if p, ok := methods.Payment(o.PaymentID); ok {
 		data.PaymentCOD = p.COD
+		data.PaymentConfirm = p.NeedsConfirmation()
 	}
 	for i, d := range o.Deliveries {
 		line := orderDelivery{ID: d.ID, SlipNumber: d.SlipNumber, ShippedOn: d.ShippedOn, ColorMe: orderColorMeState(data.Last, d.ID),

@@ -179,6 +179,7 @@ func (s *Server) saveSettings(rq *request) error {
 		{"window_days", f.FormValue("window_days")},
 		{"require_ship_date", strconv.FormatBool(f.FormValue("require_ship_date") == "on")},
 		{"send_mail", strconv.FormatBool(f.FormValue("send_mail") == "on")},
+		{"send_paid_mail", strconv.FormatBool(f.FormValue("send_paid_mail") == "on")},
 	}
 	// The notification fields: a form without them (an older page) keeps them.
 	for _, k := range []string{"notify_email", "notify_sale_failures", "notify_lag_minutes"} {

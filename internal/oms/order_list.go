@@ -45,6 +45,11 @@ type OrderListQuery struct {
 	After      int64     // the next page: sale ids below this one; 0 = from the newest
 	Before     int64     // the previous page: sale ids above this one (when After is 0)
 	Limit      int       // page size, default OrderListPageSize, at most MaxOrderListPage
+	// Unpaid (入金待ち): only orders neither 入金済み in the OMS nor paid on
+	// ColorMe, not キャンセル, whose payment method is one of PaymentIDs (the
+	// methods that need a payment confirmed: ShopMethods.ConfirmedPaymentIDs).
+	Unpaid     bool
+	PaymentIDs []int64
 }
 
 // OrderListRow is one order of the list.
@@ -108,6 +113,14 @@ func (q OrderListQuery) where() (string, []any) {
 		args = append(args, targetBounds(q.AsOf, q.WindowDays)...)
 	case OnlyFlagged:
 		conds = append(conds, "flag_reason <> ''")
+	}
+	if q.Unpaid {
+		ids := q.PaymentIDs
+		if len(ids) == 0 {
+			ids = []int64{-1} // no method needs confirming: nothing is 入金待ち
+		}
+		conds = append(conds, "paid_at IS NULL AND colorme_paid = ? AND status <> ? AND payment_id IN ?")
+		args = append(args, false, rules.StatusCancelled, ids)
 	}
 	return strings.Join(conds, " AND "), args
 }

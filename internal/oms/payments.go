@@ -123,34 +123,26 @@ func planPayments(payments []Payment, rows map[int64]orderRow) PaymentReport {
 // has it; firstLine: the line that already named the sale, 0 = none), in
 // English and to staff; "" when it can.
 func paymentProblem(p Payment, o orderRow, found bool, firstLine int) (en, ja string) {
-	where := lineWhere(p.Line)
 	switch {
 	case p.SaleID <= 0:
-		return fmt.Sprintf("%ssale id must be a positive number, got %d", where, p.SaleID), where + "受注番号は数字で入れてください。"
+		return fmt.Sprintf("sale id must be a positive number, got %d", p.SaleID), "受注番号は数字で入れてください。"
 	case firstLine != 0:
-		return fmt.Sprintf("%ssale %d is listed twice (first on line %d): list each sale once", where, p.SaleID, firstLine),
-			fmt.Sprintf("%s受注番号 %d が2回あります (最初は %d 行目)。1行にまとめてください。", where, p.SaleID, firstLine)
+		return fmt.Sprintf("sale %d is listed twice (first on line %d): list each sale once", p.SaleID, firstLine),
+			fmt.Sprintf("受注番号 %d が2回あります (最初は %d 行目)。1行にまとめてください。", p.SaleID, firstLine)
 	case !found:
-		return fmt.Sprintf("%ssale %d is not in the OMS: check the number, or import the order first", where, p.SaleID),
-			fmt.Sprintf("%s受注番号 %d は受注管理にありません。番号を確かめるか、受注取得のあとでもう一度取り込んでください。", where, p.SaleID)
+		return fmt.Sprintf("sale %d is not in the OMS: check the number, or import the order first", p.SaleID),
+			fmt.Sprintf("受注番号 %d は受注管理にありません。番号を確かめるか、受注取得のあとでもう一度取り込んでください。", p.SaleID)
 	case o.Status == rules.StatusCancelled:
-		return fmt.Sprintf("%ssale %d is cancelled: a cancelled order cannot be marked paid", where, p.SaleID),
-			fmt.Sprintf("%s受注 %d はキャンセルです。キャンセルの受注は入金済みにできません。入金があった場合は受注のステータスを確かめてください。", where, p.SaleID)
+		return fmt.Sprintf("sale %d is cancelled: a cancelled order cannot be marked paid", p.SaleID),
+			fmt.Sprintf("受注 %d はキャンセルです。キャンセルの受注は入金済みにできません。入金があった場合は受注のステータスを確かめてください。", p.SaleID)
 	case p.PaidOn != "" && !validDate(p.PaidOn):
-		return fmt.Sprintf("%spayment date %q is not a date YYYY-MM-DD", where, p.PaidOn),
-			fmt.Sprintf("%s入金日「%s」は日付として読めません。2026-12-06 や 2026/12/06 の形で入れてください。", where, p.PaidOn)
+		return fmt.Sprintf("payment date %q is not a date YYYY-MM-DD", p.PaidOn),
+			fmt.Sprintf("入金日「%s」は日付として読めません。2026-12-06 や 2026/12/06 の形で入れてください。", p.PaidOn)
 	case p.Amount != nil && *p.Amount != o.Totals.Total:
-		return fmt.Sprintf("%sthe amount %d does not match sale %d's total %d: check the payment", where, *p.Amount, p.SaleID, o.Totals.Total),
-			fmt.Sprintf("%s金額 %d円 が受注 %d の合計 %d円 と合いません。入金額を確かめ、合っている行だけで取り込んでください。", where, *p.Amount, p.SaleID, o.Totals.Total)
+		return fmt.Sprintf("the amount %d does not match sale %d's total %d: check the payment", *p.Amount, p.SaleID, o.Totals.Total),
+			fmt.Sprintf("金額 %d円 が受注 %d の合計 %d円 と合いません。入金額を確かめ、合っている行だけで取り込んでください。", *p.Amount, p.SaleID, o.Totals.Total)
 	}
 	return "", ""
-}
-
-func lineWhere(line int) string {
-	if line == 0 {
-		return ""
-	}
-	return fmt.Sprintf("line %d: ", line)
 }
 
 func validDate(d string) bool {
