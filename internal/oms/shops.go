@@ -259,6 +259,7 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 		"import_days": sh.Settings.ImportDays, "export_enabled": sh.Settings.ExportEnabled,
 		"export_interval_minutes": sh.Settings.ExportIntervalMinutes, "export_on_change": sh.Settings.ExportOnChange,
 		"window_days": sh.Settings.WindowDays, "require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
+		"send_paid_mail": sh.Settings.SendPaidMail,
 		"notify_email": sh.Settings.NotifyEmail, "notify_webhook_url": sh.Settings.NotifyWebhookURL,
 		"notify_sale_failures": sh.Settings.NotifySaleFailures, "notify_lag_minutes": sh.Settings.NotifyLagMinutes,
 	}
