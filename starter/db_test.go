@@ -25,7 +25,7 @@ func TestDBCommands(t *testing.T) {
 
 	code, out, _ := starter("db", "status")
 	require.Equal(t, 0, code)
-	assert.Contains(t, out, "database: sqlite, schema version 0; this binary's latest: 9")
+	assert.Contains(t, out, "database: sqlite, schema version 0; this binary's latest: 10")
 	assert.Contains(t, out, "empty: `starter db migrate`")
 	assert.Regexp(t, `1\s+pending\s+-\s+00001_release_56606a0.sql`, out)
 
@@ -45,7 +45,7 @@ func TestDBCommands(t *testing.T) {
 
 	code, out, _ = starter("db", "migrate")
 	require.Equal(t, 0, code)
-	assert.Equal(t, "database schema is at version 9, this binary's latest: nothing to do\n", out)
+	assert.Equal(t, "database schema is at version 10, this binary's latest: nothing to do\n", out)
 
 	code, _, errOut = starter("db", "frobnicate")
 	assert.Equal(t, 1, code)
