@@ -27,8 +27,8 @@ type Sale struct {
 	Canceled           bool           `json:"canceled"`
 	Delivered          bool           `json:"delivered"`
 	DeliveredMailState string         `json:"delivered_mail_state,omitempty"` // "" = null or absent
-	Paid               bool           `json:"paid"`                      // 入金済み
-	PaidMailState      string         `json:"paid_mail_state,omitempty"` // 入金確認メール: not_yet, sent or pass; "" = absent
+	Paid               bool           `json:"paid"`                           // 入金済み
+	PaidMailState      string         `json:"paid_mail_state,omitempty"`      // 入金確認メール: not_yet, sent or pass; "" = absent
 	Segment            *Segment       `json:"segment,omitempty"`
 	SaleDeliveries     []SaleDelivery `json:"sale_deliveries"`
 

@@ -260,7 +260,7 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 		"export_interval_minutes": sh.Settings.ExportIntervalMinutes, "export_on_change": sh.Settings.ExportOnChange,
 		"window_days": sh.Settings.WindowDays, "require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
 		"send_paid_mail": sh.Settings.SendPaidMail,
-		"notify_email": sh.Settings.NotifyEmail, "notify_webhook_url": sh.Settings.NotifyWebhookURL,
+		"notify_email":   sh.Settings.NotifyEmail, "notify_webhook_url": sh.Settings.NotifyWebhookURL,
 		"notify_sale_failures": sh.Settings.NotifySaleFailures, "notify_lag_minutes": sh.Settings.NotifyLagMinutes,
 	}
 	// A new API address gets neither the access token nor the client secret:

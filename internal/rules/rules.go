@@ -169,10 +169,10 @@ type Plan struct {
 	SendMail   bool                     `json:"send_mail,omitempty"`  // send the delivered mail after the write
 	// Paid: write paid:true (入金済み); never false. SendPaidMail: send the
 	// 入金確認メール after it.
-	Paid         bool `json:"paid,omitempty"`
-	SendPaidMail bool `json:"send_paid_mail,omitempty"`
-	Outcome    Outcome                  `json:"outcome"`              // updated (to be), unchanged, skipped, failed
-	Reason     string                   `json:"reason,omitempty"`
+	Paid         bool    `json:"paid,omitempty"`
+	SendPaidMail bool    `json:"send_paid_mail,omitempty"`
+	Outcome      Outcome `json:"outcome"` // updated (to be), unchanged, skipped, failed
+	Reason       string  `json:"reason,omitempty"`
 }
 
 // NeedsWrite reports whether the plan writes to ColorMe.
