@@ -218,14 +218,7 @@ func (s *Server) orderList(rq *request) error {
 	if err != nil {
 		return err
 	}
-	switch data.Payment = q.Get("payment"); data.Payment {
-	case "":
-	case "unpaid":
-		lq.Unpaid, lq.PaymentIDs = true, methods.ConfirmedPaymentIDs()
-	default:
-		problems = append(problems, "入金の指定が正しくありません")
-		data.Payment = ""
-	}
+	problems = append(problems, orderPaymentFilter(&data, &lq, q.Get("payment"), methods)...)
 	data.Filtered = data.Status != "" || data.Only != "" || data.SaleText != "" || data.Payment != ""
 	if len(problems) > 0 {
 		data.Count = orderCountText(0, false)
@@ -250,10 +243,7 @@ func (s *Server) orderList(rq *request) error {
 	for _, o := range page.Orders {
 		line := orderLine{OrderListRow: o, Verdict: orderVerdictOf(o.Order, now, data.WindowDays, parentWhy[o.BundleParentSaleID]),
 			Bundle: orderBundleText(o.OrderView, o.BundleChildren), Flag: orderFlagText(o.OrderView)}
-		line.PaymentName = methods.PaymentLabel(o.PaymentID)
-		if p, ok := methods.Payment(o.PaymentID); ok {
-			line.PaymentConfirm = p.NeedsConfirmation()
-		}
+		line.PaymentName, line.PaymentConfirm = orderPayment(methods, o.PaymentID)
 		for i, d := range o.Deliveries {
 			c := orderListDelivery{Delivery: d}
 			if i < len(o.Destinations) {

@@ -106,3 +106,23 @@ func (s *Server) paymentsUpload(rq *request) error {
 	}
 	return s.render(rq, "payments", "入金取込", data)
 }
+
+// orderPaymentFilter reads 受注一覧's 入金 filter (value: "" or "unpaid", 入金待ち)
+// into data and lq; it returns the problem with a bad value.
+func orderPaymentFilter(data *orderListData, lq *oms.OrderListQuery, value string, methods oms.ShopMethods) []string {
+	switch value {
+	case "":
+	case "unpaid":
+		data.Payment, lq.Unpaid, lq.PaymentIDs = value, true, methods.ConfirmedPaymentIDs()
+	default:
+		return []string{"入金の指定が正しくありません"}
+	}
+	return nil
+}
+
+// orderPayment is a payment method's name for staff and whether they confirm
+// its payments (入金連携).
+func orderPayment(methods oms.ShopMethods, id int64) (string, bool) {
+	p, ok := methods.Payment(id)
+	return methods.PaymentLabel(id), ok && p.NeedsConfirmation()
+}
