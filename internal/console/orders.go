@@ -303,6 +303,9 @@ type orderData struct {
 	PaymentCOD bool              // 代金引換
 	// PaymentConfirm: staff confirm this method's payments (銀行振込, コンビニ払い…: 入金連携).
 	PaymentConfirm bool
+	// PaidPushed: the last export wrote 入金済み (paid:true) to ColorMe, at PaidPushedAt.
+	PaidPushed   bool
+	PaidPushedAt time.Time
 }
 
 // orderDelivery is one delivery (お届け先) of the order page.
@@ -459,6 +462,7 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 			l = [2]string{string(last.Outcome), ""}
 		}
 		data.Last = &orderLastExport{ExportOutcome: last, Label: l[0], Class: l[1], ChangedSince: o.UpdatedAt.After(last.At)}
+		data.PaidPushed, data.PaidPushedAt = paidPushed(last), last.At
 	}
 	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
 	if err != nil {

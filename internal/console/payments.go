@@ -8,6 +8,8 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
 // 入金連携 in the console: 「入金済みにする」 on 受注一覧's rows and on the order
@@ -125,4 +127,10 @@ func orderPaymentFilter(data *orderListData, lq *oms.OrderListQuery, value strin
 func orderPayment(methods oms.ShopMethods, id int64) (string, bool) {
 	p, ok := methods.Payment(id)
 	return methods.PaymentLabel(id), ok && p.NeedsConfirmation()
+}
+
+// paidPushed reports whether the export run of last wrote 入金済み to ColorMe.
+func paidPushed(last oms.ExportOutcome) bool {
+	sent, ok := workflows.DecodeSent(last.Sent)
+	return ok && sent.Paid && !last.DryRun && last.Outcome == rules.OutcomeUpdated
 }

@@ -125,6 +125,10 @@ func TestPaymentInBrowser(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 
+	// The order page says the export wrote 入金済み to ColorMe.
+	b.open(cs.URL + "/shops/" + shop + "/orders/7002")
+	assert.Contains(t, b.text("#colorme-paid"), "書出で書き込み")
+
 	// 自動処理ログ: the export run says 入金 for those sales.
 	runs, err := cs.Store.Runs(ctx, shop, 20)
 	require.NoError(t, err)
