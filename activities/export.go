@@ -108,6 +108,7 @@ func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunRe
 		WindowDays:      shop.Settings.WindowDays,
 		RequireShipDate: shop.Settings.RequireShipDate,
 		SendMail:        shop.Settings.SendMail,
+		SendPaidMail:    shop.Settings.SendPaidMail,
 	}
 	opt := in.Options(shopOpt)
 	if err := settings.WindowDays.CheckInt(opt.WindowDays); err != nil {
@@ -258,7 +259,12 @@ func (a *Activities) ReadColorMeState(ctx context.Context, in ReadColorMeStateIn
 }
 
 func trimSale(s colorme.Sale) colorme.Sale {
-	out := colorme.Sale{ID: s.ID, Canceled: s.Canceled, Delivered: s.Delivered, DeliveredMailState: s.DeliveredMailState}
+	out := colorme.Sale{ID: s.ID, Canceled: s.Canceled, Delivered: s.Delivered, DeliveredMailState: s.DeliveredMailState,
+		Paid: s.Paid, PaidMailState: s.PaidMailState}
+	if s.Segment != nil && s.Segment.ParentSaleID != 0 && s.Segment.ParentSaleID != s.ID { // a split-off sale: the paid mail's rule reads it
+		seg := *s.Segment
+		out.Segment = &seg
+	}
 	for _, d := range s.SaleDeliveries {
 		out.SaleDeliveries = append(out.SaleDeliveries, colorme.SaleDelivery{ID: d.ID, SlipNumber: d.SlipNumber, Delivered: d.Delivered})
 	}
@@ -277,6 +283,10 @@ type UpdateSaleResult struct {
 	Written bool   `json:"written"`
 	Mailed  bool   `json:"mailed"`
 	Note    string `json:"note,omitempty"`
+	// PaidWritten: ColorMe shows the sale paid (入金済み) after this update;
+	// PaidMailed: the 入金確認メール went (this or an earlier attempt).
+	PaidWritten bool `json:"paid_written,omitempty"`
+	PaidMailed  bool `json:"paid_mailed,omitempty"`
 }
 
 // UpdateSale writes the plan's deliveries to ColorMe and sends the shipping mail
@@ -335,6 +345,9 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 			return UpdateSaleResult{}, err
 		}
 		res.Mailed, res.Note = mailed, note
+	}
+	if in.Plan.Paid || in.Plan.SendPaidMail {
+		return a.updatePayment(ctx, client, in, res, started)
 	}
 	return res, nil
 }

@@ -17,7 +17,7 @@ import (
 // Besides what the import needs to plan (dates, cancellation, split), the
 // order details staff ship from: customer, line items (details), totals,
 // payment method and memo — names as in ColorMe's GetSales200ResponseSalesInner.
-var ImportFields = []string{"id", "make_date", "update_date", "canceled", "segment", "sale_deliveries",
+var ImportFields = []string{"id", "make_date", "update_date", "canceled", "segment", "sale_deliveries", "paid",
 	"customer", "details", "memo", "payment_id", "product_total_price", "delivery_total_charge", "fee", "tax", "total_price"}
 
 // Names of the two searches of an import.

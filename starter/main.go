@@ -25,12 +25,14 @@ func commands() []command {
 	return []command{
 		{"sync", "run a shipping export (発送情報の更新) for a shop now", runSync},
 		{"import", "import a shop's ColorMe orders (受注取得) now and print the result", runImport},
-		{"orders", "the OMS screens: orders csv|status|bundle|unbundle|list", group(verbs{
+		{"orders", "the OMS screens: orders csv|status|paid|bundle|unbundle|list", group(verbs{
 			"csv": ordersCSV, "carrier-export": ordersCarrierExport, "status": ordersStatus, "bundle": ordersBundle, "unbundle": ordersUnbundle, "list": ordersList,
-		}, `usage: starter orders csv|carrier-export|status|bundle|unbundle|list [flags]
+			"paid": ordersPaid,
+		}, `usage: starter orders csv|carrier-export|status|paid|bundle|unbundle|list [flags]
   csv             apply a shipping-results CSV or a label program's issued data (tracking numbers, ship dates): all rows or none
   carrier-export  write label data for B2 Cloud, e-Hiden or Yu-Pack Print R
   status          set an order's status
+  paid            mark sales 入金済み (入金連携): -sales a,b, or a bank-statement CSV with -file
   bundle          bundle orders that ship together (同梱): -parent N -children a,b
   unbundle        take an order out of its bundle
   list            list orders with their export eligibility and why excluded ones are`)},

@@ -13,6 +13,8 @@ import (
 type Sent struct {
 	SaleDeliveries []colorme.DeliveryUpdate `json:"sale_deliveries"`
 	Mail           bool                     `json:"mail,omitempty"`
+	Paid           bool                     `json:"paid,omitempty"`      // 入金済み (入金連携)
+	PaidMail       bool                     `json:"paid_mail,omitempty"` // the 入金確認メール
 }
 
 // DecodeSent reads a run log's Sent; ok is false when sent is empty or not one.
@@ -32,7 +34,7 @@ func SentJSON(p rules.Plan) string {
 		return ""
 	}
 	// A copy, never nil: a mail-only plan writes "sale_deliveries":[].
-	r := Sent{SaleDeliveries: append([]colorme.DeliveryUpdate{}, p.Deliveries...), Mail: p.SendMail}
+	r := Sent{SaleDeliveries: append([]colorme.DeliveryUpdate{}, p.Deliveries...), Mail: p.SendMail, Paid: p.Paid, PaidMail: p.SendPaidMail}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // as written: a slip number's & or < stays readable

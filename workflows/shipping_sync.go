@@ -352,7 +352,7 @@ func (s *exportRun) settle(ctx workflow.Context, p rules.Plan, f workflow.Future
 		return nil
 	}
 	outcome := rules.OutcomeUpdated
-	if !r.Written && !r.Mailed {
+	if !r.Written && !r.Mailed && !r.PaidMailed {
 		outcome = rules.OutcomeUnchanged
 	}
 	note := r.Note

@@ -30,7 +30,7 @@ const (
 )
 
 // SyncFields are the sale fields SalesByIDs asks for: what the export needs, nothing more.
-var SyncFields = []string{"id", "make_date", "update_date", "canceled", "delivered", "delivered_mail_state", "segment", "sale_deliveries"}
+var SyncFields = []string{"id", "make_date", "update_date", "canceled", "delivered", "delivered_mail_state", "segment", "sale_deliveries", "paid", "paid_mail_state"}
 
 // idsSearchAfter is sent as `after` with id look-ups: without a date ColorMe searches
 // only the last 7 days, and the export reads sales up to a year old.
@@ -230,6 +230,25 @@ func (c *Client) UpdateDeliveries(ctx context.Context, saleID int64, deliveries 
 		return Sale{}, err
 	}
 	return decodeSale(op, body)
+}
+
+// MarkPaid PUTs /v1/sales/{id}.json {"sale":{"paid":true}} (入金済み) and
+// returns the sale as ColorMe answers it. It never sends paid:false.
+func (c *Client) MarkPaid(ctx context.Context, saleID int64) (Sale, error) {
+	paid := true
+	op, body, err := c.do(ctx, http.MethodPut, salePath(saleID), nil, UpdateSaleRequest{Sale: UpdateSaleBody{Paid: &paid}}, true)
+	if err != nil {
+		return Sale{}, err
+	}
+	return decodeSale(op, body)
+}
+
+// SendPaidMail POSTs /v1/sales/{id}/mails.json {"mail":{"type":"paid"}}, the
+// 入金確認メール. Not idempotent, like SendDeliveredMail: the caller guards it.
+func (c *Client) SendPaidMail(ctx context.Context, saleID int64) error {
+	path := fmt.Sprintf("/v1/sales/%d/mails.json", saleID)
+	_, _, err := c.do(ctx, http.MethodPost, path, nil, MailRequest{Mail: MailBody{Type: "paid"}}, false)
+	return err
 }
 
 // SendDeliveredMail POSTs /v1/sales/{id}/mails.json {"mail":{"type":"delivered"}}.

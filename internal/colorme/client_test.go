@@ -136,7 +136,7 @@ func TestSalesByIDsChunks(t *testing.T) {
 		}
 		assert.Equal(t, "100", q.Get("limit"))
 		assert.NotEmpty(t, q.Get("before"), "both date bounds are sent")
-		assert.Equal(t, "id,make_date,update_date,canceled,delivered,delivered_mail_state,segment,sale_deliveries", q.Get("fields"))
+		assert.Equal(t, "id,make_date,update_date,canceled,delivered,delivered_mail_state,segment,sale_deliveries,paid,paid_mail_state", q.Get("fields"))
 		assert.NotEmpty(t, q.Get("after"), "without a date ColorMe searches only the last 7 days")
 		ids := strings.Split(q.Get("ids"), ",")
 		mu.Lock()

@@ -27,6 +27,8 @@ type Sale struct {
 	Canceled           bool           `json:"canceled"`
 	Delivered          bool           `json:"delivered"`
 	DeliveredMailState string         `json:"delivered_mail_state,omitempty"` // "" = null or absent
+	Paid               bool           `json:"paid"`                           // 入金済み
+	PaidMailState      string         `json:"paid_mail_state,omitempty"`      // 入金確認メール: not_yet, sent or pass; "" = absent
 	Segment            *Segment       `json:"segment,omitempty"`
 	SaleDeliveries     []SaleDelivery `json:"sale_deliveries"`
 
@@ -185,7 +187,8 @@ type UpdateSaleRequest struct {
 
 // UpdateSaleBody is the "sale" object of an update.
 type UpdateSaleBody struct {
-	SaleDeliveries []DeliveryUpdate `json:"sale_deliveries"`
+	Paid           *bool            `json:"paid,omitempty"` // 入金済み: only ever true (the sync never unmarks a payment)
+	SaleDeliveries []DeliveryUpdate `json:"sale_deliveries,omitempty"`
 }
 
 // SaleResponse is the body of GET/PUT /v1/sales/{id}.json.

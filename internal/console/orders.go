@@ -43,6 +43,7 @@ var orderOnlyOptions = []orderOption{
 // orderListData is what 受注一覧 shows.
 type orderListData struct {
 	Status, Only, SaleText string // the filters as given
+	Payment                string // "unpaid": 入金待ち only (入金連携)
 	StatusOptions          []orderOption
 	OnlyOptions            []orderOption
 	AsOf                   time.Time // the verdict is evaluated at this instant
@@ -62,6 +63,10 @@ type orderLine struct {
 	Flag    string // why staff should look at it
 	Payment string // 決済方法's name, "" when not imported
 	Cells   []orderListDelivery
+	// PaymentName is the payment method's name (決済方法); PaymentConfirm:
+	// staff confirm its payments (入金連携), so the row offers 入金済みにする.
+	PaymentName    string
+	PaymentConfirm bool
 }
 
 // orderListDelivery is one delivery in the list: its slip, ship date and
@@ -176,7 +181,14 @@ func orderSaleNumber(s string) (int64, bool) {
 // destination, total, payment method and export verdict.
 func (s *Server) orderList(rq *request) error {
 	now := s.d.Now()
-	data, lq, problems := orderFilters(rq.r.URL.Query(), rq.shop.ID, now, rq.shop.Settings.WindowDays)
+	q := rq.r.URL.Query()
+	data, lq, problems := orderFilters(q, rq.shop.ID, now, rq.shop.Settings.WindowDays)
+	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	if err != nil {
+		return err
+	}
+	problems = append(problems, orderPaymentFilter(&data, &lq, q.Get("payment"), methods)...)
+	data.Filtered = data.Filtered || data.Payment != ""
 	if len(problems) > 0 {
 		data.Count = orderCountText(0, false)
 		return s.renderStatus(rq, http.StatusBadRequest, "orders", "受注一覧", data,
@@ -198,10 +210,6 @@ func (s *Server) orderList(rq *request) error {
 	if err != nil {
 		return err
 	}
-	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
-	if err != nil {
-		return err
-	}
 	for _, o := range page.Orders {
 		line := orderLine{OrderListRow: o, Verdict: orderVerdictOf(o.Order, now, data.WindowDays, parentWhy[o.BundleParentSaleID]),
 			Bundle: orderBundleText(o.OrderView, o.BundleChildren), Flag: orderFlagText(o.OrderView),
@@ -209,6 +217,7 @@ func (s *Server) orderList(rq *request) error {
 		if o.PaymentID == 0 {
 			line.Payment = ""
 		}
+		line.PaymentName, line.PaymentConfirm = orderPayment(methods, o.PaymentID)
 		for i, d := range o.Deliveries {
 			c := orderListDelivery{Delivery: d}
 			if i < len(o.Destinations) {
@@ -330,7 +339,7 @@ func orderPagerOf(data orderListData, page int, p oms.OrderListPage) orderPager 
 // orderQuery is the filters of 受注一覧 as a URL query (without the page).
 func orderQuery(d orderListData) template.URL {
 	v := url.Values{}
-	for k, x := range map[string]string{"status": d.Status, "only": d.Only, "sale": d.SaleText, "from": d.From, "to": d.To} {
+	for k, x := range map[string]string{"status": d.Status, "only": d.Only, "sale": d.SaleText, "from": d.From, "to": d.To, "payment": d.Payment} {
 		if x != "" {
 			v.Set(k, x)
 		}
@@ -375,6 +384,11 @@ type orderData struct {
 	Form       map[string]string // values posted with a refused action, to fill in again
 	Payment    string            // the payment method's name (決済方法), or its id when not known
 	PaymentCOD bool              // 代金引換
+	// PaymentConfirm: staff confirm this method's payments (銀行振込, コンビニ払い…: 入金連携).
+	PaymentConfirm bool
+	// PaidPushed: the last export wrote 入金済み (paid:true) to ColorMe, at PaidPushedAt.
+	PaidPushed   bool
+	PaidPushedAt time.Time
 }
 
 // orderDelivery is one delivery (お届け先) of the order page.
@@ -531,6 +545,7 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 			l = [2]string{string(last.Outcome), ""}
 		}
 		data.Last = &orderLastExport{ExportOutcome: last, Label: l[0], Class: l[1], ChangedSince: o.UpdatedAt.After(last.At)}
+		data.PaidPushed, data.PaidPushedAt = paidPushed(last), last.At
 	}
 	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
 	if err != nil {
@@ -539,6 +554,7 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 	data.Payment = methods.PaymentLabel(o.PaymentID)
 	if p, ok := methods.Payment(o.PaymentID); ok {
 		data.PaymentCOD = p.COD
+		data.PaymentConfirm = p.NeedsConfirmation()
 	}
 	for i, d := range o.Deliveries {
 		line := orderDelivery{ID: d.ID, SlipNumber: d.SlipNumber, ShippedOn: d.ShippedOn, ColorMe: orderColorMeState(data.Last, d.ID),

@@ -215,6 +215,12 @@ func sentLines(sent string) []string {
 	if body.Mail {
 		out = append(out, "商品発送メールを送る")
 	}
+	if body.Paid {
+		out = append(out, "入金: 入金済みにする")
+	}
+	if body.PaidMail {
+		out = append(out, "入金: 入金確認メールを送る")
+	}
 	return out
 }
 

@@ -17,7 +17,7 @@ import (
 func New(sale Sale, now time.Time) Plan {
 	o := Order{SaleID: sale.SaleID, Status: rules.StatusNew, OrderedAt: storable(sale.OrderedAt), UpdatedAt: now,
 		ColormeCanceled: sale.Canceled, ColormeParentSaleID: splitParent(sale), FullImport: true,
-		Customer: sale.Customer, PaymentID: sale.PaymentID, Memo: sale.Memo, Totals: sale.Totals}
+		Customer: sale.Customer, PaymentID: sale.PaymentID, Paid: sale.Paid, Memo: sale.Memo, Totals: sale.Totals}
 	p := Plan{Outcome: Created, Create: true, Items: Items(sale.Items), AddDeliveries: slices.Clone(sale.Deliveries)}
 	p.SetItems = len(p.Items) > 0
 	if sale.Canceled {
@@ -94,6 +94,7 @@ func (u *update) details(items []Item) {
 		name    string
 		changed bool
 	}{
+		{"colorme_paid", o.Paid != sale.Paid},
 		{"customer_furigana", o.Customer.Furigana != sale.Customer.Furigana},
 		{"customer_mail", o.Customer.Mail != sale.Customer.Mail},
 		{"customer_name", o.Customer.Name != sale.Customer.Name},
@@ -113,7 +114,7 @@ func (u *update) details(items []Item) {
 		}
 	}
 	if len(changed) > 0 {
-		o.Customer, o.PaymentID, o.Memo, o.Totals = sale.Customer, sale.PaymentID, sale.Memo, sale.Totals
+		o.Customer, o.PaymentID, o.Paid, o.Memo, o.Totals = sale.Customer, sale.PaymentID, sale.Paid, sale.Memo, sale.Totals
 		u.p.UpdateOrder = true
 	}
 	// A change of the line items alone rewrites them but is not an update of

@@ -32,6 +32,7 @@ type Sale struct {
 	// export does not use them, so they never move updated_at).
 	Customer  Customer `json:"customer"`
 	PaymentID int64    `json:"payment_id"` // payment_id (決済方法)
+	Paid      bool     `json:"paid"`       // ColorMe's paid (入金済み)
 	Memo      string   `json:"memo"`       // the customer's memo (備考)
 	Totals    Totals   `json:"totals"`
 	Items     []Item   `json:"items"` // line items (受注明細)
@@ -108,6 +109,7 @@ type Order struct {
 	FullImport bool
 	Customer   Customer
 	PaymentID  int64
+	Paid       bool // ColorMe's paid as last imported
 	Memo       string
 	Totals     Totals
 }

@@ -15,7 +15,7 @@ import (
 // (colorme.Sale.OrderMemo): the 2026-09 spec dropped sale.memo.
 func FromColorMe(s colorme.Sale) ImportedSale {
 	out := ImportedSale{SaleID: s.ID, OrderedAt: time.Unix(s.MakeDate, 0).UTC(), Canceled: s.Canceled,
-		PaymentID: s.PaymentID, Memo: s.OrderMemo(),
+		PaymentID: s.PaymentID, Paid: s.Paid, Memo: s.OrderMemo(),
 		Totals: SaleTotals{ProductTotal: s.ProductTotalPrice, DeliveryCharge: s.DeliveryTotalCharge, Fee: s.Fee, Tax: s.Tax, Total: s.TotalPrice}}
 	if s.Segment != nil {
 		out.ParentSaleID = s.Segment.ParentSaleID

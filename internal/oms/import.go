@@ -387,7 +387,7 @@ func itemRows(shopID string, saleID int64, items []importplan.Item) []itemRow {
 func detailCols(sale ImportedSale) map[string]any {
 	t := sale.Totals
 	return map[string]any{"full_import": true, "customer_name": sale.Customer.Name, "customer_furigana": sale.Customer.Furigana,
-		"customer_mail": sale.Customer.Mail, "customer_tel": sale.Customer.Tel, "payment_id": sale.PaymentID, "memo": sale.Memo,
+		"customer_mail": sale.Customer.Mail, "customer_tel": sale.Customer.Tel, "payment_id": sale.PaymentID, "colorme_paid": sale.Paid, "memo": sale.Memo,
 		"product_total_price": t.ProductTotal, "delivery_total_charge": t.DeliveryCharge, "fee": t.Fee, "tax": t.Tax, "total_price": t.Total}
 }
 
@@ -395,7 +395,7 @@ func detailCols(sale ImportedSale) map[string]any {
 func (o orderRow) plan() importplan.Order {
 	return importplan.Order{SaleID: o.SaleID, Status: o.Status, OrderedAt: o.OrderedAt, UpdatedAt: o.UpdatedAt,
 		ColormeCanceled: o.ColormeCanceled, FlagReason: o.FlagReason, ColormeParentSaleID: o.ColormeParentSaleID,
-		FullImport: o.FullImport, PaymentID: o.PaymentID, Memo: o.Memo, Totals: o.Totals,
+		FullImport: o.FullImport, PaymentID: o.PaymentID, Paid: o.ColormePaid, Memo: o.Memo, Totals: o.Totals,
 		Customer: importplan.Customer{Name: o.CustomerName, Furigana: o.CustomerFurigana, Mail: o.CustomerMail, Tel: o.CustomerTel}}
 }
 
@@ -403,7 +403,7 @@ func (o orderRow) plan() importplan.Order {
 func (o *orderRow) setImported(p importplan.Order) {
 	o.SaleID, o.Status, o.OrderedAt, o.UpdatedAt = p.SaleID, p.Status, p.OrderedAt, p.UpdatedAt
 	o.ColormeCanceled, o.FlagReason, o.ColormeParentSaleID = p.ColormeCanceled, p.FlagReason, p.ColormeParentSaleID
-	o.FullImport, o.PaymentID, o.Memo, o.Totals = p.FullImport, p.PaymentID, p.Memo, p.Totals
+	o.FullImport, o.PaymentID, o.ColormePaid, o.Memo, o.Totals = p.FullImport, p.PaymentID, p.Paid, p.Memo, p.Totals
 	o.CustomerName, o.CustomerFurigana, o.CustomerMail, o.CustomerTel = p.Customer.Name, p.Customer.Furigana, p.Customer.Mail, p.Customer.Tel
 }
 
@@ -413,7 +413,7 @@ func importedCols(p importplan.Order) map[string]any {
 	return map[string]any{"status": p.Status, "ordered_at": p.OrderedAt, "updated_at": p.UpdatedAt,
 		"colorme_canceled": p.ColormeCanceled, "flag_reason": p.FlagReason, "colorme_parent_sale_id": p.ColormeParentSaleID,
 		"full_import": p.FullImport, "customer_name": c.Name, "customer_furigana": c.Furigana,
-		"customer_mail": c.Mail, "customer_tel": c.Tel, "payment_id": p.PaymentID, "memo": p.Memo,
+		"customer_mail": c.Mail, "customer_tel": c.Tel, "payment_id": p.PaymentID, "colorme_paid": p.Paid, "memo": p.Memo,
 		"product_total_price": t.ProductTotal, "delivery_total_charge": t.DeliveryCharge, "fee": t.Fee, "tax": t.Tax, "total_price": t.Total}
 }
 

@@ -117,6 +117,38 @@ func (m ShopMethods) PaymentLabel(id int64) string {
 	return fmt.Sprintf("決済方法ID %d (名前未取得)", id)
 }
 
+// confirmNames are words in a payment method's name that mean the shop
+// confirms the payment itself (銀行振込, 郵便振替, コンビニ払い, ペイジー):
+// such sales wait for 入金連携.
+var confirmNames = []string{"振込", "振替", "コンビニ", "ペイジー", "Pay-easy"}
+
+// NeedsConfirmation reports whether staff confirm this method's payments
+// (入金待ち until marked 入金済み): bank transfer, postal transfer, convenience
+// store or Pay-easy by its name, never 代金引換.
+func (p PaymentMethod) NeedsConfirmation() bool {
+	if p.COD {
+		return false
+	}
+	for _, w := range confirmNames {
+		if strings.Contains(p.Name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// ConfirmedPaymentIDs are the ids of the methods whose payments staff confirm
+// (NeedsConfirmation), for the 入金待ち filter.
+func (m ShopMethods) ConfirmedPaymentIDs() []int64 {
+	var ids []int64
+	for _, p := range m.Payments {
+		if p.NeedsConfirmation() {
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids
+}
+
 // DeliveryNames are the delivery methods' names by id.
 func (m ShopMethods) DeliveryNames() map[int64]string {
 	out := make(map[int64]string, len(m.Deliveries))

@@ -23,6 +23,7 @@ var tableNames = map[string]string{
 	reflect.TypeFor[runRow]().Name():          "runs",
 	reflect.TypeFor[outcomeRow]().Name():      "run_outcomes",
 	reflect.TypeFor[mailRow]().Name():         "mail_ledger",
+	reflect.TypeFor[paidMailRow]().Name():     "paid_mail_ledger",
 	reflect.TypeFor[budgetRow]().Name():       "api_budgets",
 	reflect.TypeFor[oauthStateRow]().Name():   "oauth_states",
 	reflect.TypeFor[userRow]().Name():         "users",
@@ -85,6 +86,13 @@ type orderRow struct {
 	PaymentID        int64      `gorm:"not null;default:0"`
 	Memo             string     `gorm:"not null;default:''"`
 	Totals           SaleTotals `gorm:"embedded"`
+
+	// 入金連携 (migration 10): ColorMe's paid as last imported, and the OMS's
+	// own 入金済み (PaidAt nil = not marked): when, the payment date, who.
+	ColormePaid bool       `gorm:"not null;default:false"`
+	PaidAt      *time.Time // marked 入金済み in the OMS
+	PaidOn      dateString // the payment date (入金日), "" = not given
+	PaidBy      string     `gorm:"not null;default:''"`
 }
 
 type deliveryRow struct {
@@ -156,6 +164,17 @@ type outcomeRow struct {
 }
 
 type mailRow struct {
+	ShopID    string    `gorm:"primaryKey;size:63"`
+	SaleID    int64     `gorm:"primaryKey;autoIncrement:false"`
+	State     MailState `gorm:"size:16;not null"`
+	RunID     int64     `gorm:"not null"`
+	ClaimedAt time.Time
+	SentAt    *time.Time
+}
+
+// paidMailRow is a row of the 入金確認メール's ledger: mailRow's shape, its
+// own table.
+type paidMailRow struct {
 	ShopID    string    `gorm:"primaryKey;size:63"`
 	SaleID    int64     `gorm:"primaryKey;autoIncrement:false"`
 	State     MailState `gorm:"size:16;not null"`

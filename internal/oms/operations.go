@@ -36,6 +36,12 @@ type OrderView struct {
 	Memo      string           `json:"memo,omitempty"`
 	Totals    SaleTotals       `json:"totals"`
 	Items     []ImportedItem   `json:"items,omitempty"`
+
+	// 入金連携: ColorMe's paid at the last import, and the OMS's 入金済み.
+	ColormePaid bool       `json:"colorme_paid,omitempty"`
+	PaidAt      *time.Time `json:"paid_at,omitempty"` // nil = not 入金済み in the OMS
+	PaidOn      string     `json:"paid_on,omitempty"` // 入金日
+	PaidBy      string     `json:"paid_by,omitempty"`
 }
 
 // Destination is where a delivery goes, as ColorMe gave it.
@@ -106,7 +112,9 @@ func (r orderRow) view(dels []deliveryRow) OrderView {
 		ColormeCanceled: r.ColormeCanceled, FlagReason: r.FlagReason, ImportedAt: utcPtr(r.ImportedAt),
 		Customer:  ImportedCustomer{Name: r.CustomerName, Furigana: r.CustomerFurigana, Mail: r.CustomerMail, Tel: r.CustomerTel},
 		PaymentID: r.PaymentID, Memo: r.Memo, Totals: r.Totals,
+		ColormePaid: r.ColormePaid, PaidAt: utcPtr(r.PaidAt), PaidOn: string(r.PaidOn), PaidBy: r.PaidBy,
 	}
+	v.Paid = r.PaidAt != nil
 	if r.BundleParentSaleID != nil {
 		v.BundleParentSaleID = *r.BundleParentSaleID
 	}

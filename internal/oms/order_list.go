@@ -51,6 +51,11 @@ type OrderListQuery struct {
 	// OrderedFrom and OrderedTo bound the order date (受注日): at or after
 	// OrderedFrom, before OrderedTo; zero = no bound.
 	OrderedFrom, OrderedTo time.Time
+	// Unpaid (入金待ち): only orders neither 入金済み in the OMS nor paid on
+	// ColorMe, not キャンセル, whose payment method is one of PaymentIDs (the
+	// methods that need a payment confirmed: ShopMethods.ConfirmedPaymentIDs).
+	Unpaid     bool
+	PaymentIDs []int64
 }
 
 // OrderListRow is one order of the list.
@@ -122,6 +127,14 @@ func (q OrderListQuery) where() (string, []any) {
 		args = append(args, targetBounds(q.AsOf, q.WindowDays)...)
 	case OnlyFlagged:
 		conds = append(conds, "flag_reason <> ''")
+	}
+	if q.Unpaid {
+		ids := q.PaymentIDs
+		if len(ids) == 0 {
+			ids = []int64{-1} // no method needs confirming: nothing is 入金待ち
+		}
+		conds = append(conds, "paid_at IS NULL AND colorme_paid = ? AND status <> ? AND payment_id IN ?")
+		args = append(args, false, rules.StatusCancelled, ids)
 	}
 	return strings.Join(conds, " AND "), args
 }

@@ -169,6 +169,7 @@ type targetRow struct {
 	OrderedAt          time.Time
 	UpdatedAt          time.Time
 	BundleParentSaleID *int64
+	PaidAt             *time.Time // 入金済み in the OMS
 }
 
 // targetPredicate is rules 1–4 of DESIGN §2 as SQL over the orders table: an
@@ -190,7 +191,7 @@ func targetBounds(asOf time.Time, windowDays int) []any {
 // targetSQL is the target query (rules 1–4 of DESIGN §2), keyset-paged by
 // (updated_at, sale_id). Its arguments are those of targetArgs.
 func targetSQL(afterCursor bool) string {
-	q := `SELECT sale_id, status, ordered_at, updated_at, bundle_parent_sale_id FROM orders
+	q := `SELECT sale_id, status, ordered_at, updated_at, bundle_parent_sale_id, paid_at FROM orders
 WHERE shop_id = ? AND ` + targetPredicate
 	if afterCursor {
 		q += `
@@ -256,6 +257,9 @@ func (s *Store) FetchTargets(ctx context.Context, q TargetQuery) (TargetPage, er
 		for i := range orders {
 			orders[i].MailOwed = owed[orders[i].SaleID]
 		}
+		if err := s.withPaidMailsOwed(ctx, q.ShopID, orders); err != nil {
+			return TargetPage{}, err
+		}
 	}
 	page := TargetPage{Orders: orders, Next: q.After, Done: len(rows) < q.Limit}
 	if n := len(orders); n > 0 {
@@ -273,7 +277,7 @@ func (s *Store) withDeliveries(ctx context.Context, shopID string, rows []target
 	index := make(map[int64]int, len(rows))
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
-		orders[i] = rules.Order{SaleID: r.SaleID, Status: r.Status, OrderedAt: r.OrderedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		orders[i] = rules.Order{SaleID: r.SaleID, Status: r.Status, OrderedAt: r.OrderedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Paid: r.PaidAt != nil}
 		if r.BundleParentSaleID != nil {
 			orders[i].BundleParentSaleID = *r.BundleParentSaleID
 		}

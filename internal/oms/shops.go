@@ -58,6 +58,7 @@ type ShopSettings struct {
 	WindowDays            int  `json:"window_days"`                                   // 作成期間
 	RequireShipDate       bool `json:"require_ship_date"`                             // 出荷日が入力された注文のみ「配送済み」に更新
 	SendMail              bool `json:"send_mail"`
+	SendPaidMail          bool `json:"send_paid_mail" gorm:"not null;default:false"` // 入金確認メールを送る: with 入金連携, ColorMe's paid mail once
 	// Notifications (internal/notify): where a shop's problems are sent, and when.
 	NotifyEmail        string `json:"notify_email" gorm:"not null;default:''"`        // comma-separated mail addresses
 	NotifyWebhookURL   string `json:"notify_webhook_url" gorm:"not null;default:''"`  // JSON POST (Slack-compatible); https unless loopback
@@ -225,7 +226,8 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 		"import_days": sh.Settings.ImportDays, "export_enabled": sh.Settings.ExportEnabled,
 		"export_interval_minutes": sh.Settings.ExportIntervalMinutes, "export_on_change": sh.Settings.ExportOnChange,
 		"window_days": sh.Settings.WindowDays, "require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
-		"notify_email": sh.Settings.NotifyEmail, "notify_webhook_url": sh.Settings.NotifyWebhookURL,
+		"send_paid_mail": sh.Settings.SendPaidMail,
+		"notify_email":   sh.Settings.NotifyEmail, "notify_webhook_url": sh.Settings.NotifyWebhookURL,
 		"notify_sale_failures": sh.Settings.NotifySaleFailures, "notify_lag_minutes": sh.Settings.NotifyLagMinutes,
 	}
 	// A new API address gets neither the access token nor the client secret:

@@ -92,6 +92,9 @@ func (s *Store) FetchTargetsByID(ctx context.Context, q TargetIDQuery) (TargetID
 	if err != nil {
 		return TargetIDPage{}, err
 	}
+	if err := s.withPaidMailsOwed(ctx, q.ShopID, orders); err != nil {
+		return TargetIDPage{}, err
+	}
 	byID := make(map[int64]rules.Order, len(orders))
 	for _, o := range orders {
 		byID[o.SaleID] = o

@@ -61,6 +61,12 @@ type Order struct {
 	// ledger has not recorded it sent (e.g. the mail failed after the delivery
 	// write landed).
 	MailOwed bool `json:"mail_owed,omitempty"`
+	// Paid: staff marked the sale 入金済み in the OMS (入金連携); the export
+	// then makes ColorMe show it paid.
+	Paid bool `json:"paid,omitempty"`
+	// PaidMailOwed: an earlier export planned this sale's 入金確認メール and its
+	// ledger has not recorded it sent.
+	PaidMailOwed bool `json:"paid_mail_owed,omitempty"`
 }
 
 // Delivery is the OMS side of one ColorMe sale_delivery.
@@ -75,6 +81,9 @@ type Options struct {
 	WindowDays      int  `json:"window_days"`
 	RequireShipDate bool `json:"require_ship_date"`
 	SendMail        bool `json:"send_mail"`
+	// SendPaidMail: send ColorMe's 入金確認メール when the export marks a sale
+	// paid (入金確認メールを送る).
+	SendPaidMail bool `json:"send_paid_mail,omitempty"`
 }
 
 // Window returns the bounds of rules 2 and 3 at asOf: orders placed at or after
@@ -159,12 +168,18 @@ type Plan struct {
 	SaleID     int64                    `json:"sale_id"`
 	Deliveries []colorme.DeliveryUpdate `json:"deliveries,omitempty"` // empty = no write
 	SendMail   bool                     `json:"send_mail,omitempty"`  // send the delivered mail after the write
-	Outcome    Outcome                  `json:"outcome"`              // updated (to be), unchanged, skipped, failed
-	Reason     string                   `json:"reason,omitempty"`
+	// Paid: write paid:true (入金済み); never false. SendPaidMail: send the
+	// 入金確認メール after it.
+	Paid         bool    `json:"paid,omitempty"`
+	SendPaidMail bool    `json:"send_paid_mail,omitempty"`
+	Outcome      Outcome `json:"outcome"` // updated (to be), unchanged, skipped, failed
+	Reason       string  `json:"reason,omitempty"`
 }
 
 // NeedsWrite reports whether the plan writes to ColorMe.
-func (p Plan) NeedsWrite() bool { return len(p.Deliveries) > 0 || p.SendMail }
+func (p Plan) NeedsWrite() bool {
+	return len(p.Deliveries) > 0 || p.SendMail || p.Paid || p.SendPaidMail
+}
 
 // Evaluate decides what ColorMe must show for a target order, given the sale as
 // ColorMe shows it now (DESIGN §2). It never clears a slip number, never sends
@@ -227,12 +242,51 @@ func Evaluate(o Order, sale colorme.Sale, opt Options) Plan {
 			p.Reason = MailStateUnknownNote(sale.DeliveredMailState)
 		}
 	}
+	planPayment(&p, o, sale, opt)
 	if p.NeedsWrite() {
 		p.Outcome = OutcomeUpdated
 	} else {
 		p.Outcome = OutcomeUnchanged
 	}
 	return p
+}
+
+// planPayment adds 入金連携 to the plan: paid:true when the OMS has the sale
+// 入金済み and ColorMe does not (never paid:false), and, with SendPaidMail, the
+// 入金確認メール when this write turns the sale paid or an earlier run's mail
+// is still owed — only while ColorMe's paid_mail_state is not_yet, and never
+// for a split-off sale (ColorMe sends the paid mail of the parent only).
+func planPayment(p *Plan, o Order, sale colorme.Sale, opt Options) {
+	if !o.Paid {
+		return
+	}
+	p.Paid = !sale.Paid
+	if !opt.SendPaidMail || (!p.Paid && !o.PaidMailOwed) {
+		return
+	}
+	if sale.Segment != nil && sale.Segment.ParentSaleID != 0 && sale.Segment.ParentSaleID != sale.ID {
+		p.Reason = joinNote(p.Reason, fmt.Sprintf("paid mail not sent: sale %d is split off sale %d and ColorMe sends the 入金確認メール of the parent only", sale.ID, sale.Segment.ParentSaleID))
+		return
+	}
+	switch sale.PaidMailState {
+	case colorme.MailNotYet:
+		p.SendPaidMail = true
+	case colorme.MailSent, colorme.MailPass:
+	default:
+		shown := "null"
+		if sale.PaidMailState != "" {
+			shown = strconv.Quote(sale.PaidMailState)
+		}
+		p.Reason = joinNote(p.Reason, "paid mail not sent: ColorMe shows paid_mail_state "+shown+
+			", not not_yet, so whether it went is unknown and it is never sent twice; send it from ColorMe's order screen if the customer should get it")
+	}
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // MailStateUnknownNote explains why no shipping mail was sent for a sale whose

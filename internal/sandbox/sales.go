@@ -439,7 +439,8 @@ func parseUpdate(body []byte, strict bool) ([]deliveryPatch, int, *reqError) {
 		return nil, 0, badRequest("%v", err)
 	}
 	var v invalid
-	// paid and point_state are valid but not modelled: accepted and ignored.
+	// paid is modelled (updateSale reads it with parsePaid); point_state is
+	// valid but not modelled: accepted and ignored.
 	if raw, ok := sale["paid"]; ok && !hasType(raw, "bool") {
 		v.add(code422Invalid, "paid", "paid must be a boolean")
 	}
@@ -538,6 +539,12 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 		return status, errBody
 	}
 	sale := cloneSale(stored)
+	if paid := parsePaid(body); paid != nil && *paid != sale.Paid {
+		sale.Paid = *paid
+		if *paid {
+			s.counters.PaidWrites++
+		}
+	}
 	for _, p := range patches {
 		i := slices.IndexFunc(sale.SaleDeliveries, func(d colorme.SaleDelivery) bool { return d.ID == p.id })
 		if i < 0 {
@@ -613,9 +620,36 @@ func (s *Server) sendMail(r *http.Request, id int64) (int, any) {
 		sale.DeliveredMailState = colorme.MailSent
 		s.sales[id] = sale
 	}
+	if typ == "paid" {
+		if p := sale.Segment; p != nil && p.ParentSaleID != 0 && p.ParentSaleID != id {
+			// Observed: the accepted and paid mails of a split sale go from the parent only.
+			return fail(http.StatusUnprocessableEntity, codeUnprocessable, "分割された受注の入金確認メールは親受注から送信してください (paid mail of a split-off sale)")
+		}
+		if sale.PaidMailState != colorme.MailSent {
+			s.recordWriteLocked(id, sale)
+			sale = cloneSale(sale)
+			sale.PaidMailState = colorme.MailSent
+			s.sales[id] = sale
+		}
+		s.counters.PaidMailsBySale[id]++
+	}
 	s.counters.MailsBySale[id]++
 	// ColorMe answers 201 with an empty body (observed).
 	return http.StatusCreated, nil
+}
+
+// parsePaid reads sale.paid of an update body parseUpdate accepted; nil when
+// absent or not a boolean.
+func parsePaid(body []byte) *bool {
+	var top struct {
+		Sale struct {
+			Paid *bool `json:"paid"`
+		} `json:"sale"`
+	}
+	if json.Unmarshal(body, &top) != nil {
+		return nil
+	}
+	return top.Sale.Paid
 }
 
 // parseMail reads {"mail":{"type":…}}. Strict: exactly that, else 400. Otherwise

@@ -33,6 +33,9 @@ func TrackingURL(deliveryID int64, slip string) *string {
 // response schema says) rather than null.
 func wireSale(s colorme.Sale) colorme.Sale {
 	s = cloneSale(s)
+	if s.PaidMailState == "" { // a non-nullable enum on ColorMe, as delivered_mail_state
+		s.PaidMailState = colorme.MailNotYet
+	}
 	if s.Memo != "" && len(s.SaleDeliveries) > 0 && s.SaleDeliveries[0].Memo == "" {
 		s.SaleDeliveries[0].Memo = s.Memo
 	}

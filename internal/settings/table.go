@@ -35,6 +35,9 @@ var (
 	SendMail = &Def{Key: "send_mail", Field: "SendMail", Default: false,
 		Label: "商品発送メール", LabelEN: "send ColorMe's shipping mail",
 		Help: "「配送済み」に更新した注文に商品発送メールを送る"}
+	SendPaidMail = &Def{Key: "send_paid_mail", Field: "SendPaidMail", Default: false,
+		Label: "入金確認メール", LabelEN: "send ColorMe's payment confirmation mail",
+		Help: "入金済みにした注文に入金確認メールを送る (1回だけ)"}
 	NotifyEmail = &Def{Key: "notify_email", Field: "NotifyEmail", Default: "",
 		Label: "エラー通知メール", LabelEN: "mail addresses for notifications, comma-separated",
 		Help:    "再接続が必要なとき・処理が失敗したときなどに通知します。複数はカンマ区切り。",
@@ -54,6 +57,6 @@ var (
 // Table is every shop setting, in the order shown to staff.
 var Table = []*Def{
 	ImportEnabled, ImportIntervalMinutes, ImportDays,
-	ExportEnabled, ExportIntervalMinutes, ExportOnChange, WindowDays, RequireShipDate, SendMail,
+	ExportEnabled, ExportIntervalMinutes, ExportOnChange, WindowDays, RequireShipDate, SendMail, SendPaidMail,
 	NotifyEmail, NotifyWebhookURL, NotifySaleFailures, NotifyLagMinutes,
 }
