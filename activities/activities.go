@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/colorme-sync/colorme-sync/internal/budget"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
@@ -86,7 +87,7 @@ func (f *ClientFactory) For(ctx context.Context, shopID string) (*colorme.Client
 		}
 		return nil, err
 	}
-	hc, limiter := observed(shopID, f.HTTPClient, f.Store.NewLimiter("shop:"+shopID, f.BudgetPerMinute))
+	hc, limiter := observed(shopID, f.HTTPClient, budget.NewLimiter(f.Store.DB(), "shop:"+shopID, f.BudgetPerMinute))
 	return colorme.New(colorme.Config{
 		BaseURL:     shop.APIBaseURL,
 		AccessToken: token,

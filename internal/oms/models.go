@@ -23,7 +23,6 @@ var tableNames = map[string]string{
 	reflect.TypeFor[runRow]().Name():          "runs",
 	reflect.TypeFor[outcomeRow]().Name():      "run_outcomes",
 	reflect.TypeFor[mailRow]().Name():         "mail_ledger",
-	reflect.TypeFor[budgetRow]().Name():       "api_budgets",
 	reflect.TypeFor[oauthStateRow]().Name():   "oauth_states",
 	reflect.TypeFor[userRow]().Name():         "users",
 	reflect.TypeFor[sessionRow]().Name():      "sessions",
@@ -162,11 +161,6 @@ type mailRow struct {
 	RunID     int64     `gorm:"not null"`
 	ClaimedAt time.Time
 	SentAt    *time.Time
-}
-
-type budgetRow struct {
-	Key    string `gorm:"primaryKey;column:key;size:200"`
-	NextAt int64  `gorm:"not null"` // unix microseconds of the next free slot
 }
 
 // dateString is a calendar date "YYYY-MM-DD", "" = none (NULL). It is a DATE

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/colorme-sync/colorme-sync/internal/budget"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
@@ -151,7 +152,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dsn string) {
 		auto := openAt(t, dsn, -1).DB()
 		// The notification tables are internal/notify's models (migration 8).
-		require.NoError(t, auto.AutoMigrate(append(oms.ModelsForTest(), notify.Models()...)...))
+		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models())...))
 
 		other := strings.Replace(dsn, "oms.db", "migrated.db", 1)
 		if !strings.HasPrefix(dsn, "sqlite:") {
