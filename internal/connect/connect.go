@@ -144,7 +144,7 @@ func (f *Flow) Begin(ctx context.Context, shopID string) (Attempt, error) {
 		return Attempt{}, err
 	}
 	a := Attempt{ShopID: shop.ID, RedirectURL: shop.RedirectURL, State: rand.Text(), ExpiresAt: time.Now().Add(AttemptTTL)}
-	if err := f.Store.CreateOAuthState(ctx, shop.ID, a.State, a.ExpiresAt); err != nil {
+	if err := CreateOAuthState(ctx, f.Store.DB(), shop.ID, a.State, a.ExpiresAt); err != nil {
 		return Attempt{}, err
 	}
 	if f.AuthorizeBaseURL != "" {
@@ -169,17 +169,17 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 	}
 	if cb.Error != "" {
 		// The attempt is over either way: use up its state.
-		_ = f.Store.ConsumeOAuthState(ctx, id, a.State)
+		_ = ConsumeOAuthState(ctx, f.Store.DB(), id, a.State)
 		if cb.Error == "access_denied" {
 			return Result{}, fail(KindDenied, nil, "access was denied on ColorMe's consent page (error=access_denied): run %s again and press 承認する (Approve) this time.", rerun(id))
 		}
 		return Result{}, fail(KindAuthorizeError, nil, "ColorMe refused the authorization request (error=%s%s): check the shop's client_id and that the app may use the scopes %s, then run %s again.",
 			cb.Error, describe(cb.ErrorDescription), strings.Join(Scopes, " "), rerun(id))
 	}
-	switch err := f.Store.ConsumeOAuthState(ctx, id, a.State); {
-	case errors.Is(err, oms.ErrOAuthStateExpired):
+	switch err := ConsumeOAuthState(ctx, f.Store.DB(), id, a.State); {
+	case errors.Is(err, ErrOAuthStateExpired):
 		return Result{}, fail(KindStateExpired, err, "this connection attempt expired (an authorize URL is valid for %d minutes): run %s again and approve within that time.", int(AttemptTTL.Minutes()), rerun(id))
-	case errors.Is(err, oms.ErrOAuthStateUnknown):
+	case errors.Is(err, ErrOAuthStateUnknown):
 		return Result{}, fail(KindStateMismatch, err, "this connection attempt was already used or was never issued (state unknown): run %s again and use only the newest authorize URL it prints.", rerun(id))
 	case err != nil:
 		return Result{}, err

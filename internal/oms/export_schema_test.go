@@ -11,7 +11,7 @@ import (
 // A new model belongs here, so that the drift test compares it with the migrations.
 func ModelsForTest() []any {
 	return []any{&shopRow{}, &orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{},
-		&oauthStateRow{}, &userRow{}, &sessionRow{}, &itemRow{},
+		&userRow{}, &sessionRow{}, &itemRow{},
 		&loginAttemptRow{}, &uploadRow{}, &userShopRow{},
 
 		&StockUnitRow{}, &StockLevelRow{}, &StockMovementRow{}, &StockWriteRow{}, &StockDeductionRow{},

@@ -23,7 +23,6 @@ var tableNames = map[string]string{
 	reflect.TypeFor[runRow]().Name():          "runs",
 	reflect.TypeFor[outcomeRow]().Name():      "run_outcomes",
 	reflect.TypeFor[mailRow]().Name():         "mail_ledger",
-	reflect.TypeFor[oauthStateRow]().Name():   "oauth_states",
 	reflect.TypeFor[userRow]().Name():         "users",
 	reflect.TypeFor[sessionRow]().Name():      "sessions",
 	reflect.TypeFor[loginAttemptRow]().Name(): "login_attempts",

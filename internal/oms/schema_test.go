@@ -20,6 +20,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/colorme-sync/colorme-sync/internal/budget"
+	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
@@ -152,7 +153,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dsn string) {
 		auto := openAt(t, dsn, -1).DB()
 		// The notification tables are internal/notify's models (migration 8).
-		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models())...))
+		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models(), connect.Models())...))
 
 		other := strings.Replace(dsn, "oms.db", "migrated.db", 1)
 		if !strings.HasPrefix(dsn, "sqlite:") {

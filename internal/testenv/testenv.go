@@ -85,6 +85,13 @@ func OpenSQLiteStore(t testing.TB) *oms.Store {
 	return open(t, "sqlite:"+filepath.Join(t.TempDir(), "oms.db"))
 }
 
+// EachDB runs fn as a subtest on the gorm handle of a fresh, migrated store of
+// each dialect: PostgreSQL (OpenStore) and SQLite (OpenSQLiteStore).
+func EachDB(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
+	t.Run("postgres", func(t *testing.T) { fn(t, OpenStore(t).DB()) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLiteStore(t).DB()) })
+}
+
 // WorkflowEnv returns a Temporal test workflow environment that discards the
 // SDK's logs (tests that fail activities on purpose make it log errors) and
 // times out after 30 s.

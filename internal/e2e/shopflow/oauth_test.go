@@ -253,7 +253,7 @@ func TestConnectErrors(t *testing.T) {
 			id, a, cb := approved(t, "s")
 			// The attempt's state, issued 11 minutes ago.
 			a.State = "state-issued-11-minutes-ago"
-			require.NoError(t, e.store.CreateOAuthState(ctx, id, a.State, time.Now().Add(-time.Minute)))
+			require.NoError(t, connect.CreateOAuthState(ctx, e.store.DB(), id, a.State, time.Now().Add(-time.Minute)))
 			cb.State = a.State
 			_, err := e.flow.Complete(ctx, a, cb)
 			return id, err

@@ -25,6 +25,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
@@ -420,7 +421,7 @@ func checkMeaning(t *testing.T, st *oms.Store, fx fixture) {
 	u, err := st.Authenticate(ctx, "tanaka", "correct horse battery")
 	require.NoError(t, err)
 	assert.True(t, u.IsAdmin())
-	require.NoError(t, st.ConsumeOAuthState(ctx, "beta", oauthState), "a connect started before the upgrade completes after it")
+	require.NoError(t, connect.ConsumeOAuthState(ctx, st.DB(), "beta", oauthState), "a connect started before the upgrade completes after it")
 }
 
 // normal is an order with its times in UTC, to compare.
