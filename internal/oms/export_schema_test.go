@@ -13,9 +13,7 @@ func ModelsForTest() []any {
 	return []any{&shopRow{}, &orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{},
 		&userRow{}, &sessionRow{}, &itemRow{},
 		&loginAttemptRow{}, &uploadRow{}, &userShopRow{},
-
-		&StockUnitRow{}, &StockLevelRow{}, &StockMovementRow{}, &StockWriteRow{}, &StockDeductionRow{},
-		&deliveryMethodRow{}, &paymentMethodRow{}, &methodReadRow{}}
+&deliveryMethodRow{}, &paymentMethodRow{}, &methodReadRow{}}
 }
 
 // MigrationFilesForTest returns the embedded migration files.

@@ -24,6 +24,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -153,7 +154,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dsn string) {
 		auto := openAt(t, dsn, -1).DB()
 		// The notification tables are internal/notify's models (migration 8).
-		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models(), connect.Models())...))
+		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models(), connect.Models(), stock.Models())...))
 
 		other := strings.Replace(dsn, "oms.db", "migrated.db", 1)
 		if !strings.HasPrefix(dsn, "sqlite:") {
