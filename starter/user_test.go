@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
@@ -19,9 +20,9 @@ func TestUserShops(t *testing.T) {
 	for _, id := range []string{"alpha", "beta"} {
 		require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: id, Name: id, APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
 	}
-	u, err := st.CreateUser(ctx, "suzuki", "staff-password-1", oms.RoleStaff)
+	u, err := accounts.New(st.DB()).CreateUser(ctx, "suzuki", "staff-password-1", accounts.RoleStaff)
 	require.NoError(t, err)
-	_, err = st.CreateUser(ctx, "tanaka", "admin-password-1", oms.RoleAdmin)
+	_, err = accounts.New(st.DB()).CreateUser(ctx, "tanaka", "admin-password-1", accounts.RoleAdmin)
 	require.NoError(t, err)
 	starter := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
@@ -34,7 +35,7 @@ func TestUserShops(t *testing.T) {
 	code, _, errOut = starter("user", "shops", "-login", "suzuki", "-shops", "alpha,nosuch")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "not found")
-	mine, err := st.UserShops(ctx, u.ID)
+	mine, err := accounts.New(st.DB()).UserShops(ctx, u.ID)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"alpha"}, mine)
 	code, out, _ = starter("user", "list")

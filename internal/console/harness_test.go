@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -158,7 +159,7 @@ func (h *harness) addShop(id, name string) {
 // in ユーザー管理 (admins reach every shop anyway).
 func (h *harness) giveAllShops(login, role string) {
 	h.t.Helper()
-	if role != oms.RoleStaff {
+	if role != accounts.RoleStaff {
 		return
 	}
 	shops, err := h.st.Shops(context.Background())
@@ -167,7 +168,7 @@ func (h *harness) giveAllShops(login, role string) {
 	for i, sh := range shops {
 		ids[i] = sh.ID
 	}
-	require.NoError(h.t, h.st.SetUserShops(context.Background(), login, ids))
+	require.NoError(h.t, accounts.New(h.st.DB()).SetUserShops(context.Background(), login, ids))
 }
 
 // operator is a browser with its own cookie jar.
@@ -189,7 +190,7 @@ func (h *harness) newOperator() *operator {
 // addUser creates an operator in the store and logs in as it through /login.
 func (h *harness) addUser(login, role, password string) *operator {
 	h.t.Helper()
-	_, err := h.st.CreateUser(context.Background(), login, password, role)
+	_, err := accounts.New(h.st.DB()).CreateUser(context.Background(), login, password, role)
 	require.NoError(h.t, err)
 	h.giveAllShops(login, role)
 	return h.login(login, password)
@@ -224,10 +225,10 @@ func (h *harness) session(login, role string) *operator {
 func (h *harness) sessionToken(login, role string) string {
 	h.t.Helper()
 	ctx := context.Background()
-	u, err := h.st.CreateUser(ctx, login, "password-"+login, role)
+	u, err := accounts.New(h.st.DB()).CreateUser(ctx, login, "password-"+login, role)
 	require.NoError(h.t, err)
 	h.giveAllShops(login, role)
-	token, err := h.st.CreateSession(ctx, u.ID, time.Now())
+	token, err := accounts.New(h.st.DB()).CreateSession(ctx, u.ID, time.Now())
 	require.NoError(h.t, err)
 	return token
 }

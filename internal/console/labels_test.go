@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -42,7 +43,7 @@ func TestLabelsCheckDownloadAndImportBack(t *testing.T) {
 	const shop = "lb1"
 	h.addShop(shop, "雑貨店")
 	h.addLabelOrders(shop)
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 
 	status, page := staff.get("/shops/" + shop + "/labels")
 	require.Equal(t, http.StatusOK, status, page)

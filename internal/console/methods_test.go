@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
@@ -52,7 +53,7 @@ func (h *harness) methodsShop(id string) *sandbox.Server {
 func TestMethodsPageAndNames(t *testing.T) {
 	h := newHarness(t)
 	sb := h.methodsShop("mt1")
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 
 	status, page := staff.get("/shops/mt1/orders/130000001")
 	require.Equal(t, http.StatusOK, status, page)
@@ -108,7 +109,7 @@ func TestMethodsPageAndNames(t *testing.T) {
 func TestLabelsByCarrier(t *testing.T) {
 	h := newHarness(t)
 	h.methodsShop("mt2")
-	staff := h.addUser("staff2", oms.RoleStaff, "staff-password-2")
+	staff := h.addUser("staff2", accounts.RoleStaff, "staff-password-2")
 	status, page := staff.post("/shops/mt2/methods/refresh", url.Values{})
 	require.Equal(t, http.StatusOK, status, page)
 

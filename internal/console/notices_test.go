@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // TestNotices: お知らせ lists the open problems of every shop with a link to
@@ -24,7 +24,7 @@ func TestNotices(t *testing.T) {
 	_, err := notes.Reconcile(ctx, "myshop", notify.ShopKinds, []notify.Condition{{ShopID: "myshop", Kind: notify.KindReconnect,
 		Summary: "カラーミーショップへの再接続が必要です", Detail: "「取得する」を押してください。", FixPath: "/shops/myshop/settings"}}, time.Now(), time.Hour)
 	require.NoError(t, err)
-	op := h.session("staff", oms.RoleStaff)
+	op := h.session("staff", accounts.RoleStaff)
 
 	status, page := op.get("/notices")
 	require.Equal(t, http.StatusOK, status)
@@ -46,7 +46,7 @@ func TestNotices(t *testing.T) {
 // address or a plain-http webhook is refused in staff's words.
 func TestSettingsNotify(t *testing.T) {
 	h := newHarness(t, withShop("myshop", "マイショップ"))
-	op := h.session("admin", oms.RoleAdmin)
+	op := h.session("admin", accounts.RoleAdmin)
 	form := func(extra map[string]string) url.Values {
 		v := url.Values{"api_base_url": {"https://colorme.test"}, "window_days": {"3"}, "import_days": {"7"},
 			"import_interval_minutes": {"30"}, "export_interval_minutes": {"30"}, "export_enabled": {"on"}, "export_on_change": {"on"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -87,7 +88,7 @@ func BenchmarkOrderList(b *testing.B) {
 	start := time.Now()
 	ordBenchLoad(b, h.st, h.shop, ordBenchOrders, now)
 	b.Logf("loaded %d orders in %s", ordBenchOrders, time.Since(start).Round(time.Millisecond))
-	token := h.sessionToken("bench", oms.RoleStaff)
+	token := h.sessionToken("bench", accounts.RoleStaff)
 	handler := h.srv.Handler()
 	page := func(b *testing.B, path string) {
 		b.Helper()

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -27,7 +28,7 @@ type pageTemplate struct{ t *template.Template }
 type view struct {
 	Title string
 	Tab   string // the highlighted tab: settings, export, orders, upload, runs, users
-	User  oms.User
+	User  accounts.User
 	Shop  oms.Shop
 	Shops []oms.Shop
 	Flash string // a success message from the previous action
@@ -116,7 +117,7 @@ func (s *Server) renderStatus(rq *request, status int, page, title string, data 
 	}
 	v := view{Title: title, Tab: page, User: rq.user, Shop: rq.shop, Error: errMsg, Data: data}
 	if rq.user.ID != 0 {
-		shops, err := s.d.Store.ShopsFor(rq.r.Context(), rq.user)
+		shops, err := s.shopsFor(rq.r.Context(), rq.user)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
@@ -65,6 +66,7 @@ type Deps struct {
 // Server serves the console.
 type Server struct {
 	d     Deps
+	acc   *accounts.Store
 	pages map[string]*pageTemplate
 	// loginSlots and previewSlots bound the password checks and the previews
 	// running at once.
@@ -119,7 +121,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{d: d, pages: pages, secure: strings.HasPrefix(d.PublicURL, "https://"),
+	s := &Server{d: d, acc: accounts.New(d.Store.DB()), pages: pages, secure: strings.HasPrefix(d.PublicURL, "https://"),
 		callback: d.PublicURL + CallbackPath, staticDir: static}
 	s.loginSlots = make(chan struct{}, cmp.Or(d.LoginConcurrency, DefaultLoginConcurrency))
 	s.previewSlots = make(chan struct{}, cmp.Or(d.PreviewConcurrency, DefaultPreviewConcurrency))

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
@@ -36,7 +37,7 @@ func twoConsoles(t *testing.T) (*harness, *harness) {
 // account (from that address) on the other.
 func TestTwoConsolesShareTheThrottle(t *testing.T) {
 	a, b := twoConsoles(t)
-	_, err := a.st.CreateUser(context.Background(), "tanaka", "correct-horse-battery", oms.RoleAdmin)
+	_, err := accounts.New(a.st.DB()).CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	for i := range 5 {
 		h := a
@@ -58,7 +59,7 @@ func TestTwoConsolesShareUploads(t *testing.T) {
 	a, b := twoConsoles(t)
 	const shop = "up"
 	a.addShopWithOrders(shop, map[int64][]int64{2001: {20011}})
-	staff := a.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := a.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 	status, page := staff.upload(shop, "results.csv", []byte("2001,,S-2001,"+dataToday()+"\r\n"))
 	require.Equal(t, http.StatusOK, status, page)
 	form := dataApplyForm(t, page)

@@ -25,7 +25,7 @@ const oauthCookie = "colorme_console_oauth"
 
 // home opens the first shop's 自動処理ログ, or the shop list.
 func (s *Server) home(rq *request) error {
-	shops, err := s.d.Store.ShopsFor(rq.ctx(), rq.user)
+	shops, err := s.shopsFor(rq.ctx(), rq.user)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func connectionOf(sh oms.Shop) connection {
 }
 
 func (s *Server) shopList(rq *request) error {
-	shops, err := s.d.Store.ShopsFor(rq.ctx(), rq.user)
+	shops, err := s.shopsFor(rq.ctx(), rq.user)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ type budgetUse struct {
 // charts drawn on the server from the run log.
 func (s *Server) statusPage(rq *request) error {
 	ctx := rq.ctx()
-	shops, err := s.d.Store.ShopsFor(ctx, rq.user)
+	shops, err := s.shopsFor(ctx, rq.user)
 	if err != nil {
 		return err
 	}

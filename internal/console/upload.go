@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
@@ -166,7 +167,7 @@ func (s *Server) uploadPreview(rq *request) error {
 	case !v.CanApply:
 		return s.render(rq, "upload", "データ取込", data2)
 	}
-	v.Token, err = s.d.Store.PutUpload(rq.ctx(), oms.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: name, Data: data, SHA256: v.SHA256,
+	v.Token, err = s.acc.PutUpload(rq.ctx(), accounts.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: name, Data: data, SHA256: v.SHA256,
 		ExpiresAt: s.d.Now().Add(uploadTTL)}, s.d.Now(), uploadStashBytes)
 	if err != nil {
 		return err
@@ -179,8 +180,8 @@ func (s *Server) uploadPreview(rq *request) error {
 // order changed since the preview is caught and nothing is applied.
 func (s *Server) uploadApply(rq *request) error {
 	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
-	p, err := s.d.Store.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
-	if errors.Is(err, oms.ErrUploadApplied) {
+	p, err := s.acc.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
+	if errors.Is(err, accounts.ErrUploadApplied) {
 		return s.redirect(rq, uploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
 	}
 	if err != nil {
@@ -188,7 +189,7 @@ func (s *Server) uploadApply(rq *request) error {
 	}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, p.Data, false, s.d.Now())
 	if err != nil {
-		if err2 := s.d.Store.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err2 != nil {
+		if err2 := s.acc.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err2 != nil {
 			s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err2)
 		}
 		return err
@@ -196,7 +197,7 @@ func (s *Server) uploadApply(rq *request) error {
 	v := &csvView{FileName: p.Name, Size: len(p.Data), SHA256: p.SHA256}
 	v.fill(rep)
 	if len(rep.Rejected) > 0 {
-		if err := s.d.Store.DropUpload(rq.ctx(), token); err != nil {
+		if err := s.acc.DropUpload(rq.ctx(), token); err != nil {
 			return err
 		}
 		s.d.Logger.Warn("console: shipping CSV refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
@@ -209,7 +210,7 @@ func (s *Server) uploadApply(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.Store.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
+	if err := s.acc.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
 		return err
 	}
 	s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
@@ -227,7 +228,7 @@ func (s *Server) uploadApply(rq *request) error {
 
 // uploadDone shows the summary of an applied file.
 func (s *Server) uploadDone(rq *request) error {
-	summary, ok, err := s.d.Store.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
 	if err != nil {
 		return err
 	}
@@ -382,11 +383,11 @@ func sessionKey(rq *request) string {
 // uploadClaimError turns a refused claim into what staff see.
 func uploadClaimError(err error) error {
 	switch {
-	case errors.Is(err, oms.ErrUploadGone):
+	case errors.Is(err, accounts.ErrUploadGone):
 		return &httpError{status: http.StatusGone, msg: "プレビューしたファイルが見つかりません: 有効期限 (30分) が切れたか、別のブラウザ・ログインで行ったプレビューです。もう一度ファイルを選んで「プレビュー」を押してください。"}
-	case errors.Is(err, oms.ErrUploadBusy):
+	case errors.Is(err, accounts.ErrUploadBusy):
 		return &httpError{status: http.StatusConflict, msg: "このファイルは取込中です。完了するまでお待ちください。"}
-	case errors.Is(err, oms.ErrUploadMismatch):
+	case errors.Is(err, accounts.ErrUploadMismatch):
 		return badRequest("ファイルの確認値 (SHA-256) がプレビューと一致しません。もう一度ファイルを選んで「プレビュー」を押してください。")
 	}
 	return err

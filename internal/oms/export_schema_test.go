@@ -11,9 +11,9 @@ import (
 // A new model belongs here, so that the drift test compares it with the migrations.
 func ModelsForTest() []any {
 	return []any{&shopRow{}, &orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{},
-		&userRow{}, &sessionRow{}, &itemRow{},
-		&loginAttemptRow{}, &uploadRow{}, &userShopRow{},
-&deliveryMethodRow{}, &paymentMethodRow{}, &methodReadRow{}}
+		&itemRow{},
+
+		&deliveryMethodRow{}, &paymentMethodRow{}, &methodReadRow{}}
 }
 
 // MigrationFilesForTest returns the embedded migration files.

@@ -16,18 +16,13 @@ import (
 
 // tableNames is the table of each gorm model, by its type's name.
 var tableNames = map[string]string{
-	reflect.TypeFor[shopRow]().Name():         "shops",
-	reflect.TypeFor[orderRow]().Name():        "orders",
-	reflect.TypeFor[deliveryRow]().Name():     "deliveries",
-	reflect.TypeFor[itemRow]().Name():         "order_items",
-	reflect.TypeFor[runRow]().Name():          "runs",
-	reflect.TypeFor[outcomeRow]().Name():      "run_outcomes",
-	reflect.TypeFor[mailRow]().Name():         "mail_ledger",
-	reflect.TypeFor[userRow]().Name():         "users",
-	reflect.TypeFor[sessionRow]().Name():      "sessions",
-	reflect.TypeFor[loginAttemptRow]().Name(): "login_attempts",
-	reflect.TypeFor[uploadRow]().Name():       "uploads",
-	reflect.TypeFor[userShopRow]().Name():     "user_shops",
+	reflect.TypeFor[shopRow]().Name():     "shops",
+	reflect.TypeFor[orderRow]().Name():    "orders",
+	reflect.TypeFor[deliveryRow]().Name(): "deliveries",
+	reflect.TypeFor[itemRow]().Name():     "order_items",
+	reflect.TypeFor[runRow]().Name():      "runs",
+	reflect.TypeFor[outcomeRow]().Name():  "run_outcomes",
+	reflect.TypeFor[mailRow]().Name():     "mail_ledger",
 }
 
 // tableNamer is gorm's default naming (NamingStrategy{IdentifierMaxLength: 64}

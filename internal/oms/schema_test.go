@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -154,7 +156,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dsn string) {
 		auto := openAt(t, dsn, -1).DB()
 		// The notification tables are internal/notify's models (migration 8).
-		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models(), connect.Models(), stock.Models())...))
+		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models(), connect.Models(), stock.Models(), accounts.Models())...))
 
 		other := strings.Replace(dsn, "oms.db", "migrated.db", 1)
 		if !strings.HasPrefix(dsn, "sqlite:") {
@@ -342,7 +344,7 @@ func TestAdoptDevelopmentDatabase(t *testing.T) {
 	ctx := context.Background()
 	eachDialect(t, func(t *testing.T, dsn string) {
 		st := openAt(t, dsn, 2)
-		_, err := st.CreateUser(ctx, "tanaka", "correct horse battery", oms.RoleAdmin)
+		_, err := accounts.New(st.DB()).CreateUser(ctx, "tanaka", "correct horse battery", accounts.RoleAdmin)
 		require.NoError(t, err)
 		require.NoError(t, rawDB(t, dsn).Migrator().DropTable(oms.VersionTable))
 		want := describe(t, rawDB(t, dsn))
@@ -360,7 +362,7 @@ func TestAdoptDevelopmentDatabase(t *testing.T) {
 		fresh := pgOrSQLite(t, dsn)
 		openAt(t, fresh, latest)
 		assert.Equal(t, describe(t, rawDB(t, fresh)), describe(t, rawDB(t, dsn)))
-		_, err = st.Authenticate(ctx, "tanaka", "correct horse battery")
+		_, err = accounts.New(st.DB()).Authenticate(ctx, "tanaka", "correct horse battery")
 		require.NoError(t, err)
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
@@ -100,7 +101,7 @@ func seedBundleOrders(t *testing.T, cs *consoleStack, shopID string) {
 // screenshot of each screen for the README.
 func TestConsoleInBrowser(t *testing.T) {
 	cs := newConsoleStack(t)
-	adminPW := cs.addUser(t, "tanaka", oms.RoleAdmin)
+	adminPW := cs.addUser(t, "tanaka", accounts.RoleAdmin)
 	b := newBrowser(t)
 	ctx := context.Background()
 
@@ -357,7 +358,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	// A member of staff sees only the shops an admin gave them in ユーザー管理,
 	// can work there but not change settings.
 	require.NoError(t, cs.Store.CreateShop(ctx, oms.Shop{ID: "othershop", Name: "別の店", APIBaseURL: cs.SandboxURL, Settings: oms.DefaultSettings()}))
-	staffPW := cs.addUser(t, "suzuki", oms.RoleStaff)
+	staffPW := cs.addUser(t, "suzuki", accounts.RoleStaff)
 	b.open(cs.URL + "/users")
 	b.do(chromedp.Click(chromedp.CSS(`#shops-suzuki input[value=myshop]`)))
 	b.click(`#shops-suzuki button[type=submit]`)

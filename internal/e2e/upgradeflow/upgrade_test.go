@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
@@ -416,9 +417,9 @@ func checkMeaning(t *testing.T, st *oms.Store, fx fixture) {
 	assert.Len(t, runs, 3)
 
 	// What this round added works on the upgraded database.
-	_, err = st.CreateUser(ctx, "tanaka", "correct horse battery", oms.RoleAdmin)
+	_, err = accounts.New(st.DB()).CreateUser(ctx, "tanaka", "correct horse battery", accounts.RoleAdmin)
 	require.NoError(t, err)
-	u, err := st.Authenticate(ctx, "tanaka", "correct horse battery")
+	u, err := accounts.New(st.DB()).Authenticate(ctx, "tanaka", "correct horse battery")
 	require.NoError(t, err)
 	assert.True(t, u.IsAdmin())
 	require.NoError(t, connect.ConsumeOAuthState(ctx, st.DB(), "beta", oauthState), "a connect started before the upgrade completes after it")

@@ -1,4 +1,7 @@
-package oms
+// Package accounts is the console's operators: users and their roles, login
+// sessions, which shops a staff user may reach, and the console's shared state
+// (the login throttle and the upload previews) kept in the database.
+package accounts
 
 import (
 	"context"
@@ -11,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
@@ -43,6 +47,22 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("colorme-sync dummy passwo
 
 var loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{1,62}$`)
 
+// Store is the accounts' database.
+type Store struct{ db *gorm.DB }
+
+// New returns the accounts store on the (migrated) database db.
+func New(db *gorm.DB) *Store { return &Store{db: db} }
+
+// Models returns a value of each gorm model of the package, for the schema
+// drift test.
+func Models() []any {
+	return []any{&userRow{}, &sessionRow{}, &userShopRow{}, &loginAttemptRow{}, &uploadRow{}}
+}
+
+// utc normalizes a time for storage: UTC (so SQLite's text timestamps compare
+// in order) and microseconds (PostgreSQL's precision).
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
 // userRow is one console operator. Only a bcrypt hash of the password is stored.
 type userRow struct {
 	ID           int64  `gorm:"primaryKey;autoIncrement"`
@@ -53,6 +73,9 @@ type userRow struct {
 	UpdatedAt    time.Time
 }
 
+// TableName is the table of userRow.
+func (userRow) TableName() string { return "users" }
+
 // sessionRow is one console login. Only a hash of the cookie's token is stored.
 type sessionRow struct {
 	TokenHash string    `gorm:"primaryKey;size:64"`
@@ -60,6 +83,9 @@ type sessionRow struct {
 	ExpiresAt time.Time `gorm:"not null"`
 	CreatedAt time.Time
 }
+
+// TableName is the table of sessionRow.
+func (sessionRow) TableName() string { return "sessions" }
 
 // User is a console operator.
 type User struct {
@@ -194,16 +220,20 @@ func userByLogin(tx *gorm.DB, login string) (userRow, error) {
 	var row userRow
 	err := tx.Where("login = ?", strings.ToLower(strings.TrimSpace(login))).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, fmt.Errorf("user %q: %w", login, ErrNotFound)
+		return row, fmt.Errorf("user %q: %w", login, oms.ErrNotFound)
 	}
 	return row, err
 }
 
 // Users lists the operators by login.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	out, err := findAll(s.db.WithContext(ctx).Order("login"), userRow.user)
-	if err != nil {
+	var rows []userRow
+	if err := s.db.WithContext(ctx).Order("login").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
+	}
+	out := make([]User, len(rows))
+	for i, r := range rows {
+		out[i] = r.user()
 	}
 	return out, nil
 }
@@ -212,7 +242,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 // both return ErrBadLogin and take as long.
 func (s *Store) Authenticate(ctx context.Context, login, password string) (User, error) {
 	row, err := userByLogin(s.db.WithContext(ctx), login)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, oms.ErrNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return User{}, ErrBadLogin
 	}
@@ -274,3 +304,6 @@ type userShopRow struct {
 	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
 	ShopID string `gorm:"primaryKey;size:63;index"`
 }
+
+// TableName is the table of userShopRow.
+func (userShopRow) TableName() string { return "user_shops" }

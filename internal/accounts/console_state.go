@@ -1,4 +1,4 @@
-package oms
+package accounts
 
 import (
 	"context"
@@ -25,6 +25,9 @@ type loginAttemptRow struct {
 	Version     int64     `gorm:"not null"`
 }
 
+// TableName is the table of loginAttemptRow.
+func (loginAttemptRow) TableName() string { return "login_attempts" }
+
 // uploadRow is a previewed upload waiting for 「取込」, or the summary of an
 // applied one (Data nil, Result set).
 type uploadRow struct {
@@ -40,6 +43,9 @@ type uploadRow struct {
 	AddedAt   time.Time `gorm:"not null"`
 	ExpiresAt time.Time `gorm:"not null;index"`
 }
+
+// TableName is the table of uploadRow.
+func (uploadRow) TableName() string { return "uploads" }
 
 // LoginLimits is the throttle's policy: how long a key waits after its n-th
 // attempt (0: it need not), and after how long without attempts it starts afresh.
