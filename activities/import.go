@@ -85,7 +85,7 @@ type StartImportResult struct {
 
 // StartImport resolves the import's days and watermark and records the run.
 func (a *Activities) StartImport(ctx context.Context, in StartImportInput) (StartImportResult, error) {
-	shop, err := a.Store.Shop(ctx, in.ShopID)
+	shop, err := a.Store.Shops.Shop(ctx, in.ShopID)
 	if err != nil {
 		return StartImportResult{}, shopError(in.ShopID, err)
 	}

@@ -9,11 +9,12 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // schemaStatus parses a db command's flags, opens the database as migrationsDB
 // does and reads its schema status.
-func schemaStatus(ctx context.Context, fs flags, args []string) (*oms.Store, oms.SchemaStatus, error) {
+func schemaStatus(ctx context.Context, fs flags, args []string) (*stores.Stores, oms.SchemaStatus, error) {
 	if err := fs.Parse(args); err != nil {
 		return nil, oms.SchemaStatus{}, err
 	}
@@ -27,7 +28,7 @@ func schemaStatus(ctx context.Context, fs flags, args []string) (*oms.Store, oms
 
 // migrationsDB opens the database without the schema check every other command
 // makes: these commands are how a schema that is behind gets migrated.
-func migrationsDB(ctx context.Context, e *env) (*oms.Store, error) {
+func migrationsDB(ctx context.Context, e *env) (*stores.Stores, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err

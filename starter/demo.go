@@ -10,6 +10,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // runDemoSeed creates a demo shop pointing at a ColorMe sandbox and seeds both
@@ -29,7 +30,7 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 	base := strings.TrimRight(strings.TrimSpace(*sandbox), "/")
 	// demo-seed stores a made-up token and adds made-up orders: never to a shop
 	// that talks to anything but this sandbox.
-	existing, err := st.Shop(ctx, *shopID)
+	existing, err := st.Shops.Shop(ctx, *shopID)
 	create := errors.Is(err, oms.ErrNotFound)
 	switch {
 	case create:
@@ -43,11 +44,11 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if create {
-		if err := st.CreateShop(ctx, oms.Shop{ID: *shopID, Name: "デモショップ", APIBaseURL: base, Settings: oms.DefaultSettings()}); err != nil {
+		if err := st.Shops.CreateShop(ctx, shops.Shop{ID: *shopID, Name: "デモショップ", APIBaseURL: base, Settings: shops.DefaultSettings()}); err != nil {
 			return err
 		}
 	}
-	if err := st.SetAccessToken(ctx, *shopID, *token); err != nil {
+	if err := st.Shops.SetAccessToken(ctx, *shopID, *token); err != nil {
 		return err
 	}
 	orders, sales := demo.Generate(*n, time.Now().UnixNano(), 100001, time.Now())
@@ -64,7 +65,7 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.out, "seeded shop %s: %d orders in the OMS, %d sales in the sandbox at %s\n", *shopID, len(orders), len(sales), base)
 	// The sandbox shop's delivery and payment methods, as connecting reads them.
-	res, err := st.RefreshMethods(ctx, *shopID, colorme.New(colorme.Config{BaseURL: base, AccessToken: *token}), time.Now())
+	res, err := st.Shops.RefreshMethods(ctx, *shopID, colorme.New(colorme.Config{BaseURL: base, AccessToken: *token}), time.Now())
 	printMethodsRead(e.out, *shopID, res, err)
 	return nil
 }

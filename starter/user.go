@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // userAdd creates a console operator; the password is read from stdin so that it
@@ -33,7 +33,7 @@ func userAdd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := accounts.New(st.DB()).CreateUser(ctx, *login, pw, *role)
+	u, err := st.Accounts.CreateUser(ctx, *login, pw, *role)
 	if err != nil {
 		return err
 	}
@@ -46,11 +46,11 @@ func userList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	users, err := accounts.New(st.DB()).Users(ctx)
+	users, err := st.Accounts.Users(ctx)
 	if err != nil {
 		return err
 	}
-	given, err := accounts.New(st.DB()).AllUserShops(ctx)
+	given, err := st.Accounts.AllUserShops(ctx)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := accounts.New(st.DB()).SetPassword(ctx, login, pw); err != nil {
+	if err := st.Accounts.SetPassword(ctx, login, pw); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "password of %s changed; its console sessions are ended\n", login)
@@ -90,7 +90,7 @@ func userDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := accounts.New(st.DB()).DeleteUser(ctx, login); err != nil {
+	if err := st.Accounts.DeleteUser(ctx, login); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "user %s deleted\n", login)
@@ -116,7 +116,7 @@ func userShops(ctx context.Context, e *env, args []string) error {
 			ids = append(ids, id)
 		}
 	}
-	if err := accounts.New(st.DB()).SetUserShops(ctx, *login, ids); err != nil {
+	if err := st.Accounts.SetUserShops(ctx, *login, ids); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "user %s: shops %s\n", *login, strings.Join(ids, ","))
@@ -125,7 +125,7 @@ func userShops(ctx context.Context, e *env, args []string) error {
 
 // parseLogin parses the flags of a command on one operator (-login) and opens
 // the database.
-func parseLogin(ctx context.Context, e *env, name string, args []string) (*oms.Store, string, error) {
+func parseLogin(ctx context.Context, e *env, name string, args []string) (*stores.Stores, string, error) {
 	fs := e.flags(name)
 	login := fs.String("login", "", "login name (required)")
 	st, err := fs.parseDB(ctx, args)

@@ -10,6 +10,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // RefreshMethods reads the shop's delivery and payment methods (配送方法・決済方法)
@@ -17,22 +19,22 @@ import (
 // 「再取得」 and `starter shop methods -refresh`. It makes two calls within
 // the shop's API budget (COLORME_BUDGET_PER_MINUTE), as the worker's do. Its
 // failures are *oms.StaffError saying what to do.
-func RefreshMethods(ctx context.Context, cfg config.Config, st *oms.Store, httpClient *http.Client, shopID string, now time.Time) (oms.MethodsRefresh, error) {
-	shop, err := st.Shop(ctx, shopID)
+func RefreshMethods(ctx context.Context, cfg config.Config, st *stores.Stores, httpClient *http.Client, shopID string, now time.Time) (shops.MethodsRefresh, error) {
+	shop, err := st.Shops.Shop(ctx, shopID)
 	if err != nil {
-		return oms.MethodsRefresh{}, err
+		return shops.MethodsRefresh{}, err
 	}
 	if !shop.HasAccessToken {
-		return oms.MethodsRefresh{}, &oms.StaffError{
+		return shops.MethodsRefresh{}, &oms.StaffError{
 			En: fmt.Sprintf("shop %s is not connected to ColorMe: connect it first (`starter shop connect -shop %s`)", shopID, shopID),
 			Ja: "この店舗はまだカラーミーショップに接続していません。APIアクセス設定で「取得する」を押して接続してから、もう一度押してください。"}
 	}
 	f := &activities.ClientFactory{Store: st, BudgetPerMinute: cfg.BudgetPerMinute, Timeout: cfg.ColorMeTimeout, HTTPClient: httpClient}
 	client, err := f.For(ctx, shopID)
 	if err != nil {
-		return oms.MethodsRefresh{}, err
+		return shops.MethodsRefresh{}, err
 	}
-	res, err := st.RefreshMethods(ctx, shopID, client, now)
+	res, err := st.Shops.RefreshMethods(ctx, shopID, client, now)
 	if err != nil {
 		return res, methodsError(shopID, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // MaxCSVBytes bounds a shipping-results file read into memory (CLI and console).
@@ -47,7 +48,7 @@ type CSVReport struct {
 // report still carries what the parser found (encoding, header, rows). Every
 // note and problem carries its English (Message, for the CLI) and its Japanese
 // (Ja, for the console).
-func ApplyShipmentCSV(ctx context.Context, st *oms.Store, shopID string, data []byte, dryRun bool, now time.Time) (CSVReport, error) {
+func ApplyShipmentCSV(ctx context.Context, st *stores.Stores, shopID string, data []byte, dryRun bool, now time.Time) (CSVReport, error) {
 	if en, ja, ok := shipcsv.NotCSV(data); ok {
 		return CSVReport{}, &oms.StaffError{Err: ErrNotCSV,
 			En: fmt.Sprintf("the file is %s, not a CSV file: nothing was read; choose the shipping-results CSV (save a workbook as CSV first)", en),

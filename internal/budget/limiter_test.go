@@ -12,7 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/colorme-sync/colorme-sync/internal/budget"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -95,7 +95,7 @@ func eachDialect(t *testing.T, fn func(t *testing.T, dsn string)) {
 // openDB opens (and migrates) the database dsn and returns its gorm handle.
 func openDB(t *testing.T, dsn string) *gorm.DB {
 	t.Helper()
-	s, err := oms.Open(context.Background(), dsn, nil)
+	s, err := stores.Open(context.Background(), dsn, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s.DB()

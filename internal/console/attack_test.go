@@ -28,6 +28,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // postLogin posts the login form from the address xff names (when not ""), returning the status and Location.
@@ -55,7 +56,7 @@ func (h *harness) postLogin(login, password, next, xff string) (int, string) {
 // attempts reach bcrypt and the right password is refused.
 func TestAttackParallelLoginBurst(t *testing.T) {
 	h := newHarness(t)
-	_, err := accounts.New(h.st.DB()).CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
+	_, err := h.st.Accounts.CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	codes := make(chan int, 30)
 	var wg sync.WaitGroup
@@ -117,7 +118,7 @@ func TestAttackLockoutByAccountAndAddress(t *testing.T) {
 	}))
 	ctx := context.Background()
 	for _, u := range []string{"tanaka", "suzuki"} {
-		_, err := accounts.New(h.st.DB()).CreateUser(ctx, u, "correct-horse-battery", accounts.RoleStaff)
+		_, err := h.st.Accounts.CreateUser(ctx, u, "correct-horse-battery", accounts.RoleStaff)
 		require.NoError(t, err)
 	}
 	const attacker, victim = "203.0.113.7", "198.51.100.20"
@@ -136,7 +137,7 @@ func TestAttackLockoutByAccountAndAddress(t *testing.T) {
 
 	// Without a trusted proxy X-Forwarded-For is the client's own claim: ignored.
 	h2 := newHarness(t)
-	_, err := accounts.New(h2.st.DB()).CreateUser(ctx, "tanaka", "correct-horse-battery", accounts.RoleStaff)
+	_, err := h2.st.Accounts.CreateUser(ctx, "tanaka", "correct-horse-battery", accounts.RoleStaff)
 	require.NoError(t, err)
 	for i := range 5 {
 		code, _ := h2.postLogin("tanaka", fmt.Sprintf("wrong-password-%d", i), "", fmt.Sprintf("192.0.2.%d", i))
@@ -149,7 +150,7 @@ func TestAttackLockoutByAccountAndAddress(t *testing.T) {
 // Attack 3: no next value sends the browser off the site after login.
 func TestAttackOpenRedirectAfterLogin(t *testing.T) {
 	h := newHarness(t)
-	_, err := accounts.New(h.st.DB()).CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleStaff)
+	_, err := h.st.Accounts.CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleStaff)
 	require.NoError(t, err)
 	for _, next := range []string{
 		"/\t/evil.example/x", "/\r\n/evil.example/x", "/\n/evil.example", "//evil.example/x", "/\\evil.example/x",
@@ -178,9 +179,9 @@ func TestAttackAPIBaseURLChangeDropsSecrets(t *testing.T) {
 	ctx := context.Background()
 	const secret, token = "client-secret-5b0e1d7a9c", "access-token-2f8c4e6a1b"
 	connected := func(id string) {
-		require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: id, Name: "雑貨店", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
-		require.NoError(t, h.st.SetClientSecret(ctx, id, secret))
-		require.NoError(t, h.st.SetAccessToken(ctx, id, token))
+		require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: id, Name: "雑貨店", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
+		require.NoError(t, h.st.Shops.SetClientSecret(ctx, id, secret))
+		require.NoError(t, h.st.Shops.SetAccessToken(ctx, id, token))
 	}
 	admin := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery")
 	form := func(base, sec string) url.Values {
@@ -188,16 +189,16 @@ func TestAttackAPIBaseURLChangeDropsSecrets(t *testing.T) {
 			"import_days": {"7"}, "import_interval_minutes": {"30"}, "export_interval_minutes": {"30"}}
 	}
 	secrets := func(id string) (string, string) {
-		s, _ := h.st.ClientSecret(ctx, id)
-		a, _ := h.st.AccessToken(ctx, id)
+		s, _ := h.st.Shops.ClientSecret(ctx, id)
+		a, _ := h.st.Shops.AccessToken(ctx, id)
 		return s, a
 	}
 
 	connected("same")
-	sh, err := h.st.Shop(ctx, "same")
+	sh, err := h.st.Shops.Shop(ctx, "same")
 	require.NoError(t, err)
 	sh.Settings.WindowDays = 5
-	require.NoError(t, h.st.UpdateShop(ctx, sh))
+	require.NoError(t, h.st.Shops.UpdateShop(ctx, sh))
 	s, a := secrets("same")
 	assert.Equal(t, secret, s, "an unchanged URL keeps the secret")
 	assert.Equal(t, token, a, "an unchanged URL keeps the token")
@@ -218,22 +219,22 @@ func TestAttackAPIBaseURLChangeDropsSecrets(t *testing.T) {
 
 	// `starter shop set api_base_url=…` updates the shop through the store.
 	connected("cli")
-	sh, err = h.st.Shop(ctx, "cli")
+	sh, err = h.st.Shops.Shop(ctx, "cli")
 	require.NoError(t, err)
 	require.NoError(t, sh.Set("api_base_url", "https://attacker.example"))
-	require.NoError(t, h.st.UpdateShop(ctx, sh))
-	sh, err = h.st.Shop(ctx, "cli")
+	require.NoError(t, h.st.Shops.UpdateShop(ctx, sh))
+	sh, err = h.st.Shops.Shop(ctx, "cli")
 	require.NoError(t, err)
 	assert.False(t, sh.HasAccessToken)
 	assert.False(t, sh.HasClientSecret)
 
 	// A deployment that lists its API hosts (COLORME_API_HOSTS) refuses others.
-	h.st.AllowAPIHosts("api.shop-pro.jp")
-	t.Cleanup(func() { h.st.AllowAPIHosts() })
+	h.st.Shops.AllowAPIHosts("api.shop-pro.jp")
+	t.Cleanup(func() { h.st.Shops.AllowAPIHosts() })
 	sh.APIBaseURL = "https://attacker.example"
-	assert.ErrorContains(t, h.st.UpdateShop(ctx, sh), "COLORME_API_HOSTS")
+	assert.ErrorContains(t, h.st.Shops.UpdateShop(ctx, sh), "COLORME_API_HOSTS")
 	sh.APIBaseURL = "https://api.shop-pro.jp"
-	assert.NoError(t, h.st.UpdateShop(ctx, sh))
+	assert.NoError(t, h.st.Shops.UpdateShop(ctx, sh))
 }
 
 // Attack 5: a callback with a foreign state leaves this browser's connect in
@@ -241,8 +242,8 @@ func TestAttackAPIBaseURLChangeDropsSecrets(t *testing.T) {
 func TestAttackForeignCallbackKeepsConnectCookie(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
-	require.NoError(t, h.st.SetClientSecret(ctx, "myshop", "client-secret-5b0e1d7a9c"))
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
+	require.NoError(t, h.st.Shops.SetClientSecret(ctx, "myshop", "client-secret-5b0e1d7a9c"))
 	admin := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery")
 	res, err := admin.noFollow.PostForm(h.base+"/shops/myshop/connect", nil)
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // sessionCookie holds the session token. It is HttpOnly, SameSite=Lax (ColorMe's
@@ -24,7 +25,7 @@ type request struct {
 	w    http.ResponseWriter
 	r    *http.Request
 	user accounts.User
-	shop oms.Shop // zero outside /shops/{shop}/…
+	shop shops.Shop // zero outside /shops/{shop}/…
 }
 
 // ctx returns the request's context.
@@ -57,7 +58,7 @@ func (s *Server) user(h handler) http.Handler {
 		}
 		rq := &request{w: w, r: r, user: u}
 		if id := r.PathValue("shop"); id != "" {
-			sh, err := s.d.Store.Shop(r.Context(), id)
+			sh, err := s.d.Store.Shops.Shop(r.Context(), id)
 			if err == nil {
 				// A shop this user was not given answers as an unknown one does.
 				var ok bool
@@ -215,14 +216,14 @@ func safeNext(next string) string {
 
 // shopsFor lists the shops the user may reach, by id: an admin every shop, a
 // staff user the shops given to it.
-func (s *Server) shopsFor(ctx context.Context, u accounts.User) ([]oms.Shop, error) {
-	shops, err := s.d.Store.Shops(ctx)
+func (s *Server) shopsFor(ctx context.Context, u accounts.User) ([]shops.Shop, error) {
+	all, err := s.d.Store.Shops.Shops(ctx)
 	if err != nil || u.IsAdmin() {
-		return shops, err
+		return all, err
 	}
 	mine, err := s.acc.UserShops(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(shops, func(sh oms.Shop) bool { return !slices.Contains(mine, sh.ID) }), nil
+	return slices.DeleteFunc(all, func(sh shops.Shop) bool { return !slices.Contains(mine, sh.ID) }), nil
 }

@@ -27,15 +27,15 @@ func TestSettingsExportOnChange(t *testing.T) {
 
 	// Saved off elsewhere, then checked on the page: on. (Each save also
 	// applies the schedules, slow against the unreachable test Temporal: one save.)
-	sh, err := h.st.Shop(context.Background(), "myshop")
+	sh, err := h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	sh.Settings.ExportOnChange = false
-	require.NoError(t, h.st.UpdateShop(context.Background(), sh))
+	require.NoError(t, h.st.Shops.UpdateShop(context.Background(), sh))
 	_, page = op.get("/shops/myshop/settings")
 	assert.NotContains(t, page, `name="export_on_change" checked`)
 	op.post("/shops/myshop/settings", url.Values{"api_base_url": {"https://colorme.test"}, "window_days": {"3"}, "import_days": {"7"},
 		"import_interval_minutes": {"30"}, "export_interval_minutes": {"30"}, "export_enabled": {"on"}, "export_on_change": {"on"}})
-	sh, err = h.st.Shop(context.Background(), "myshop")
+	sh, err = h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	assert.True(t, sh.Settings.ExportOnChange, "checked: on")
 }

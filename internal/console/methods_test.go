@@ -18,6 +18,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // methodsShop creates shop id on a ColorMe sandbox, connected, and imports
@@ -29,8 +30,8 @@ func (h *harness) methodsShop(id string) *sandbox.Server {
 	sb := sandbox.New(sandbox.Options{Tokens: []string{"tok-" + id}})
 	srv := httptest.NewServer(sb)
 	h.t.Cleanup(srv.Close)
-	require.NoError(h.t, h.st.CreateShop(ctx, oms.Shop{ID: id, Name: "雑貨店", APIBaseURL: srv.URL, Settings: oms.DefaultSettings()}))
-	require.NoError(h.t, h.st.SetAccessToken(ctx, id, "tok-"+id))
+	require.NoError(h.t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: id, Name: "雑貨店", APIBaseURL: srv.URL, Settings: shops.DefaultSettings()}))
+	require.NoError(h.t, h.st.Shops.SetAccessToken(ctx, id, "tok-"+id))
 	now := time.Now()
 	run, err := h.st.StartImport(ctx, oms.Run{ShopID: id, RunKey: "seed-" + id, Trigger: "manual", WindowDays: 7, AsOf: now})
 	require.NoError(h.t, err)

@@ -2,7 +2,7 @@ package console
 
 import (
 	"github.com/colorme-sync/colorme-sync/internal/notify"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // noticeLine is one open problem on お知らせ.
@@ -55,7 +55,7 @@ func (s *Server) openNotices(rq *request) int {
 	return n
 }
 
-func shopName(sh oms.Shop) string {
+func shopName(sh shops.Shop) string {
 	if sh.Name != "" {
 		return sh.Name
 	}

@@ -59,7 +59,7 @@ func TestSettingsNotify(t *testing.T) {
 	status, page := op.post("/shops/myshop/settings", form(map[string]string{"notify_email": "a@example.com, b@example.com",
 		"notify_webhook_url": "https://hooks.example.com/services/T000/B000/secretpart"}))
 	require.Equal(t, http.StatusOK, status, page)
-	sh, err := h.st.Shop(context.Background(), "myshop")
+	sh, err := h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, "a@example.com, b@example.com", sh.Settings.NotifyEmail)
 	assert.Equal(t, "https://hooks.example.com/services/T000/B000/secretpart", sh.Settings.NotifyWebhookURL)
@@ -76,11 +76,11 @@ func TestSettingsNotify(t *testing.T) {
 	assert.Contains(t, page, "エラー通知Webhookは https:// で始まるURLを入力してください")
 
 	_, _ = op.post("/shops/myshop/settings", form(map[string]string{"notify_email": "a@example.com"}))
-	sh, err = h.st.Shop(context.Background(), "myshop")
+	sh, err = h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, "https://hooks.example.com/services/T000/B000/secretpart", sh.Settings.NotifyWebhookURL, "an empty field keeps it")
 	_, _ = op.post("/shops/myshop/settings", form(map[string]string{"notify_email": "a@example.com", "notify_webhook_clear": "on"}))
-	sh, err = h.st.Shop(context.Background(), "myshop")
+	sh, err = h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	assert.Empty(t, sh.Settings.NotifyWebhookURL)
 }

@@ -230,7 +230,7 @@ func (s *Server) orderList(rq *request) error {
 	if err != nil {
 		return err
 	}
-	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	methods, err := s.d.Store.Shops.Methods(rq.ctx(), rq.shop.ID)
 	if err != nil {
 		return err
 	}
@@ -451,7 +451,7 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 		}
 		data.Last = &orderLastExport{ExportOutcome: last, Label: l[0], Class: l[1], ChangedSince: o.UpdatedAt.After(last.At)}
 	}
-	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	methods, err := s.d.Store.Shops.Methods(rq.ctx(), rq.shop.ID)
 	if err != nil {
 		return err
 	}

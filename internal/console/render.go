@@ -17,6 +17,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // flashCookie carries a one-line message across a redirect (post/redirect/get).
@@ -29,8 +30,8 @@ type view struct {
 	Title string
 	Tab   string // the highlighted tab: settings, export, orders, upload, runs, users
 	User  accounts.User
-	Shop  oms.Shop
-	Shops []oms.Shop
+	Shop  shops.Shop
+	Shops []shops.Shop
 	Flash string // a success message from the previous action
 	Error string // what went wrong and what to do
 	// Notices counts the open problems of every shop (お知らせ).

@@ -16,12 +16,13 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 func TestEveryPageNeedsASession(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
 	for _, path := range []string{"/", "/shops", "/shops/myshop/settings", "/shops/myshop/export", "/shops/myshop/orders",
 		"/shops/myshop/upload", "/shops/myshop/runs", "/users", console.CallbackPath + "?code=x&state=y"} {
 		res, err := noRedirect().Get(h.base + path)
@@ -35,7 +36,7 @@ func TestEveryPageNeedsASession(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
-	sh, err := h.st.Shop(ctx, "myshop")
+	sh, err := h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays)
 }
@@ -43,7 +44,7 @@ func TestEveryPageNeedsASession(t *testing.T) {
 func TestSessionCookieAndHeaders(t *testing.T) {
 	for _, https := range []bool{false, true} {
 		h := newHarness(t, servedOverHTTPS(https))
-		_, err := accounts.New(h.st.DB()).CreateUser(context.Background(), "suzuki", "correct-horse-battery", accounts.RoleStaff)
+		_, err := h.st.Accounts.CreateUser(context.Background(), "suzuki", "correct-horse-battery", accounts.RoleStaff)
 		require.NoError(t, err)
 		res, err := noRedirect().PostForm(h.base+"/login", url.Values{"login": {"suzuki"}, "password": {"correct-horse-battery"}})
 		require.NoError(t, err)
@@ -74,7 +75,7 @@ func TestSessionCookieAndHeaders(t *testing.T) {
 func TestCrossOriginPostRefused(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
 	hc := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery").noFollow
 
 	// A form on another site posting into the console with the operator's cookie.
@@ -87,7 +88,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	_, text := readPage(t, res)
 	assert.Contains(t, text, "別のサイトからの送信は受け付けません")
-	sh, err := h.st.Shop(ctx, "myshop")
+	sh, err := h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays, "nothing changed")
 
@@ -100,7 +101,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
-	sh, err = h.st.Shop(ctx, "myshop")
+	sh, err = h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 9, sh.Settings.WindowDays)
 }
@@ -108,7 +109,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 func TestLoginThrottledPerAccountAtAddress(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	_, err := accounts.New(h.st.DB()).CreateUser(ctx, "tanaka", "correct-horse-battery", accounts.RoleAdmin)
+	_, err := h.st.Accounts.CreateUser(ctx, "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	post := func(login, pw string) int {
 		res, err := noRedirect().PostForm(h.base+"/login", url.Values{"login": {login}, "password": {pw}})
@@ -130,7 +131,7 @@ func TestLoginThrottledPerAccountAtAddress(t *testing.T) {
 func TestStaffCannotReachAdminActions(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
 	hc := h.addUser("suzuki", accounts.RoleStaff, "correct-horse-battery").noFollow
 	for _, p := range []struct{ method, path string }{
 		{"POST", "/shops/myshop/settings"}, {"POST", "/shops/myshop/connect"}, {"POST", "/shops"},
@@ -144,10 +145,10 @@ func TestStaffCannotReachAdminActions(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, res.StatusCode, "%s %s", p.method, p.path)
 		assert.Contains(t, text, "管理者", "%s %s says who can", p.method, p.path)
 	}
-	sh, err := h.st.Shop(ctx, "myshop")
+	sh, err := h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays)
-	shops, err := h.st.Shops(ctx)
+	shops, err := h.st.Shops.Shops(ctx)
 	require.NoError(t, err)
 	assert.Len(t, shops, 1)
 }
@@ -156,9 +157,9 @@ func TestSecretsNeverRendered(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	const secret, token = "client-secret-5b0e1d7a9c", "access-token-2f8c4e6a1b"
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
-	require.NoError(t, h.st.SetClientSecret(ctx, "myshop", secret))
-	require.NoError(t, h.st.SetAccessToken(ctx, "myshop", token))
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
+	require.NoError(t, h.st.Shops.SetClientSecret(ctx, "myshop", secret))
+	require.NoError(t, h.st.Shops.SetAccessToken(ctx, "myshop", token))
 	hc := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery").noFollow
 	for _, path := range []string{"/shops", "/shops/myshop/settings", "/shops/myshop/export", "/shops/myshop/orders", "/shops/myshop/runs", "/shops/myshop/upload"} {
 		res, err := hc.Get(h.base + path)
@@ -174,7 +175,7 @@ func TestSecretsNeverRendered(t *testing.T) {
 func TestOAuthCallbackNeedsThisBrowsersState(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
 	hc := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery").noFollow
 	// A callback this browser did not start (a link on another page) is refused.
 	res, err := hc.Get(h.base + console.CallbackPath + "?code=attacker-code&state=attacker-state")
@@ -182,7 +183,7 @@ func TestOAuthCallbackNeedsThisBrowsersState(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 	_, text := readPage(t, res)
 	assert.Contains(t, text, "もう一度「取得する」を押してください")
-	sh, err := h.st.Shop(ctx, "myshop")
+	sh, err := h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.False(t, sh.HasAccessToken)
 }
@@ -214,7 +215,7 @@ func TestSecurityCSRFMatrix(t *testing.T) {
 			assert.Equal(t, http.StatusForbidden, res.StatusCode, "POST %s with %v", p, hdr)
 		}
 	}
-	users, err := accounts.New(h.st.DB()).Users(context.Background())
+	users, err := h.st.Accounts.Users(context.Background())
 	require.NoError(t, err)
 	require.Len(t, users, 1)
 	assert.Equal(t, accounts.RoleAdmin, users[0].Role, "nothing changed")
@@ -224,7 +225,7 @@ func TestSecurityCSRFMatrix(t *testing.T) {
 // replaced by a new one, and the planted value never becomes a session.
 func TestSecuritySessionFixation(t *testing.T) {
 	h := newHarness(t)
-	_, err := accounts.New(h.st.DB()).CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
+	_, err := h.st.Accounts.CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	const planted = "ATTACKERCHOSENTOKENATTACKERCHOSENTOKEN"
 	op := h.newOperator()

@@ -13,6 +13,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -22,10 +23,10 @@ func twoConsoles(t *testing.T) (*harness, *harness) {
 	t.Helper()
 	dsn := testenv.PostgresDSN(t)
 	key := secrets.GenerateKey()
-	open := func() *oms.Store {
+	open := func() *stores.Stores {
 		sealer, err := secrets.NewSealer(key)
 		require.NoError(t, err)
-		st, err := oms.OpenWith(context.Background(), dsn, sealer, oms.Options{Logger: slog.New(slog.DiscardHandler)})
+		st, err := stores.OpenWith(context.Background(), dsn, sealer, oms.Options{Logger: slog.New(slog.DiscardHandler)})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = st.Close() })
 		return st
@@ -37,7 +38,7 @@ func twoConsoles(t *testing.T) (*harness, *harness) {
 // account (from that address) on the other.
 func TestTwoConsolesShareTheThrottle(t *testing.T) {
 	a, b := twoConsoles(t)
-	_, err := accounts.New(a.st.DB()).CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
+	_, err := a.st.Accounts.CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	for i := range 5 {
 		h := a

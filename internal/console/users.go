@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // ユーザー管理 (admin only): the console's operators, as `starter user` manages
@@ -16,7 +16,7 @@ import (
 // usersData is what the ユーザー管理 page shows.
 type usersData struct {
 	Users  []accounts.User
-	Shops  []oms.Shop         // every shop, to give to staff users
+	Shops  []shops.Shop       // every shop, to give to staff users
 	Given  map[int64][]string // each staff user's shops
 	Form   userForm           // the add form's values (never the password)
 	MinLen int
@@ -37,7 +37,7 @@ func (s *Server) renderUsers(rq *request, status int, form userForm, errMsg stri
 	if err != nil {
 		return err
 	}
-	shops, err := s.d.Store.Shops(rq.ctx())
+	shops, err := s.d.Store.Shops.Shops(rq.ctx())
 	if err != nil {
 		return err
 	}

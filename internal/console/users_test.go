@@ -49,7 +49,7 @@ func TestUserManagement(t *testing.T) {
 	assert.Contains(t, page, "ログインIDは半角英小文字・数字")
 	status, _ = add("yamada", "owner", staffPW, staffPW)
 	assert.Equal(t, http.StatusBadRequest, status)
-	users, err := accounts.New(h.st.DB()).Users(ctx)
+	users, err := h.st.Accounts.Users(ctx)
 	require.NoError(t, err)
 	assert.Len(t, users, 1, "nothing added by refused forms")
 
@@ -91,7 +91,7 @@ func TestUserManagement(t *testing.T) {
 	assert.Contains(t, page, "「確認」にチェックを入れてから")
 	status, _ = boss.post("/users/nobody/role", url.Values{"role": {"admin"}})
 	assert.Equal(t, http.StatusNotFound, status)
-	users, err = accounts.New(h.st.DB()).Users(ctx)
+	users, err = h.st.Accounts.Users(ctx)
 	require.NoError(t, err)
 	require.Len(t, users, 2)
 	assert.Equal(t, accounts.RoleAdmin, users[0].Role, "boss is still admin")
@@ -117,7 +117,7 @@ func TestUserManagement(t *testing.T) {
 	noSecrets(page)
 	_, page = yamada.get("/shops")
 	assert.Contains(t, page, `action="/login"`, "yamada's session ended")
-	_, err = accounts.New(h.st.DB()).Authenticate(ctx, "yamada", staffPW)
+	_, err = h.st.Accounts.Authenticate(ctx, "yamada", staffPW)
 	assert.ErrorIs(t, err, accounts.ErrBadLogin)
 	yamada = h.login("yamada", newPW)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 var prefs = []string{"東京都", "大阪府", "北海道", "福岡県", "愛知県", "神奈川県", "京都府", "沖縄県"}
@@ -87,7 +88,7 @@ func Generate(n int, seed int64, firstSaleID int64, now time.Time) ([]rules.Orde
 // it — destinations, delivery methods, and the cancellation of orders the OMS
 // already has as キャンセル. The shop's first import then reports only real news
 // (sales cancelled on ColorMe since), not every order's destination.
-func SeedStore(ctx context.Context, st *oms.Store, shopID string, orders []rules.Order, sales []colorme.Sale) error {
+func SeedStore(ctx context.Context, st *stores.Stores, shopID string, orders []rules.Order, sales []colorme.Sale) error {
 	if err := st.UpsertOrders(ctx, shopID, orders); err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // PostWebhook posts msg's payload as JSON to the shop's webhook URL, with the
@@ -18,7 +18,7 @@ import (
 // settings no longer accept, is a *PermanentError. No error repeats the URL:
 // a chat webhook's URL is a credential.
 func PostWebhook(ctx context.Context, hc *http.Client, webhookURL string, msg Message) error {
-	if err := oms.CheckWebhookURL(webhookURL); err != nil {
+	if err := shops.CheckWebhookURL(webhookURL); err != nil {
 		return &PermanentError{Msg: err.Error()}
 	}
 	body, err := json.Marshal(msg.Payload)

@@ -16,7 +16,6 @@ import (
 
 // tableNames is the table of each gorm model, by its type's name.
 var tableNames = map[string]string{
-	reflect.TypeFor[shopRow]().Name():     "shops",
 	reflect.TypeFor[orderRow]().Name():    "orders",
 	reflect.TypeFor[deliveryRow]().Name(): "deliveries",
 	reflect.TypeFor[itemRow]().Name():     "order_items",
@@ -36,21 +35,6 @@ func (n tableNamer) TableName(typ string) string {
 		return table
 	}
 	return n.NamingStrategy.TableName(typ)
-}
-
-type shopRow struct {
-	ID                 string       `gorm:"primaryKey;size:63"`
-	Name               string       `gorm:"not null"`
-	APIBaseURL         string       `gorm:"column:api_base_url;not null"`
-	ClientID           string       `gorm:"not null"`
-	RedirectURL        string       `gorm:"not null"`
-	ClientSecretSealed string       `gorm:"not null"`
-	AccessTokenSealed  string       `gorm:"not null"`
-	ReconnectNeeded    bool         `gorm:"not null"`
-	ReconnectReason    string       `gorm:"not null"`
-	Settings           ShopSettings `gorm:"embedded"`
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
 }
 
 type orderRow struct {

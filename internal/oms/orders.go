@@ -34,7 +34,7 @@ func (s *Store) UpsertOrders(ctx context.Context, shopID string, orders []rules.
 		return err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := s.shopRow(ctx, tx, shopID); err != nil {
+		if err := shopExists(tx, shopID); err != nil {
 			return err
 		}
 		upsert := clause.OnConflict{
@@ -290,4 +290,16 @@ func (s *Store) withDeliveries(ctx context.Context, shopID string, rows []target
 		o.Deliveries = append(o.Deliveries, rules.Delivery{ID: d.DeliveryID, SlipNumber: d.SlipNumber, ShippedOn: string(d.ShippedOn)})
 	}
 	return orders, nil
+}
+
+// shopExists checks, in tx, that the shop is in the shops table.
+func shopExists(tx *gorm.DB, shopID string) error {
+	var n int64
+	if err := tx.Table("shops").Where("id = ?", shopID).Count(&n).Error; err != nil {
+		return fmt.Errorf("reading shop %q: %w", shopID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("shop %q: %w", shopID, ErrNotFound)
+	}
+	return nil
 }

@@ -59,10 +59,13 @@ const (
 	SchemaIgnore
 )
 
-// Options are Open's settings beyond the DSN and the sealer.
+// Options are Open's settings beyond the DSN.
 type Options struct {
 	Schema SchemaPolicy // what to do when the schema is behind; default SchemaMigrate
 	Logger *slog.Logger // where migrations are logged; nil = slog.Default()
+	// Steps are the Go migration steps (GoStepVersions), made by the packages
+	// owning their data: stores.Open passes shops.ResealStep.
+	Steps []GoStep
 }
 
 // Migration is one schema migration this binary knows.
@@ -102,24 +105,40 @@ type MigrateReport struct {
 	Applied []int64 `json:"applied"` // the migrations applied, in order
 }
 
-// goMigration is a migration step written in Go, for what SQL cannot do: move or
-// compute data, or re-seal secrets with the store's sealer (s.sealer). Its
-// version has no SQL file: a step that also changes tables runs that DDL itself,
-// spelled per dialect (s.dialect). It runs in one transaction with its version
-// record. Register one from its own file (migration_NNNNN_what.go) with
-// registerGoMigration in an init function.
-type goMigration struct {
-	version int64
-	name    string
-	up      func(ctx context.Context, tx *sql.Tx, s *Store) error
+// GoStep is a migration step written in Go, for what SQL cannot do: move or
+// compute data, or re-seal secrets with a sealer. Its version has no SQL file:
+// a step that also changes tables runs that DDL itself, spelled per dialect
+// ("postgres" or "sqlite"). It runs in one transaction with its version record.
+// The package owning the step's data makes it (shops.ResealStep) and the opener
+// passes it in Options.Steps; GoStepVersions lists the versions that are steps.
+type GoStep struct {
+	Version int64
+	Name    string
+	Up      func(ctx context.Context, tx *sql.Tx, dialect string) error
 }
 
-// goMigrations are the Go migration steps, registered by init functions.
-var goMigrations []goMigration
+// goMigration is a GoStep as the migrator runs it.
+type goMigration = GoStep
 
-// registerGoMigration adds a Go migration step (call it from an init function).
-func registerGoMigration(version int64, name string, up func(ctx context.Context, tx *sql.Tx, s *Store) error) {
-	goMigrations = append(goMigrations, goMigration{version: version, name: name, up: up})
+// GoStepVersions are the migrations written in Go, by version: their steps
+// must be given in Options.Steps, or Open refuses the database.
+var GoStepVersions = map[int64]string{3: "00003_reseal_secrets"}
+
+// checkSteps checks that steps are exactly the Go steps of GoStepVersions.
+func checkSteps(steps []GoStep) error {
+	have := map[int64]bool{}
+	for _, st := range steps {
+		if GoStepVersions[st.Version] != st.Name || st.Up == nil {
+			return fmt.Errorf("internal error: Go migration step %d %q is not one of this binary's", st.Version, st.Name)
+		}
+		have[st.Version] = true
+	}
+	for v, name := range GoStepVersions {
+		if !have[v] {
+			return fmt.Errorf("internal error: migration %d (%s) is written in Go and was not given: open the database with stores.Open", v, name)
+		}
+	}
+	return nil
 }
 
 // gooseDialect maps the store's dialect to goose's.
@@ -142,10 +161,10 @@ func (s *Store) provider(extra ...goMigration) (*goose.Provider, error) {
 		return nil, err
 	}
 	var gos []*goose.Migration
-	for _, m := range slices.Concat(goMigrations, extra) {
-		up := m.up
-		gos = append(gos, goose.NewGoMigration(m.version, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
-			return up(ctx, tx, s)
+	for _, m := range slices.Concat(s.steps, extra) {
+		up := m.Up
+		gos = append(gos, goose.NewGoMigration(m.Version, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return up(ctx, tx, s.dialect)
 		}}, nil))
 	}
 	return goose.NewProvider(gooseDialect(s.dialect), sqlDB, files,
@@ -159,8 +178,8 @@ func (s *Store) knownMigrations(extra ...goMigration) ([]Migration, error) {
 		return nil, err
 	}
 	names := map[int64]string{}
-	for _, m := range slices.Concat(goMigrations, extra) {
-		names[m.version] = m.name
+	for _, m := range slices.Concat(s.steps, extra) {
+		names[m.Version] = m.Name
 	}
 	var out []Migration
 	for _, src := range p.ListSources() {

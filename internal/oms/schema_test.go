@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
+
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
 
 	"github.com/stretchr/testify/assert"
@@ -40,9 +43,9 @@ func rawDB(t *testing.T, dsn string) *gorm.DB {
 
 // openAt opens dsn without the schema check and migrates it to version (0 =
 // the latest, -1 = not at all).
-func openAt(t *testing.T, dsn string, version int64) *oms.Store {
+func openAt(t *testing.T, dsn string, version int64) *stores.Stores {
 	t.Helper()
-	st, err := oms.OpenWith(context.Background(), dsn, newSealer(t), oms.Options{Schema: oms.SchemaIgnore})
+	st, err := stores.OpenWith(context.Background(), dsn, newSealer(t), oms.Options{Schema: oms.SchemaIgnore})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	if version >= 0 {
@@ -156,7 +159,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dsn string) {
 		auto := openAt(t, dsn, -1).DB()
 		// The notification tables are internal/notify's models (migration 8).
-		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models(), connect.Models(), stock.Models(), accounts.Models())...))
+		require.NoError(t, auto.AutoMigrate(slices.Concat(oms.ModelsForTest(), notify.Models(), budget.Models(), connect.Models(), stock.Models(), accounts.Models(), shops.Models())...))
 
 		other := strings.Replace(dsn, "oms.db", "migrated.db", 1)
 		if !strings.HasPrefix(dsn, "sqlite:") {
@@ -253,7 +256,7 @@ func TestAdoptAutoMigrateDatabase(t *testing.T) {
 		v1Rows(t, old)
 		rows := tableRows(t, old)
 
-		_, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
+		_, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
 		require.ErrorIs(t, err, oms.ErrSchemaBehind)
 		assert.Contains(t, err.Error(), "made by AutoMigrate")
 		assert.NotContains(t, err.Error(), "starter", "what to do is internal/app's to say")
@@ -287,7 +290,7 @@ func TestAdoptAutoMigrateDatabase(t *testing.T) {
 }
 
 // latestVersion is the highest migration this binary knows.
-func latestVersion(t *testing.T, st *oms.Store) int64 {
+func latestVersion(t *testing.T, st *stores.Stores) int64 {
 	t.Helper()
 	status, err := st.SchemaStatus(context.Background())
 	require.NoError(t, err)
@@ -344,7 +347,7 @@ func TestAdoptDevelopmentDatabase(t *testing.T) {
 	ctx := context.Background()
 	eachDialect(t, func(t *testing.T, dsn string) {
 		st := openAt(t, dsn, 2)
-		_, err := accounts.New(st.DB()).CreateUser(ctx, "tanaka", "correct horse battery", accounts.RoleAdmin)
+		_, err := st.Accounts.CreateUser(ctx, "tanaka", "correct horse battery", accounts.RoleAdmin)
 		require.NoError(t, err)
 		require.NoError(t, rawDB(t, dsn).Migrator().DropTable(oms.VersionTable))
 		want := describe(t, rawDB(t, dsn))
@@ -362,7 +365,7 @@ func TestAdoptDevelopmentDatabase(t *testing.T) {
 		fresh := pgOrSQLite(t, dsn)
 		openAt(t, fresh, latest)
 		assert.Equal(t, describe(t, rawDB(t, fresh)), describe(t, rawDB(t, dsn)))
-		_, err = accounts.New(st.DB()).Authenticate(ctx, "tanaka", "correct horse battery")
+		_, err = st.Accounts.Authenticate(ctx, "tanaka", "correct horse battery")
 		require.NoError(t, err)
 	})
 }
@@ -375,13 +378,13 @@ func TestUnrecognisedDatabasesRefused(t *testing.T) {
 		db := rawDB(t, dsn)
 		require.NoError(t, schemav1.AutoMigrate(db))
 		require.NoError(t, db.Exec("CREATE TABLE users (id integer)").Error)
-		_, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+		_, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "only part of the console's tables")
 
 		require.NoError(t, db.Migrator().DropTable("users"))
 		require.NoError(t, db.Migrator().DropColumn(&schemav1.Order{}, "colorme_parent_sale_id"))
-		_, err = oms.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+		_, err = stores.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "orders.colorme_parent_sale_id")
 		assert.False(t, db.Migrator().HasTable(oms.VersionTable))
@@ -398,7 +401,7 @@ func TestDatabaseNewerThanBinary(t *testing.T) {
 		require.NoError(t, st.DB().Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)").Error)
 
 		for _, policy := range []oms.SchemaPolicy{oms.SchemaMigrate, oms.SchemaRequire} {
-			_, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: policy, Logger: quiet})
+			_, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Schema: policy, Logger: quiet})
 			require.ErrorIs(t, err, oms.ErrSchemaTooNew)
 			assert.Contains(t, err.Error(), fmt.Sprintf("the database schema is at version 99, newer than this colorme-sync knows (up to %d)", latestVersion(t, st)))
 		}
@@ -421,12 +424,12 @@ func TestSchemaBehind(t *testing.T) {
 	ctx := context.Background()
 	eachDialect(t, func(t *testing.T, dsn string) {
 		latest := latestVersion(t, openAt(t, dsn, 1))
-		_, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
+		_, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
 		require.ErrorIs(t, err, oms.ErrSchemaBehind)
 		assert.Equal(t, fmt.Sprintf("the database schema is at version 1 and this colorme-sync needs version %d", latest), err.Error(),
 			"the fact alone: internal/app adds what to do (TestOpenStoreChecksTheSchema)")
 
-		st, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaMigrate, Logger: quiet})
+		st, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaMigrate, Logger: quiet})
 		require.NoError(t, err)
 		defer st.Close()
 		status, err := st.SchemaStatus(ctx)
@@ -437,7 +440,7 @@ func TestSchemaBehind(t *testing.T) {
 			assert.True(t, m.Applied, "migration %d", m.Version)
 			assert.False(t, m.AppliedAt.IsZero(), "migration %d", m.Version)
 		}
-		st2, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
+		st2, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
 		require.NoError(t, err)
 		require.NoError(t, st2.Close())
 	})
@@ -457,7 +460,7 @@ func TestConcurrentStarts(t *testing.T) {
 		errs := make([]error, 4)
 		for i := range errs {
 			wg.Go(func() {
-				st, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+				st, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
 				if err == nil {
 					err = st.Close()
 				}
@@ -480,11 +483,12 @@ func TestGoMigrationStep(t *testing.T) {
 		sealer := newSealer(t)
 		st := openStore(t, dsn, sealer)
 		createShop(t, st, "a")
-		require.NoError(t, st.SetAccessToken(ctx, "a", "token-a"))
+		require.NoError(t, st.Shops.SetAccessToken(ctx, "a", "token-a"))
 		var before string
 		require.NoError(t, st.DB().Raw("SELECT access_token_sealed FROM shops").Scan(&before).Error)
 
-		rep, err := st.MigrateWithGoStepForTest(ctx, 1000, func(ctx context.Context, tx *sql.Tx, s oms.SealerForTest) error {
+		rep, err := st.MigrateWithGoStepForTest(ctx, 1000, func(ctx context.Context, tx *sql.Tx) error {
+			s := sealer
 			var id, sealed string
 			if err := tx.QueryRowContext(ctx, "SELECT id, access_token_sealed FROM shops").Scan(&id, &sealed); err != nil {
 				return err
@@ -509,7 +513,7 @@ func TestGoMigrationStep(t *testing.T) {
 		var after string
 		require.NoError(t, st.DB().Raw("SELECT access_token_sealed FROM shops").Scan(&after).Error)
 		assert.NotEqual(t, before, after)
-		tok, err := st.AccessToken(ctx, "a")
+		tok, err := st.Shops.AccessToken(ctx, "a")
 		require.NoError(t, err)
 		assert.Equal(t, "token-a", tok)
 	})

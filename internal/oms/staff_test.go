@@ -12,6 +12,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // assertStaffJa checks a message for shop staff: Japanese sentences naming no
@@ -29,7 +30,7 @@ func assertStaffJa(t *testing.T, ja, en string) {
 // ApplyShipments: each keeps its English (the CLI's) and has a Japanese version
 // for the console.
 func TestShipmentMessagesInJapanese(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
@@ -121,7 +122,7 @@ func TestShipmentMessagesInJapanese(t *testing.T) {
 // Unbundle is a StaffError: Error() is the English the CLI prints (unchanged,
 // with the store's context), StaffMessage the Japanese for the console.
 func TestOperationErrorsInJapanese(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)

@@ -19,8 +19,6 @@ import (
 	"gorm.io/gorm/logger"
 	"gorm.io/gorm/schema"
 	"gorm.io/gorm/utils"
-
-	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
 // DefaultSQLitePath is the database file used when the DSN is empty.
@@ -33,26 +31,16 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db      *gorm.DB
 	dialect string
-	sealer  *secrets.Sealer
-	// plainHTTPHosts may serve a shop's API over plain http (AllowPlainHTTP).
-	plainHTTPHosts []string
-	// apiHosts, when set, are the only hosts a shop's API may be on (AllowAPIHosts).
-	apiHosts []string
-}
-
-// Open connects to the OMS database and migrates its schema to this binary's
-// version (OpenWith with the default Options). dsn "" (the file colorme-sync.db
-// in the working directory), "sqlite:<path>", "file:<path>" or a path ending in
-// ".db" opens SQLite; "postgres://…", "postgresql://…" or "host=…" opens
-// PostgreSQL. sealer may be nil: storing or reading secrets then fails.
-func Open(ctx context.Context, dsn string, sealer *secrets.Sealer) (*Store, error) {
-	return OpenWith(ctx, dsn, sealer, Options{})
+	steps   []GoStep // the Go migration steps (Options.Steps)
 }
 
 // OpenWith connects to the OMS database and checks its schema version: a
 // database newer than this binary is refused (ErrSchemaTooNew), one that is
 // behind is migrated or refused (ErrSchemaBehind) as opts.Schema says.
-func OpenWith(ctx context.Context, dsn string, sealer *secrets.Sealer, opts Options) (*Store, error) {
+func OpenWith(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if err := checkSteps(opts.Steps); err != nil {
+		return nil, err
+	}
 	dialector, dialect, err := dialectorFor(dsn)
 	if err != nil {
 		return nil, err
@@ -62,7 +50,7 @@ func OpenWith(ctx context.Context, dsn string, sealer *secrets.Sealer, opts Opti
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s OMS database: %w", dialect, err)
 	}
-	s := &Store{db: db, dialect: dialect, sealer: sealer}
+	s := &Store{db: db, dialect: dialect, steps: opts.Steps}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s OMS database: %w", dialect, err)

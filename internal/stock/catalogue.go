@@ -15,14 +15,14 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // Store reads and writes the stock tables of the OMS database.
 type Store struct{ db *gorm.DB }
 
 // New returns a Store on the OMS store's database.
-func New(st *oms.Store) *Store { return &Store{db: st.DB()} }
+func New(st *stores.Stores) *Store { return &Store{db: st.DB()} }
 
 // UnitKey names one sellable unit: a product, or one of its option variants.
 type UnitKey struct {

@@ -15,7 +15,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
@@ -71,7 +70,7 @@ func newConsoleStack(t *testing.T) *consoleStack {
 func (cs *consoleStack) addUser(t *testing.T, login, role string) string {
 	t.Helper()
 	pw := "pass-" + login + "-0123456789"
-	_, err := accounts.New(cs.Store.DB()).CreateUser(context.Background(), login, pw, role)
+	_, err := cs.Store.Accounts.CreateUser(context.Background(), login, pw, role)
 	require.NoError(t, err)
 	return pw
 }

@@ -68,9 +68,9 @@ func newSiteWith(t *testing.T, shopID string, edit func(*config.Config)) *site {
 	require.NoError(t, err)
 	s := &site{Stack: stack, t: t, URL: base, Shop: shopID, Login: "hanako", client: &http.Client{Jar: jar, Timeout: time.Minute}}
 	pw := "pass-hanako-0123456789"
-	_, err = accounts.New(stack.Store.DB()).CreateUser(context.Background(), s.Login, pw, accounts.RoleStaff)
+	_, err = stack.Store.Accounts.CreateUser(context.Background(), s.Login, pw, accounts.RoleStaff)
 	require.NoError(t, err)
-	require.NoError(t, accounts.New(stack.Store.DB()).SetUserShops(context.Background(), s.Login, []string{shopID}), "staff reach the shops an admin gave them")
+	require.NoError(t, stack.Store.Accounts.SetUserShops(context.Background(), s.Login, []string{shopID}), "staff reach the shops an admin gave them")
 	res := s.post("/login", url.Values{"login": {s.Login}, "password": {pw}})
 	require.Equal(t, http.StatusOK, res.Status, res.Body)
 	require.NotContains(t, res.URL, "/login", "logged in")
