@@ -19,8 +19,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/metrics"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -37,9 +37,9 @@ func Logger(level string) *slog.Logger {
 // database newer than this binary is refused; one that is behind is migrated
 // when DB_AUTO_MIGRATE is on (the default), else refused naming `starter db migrate`.
 func OpenStore(ctx context.Context, cfg config.Config) (*stores.Stores, error) {
-	policy := oms.SchemaRequire
+	policy := schema.SchemaRequire
 	if cfg.DBAutoMigrate {
-		policy = oms.SchemaMigrate
+		policy = schema.SchemaMigrate
 	}
 	return openStore(ctx, cfg, policy)
 }
@@ -47,15 +47,15 @@ func OpenStore(ctx context.Context, cfg config.Config) (*stores.Stores, error) {
 // OpenStoreForMigrations opens the OMS database without checking its schema
 // version: for `starter db status` and `starter db migrate`.
 func OpenStoreForMigrations(ctx context.Context, cfg config.Config) (*stores.Stores, error) {
-	return openStore(ctx, cfg, oms.SchemaIgnore)
+	return openStore(ctx, cfg, schema.SchemaIgnore)
 }
 
-func openStore(ctx context.Context, cfg config.Config, policy oms.SchemaPolicy) (*stores.Stores, error) {
+func openStore(ctx context.Context, cfg config.Config, policy schema.SchemaPolicy) (*stores.Stores, error) {
 	sealer, err := cfg.Sealer()
 	if err != nil {
 		return nil, err
 	}
-	st, err := stores.OpenWith(ctx, cfg.DatabaseURL, sealer, oms.Options{Schema: policy, Logger: Logger(cfg.LogLevel)})
+	st, err := stores.OpenWith(ctx, cfg.DatabaseURL, sealer, schema.Options{Schema: policy, Logger: Logger(cfg.LogLevel)})
 	if err != nil {
 		return nil, fmt.Errorf("database (DATABASE_URL): %w", ExplainStoreError(err))
 	}

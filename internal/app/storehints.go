@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
@@ -19,7 +19,7 @@ func ExplainStoreError(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, oms.ErrSchemaBehind):
+	case errors.Is(err, schema.ErrSchemaBehind):
 		return fmt.Errorf("%w: back the database up and run `starter db migrate` (or start with DB_AUTO_MIGRATE=true)", err)
 	case errors.Is(err, shops.ErrMigrationNeedsSecretKey):
 		return fmt.Errorf("%w (the worker, or `starter db migrate`)", err)

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
@@ -26,7 +26,7 @@ func twoConsoles(t *testing.T) (*harness, *harness) {
 	open := func() *stores.Stores {
 		sealer, err := secrets.NewSealer(key)
 		require.NoError(t, err)
-		st, err := stores.OpenWith(context.Background(), dsn, sealer, oms.Options{Logger: slog.New(slog.DiscardHandler)})
+		st, err := stores.OpenWith(context.Background(), dsn, sealer, schema.Options{Logger: slog.New(slog.DiscardHandler)})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = st.Close() })
 		return st

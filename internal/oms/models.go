@@ -3,7 +3,6 @@ package oms
 import (
 	"database/sql/driver"
 	"fmt"
-	"reflect"
 	"time"
 
 	"gorm.io/gorm"
@@ -11,31 +10,32 @@ import (
 )
 
 // The gorm models: the code's view of the schema, which the migrations make
-// (migrations/, schema.go): a change here needs a migration. The exported types
-// are the API.
+// (internal/schema): a change here needs a migration. The exported types are
+// the API.
 
-// tableNames is the table of each gorm model, by its type's name.
-var tableNames = map[string]string{
-	reflect.TypeFor[orderRow]().Name():    "orders",
-	reflect.TypeFor[deliveryRow]().Name(): "deliveries",
-	reflect.TypeFor[itemRow]().Name():     "order_items",
-	reflect.TypeFor[runRow]().Name():      "runs",
-	reflect.TypeFor[outcomeRow]().Name():  "run_outcomes",
-	reflect.TypeFor[mailRow]().Name():     "mail_ledger",
+// Models returns a value of each gorm model of the package, for the schema
+// drift test (internal/schema). Each names its table (TableName).
+func Models() []any {
+	return []any{&orderRow{}, &deliveryRow{}, &itemRow{}, &runRow{}, &outcomeRow{}, &mailRow{}}
 }
 
-// tableNamer is gorm's default naming (NamingStrategy{IdentifierMaxLength: 64}
-// when gorm.Open is given none), but for the models' tables, which it takes
-// from tableNames.
-type tableNamer struct{ schema.NamingStrategy }
+// TableName is the table of orderRow.
+func (orderRow) TableName() string { return "orders" }
 
-// TableName implements schema.Namer: the table of the type named typ.
-func (n tableNamer) TableName(typ string) string {
-	if table, ok := tableNames[typ]; ok {
-		return table
-	}
-	return n.NamingStrategy.TableName(typ)
-}
+// TableName is the table of deliveryRow.
+func (deliveryRow) TableName() string { return "deliveries" }
+
+// TableName is the table of itemRow.
+func (itemRow) TableName() string { return "order_items" }
+
+// TableName is the table of runRow.
+func (runRow) TableName() string { return "runs" }
+
+// TableName is the table of outcomeRow.
+func (outcomeRow) TableName() string { return "run_outcomes" }
+
+// TableName is the table of mailRow.
+func (mailRow) TableName() string { return "mail_ledger" }
 
 type orderRow struct {
 	ShopID             string     `gorm:"primaryKey;size:63"`

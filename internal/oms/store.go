@@ -1,76 +1,28 @@
-// Package oms is the order-management system's database as colorme-sync sees it:
-// shops and their (sealed) credentials, orders and deliveries, the run log
-// (自動処理ログ), the shipping-mail ledger and the shared API budget. It runs on
-// PostgreSQL, or on SQLite for a laptop demo.
+// Package oms is the order-management system's orders as colorme-sync sees
+// them: orders and deliveries, import storage, the run log (自動処理ログ) and the
+// shipping-mail ledger, which share transactions. The shops are internal/shops',
+// the console's users internal/accounts', the schema internal/schema's.
 package oms
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"log"
-	"os"
-	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
-	"gorm.io/gorm/schema"
-	"gorm.io/gorm/utils"
 )
-
-// DefaultSQLitePath is the database file used when the DSN is empty.
-const DefaultSQLitePath = "colorme-sync.db"
 
 // ErrNotFound is returned (wrapped with what was looked for) when a row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Store is the OMS database.
+// Store is the orders' database: orders and shipments, import storage, the
+// run log and the mail ledger.
 type Store struct {
 	db      *gorm.DB
 	dialect string
-	steps   []GoStep // the Go migration steps (Options.Steps)
 }
 
-// OpenWith connects to the OMS database and checks its schema version: a
-// database newer than this binary is refused (ErrSchemaTooNew), one that is
-// behind is migrated or refused (ErrSchemaBehind) as opts.Schema says.
-func OpenWith(ctx context.Context, dsn string, opts Options) (*Store, error) {
-	if err := checkSteps(opts.Steps); err != nil {
-		return nil, err
-	}
-	dialector, dialect, err := dialectorFor(dsn)
-	if err != nil {
-		return nil, err
-	}
-	db, err := gorm.Open(dialector, &gorm.Config{Logger: quietLogger(), NowFunc: func() time.Time { return utc(time.Now()) }, DisableAutomaticPing: true,
-		NamingStrategy: tableNamer{schema.NamingStrategy{IdentifierMaxLength: 64}}})
-	if err != nil {
-		return nil, fmt.Errorf("opening the %s OMS database: %w", dialect, err)
-	}
-	s := &Store{db: db, dialect: dialect, steps: opts.Steps}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, fmt.Errorf("opening the %s OMS database: %w", dialect, err)
-	}
-	if dialect == "sqlite" {
-		sqlDB.SetMaxOpenConns(1) // SQLite has one writer; one connection serializes us
-	} else {
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		_ = sqlDB.Close()
-		return nil, fmt.Errorf("connecting to the %s OMS database: %w (check the database DSN and that the server is running)", dialect, err)
-	}
-	if err := s.checkSchema(ctx, opts); err != nil {
-		_ = sqlDB.Close()
-		return nil, err
-	}
-	return s, nil
-}
+// New returns the orders store on the (migrated) database db (schema.Open).
+func New(db *gorm.DB) *Store { return &Store{db: db, dialect: db.Dialector.Name()} }
 
 // Close closes the database connections.
 func (s *Store) Close() error {
@@ -86,62 +38,6 @@ func (s *Store) DB() *gorm.DB { return s.db }
 
 // Dialect returns "postgres" or "sqlite".
 func (s *Store) Dialect() string { return s.dialect }
-
-func dialectorFor(dsn string) (gorm.Dialector, string, error) {
-	lower := strings.ToLower(dsn)
-	switch {
-	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"), strings.HasPrefix(lower, "host="):
-		return postgres.Open(dsn), "postgres", nil
-	case dsn == "":
-		return sqlite.Open(sqliteDSN(DefaultSQLitePath)), "sqlite", nil
-	case strings.HasPrefix(lower, "sqlite:"):
-		return sqlite.Open(sqliteDSN(strings.TrimPrefix(dsn[len("sqlite:"):], "//"))), "sqlite", nil
-	case strings.HasPrefix(lower, "file:"):
-		return sqlite.Open(sqliteDSN(dsn[len("file:"):])), "sqlite", nil
-	case strings.HasSuffix(lower, ".db"):
-		return sqlite.Open(sqliteDSN(dsn)), "sqlite", nil
-	}
-	return nil, "", fmt.Errorf("database DSN not understood: use postgres://user@host:5432/db, host=… key=value, sqlite:<path>, file:<path> or a path ending in .db")
-}
-
-// sqliteDSN adds the pragmas every connection needs: WAL so readers do not block
-// the writer, a busy timeout so other processes wait instead of failing, and
-// immediate transactions so a transaction never fails upgrading to a writer.
-func sqliteDSN(path string) string {
-	sep := "?"
-	if strings.Contains(path, "?") {
-		sep = "&"
-	}
-	return path + sep + "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-}
-
-// quietLogger logs only failed queries, and never their SQL: gorm interpolates
-// the bound values, which may be secrets.
-func quietLogger() logger.Interface {
-	return errorLogger{log.New(os.Stderr, "oms: ", log.LstdFlags)}
-}
-
-type errorLogger struct{ l *log.Logger }
-
-// LogMode implements logger.Interface; the level is fixed.
-func (e errorLogger) LogMode(logger.LogLevel) logger.Interface { return e }
-
-// Info implements logger.Interface and logs nothing.
-func (e errorLogger) Info(context.Context, string, ...any) {}
-
-// Warn implements logger.Interface and logs nothing.
-func (e errorLogger) Warn(context.Context, string, ...any) {}
-
-// Error implements logger.Interface.
-func (e errorLogger) Error(_ context.Context, msg string, args ...any) { e.l.Printf(msg, args...) }
-
-// Trace implements logger.Interface: it logs where a query failed and why.
-func (e errorLogger) Trace(_ context.Context, _ time.Time, _ func() (string, int64), err error) {
-	if err == nil || errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return
-	}
-	e.l.Printf("query failed at %s: %v", utils.FileWithLineNum(), err)
-}
 
 // utc normalizes a time for storage: UTC (so SQLite's text timestamps compare in
 // order) and microseconds (PostgreSQL's precision).

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
@@ -28,9 +28,9 @@ import (
 // Errors name the shop, the column and key ids, never a secret.
 //
 // ResealStep returns migration 3's step with the process's sealer (nil when
-// COLORME_SYNC_SECRET_KEY is not set), for oms.Options.Steps.
-func ResealStep(sealer *secrets.Sealer) oms.GoStep {
-	return oms.GoStep{Version: 3, Name: "00003_reseal_secrets", Up: func(ctx context.Context, tx *sql.Tx, dialect string) error {
+// COLORME_SYNC_SECRET_KEY is not set), for schema.Options.Steps.
+func ResealStep(sealer *secrets.Sealer) schema.GoStep {
+	return schema.GoStep{Version: 3, Name: "00003_reseal_secrets", Up: func(ctx context.Context, tx *sql.Tx, dialect string) error {
 		return resealLegacySecrets(ctx, tx, dialect, sealer)
 	}}
 }

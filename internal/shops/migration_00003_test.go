@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/schema/schemav1"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
@@ -23,10 +23,10 @@ import (
 // migrates it to schema version 2, the version before migration 3.
 func atVersion2(t *testing.T, dsn string, sealer *secrets.Sealer) *stores.Stores {
 	t.Helper()
-	st, err := stores.OpenWith(context.Background(), dsn, sealer, oms.Options{Schema: oms.SchemaIgnore})
+	st, err := stores.OpenWith(context.Background(), dsn, sealer, schema.Options{Schema: schema.SchemaIgnore})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	_, err = st.MigrateTo(context.Background(), 2, quiet)
+	_, err = st.Schema.MigrateTo(context.Background(), 2, quiet)
 	require.NoError(t, err)
 	return st
 }
@@ -54,7 +54,7 @@ func shopRows(t *testing.T, dsn string) []map[string]any {
 // schemaVersion is the database's schema version.
 func schemaVersion(t *testing.T, st *stores.Stores) int64 {
 	t.Helper()
-	status, err := st.SchemaStatus(context.Background())
+	status, err := st.Schema.SchemaStatus(context.Background())
 	require.NoError(t, err)
 	return status.Current
 }
@@ -82,7 +82,7 @@ func TestMigration3ResealsLegacySecrets(t *testing.T) {
 		before := shopRows(t, dsn)
 
 		var log bytes.Buffer
-		rep, err := st.Migrate(ctx, slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		rep, err := st.Schema.Migrate(ctx, slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})))
 		require.NoError(t, err)
 		assert.Contains(t, rep.Applied, int64(3))
 		assert.Contains(t, log.String(), "00003_reseal_secrets")
@@ -151,7 +151,7 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 		})
 		before := shopRows(t, dsn)
 
-		_, err := st.Migrate(ctx, quiet)
+		_, err := st.Schema.Migrate(ctx, quiet)
 		require.ErrorIs(t, err, shops.ErrMigrationNeedsSecretKey)
 		assert.Contains(t, err.Error(), "migration 3 (00003_reseal_secrets (Go)) failed, the database stays at version 2")
 		assert.Contains(t, err.Error(), "COLORME_SYNC_SECRET_KEY is not set, and migration 3 must re-seal 1 stored secret(s) sealed by an earlier release: set it")
@@ -160,12 +160,12 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 		assert.Equal(t, before, shopRows(t, dsn))
 
 		// A process starting with DB_AUTO_MIGRATE and no key is refused alike.
-		_, err = stores.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+		_, err = stores.OpenWith(ctx, dsn, nil, schema.Options{Logger: quiet})
 		require.ErrorIs(t, err, shops.ErrMigrationNeedsSecretKey)
 		assert.Equal(t, int64(2), schemaVersion(t, st))
 
 		// With the key, the same database migrates.
-		withKey, err := stores.OpenWith(ctx, dsn, newSealer(t, key), oms.Options{Logger: quiet})
+		withKey, err := stores.OpenWith(ctx, dsn, newSealer(t, key), schema.Options{Logger: quiet})
 		require.NoError(t, err)
 		defer withKey.Close()
 		cs, err := withKey.Shops.ClientSecret(ctx, "a")
@@ -182,7 +182,7 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 		addShops(t, dsn, map[string][2]string{"a": {"", bound}, "b": {"", ""}})
 		before := shopRows(t, dsn)
 
-		rep, err := st.Migrate(ctx, quiet)
+		rep, err := st.Schema.Migrate(ctx, quiet)
 		require.NoError(t, err, "nothing to re-seal: no key needed")
 		assert.Contains(t, rep.Applied, int64(3))
 		after := shopRows(t, dsn)
@@ -197,7 +197,7 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 
 	eachDialect(t, func(t *testing.T, dsn string) {
 		atVersion2(t, dsn, nil) // an empty database, no shops
-		st, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+		st, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Logger: quiet})
 		require.NoError(t, err)
 		defer st.Close()
 		assert.GreaterOrEqual(t, schemaVersion(t, st), int64(3))
@@ -222,7 +222,7 @@ func TestMigration3UnopenableSecret(t *testing.T) {
 		})
 		before := shopRows(t, dsn)
 
-		_, err = st.Migrate(ctx, quiet)
+		_, err = st.Schema.Migrate(ctx, quiet)
 		require.Error(t, err)
 		var unknown *secrets.UnknownKeyError
 		require.True(t, errors.As(err, &unknown), "%v", err)
@@ -236,7 +236,7 @@ func TestMigration3UnopenableSecret(t *testing.T) {
 		assert.Equal(t, before, shopRows(t, dsn), "shop a's values, which opened, are not re-sealed either")
 
 		// Given the lost key as an old key, it migrates.
-		st2, err := stores.OpenWith(ctx, dsn, newSealer(t, key, lost), oms.Options{Logger: quiet})
+		st2, err := stores.OpenWith(ctx, dsn, newSealer(t, key, lost), schema.Options{Logger: quiet})
 		require.NoError(t, err)
 		defer st2.Close()
 		tok, err := st2.Shops.AccessToken(ctx, "b")
@@ -253,7 +253,7 @@ func TestMigration3UnopenableSecret(t *testing.T) {
 		addShops(t, dsn, map[string][2]string{"a": {legacySeal(t, key, "secret-A"), corrupt}})
 		before := shopRows(t, dsn)
 
-		_, err := st.Migrate(ctx, quiet)
+		_, err := st.Schema.Migrate(ctx, quiet)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), `shop "a" access_token_sealed cannot be re-sealed (sealed secret failed authentication`)
 		assert.Contains(t, err.Error(), "UPDATE shops SET access_token_sealed = '' WHERE id = 'a'")

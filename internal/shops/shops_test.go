@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
@@ -34,7 +35,7 @@ func TestOpenDSN(t *testing.T) {
 	s, err := stores.Open(ctx, "", nil)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
-	assert.FileExists(t, filepath.Join(dir, oms.DefaultSQLitePath))
+	assert.FileExists(t, filepath.Join(dir, schema.DefaultSQLitePath))
 
 	_, err = stores.Open(ctx, "mysql://x", nil)
 	assert.ErrorContains(t, err, "DSN not understood")

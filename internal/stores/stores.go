@@ -10,14 +10,16 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // Stores is the database's stores. The embedded *oms.Store is the orders'
-// (and the schema's: SchemaStatus, Migrate, Close, DB).
+// (and Close, DB, Dialect of the shared handle).
 type Stores struct {
 	*oms.Store
+	Schema   *schema.DB // SchemaStatus, Migrate, MigrateTo
 	Shops    *shops.Store
 	Accounts *accounts.Store
 }
@@ -28,16 +30,16 @@ type Stores struct {
 // ".db" opens SQLite; "postgres://…", "postgresql://…" or "host=…" opens
 // PostgreSQL. sealer may be nil: storing or reading secrets then fails.
 func Open(ctx context.Context, dsn string, sealer *secrets.Sealer) (*Stores, error) {
-	return OpenWith(ctx, dsn, sealer, oms.Options{})
+	return OpenWith(ctx, dsn, sealer, schema.Options{})
 }
 
-// OpenWith is Open with options (oms.OpenWith): the Go migration steps are
+// OpenWith is Open with options (schema.Open): the Go migration steps are
 // added to opts.Steps here, with sealer.
-func OpenWith(ctx context.Context, dsn string, sealer *secrets.Sealer, opts oms.Options) (*Stores, error) {
+func OpenWith(ctx context.Context, dsn string, sealer *secrets.Sealer, opts schema.Options) (*Stores, error) {
 	opts.Steps = append(opts.Steps, shops.ResealStep(sealer))
-	st, err := oms.OpenWith(ctx, dsn, opts)
+	db, err := schema.Open(ctx, dsn, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Stores{Store: st, Shops: shops.New(st.DB(), sealer), Accounts: accounts.New(st.DB())}, nil
+	return &Stores{Store: oms.New(db.DB()), Schema: db, Shops: shops.New(db.DB(), sealer), Accounts: accounts.New(db.DB())}, nil
 }

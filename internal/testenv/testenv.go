@@ -22,7 +22,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
@@ -129,7 +129,7 @@ func open(t testing.TB, dsn string) *stores.Stores {
 		t.Fatal(err)
 	}
 	// The schema comes from the migrations; their log lines are noise in a test.
-	s, err := stores.OpenWith(context.Background(), dsn, sealer, oms.Options{Logger: slog.New(slog.DiscardHandler)})
+	s, err := stores.OpenWith(context.Background(), dsn, sealer, schema.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("opening the OMS store: %v", err)
 	}

@@ -29,8 +29,9 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/schema/schemav1"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
@@ -82,9 +83,9 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 		require.NoError(t, schemav1.AutoMigrate(raw))
 		require.NoError(t, schemav1.AutoMigrateOAuthStates(raw))
 	} else {
-		st, err := stores.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaIgnore})
+		st, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Schema: schema.SchemaIgnore})
 		require.NoError(t, err)
-		_, err = st.MigrateTo(ctx, 1, nil)
+		_, err = st.Schema.MigrateTo(ctx, 1, nil)
 		require.NoError(t, err)
 		require.NoError(t, st.Close())
 	}
@@ -94,7 +95,7 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 	// The new binary with DB_AUTO_MIGRATE off refuses, naming the command…
 	cfg := config.Config{Storage: config.Storage{DatabaseURL: dsn, SecretKey: v1Key}, Process: config.Process{LogLevel: "error"}}
 	_, err := app.OpenStore(ctx, cfg)
-	require.ErrorIs(t, err, oms.ErrSchemaBehind)
+	require.ErrorIs(t, err, schema.ErrSchemaBehind)
 	assert.Contains(t, err.Error(), "run `starter db migrate`")
 	sameRows(t, before, snapshot(t, raw), "a refusal changes nothing")
 
@@ -103,7 +104,7 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 	st, err := app.OpenStore(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	status, err := st.SchemaStatus(ctx)
+	status, err := st.Schema.SchemaStatus(ctx)
 	require.NoError(t, err)
 	require.False(t, status.Pending())
 	require.Equal(t, status.Latest, status.Current)

@@ -1,4 +1,4 @@
-package oms
+package schema
 
 import (
 	"context"
@@ -7,14 +7,6 @@ import (
 	"log/slog"
 	"slices"
 )
-
-// ModelsForTest returns a value of every gorm model: the schema the code expects.
-// A new model belongs here, so that the drift test compares it with the migrations.
-func ModelsForTest() []any {
-	return []any{&orderRow{}, &deliveryRow{}, &runRow{}, &outcomeRow{}, &mailRow{},
-		&itemRow{},
-	}
-}
 
 // MigrationFilesForTest returns the embedded migration files.
 func MigrationFilesForTest() fs.FS { return migrationFiles }
@@ -30,7 +22,7 @@ func GoMigrationVersionsForTest() []int64 {
 }
 
 // MigrateWithGoStepForTest migrates with an extra Go migration step at version.
-func (s *Store) MigrateWithGoStepForTest(ctx context.Context, version int64, up func(ctx context.Context, tx *sql.Tx) error) (MigrateReport, error) {
+func (s *DB) MigrateWithGoStepForTest(ctx context.Context, version int64, up func(ctx context.Context, tx *sql.Tx) error) (MigrateReport, error) {
 	step := goMigration{Version: version, Name: "test_step", Up: func(ctx context.Context, tx *sql.Tx, _ string) error {
 		return up(ctx, tx)
 	}}

@@ -1,4 +1,4 @@
-package oms
+package schema
 
 import (
 	"cmp"
@@ -149,9 +149,9 @@ func gooseDialect(dialect string) goose.Dialect {
 	return goose.DialectSQLite3
 }
 
-// provider returns a goose provider of this binary's migrations for the store's
+// provider returns a goose provider of this binary's migrations for the database's
 // dialect (and extra Go steps, for tests).
-func (s *Store) provider(extra ...goMigration) (*goose.Provider, error) {
+func (s *DB) provider(extra ...goMigration) (*goose.Provider, error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ func (s *Store) provider(extra ...goMigration) (*goose.Provider, error) {
 }
 
 // knownMigrations lists this binary's migrations in order, with their names.
-func (s *Store) knownMigrations(extra ...goMigration) ([]Migration, error) {
+func (s *DB) knownMigrations(extra ...goMigration) ([]Migration, error) {
 	p, err := s.provider(extra...)
 	if err != nil {
 		return nil, err
@@ -194,11 +194,11 @@ func (s *Store) knownMigrations(extra ...goMigration) ([]Migration, error) {
 
 // SchemaStatus reads the database's schema version and compares it with this
 // binary's migrations. It changes nothing.
-func (s *Store) SchemaStatus(ctx context.Context) (SchemaStatus, error) {
+func (s *DB) SchemaStatus(ctx context.Context) (SchemaStatus, error) {
 	return s.schemaStatus(ctx)
 }
 
-func (s *Store) schemaStatus(ctx context.Context, extra ...goMigration) (SchemaStatus, error) {
+func (s *DB) schemaStatus(ctx context.Context, extra ...goMigration) (SchemaStatus, error) {
 	known, err := s.knownMigrations(extra...)
 	if err != nil {
 		return SchemaStatus{}, fmt.Errorf("reading this binary's migrations: %w", err)
@@ -258,7 +258,7 @@ func (s *Store) schemaStatus(ctx context.Context, extra ...goMigration) (SchemaS
 }
 
 // checkSchema applies the policy to the database's schema version.
-func (s *Store) checkSchema(ctx context.Context, opts Options) error {
+func (s *DB) checkSchema(ctx context.Context, opts Options) error {
 	if opts.Schema == SchemaIgnore {
 		return nil
 	}
@@ -314,20 +314,20 @@ func (o Options) logger() *slog.Logger {
 // database made by AutoMigrate, then applies every pending migration, each in
 // its own transaction, serialized across processes. A database newer than this
 // binary is refused (ErrSchemaTooNew).
-func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) (MigrateReport, error) {
+func (s *DB) Migrate(ctx context.Context, logger *slog.Logger) (MigrateReport, error) {
 	return s.MigrateTo(ctx, 0, logger)
 }
 
 // MigrateTo is Migrate up to version (0 = the latest): for tests that build an
 // older schema, and for upgrading in steps.
-func (s *Store) MigrateTo(ctx context.Context, version int64, logger *slog.Logger) (MigrateReport, error) {
+func (s *DB) MigrateTo(ctx context.Context, version int64, logger *slog.Logger) (MigrateReport, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return s.migrate(ctx, version, logger)
 }
 
-func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, extra ...goMigration) (MigrateReport, error) {
+func (s *DB) migrate(ctx context.Context, target int64, logger *slog.Logger, extra ...goMigration) (MigrateReport, error) {
 	var rep MigrateReport
 	step := func() error {
 		st, err := s.schemaStatus(ctx, extra...)
@@ -381,7 +381,7 @@ func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, 
 
 // upTo applies the migrations after st.Current up to target, recording each
 // applied one in rep; a failed one leaves the database at the last applied.
-func (s *Store) upTo(ctx context.Context, target int64, st SchemaStatus, rep *MigrateReport, logger *slog.Logger, extra ...goMigration) error {
+func (s *DB) upTo(ctx context.Context, target int64, st SchemaStatus, rep *MigrateReport, logger *slog.Logger, extra ...goMigration) error {
 	p, err := s.provider(extra...)
 	if err != nil {
 		return err
@@ -418,7 +418,7 @@ const sqliteMigrateTries = 10
 // withSchemaLock runs fn holding the PostgreSQL advisory lock on schema changes
 // (waiting for another process's migration to finish). SQLite has one writer at
 // a time and no such lock; migrate tolerates a concurrent migration there.
-func (s *Store) withSchemaLock(ctx context.Context, fn func() error) error {
+func (s *DB) withSchemaLock(ctx context.Context, fn func() error) error {
 	if s.dialect != "postgres" {
 		return fn()
 	}
@@ -465,7 +465,7 @@ var version1Columns = map[string][]string{
 // tables are: 0 for an empty database (no shops table), 1 for release 56606a0's
 // AutoMigrate, 2 for a development build's that already had the console's
 // tables. A database that is neither is refused with what it lacks.
-func (s *Store) unversionedVersion(ctx context.Context) (int64, error) {
+func (s *DB) unversionedVersion(ctx context.Context) (int64, error) {
 	m := s.db.WithContext(ctx).Migrator()
 	if !m.HasTable("shops") {
 		return 0, nil
@@ -533,7 +533,7 @@ var adoptIndexes = map[int64][]string{
 
 // adopt records an AutoMigrate-made database as schema version `version` in
 // goose's version table, in one transaction with what it may lack (adoptDDL).
-func (s *Store) adopt(ctx context.Context, version int64) error {
+func (s *DB) adopt(ctx context.Context, version int64) error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
