@@ -170,7 +170,7 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 		if !q.OrderedTo.IsZero() && s.MakeDate >= q.OrderedTo.Unix() {
 			continue // the "ordered" search has it
 		}
-		is := importedSale(s)
+		is := ImportedSale(s)
 		is.MethodNames = names
 		sales = append(sales, is)
 	}
@@ -182,10 +182,6 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 	return ImportPageResult{Returned: len(page.Sales), Total: page.Meta.Total, Counts: counts,
 		SaleIDs: ids, UnchangedIDs: unchanged}, nil
 }
-
-// importedSale converts a ColorMe sale: Unix seconds to instants, the fields
-// the import owns (oms.FromColorMe).
-func importedSale(s colorme.Sale) oms.ImportedSale { return oms.FromColorMe(s) }
 
 // FinishImportInput closes an import run.
 type FinishImportInput struct {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"gorm.io/gorm"
 )
 
@@ -27,7 +27,7 @@ func (s *Store) SetUserShops(ctx context.Context, login string, shopIDs []string
 				return err
 			}
 			if n != int64(len(shopIDs)) {
-				return fmt.Errorf("shops %v: one of them %w (list them with `starter shop list`)", shopIDs, oms.ErrNotFound)
+				return fmt.Errorf("shops %v: one of them %w (list them with `starter shop list`)", shopIDs, schema.ErrNotFound)
 			}
 		}
 		if err := tx.Where("user_id = ?", row.ID).Delete(&userShopRow{}).Error; err != nil {

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
@@ -58,10 +58,6 @@ func New(db *gorm.DB) *Store { return &Store{db: db} }
 func Models() []any {
 	return []any{&userRow{}, &sessionRow{}, &userShopRow{}, &loginAttemptRow{}, &uploadRow{}}
 }
-
-// utc normalizes a time for storage: UTC (so SQLite's text timestamps compare
-// in order) and microseconds (PostgreSQL's precision).
-func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // userRow is one console operator. Only a bcrypt hash of the password is stored.
 type userRow struct {
@@ -220,7 +216,7 @@ func userByLogin(tx *gorm.DB, login string) (userRow, error) {
 	var row userRow
 	err := tx.Where("login = ?", strings.ToLower(strings.TrimSpace(login))).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, fmt.Errorf("user %q: %w", login, oms.ErrNotFound)
+		return row, fmt.Errorf("user %q: %w", login, schema.ErrNotFound)
 	}
 	return row, err
 }
@@ -242,7 +238,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 // both return ErrBadLogin and take as long.
 func (s *Store) Authenticate(ctx context.Context, login, password string) (User, error) {
 	row, err := userByLogin(s.db.WithContext(ctx), login)
-	if errors.Is(err, oms.ErrNotFound) {
+	if errors.Is(err, schema.ErrNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return User{}, ErrBadLogin
 	}
@@ -260,10 +256,10 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (User,
 func (s *Store) CreateSession(ctx context.Context, userID int64, now time.Time) (string, error) {
 	token := rand.Text() + rand.Text()
 	db := s.db.WithContext(ctx)
-	if err := db.Where("expires_at < ?", utc(now)).Delete(&sessionRow{}).Error; err != nil {
+	if err := db.Where("expires_at < ?", schema.UTC(now)).Delete(&sessionRow{}).Error; err != nil {
 		return "", fmt.Errorf("dropping expired sessions: %w", err)
 	}
-	row := sessionRow{TokenHash: hashToken(token), UserID: userID, ExpiresAt: utc(now.Add(SessionTTL))}
+	row := sessionRow{TokenHash: hashToken(token), UserID: userID, ExpiresAt: schema.UTC(now.Add(SessionTTL))}
 	if err := db.Create(&row).Error; err != nil {
 		return "", fmt.Errorf("storing the session: %w", err)
 	}
@@ -278,7 +274,7 @@ func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (U
 	var row userRow
 	err := s.db.WithContext(ctx).Model(&userRow{}).
 		Joins("JOIN sessions ON sessions.user_id = users.id").
-		Where("sessions.token_hash = ? AND sessions.expires_at >= ?", hashToken(token), utc(now)).
+		Where("sessions.token_hash = ? AND sessions.expires_at >= ?", hashToken(token), schema.UTC(now)).
 		Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return User{}, ErrNoSession

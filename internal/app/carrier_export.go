@@ -13,6 +13,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
@@ -51,7 +52,7 @@ type LabelExport struct {
 func ExportLabels(ctx context.Context, st *stores.Stores, shopID, format string, sel LabelSelection, sh carrier.Shipper, shipDate string, now time.Time) (LabelExport, error) {
 	l, ok := carrier.ByFormat(format)
 	if !ok {
-		return LabelExport{}, &oms.StaffError{En: fmt.Sprintf("format %q is not a label program: use one of %s", format, carrier.Formats()),
+		return LabelExport{}, &staffmsg.StaffError{En: fmt.Sprintf("format %q is not a label program: use one of %s", format, carrier.Formats()),
 			Ja: "送り状ソフトを選んでください (B2クラウド、e飛伝Ⅱ、e飛伝Ⅲ、ゆうパックプリントR)。"}
 	}
 	j, err := selectShopLabels(ctx, st, shopID, sel, &sh, shipDate, now)
@@ -82,12 +83,12 @@ type labelJob struct {
 // delivery methods: the part ExportLabels and ExportLabelsByCarrier share.
 func selectShopLabels(ctx context.Context, st *stores.Stores, shopID string, sel LabelSelection, sh *carrier.Shipper, shipDate string, now time.Time) (labelJob, error) {
 	if len(sel.Statuses) == 0 && !sel.Targets && len(sel.SaleIDs) == 0 {
-		return labelJob{}, &oms.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
+		return labelJob{}, &staffmsg.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
 			Ja: "出力する受注を、ステータス・書出対象・受注番号のいずれかで選んでください。"}
 	}
 	for _, s := range sel.Statuses {
 		if !rules.ValidStatus(s) {
-			return labelJob{}, &oms.StaffError{En: fmt.Sprintf("status %q is not an OMS status: use one of %s", s, strings.Join(rules.Statuses, ", ")),
+			return labelJob{}, &staffmsg.StaffError{En: fmt.Sprintf("status %q is not an OMS status: use one of %s", s, strings.Join(rules.Statuses, ", ")),
 				Ja: fmt.Sprintf("ステータス「%s」はありません。一覧から選んでください。", s)}
 		}
 	}
@@ -95,7 +96,7 @@ func selectShopLabels(ctx context.Context, st *stores.Stores, shopID string, sel
 	if j.shipDate == "" {
 		j.shipDate = j.today
 	} else if _, err := time.Parse(time.DateOnly, j.shipDate); err != nil {
-		return labelJob{}, &oms.StaffError{En: fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", j.shipDate),
+		return labelJob{}, &staffmsg.StaffError{En: fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", j.shipDate),
 			Ja: fmt.Sprintf("出荷予定日「%s」が日付として読めません。2026-05-01 の形で入れてください。", j.shipDate)}
 	}
 	shop, err := st.Shops.Shop(ctx, shopID)

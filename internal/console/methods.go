@@ -6,8 +6,8 @@ import (
 	"strconv"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // 配送・決済方法: the shop's delivery and payment methods as last read from
@@ -56,7 +56,7 @@ func (s *Server) renderMethods(rq *request, status int, errMsg string) error {
 // methodsRefresh is 「再取得」: the methods read from ColorMe now.
 func (s *Server) methodsRefresh(rq *request) error {
 	res, err := app.RefreshMethods(rq.ctx(), s.d.Config, s.d.Store, s.d.HTTPClient, rq.shop.ID, s.d.Now())
-	if msg := oms.StaffMessage(err); msg != "" {
+	if msg := staffmsg.StaffMessage(err); msg != "" {
 		s.d.Logger.Warn("console: reading the shop's methods failed", "shop", rq.shop.ID, "by", rq.user.Login, "err", err)
 		return s.renderMethods(rq, http.StatusBadGateway, msg)
 	}
@@ -79,7 +79,7 @@ func (s *Server) methodsCool(rq *request) error {
 		cool = shops.CoolNone
 	}
 	err = s.d.Store.Shops.SetDeliveryCool(rq.ctx(), rq.shop.ID, id, cool)
-	if msg := oms.StaffMessage(err); msg != "" {
+	if msg := staffmsg.StaffMessage(err); msg != "" {
 		return s.renderMethods(rq, http.StatusBadRequest, msg)
 	}
 	if err != nil {

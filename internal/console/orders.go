@@ -14,6 +14,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -503,10 +504,10 @@ func orderErrText(err error, fallback string) string {
 }
 
 // orderStoreFailed handles the store's error for an order action: a refusal staff
-// can act on (oms.StaffMessage) shows the order page again with the posted form and
+// can act on (staffmsg.StaffMessage) shows the order page again with the posted form and
 // the refusal after failed (「…できませんでした: 」); other errors are returned as they are.
 func (s *Server) orderStoreFailed(rq *request, sale int64, action string, err error, failed string, form map[string]string) error {
-	if ja := oms.StaffMessage(err); ja != "" {
+	if ja := staffmsg.StaffMessage(err); ja != "" {
 		return s.refuseOrder(rq, sale, action, err, failed+ja, form)
 	}
 	return err

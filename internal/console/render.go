@@ -18,6 +18,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // flashCookie carries a one-line message across a redirect (post/redirect/get).
@@ -176,8 +177,8 @@ func (s *Server) fail(rq *request, err error) {
 		status, msg = he.status, he.msg
 	case errors.As(err, &running):
 		status, msg = http.StatusConflict, runningMessage(running)
-	case oms.StaffMessage(err) != "":
-		status, msg = http.StatusBadRequest, oms.StaffMessage(err)
+	case staffmsg.StaffMessage(err) != "":
+		status, msg = http.StatusBadRequest, staffmsg.StaffMessage(err)
 		if errors.Is(err, oms.ErrNotFound) {
 			status = http.StatusNotFound
 		}

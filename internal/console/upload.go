@@ -17,6 +17,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // データ取込: a shipping-results CSV is uploaded, previewed (a dry run of
@@ -151,7 +152,7 @@ func (s *Server) uploadPreview(rq *request) error {
 	v := &csvView{FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, data, true, s.d.Now())
 	if errors.Is(err, app.ErrNotCSV) {
-		return s.uploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: " + oms.StaffMessage(err)})
+		return s.uploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: " + staffmsg.StaffMessage(err)})
 	}
 	if err != nil {
 		return err

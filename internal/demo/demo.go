@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -94,7 +95,7 @@ func SeedStore(ctx context.Context, st *stores.Stores, shopID string, orders []r
 	}
 	seeded := make([]oms.ImportedSale, len(sales))
 	for i, s := range sales {
-		seeded[i] = oms.FromColorMe(s)
+		seeded[i] = activities.ImportedSale(s)
 	}
 	return st.SeedFromColorMe(ctx, shopID, seeded)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"gorm.io/gorm/clause"
 )
 
@@ -27,7 +28,7 @@ const (
 // before it writes the sale's deliveries. It changes nothing when the ledger
 // already has the sale (owed, claimed or sent).
 func (s *Store) MarkMailOwed(ctx context.Context, shopID string, saleID, runID int64) error {
-	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailOwed, RunID: runID, ClaimedAt: utc(time.Now())}
+	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailOwed, RunID: runID, ClaimedAt: schema.UTC(time.Now())}
 	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("recording the shipping mail of sale %d (shop %q) as owed: %w", saleID, shopID, err)
 	}
@@ -60,7 +61,7 @@ func (s *Store) MailsOwed(ctx context.Context, shopID string, saleIDs []int64) (
 // update decide.
 func (s *Store) ClaimMail(ctx context.Context, shopID string, saleID, runID int64) (prev MailState, err error) {
 	db := s.db.WithContext(ctx)
-	now := utc(time.Now())
+	now := schema.UTC(time.Now())
 	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailClaimed, RunID: runID, ClaimedAt: now}
 	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 	if res.Error != nil {
@@ -90,7 +91,7 @@ func (s *Store) ClaimMail(ctx context.Context, shopID string, saleID, runID int6
 // MarkMailSent records that the shipping mail of (shop, sale) was sent. It
 // records it even without a prior claim.
 func (s *Store) MarkMailSent(ctx context.Context, shopID string, saleID int64) error {
-	now := utc(time.Now())
+	now := schema.UTC(time.Now())
 	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailSent, ClaimedAt: now, SentAt: &now}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "shop_id"}, {Name: "sale_id"}},

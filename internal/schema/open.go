@@ -43,7 +43,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{Logger: quietLogger(), NowFunc: func() time.Time { return utc(time.Now()) }, DisableAutomaticPing: true,
+	db, err := gorm.Open(dialector, &gorm.Config{Logger: quietLogger(), NowFunc: func() time.Time { return UTC(time.Now()) }, DisableAutomaticPing: true,
 		NamingStrategy: gschema.NamingStrategy{IdentifierMaxLength: 64}})
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s OMS database: %w", dialect, err)
@@ -140,7 +140,3 @@ func (e errorLogger) Trace(_ context.Context, _ time.Time, _ func() (string, int
 	}
 	e.l.Printf("query failed at %s: %v", utils.FileWithLineNum(), err)
 }
-
-// utc normalizes a time for storage: UTC (so SQLite's text timestamps compare in
-// order) and microseconds (PostgreSQL's precision).
-func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
@@ -70,7 +70,7 @@ func TestMethodsRefresh(t *testing.T) {
 		assert.Empty(t, other.Deliveries, "per shop")
 
 		require.NoError(t, s.Shops.SetDeliveryCool(ctx, "alpha", 1, shops.CoolFrozen))
-		var se *oms.StaffError
+		var se *staffmsg.StaffError
 		require.ErrorAs(t, s.Shops.SetDeliveryCool(ctx, "alpha", 99, shops.CoolChilled), &se)
 		assert.Contains(t, se.Ja, "配送方法ID 99")
 		require.ErrorAs(t, s.Shops.SetDeliveryCool(ctx, "alpha", 1, "warm"), &se)

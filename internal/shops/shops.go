@@ -15,8 +15,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
@@ -520,7 +520,7 @@ func (s *Store) updateShop(ctx context.Context, id string, cols map[string]any) 
 		return fmt.Errorf("updating shop %q: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("shop %q: %w (create the shop first)", id, oms.ErrNotFound)
+		return fmt.Errorf("shop %q: %w (create the shop first)", id, schema.ErrNotFound)
 	}
 	return nil
 }
@@ -531,7 +531,7 @@ func (s *Store) shopRow(ctx context.Context, db *gorm.DB, id string) (shopRow, e
 		return shopRow{}, fmt.Errorf("reading shop %q: %w", id, err)
 	}
 	if len(rows) == 0 {
-		return shopRow{}, fmt.Errorf("shop %q: %w", id, oms.ErrNotFound)
+		return shopRow{}, fmt.Errorf("shop %q: %w", id, schema.ErrNotFound)
 	}
 	return rows[0], nil
 }
