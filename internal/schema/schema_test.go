@@ -530,3 +530,40 @@ func TestGoMigrationStep(t *testing.T) {
 		assert.Equal(t, "token-a", tok)
 	})
 }
+
+func TestOpenDSN(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, dsn := range []string{"sqlite:" + filepath.Join(dir, "a"), "file:" + filepath.Join(dir, "b"), filepath.Join(dir, "c.db")} {
+		s, err := stores.Open(ctx, dsn, nil)
+		require.NoError(t, err, dsn)
+		assert.Equal(t, "sqlite", s.Dialect())
+		require.NoError(t, s.Close())
+	}
+	t.Chdir(dir)
+	s, err := stores.Open(ctx, "", nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	assert.FileExists(t, filepath.Join(dir, schema.DefaultSQLitePath))
+
+	_, err = stores.Open(ctx, "mysql://x", nil)
+	assert.ErrorContains(t, err, "DSN not understood")
+	_, err = stores.Open(ctx, "postgres://nobody@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", nil)
+	assert.ErrorContains(t, err, "connecting to the postgres OMS database")
+}
+
+// TestOpenNeedsGoSteps: schema.Open refuses options without the Go migration
+// steps of GoStepVersions (or with a step it does not know), so that no opener
+// can skip migration 3's re-seal.
+func TestOpenNeedsGoSteps(t *testing.T) {
+	ctx := context.Background()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "oms.db")
+	_, err := schema.Open(ctx, dsn, schema.Options{})
+	assert.ErrorContains(t, err, "migration 3 (00003_reseal_secrets) is written in Go and was not given")
+	bogus := schema.GoStep{Version: 4, Name: "00004_x", Up: func(context.Context, *sql.Tx, string) error { return nil }}
+	_, err = schema.Open(ctx, dsn, schema.Options{Steps: []schema.GoStep{shops.ResealStep(nil), bogus}})
+	assert.ErrorContains(t, err, "is not one of this binary's")
+	db, err := schema.Open(ctx, dsn, schema.Options{Steps: []schema.GoStep{shops.ResealStep(nil)}})
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+}

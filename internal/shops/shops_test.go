@@ -16,32 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
-
-func TestOpenDSN(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	for _, dsn := range []string{"sqlite:" + filepath.Join(dir, "a"), "file:" + filepath.Join(dir, "b"), filepath.Join(dir, "c.db")} {
-		s, err := stores.Open(ctx, dsn, nil)
-		require.NoError(t, err, dsn)
-		assert.Equal(t, "sqlite", s.Dialect())
-		require.NoError(t, s.Close())
-	}
-	t.Chdir(dir)
-	s, err := stores.Open(ctx, "", nil)
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-	assert.FileExists(t, filepath.Join(dir, schema.DefaultSQLitePath))
-
-	_, err = stores.Open(ctx, "mysql://x", nil)
-	assert.ErrorContains(t, err, "DSN not understood")
-	_, err = stores.Open(ctx, "postgres://nobody@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", nil)
-	assert.ErrorContains(t, err, "connecting to the postgres OMS database")
-}
 
 func TestSettingsValidate(t *testing.T) {
 	require.NoError(t, shops.DefaultSettings().Validate())
