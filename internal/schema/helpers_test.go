@@ -19,11 +19,6 @@ func eachDialect(t *testing.T, fn func(t *testing.T, dsn string)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+filepath.Join(t.TempDir(), "oms.db")) })
 }
 
-// eachStore runs fn on a fresh store of each dialect.
-func eachStore(t *testing.T, fn func(t *testing.T, s *stores.Stores)) {
-	eachDialect(t, func(t *testing.T, dsn string) { fn(t, openStore(t, dsn, newSealer(t))) })
-}
-
 func openStore(t *testing.T, dsn string, sealer *secrets.Sealer) *stores.Stores {
 	t.Helper()
 	s, err := stores.Open(context.Background(), dsn, sealer)
