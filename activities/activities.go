@@ -12,9 +12,11 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/colorme-sync/colorme-sync/internal/budget"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/msg"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // Error types of non-retryable and classified activity failures.
@@ -39,7 +41,7 @@ func NonRetryableErrorTypes() []string {
 
 // Activities holds the dependencies of every activity.
 type Activities struct {
-	Store    *oms.Store
+	Store    *stores.Stores
 	ColorMe  *ClientFactory
 	Temporal Temporal // pauses schedules, describes runs; nil: schedules are left alone
 	// ExportMaxInFlight is the worker's EXPORT_MAX_IN_FLIGHT: the UpdateSale
@@ -68,7 +70,7 @@ const (
 
 // ClientFactory builds a ColorMe client for a shop from the credentials in the store.
 type ClientFactory struct {
-	Store           *oms.Store
+	Store           *stores.Stores
 	BudgetPerMinute int           // ColorMe calls per minute per shop token, shared by all workers; 0 = unlimited
 	Timeout         time.Duration // per request
 	HTTPClient      *http.Client  // optional
@@ -76,18 +78,18 @@ type ClientFactory struct {
 
 // For returns a client for the shop, with its access token and the shared API budget.
 func (f *ClientFactory) For(ctx context.Context, shopID string) (*colorme.Client, error) {
-	shop, err := f.Store.Shop(ctx, shopID)
+	shop, err := f.Store.Shops.Shop(ctx, shopID)
 	if err != nil {
 		return nil, shopError(shopID, err)
 	}
-	token, err := f.Store.AccessToken(ctx, shopID)
+	token, err := f.Store.Shops.AccessToken(ctx, shopID)
 	if err != nil {
-		if errors.Is(err, oms.ErrNoAccessToken) {
+		if errors.Is(err, shops.ErrNoAccessToken) {
 			return nil, temporal.NewNonRetryableApplicationError(err.Error(), ErrShopNotConnected, nil)
 		}
 		return nil, err
 	}
-	hc, limiter := observed(shopID, f.HTTPClient, f.Store.NewLimiter("shop:"+shopID, f.BudgetPerMinute))
+	hc, limiter := observed(shopID, f.HTTPClient, budget.NewLimiter(f.Store.DB(), "shop:"+shopID, f.BudgetPerMinute))
 	return colorme.New(colorme.Config{
 		BaseURL:     shop.APIBaseURL,
 		AccessToken: token,

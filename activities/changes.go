@@ -22,7 +22,7 @@ type NotifyExportChangeResult struct {
 // changed what the export depends on (app.NotifyChange does the same for staff
 // edits).
 func (a *Activities) NotifyExportChange(ctx context.Context, in NotifyExportChangeInput) (NotifyExportChangeResult, error) {
-	shop, err := a.Store.Shop(ctx, in.ShopID)
+	shop, err := a.Store.Shops.Shop(ctx, in.ShopID)
 	if err != nil {
 		return NotifyExportChangeResult{}, shopError(in.ShopID, err)
 	}

@@ -100,7 +100,7 @@ func (in StartRunInput) InFlight(worker int) int {
 // StartRun resolves the run's options against the shop's settings, and its
 // updates in flight against the worker's, and records the run.
 func (a *Activities) StartRun(ctx context.Context, in StartRunInput) (StartRunResult, error) {
-	shop, err := a.Store.Shop(ctx, in.ShopID)
+	shop, err := a.Store.Shops.Shop(ctx, in.ShopID)
 	if err != nil {
 		return StartRunResult{}, shopError(in.ShopID, err)
 	}
@@ -490,7 +490,7 @@ type MarkReconnectNeededResult struct{}
 // refused) and pauses its schedules with a note saying why; reconnecting resumes them.
 func (a *Activities) MarkReconnectNeeded(ctx context.Context, in MarkReconnectNeededInput) (MarkReconnectNeededResult, error) {
 	activity.GetLogger(ctx).Warn("shop needs reconnection", "shop", in.ShopID, "reason", in.Reason)
-	if err := a.Store.MarkReconnectNeeded(ctx, in.ShopID, in.Reason); err != nil {
+	if err := a.Store.Shops.MarkReconnectNeeded(ctx, in.ShopID, in.Reason); err != nil {
 		return MarkReconnectNeededResult{}, err
 	}
 	if a.Temporal != nil {

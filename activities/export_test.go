@@ -24,6 +24,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -34,8 +35,8 @@ func setup(t *testing.T) (*activities.Activities, *sandbox.Server, *testsuite.Te
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s1", APIBaseURL: srv.URL}))
-	require.NoError(t, st.SetAccessToken(ctx, "s1", "tok-123456"))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s1", APIBaseURL: srv.URL}))
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "s1", "tok-123456"))
 	sb.Seed(colorme.Sale{ID: 1, SaleDeliveries: []colorme.SaleDelivery{{ID: 11}}})
 	a := &activities.Activities{Store: st, ColorMe: &activities.ClientFactory{Store: st}}
 	var s testsuite.WorkflowTestSuite
@@ -130,8 +131,8 @@ func TestImportPageSaleWithoutMakeDate(t *testing.T) {
 			"meta":{"total":2,"limit":100,"offset":0}}`)
 	}))
 	defer colorMe.Close()
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s1", APIBaseURL: colorMe.URL}))
-	require.NoError(t, st.SetAccessToken(ctx, "s1", "tok-123456"))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s1", APIBaseURL: colorMe.URL}))
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "s1", "tok-123456"))
 	runID, err := st.StartImport(ctx, oms.Run{ShopID: "s1", RunKey: "imp-1", Trigger: "manual", WindowDays: 7, AsOf: time.Now()})
 	require.NoError(t, err)
 	a := &activities.Activities{Store: st, ColorMe: &activities.ClientFactory{Store: st}}
@@ -215,11 +216,11 @@ func TestActivitiesLogWithTheirContext(t *testing.T) {
 func TestStartRunWatermarkOnlyWhenItReadsWhatTheShopWould(t *testing.T) {
 	a, _, env := setup(t)
 	ctx := context.Background()
-	sh, err := a.Store.Shop(ctx, "s1")
+	sh, err := a.Store.Shops.Shop(ctx, "s1")
 	require.NoError(t, err)
-	s2 := oms.DefaultSettings()
+	s2 := shops.DefaultSettings()
 	s2.RequireShipDate = false
-	require.NoError(t, a.Store.CreateShop(ctx, oms.Shop{ID: "s2", APIBaseURL: sh.APIBaseURL, Settings: s2}))
+	require.NoError(t, a.Store.Shops.CreateShop(ctx, shops.Shop{ID: "s2", APIBaseURL: sh.APIBaseURL, Settings: s2}))
 	yes, no := true, false
 	for i, c := range []struct {
 		shop     string

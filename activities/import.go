@@ -86,7 +86,7 @@ type StartImportResult struct {
 
 // StartImport resolves the import's days and watermark and records the run.
 func (a *Activities) StartImport(ctx context.Context, in StartImportInput) (StartImportResult, error) {
-	shop, err := a.Store.Shop(ctx, in.ShopID)
+	shop, err := a.Store.Shops.Shop(ctx, in.ShopID)
 	if err != nil {
 		return StartImportResult{}, shopError(in.ShopID, err)
 	}
@@ -170,7 +170,7 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 		if !q.OrderedTo.IsZero() && s.MakeDate >= q.OrderedTo.Unix() {
 			continue // the "ordered" search has it
 		}
-		is := importedSale(s)
+		is := ImportedSale(s)
 		is.MethodNames = names
 		sales = append(sales, is)
 	}
@@ -182,10 +182,6 @@ func (a *Activities) ImportPage(ctx context.Context, in ImportPageInput) (Import
 	return ImportPageResult{Returned: len(page.Sales), Total: page.Meta.Total, Counts: counts,
 		SaleIDs: ids, UnchangedIDs: unchanged}, nil
 }
-
-// importedSale converts a ColorMe sale: Unix seconds to instants, the fields
-// the import owns (oms.FromColorMe).
-func importedSale(s colorme.Sale) oms.ImportedSale { return oms.FromColorMe(s) }
 
 // FinishImportInput closes an import run.
 type FinishImportInput struct {

@@ -41,7 +41,7 @@ func TestImportedSale(t *testing.T) {
 	slip := "X"
 	s := colorme.Sale{ID: 7, MakeDate: 1772323200, Canceled: true, Segment: &colorme.Segment{ParentSaleID: 5},
 		SaleDeliveries: []colorme.SaleDelivery{{ID: 71, DeliveryID: 3, Name: "山田", PrefName: "東京都", Address1: "1-1", SlipNumber: &slip}}}
-	got := importedSale(s)
+	got := ImportedSale(s)
 	assert.Equal(t, oms.ImportedSale{SaleID: 7, OrderedAt: time.Date(2026, 3, 1, 9, 0, 0, 0, rules.Tokyo).UTC(), Canceled: true, ParentSaleID: 5,
 		Deliveries: []oms.ImportedDelivery{{ID: 71, MethodID: 3, Name: "山田", PrefName: "東京都", Address1: "1-1"}}}, got)
 }

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // methodsReadTimeout bounds the daily read of a shop's methods within an
@@ -25,18 +25,18 @@ const methodsReadTimeout = 15 * time.Second
 // names as last read (or "method #1"); it never fails the import.
 func (a *Activities) deliveryMethodNames(ctx context.Context, shopID string, client *colorme.Client, sales []colorme.Sale) map[int64]string {
 	now := time.Now()
-	due, err := a.Store.ClaimMethodsRefresh(ctx, shopID, now)
-	m, merr := a.Store.Methods(ctx, shopID)
+	due, err := a.Store.Shops.ClaimMethodsRefresh(ctx, shopID, now)
+	m, merr := a.Store.Shops.Methods(ctx, shopID)
 	if err == nil && merr == nil && !due && namesUnknown(m, sales) {
 		// A method added on ColorMe since the last read: read again, at most once an hour.
-		due, err = a.Store.ClaimMethodsRead(ctx, shopID, now)
+		due, err = a.Store.Shops.ClaimMethodsRead(ctx, shopID, now)
 	}
 	if err != nil {
 		activity.GetLogger(ctx).Warn("checking whether the shop's methods are due failed", "shop", shopID, "err", err)
 	}
 	if due {
 		cctx, cancel := context.WithTimeout(ctx, methodsReadTimeout)
-		res, err := a.Store.RefreshMethods(cctx, shopID, client, now)
+		res, err := a.Store.Shops.RefreshMethods(cctx, shopID, client, now)
 		cancel()
 		if err != nil {
 			activity.GetLogger(ctx).Warn("reading the shop's delivery and payment methods failed; the next import page tries again in an hour",
@@ -45,7 +45,7 @@ func (a *Activities) deliveryMethodNames(ctx context.Context, shopID string, cli
 			activity.GetLogger(ctx).Info("read the shop's delivery and payment methods", "shop", shopID,
 				"deliveries", res.Deliveries, "payments", res.Payments, "changed", res.Changed)
 		}
-		m, merr = a.Store.Methods(ctx, shopID)
+		m, merr = a.Store.Shops.Methods(ctx, shopID)
 	}
 	if merr != nil {
 		return nil
@@ -57,7 +57,7 @@ func (a *Activities) deliveryMethodNames(ctx context.Context, shopID string, cli
 // names a payment or delivery method the OMS does not know: a method added on
 // ColorMe since. An older sale naming an unknown method (one removed since)
 // never causes a read, so unchanged methods stay at two calls a day.
-func namesUnknown(m oms.ShopMethods, sales []colorme.Sale) bool {
+func namesUnknown(m shops.ShopMethods, sales []colorme.Sale) bool {
 	for _, s := range sales {
 		if !time.Unix(s.MakeDate, 0).After(m.ReadAt) {
 			continue

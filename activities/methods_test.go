@@ -32,7 +32,7 @@ func TestImportReadsMethodsOnceADay(t *testing.T) {
 	}
 	page("imp-1", 0)
 	assert.Equal(t, 2, sb.Counters().MethodReads, "the first import reads both lists")
-	m, err := a.Store.Methods(ctx, "s1")
+	m, err := a.Store.Shops.Methods(ctx, "s1")
 	require.NoError(t, err)
 	assert.Len(t, m.Deliveries, 6)
 	assert.Len(t, m.Payments, 4)
@@ -54,7 +54,7 @@ func TestImportReadsMethodsOnceADay(t *testing.T) {
 	require.NoError(t, a.Store.DB().Exec("UPDATE method_reads SET read_at = ?, tried_at = ?", earlier, earlier).Error)
 	page("imp-5", 0)
 	assert.Equal(t, 4, sb.Counters().MethodReads, "an unknown method is read within the hour")
-	m, err = a.Store.Methods(ctx, "s1")
+	m, err = a.Store.Shops.Methods(ctx, "s1")
 	require.NoError(t, err)
 	assert.Equal(t, "西濃運輸", m.DeliveryLabel(8))
 	page("imp-6", 0)

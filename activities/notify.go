@@ -11,8 +11,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/colorme-sync/colorme-sync/internal/notify"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/settings"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // ErrNotificationRefused is the error type of a notification delivery that
@@ -22,7 +23,7 @@ const ErrNotificationRefused = "NotificationRefused"
 
 // Notify holds the dependencies of the notification activities (internal/notify).
 type Notify struct {
-	Store      *oms.Store
+	Store      *stores.Stores
 	Notes      *notify.Store
 	Config     notify.Config
 	HTTPClient *http.Client // for webhooks; nil = a client with a 15 s timeout
@@ -49,7 +50,7 @@ type CheckNotificationsResult struct {
 // delivery of every event not yet dispatched.
 func (n *Notify) CheckNotifications(ctx context.Context, _ CheckNotificationsInput) (CheckNotificationsResult, error) {
 	var res CheckNotificationsResult
-	shops, err := n.Store.Shops(ctx)
+	shops, err := n.Store.Shops.Shops(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -104,15 +105,15 @@ type DeliverResult struct {
 }
 
 // event loads the event, its notification and shop.
-func (n *Notify) event(ctx context.Context, id int64) (notify.EventOf, oms.Shop, error) {
+func (n *Notify) event(ctx context.Context, id int64) (notify.EventOf, shops.Shop, error) {
 	ev, err := n.Notes.Event(ctx, id)
 	if err != nil {
 		if errors.Is(err, notify.ErrNoEvent) {
-			return ev, oms.Shop{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
+			return ev, shops.Shop{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
 		}
-		return ev, oms.Shop{}, err
+		return ev, shops.Shop{}, err
 	}
-	sh, err := n.Store.Shop(ctx, ev.Notification.ShopID)
+	sh, err := n.Store.Shops.Shop(ctx, ev.Notification.ShopID)
 	if err != nil {
 		return ev, sh, shopError(ev.Notification.ShopID, err)
 	}

@@ -14,7 +14,7 @@ import (
 
 // The activities of 在庫連携 (StockPush). They are methods of Activities, so
 // they use its store and its ColorMe clients, which take every call from the
-// shop's shared API budget (oms.NewLimiter, as the export does).
+// shop's shared API budget (budget.NewLimiter, as the export does).
 
 // ShopInput names a shop.
 type ShopInput struct {

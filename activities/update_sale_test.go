@@ -22,6 +22,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -108,8 +109,8 @@ func setupRetry(t *testing.T, mailState string) *retryRig {
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s1", APIBaseURL: srv.URL}))
-	require.NoError(t, st.SetAccessToken(ctx, "s1", "tok-123456"))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s1", APIBaseURL: srv.URL}))
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "s1", "tok-123456"))
 	sb.Seed(colorme.Sale{ID: retrySale, DeliveredMailState: mailState, SaleDeliveries: []colorme.SaleDelivery{{ID: 11}}})
 	runID, err := st.StartRun(ctx, oms.Run{ShopID: "s1", Kind: oms.KindExport, RunKey: "k-" + t.Name(), AsOf: time.Now().UTC()})
 	require.NoError(t, err)

@@ -503,7 +503,7 @@ func (b *bench) row10(ctx context.Context, cs *clusterStack, csz clusterSizes) *
 	every := time.Duration(0)
 	applyStart := time.Now()
 	err = parallel(ctx, 8, ids, func(ctx context.Context, id string) error {
-		shop, err := cs.s.store.Shop(ctx, id)
+		shop, err := cs.s.store.Shops.Shop(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -254,7 +255,7 @@ func (b *bench) row13(ctx context.Context, sz incSizes, res *incResult) *Row {
 	}
 	fc := sb.Counters()
 	perHour := float64(idleCalls) * float64(time.Hour) / float64(idle)
-	every := time.Duration(oms.DefaultSettings().ExportIntervalMinutes) * time.Minute
+	every := time.Duration(shops.DefaultSettings().ExportIntervalMinutes) * time.Minute
 	r.Figures = fmt.Sprintf("**%.0f calls per hour** while idle (%d calls in %.0f s); %s; a full reconcile of the %s orders costs %d calls (%d reads, %d writes), so %.0f calls/h with the default schedule every %s",
 		perHour, idleCalls, idle.Seconds(), noop, commas(int64(full.Targets)), fc.Requests, fc.Reads, fc.Writes,
 		float64(fc.Requests)*float64(time.Hour)/float64(every), every)

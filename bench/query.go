@@ -16,6 +16,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // The row-5 shop: n orders whose updated_at is inside the 3-day window for
@@ -55,7 +56,7 @@ func (b *bench) row5(ctx context.Context) *Row {
 	n := b.sz.Row5
 	shop := "bench-r5"
 	st := b.s.store
-	if err := st.CreateShop(ctx, oms.Shop{ID: shop, Name: shop, Settings: oms.DefaultSettings()}); err != nil {
+	if err := st.Shops.CreateShop(ctx, shops.Shop{ID: shop, Name: shop, Settings: shops.DefaultSettings()}); err != nil {
 		return r.fail(err)
 	}
 	db := st.DB().WithContext(ctx)

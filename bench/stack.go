@@ -20,10 +20,11 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
@@ -46,7 +47,7 @@ type stack struct {
 
 	db        *testenv.Database
 	dsn       string
-	store     *oms.Store
+	store     *stores.Stores
 	secretKey string
 
 	taskQueue string
@@ -154,7 +155,7 @@ func (s *stack) openDatabase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.store, err = oms.Open(ctx, s.dsn, sealer); err != nil {
+	if s.store, err = stores.Open(ctx, s.dsn, sealer); err != nil {
 		return fmt.Errorf("opening the OMS store on %s: %w", db.Name, err)
 	}
 	s.logf("PostgreSQL: database %s", db.Name)
@@ -342,10 +343,10 @@ func (s *stack) newShop(ctx context.Context, id string, opts sandbox.Options) (*
 
 // addShop creates a shop connected to sb with the default settings.
 func (s *stack) addShop(ctx context.Context, id string, sb *sandboxSrv) error {
-	if err := s.store.CreateShop(ctx, oms.Shop{ID: id, Name: id, APIBaseURL: sb.URL, Settings: oms.DefaultSettings()}); err != nil {
+	if err := s.store.Shops.CreateShop(ctx, shops.Shop{ID: id, Name: id, APIBaseURL: sb.URL, Settings: shops.DefaultSettings()}); err != nil {
 		return fmt.Errorf("creating shop %s: %w", id, err)
 	}
-	if err := s.store.SetAccessToken(ctx, id, sb.Token); err != nil {
+	if err := s.store.Shops.SetAccessToken(ctx, id, sb.Token); err != nil {
 		return fmt.Errorf("storing the token of shop %s: %w", id, err)
 	}
 	return nil

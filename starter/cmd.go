@@ -11,8 +11,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // The shape of every command: a flag set (errors and -h on stderr) whose parse
@@ -58,29 +59,29 @@ func (f flags) parseConfig(args []string) (config.Config, error) {
 }
 
 // parseDB parses the command line and opens the database.
-func (f flags) parseDB(ctx context.Context, args []string) (*oms.Store, error) {
+func (f flags) parseDB(ctx context.Context, args []string) (*stores.Stores, error) {
 	if err := f.Parse(args); err != nil {
 		return nil, err
 	}
 	return f.e.db(ctx)
 }
 
-// withStore opens the database and returns what f returns on it, such as
-// (*oms.Store).Shops.
-func withStore[T any](ctx context.Context, e *env, f func(*oms.Store, context.Context) (T, error)) (T, error) {
+// withShops opens the database and returns what f returns on its shops, such
+// as (*shops.Store).Shops.
+func withShops[T any](ctx context.Context, e *env, f func(*shops.Store, context.Context) (T, error)) (T, error) {
 	st, err := e.db(ctx)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	return f(st, ctx)
+	return f(st.Shops, ctx)
 }
 
 // parseShop parses the command line and loads the shop *id names (-shop),
 // explaining a missing one.
-func (f flags) parseShop(ctx context.Context, args []string, id *string) (*oms.Store, oms.Shop, error) {
+func (f flags) parseShop(ctx context.Context, args []string, id *string) (*stores.Stores, shops.Shop, error) {
 	if err := f.Parse(args); err != nil {
-		return nil, oms.Shop{}, err
+		return nil, shops.Shop{}, err
 	}
 	return f.e.shop(ctx, *id)
 }
@@ -151,7 +152,7 @@ func (e *env) clientWithConfig() (config.Config, client.Client, error) {
 // starts the run with start, prints where to follow it and, with wait, waits
 // for its result (nil without wait). what names the run ("export", "import").
 func startRun[R any](ctx context.Context, e *env, what, shopID string, wait bool,
-	start func(client.Client, config.Config) (client.WorkflowRun, error)) (*oms.Store, *R, error) {
+	start func(client.Client, config.Config) (client.WorkflowRun, error)) (*stores.Stores, *R, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, nil, err

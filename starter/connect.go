@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/connect"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // shopConnect runs the OAuth2 authorization-code flow for a shop (the seed's
@@ -77,7 +77,7 @@ func shopConnect(ctx context.Context, e *env, args []string) error {
 // from stdin without echo so that it never lands in the terminal, shell history
 // or the process list.
 func shopSetSecret(ctx context.Context, e *env, args []string) error {
-	id, err := setShopSecret(ctx, e, "shop set-secret", args, "client secret (クライアントシークレット)", (*oms.Store).SetClientSecret)
+	id, err := setShopSecret(ctx, e, "shop set-secret", args, "client secret (クライアントシークレット)", (*shops.Store).SetClientSecret)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func shopSetSecret(ctx context.Context, e *env, args []string) error {
 // reads -shop, loads the shop, reads the secret from stdin (without echo) and
 // stores it with set; it returns the shop ID.
 func setShopSecret(ctx context.Context, e *env, name string, args []string, what string,
-	set func(*oms.Store, context.Context, string, string) error) (string, error) {
+	set func(*shops.Store, context.Context, string, string) error) (string, error) {
 	fs, id := e.shopFlags(name)
 	st, _, err := fs.parseShop(ctx, args, id)
 	if err != nil {
@@ -99,7 +99,7 @@ func setShopSecret(ctx context.Context, e *env, name string, args []string, what
 	if err != nil {
 		return "", err
 	}
-	return *id, set(st, ctx, *id, secret)
+	return *id, set(st.Shops, ctx, *id, secret)
 }
 
 // readLine reads one line from in, trimmed; with hidden, terminal echo is off

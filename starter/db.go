@@ -8,26 +8,27 @@ import (
 	"path"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // schemaStatus parses a db command's flags, opens the database as migrationsDB
 // does and reads its schema status.
-func schemaStatus(ctx context.Context, fs flags, args []string) (*oms.Store, oms.SchemaStatus, error) {
+func schemaStatus(ctx context.Context, fs flags, args []string) (*stores.Stores, schema.SchemaStatus, error) {
 	if err := fs.Parse(args); err != nil {
-		return nil, oms.SchemaStatus{}, err
+		return nil, schema.SchemaStatus{}, err
 	}
 	st, err := migrationsDB(ctx, fs.e)
 	if err != nil {
-		return nil, oms.SchemaStatus{}, err
+		return nil, schema.SchemaStatus{}, err
 	}
-	status, err := st.SchemaStatus(ctx)
+	status, err := st.Schema.SchemaStatus(ctx)
 	return st, status, err
 }
 
 // migrationsDB opens the database without the schema check every other command
 // makes: these commands are how a schema that is behind gets migrated.
-func migrationsDB(ctx context.Context, e *env) (*oms.Store, error) {
+func migrationsDB(ctx context.Context, e *env) (*stores.Stores, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, err
@@ -75,7 +76,7 @@ func dbStatus(ctx context.Context, e *env, args []string) error {
 }
 
 // statusVerdict is the one sentence saying what, if anything, the operator must do.
-func statusVerdict(st oms.SchemaStatus) string {
+func statusVerdict(st schema.SchemaStatus) string {
 	switch {
 	case st.TooNew():
 		return fmt.Sprintf("NEWER than this binary: a later colorme-sync migrated it to version %d; run that release or a newer one (this binary refuses to start on it)", st.Current)
@@ -98,7 +99,7 @@ func dbMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// What happens is printed below; keep the log for failures.
-	rep, err := st.Migrate(ctx, slog.New(slog.NewTextHandler(e.errOut, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	rep, err := st.Schema.Migrate(ctx, slog.New(slog.NewTextHandler(e.errOut, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err != nil {
 		return app.ExplainStoreError(err)
 	}

@@ -10,7 +10,9 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // runDemoSeed creates a demo shop pointing at a ColorMe sandbox and seeds both
@@ -30,7 +32,7 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 	base := strings.TrimRight(strings.TrimSpace(*sandbox), "/")
 	// demo-seed stores a made-up token and adds made-up orders: never to a shop
 	// that talks to anything but this sandbox.
-	existing, err := st.Shop(ctx, *shopID)
+	existing, err := st.Shops.Shop(ctx, *shopID)
 	create := errors.Is(err, oms.ErrNotFound)
 	switch {
 	case create:
@@ -44,11 +46,11 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if create {
-		if err := st.CreateShop(ctx, oms.Shop{ID: *shopID, Name: "デモショップ", APIBaseURL: base, Settings: oms.DefaultSettings()}); err != nil {
+		if err := st.Shops.CreateShop(ctx, shops.Shop{ID: *shopID, Name: "デモショップ", APIBaseURL: base, Settings: shops.DefaultSettings()}); err != nil {
 			return err
 		}
 	}
-	if err := st.SetAccessToken(ctx, *shopID, *token); err != nil {
+	if err := st.Shops.SetAccessToken(ctx, *shopID, *token); err != nil {
 		return err
 	}
 	orders, sales := demo.Generate(*n, time.Now().UnixNano(), 100001, time.Now())
@@ -65,7 +67,7 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.out, "seeded shop %s: %d orders in the OMS, %d sales in the sandbox at %s\n", *shopID, len(orders), len(sales), base)
 	// The sandbox shop's delivery and payment methods, as connecting reads them.
-	res, err := st.RefreshMethods(ctx, *shopID, colorme.New(colorme.Config{BaseURL: base, AccessToken: *token}), time.Now())
+	res, err := st.Shops.RefreshMethods(ctx, *shopID, colorme.New(colorme.Config{BaseURL: base, AccessToken: *token}), time.Now())
 	printMethodsRead(e.out, *shopID, res, err)
 	return seedStock(ctx, e, st, *shopID, base, *token)
 }
@@ -73,7 +75,7 @@ func runDemoSeed(ctx context.Context, e *env, args []string) error {
 // seedStock gives the demo shop a catalogue with options on the sandbox,
 // imports it as 「商品情報を取得」 does, and sets the warehouse's on-hand
 // counts as a stock file (在庫取込) would, so 在庫一覧 shows real numbers.
-func seedStock(ctx context.Context, e *env, st *oms.Store, shopID, base, token string) error {
+func seedStock(ctx context.Context, e *env, st *stores.Stores, shopID, base, token string) error {
 	if err := postJSON(ctx, base+"/_sandbox/products", demo.Catalogue()); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 )
 
@@ -27,10 +28,10 @@ func TestDemoSeedRefusesRealShop(t *testing.T) {
 	notSandbox := httptest.NewServer(http.NotFoundHandler()) // answers like ColorMe: no /_sandbox
 	defer notSandbox.Close()
 
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "real", APIBaseURL: oms.DefaultAPIBaseURL}))
-	require.NoError(t, st.SetAccessToken(ctx, "real", "real-token"))
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "other", APIBaseURL: notSandbox.URL}))
-	require.NoError(t, st.SetAccessToken(ctx, "other", "other-token"))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "real", APIBaseURL: shops.DefaultAPIBaseURL}))
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "real", "real-token"))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "other", APIBaseURL: notSandbox.URL}))
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "other", "other-token"))
 
 	seed := func(args ...string) (int, string) {
 		var out, errOut bytes.Buffer
@@ -46,11 +47,11 @@ func TestDemoSeedRefusesRealShop(t *testing.T) {
 	assert.Contains(t, msg, "-sandbox")
 	code, msg = seed("-shop", "fresh", "-sandbox", notSandbox.URL)
 	assert.Equal(t, 1, code, msg)
-	_, err := st.Shop(ctx, "fresh")
+	_, err := st.Shops.Shop(ctx, "fresh")
 	assert.ErrorIs(t, err, oms.ErrNotFound, "no shop is created for a URL that is not a sandbox")
 
 	for id, want := range map[string]string{"real": "real-token", "other": "other-token"} {
-		tok, err := st.AccessToken(ctx, id)
+		tok, err := st.Shops.AccessToken(ctx, id)
 		require.NoError(t, err)
 		assert.Equal(t, want, tok, "shop %s keeps its token", id)
 		orders, err := st.Orders(ctx, id)
@@ -63,7 +64,7 @@ func TestDemoSeedRefusesRealShop(t *testing.T) {
 	assert.Contains(t, msg, "seeded shop demo: 5 orders")
 	code, msg = seed("-shop", "demo", "-sandbox", sb.URL)
 	require.Equal(t, 0, code, "seeding the same sandbox shop again is fine: %s", msg)
-	tok, err := st.AccessToken(ctx, "demo")
+	tok, err := st.Shops.AccessToken(ctx, "demo")
 	require.NoError(t, err)
 	assert.Equal(t, "demo-token", tok)
 }

@@ -14,7 +14,8 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // env holds what a command needs, opened lazily so that each command only
@@ -22,7 +23,7 @@ import (
 type env struct {
 	out, errOut io.Writer
 	cfg         *config.Config
-	store       *oms.Store
+	store       *stores.Stores
 	temporal    client.Client
 	wide        bool // -wide: tables print long values whole
 }
@@ -38,7 +39,7 @@ func (e *env) config() (config.Config, error) {
 	return *e.cfg, nil
 }
 
-func (e *env) db(ctx context.Context) (*oms.Store, error) {
+func (e *env) db(ctx context.Context) (*stores.Stores, error) {
 	if e.store != nil {
 		return e.store, nil
 	}
@@ -90,13 +91,13 @@ func (e *env) close() {
 
 // shop opens the database and loads a shop, explaining a missing one; an empty
 // id is a missing -shop, said before the database is opened.
-func (e *env) shop(ctx context.Context, id string) (*oms.Store, oms.Shop, error) {
+func (e *env) shop(ctx context.Context, id string) (*stores.Stores, shops.Shop, error) {
 	if id == "" {
-		return nil, oms.Shop{}, errors.New("-shop is required")
+		return nil, shops.Shop{}, errors.New("-shop is required")
 	}
 	st, err := e.db(ctx)
 	if err != nil {
-		return nil, oms.Shop{}, err
+		return nil, shops.Shop{}, err
 	}
 	s, err := shopOrExplain(ctx, st, id)
 	return st, s, err

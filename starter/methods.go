@@ -11,7 +11,8 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // shopMethods lists the shop's delivery and payment methods (配送方法・決済方法)
@@ -42,12 +43,12 @@ func shopMethods(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := st.SetDeliveryCool(ctx, *id, mid, c); err != nil {
+		if err := st.Shops.SetDeliveryCool(ctx, *id, mid, c); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.out, "delivery method %d of shop %s: クール区分 %s\n", mid, *id, oms.CoolLabel(c))
+		fmt.Fprintf(e.out, "delivery method %d of shop %s: クール区分 %s\n", mid, *id, shops.CoolLabel(c))
 	}
-	m, err := st.Methods(ctx, *id)
+	m, err := st.Shops.Methods(ctx, *id)
 	if err != nil {
 		return err
 	}
@@ -63,15 +64,15 @@ func parseCool(s string) (int64, string, error) {
 	}
 	switch v = strings.TrimSpace(v); v {
 	case "none", "":
-		return mid, oms.CoolNone, nil
-	case oms.CoolChilled, oms.CoolFrozen:
+		return mid, shops.CoolNone, nil
+	case shops.CoolChilled, shops.CoolFrozen:
 		return mid, v, nil
 	}
 	return 0, "", fmt.Errorf("-cool %q: the クール区分 is none, chilled (冷蔵) or frozen (冷凍)", s)
 }
 
 // writeMethods prints the shop's methods as two tables.
-func writeMethods(w io.Writer, shopID string, m oms.ShopMethods) error {
+func writeMethods(w io.Writer, shopID string, m shops.ShopMethods) error {
 	switch {
 	case m.ReadAt.IsZero() && m.Error == "":
 		fmt.Fprintf(w, "the methods of shop %s were never read from ColorMe: run `starter shop methods -shop %s -refresh`\n", shopID, shopID)
@@ -92,7 +93,7 @@ func writeMethods(w io.Writer, shopID string, m oms.ShopMethods) error {
 		if prog == "" {
 			prog = "none (left out of split label files)"
 		}
-		t.add(d.ID, d.Name, d.MethodType, prog, oms.CoolLabel(d.Cool), !d.Hidden)
+		t.add(d.ID, d.Name, d.MethodType, prog, shops.CoolLabel(d.Cool), !d.Hidden)
 	}
 	if err := t.write(w); err != nil {
 		return err
@@ -107,7 +108,7 @@ func writeMethods(w io.Writer, shopID string, m oms.ShopMethods) error {
 }
 
 // printMethodsRead says what reading the shop's methods found, or why it failed.
-func printMethodsRead(w io.Writer, shopID string, res oms.MethodsRefresh, err error) {
+func printMethodsRead(w io.Writer, shopID string, res shops.MethodsRefresh, err error) {
 	if err != nil {
 		fmt.Fprintf(w, "the delivery and payment methods could not be read (%s): the daily import reads them again, or run `starter shop methods -shop %s -refresh`\n", err, shopID)
 		return
@@ -122,7 +123,7 @@ func printMethodsRead(w io.Writer, shopID string, res oms.MethodsRefresh, err er
 // carrierExportByMethod is `starter orders carrier-export -format auto`: each
 // delivery in its carrier's program by its delivery method, one file per
 // program zipped into out (app.ExportLabelsByCarrier).
-func carrierExportByMethod(ctx context.Context, e *env, st *oms.Store, shopID string, sel app.LabelSelection, sh carrier.Shipper, shipDate, out string) error {
+func carrierExportByMethod(ctx context.Context, e *env, st *stores.Stores, shopID string, sel app.LabelSelection, sh carrier.Shipper, shipDate, out string) error {
 	ex, err := app.ExportLabelsByCarrier(ctx, st, shopID, sel, sh, shipDate, time.Now())
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // TestShopMethods: `starter shop methods` says when the methods were never
@@ -28,8 +29,8 @@ func TestShopMethods(t *testing.T) {
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
 	t.Setenv("COLORME_PLAIN_HTTP_HOSTS", "127.0.0.1")
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", Name: "雑貨店", APIBaseURL: srv.URL, Settings: oms.DefaultSettings()}))
-	require.NoError(t, st.SetAccessToken(ctx, "s", "tok"))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s", Name: "雑貨店", APIBaseURL: srv.URL, Settings: shops.DefaultSettings()}))
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "s", "tok"))
 	methods := func(args ...string) (int, string) {
 		var out, errOut bytes.Buffer
 		code := run(ctx, append([]string{"shop", "methods", "-shop", "s"}, args...), &out, &errOut)
@@ -79,7 +80,7 @@ func TestCarrierExportByMethodCLI(t *testing.T) {
 		{ID: 3500004, MethodID: 6, Name: "佐藤 次郎", PrefName: "福岡県", Address1: "福岡市中央区天神3-3-3", Postal: "8100001", Tel: "092-711-3333"}}}})
 	_, err := st.SetStatus(ctx, "s", 120000002, rules.StatusAwaitingShipment, now)
 	require.NoError(t, err)
-	_, err = st.SaveMethods(ctx, "s", sandbox.DefaultDeliveryMethods(), sandbox.DefaultPaymentMethods(), now)
+	_, err = st.Shops.SaveMethods(ctx, "s", sandbox.DefaultDeliveryMethods(), sandbox.DefaultPaymentMethods(), now)
 	require.NoError(t, err)
 
 	var out, errOut bytes.Buffer

@@ -17,7 +17,7 @@ func (e *env) notifyChange(ctx context.Context, shopID, reason string) {
 			return err
 		}
 		// Nobody to tell (app.NotifyChange does nothing): Temporal is not dialled.
-		if sh, err := st.Shop(ctx, shopID); err == nil && (!sh.Settings.ExportOnChange || sh.ReconnectNeeded) {
+		if sh, err := st.Shops.Shop(ctx, shopID); err == nil && (!sh.Settings.ExportOnChange || sh.ReconnectNeeded) {
 			return nil
 		}
 		cfg, c, err := e.clientWithConfig()

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -19,9 +19,9 @@ import (
 func TestNotifyChangeOffNeedsNoTemporal(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.OpenStore(t)
-	settings := oms.DefaultSettings()
+	settings := shops.DefaultSettings()
 	settings.ExportOnChange = false
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s1", APIBaseURL: "https://api.shop-pro.jp", Settings: settings}))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s1", APIBaseURL: "https://api.shop-pro.jp", Settings: settings}))
 	var out, errOut bytes.Buffer
 	e := &env{out: &out, errOut: &errOut, store: st,
 		cfg: &config.Config{Temporal: config.Temporal{TemporalAddress: "127.0.0.1:1", TemporalNamespace: "default"}}}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // TestOpsTime: every time the starter prints is Japan time with the zone
@@ -94,22 +96,22 @@ func starterEnv(t *testing.T) string {
 
 // starterStore is starterEnv that also opens the database, with the same key,
 // for the test to seed; it is closed when the test ends.
-func starterStore(t *testing.T) *oms.Store {
+func starterStore(t *testing.T) *stores.Stores {
 	t.Helper()
 	db := starterEnv(t)
 	sealer, err := secrets.NewSealer(os.Getenv("COLORME_SYNC_SECRET_KEY"))
 	require.NoError(t, err)
-	st, err := oms.Open(context.Background(), "sqlite:"+db, sealer)
+	st, err := stores.Open(context.Background(), "sqlite:"+db, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	return st
 }
 
 // seedShop creates shop "s" and imports sales into it as `starter import` would.
-func seedShop(t *testing.T, st *oms.Store, now time.Time, sales []oms.ImportedSale) {
+func seedShop(t *testing.T, st *stores.Stores, now time.Time, sales []oms.ImportedSale) {
 	t.Helper()
 	ctx := context.Background()
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: shops.DefaultSettings()}))
 	run0, err := st.StartImport(ctx, oms.Run{ShopID: "s", RunKey: "seed", Trigger: "manual", WindowDays: 7, AsOf: now})
 	require.NoError(t, err)
 	_, err = st.ApplyImport(ctx, "s", run0, sales, now)

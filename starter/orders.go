@@ -251,7 +251,7 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if *window == 0 {
-		sh, err := st.Shop(ctx, *shop)
+		sh, err := st.Shops.Shop(ctx, *shop)
 		if err != nil {
 			return err
 		}

@@ -5,17 +5,18 @@ import (
 	"strings"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // remedyCommand is the command that does a remedy of the OMS's refusals for the
 // shop ("" for one the CLI has no command for).
-func remedyCommand(shop string, r oms.Remedy) string {
+func remedyCommand(shop string, r staffmsg.Remedy) string {
 	switch r.Do {
-	case oms.RemedyImport:
+	case staffmsg.RemedyImport:
 		return fmt.Sprintf("`starter import -shop %s`", shop)
-	case oms.RemedyUnbundle:
+	case staffmsg.RemedyUnbundle:
 		return fmt.Sprintf("`starter orders unbundle -shop %s -sale %d`", shop, r.Sale)
-	case oms.RemedySetStatus:
+	case staffmsg.RemedySetStatus:
 		return fmt.Sprintf("`starter orders status -shop %s -sale %d -status …`", shop, r.Sale)
 	}
 	return ""
@@ -25,7 +26,7 @@ func remedyCommand(shop string, r oms.Remedy) string {
 // refusals, in parentheses: the store states the fact, the CLI names the command.
 func withRemedies(shop string, err error) error {
 	var cmds []string
-	for _, r := range oms.Remedies(err) {
+	for _, r := range staffmsg.Remedies(err) {
 		if c := remedyCommand(shop, r); c != "" {
 			cmds = append(cmds, c)
 		}

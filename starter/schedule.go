@@ -11,6 +11,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -26,10 +28,10 @@ func (e *env) manager() (*schedules.Manager, error) {
 }
 
 // shopOrExplain loads a shop, turning "not found" into what to do.
-func shopOrExplain(ctx context.Context, st *oms.Store, id string) (oms.Shop, error) {
-	s, err := st.Shop(ctx, id)
+func shopOrExplain(ctx context.Context, st *stores.Stores, id string) (shops.Shop, error) {
+	s, err := st.Shops.Shop(ctx, id)
 	if errors.Is(err, oms.ErrNotFound) {
-		return oms.Shop{}, fmt.Errorf("shop %q does not exist: list shops with `starter shop list`, add one with `starter shop add`", id)
+		return shops.Shop{}, fmt.Errorf("shop %q does not exist: list shops with `starter shop list`, add one with `starter shop add`", id)
 	}
 	return s, err
 }
@@ -47,13 +49,13 @@ func kindsFlag(kind string) ([]oms.Kind, error) {
 
 // parseShopKinds parses a schedule command's flags, reads -kind (kindsFlag)
 // and loads the shop -shop names.
-func (f flags) parseShopKinds(ctx context.Context, args []string, shop, kind *string) (oms.Shop, []oms.Kind, error) {
+func (f flags) parseShopKinds(ctx context.Context, args []string, shop, kind *string) (shops.Shop, []oms.Kind, error) {
 	if err := f.Parse(args); err != nil {
-		return oms.Shop{}, nil, err
+		return shops.Shop{}, nil, err
 	}
 	kinds, err := kindsFlag(*kind)
 	if err != nil {
-		return oms.Shop{}, nil, err
+		return shops.Shop{}, nil, err
 	}
 	_, s, err := f.e.shop(ctx, *shop)
 	return s, kinds, err
@@ -76,14 +78,14 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var shops []oms.Shop
+	var list []shops.Shop
 	if *shop != "" {
 		s, err := shopOrExplain(ctx, st, *shop)
 		if err != nil {
 			return err
 		}
-		shops = []oms.Shop{s}
-	} else if shops, err = st.Shops(ctx); err != nil {
+		list = []shops.Shop{s}
+	} else if list, err = st.Shops.Shops(ctx); err != nil {
 		return err
 	}
 	m, err := e.manager()
@@ -94,7 +96,7 @@ func scheduleList(ctx context.Context, e *env, args []string) error {
 		column{title: "last run"}, column{title: "last workflow", max: 60}, column{title: "runs", right: true},
 		column{title: "skipped (overlap)", right: true}, column{title: "note", max: 90})
 	t.wide = e.wide
-	for _, s := range shops {
+	for _, s := range list {
 		sts, err := m.Describe(ctx, s.ID)
 		if err != nil {
 			return err
@@ -137,7 +139,7 @@ func scheduleApply(ctx context.Context, e *env, args []string) error {
 	}
 	ids := []string{*shop}
 	if *all {
-		shops, err := withStore(ctx, e, (*oms.Store).Shops)
+		shops, err := withShops(ctx, e, (*shops.Store).Shops)
 		if err != nil {
 			return err
 		}

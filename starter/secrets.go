@@ -7,7 +7,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // secretsKeys prints the ids of the keys in this environment (never the keys)
@@ -30,7 +30,7 @@ func secretsKeys(ctx context.Context, e *env, args []string) error {
 	for i, id := range old {
 		fmt.Fprintf(e.out, "  COLORME_SYNC_OLD_SECRET_KEYS  key %s (entry %d, opens only)\n", id, i+1)
 	}
-	counts, err := withStore(ctx, e, (*oms.Store).SealedKeyIDs)
+	counts, err := withShops(ctx, e, (*shops.Store).SealedKeyIDs)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func secretsRotate(ctx context.Context, e *env, args []string) error {
 	if cfg.SecretKey == "" {
 		return errors.New("COLORME_SYNC_SECRET_KEY is not set: set the new key there and the old one in COLORME_SYNC_OLD_SECRET_KEYS, then run this again")
 	}
-	n, err := withStore(ctx, e, (*oms.Store).RotateSecrets)
+	n, err := withShops(ctx, e, (*shops.Store).RotateSecrets)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // FuzzApplySettings feeds arbitrary key=value lists to the settings parser of
@@ -18,7 +18,7 @@ func FuzzApplySettings(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		s := oms.Shop{ID: "fuzz", Settings: oms.DefaultSettings()}
+		s := shops.Shop{ID: "fuzz", Settings: shops.DefaultSettings()}
 		if err := applySettings(&s, strings.Fields(in)); err == nil {
 			if verr := s.Settings.Validate(); verr != nil {
 				t.Fatalf("accepted %q but the settings are invalid: %v", in, verr)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/settings"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 func shopAdd(ctx context.Context, e *env, args []string) error {
@@ -30,8 +30,8 @@ func shopAdd(ctx context.Context, e *env, args []string) error {
 	if *baseURL == "" {
 		*baseURL = cfg.ColorMeBaseURL
 	}
-	shop := oms.Shop{ID: *id, Name: *name, APIBaseURL: *baseURL, ClientID: *clientID, RedirectURL: *redirect, Settings: oms.DefaultSettings()}
-	if err := st.CreateShop(ctx, shop); err != nil {
+	shop := shops.Shop{ID: *id, Name: *name, APIBaseURL: *baseURL, ClientID: *clientID, RedirectURL: *redirect, Settings: shops.DefaultSettings()}
+	if err := st.Shops.CreateShop(ctx, shop); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "shop %s added; store its client secret with `starter shop set-secret -shop %s`, then connect it with `starter shop connect -shop %s`\n", *id, *id, *id)
@@ -45,7 +45,7 @@ func shopList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	shops, err := st.Shops(ctx)
+	shops, err := st.Shops.Shops(ctx)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func shopList(ctx context.Context, e *env, args []string) error {
 	return t.write(e.out)
 }
 
-func tokenState(s oms.Shop) string {
+func tokenState(s shops.Shop) string {
 	switch {
 	case s.ReconnectNeeded:
 		return "RECONNECT NEEDED"
@@ -126,11 +126,11 @@ func shopSet(ctx context.Context, e *env, args []string) error {
 	if err := applySettings(&s, fs.Args()); err != nil {
 		return err
 	}
-	if err := st.UpdateShop(ctx, s); err != nil {
+	if err := st.Shops.UpdateShop(ctx, s); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "shop %s updated\n", s.ID)
-	if after, err := st.Shop(ctx, s.ID); err == nil && after.APIBaseURL != before.APIBaseURL && (before.HasAccessToken || before.HasClientSecret) {
+	if after, err := st.Shops.Shop(ctx, s.ID); err == nil && after.APIBaseURL != before.APIBaseURL && (before.HasAccessToken || before.HasClientSecret) {
 		fmt.Fprintf(e.out, "the API base URL changed, so the access token and the client secret were dropped (they must not go to a new host): store the secret again with `starter shop set-secret -shop %s`, then reconnect with `starter shop connect -shop %s`\n", s.ID, s.ID)
 	}
 	return applySchedules(ctx, e, s.ID)
@@ -140,7 +140,7 @@ func shopSet(ctx context.Context, e *env, args []string) error {
 // flow where the displayed string is copied). It is read from stdin so that it
 // never lands in shell history or the process list.
 func shopSetToken(ctx context.Context, e *env, args []string) error {
-	id, err := setShopSecret(ctx, e, "shop set-token", args, "access token", (*oms.Store).SetAccessToken)
+	id, err := setShopSecret(ctx, e, "shop set-token", args, "access token", (*shops.Store).SetAccessToken)
 	if err != nil {
 		return err
 	}
@@ -158,8 +158,8 @@ func shopSetToken(ctx context.Context, e *env, args []string) error {
 
 // settingPairs are the shop's settings as `shop show` prints them: a
 // credential (the webhook URL) only as set or not.
-func settingPairs(s oms.ShopSettings) [][2]string {
-	pairs := oms.SettingPairs(s)
+func settingPairs(s shops.ShopSettings) [][2]string {
+	pairs := shops.SettingPairs(s)
 	for i, kv := range pairs {
 		if d, _ := settings.Lookup(kv[0]); d.Secret && kv[1] != "" {
 			pairs[i][1] = "(set; not shown)"
@@ -183,7 +183,7 @@ func settingUsage(d *settings.Def) string {
 
 // applySettings applies key=value pairs to a shop; unknown keys and bad values
 // are errors naming the key.
-func applySettings(s *oms.Shop, pairs []string) error {
+func applySettings(s *shops.Shop, pairs []string) error {
 	for _, p := range pairs {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {

@@ -13,6 +13,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -97,7 +98,7 @@ func incrementalText(r workflows.ShippingSyncResult) string {
 
 // printOutcomes prints every order's outcome of a run; reasons are cut unless
 // wide (or -wide).
-func printOutcomes(ctx context.Context, e *env, st *oms.Store, runID int64, wide bool) error {
+func printOutcomes(ctx context.Context, e *env, st *stores.Stores, runID int64, wide bool) error {
 	outs, err := st.Outcomes(ctx, runID)
 	if err != nil {
 		return err
@@ -220,7 +221,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 
 // printRunHeader describes one run of the log: what, when, with which options,
 // and its counts.
-func printRunHeader(ctx context.Context, e *env, st *oms.Store, r oms.Run) {
+func printRunHeader(ctx context.Context, e *env, st *stores.Stores, r oms.Run) {
 	fmt.Fprintf(e.out, "run #%d: %s %s of shop %s (workflow %s), %s\n", r.ID, triggerText(r), r.Kind, r.ShopID, r.WorkflowID, r.Status)
 	finished := "-"
 	if r.FinishedAt != nil {

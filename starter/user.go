@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // userAdd creates a console operator; the password is read from stdin so that it
@@ -14,25 +15,25 @@ import (
 func userAdd(ctx context.Context, e *env, args []string) error {
 	fs := e.flags("user add")
 	login := fs.String("login", "", "login name (required)")
-	role := fs.String("role", oms.RoleStaff, "admin (settings, connecting shops, users) or staff (everything else)")
+	role := fs.String("role", accounts.RoleStaff, "admin (settings, connecting shops, users) or staff (everything else)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *login == "" {
 		return errors.New("-login is required")
 	}
-	if err := oms.ValidateUser(*login, "0123456789", *role); err != nil {
+	if err := accounts.ValidateUser(*login, "0123456789", *role); err != nil {
 		return err
 	}
 	st, err := e.db(ctx)
 	if err != nil {
 		return err
 	}
-	pw, err := readSecret(ctx, e, fmt.Sprintf("password (at least %d characters)", oms.MinPasswordLen))
+	pw, err := readSecret(ctx, e, fmt.Sprintf("password (at least %d characters)", accounts.MinPasswordLen))
 	if err != nil {
 		return err
 	}
-	u, err := st.CreateUser(ctx, *login, pw, *role)
+	u, err := st.Accounts.CreateUser(ctx, *login, pw, *role)
 	if err != nil {
 		return err
 	}
@@ -45,11 +46,11 @@ func userList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	users, err := st.Users(ctx)
+	users, err := st.Accounts.Users(ctx)
 	if err != nil {
 		return err
 	}
-	given, err := st.AllUserShops(ctx)
+	given, err := st.Accounts.AllUserShops(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,11 +74,11 @@ func userPasswd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pw, err := readSecret(ctx, e, fmt.Sprintf("new password (at least %d characters)", oms.MinPasswordLen))
+	pw, err := readSecret(ctx, e, fmt.Sprintf("new password (at least %d characters)", accounts.MinPasswordLen))
 	if err != nil {
 		return err
 	}
-	if err := st.SetPassword(ctx, login, pw); err != nil {
+	if err := st.Accounts.SetPassword(ctx, login, pw); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "password of %s changed; its console sessions are ended\n", login)
@@ -89,7 +90,7 @@ func userDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := st.DeleteUser(ctx, login); err != nil {
+	if err := st.Accounts.DeleteUser(ctx, login); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "user %s deleted\n", login)
@@ -115,7 +116,7 @@ func userShops(ctx context.Context, e *env, args []string) error {
 			ids = append(ids, id)
 		}
 	}
-	if err := st.SetUserShops(ctx, *login, ids); err != nil {
+	if err := st.Accounts.SetUserShops(ctx, *login, ids); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "user %s: shops %s\n", *login, strings.Join(ids, ","))
@@ -124,7 +125,7 @@ func userShops(ctx context.Context, e *env, args []string) error {
 
 // parseLogin parses the flags of a command on one operator (-login) and opens
 // the database.
-func parseLogin(ctx context.Context, e *env, name string, args []string) (*oms.Store, string, error) {
+func parseLogin(ctx context.Context, e *env, name string, args []string) (*stores.Stores, string, error) {
 	fs := e.flags(name)
 	login := fs.String("login", "", "login name (required)")
 	st, err := fs.parseDB(ctx, args)

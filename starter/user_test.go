@@ -8,7 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // TestUserShops: `starter user shops` gives a staff user its shops, which
@@ -17,11 +18,11 @@ func TestUserShops(t *testing.T) {
 	st := starterStore(t)
 	ctx := context.Background()
 	for _, id := range []string{"alpha", "beta"} {
-		require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: id, Name: id, APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
+		require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: id, Name: id, APIBaseURL: "https://colorme.test", Settings: shops.DefaultSettings()}))
 	}
-	u, err := st.CreateUser(ctx, "suzuki", "staff-password-1", oms.RoleStaff)
+	u, err := st.Accounts.CreateUser(ctx, "suzuki", "staff-password-1", accounts.RoleStaff)
 	require.NoError(t, err)
-	_, err = st.CreateUser(ctx, "tanaka", "admin-password-1", oms.RoleAdmin)
+	_, err = st.Accounts.CreateUser(ctx, "tanaka", "admin-password-1", accounts.RoleAdmin)
 	require.NoError(t, err)
 	starter := func(args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
@@ -34,7 +35,7 @@ func TestUserShops(t *testing.T) {
 	code, _, errOut = starter("user", "shops", "-login", "suzuki", "-shops", "alpha,nosuch")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "not found")
-	mine, err := st.UserShops(ctx, u.ID)
+	mine, err := st.Accounts.UserShops(ctx, u.ID)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"alpha"}, mine)
 	code, out, _ = starter("user", "list")

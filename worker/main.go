@@ -15,8 +15,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/metrics"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 func main() {
@@ -70,12 +70,12 @@ func run() error {
 
 // warnUnknownKeys logs, at start, stored secrets this worker cannot open: their
 // activities would fail and be retried until the worker gets the key.
-func warnUnknownKeys(cfg config.Config, st *oms.Store, logger *slog.Logger) {
+func warnUnknownKeys(cfg config.Config, st *stores.Stores, logger *slog.Logger) {
 	sealer, err := cfg.Sealer()
 	if err != nil || sealer == nil {
 		return
 	}
-	counts, err := st.SealedKeyIDs(context.Background())
+	counts, err := st.Shops.SealedKeyIDs(context.Background())
 	if err != nil {
 		return
 	}

@@ -14,7 +14,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/notify/mailtest"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -23,7 +24,7 @@ import (
 // channels: a real SMTP server and a webhook receiver that fails the first
 // failHook posts with 503.
 type notifyWorld struct {
-	st    *oms.Store
+	st    *stores.Stores
 	mail  *mailtest.Server
 	posts atomic.Int32 // posts the receiver accepted
 	tries atomic.Int32 // posts it received
@@ -43,13 +44,13 @@ func newNotifyWorld(t *testing.T, failHook int32, emails string) *notifyWorld {
 		w.posts.Add(1)
 	}))
 	t.Cleanup(rcv.Close)
-	sh := oms.Shop{ID: "aozora", Name: "青空雑貨店", Settings: oms.DefaultSettings()}
+	sh := shops.Shop{ID: "aozora", Name: "青空雑貨店", Settings: shops.DefaultSettings()}
 	sh.Settings.NotifyEmail, sh.Settings.NotifyWebhookURL = emails, rcv.URL
-	require.NoError(t, w.st.CreateShop(ctx, sh))
-	require.NoError(t, w.st.SetAccessToken(ctx, "aozora", "token-notify-test"))
-	require.NoError(t, w.st.MarkReconnectNeeded(ctx, "aozora", "401010"))
+	require.NoError(t, w.st.Shops.CreateShop(ctx, sh))
+	require.NoError(t, w.st.Shops.SetAccessToken(ctx, "aozora", "token-notify-test"))
+	require.NoError(t, w.st.Shops.MarkReconnectNeeded(ctx, "aozora", "401010"))
 	notes := notify.NewStore(w.st.DB())
-	shop, err := w.st.Shop(ctx, "aozora")
+	shop, err := w.st.Shops.Shop(ctx, "aozora")
 	require.NoError(t, err)
 	conds, err := notify.Detect(ctx, w.st, shop, time.Now(), nil)
 	require.NoError(t, err)

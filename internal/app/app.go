@@ -19,8 +19,9 @@ import (
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/metrics"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -35,31 +36,31 @@ func Logger(level string) *slog.Logger {
 // worker, the console and the starter open it. It checks the schema version: a
 // database newer than this binary is refused; one that is behind is migrated
 // when DB_AUTO_MIGRATE is on (the default), else refused naming `starter db migrate`.
-func OpenStore(ctx context.Context, cfg config.Config) (*oms.Store, error) {
-	policy := oms.SchemaRequire
+func OpenStore(ctx context.Context, cfg config.Config) (*stores.Stores, error) {
+	policy := schema.SchemaRequire
 	if cfg.DBAutoMigrate {
-		policy = oms.SchemaMigrate
+		policy = schema.SchemaMigrate
 	}
 	return openStore(ctx, cfg, policy)
 }
 
 // OpenStoreForMigrations opens the OMS database without checking its schema
 // version: for `starter db status` and `starter db migrate`.
-func OpenStoreForMigrations(ctx context.Context, cfg config.Config) (*oms.Store, error) {
-	return openStore(ctx, cfg, oms.SchemaIgnore)
+func OpenStoreForMigrations(ctx context.Context, cfg config.Config) (*stores.Stores, error) {
+	return openStore(ctx, cfg, schema.SchemaIgnore)
 }
 
-func openStore(ctx context.Context, cfg config.Config, policy oms.SchemaPolicy) (*oms.Store, error) {
+func openStore(ctx context.Context, cfg config.Config, policy schema.SchemaPolicy) (*stores.Stores, error) {
 	sealer, err := cfg.Sealer()
 	if err != nil {
 		return nil, err
 	}
-	st, err := oms.OpenWith(ctx, cfg.DatabaseURL, sealer, oms.Options{Schema: policy, Logger: Logger(cfg.LogLevel)})
+	st, err := stores.OpenWith(ctx, cfg.DatabaseURL, sealer, schema.Options{Schema: policy, Logger: Logger(cfg.LogLevel)})
 	if err != nil {
 		return nil, fmt.Errorf("database (DATABASE_URL): %w", ExplainStoreError(err))
 	}
-	st.AllowPlainHTTP(cfg.PlainHTTPHosts...)
-	st.AllowAPIHosts(cfg.APIHosts...)
+	st.Shops.AllowPlainHTTP(cfg.PlainHTTPHosts...)
+	st.Shops.AllowAPIHosts(cfg.APIHosts...)
 	return st, nil
 }
 
@@ -81,7 +82,7 @@ func Dial(cfg config.Config, logger *slog.Logger) (client.Client, error) {
 // Activities builds the activities with their dependencies. They log through
 // activity.GetLogger: the Temporal client's logger (Dial's), which adds the
 // workflow and run IDs, the activity and its attempt to every line.
-func Activities(cfg config.Config, st *oms.Store, httpClient *http.Client) *activities.Activities {
+func Activities(cfg config.Config, st *stores.Stores, httpClient *http.Client) *activities.Activities {
 	return &activities.Activities{
 		Store:             st,
 		ExportMaxInFlight: cfg.ExportMaxInFlight,

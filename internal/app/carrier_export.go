@@ -12,6 +12,9 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // LabelSelection chooses the orders whose label data is written: those with
@@ -47,10 +50,10 @@ type LabelExport struct {
 // SaleIDs), and so is a delivery without address; each skip is a warning.
 // shipDate is the planned ship date (出荷予定日), YYYY-MM-DD; "" = today (JST).
 // The sender's name defaults to the shop's name.
-func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel LabelSelection, sh carrier.Shipper, shipDate string, now time.Time) (LabelExport, error) {
+func ExportLabels(ctx context.Context, st *stores.Stores, shopID, format string, sel LabelSelection, sh carrier.Shipper, shipDate string, now time.Time) (LabelExport, error) {
 	l, ok := carrier.ByFormat(format)
 	if !ok {
-		return LabelExport{}, &oms.StaffError{En: fmt.Sprintf("format %q is not a label program: use one of %s", format, carrier.Formats()),
+		return LabelExport{}, &staffmsg.StaffError{En: fmt.Sprintf("format %q is not a label program: use one of %s", format, carrier.Formats()),
 			Ja: "送り状ソフトを選んでください (B2クラウド、e飛伝Ⅱ、e飛伝Ⅲ、ゆうパックプリントR)。"}
 	}
 	j, err := selectShopLabels(ctx, st, shopID, sel, &sh, shipDate, now)
@@ -68,7 +71,7 @@ func ExportLabels(ctx context.Context, st *oms.Store, shopID, format string, sel
 // labelJob is a selection's labels before they are written in a layout.
 type labelJob struct {
 	orders   []oms.OrderView
-	methods  oms.ShopMethods
+	methods  shops.ShopMethods
 	labels   []carrier.Label
 	warnings []carrier.Warning
 	selected int    // orders selected
@@ -80,14 +83,14 @@ type labelJob struct {
 // names the sender after the shop when sh has no name, and returns the labels
 // of the selected orders, with their options from the shop's payment and
 // delivery methods: the part ExportLabels and ExportLabelsByCarrier share.
-func selectShopLabels(ctx context.Context, st *oms.Store, shopID string, sel LabelSelection, sh *carrier.Shipper, shipDate string, now time.Time) (labelJob, error) {
+func selectShopLabels(ctx context.Context, st *stores.Stores, shopID string, sel LabelSelection, sh *carrier.Shipper, shipDate string, now time.Time) (labelJob, error) {
 	if len(sel.Statuses) == 0 && !sel.Targets && len(sel.SaleIDs) == 0 {
-		return labelJob{}, &oms.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
+		return labelJob{}, &staffmsg.StaffError{En: "choose the orders: by status (-status), the export targets (-targets) or sale ids (-sales)",
 			Ja: "出力する受注を、ステータス・書出対象・受注番号のいずれかで選んでください。"}
 	}
 	for _, s := range sel.Statuses {
 		if !rules.ValidStatus(s) {
-			return labelJob{}, &oms.StaffError{En: fmt.Sprintf("status %q is not an OMS status: use one of %s", s, strings.Join(rules.Statuses, ", ")),
+			return labelJob{}, &staffmsg.StaffError{En: fmt.Sprintf("status %q is not an OMS status: use one of %s", s, strings.Join(rules.Statuses, ", ")),
 				Ja: fmt.Sprintf("ステータス「%s」はありません。一覧から選んでください。", s)}
 		}
 	}
@@ -95,17 +98,17 @@ func selectShopLabels(ctx context.Context, st *oms.Store, shopID string, sel Lab
 	if j.shipDate == "" {
 		j.shipDate = j.today
 	} else if _, err := time.Parse(time.DateOnly, j.shipDate); err != nil {
-		return labelJob{}, &oms.StaffError{En: fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", j.shipDate),
+		return labelJob{}, &staffmsg.StaffError{En: fmt.Sprintf("ship date %q is not a date YYYY-MM-DD", j.shipDate),
 			Ja: fmt.Sprintf("出荷予定日「%s」が日付として読めません。2026-05-01 の形で入れてください。", j.shipDate)}
 	}
-	shop, err := st.Shop(ctx, shopID)
+	shop, err := st.Shops.Shop(ctx, shopID)
 	if err != nil {
 		return labelJob{}, err
 	}
 	if j.orders, err = st.Orders(ctx, shopID); err != nil {
 		return labelJob{}, err
 	}
-	if j.methods, err = st.Methods(ctx, shopID); err != nil {
+	if j.methods, err = st.Shops.Methods(ctx, shopID); err != nil {
 		return labelJob{}, err
 	}
 	if strings.TrimSpace(sh.Name) == "" {
@@ -117,7 +120,7 @@ func selectShopLabels(ctx context.Context, st *oms.Store, shopID string, sel Lab
 
 // selectLabels returns the labels of the selected orders, the warnings about
 // what it skipped and the number of orders selected.
-func selectLabels(orders []oms.OrderView, methods oms.ShopMethods, sel LabelSelection, now time.Time, windowDays int) ([]carrier.Label, []carrier.Warning, int) {
+func selectLabels(orders []oms.OrderView, methods shops.ShopMethods, sel LabelSelection, now time.Time, windowDays int) ([]carrier.Label, []carrier.Warning, int) {
 	children := map[int64][]int64{}
 	for _, o := range orders {
 		if p := o.BundleParentSaleID; p != 0 && p != o.SaleID && o.Status != rules.StatusCancelled {
@@ -193,13 +196,13 @@ func selectLabels(orders []oms.OrderView, methods oms.ShopMethods, sel LabelSele
 // (carrier.Decide): the order's total and tax, for 代金引換; its payment method
 // (is it 代金引換?) and the destination's delivery method (name, method_type,
 // the shop's クール区分 for it), as read from ColorMe's GET /v1/payments and
-// /v1/deliveries (oms.ShopMethods).
-func labelFacts(o oms.OrderView, d oms.Destination, methods oms.ShopMethods) carrier.OrderFacts {
+// /v1/deliveries (shops.ShopMethods).
+func labelFacts(o oms.OrderView, d oms.Destination, methods shops.ShopMethods) carrier.OrderFacts {
 	f := methods.Facts(o.PaymentID, d.MethodID)
 	return carrier.OrderFacts{Total: o.Totals.Total, Tax: o.Totals.Tax,
 		PaymentCOD: f.PaymentCOD, PaymentName: f.PaymentName,
 		DeliveryName: f.DeliveryName, DeliveryMethodType: f.DeliveryMethodType,
-		Cool: carrier.Cool(f.Cool), CoolSet: f.Cool != oms.CoolNone}
+		Cool: carrier.Cool(f.Cool), CoolSet: f.Cool != shops.CoolNone}
 }
 
 // picks reports whether the selection takes the order.

@@ -10,8 +10,9 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // FormatAuto is the label "program" of ExportLabelsByCarrier: each delivery's
@@ -35,7 +36,7 @@ func ProgramOf(methodType string) (carrier.Format, bool) {
 
 // ProgramName is the label program a delivery method ships with, as staff
 // call it, or "" when its carrier is not known.
-func ProgramName(d oms.DeliveryMethod) string {
+func ProgramName(d shops.DeliveryMethod) string {
 	f, ok := ProgramOf(d.MethodType)
 	if !ok {
 		return ""
@@ -61,7 +62,7 @@ type CarrierExport struct {
 // per program, zipped. A delivery whose method has no known carrier (店頭受取,
 // an unknown method_type, or methods not read from ColorMe yet) is left out
 // with a warning saying why.
-func ExportLabelsByCarrier(ctx context.Context, st *oms.Store, shopID string, sel LabelSelection, sh carrier.Shipper, shipDate string, now time.Time) (CarrierExport, error) {
+func ExportLabelsByCarrier(ctx context.Context, st *stores.Stores, shopID string, sel LabelSelection, sh carrier.Shipper, shipDate string, now time.Time) (CarrierExport, error) {
 	j, err := selectShopLabels(ctx, st, shopID, sel, &sh, shipDate, now)
 	if err != nil {
 		return CarrierExport{}, err
@@ -104,7 +105,7 @@ func ExportLabelsByCarrier(ctx context.Context, st *oms.Store, shopID string, se
 
 // programOfDelivery returns the label program of the delivery method id, or
 // why there is none (English, Japanese).
-func programOfDelivery(m oms.ShopMethods, id int64) (carrier.Format, string, string) {
+func programOfDelivery(m shops.ShopMethods, id int64) (carrier.Format, string, string) {
 	d, ok := m.Delivery(id)
 	switch {
 	case id == 0:

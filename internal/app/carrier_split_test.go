@@ -20,6 +20,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -36,8 +37,8 @@ func TestProgramOf(t *testing.T) {
 		_, ok := app.ProgramOf(typ)
 		assert.False(t, ok, typ)
 	}
-	assert.Equal(t, "B2クラウド", app.ProgramName(oms.DeliveryMethod{MethodType: "yamato"}))
-	assert.Equal(t, "", app.ProgramName(oms.DeliveryMethod{MethodType: "other"}))
+	assert.Equal(t, "B2クラウド", app.ProgramName(shops.DeliveryMethod{MethodType: "yamato"}))
+	assert.Equal(t, "", app.ProgramName(shops.DeliveryMethod{MethodType: "other"}))
 }
 
 // TestExportLabelsByCarrier: one selection of 発送待ち orders shipped with
@@ -49,8 +50,8 @@ func TestExportLabelsByCarrier(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, rules.Tokyo)
 	st := testenv.OpenStore(t)
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
-	_, err := st.SaveMethods(ctx, "s", sandbox.DefaultDeliveryMethods(), sandbox.DefaultPaymentMethods(), now)
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: shops.DefaultSettings()}))
+	_, err := st.Shops.SaveMethods(ctx, "s", sandbox.DefaultDeliveryMethods(), sandbox.DefaultPaymentMethods(), now)
 	require.NoError(t, err)
 	ordered := now.Add(-48 * time.Hour)
 	dest := func(id, method int64) oms.ImportedDelivery {
@@ -133,8 +134,8 @@ func TestExportLabelsTakesOptionsFromMethods(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, rules.Tokyo)
 	st := testenv.OpenStore(t)
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
-	_, err := st.SaveMethods(ctx, "s", sandbox.DefaultDeliveryMethods(), sandbox.DefaultPaymentMethods(), now)
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: shops.DefaultSettings()}))
+	_, err := st.Shops.SaveMethods(ctx, "s", sandbox.DefaultDeliveryMethods(), sandbox.DefaultPaymentMethods(), now)
 	require.NoError(t, err)
 	ordered := now.Add(-48 * time.Hour)
 	dest := func(id, method int64) oms.ImportedDelivery {
@@ -179,7 +180,7 @@ func TestExportLabelsTakesOptionsFromMethods(t *testing.T) {
 	assert.Equal(t, "0", got["140000001"]["クール区分"])
 	assert.Equal(t, "7", got["140000002"]["送り状種類"], "ネコポス by its delivery method")
 
-	require.NoError(t, st.SetDeliveryCool(ctx, "s", 1, oms.CoolFrozen))
+	require.NoError(t, st.Shops.SetDeliveryCool(ctx, "s", 1, shops.CoolFrozen))
 	got = rows()
 	assert.Equal(t, "1", got["140000001"]["クール区分"], "the shop's クール区分 for 宅急便: 冷凍")
 	assert.Equal(t, "2", got["140000001"]["送り状種類"])

@@ -18,6 +18,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -25,11 +27,11 @@ import (
 // delivery, 午前中), sale 120000002 (two destinations), sale 120000003 with
 // sale 120000004 bundled into it (同梱), and sale 120000005 cancelled. All
 // but the cancelled one are 発送待ち.
-func seedLabelShop(t *testing.T, now time.Time) *oms.Store {
+func seedLabelShop(t *testing.T, now time.Time) *stores.Stores {
 	t.Helper()
 	ctx := context.Background()
 	st := testenv.OpenStore(t)
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s", Name: "雑貨店", APIBaseURL: "https://colorme.test", Settings: shops.DefaultSettings()}))
 	ordered := now.Add(-48 * time.Hour).Truncate(time.Second)
 	dest := func(id int64, pref, addr, postal, name, period string) oms.ImportedDelivery {
 		return oms.ImportedDelivery{ID: id, MethodID: 1, Name: name, PrefName: pref, Address1: addr, Postal: postal, Furigana: "やまだ たろう",

@@ -9,14 +9,14 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/metrics"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // ServeMetrics serves /metrics, /healthz and /readyz (the database and
 // Temporal) on addr until ctx ends, for process "worker" or "console"; the
 // worker also publishes the run log's per-shop last runs. It returns the
 // address it listens on.
-func ServeMetrics(ctx context.Context, addr, process string, cfg config.Config, st *oms.Store, c client.Client, logger *slog.Logger) (net.Addr, error) {
+func ServeMetrics(ctx context.Context, addr, process string, cfg config.Config, st *stores.Stores, c client.Client, logger *slog.Logger) (net.Addr, error) {
 	metrics.SetProcess(process)
 	metrics.SetBudgetPerMinute(cfg.BudgetPerMinute)
 	if process == "worker" {
@@ -26,6 +26,6 @@ func ServeMetrics(ctx context.Context, addr, process string, cfg config.Config, 
 }
 
 // ReadyChecks are what /readyz checks: the database and Temporal.
-func ReadyChecks(st *oms.Store, c client.Client) []metrics.Check {
+func ReadyChecks(st *stores.Stores, c client.Client) []metrics.Check {
 	return []metrics.Check{metrics.DatabaseCheck(st.DB()), metrics.TemporalCheck(c)}
 }

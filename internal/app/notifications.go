@@ -19,21 +19,23 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/pause"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
 // NotifyActivities returns the notification activities: they read the store,
 // describe the shop's schedules and start deliveries with c.
-func NotifyActivities(cfg config.Config, ncfg notify.Config, st *oms.Store, c client.Client, httpClient *http.Client) *activities.Notify {
+func NotifyActivities(cfg config.Config, ncfg notify.Config, st *stores.Stores, c client.Client, httpClient *http.Client) *activities.Notify {
 	m := schedules.New(c, cfg.TaskQueue)
 	return &activities.Notify{Store: st, Notes: notify.NewStore(st.DB()), Config: ncfg, HTTPClient: httpClient,
-		PausedBySystem: func(ctx context.Context, sh oms.Shop) ([]oms.Kind, error) { return pausedBySystem(ctx, m, sh) },
+		PausedBySystem: func(ctx context.Context, sh shops.Shop) ([]oms.Kind, error) { return pausedBySystem(ctx, m, sh) },
 		Dispatch:       Dispatcher(c, cfg.TaskQueue, notify.NewStore(st.DB()))}
 }
 
 // pausedBySystem returns the kinds of the shop's schedules that colorme-sync
 // paused and that its settings want running.
-func pausedBySystem(ctx context.Context, m *schedules.Manager, sh oms.Shop) ([]oms.Kind, error) {
+func pausedBySystem(ctx context.Context, m *schedules.Manager, sh shops.Shop) ([]oms.Kind, error) {
 	want := map[oms.Kind]bool{}
 	for _, d := range schedules.Want(sh) {
 		want[d.Kind] = !d.Paused
@@ -114,7 +116,7 @@ type Watchdog struct {
 	Client client.Client
 	Config config.Config
 	Notify notify.Config
-	Store  *oms.Store
+	Store  *stores.Stores
 	Logger *slog.Logger
 
 	downSince time.Time // when it first found no worker polling; zero: one polls
@@ -148,7 +150,7 @@ func (w *Watchdog) Check(ctx context.Context, now time.Time) error {
 		w.downSince = now
 	}
 	down := !polling && now.Sub(w.downSince) >= w.Notify.NoWorkerAfter
-	shops, err := w.Store.Shops(ctx)
+	shops, err := w.Store.Shops.Shops(ctx)
 	if err != nil {
 		return err
 	}
@@ -171,7 +173,7 @@ func (w *Watchdog) Check(ctx context.Context, now time.Time) error {
 // registers the monitor on the main worker w (call before w runs), starts the
 // delivery worker on the notification task queue and the monitor workflow.
 // Call the returned stop when the process ends.
-func StartNotifications(ctx context.Context, c client.Client, cfg config.Config, st *oms.Store, w worker.Registry) (stop func(), err error) {
+func StartNotifications(ctx context.Context, c client.Client, cfg config.Config, st *stores.Stores, w worker.Registry) (stop func(), err error) {
 	ncfg, err := notify.LoadConfig()
 	if err != nil {
 		return nil, err
@@ -192,7 +194,7 @@ func StartNotifications(ctx context.Context, c client.Client, cfg config.Config,
 // StartConsoleNotifications is the console's part: the delivery worker on the
 // notification task queue and the worker watchdog, until ctx ends. Call the
 // returned stop when the process ends.
-func StartConsoleNotifications(ctx context.Context, c client.Client, cfg config.Config, st *oms.Store, logger *slog.Logger) (stop func(), err error) {
+func StartConsoleNotifications(ctx context.Context, c client.Client, cfg config.Config, st *stores.Stores, logger *slog.Logger) (stop func(), err error) {
 	ncfg, err := notify.LoadConfig()
 	if err != nil {
 		return nil, err

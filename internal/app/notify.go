@@ -8,8 +8,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // NotifyTimeout bounds NotifyChange: a staff edit never waits longer for Temporal.
@@ -25,10 +25,10 @@ const NotifyTimeout = 5 * time.Second
 // so report it as a warning, never as the edit's failure. Nothing is lost: the
 // order's updated_at is past the shop's export watermark, so the next
 // incremental export (the next change) or the scheduled full reconcile exports it.
-func NotifyChange(ctx context.Context, c client.Client, cfg config.Config, st *oms.Store, shopID, reason string) error {
+func NotifyChange(ctx context.Context, c client.Client, cfg config.Config, st *stores.Stores, shopID, reason string) error {
 	ctx, cancel := context.WithTimeout(ctx, NotifyTimeout)
 	defer cancel()
-	shop, err := st.Shop(ctx, shopID)
+	shop, err := st.Shops.Shop(ctx, shopID)
 	if err != nil {
 		return fmt.Errorf("notifying the on-change export of shop %s: %w", shopID, err)
 	}

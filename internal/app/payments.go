@@ -10,6 +10,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/paycsv"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // PaymentCSVReport is what ApplyPaymentCSV found in a bank-statement file
@@ -26,9 +28,9 @@ type PaymentCSVReport struct {
 // console's 入金取込 do: rows the parser rejects block the file too, and the
 // others are still checked against the OMS so that every problem is reported
 // at once, by line. by is who imports it.
-func ApplyPaymentCSV(ctx context.Context, st *oms.Store, shopID string, data []byte, by string, dryRun bool, now time.Time) (PaymentCSVReport, error) {
+func ApplyPaymentCSV(ctx context.Context, st *stores.Stores, shopID string, data []byte, by string, dryRun bool, now time.Time) (PaymentCSVReport, error) {
 	if en, ja, ok := shipcsv.NotCSV(data); ok {
-		return PaymentCSVReport{}, &oms.StaffError{Err: ErrNotCSV,
+		return PaymentCSVReport{}, &staffmsg.StaffError{Err: ErrNotCSV,
 			En: fmt.Sprintf("the file is %s, not a CSV file: nothing was read; choose the bank-statement CSV (save a workbook as CSV first)", en),
 			Ja: fmt.Sprintf("選んだファイルは%sで、CSVファイルではありません。何も読み込んでいません。入金CSVを選んでください (Excelのブックは「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」にしてから)。", ja)}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -29,7 +30,7 @@ type RunNowResult struct {
 // operation, so that both refuse a paused schedule without force
 // (schedules.Manager.RunNow, a *schedules.PausedError) and both record who
 // started the run. by is the operator (console login, or the CLI's -by).
-func RunNow(ctx context.Context, m *schedules.Manager, st *oms.Store, shopID string, kind oms.Kind, force bool, by string) (RunNowResult, error) {
+func RunNow(ctx context.Context, m *schedules.Manager, st *stores.Stores, shopID string, kind oms.Kind, force bool, by string) (RunNowResult, error) {
 	res, paused, err := m.RunNow(ctx, shopID, kind, force)
 	out := RunNowResult{TriggerResult: res, Paused: paused}
 	if err != nil || res.Skipped || res.Decision.State != workflows.DecisionStarted || res.Decision.RunID == "" || by == "" {

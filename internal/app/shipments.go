@@ -10,6 +10,8 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // MaxCSVBytes bounds a shipping-results file read into memory (CLI and console).
@@ -47,9 +49,9 @@ type CSVReport struct {
 // report still carries what the parser found (encoding, header, rows). Every
 // note and problem carries its English (Message, for the CLI) and its Japanese
 // (Ja, for the console).
-func ApplyShipmentCSV(ctx context.Context, st *oms.Store, shopID string, data []byte, dryRun bool, now time.Time) (CSVReport, error) {
+func ApplyShipmentCSV(ctx context.Context, st *stores.Stores, shopID string, data []byte, dryRun bool, now time.Time) (CSVReport, error) {
 	if en, ja, ok := shipcsv.NotCSV(data); ok {
-		return CSVReport{}, &oms.StaffError{Err: ErrNotCSV,
+		return CSVReport{}, &staffmsg.StaffError{Err: ErrNotCSV,
 			En: fmt.Sprintf("the file is %s, not a CSV file: nothing was read; choose the shipping-results CSV (save a workbook as CSV first)", en),
 			Ja: fmt.Sprintf("選んだファイルは%sで、CSVファイルではありません。何も読み込んでいません。出荷実績のCSVファイルを選んでください (Excelのブックは「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」か「CSV (コンマ区切り)」にしてから)。", ja)}
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -20,7 +20,7 @@ import (
 func TestApplyShipmentCSV(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.OpenSQLiteStore(t)
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "s", APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "s", APIBaseURL: "https://colorme.test", Settings: shops.DefaultSettings()}))
 	ordered := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
 	require.NoError(t, st.UpsertOrders(ctx, "s", []rules.Order{
 		{SaleID: 1, Status: rules.StatusAwaitingShipment, OrderedAt: ordered, UpdatedAt: ordered, Deliveries: []rules.Delivery{{ID: 11}}},

@@ -4,7 +4,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // ExplainStoreError adds what to do to the store's refusals at open and
@@ -14,13 +15,13 @@ import (
 // `starter db migrate` migrates, so the commands are named here, once. Other
 // errors are returned as they are.
 func ExplainStoreError(err error) error {
-	var unresealable *oms.UnresealableSecretError
+	var unresealable *shops.UnresealableSecretError
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, oms.ErrSchemaBehind):
+	case errors.Is(err, schema.ErrSchemaBehind):
 		return fmt.Errorf("%w: back the database up and run `starter db migrate` (or start with DB_AUTO_MIGRATE=true)", err)
-	case errors.Is(err, oms.ErrMigrationNeedsSecretKey):
+	case errors.Is(err, shops.ErrMigrationNeedsSecretKey):
 		return fmt.Errorf("%w (the worker, or `starter db migrate`)", err)
 	case errors.As(err, &unresealable):
 		if unresealable.ClientSecret() {

@@ -21,6 +21,8 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // ColorMe's OAuth endpoints, relative to the shop's API base URL.
@@ -38,7 +40,7 @@ var Scopes = []string{"read_sales", "write_sales"}
 
 // Flow connects shops. Its zero HTTPClient is http.DefaultClient.
 type Flow struct {
-	Store      *oms.Store
+	Store      *stores.Stores
 	HTTPClient *http.Client  // token exchange and verification
 	Timeout    time.Duration // per HTTP call; 0 = 30s
 	// AuthorizeBaseURL, when set, replaces the shop's api_base_url in the
@@ -47,7 +49,7 @@ type Flow struct {
 	AuthorizeBaseURL string
 	// AfterConnect, when set, runs once the token is stored, e.g. to resume the
 	// shop's schedules. Its error is reported in Result.AfterConnectErr.
-	AfterConnect func(ctx context.Context, shop oms.Shop) error
+	AfterConnect func(ctx context.Context, shop shops.Shop) error
 }
 
 // Attempt is a started connection: the URL the operator opens and its state.
@@ -79,7 +81,7 @@ type Result struct {
 	AfterConnectErr error // AfterConnect's error; the shop is connected anyway
 	// Methods is what reading the shop's delivery and payment methods found;
 	// MethodsErr why it failed (the shop is connected anyway).
-	Methods    oms.MethodsRefresh
+	Methods    shops.MethodsRefresh
 	MethodsErr error
 }
 
@@ -144,7 +146,7 @@ func (f *Flow) Begin(ctx context.Context, shopID string) (Attempt, error) {
 		return Attempt{}, err
 	}
 	a := Attempt{ShopID: shop.ID, RedirectURL: shop.RedirectURL, State: rand.Text(), ExpiresAt: time.Now().Add(AttemptTTL)}
-	if err := f.Store.CreateOAuthState(ctx, shop.ID, a.State, a.ExpiresAt); err != nil {
+	if err := CreateOAuthState(ctx, f.Store.DB(), shop.ID, a.State, a.ExpiresAt); err != nil {
 		return Attempt{}, err
 	}
 	if f.AuthorizeBaseURL != "" {
@@ -169,17 +171,17 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 	}
 	if cb.Error != "" {
 		// The attempt is over either way: use up its state.
-		_ = f.Store.ConsumeOAuthState(ctx, id, a.State)
+		_ = ConsumeOAuthState(ctx, f.Store.DB(), id, a.State)
 		if cb.Error == "access_denied" {
 			return Result{}, fail(KindDenied, nil, "access was denied on ColorMe's consent page (error=access_denied): run %s again and press 承認する (Approve) this time.", rerun(id))
 		}
 		return Result{}, fail(KindAuthorizeError, nil, "ColorMe refused the authorization request (error=%s%s): check the shop's client_id and that the app may use the scopes %s, then run %s again.",
 			cb.Error, describe(cb.ErrorDescription), strings.Join(Scopes, " "), rerun(id))
 	}
-	switch err := f.Store.ConsumeOAuthState(ctx, id, a.State); {
-	case errors.Is(err, oms.ErrOAuthStateExpired):
+	switch err := ConsumeOAuthState(ctx, f.Store.DB(), id, a.State); {
+	case errors.Is(err, ErrOAuthStateExpired):
 		return Result{}, fail(KindStateExpired, err, "this connection attempt expired (an authorize URL is valid for %d minutes): run %s again and approve within that time.", int(AttemptTTL.Minutes()), rerun(id))
-	case errors.Is(err, oms.ErrOAuthStateUnknown):
+	case errors.Is(err, ErrOAuthStateUnknown):
 		return Result{}, fail(KindStateMismatch, err, "this connection attempt was already used or was never issued (state unknown): run %s again and use only the newest authorize URL it prints.", rerun(id))
 	case err != nil:
 		return Result{}, err
@@ -215,15 +217,15 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 		}
 		return Result{}, fail(KindUnavailable, err, "the new access token could not be checked because ColorMe did not answer GET /v1/shop.json (%v): check the shop's api_base_url and your network, then run %s again.", err, rerun(id))
 	}
-	if err := f.Store.SetAccessToken(ctx, id, tok.AccessToken); err != nil {
+	if err := f.Store.Shops.SetAccessToken(ctx, id, tok.AccessToken); err != nil {
 		return Result{}, err
 	}
 	res := Result{ShopID: id, ColorMeShop: info, Scopes: scopes}
 	// The shop's delivery and payment methods, so that staff see names from the
 	// start; a failure leaves them to the daily refresh or 再取得.
-	res.Methods, res.MethodsErr = f.Store.RefreshMethods(ctx, id, cl, time.Now())
+	res.Methods, res.MethodsErr = f.Store.Shops.RefreshMethods(ctx, id, cl, time.Now())
 	if f.AfterConnect != nil {
-		if shop, err := f.Store.Shop(ctx, id); err != nil {
+		if shop, err := f.Store.Shops.Shop(ctx, id); err != nil {
 			res.AfterConnectErr = err
 		} else {
 			res.AfterConnectErr = f.AfterConnect(ctx, shop)
@@ -233,7 +235,7 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 }
 
 // exchangeError turns a failed token exchange into one sentence.
-func exchangeError(shop oms.Shop, err error) error {
+func exchangeError(shop shops.Shop, err error) error {
 	id := shop.ID
 	re, ok := errors.AsType[*oauth2.RetrieveError](err)
 	if !ok {
@@ -268,13 +270,13 @@ func describe(desc string) string {
 
 // config loads the shop and builds its OAuth2 configuration; a missing client ID,
 // secret or redirect URL is a KindNotConfigured error.
-func (f *Flow) config(ctx context.Context, shopID string) (oms.Shop, *oauth2.Config, error) {
-	shop, err := f.Store.Shop(ctx, shopID)
+func (f *Flow) config(ctx context.Context, shopID string) (shops.Shop, *oauth2.Config, error) {
+	shop, err := f.Store.Shops.Shop(ctx, shopID)
 	if err != nil {
 		if errors.Is(err, oms.ErrNotFound) {
-			return oms.Shop{}, nil, fail(KindNotConfigured, err, "shop %q does not exist: add it with `starter shop add -id %s -client-id … -redirect-url …`.", shopID, shopID)
+			return shops.Shop{}, nil, fail(KindNotConfigured, err, "shop %q does not exist: add it with `starter shop add -id %s -client-id … -redirect-url …`.", shopID, shopID)
 		}
-		return oms.Shop{}, nil, err
+		return shops.Shop{}, nil, err
 	}
 	switch {
 	case shop.ClientID == "":
@@ -284,8 +286,8 @@ func (f *Flow) config(ctx context.Context, shopID string) (oms.Shop, *oauth2.Con
 	case !shop.HasClientSecret:
 		return shop, nil, noClientSecret(shopID, nil)
 	}
-	secret, err := f.Store.ClientSecret(ctx, shopID)
-	if errors.Is(err, oms.ErrNoClientSecret) {
+	secret, err := f.Store.Shops.ClientSecret(ctx, shopID)
+	if errors.Is(err, shops.ErrNoClientSecret) {
 		return shop, nil, noClientSecret(shopID, err) // removed since Shop was read
 	}
 	if err != nil {

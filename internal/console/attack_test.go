@@ -24,9 +24,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // postLogin posts the login form from the address xff names (when not ""), returning the status and Location.
@@ -54,7 +56,7 @@ func (h *harness) postLogin(login, password, next, xff string) (int, string) {
 // attempts reach bcrypt and the right password is refused.
 func TestAttackParallelLoginBurst(t *testing.T) {
 	h := newHarness(t)
-	_, err := h.st.CreateUser(context.Background(), "tanaka", "correct-horse-battery", oms.RoleAdmin)
+	_, err := h.st.Accounts.CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	codes := make(chan int, 30)
 	var wg sync.WaitGroup
@@ -116,7 +118,7 @@ func TestAttackLockoutByAccountAndAddress(t *testing.T) {
 	}))
 	ctx := context.Background()
 	for _, u := range []string{"tanaka", "suzuki"} {
-		_, err := h.st.CreateUser(ctx, u, "correct-horse-battery", oms.RoleStaff)
+		_, err := h.st.Accounts.CreateUser(ctx, u, "correct-horse-battery", accounts.RoleStaff)
 		require.NoError(t, err)
 	}
 	const attacker, victim = "203.0.113.7", "198.51.100.20"
@@ -135,7 +137,7 @@ func TestAttackLockoutByAccountAndAddress(t *testing.T) {
 
 	// Without a trusted proxy X-Forwarded-For is the client's own claim: ignored.
 	h2 := newHarness(t)
-	_, err := h2.st.CreateUser(ctx, "tanaka", "correct-horse-battery", oms.RoleStaff)
+	_, err := h2.st.Accounts.CreateUser(ctx, "tanaka", "correct-horse-battery", accounts.RoleStaff)
 	require.NoError(t, err)
 	for i := range 5 {
 		code, _ := h2.postLogin("tanaka", fmt.Sprintf("wrong-password-%d", i), "", fmt.Sprintf("192.0.2.%d", i))
@@ -148,7 +150,7 @@ func TestAttackLockoutByAccountAndAddress(t *testing.T) {
 // Attack 3: no next value sends the browser off the site after login.
 func TestAttackOpenRedirectAfterLogin(t *testing.T) {
 	h := newHarness(t)
-	_, err := h.st.CreateUser(context.Background(), "tanaka", "correct-horse-battery", oms.RoleStaff)
+	_, err := h.st.Accounts.CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleStaff)
 	require.NoError(t, err)
 	for _, next := range []string{
 		"/\t/evil.example/x", "/\r\n/evil.example/x", "/\n/evil.example", "//evil.example/x", "/\\evil.example/x",
@@ -177,26 +179,26 @@ func TestAttackAPIBaseURLChangeDropsSecrets(t *testing.T) {
 	ctx := context.Background()
 	const secret, token = "client-secret-5b0e1d7a9c", "access-token-2f8c4e6a1b"
 	connected := func(id string) {
-		require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: id, Name: "雑貨店", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
-		require.NoError(t, h.st.SetClientSecret(ctx, id, secret))
-		require.NoError(t, h.st.SetAccessToken(ctx, id, token))
+		require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: id, Name: "雑貨店", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
+		require.NoError(t, h.st.Shops.SetClientSecret(ctx, id, secret))
+		require.NoError(t, h.st.Shops.SetAccessToken(ctx, id, token))
 	}
-	admin := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery")
+	admin := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery")
 	form := func(base, sec string) url.Values {
 		return url.Values{"name": {"雑貨店"}, "api_base_url": {base}, "client_id": {"app-1"}, "client_secret": {sec}, "window_days": {"3"},
 			"import_days": {"7"}, "import_interval_minutes": {"30"}, "export_interval_minutes": {"30"}}
 	}
 	secrets := func(id string) (string, string) {
-		s, _ := h.st.ClientSecret(ctx, id)
-		a, _ := h.st.AccessToken(ctx, id)
+		s, _ := h.st.Shops.ClientSecret(ctx, id)
+		a, _ := h.st.Shops.AccessToken(ctx, id)
 		return s, a
 	}
 
 	connected("same")
-	sh, err := h.st.Shop(ctx, "same")
+	sh, err := h.st.Shops.Shop(ctx, "same")
 	require.NoError(t, err)
 	sh.Settings.WindowDays = 5
-	require.NoError(t, h.st.UpdateShop(ctx, sh))
+	require.NoError(t, h.st.Shops.UpdateShop(ctx, sh))
 	s, a := secrets("same")
 	assert.Equal(t, secret, s, "an unchanged URL keeps the secret")
 	assert.Equal(t, token, a, "an unchanged URL keeps the token")
@@ -217,22 +219,22 @@ func TestAttackAPIBaseURLChangeDropsSecrets(t *testing.T) {
 
 	// `starter shop set api_base_url=…` updates the shop through the store.
 	connected("cli")
-	sh, err = h.st.Shop(ctx, "cli")
+	sh, err = h.st.Shops.Shop(ctx, "cli")
 	require.NoError(t, err)
 	require.NoError(t, sh.Set("api_base_url", "https://attacker.example"))
-	require.NoError(t, h.st.UpdateShop(ctx, sh))
-	sh, err = h.st.Shop(ctx, "cli")
+	require.NoError(t, h.st.Shops.UpdateShop(ctx, sh))
+	sh, err = h.st.Shops.Shop(ctx, "cli")
 	require.NoError(t, err)
 	assert.False(t, sh.HasAccessToken)
 	assert.False(t, sh.HasClientSecret)
 
 	// A deployment that lists its API hosts (COLORME_API_HOSTS) refuses others.
-	h.st.AllowAPIHosts("api.shop-pro.jp")
-	t.Cleanup(func() { h.st.AllowAPIHosts() })
+	h.st.Shops.AllowAPIHosts("api.shop-pro.jp")
+	t.Cleanup(func() { h.st.Shops.AllowAPIHosts() })
 	sh.APIBaseURL = "https://attacker.example"
-	assert.ErrorContains(t, h.st.UpdateShop(ctx, sh), "COLORME_API_HOSTS")
+	assert.ErrorContains(t, h.st.Shops.UpdateShop(ctx, sh), "COLORME_API_HOSTS")
 	sh.APIBaseURL = "https://api.shop-pro.jp"
-	assert.NoError(t, h.st.UpdateShop(ctx, sh))
+	assert.NoError(t, h.st.Shops.UpdateShop(ctx, sh))
 }
 
 // Attack 5: a callback with a foreign state leaves this browser's connect in
@@ -240,9 +242,9 @@ func TestAttackAPIBaseURLChangeDropsSecrets(t *testing.T) {
 func TestAttackForeignCallbackKeepsConnectCookie(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
-	require.NoError(t, h.st.SetClientSecret(ctx, "myshop", "client-secret-5b0e1d7a9c"))
-	admin := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery")
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
+	require.NoError(t, h.st.Shops.SetClientSecret(ctx, "myshop", "client-secret-5b0e1d7a9c"))
+	admin := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery")
 	res, err := admin.noFollow.PostForm(h.base+"/shops/myshop/connect", nil)
 	require.NoError(t, err)
 	res.Body.Close()
@@ -275,7 +277,7 @@ func TestAttackFormulaInjectionInLabels(t *testing.T) {
 	require.NoError(t, err)
 	_, err = h.st.SetStatus(ctx, shop, 120000009, rules.StatusAwaitingShipment, now)
 	require.NoError(t, err)
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 	for _, format := range []string{"b2", "ehiden", "yupack"} {
 		form := url.Values{"format": {format}, "sales": {"120000009"}, "ship_date": {dataToday()}, "shipper_name": {"-雑貨店"},
 			"shipper_tel": {"03-1234-5678"}, "shipper_postal": {"101-0021"}, "shipper_address": {"+東京都千代田区外神田1-2-3"},
@@ -308,7 +310,7 @@ func TestAttackFormulaInjectionInLabels(t *testing.T) {
 // and how many there are in all.
 func TestAttackJunkUploadBoundedPage(t *testing.T) {
 	h := newHarness(t, withShop("up", "雑貨店"))
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 	var junk bytes.Buffer
 	for i := 0; junk.Len() < 2<<20; i++ {
 		junk.WriteString(strconv.Itoa(900000000+i) + ",,4912-0000-" + strconv.Itoa(1000+i%9000) + ",2026/05/01\r\n")
@@ -332,7 +334,7 @@ func TestAttackJunkUploadBoundedPage(t *testing.T) {
 // short page.
 func TestAttackLabelCheckTooManyIDs(t *testing.T) {
 	h := newHarness(t, withShop("lb", "雑貨店"))
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 	ids := make([]string, 20000)
 	for i := range ids {
 		ids[i] = strconv.Itoa(100000000 + i)

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // sessionCookie holds the session token. It is HttpOnly, SameSite=Lax (ColorMe's
@@ -21,8 +24,8 @@ const sessionCookie = "colorme_console_session"
 type request struct {
 	w    http.ResponseWriter
 	r    *http.Request
-	user oms.User
-	shop oms.Shop // zero outside /shops/{shop}/…
+	user accounts.User
+	shop shops.Shop // zero outside /shops/{shop}/…
 }
 
 // ctx returns the request's context.
@@ -41,9 +44,9 @@ func (s *Server) user(h handler) http.Handler {
 		if c != nil {
 			token = c.Value
 		}
-		u, err := s.d.Store.SessionUser(r.Context(), token, s.d.Now())
+		u, err := s.acc.SessionUser(r.Context(), token, s.d.Now())
 		if err != nil {
-			if !errors.Is(err, oms.ErrNoSession) {
+			if !errors.Is(err, accounts.ErrNoSession) {
 				s.d.Logger.Error("console: reading the session failed", "err", err)
 			}
 			next := r.URL.RequestURI()
@@ -55,11 +58,11 @@ func (s *Server) user(h handler) http.Handler {
 		}
 		rq := &request{w: w, r: r, user: u}
 		if id := r.PathValue("shop"); id != "" {
-			sh, err := s.d.Store.Shop(r.Context(), id)
+			sh, err := s.d.Store.Shops.Shop(r.Context(), id)
 			if err == nil {
 				// A shop this user was not given answers as an unknown one does.
 				var ok bool
-				if ok, err = s.d.Store.MayReachShop(r.Context(), u, id); err == nil && !ok {
+				if ok, err = s.acc.MayReachShop(r.Context(), u, id); err == nil && !ok {
 					s.d.Logger.Warn("console: shop not given to the user", "shop", id, "by", u.Login)
 					err = fmt.Errorf("shop %q: %w", id, oms.ErrNotFound)
 				}
@@ -112,7 +115,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	key := "login:" + login + "|addr:" + addr
 	// The attempt is counted before the password is checked, so parallel
 	// attempts cannot all pass the check.
-	wait, err := s.d.Store.LoginAttempt(r.Context(), key, now, loginLimits)
+	wait, err := s.acc.LoginAttempt(r.Context(), key, now, loginLimits)
 	if err != nil {
 		s.d.Logger.Error("console: counting a login attempt failed", "err", err)
 		s.renderLogin(w, r, http.StatusInternalServerError, "データベースに接続できませんでした。しばらくしてからもう一度お試しください。")
@@ -125,16 +128,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !acquire(r.Context(), s.loginSlots, loginQueueWait) {
-		if err := s.d.Store.RefundLoginAttempt(r.Context(), key, loginLimits); err != nil {
+		if err := s.acc.RefundLoginAttempt(r.Context(), key, loginLimits); err != nil {
 			s.d.Logger.Warn("console: taking back a login attempt failed", "err", err)
 		}
 		s.d.Logger.Warn("console: login refused, every password-check slot busy", "login", login, "addr", addr)
 		s.renderLogin(w, r, http.StatusServiceUnavailable, "ログインが混み合っています。数秒待ってからもう一度お試しください。")
 		return
 	}
-	u, err := s.d.Store.Authenticate(r.Context(), login, r.FormValue("password"))
+	u, err := s.acc.Authenticate(r.Context(), login, r.FormValue("password"))
 	<-s.loginSlots
-	if errors.Is(err, oms.ErrBadLogin) {
+	if errors.Is(err, accounts.ErrBadLogin) {
 		s.d.Logger.Info("console: login failed", "login", login, "addr", addr)
 		s.renderLogin(w, r, http.StatusUnauthorized, "ログインIDまたはパスワードが違います。確かめてもう一度入力してください。")
 		return
@@ -144,17 +147,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusInternalServerError, "データベースに接続できませんでした。しばらくしてからもう一度お試しください。")
 		return
 	}
-	if err := s.d.Store.ClearLoginAttempts(r.Context(), key); err != nil {
+	if err := s.acc.ClearLoginAttempts(r.Context(), key); err != nil {
 		s.d.Logger.Warn("console: clearing the login throttle failed", "err", err)
 	}
-	token, err := s.d.Store.CreateSession(r.Context(), u.ID, now)
+	token, err := s.acc.CreateSession(r.Context(), u.ID, now)
 	if err != nil {
 		s.d.Logger.Error("console: creating a session failed", "err", err)
 		s.renderLogin(w, r, http.StatusInternalServerError, "ログインを記録できませんでした。しばらくしてからもう一度お試しください。")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.secure,
-		SameSite: http.SameSiteLaxMode, Expires: now.Add(oms.SessionTTL)})
+		SameSite: http.SameSiteLaxMode, Expires: now.Add(accounts.SessionTTL)})
 	s.d.Logger.Info("console: login", "login", u.Login, "role", u.Role)
 	http.Redirect(w, r, safeNext(r.FormValue("next")), http.StatusSeeOther)
 }
@@ -179,7 +182,7 @@ func acquire(ctx context.Context, sem chan struct{}, wait time.Duration) bool {
 
 func (s *Server) logout(rq *request) error {
 	if c, _ := rq.r.Cookie(sessionCookie); c != nil {
-		if err := s.d.Store.DeleteSession(rq.ctx(), c.Value); err != nil {
+		if err := s.acc.DeleteSession(rq.ctx(), c.Value); err != nil {
 			return err
 		}
 	}
@@ -209,4 +212,18 @@ func safeNext(next string) string {
 		p += "?" + u.RawQuery
 	}
 	return p
+}
+
+// shopsFor lists the shops the user may reach, by id: an admin every shop, a
+// staff user the shops given to it.
+func (s *Server) shopsFor(ctx context.Context, u accounts.User) ([]shops.Shop, error) {
+	all, err := s.d.Store.Shops.Shops(ctx)
+	if err != nil || u.IsAdmin() {
+		return all, err
+	}
+	mine, err := s.acc.UserShops(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(sh shops.Shop) bool { return !slices.Contains(mine, sh.ID) }), nil
 }

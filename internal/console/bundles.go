@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/bundle"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // 同梱候補一覧: unshipped orders of the same customer going to the same
@@ -192,7 +193,7 @@ func (s *Server) bundleCandidate(rq *request) error {
 	children := g.Children(parent)
 	changed, err := s.d.Store.Bundle(rq.ctx(), rq.shop.ID, parent, children, now)
 	if err != nil {
-		if ja := oms.StaffMessage(err); ja != "" {
+		if ja := staffmsg.StaffMessage(err); ja != "" {
 			return refuse(ja)
 		}
 		return err

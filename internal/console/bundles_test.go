@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -59,7 +60,7 @@ func (h *harness) seedCandidates(now time.Time) {
 func TestBundleCandidates(t *testing.T) {
 	h := newHarness(t, withShop("bdl", "同梱テスト店"))
 	h.seedCandidates(time.Now())
-	staff := h.session("staff1", oms.RoleStaff)
+	staff := h.session("staff1", accounts.RoleStaff)
 
 	status, page := staff.get("/shops/bdl/bundles")
 	require.Equal(t, http.StatusOK, status, page)
@@ -126,7 +127,7 @@ func TestBundledChildOfExcludedParentSaysWhatToDo(t *testing.T) {
 	ctx := context.Background()
 	_, err := h.st.Bundle(ctx, "bdl", 801, []int64{802}, time.Now())
 	require.NoError(t, err)
-	staff := h.session("staff1", oms.RoleStaff)
+	staff := h.session("staff1", accounts.RoleStaff)
 
 	_, page := staff.get("/shops/bdl/orders/802")
 	verdict := ordSection(t, page, `<section class="card" id="verdict">`, "</section>")

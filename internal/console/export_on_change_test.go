@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -19,7 +19,7 @@ import (
 // shown checked by default and saves export_on_change.
 func TestSettingsExportOnChange(t *testing.T) {
 	h := newHarness(t, withShop("myshop", "マイショップ"))
-	op := h.session("admin", oms.RoleAdmin)
+	op := h.session("admin", accounts.RoleAdmin)
 	status, page := op.get("/shops/myshop/settings")
 	require.Equal(t, http.StatusOK, status)
 	assert.Contains(t, page, `name="export_on_change" checked`)
@@ -27,15 +27,15 @@ func TestSettingsExportOnChange(t *testing.T) {
 
 	// Saved off elsewhere, then checked on the page: on. (Each save also
 	// applies the schedules, slow against the unreachable test Temporal: one save.)
-	sh, err := h.st.Shop(context.Background(), "myshop")
+	sh, err := h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	sh.Settings.ExportOnChange = false
-	require.NoError(t, h.st.UpdateShop(context.Background(), sh))
+	require.NoError(t, h.st.Shops.UpdateShop(context.Background(), sh))
 	_, page = op.get("/shops/myshop/settings")
 	assert.NotContains(t, page, `name="export_on_change" checked`)
 	op.post("/shops/myshop/settings", url.Values{"api_base_url": {"https://colorme.test"}, "window_days": {"3"}, "import_days": {"7"},
 		"import_interval_minutes": {"30"}, "export_interval_minutes": {"30"}, "export_enabled": {"on"}, "export_on_change": {"on"}})
-	sh, err = h.st.Shop(context.Background(), "myshop")
+	sh, err = h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	assert.True(t, sh.Settings.ExportOnChange, "checked: on")
 }
@@ -48,7 +48,7 @@ func TestEditStandsWithoutTemporal(t *testing.T) {
 	now := time.Now()
 	require.NoError(t, h.st.UpsertOrders(context.Background(), "myshop", []rules.Order{{SaleID: 7001, Status: rules.StatusProcessing,
 		OrderedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Hour), Deliveries: []rules.Delivery{{ID: 70011}}}}))
-	op := h.session("staff", oms.RoleStaff)
+	op := h.session("staff", accounts.RoleStaff)
 	status, page := op.post("/shops/myshop/orders/"+strconv.Itoa(7001)+"/status", url.Values{"status": {rules.StatusShipped}})
 	require.Equal(t, http.StatusOK, status, page)
 	assert.Contains(t, page, "ステータスを")

@@ -24,9 +24,11 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/console"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
@@ -34,7 +36,7 @@ import (
 // harness is the console on its own database, served over HTTP, with its log.
 type harness struct {
 	t    testing.TB
-	st   *oms.Store
+	st   *stores.Stores
 	srv  *console.Server
 	base string     // the server's address, e.g. http://127.0.0.1:41234
 	logs *logBuffer // the console's log, JSON lines at debug level
@@ -51,11 +53,11 @@ type harnessSetup struct {
 	https            bool
 	shopID, shopName string
 	deps             func(*console.Deps)
-	store            *oms.Store
+	store            *stores.Stores
 }
 
 // onStore serves the console on st (another console's database) instead of a fresh one.
-func onStore(st *oms.Store) harnessOption {
+func onStore(st *stores.Stores) harnessOption {
 	return func(s *harnessSetup) { s.store = st }
 }
 
@@ -151,23 +153,23 @@ func testTemporal(t testing.TB) client.Client {
 // addShop creates a shop on the ColorMe test address with the default settings.
 func (h *harness) addShop(id, name string) {
 	h.t.Helper()
-	require.NoError(h.t, h.st.CreateShop(context.Background(), oms.Shop{ID: id, Name: name, APIBaseURL: "https://colorme.test", Settings: oms.DefaultSettings()}))
+	require.NoError(h.t, h.st.Shops.CreateShop(context.Background(), shops.Shop{ID: id, Name: name, APIBaseURL: "https://colorme.test", Settings: shops.DefaultSettings()}))
 }
 
 // giveAllShops gives a staff user every shop there is now, as an admin does
 // in ユーザー管理 (admins reach every shop anyway).
 func (h *harness) giveAllShops(login, role string) {
 	h.t.Helper()
-	if role != oms.RoleStaff {
+	if role != accounts.RoleStaff {
 		return
 	}
-	shops, err := h.st.Shops(context.Background())
+	shops, err := h.st.Shops.Shops(context.Background())
 	require.NoError(h.t, err)
 	ids := make([]string, len(shops))
 	for i, sh := range shops {
 		ids[i] = sh.ID
 	}
-	require.NoError(h.t, h.st.SetUserShops(context.Background(), login, ids))
+	require.NoError(h.t, h.st.Accounts.SetUserShops(context.Background(), login, ids))
 }
 
 // operator is a browser with its own cookie jar.
@@ -189,7 +191,7 @@ func (h *harness) newOperator() *operator {
 // addUser creates an operator in the store and logs in as it through /login.
 func (h *harness) addUser(login, role, password string) *operator {
 	h.t.Helper()
-	_, err := h.st.CreateUser(context.Background(), login, password, role)
+	_, err := h.st.Accounts.CreateUser(context.Background(), login, password, role)
 	require.NoError(h.t, err)
 	h.giveAllShops(login, role)
 	return h.login(login, password)
@@ -224,10 +226,10 @@ func (h *harness) session(login, role string) *operator {
 func (h *harness) sessionToken(login, role string) string {
 	h.t.Helper()
 	ctx := context.Background()
-	u, err := h.st.CreateUser(ctx, login, "password-"+login, role)
+	u, err := h.st.Accounts.CreateUser(ctx, login, "password-"+login, role)
 	require.NoError(h.t, err)
 	h.giveAllShops(login, role)
-	token, err := h.st.CreateSession(ctx, u.ID, time.Now())
+	token, err := h.st.Accounts.CreateSession(ctx, u.ID, time.Now())
 	require.NoError(h.t, err)
 	return token
 }

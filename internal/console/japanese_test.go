@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -106,7 +107,7 @@ func (h *harness) everyReason() (exportRun, importRun int64) {
 func TestStaffPagesHoldNoEnglishReason(t *testing.T) {
 	h := newHarness(t, ordShop)
 	exportRun, importRun := h.everyReason()
-	staff := h.session("staff1", oms.RoleStaff)
+	staff := h.session("staff1", accounts.RoleStaff)
 	english := catalogueEnglish()
 	require.Greater(t, len(english), 40)
 	oms := regexp.MustCompile(`\bOMS\b`)

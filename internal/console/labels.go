@@ -9,8 +9,8 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // 送り状データ出力: label data for the carriers' label programs, as `starter
@@ -140,7 +140,7 @@ func (s *Server) labelPost(rq *request) error {
 		return s.labelsByCarrier(rq, f, sel, sh)
 	}
 	ex, err := app.ExportLabels(rq.ctx(), s.d.Store, rq.shop.ID, f.Format, sel, sh, f.ShipDate, s.d.Now())
-	if msg := oms.StaffMessage(err); msg != "" {
+	if msg := staffmsg.StaffMessage(err); msg != "" {
 		return s.renderStatus(rq, http.StatusBadRequest, "labels", "送り状データ出力", labelData{Form: f}, msg)
 	}
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // autoFormatName is the 送り状ソフト choice that splits one selection by carrier.
@@ -26,7 +26,7 @@ type labelFile struct {
 // whose method has no known carrier is listed among those left out.
 func (s *Server) labelsByCarrier(rq *request, f labelForm, sel app.LabelSelection, sh carrier.Shipper) error {
 	ex, err := app.ExportLabelsByCarrier(rq.ctx(), s.d.Store, rq.shop.ID, sel, sh, f.ShipDate, s.d.Now())
-	if msg := oms.StaffMessage(err); msg != "" {
+	if msg := staffmsg.StaffMessage(err); msg != "" {
 		return s.renderStatus(rq, http.StatusBadRequest, "labels", "送り状データ出力", labelData{Form: f}, msg)
 	}
 	if err != nil {

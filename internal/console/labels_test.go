@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -42,7 +43,7 @@ func TestLabelsCheckDownloadAndImportBack(t *testing.T) {
 	const shop = "lb1"
 	h.addShop(shop, "雑貨店")
 	h.addLabelOrders(shop)
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 
 	status, page := staff.get("/shops/" + shop + "/labels")
 	require.Equal(t, http.StatusOK, status, page)
@@ -151,7 +152,7 @@ func TestLabelsCheckInformsCalmly(t *testing.T) {
 	h.addShop(shop, "雑貨店")
 	h.addLabelOrders(shop)
 	require.NoError(t, h.st.DB().Exec("UPDATE deliveries SET slip_number = ? WHERE shop_id = ? AND delivery_id = ?", "400012345682", shop, 3500003).Error)
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 	form := url.Values{"format": {"yupack"}, "status": {rules.StatusAwaitingShipment}, "ship_date": {dataToday()}, "shipper_name": {"雑貨店"},
 		"shipper_tel": {"03-1234-5678"}, "shipper_postal": {"101-0021"}, "shipper_address": {"東京都千代田区外神田1-2-3"}, "action": {"check"}}
 	status, page := staff.post("/shops/"+shop+"/labels", form)

@@ -6,7 +6,8 @@ import (
 	"strconv"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // 配送・決済方法: the shop's delivery and payment methods as last read from
@@ -16,14 +17,14 @@ import (
 
 // methodsData is what the page shows.
 type methodsData struct {
-	Methods    oms.ShopMethods
+	Methods    shops.ShopMethods
 	Deliveries []methodLine
 	NeverRead  bool
 }
 
 // methodLine is one delivery method with its program and クール区分 choices.
 type methodLine struct {
-	oms.DeliveryMethod
+	shops.DeliveryMethod
 	Program string // "" = no known carrier
 	Cools   []orderOption
 }
@@ -33,19 +34,19 @@ func (s *Server) methodsPage(rq *request) error {
 }
 
 func (s *Server) renderMethods(rq *request, status int, errMsg string) error {
-	m, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	m, err := s.d.Store.Shops.Methods(rq.ctx(), rq.shop.ID)
 	if err != nil {
 		return err
 	}
 	data := methodsData{Methods: m, NeverRead: m.ReadAt.IsZero()}
 	for _, d := range m.Deliveries {
 		line := methodLine{DeliveryMethod: d, Program: app.ProgramName(d)}
-		for _, c := range []string{oms.CoolNone, oms.CoolChilled, oms.CoolFrozen} {
+		for _, c := range []string{shops.CoolNone, shops.CoolChilled, shops.CoolFrozen} {
 			v := c
 			if v == "" {
 				v = "none"
 			}
-			line.Cools = append(line.Cools, orderOption{Value: v, Label: oms.CoolLabel(c), Selected: c == d.Cool})
+			line.Cools = append(line.Cools, orderOption{Value: v, Label: shops.CoolLabel(c), Selected: c == d.Cool})
 		}
 		data.Deliveries = append(data.Deliveries, line)
 	}
@@ -55,7 +56,7 @@ func (s *Server) renderMethods(rq *request, status int, errMsg string) error {
 // methodsRefresh is 「再取得」: the methods read from ColorMe now.
 func (s *Server) methodsRefresh(rq *request) error {
 	res, err := app.RefreshMethods(rq.ctx(), s.d.Config, s.d.Store, s.d.HTTPClient, rq.shop.ID, s.d.Now())
-	if msg := oms.StaffMessage(err); msg != "" {
+	if msg := staffmsg.StaffMessage(err); msg != "" {
 		s.d.Logger.Warn("console: reading the shop's methods failed", "shop", rq.shop.ID, "by", rq.user.Login, "err", err)
 		return s.renderMethods(rq, http.StatusBadGateway, msg)
 	}
@@ -75,15 +76,15 @@ func (s *Server) methodsCool(rq *request) error {
 	}
 	cool := rq.r.PostFormValue("cool")
 	if cool == "none" {
-		cool = oms.CoolNone
+		cool = shops.CoolNone
 	}
-	err = s.d.Store.SetDeliveryCool(rq.ctx(), rq.shop.ID, id, cool)
-	if msg := oms.StaffMessage(err); msg != "" {
+	err = s.d.Store.Shops.SetDeliveryCool(rq.ctx(), rq.shop.ID, id, cool)
+	if msg := staffmsg.StaffMessage(err); msg != "" {
 		return s.renderMethods(rq, http.StatusBadRequest, msg)
 	}
 	if err != nil {
 		return err
 	}
 	s.d.Logger.Info("console: delivery method cool class set", "shop", rq.shop.ID, "method", id, "cool", cool, "by", rq.user.Login)
-	return s.redirect(rq, "/shops/"+rq.shop.ID+"/methods", fmt.Sprintf("配送方法ID %d のクール区分を「%s」にしました。", id, oms.CoolLabel(cool)))
+	return s.redirect(rq, "/shops/"+rq.shop.ID+"/methods", fmt.Sprintf("配送方法ID %d のクール区分を「%s」にしました。", id, shops.CoolLabel(cool)))
 }

@@ -14,9 +14,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // methodsShop creates shop id on a ColorMe sandbox, connected, and imports
@@ -28,8 +30,8 @@ func (h *harness) methodsShop(id string) *sandbox.Server {
 	sb := sandbox.New(sandbox.Options{Tokens: []string{"tok-" + id}})
 	srv := httptest.NewServer(sb)
 	h.t.Cleanup(srv.Close)
-	require.NoError(h.t, h.st.CreateShop(ctx, oms.Shop{ID: id, Name: "雑貨店", APIBaseURL: srv.URL, Settings: oms.DefaultSettings()}))
-	require.NoError(h.t, h.st.SetAccessToken(ctx, id, "tok-"+id))
+	require.NoError(h.t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: id, Name: "雑貨店", APIBaseURL: srv.URL, Settings: shops.DefaultSettings()}))
+	require.NoError(h.t, h.st.Shops.SetAccessToken(ctx, id, "tok-"+id))
 	now := time.Now()
 	run, err := h.st.StartImport(ctx, oms.Run{ShopID: id, RunKey: "seed-" + id, Trigger: "manual", WindowDays: 7, AsOf: now})
 	require.NoError(h.t, err)
@@ -52,7 +54,7 @@ func (h *harness) methodsShop(id string) *sandbox.Server {
 func TestMethodsPageAndNames(t *testing.T) {
 	h := newHarness(t)
 	sb := h.methodsShop("mt1")
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 
 	status, page := staff.get("/shops/mt1/orders/130000001")
 	require.Equal(t, http.StatusOK, status, page)
@@ -111,7 +113,7 @@ func TestMethodsPageAndNames(t *testing.T) {
 func TestLabelsByCarrier(t *testing.T) {
 	h := newHarness(t)
 	h.methodsShop("mt2")
-	staff := h.addUser("staff2", oms.RoleStaff, "staff-password-2")
+	staff := h.addUser("staff2", accounts.RoleStaff, "staff-password-2")
 	status, page := staff.post("/shops/mt2/methods/refresh", url.Values{})
 	require.Equal(t, http.StatusOK, status, page)
 

@@ -2,7 +2,7 @@ package console
 
 import (
 	"github.com/colorme-sync/colorme-sync/internal/notify"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // noticeLine is one open problem on お知らせ.
@@ -15,7 +15,7 @@ type noticeLine struct {
 // admin every shop, staff the shops they were given), newest first, each with
 // the page where it is fixed.
 func (s *Server) notices(rq *request) error {
-	shops, err := s.d.Store.ShopsFor(rq.ctx(), rq.user)
+	shops, err := s.shopsFor(rq.ctx(), rq.user)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) openNotices(rq *request) int {
 		s.d.Logger.Warn("console: counting the open notifications failed", "error", err)
 		return 0
 	}
-	shops, err := s.d.Store.ShopsFor(rq.r.Context(), rq.user)
+	shops, err := s.shopsFor(rq.r.Context(), rq.user)
 	if err != nil {
 		s.d.Logger.Warn("console: listing the user's shops for お知らせ failed", "error", err)
 		return 0
@@ -55,7 +55,7 @@ func (s *Server) openNotices(rq *request) int {
 	return n
 }
 
-func shopName(sh oms.Shop) string {
+func shopName(sh shops.Shop) string {
 	if sh.Name != "" {
 		return sh.Name
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // TestNotices: お知らせ lists the open problems of every shop with a link to
@@ -24,7 +24,7 @@ func TestNotices(t *testing.T) {
 	_, err := notes.Reconcile(ctx, "myshop", notify.ShopKinds, []notify.Condition{{ShopID: "myshop", Kind: notify.KindReconnect,
 		Summary: "カラーミーショップへの再接続が必要です", Detail: "「取得する」を押してください。", FixPath: "/shops/myshop/settings"}}, time.Now(), time.Hour)
 	require.NoError(t, err)
-	op := h.session("staff", oms.RoleStaff)
+	op := h.session("staff", accounts.RoleStaff)
 
 	status, page := op.get("/notices")
 	require.Equal(t, http.StatusOK, status)
@@ -46,7 +46,7 @@ func TestNotices(t *testing.T) {
 // address or a plain-http webhook is refused in staff's words.
 func TestSettingsNotify(t *testing.T) {
 	h := newHarness(t, withShop("myshop", "マイショップ"))
-	op := h.session("admin", oms.RoleAdmin)
+	op := h.session("admin", accounts.RoleAdmin)
 	form := func(extra map[string]string) url.Values {
 		v := url.Values{"api_base_url": {"https://colorme.test"}, "window_days": {"3"}, "import_days": {"7"},
 			"import_interval_minutes": {"30"}, "export_interval_minutes": {"30"}, "export_enabled": {"on"}, "export_on_change": {"on"},
@@ -59,7 +59,7 @@ func TestSettingsNotify(t *testing.T) {
 	status, page := op.post("/shops/myshop/settings", form(map[string]string{"notify_email": "a@example.com, b@example.com",
 		"notify_webhook_url": "https://hooks.example.com/services/T000/B000/secretpart"}))
 	require.Equal(t, http.StatusOK, status, page)
-	sh, err := h.st.Shop(context.Background(), "myshop")
+	sh, err := h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, "a@example.com, b@example.com", sh.Settings.NotifyEmail)
 	assert.Equal(t, "https://hooks.example.com/services/T000/B000/secretpart", sh.Settings.NotifyWebhookURL)
@@ -76,11 +76,11 @@ func TestSettingsNotify(t *testing.T) {
 	assert.Contains(t, page, "エラー通知Webhookは https:// で始まるURLを入力してください")
 
 	_, _ = op.post("/shops/myshop/settings", form(map[string]string{"notify_email": "a@example.com"}))
-	sh, err = h.st.Shop(context.Background(), "myshop")
+	sh, err = h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, "https://hooks.example.com/services/T000/B000/secretpart", sh.Settings.NotifyWebhookURL, "an empty field keeps it")
 	_, _ = op.post("/shops/myshop/settings", form(map[string]string{"notify_email": "a@example.com", "notify_webhook_clear": "on"}))
-	sh, err = h.st.Shop(context.Background(), "myshop")
+	sh, err = h.st.Shops.Shop(context.Background(), "myshop")
 	require.NoError(t, err)
 	assert.Empty(t, sh.Settings.NotifyWebhookURL)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -183,7 +184,7 @@ func (s *Server) orderList(rq *request) error {
 	now := s.d.Now()
 	q := rq.r.URL.Query()
 	data, lq, problems := orderFilters(q, rq.shop.ID, now, rq.shop.Settings.WindowDays)
-	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	methods, err := s.d.Store.Shops.Methods(rq.ctx(), rq.shop.ID)
 	if err != nil {
 		return err
 	}
@@ -547,7 +548,7 @@ func (s *Server) renderOrder(rq *request, status int, sale int64, errMsg string,
 		data.Last = &orderLastExport{ExportOutcome: last, Label: l[0], Class: l[1], ChangedSince: o.UpdatedAt.After(last.At)}
 		data.PaidPushed, data.PaidPushedAt = paidPushed(last), last.At
 	}
-	methods, err := s.d.Store.Methods(rq.ctx(), rq.shop.ID)
+	methods, err := s.d.Store.Shops.Methods(rq.ctx(), rq.shop.ID)
 	if err != nil {
 		return err
 	}
@@ -600,10 +601,10 @@ func orderErrText(err error, fallback string) string {
 }
 
 // orderStoreFailed handles the store's error for an order action: a refusal staff
-// can act on (oms.StaffMessage) shows the order page again with the posted form and
+// can act on (staffmsg.StaffMessage) shows the order page again with the posted form and
 // the refusal after failed (「…できませんでした: 」); other errors are returned as they are.
 func (s *Server) orderStoreFailed(rq *request, sale int64, action string, err error, failed string, form map[string]string) error {
-	if ja := oms.StaffMessage(err); ja != "" {
+	if ja := staffmsg.StaffMessage(err); ja != "" {
 		return s.refuseOrder(rq, sale, action, err, failed+ja, form)
 	}
 	return err

@@ -11,8 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // ordBenchOrders is the size of the shop BenchmarkOrderList pages through.
@@ -21,7 +22,7 @@ const ordBenchOrders = 100_000
 // ordBenchLoad stores n orders as a year of a busy shop: sale ids rising with
 // the order date, most orders completed long ago, about 2% updated within the
 // 作成期間, some new, cancelled, on hold or bundled; one delivery each.
-func ordBenchLoad(b *testing.B, st *oms.Store, shopID string, n int, now time.Time) {
+func ordBenchLoad(b *testing.B, st *stores.Stores, shopID string, n int, now time.Time) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(9, 10))
 	ctx := context.Background()
@@ -87,7 +88,7 @@ func BenchmarkOrderList(b *testing.B) {
 	start := time.Now()
 	ordBenchLoad(b, h.st, h.shop, ordBenchOrders, now)
 	b.Logf("loaded %d orders in %s", ordBenchOrders, time.Since(start).Round(time.Millisecond))
-	token := h.sessionToken("bench", oms.RoleStaff)
+	token := h.sessionToken("bench", accounts.RoleStaff)
 	handler := h.srv.Handler()
 	page := func(b *testing.B, path string) {
 		b.Helper()

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -29,7 +29,7 @@ func TestOrderListDateRange(t *testing.T) {
 			Deliveries: []rules.Delivery{{ID: int64(7000 + i)}}})
 	}
 	require.NoError(t, h.st.UpsertOrders(context.Background(), h.shop, orders))
-	staff := h.session("staff1", oms.RoleStaff)
+	staff := h.session("staff1", accounts.RoleStaff)
 
 	status, page := staff.get("/shops/ord/orders?from=2026-04-01&to=2026-04-02")
 	require.Equal(t, http.StatusOK, status, page)

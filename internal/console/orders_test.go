@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -159,7 +160,7 @@ func TestOrderPagesNeedSession(t *testing.T) {
 func TestOrderListPagingAndFilters(t *testing.T) {
 	h := newHarness(t, ordShop)
 	s := h.seed()
-	staff := h.session("staff1", oms.RoleStaff)
+	staff := h.session("staff1", accounts.RoleStaff)
 
 	status, page := staff.get("/shops/ord/orders")
 	require.Equal(t, http.StatusOK, status, page)
@@ -277,7 +278,7 @@ func TestOrderListPagingAndFilters(t *testing.T) {
 	}
 
 	// An admin sees the same list.
-	admin := h.session("admin1", oms.RoleAdmin)
+	admin := h.session("admin1", accounts.RoleAdmin)
 	status, page = admin.get("/shops/ord/orders?only=excluded")
 	require.Equal(t, http.StatusOK, status)
 	assert.Len(t, ordRows(page), 5)
@@ -290,7 +291,7 @@ func TestOrderPageShowsDeliveriesAndLastExport(t *testing.T) {
 	h := newHarness(t, ordShop)
 	s := h.seed()
 	ctx := context.Background()
-	staff := h.session("staff1", oms.RoleStaff)
+	staff := h.session("staff1", accounts.RoleStaff)
 
 	// Sale 5 gets a second delivery; an export run sent its first one.
 	o := h.order(5)
@@ -381,7 +382,7 @@ func ordSection(t *testing.T, page, from, to string) string {
 func TestOrderActions(t *testing.T) {
 	h := newHarness(t, ordShop)
 	s := h.seed()
-	staff := h.session("staff1", oms.RoleStaff)
+	staff := h.session("staff1", accounts.RoleStaff)
 	today := time.Now().In(rules.Tokyo).Format(time.DateOnly)
 
 	refused := func(path string, form url.Values, msgs ...string) {
@@ -484,7 +485,7 @@ func TestOrderActions(t *testing.T) {
 	assert.Contains(t, page, `value="4912 34"`, "the refused input is filled in again")
 
 	// Admins may do the same; every action is logged with who did it.
-	admin := h.session("admin1", oms.RoleAdmin)
+	admin := h.session("admin1", accounts.RoleAdmin)
 	_, page = admin.post("/shops/ord/orders/33/status", url.Values{"status": {rules.StatusOnHold}})
 	assert.Contains(t, page, "「保留」に変更しました")
 	logs := h.logs.String()

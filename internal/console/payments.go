@@ -9,6 +9,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -84,7 +86,7 @@ func (s *Server) paymentsUpload(rq *request) error {
 	data.FileName = name
 	rep, err := app.ApplyPaymentCSV(rq.ctx(), s.d.Store, rq.shop.ID, file, rq.user.Login, data.Checked, s.d.Now())
 	if errors.Is(err, app.ErrNotCSV) {
-		return s.renderStatus(rq, http.StatusUnsupportedMediaType, "payments", "入金取込", data, "「"+name+"」は読み込みませんでした: "+oms.StaffMessage(err))
+		return s.renderStatus(rq, http.StatusUnsupportedMediaType, "payments", "入金取込", data, "「"+name+"」は読み込みませんでした: "+staffmsg.StaffMessage(err))
 	}
 	if err != nil {
 		return err
@@ -111,7 +113,7 @@ func (s *Server) paymentsUpload(rq *request) error {
 
 // orderPaymentFilter reads 受注一覧's 入金 filter (value: "" or "unpaid", 入金待ち)
 // into data and lq; it returns the problem with a bad value.
-func orderPaymentFilter(data *orderListData, lq *oms.OrderListQuery, value string, methods oms.ShopMethods) []string {
+func orderPaymentFilter(data *orderListData, lq *oms.OrderListQuery, value string, methods shops.ShopMethods) []string {
 	switch value {
 	case "":
 	case "unpaid":
@@ -124,7 +126,7 @@ func orderPaymentFilter(data *orderListData, lq *oms.OrderListQuery, value strin
 
 // orderPayment is a payment method's name for staff and whether they confirm
 // its payments (入金連携).
-func orderPayment(methods oms.ShopMethods, id int64) (string, bool) {
+func orderPayment(methods shops.ShopMethods, id int64) (string, bool) {
 	p, ok := methods.Payment(id)
 	return methods.PaymentLabel(id), ok && p.NeedsConfirmation()
 }

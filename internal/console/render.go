@@ -13,10 +13,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/settings"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // flashCookie carries a one-line message across a redirect (post/redirect/get).
@@ -28,9 +31,9 @@ type pageTemplate struct{ t *template.Template }
 type view struct {
 	Title string
 	Tab   string // the highlighted tab: settings, export, orders, upload, runs, users
-	User  oms.User
-	Shop  oms.Shop
-	Shops []oms.Shop
+	User  accounts.User
+	Shop  shops.Shop
+	Shops []shops.Shop
 	Flash string // a success message from the previous action
 	Error string // what went wrong and what to do
 	// Notices counts the open problems of every shop (お知らせ).
@@ -126,7 +129,7 @@ func (s *Server) renderStatus(rq *request, status int, page, title string, data 
 		v.GetURL = s.formPage(rq.r)
 	}
 	if rq.user.ID != 0 {
-		shops, err := s.d.Store.ShopsFor(rq.r.Context(), rq.user)
+		shops, err := s.shopsFor(rq.r.Context(), rq.user)
 		if err != nil {
 			return err
 		}
@@ -184,8 +187,8 @@ func (s *Server) fail(rq *request, err error) {
 		status, msg = he.status, he.msg
 	case errors.As(err, &running):
 		status, msg = http.StatusConflict, s.runningMessage(rq, running)
-	case oms.StaffMessage(err) != "":
-		status, msg = http.StatusBadRequest, oms.StaffMessage(err)
+	case staffmsg.StaffMessage(err) != "":
+		status, msg = http.StatusBadRequest, staffmsg.StaffMessage(err)
 		if errors.Is(err, oms.ErrNotFound) {
 			status = http.StatusNotFound
 		}

@@ -2,13 +2,14 @@ package console
 
 import (
 	"fmt"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 )
 
 // secured wraps the console in its browser defences: cross-origin form posts
@@ -103,7 +104,7 @@ func lockFor(n int) time.Duration {
 }
 
 // loginLimits is the throttle's policy as the store applies it.
-var loginLimits = oms.LoginLimits{LockFor: lockFor, Window: throttleWindow}
+var loginLimits = accounts.LoginLimits{LockFor: lockFor, Window: throttleWindow}
 
 // clientAddr is the address a request came from (without the port): the
 // peer's, or, when the peer is a trusted proxy, the last address in

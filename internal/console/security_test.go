@@ -12,15 +12,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/console"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 func TestEveryPageNeedsASession(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
 	for _, path := range []string{"/", "/shops", "/shops/myshop/settings", "/shops/myshop/export", "/shops/myshop/orders",
 		"/shops/myshop/upload", "/shops/myshop/runs", "/users", console.CallbackPath + "?code=x&state=y"} {
 		res, err := noRedirect().Get(h.base + path)
@@ -34,7 +36,7 @@ func TestEveryPageNeedsASession(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
-	sh, err := h.st.Shop(ctx, "myshop")
+	sh, err := h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays)
 }
@@ -42,7 +44,7 @@ func TestEveryPageNeedsASession(t *testing.T) {
 func TestSessionCookieAndHeaders(t *testing.T) {
 	for _, https := range []bool{false, true} {
 		h := newHarness(t, servedOverHTTPS(https))
-		_, err := h.st.CreateUser(context.Background(), "suzuki", "correct-horse-battery", oms.RoleStaff)
+		_, err := h.st.Accounts.CreateUser(context.Background(), "suzuki", "correct-horse-battery", accounts.RoleStaff)
 		require.NoError(t, err)
 		res, err := noRedirect().PostForm(h.base+"/login", url.Values{"login": {"suzuki"}, "password": {"correct-horse-battery"}})
 		require.NoError(t, err)
@@ -73,8 +75,8 @@ func TestSessionCookieAndHeaders(t *testing.T) {
 func TestCrossOriginPostRefused(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
-	hc := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery").noFollow
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	hc := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery").noFollow
 
 	// A form on another site posting into the console with the operator's cookie.
 	req, _ := http.NewRequest(http.MethodPost, h.base+"/shops/myshop/settings", strings.NewReader("window_days=9&export_enabled=on"))
@@ -86,7 +88,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)
 	_, text := readPage(t, res)
 	assert.Contains(t, text, "別のサイトからの送信は受け付けません")
-	sh, err := h.st.Shop(ctx, "myshop")
+	sh, err := h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays, "nothing changed")
 
@@ -99,7 +101,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
-	sh, err = h.st.Shop(ctx, "myshop")
+	sh, err = h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 9, sh.Settings.WindowDays)
 }
@@ -107,7 +109,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 func TestLoginThrottledPerAccountAtAddress(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	_, err := h.st.CreateUser(ctx, "tanaka", "correct-horse-battery", oms.RoleAdmin)
+	_, err := h.st.Accounts.CreateUser(ctx, "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	post := func(login, pw string) int {
 		res, err := noRedirect().PostForm(h.base+"/login", url.Values{"login": {login}, "password": {pw}})
@@ -129,8 +131,8 @@ func TestLoginThrottledPerAccountAtAddress(t *testing.T) {
 func TestStaffCannotReachAdminActions(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
-	hc := h.addUser("suzuki", oms.RoleStaff, "correct-horse-battery").noFollow
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	hc := h.addUser("suzuki", accounts.RoleStaff, "correct-horse-battery").noFollow
 	for _, p := range []struct{ method, path string }{
 		{"POST", "/shops/myshop/settings"}, {"POST", "/shops/myshop/connect"}, {"POST", "/shops"},
 		{"GET", "/users"}, {"POST", "/users"},
@@ -143,10 +145,10 @@ func TestStaffCannotReachAdminActions(t *testing.T) {
 		assert.Equal(t, http.StatusForbidden, res.StatusCode, "%s %s", p.method, p.path)
 		assert.Contains(t, text, "管理者", "%s %s says who can", p.method, p.path)
 	}
-	sh, err := h.st.Shop(ctx, "myshop")
+	sh, err := h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 3, sh.Settings.WindowDays)
-	shops, err := h.st.Shops(ctx)
+	shops, err := h.st.Shops.Shops(ctx)
 	require.NoError(t, err)
 	assert.Len(t, shops, 1)
 }
@@ -155,10 +157,10 @@ func TestSecretsNeverRendered(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	const secret, token = "client-secret-5b0e1d7a9c", "access-token-2f8c4e6a1b"
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
-	require.NoError(t, h.st.SetClientSecret(ctx, "myshop", secret))
-	require.NoError(t, h.st.SetAccessToken(ctx, "myshop", token))
-	hc := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery").noFollow
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp", ClientID: "app-1"}))
+	require.NoError(t, h.st.Shops.SetClientSecret(ctx, "myshop", secret))
+	require.NoError(t, h.st.Shops.SetAccessToken(ctx, "myshop", token))
+	hc := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery").noFollow
 	for _, path := range []string{"/shops", "/shops/myshop/settings", "/shops/myshop/export", "/shops/myshop/orders", "/shops/myshop/runs", "/shops/myshop/upload"} {
 		res, err := hc.Get(h.base + path)
 		require.NoError(t, err)
@@ -173,15 +175,15 @@ func TestSecretsNeverRendered(t *testing.T) {
 func TestOAuthCallbackNeedsThisBrowsersState(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	require.NoError(t, h.st.CreateShop(ctx, oms.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
-	hc := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery").noFollow
+	require.NoError(t, h.st.Shops.CreateShop(ctx, shops.Shop{ID: "myshop", APIBaseURL: "https://api.shop-pro.jp"}))
+	hc := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery").noFollow
 	// A callback this browser did not start (a link on another page) is refused.
 	res, err := hc.Get(h.base + console.CallbackPath + "?code=attacker-code&state=attacker-state")
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusBadRequest, res.StatusCode)
 	_, text := readPage(t, res)
 	assert.Contains(t, text, "もう一度「取得する」を押してください")
-	sh, err := h.st.Shop(ctx, "myshop")
+	sh, err := h.st.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.False(t, sh.HasAccessToken)
 }
@@ -190,7 +192,7 @@ func TestOAuthCallbackNeedsThisBrowsersState(t *testing.T) {
 // in each way a browser can, is refused before it acts (login CSRF included).
 func TestSecurityCSRFMatrix(t *testing.T) {
 	h := newHarness(t, withShop("myshop", "雑貨店"))
-	admin := h.addUser("tanaka", oms.RoleAdmin, "correct-horse-battery")
+	admin := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery")
 	posts := []string{"/login", "/logout", "/shops", "/shops/myshop/settings", "/shops/myshop/connect", "/shops/myshop/schedules/import/pause",
 		"/shops/myshop/export/preview", "/shops/myshop/export/start", "/shops/myshop/orders/1/status", "/shops/myshop/orders/1/paid", "/shops/myshop/payments", "/shops/myshop/upload",
 		"/shops/myshop/upload/apply", "/shops/myshop/labels", "/shops/myshop/runs/1/retry", "/users", "/users/tanaka/role",
@@ -213,17 +215,17 @@ func TestSecurityCSRFMatrix(t *testing.T) {
 			assert.Equal(t, http.StatusForbidden, res.StatusCode, "POST %s with %v", p, hdr)
 		}
 	}
-	users, err := h.st.Users(context.Background())
+	users, err := h.st.Accounts.Users(context.Background())
 	require.NoError(t, err)
 	require.Len(t, users, 1)
-	assert.Equal(t, oms.RoleAdmin, users[0].Role, "nothing changed")
+	assert.Equal(t, accounts.RoleAdmin, users[0].Role, "nothing changed")
 }
 
 // TestSecuritySessionFixation: a session cookie planted before login is
 // replaced by a new one, and the planted value never becomes a session.
 func TestSecuritySessionFixation(t *testing.T) {
 	h := newHarness(t)
-	_, err := h.st.CreateUser(context.Background(), "tanaka", "correct-horse-battery", oms.RoleAdmin)
+	_, err := h.st.Accounts.CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	const planted = "ATTACKERCHOSENTOKENATTACKERCHOSENTOKEN"
 	op := h.newOperator()
@@ -266,7 +268,7 @@ func TestSecurityXSSThroughColorMeData(t *testing.T) {
 	require.NoError(t, err)
 	_, err = h.st.SetStatus(ctx, shop, 120000077, rules.StatusAwaitingShipment, now)
 	require.NoError(t, err)
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 	raw := func(res *http.Response) string {
 		defer res.Body.Close()
 		b, err := io.ReadAll(res.Body)

@@ -18,9 +18,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 //go:embed templates/*.html static/*
@@ -34,7 +35,7 @@ const CallbackPath = "/colorme/callback"
 // Deps is what the console works on.
 type Deps struct {
 	Config    config.Config
-	Store     *oms.Store
+	Store     *stores.Stores
 	Temporal  client.Client
 	Schedules *schedules.Manager
 	Logger    *slog.Logger
@@ -65,6 +66,7 @@ type Deps struct {
 // Server serves the console.
 type Server struct {
 	d     Deps
+	acc   *accounts.Store
 	pages map[string]*pageTemplate
 	// loginSlots and previewSlots bound the password checks and the previews
 	// running at once.
@@ -120,7 +122,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{d: d, pages: pages, secure: strings.HasPrefix(d.PublicURL, "https://"),
+	s := &Server{d: d, acc: d.Store.Accounts, pages: pages, secure: strings.HasPrefix(d.PublicURL, "https://"),
 		callback: d.PublicURL + CallbackPath, staticDir: static}
 	s.loginSlots = make(chan struct{}, cmp.Or(d.LoginConcurrency, DefaultLoginConcurrency))
 	s.previewSlots = make(chan struct{}, cmp.Or(d.PreviewConcurrency, DefaultPreviewConcurrency))

@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -21,10 +23,10 @@ func twoConsoles(t *testing.T) (*harness, *harness) {
 	t.Helper()
 	dsn := testenv.PostgresDSN(t)
 	key := secrets.GenerateKey()
-	open := func() *oms.Store {
+	open := func() *stores.Stores {
 		sealer, err := secrets.NewSealer(key)
 		require.NoError(t, err)
-		st, err := oms.OpenWith(context.Background(), dsn, sealer, oms.Options{Logger: slog.New(slog.DiscardHandler)})
+		st, err := stores.OpenWith(context.Background(), dsn, sealer, schema.Options{Logger: slog.New(slog.DiscardHandler)})
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = st.Close() })
 		return st
@@ -36,7 +38,7 @@ func twoConsoles(t *testing.T) (*harness, *harness) {
 // account (from that address) on the other.
 func TestTwoConsolesShareTheThrottle(t *testing.T) {
 	a, b := twoConsoles(t)
-	_, err := a.st.CreateUser(context.Background(), "tanaka", "correct-horse-battery", oms.RoleAdmin)
+	_, err := a.st.Accounts.CreateUser(context.Background(), "tanaka", "correct-horse-battery", accounts.RoleAdmin)
 	require.NoError(t, err)
 	for i := range 5 {
 		h := a
@@ -58,7 +60,7 @@ func TestTwoConsolesShareUploads(t *testing.T) {
 	a, b := twoConsoles(t)
 	const shop = "up"
 	a.addShopWithOrders(shop, map[int64][]int64{2001: {20011}})
-	staff := a.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := a.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 	status, page := staff.upload(shop, "results.csv", []byte("2001,,S-2001,"+dataToday()+"\r\n"))
 	require.Equal(t, http.StatusOK, status, page)
 	form := dataApplyForm(t, page)

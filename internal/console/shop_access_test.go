@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // TestStaffReachOnlyTheirShops: a staff user sees and acts on only the shops
@@ -22,8 +22,8 @@ func TestStaffReachOnlyTheirShops(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	h.addShopWithOrders("alpha", map[int64][]int64{1001: {10011}})
-	admin := h.addUser("tanaka", oms.RoleAdmin, "admin-password-1")
-	_, err := h.st.CreateUser(ctx, "suzuki", "staff-password-1", oms.RoleStaff)
+	admin := h.addUser("tanaka", accounts.RoleAdmin, "admin-password-1")
+	_, err := h.st.Accounts.CreateUser(ctx, "suzuki", "staff-password-1", accounts.RoleStaff)
 	require.NoError(t, err)
 	h.addShopWithOrders("beta", map[int64][]int64{2001: {20011}})
 	status, page := admin.post("/users/suzuki/shops", url.Values{"shop": {"alpha"}})
@@ -82,8 +82,8 @@ func TestStaffReachOnlyTheirShops(t *testing.T) {
 func TestStaffSeeOnlyTheirShopsNotices(t *testing.T) {
 	h := newHarness(t, withShop("alpha", "アルファ店"))
 	ctx := context.Background()
-	admin := h.addUser("tanaka", oms.RoleAdmin, "admin-password-1")
-	_, err := h.st.CreateUser(ctx, "suzuki", "staff-password-1", oms.RoleStaff)
+	admin := h.addUser("tanaka", accounts.RoleAdmin, "admin-password-1")
+	_, err := h.st.Accounts.CreateUser(ctx, "suzuki", "staff-password-1", accounts.RoleStaff)
 	require.NoError(t, err)
 	h.addShop("beta", "ベータ店")
 	status, page := admin.post("/users/suzuki/shops", url.Values{"shop": {"alpha"}})

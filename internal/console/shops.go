@@ -15,6 +15,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/internal/settings"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // oauthCookie binds a 「取得する」 attempt to the browser (and so the session) that
@@ -25,7 +26,7 @@ const oauthCookie = "colorme_console_oauth"
 
 // home opens the first shop's 自動処理ログ, or the shop list.
 func (s *Server) home(rq *request) error {
-	shops, err := s.d.Store.ShopsFor(rq.ctx(), rq.user)
+	shops, err := s.shopsFor(rq.ctx(), rq.user)
 	if err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ func (s *Server) home(rq *request) error {
 
 // shopRow is one line of 店舗一覧.
 type shopLine struct {
-	Shop       oms.Shop
+	Shop       shops.Shop
 	Connection connection
 }
 
@@ -48,7 +49,7 @@ type connection struct {
 	Hint  string // what to do
 }
 
-func connectionOf(sh oms.Shop) connection {
+func connectionOf(sh shops.Shop) connection {
 	switch {
 	case sh.ReconnectNeeded:
 		return connection{Label: "再接続が必要", Class: "bad",
@@ -60,7 +61,7 @@ func connectionOf(sh oms.Shop) connection {
 }
 
 func (s *Server) shopList(rq *request) error {
-	shops, err := s.d.Store.ShopsFor(rq.ctx(), rq.user)
+	shops, err := s.shopsFor(rq.ctx(), rq.user)
 	if err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ type settingsData struct {
 	CallbackURL string
 	Schedules   []scheduleLine
 	ScheduleErr string
-	Form        oms.Shop // the values in the form (the shop's, or those just posted)
+	Form        shops.Shop // the values in the form (the shop's, or those just posted)
 }
 
 // scheduleLine is one schedule (自動取得 or 自動書き出し) as staff see it.
@@ -96,14 +97,14 @@ func (s *Server) settingsForm(rq *request) error {
 	return s.renderSettings(rq, http.StatusOK, rq.shop, "")
 }
 
-func (s *Server) renderSettings(rq *request, status int, form oms.Shop, errMsg string) error {
+func (s *Server) renderSettings(rq *request, status int, form shops.Shop, errMsg string) error {
 	data := settingsData{Connection: connectionOf(rq.shop), CallbackURL: s.callback, Form: form}
 	data.Schedules, data.ScheduleErr = s.scheduleLines(rq, rq.shop)
 	return s.renderStatus(rq, status, "settings", "APIアクセス設定", data, errMsg)
 }
 
 // scheduleLines describes the shop's two schedules with the reason each is paused.
-func (s *Server) scheduleLines(rq *request, sh oms.Shop) ([]scheduleLine, string) {
+func (s *Server) scheduleLines(rq *request, sh shops.Shop) ([]scheduleLine, string) {
 	want := map[oms.Kind]schedules.Desired{}
 	for _, d := range schedules.Want(sh) {
 		want[d.Kind] = d
@@ -184,15 +185,15 @@ func (s *Server) saveSettings(rq *request) error {
 	if len(problems) > 0 {
 		return s.renderSettings(rq, http.StatusBadRequest, form, "保存できませんでした: "+strings.Join(problems, "、")+"。直してもう一度「設定を保存」を押してください。")
 	}
-	if err := s.d.Store.UpdateShop(rq.ctx(), form); err != nil {
+	if err := s.d.Store.Shops.UpdateShop(rq.ctx(), form); err != nil {
 		return s.renderSettings(rq, http.StatusBadRequest, form, "保存できませんでした ("+err.Error()+")。入力を確かめてもう一度お試しください。")
 	}
 	if secret := strings.TrimSpace(f.FormValue("client_secret")); secret != "" {
-		if err := s.d.Store.SetClientSecret(rq.ctx(), form.ID, secret); err != nil {
+		if err := s.d.Store.Shops.SetClientSecret(rq.ctx(), form.ID, secret); err != nil {
 			return err
 		}
 	}
-	saved, err := s.d.Store.Shop(rq.ctx(), form.ID)
+	saved, err := s.d.Store.Shops.Shop(rq.ctx(), form.ID)
 	if err != nil {
 		return err
 	}
@@ -242,15 +243,15 @@ func label(key string) string {
 // addShop is 「店舗を追加」 on 店舗一覧 (admin).
 func (s *Server) addShop(rq *request) error {
 	id := strings.TrimSpace(rq.r.FormValue("id"))
-	sh := oms.Shop{ID: id, Name: strings.TrimSpace(rq.r.FormValue("name")), APIBaseURL: strings.TrimSpace(rq.r.FormValue("api_base_url")),
-		RedirectURL: s.callback, Settings: oms.DefaultSettings()}
+	sh := shops.Shop{ID: id, Name: strings.TrimSpace(rq.r.FormValue("name")), APIBaseURL: strings.TrimSpace(rq.r.FormValue("api_base_url")),
+		RedirectURL: s.callback, Settings: shops.DefaultSettings()}
 	if sh.APIBaseURL == "" {
 		sh.APIBaseURL = s.d.Config.ColorMeBaseURL
 	}
-	if err := oms.ValidateShopID(id); err != nil {
+	if err := shops.ValidateShopID(id); err != nil {
 		return badRequest("店舗IDは半角英小文字・数字・ハイフンで入力してください (例: myshop)。")
 	}
-	if err := s.d.Store.CreateShop(rq.ctx(), sh); err != nil {
+	if err := s.d.Store.Shops.CreateShop(rq.ctx(), sh); err != nil {
 		return badRequest("店舗を追加できませんでした (" + err.Error() + ")。")
 	}
 	s.d.Logger.Info("console: shop added", "shop", id, "by", rq.user.Login)
@@ -264,7 +265,7 @@ func (s *Server) connectShop(rq *request) error {
 	if sh.RedirectURL != s.callback {
 		// The console receives the redirect: make the shop's redirect URL its own.
 		sh.RedirectURL = s.callback
-		if err := s.d.Store.UpdateShop(rq.ctx(), sh); err != nil {
+		if err := s.d.Store.Shops.UpdateShop(rq.ctx(), sh); err != nil {
 			return err
 		}
 	}
@@ -289,7 +290,7 @@ func (s *Server) connectCallback(rq *request) error {
 		return badRequest("この接続は、この画面で始めたものではないか、期限 (10分) が切れています。APIアクセス設定でもう一度「取得する」を押してください。")
 	}
 	shopID, state, _ := strings.Cut(c.Value, ":")
-	sh, err := s.d.Store.Shop(rq.ctx(), shopID)
+	sh, err := s.d.Store.Shops.Shop(rq.ctx(), shopID)
 	if err != nil {
 		return err
 	}
@@ -310,7 +311,7 @@ func (s *Server) connectCallback(rq *request) error {
 	res, err := s.flow().Complete(rq.ctx(), connect.Attempt{ShopID: shopID, RedirectURL: sh.RedirectURL, State: state}, cb)
 	if err != nil {
 		s.d.Logger.Warn("console: connect failed", "shop", shopID, "kind", connect.KindOf(err), "err", err)
-		if sh, err2 := s.d.Store.Shop(rq.ctx(), shopID); err2 == nil {
+		if sh, err2 := s.d.Store.Shops.Shop(rq.ctx(), shopID); err2 == nil {
 			rq.shop = sh
 		}
 		return s.renderSettings(rq, http.StatusBadRequest, rq.shop, connectMessage(err))
@@ -333,7 +334,7 @@ func (s *Server) connectCallback(rq *request) error {
 func (s *Server) flow() *connect.Flow {
 	return &connect.Flow{Store: s.d.Store, HTTPClient: s.d.HTTPClient, Timeout: s.d.Config.ColorMeTimeout,
 		AuthorizeBaseURL: s.d.Config.OAuthBrowserBaseURL,
-		AfterConnect: func(ctx context.Context, sh oms.Shop) error {
+		AfterConnect: func(ctx context.Context, sh shops.Shop) error {
 			_, err := s.d.Schedules.Apply(ctx, sh)
 			return err
 		}}

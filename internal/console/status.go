@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // statusWindow is how far back 稼働状況 looks: failures, latencies and charts.
@@ -20,7 +21,7 @@ const statusRuns = 40
 
 // shopStatus is one shop on 稼働状況.
 type shopStatus struct {
-	Shop         oms.Shop
+	Shop         shops.Shop
 	Import       lastRun
 	Export       lastRun
 	FailedRuns   int // in statusWindow
@@ -57,7 +58,7 @@ type budgetUse struct {
 // charts drawn on the server from the run log.
 func (s *Server) statusPage(rq *request) error {
 	ctx := rq.ctx()
-	shops, err := s.d.Store.ShopsFor(ctx, rq.user)
+	shops, err := s.shopsFor(ctx, rq.user)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
@@ -37,7 +38,7 @@ func TestStatusPage(t *testing.T) {
 	require.NoError(t, st.UpsertOrders(ctx, "myshop", []rules.Order{{SaleID: 5, Status: rules.StatusShipped, OrderedAt: changed, UpdatedAt: changed}}))
 	require.NoError(t, st.RecordOutcomes(ctx, change, []oms.Outcome{{SaleID: 5, Outcome: rules.OutcomeUpdated, At: changed.Add(7 * time.Second)}}))
 
-	op := h.session("hanako", oms.RoleStaff)
+	op := h.session("hanako", accounts.RoleStaff)
 	code, page := op.get("/shops")
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, page, `<a href="/status" id="nav-status">稼働状況</a>`, "稼働状況 is in the navigation")

@@ -183,7 +183,7 @@ func (s *Server) stockRows(ctx context.Context, st *stock.Store, shopID string, 
 	if err != nil {
 		return nil, err
 	}
-	last := map[string]oms.StockWriteRow{}
+	last := map[string]stock.WriteRow{}
 	for _, w := range writes { // oldest first: the last one stays
 		last[w.SKU] = w
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/activities"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
@@ -31,7 +33,7 @@ func (h *harness) addStockShop(shopID string) {
 	sale := colorme.Sale{ID: 9001, MakeDate: time.Now().Add(-time.Hour).Unix(),
 		SaleDeliveries: []colorme.SaleDelivery{{ID: 90011, SaleID: 9001, Name: "購入者"}},
 		Details:        []colorme.SaleDetail{{ID: 1, SaleDeliveryID: 90011, ProductID: 1, ProductName: "Tシャツ", Option1Value: "赤", ProductNum: 2}}}
-	require.NoError(h.t, h.st.SeedFromColorMe(ctx, shopID, []oms.ImportedSale{oms.FromColorMe(sale)}))
+	require.NoError(h.t, h.st.SeedFromColorMe(ctx, shopID, []oms.ImportedSale{activities.ImportedSale(sale)}))
 	products := []colorme.Product{
 		{ID: 1, Name: "Tシャツ", StockManaged: true, Variants: []colorme.ProductVariant{
 			{Option1Value: "赤", ModelNumber: "TS-RED", Stocks: 4}, {Option1Value: "青", ModelNumber: "TS-BLUE", Stocks: 9}}},
@@ -74,7 +76,7 @@ func hiddenValue(t *testing.T, page, name string) string {
 func TestStockList(t *testing.T) {
 	h := newHarness(t)
 	h.addStockShop("st1")
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 
 	status, page := staff.get("/shops/st1/stock")
 	require.Equal(t, http.StatusOK, status, page)
@@ -100,7 +102,7 @@ func TestStockList(t *testing.T) {
 	assert.Contains(t, page, "型番に「NOPE」を含む商品はありません")
 
 	h.addShop("st0", "空の店舗")
-	h.giveAllShops("staff1", oms.RoleStaff)
+	h.giveAllShops("staff1", accounts.RoleStaff)
 	_, page = staff.get("/shops/st0/stock")
 	assert.Contains(t, page, `id="catalogue-import"`)
 	assert.Contains(t, page, "まだカラーミーショップの商品情報を取得していません")
@@ -123,7 +125,7 @@ func TestStockListPages(t *testing.T) {
 		products = append(products, colorme.Product{ID: int64(i + 1), Name: fmt.Sprintf("商品%03d", i), ModelNumber: fmt.Sprintf("SKU-%03d", i), StockManaged: true})
 	}
 	require.NoError(t, stock.New(h.st).SaveCatalogue(context.Background(), "st2", stock.UnitsOf(products, time.Now())))
-	staff := h.addUser("staff2", oms.RoleStaff, "staff-password-2")
+	staff := h.addUser("staff2", accounts.RoleStaff, "staff-password-2")
 
 	_, page := staff.get("/shops/st2/stock")
 	assert.Contains(t, page, "1 / 3 ページ (120件)")
@@ -143,7 +145,7 @@ func TestStockListPages(t *testing.T) {
 func TestStockEdit(t *testing.T) {
 	h := newHarness(t)
 	h.addStockShop("st3")
-	staff := h.addUser("staff3", oms.RoleStaff, "staff-password-3")
+	staff := h.addUser("staff3", accounts.RoleStaff, "staff-password-3")
 
 	status, page := staff.get("/shops/st3/stock/sku?sku=TS-RED")
 	require.Equal(t, http.StatusOK, status, page)
@@ -179,7 +181,7 @@ func TestStockEdit(t *testing.T) {
 func TestStockUpload(t *testing.T) {
 	h := newHarness(t)
 	h.addStockShop("st4")
-	staff := h.addUser("staff4", oms.RoleStaff, "staff-password-4")
+	staff := h.addUser("staff4", accounts.RoleStaff, "staff-password-4")
 
 	status, page := staff.uploadStock("st4", "bad.csv", []byte("型番,在庫数\nTS-RED,x\nTS-BLUE,3\nTS-BLUE,4\n"))
 	assert.Equal(t, http.StatusUnprocessableEntity, status)
@@ -232,7 +234,7 @@ func TestStockUpload(t *testing.T) {
 func TestStockShopAccess(t *testing.T) {
 	h := newHarness(t)
 	h.addStockShop("mine")
-	staff := h.addUser("staff5", oms.RoleStaff, "staff-password-5")
+	staff := h.addUser("staff5", accounts.RoleStaff, "staff-password-5")
 	h.addStockShop("theirs")
 	for _, p := range []struct{ method, path string }{
 		{"GET", "/shops/theirs/stock"}, {"GET", "/shops/theirs/stock/sku?sku=TS-RED"}, {"GET", "/shops/theirs/stock/upload"},
@@ -278,7 +280,7 @@ func TestStockRunLink(t *testing.T) {
 	id, err := h.st.StartRun(context.Background(), oms.Run{ShopID: "st6", Kind: oms.KindStock, WorkflowID: "stock-push-st6", RunKey: "temporal-run-1",
 		Trigger: oms.TriggerManual, StartedBy: "staff6"})
 	require.NoError(t, err)
-	staff := h.addUser("staff6", oms.RoleStaff, "staff-password-6")
+	staff := h.addUser("staff6", accounts.RoleStaff, "staff-password-6")
 
 	res, err := staff.noFollow.Get(h.base + "/shops/st6/stock/runs/temporal-run-1")
 	require.NoError(t, err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
@@ -101,7 +102,7 @@ func (s *Server) stockUploadPreview(rq *request) error {
 	case !v.CanApply:
 		return s.render(rq, "stock_upload", "在庫取込", page)
 	}
-	v.Token, err = s.d.Store.PutUpload(rq.ctx(), oms.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: stockUploadPrefix + name, Data: data,
+	v.Token, err = s.acc.PutUpload(rq.ctx(), accounts.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: stockUploadPrefix + name, Data: data,
 		SHA256: v.SHA256, ExpiresAt: s.d.Now().Add(uploadTTL)}, s.d.Now(), uploadStashBytes)
 	if err != nil {
 		return err
@@ -163,13 +164,13 @@ func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []
 // `starter stock csv`), then lets ColorMe follow.
 func (s *Server) stockUploadApply(rq *request) error {
 	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
-	p, err := s.d.Store.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
-	if errors.Is(err, oms.ErrUploadApplied) {
+	p, err := s.acc.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
+	if errors.Is(err, accounts.ErrUploadApplied) {
 		return s.redirect(rq, stockUploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
 	}
 	if err == nil && !isStockUpload(p) { // a データ取込 preview: not this screen's
 		s.putBackUpload(rq, token)
-		err = oms.ErrUploadGone
+		err = accounts.ErrUploadGone
 	}
 	if err != nil {
 		return s.stockUploadRefused(rq, uploadClaimError(err))
@@ -190,7 +191,7 @@ func (s *Server) stockUploadApply(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.Store.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
+	if err := s.acc.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
 		return err
 	}
 	msg := "取込が完了しました: 変更はありませんでした (すべて今の在庫数と同じでした)。"
@@ -221,7 +222,7 @@ func (s *Server) applyStockFile(rq *request, name string, data []byte) (*stockFi
 
 // stockUploadDone shows the summary of an applied stock file.
 func (s *Server) stockUploadDone(rq *request) error {
-	summary, ok, err := s.d.Store.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
 	if err != nil {
 		return err
 	}
@@ -236,11 +237,11 @@ func (s *Server) stockUploadDone(rq *request) error {
 }
 
 // isStockUpload reports whether a stashed file was previewed by 在庫取込.
-func isStockUpload(p oms.Upload) bool { return strings.HasPrefix(p.Name, stockUploadPrefix) }
+func isStockUpload(p accounts.Upload) bool { return strings.HasPrefix(p.Name, stockUploadPrefix) }
 
 // putBackUpload returns a claimed file to the stash, waiting for 「取込」 again.
 func (s *Server) putBackUpload(rq *request, token string) {
-	if err := s.d.Store.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err != nil {
+	if err := s.acc.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err != nil {
 		s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err)
 	}
 }

@@ -14,8 +14,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // データ取込: a shipping-results CSV is uploaded, previewed (a dry run of
@@ -154,7 +156,7 @@ func (s *Server) uploadPreview(rq *request) error {
 	v := &csvView{ShopID: rq.shop.ID, FileName: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, data, true, s.d.Now())
 	if errors.Is(err, app.ErrNotCSV) {
-		return s.uploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: " + oms.StaffMessage(err)})
+		return s.uploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: " + staffmsg.StaffMessage(err)})
 	}
 	if err != nil {
 		return err
@@ -170,7 +172,7 @@ func (s *Server) uploadPreview(rq *request) error {
 	case !v.CanApply:
 		return s.render(rq, "upload", "データ取込", data2)
 	}
-	v.Token, err = s.d.Store.PutUpload(rq.ctx(), oms.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: name, Data: data, SHA256: v.SHA256,
+	v.Token, err = s.acc.PutUpload(rq.ctx(), accounts.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: name, Data: data, SHA256: v.SHA256,
 		ExpiresAt: s.d.Now().Add(uploadTTL)}, s.d.Now(), uploadStashBytes)
 	if err != nil {
 		return err
@@ -183,20 +185,20 @@ func (s *Server) uploadPreview(rq *request) error {
 // order changed since the preview is caught and nothing is applied.
 func (s *Server) uploadApply(rq *request) error {
 	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
-	p, err := s.d.Store.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
-	if errors.Is(err, oms.ErrUploadApplied) {
+	p, err := s.acc.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
+	if errors.Is(err, accounts.ErrUploadApplied) {
 		return s.redirect(rq, uploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
 	}
 	if err == nil && isStockUpload(p) { // a 在庫取込 preview: only 在庫取込 applies it
 		s.putBackUpload(rq, token)
-		err = oms.ErrUploadGone
+		err = accounts.ErrUploadGone
 	}
 	if err != nil {
 		return s.uploadRefused(rq, uploadClaimError(err))
 	}
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, p.Data, false, s.d.Now())
 	if err != nil {
-		if err2 := s.d.Store.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err2 != nil {
+		if err2 := s.acc.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err2 != nil {
 			s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err2)
 		}
 		return err
@@ -204,7 +206,7 @@ func (s *Server) uploadApply(rq *request) error {
 	v := &csvView{ShopID: rq.shop.ID, FileName: p.Name, Size: len(p.Data), SHA256: p.SHA256}
 	v.fill(rep)
 	if len(rep.Rejected) > 0 {
-		if err := s.d.Store.DropUpload(rq.ctx(), token); err != nil {
+		if err := s.acc.DropUpload(rq.ctx(), token); err != nil {
 			return err
 		}
 		s.d.Logger.Warn("console: shipping CSV refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
@@ -218,7 +220,7 @@ func (s *Server) uploadApply(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.d.Store.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
+	if err := s.acc.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
 		return err
 	}
 	s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
@@ -240,7 +242,7 @@ func (s *Server) uploadApply(rq *request) error {
 
 // uploadDone shows the summary of an applied file.
 func (s *Server) uploadDone(rq *request) error {
-	summary, ok, err := s.d.Store.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
 	if err != nil {
 		return err
 	}
@@ -395,11 +397,11 @@ func sessionKey(rq *request) string {
 // uploadClaimError turns a refused claim into what staff see.
 func uploadClaimError(err error) error {
 	switch {
-	case errors.Is(err, oms.ErrUploadGone):
+	case errors.Is(err, accounts.ErrUploadGone):
 		return &httpError{status: http.StatusGone, msg: "プレビューしたファイルが見つかりません: 有効期限 (30分) が切れたか、別のブラウザ・ログインで行ったプレビューです。もう一度ファイルを選んで「プレビュー」を押してください。"}
-	case errors.Is(err, oms.ErrUploadBusy):
+	case errors.Is(err, accounts.ErrUploadBusy):
 		return &httpError{status: http.StatusConflict, msg: "このファイルは取込中です。完了するまでお待ちください。"}
-	case errors.Is(err, oms.ErrUploadMismatch):
+	case errors.Is(err, accounts.ErrUploadMismatch):
 		return badRequest("ファイルの確認値 (SHA-256) がプレビューと一致しません。もう一度ファイルを選んで「プレビュー」を押してください。")
 	}
 	return err

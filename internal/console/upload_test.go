@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
 )
@@ -30,7 +30,7 @@ func TestUploadBadRowThenFixed(t *testing.T) {
 	h := newHarness(t)
 	const shop = "up1"
 	h.addShopWithOrders(shop, map[int64][]int64{1001: {10011}, 1002: {10021}, 1003: {10031, 10032}})
-	staff := h.addUser("staff1", oms.RoleStaff, "staff-password-1")
+	staff := h.addUser("staff1", accounts.RoleStaff, "staff-password-1")
 	d := dataToday()
 
 	status, page := staff.get("/shops/" + shop + "/upload")
@@ -87,7 +87,7 @@ func TestUploadBadRowThenFixed(t *testing.T) {
 	status, page = staff.post("/shops/"+shop+"/upload/apply", wrong)
 	assert.Equal(t, http.StatusBadRequest, status, page)
 	assert.Contains(t, page, "SHA-256")
-	other := h.addUser("staff2", oms.RoleStaff, "staff-password-2")
+	other := h.addUser("staff2", accounts.RoleStaff, "staff-password-2")
 	status, page = other.post("/shops/"+shop+"/upload/apply", form)
 	assert.Equal(t, http.StatusGone, status, page)
 	assert.Contains(t, page, "プレビューしたファイルが見つかりません")
@@ -137,7 +137,7 @@ func TestUploadOMSChangedBeforeApply(t *testing.T) {
 	h := newHarness(t)
 	const shop = "up3"
 	h.addShopWithOrders(shop, map[int64][]int64{3001: {30011}, 3002: {30021}})
-	admin := h.addUser("admin3", oms.RoleAdmin, "admin-password-3")
+	admin := h.addUser("admin3", accounts.RoleAdmin, "admin-password-3")
 	status, page := admin.upload(shop, "ship.csv", []byte("3001,,A-3001,\n3002,,A-3002,\n"))
 	require.Equal(t, http.StatusOK, status, page)
 	assert.Contains(t, page, "ヘッダー行なし")
@@ -164,7 +164,7 @@ func TestUploadShiftJIS(t *testing.T) {
 	h := newHarness(t)
 	const shop = "up2"
 	h.addShopWithOrders(shop, map[int64][]int64{2001: {20011}, 2002: {20021}})
-	staff := h.addUser("staff-sjis", oms.RoleStaff, "staff-password-s")
+	staff := h.addUser("staff-sjis", accounts.RoleStaff, "staff-password-s")
 	d := dataToday()
 	sjis, err := japanese.ShiftJIS.NewEncoder().String("受注番号,お問い合わせ番号,出荷日,備考\r\n2001,S-2001," + d + ",ギフト包装\r\n2002,S-2002,,\r\n")
 	require.NoError(t, err)
@@ -186,7 +186,7 @@ func TestUploadSizeAndEmpty(t *testing.T) {
 	h := newHarness(t)
 	const shop = "up4"
 	h.addShopWithOrders(shop, map[int64][]int64{4001: {40011}})
-	staff := h.addUser("staff4", oms.RoleStaff, "staff-password-4")
+	staff := h.addUser("staff4", accounts.RoleStaff, "staff-password-4")
 
 	big := []byte("4001,,B-4001,\n" + strings.Repeat("#", app.MaxCSVBytes))
 	status, page := staff.upload(shop, "big.csv", big)
@@ -216,7 +216,7 @@ func TestUploadSizeAndEmpty(t *testing.T) {
 func TestUploadSample(t *testing.T) {
 	h := newHarness(t)
 	h.addShopWithOrders("up5", map[int64][]int64{5001: {50011}})
-	staff := h.addUser("staff5", oms.RoleStaff, "staff-password-5")
+	staff := h.addUser("staff5", accounts.RoleStaff, "staff-password-5")
 	resp, err := staff.c.Get(h.base + "/shops/up5/upload/sample.csv")
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -291,7 +291,7 @@ func TestUploadNotCSV(t *testing.T) {
 	h := newHarness(t)
 	const shop = "up5"
 	h.addShopWithOrders(shop, map[int64][]int64{5001: {50011}})
-	staff := h.addUser("staff5", oms.RoleStaff, "staff-password-5")
+	staff := h.addUser("staff5", accounts.RoleStaff, "staff-password-5")
 
 	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), []byte("\n\n5001,,B-5001,\n")...)
 	status, page := staff.upload(shop, "label.png", png)

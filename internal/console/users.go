@@ -5,7 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // ユーザー管理 (admin only): the console's operators, as `starter user` manages
@@ -14,8 +15,8 @@ import (
 
 // usersData is what the ユーザー管理 page shows.
 type usersData struct {
-	Users  []oms.User
-	Shops  []oms.Shop         // every shop, to give to staff users
+	Users  []accounts.User
+	Shops  []shops.Shop       // every shop, to give to staff users
 	Given  map[int64][]string // each staff user's shops
 	Form   userForm           // the add form's values (never the password)
 	MinLen int
@@ -28,23 +29,23 @@ type userForm struct {
 }
 
 func (s *Server) userList(rq *request) error {
-	return s.renderUsers(rq, http.StatusOK, userForm{Role: oms.RoleStaff}, "")
+	return s.renderUsers(rq, http.StatusOK, userForm{Role: accounts.RoleStaff}, "")
 }
 
 func (s *Server) renderUsers(rq *request, status int, form userForm, errMsg string) error {
-	users, err := s.d.Store.Users(rq.ctx())
+	users, err := s.acc.Users(rq.ctx())
 	if err != nil {
 		return err
 	}
-	shops, err := s.d.Store.Shops(rq.ctx())
+	shops, err := s.d.Store.Shops.Shops(rq.ctx())
 	if err != nil {
 		return err
 	}
-	given, err := s.d.Store.AllUserShops(rq.ctx())
+	given, err := s.acc.AllUserShops(rq.ctx())
 	if err != nil {
 		return err
 	}
-	return s.renderStatus(rq, status, "users", "ユーザー管理", usersData{Users: users, Shops: shops, Given: given, Form: form, MinLen: oms.MinPasswordLen}, errMsg)
+	return s.renderStatus(rq, status, "users", "ユーザー管理", usersData{Users: users, Shops: shops, Given: given, Form: form, MinLen: accounts.MinPasswordLen}, errMsg)
 }
 
 // userShops is 「担当店舗を保存」: the shops a staff user may see and act on.
@@ -57,8 +58,8 @@ func (s *Server) userShops(rq *request) error {
 		return badRequest("送信内容を読めませんでした。もう一度お試しください。")
 	}
 	ids := rq.r.PostForm["shop"]
-	if err := s.d.Store.SetUserShops(rq.ctx(), target.Login, ids); err != nil {
-		return s.renderUsers(rq, http.StatusBadRequest, userForm{Role: oms.RoleStaff}, "担当店舗を保存できませんでした ("+err.Error()+")。店舗一覧にある店舗を選んでもう一度お試しください。")
+	if err := s.acc.SetUserShops(rq.ctx(), target.Login, ids); err != nil {
+		return s.renderUsers(rq, http.StatusBadRequest, userForm{Role: accounts.RoleStaff}, "担当店舗を保存できませんでした ("+err.Error()+")。店舗一覧にある店舗を選んでもう一度お試しください。")
 	}
 	s.d.Logger.Info("console: user shops set", "login", target.Login, "shops", strings.Join(ids, ","), "by", rq.user.Login)
 	msg := fmt.Sprintf("ユーザー「%s」の担当店舗を保存しました (%d店舗)。", target.Login, len(ids))
@@ -79,7 +80,7 @@ func (s *Server) userAdd(rq *request) error {
 	if msg := checkPassword(pw, f.PostFormValue("password_confirm")); msg != "" {
 		return s.renderUsers(rq, http.StatusBadRequest, form, msg)
 	}
-	users, err := s.d.Store.Users(rq.ctx())
+	users, err := s.acc.Users(rq.ctx())
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func (s *Server) userAdd(rq *request) error {
 			return s.renderUsers(rq, http.StatusConflict, form, "ログインID「"+form.Login+"」はすでに使われています。別のログインIDにするか、一覧でそのユーザーのパスワードを再設定してください。")
 		}
 	}
-	u, err := s.d.Store.CreateUser(rq.ctx(), form.Login, pw, form.Role)
+	u, err := s.acc.CreateUser(rq.ctx(), form.Login, pw, form.Role)
 	if err != nil {
 		return s.renderUsers(rq, http.StatusBadRequest, form, "ユーザーを追加できませんでした ("+err.Error()+")。入力を確かめてもう一度お試しください。")
 	}
@@ -103,16 +104,16 @@ func (s *Server) userRole(rq *request) error {
 	if err != nil {
 		return err
 	}
-	if role != oms.RoleAdmin && role != oms.RoleStaff {
+	if role != accounts.RoleAdmin && role != accounts.RoleStaff {
 		return badRequest("権限は「管理者」か「スタッフ」から選んでください。")
 	}
 	if target.Role == role {
 		return s.redirect(rq, "/users", fmt.Sprintf("ユーザー「%s」はすでに%sです。", target.Login, roleLabel(role)))
 	}
-	if err := s.d.Store.SetRole(rq.ctx(), target.Login, role); err != nil {
+	if err := s.acc.SetRole(rq.ctx(), target.Login, role); err != nil {
 		if s.lastAdmin(rq, target) {
 			s.d.Logger.Info("console: demoting the last admin refused", "login", target.Login, "by", rq.user.Login)
-			return s.renderUsers(rq, http.StatusConflict, userForm{Role: oms.RoleStaff},
+			return s.renderUsers(rq, http.StatusConflict, userForm{Role: accounts.RoleStaff},
 				fmt.Sprintf("ユーザー「%s」は最後の管理者なので、スタッフに変更できません。先に別のユーザーを管理者にしてください。", target.Login))
 		}
 		return err
@@ -135,9 +136,9 @@ func (s *Server) userPassword(rq *request) error {
 	}
 	pw := rq.r.PostFormValue("password")
 	if msg := checkPassword(pw, rq.r.PostFormValue("password_confirm")); msg != "" {
-		return s.renderUsers(rq, http.StatusBadRequest, userForm{Role: oms.RoleStaff}, "「"+target.Login+"」のパスワードを再設定できませんでした: "+msg)
+		return s.renderUsers(rq, http.StatusBadRequest, userForm{Role: accounts.RoleStaff}, "「"+target.Login+"」のパスワードを再設定できませんでした: "+msg)
 	}
-	if err := s.d.Store.SetPassword(rq.ctx(), target.Login, pw); err != nil {
+	if err := s.acc.SetPassword(rq.ctx(), target.Login, pw); err != nil {
 		return err
 	}
 	s.d.Logger.Info("console: user password reset", "login", target.Login, "by", rq.user.Login)
@@ -154,13 +155,13 @@ func (s *Server) userDelete(rq *request) error {
 		return err
 	}
 	if rq.r.PostFormValue("confirm") != "on" {
-		return s.renderUsers(rq, http.StatusBadRequest, userForm{Role: oms.RoleStaff},
+		return s.renderUsers(rq, http.StatusBadRequest, userForm{Role: accounts.RoleStaff},
 			"ユーザー「"+target.Login+"」は削除していません。削除するときは「確認」にチェックを入れてから「削除」を押してください。")
 	}
-	if err := s.d.Store.DeleteUser(rq.ctx(), target.Login); err != nil {
+	if err := s.acc.DeleteUser(rq.ctx(), target.Login); err != nil {
 		if s.lastAdmin(rq, target) {
 			s.d.Logger.Info("console: deleting the last admin refused", "login", target.Login, "by", rq.user.Login)
-			return s.renderUsers(rq, http.StatusConflict, userForm{Role: oms.RoleStaff},
+			return s.renderUsers(rq, http.StatusConflict, userForm{Role: accounts.RoleStaff},
 				fmt.Sprintf("ユーザー「%s」は最後の管理者なので削除できません。先に別のユーザーを管理者にしてください。", target.Login))
 		}
 		return err
@@ -173,10 +174,10 @@ func (s *Server) userDelete(rq *request) error {
 }
 
 // targetUser finds the user a /users/{login}/… action is about.
-func (s *Server) targetUser(rq *request, login string) (oms.User, error) {
-	users, err := s.d.Store.Users(rq.ctx())
+func (s *Server) targetUser(rq *request, login string) (accounts.User, error) {
+	users, err := s.acc.Users(rq.ctx())
 	if err != nil {
-		return oms.User{}, err
+		return accounts.User{}, err
 	}
 	login = strings.ToLower(strings.TrimSpace(login))
 	for _, u := range users {
@@ -184,16 +185,16 @@ func (s *Server) targetUser(rq *request, login string) (oms.User, error) {
 			return u, nil
 		}
 	}
-	return oms.User{}, notFound("ユーザー「" + login + "」は見つかりません。すでに削除されたかもしれません。ユーザー管理の一覧から選び直してください。")
+	return accounts.User{}, notFound("ユーザー「" + login + "」は見つかりません。すでに削除されたかもしれません。ユーザー管理の一覧から選び直してください。")
 }
 
 // lastAdmin reports whether target is an admin with no other admin beside it:
 // what the store refuses to remove or demote.
-func (s *Server) lastAdmin(rq *request, target oms.User) bool {
+func (s *Server) lastAdmin(rq *request, target accounts.User) bool {
 	if !target.IsAdmin() {
 		return false
 	}
-	users, err := s.d.Store.Users(rq.ctx())
+	users, err := s.acc.Users(rq.ctx())
 	if err != nil {
 		return false
 	}
@@ -207,10 +208,10 @@ func (s *Server) lastAdmin(rq *request, target oms.User) bool {
 
 // checkNewUser names what is wrong with a new login or role, in staff's words.
 func checkNewUser(login, role string) string {
-	if role != oms.RoleAdmin && role != oms.RoleStaff {
+	if role != accounts.RoleAdmin && role != accounts.RoleStaff {
 		return "権限は「管理者」か「スタッフ」から選んでください。"
 	}
-	if err := oms.ValidateUser(login, strings.Repeat("x", oms.MinPasswordLen), role); err != nil {
+	if err := accounts.ValidateUser(login, strings.Repeat("x", accounts.MinPasswordLen), role); err != nil {
 		return "ログインIDは半角英小文字・数字と . _ @ - の2〜63文字で、英小文字か数字で始めてください (例: yamada)。"
 	}
 	return ""
@@ -223,12 +224,12 @@ func checkPassword(pw, confirm string) string {
 		return "パスワードを入力してください。"
 	case pw != confirm:
 		return "パスワードと確認用のパスワードが一致しません。同じパスワードを2回入力してください。"
-	case len([]rune(pw)) < oms.MinPasswordLen:
-		return fmt.Sprintf("パスワードは%d文字以上にしてください。", oms.MinPasswordLen)
+	case len([]rune(pw)) < accounts.MinPasswordLen:
+		return fmt.Sprintf("パスワードは%d文字以上にしてください。", accounts.MinPasswordLen)
 	case len(pw) > 72:
 		return "パスワードは72バイト (半角72文字) 以内にしてください。"
 	}
-	if err := oms.ValidateUser("check", pw, oms.RoleStaff); err != nil {
+	if err := accounts.ValidateUser("check", pw, accounts.RoleStaff); err != nil {
 		return "このパスワードは使えません (" + err.Error() + ")。"
 	}
 	return ""
@@ -236,7 +237,7 @@ func checkPassword(pw, confirm string) string {
 
 // roleLabel is a role in staff's words.
 func roleLabel(role string) string {
-	if role == oms.RoleAdmin {
+	if role == accounts.RoleAdmin {
 		return "管理者"
 	}
 	return "スタッフ"

@@ -6,10 +6,9 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // TestUserManagement is ユーザー管理: an admin adds, re-roles, resets and deletes
@@ -19,7 +18,7 @@ func TestUserManagement(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	const bossPW, staffPW, newPW = "boss-password-1", "yamada-initial-1", "yamada-second-22"
-	boss := h.addUser("boss", oms.RoleAdmin, bossPW)
+	boss := h.addUser("boss", accounts.RoleAdmin, bossPW)
 	secrets := []string{bossPW, staffPW, newPW, "$2a$", "$2b$"}
 	noSecrets := func(page string) {
 		t.Helper()
@@ -50,7 +49,7 @@ func TestUserManagement(t *testing.T) {
 	assert.Contains(t, page, "ログインIDは半角英小文字・数字")
 	status, _ = add("yamada", "owner", staffPW, staffPW)
 	assert.Equal(t, http.StatusBadRequest, status)
-	users, err := h.st.Users(ctx)
+	users, err := h.st.Accounts.Users(ctx)
 	require.NoError(t, err)
 	assert.Len(t, users, 1, "nothing added by refused forms")
 
@@ -93,10 +92,10 @@ func TestUserManagement(t *testing.T) {
 	assert.Contains(t, page, "「確認」にチェックを入れてから")
 	status, _ = boss.post("/users/nobody/role", url.Values{"role": {"admin"}})
 	assert.Equal(t, http.StatusNotFound, status)
-	users, err = h.st.Users(ctx)
+	users, err = h.st.Accounts.Users(ctx)
 	require.NoError(t, err)
 	require.Len(t, users, 2)
-	assert.Equal(t, oms.RoleAdmin, users[0].Role, "boss is still admin")
+	assert.Equal(t, accounts.RoleAdmin, users[0].Role, "boss is still admin")
 
 	// Role change, both ways.
 	status, page = boss.post("/users/yamada/role", url.Values{"role": {"admin"}})
@@ -119,8 +118,8 @@ func TestUserManagement(t *testing.T) {
 	noSecrets(page)
 	_, page = yamada.get("/shops")
 	assert.Contains(t, page, `action="/login"`, "yamada's session ended")
-	_, err = h.st.Authenticate(ctx, "yamada", staffPW)
-	assert.ErrorIs(t, err, oms.ErrBadLogin)
+	_, err = h.st.Accounts.Authenticate(ctx, "yamada", staffPW)
+	assert.ErrorIs(t, err, accounts.ErrBadLogin)
 	yamada = h.login("yamada", newPW)
 
 	// Delete.
@@ -143,8 +142,8 @@ func TestUserManagement(t *testing.T) {
 func TestUserManagementSelf(t *testing.T) {
 	h := newHarness(t)
 	const pw1, pw2 = "first-admin-pw", "second-admin-pw"
-	a := h.addUser("alice", oms.RoleAdmin, pw1)
-	h.addUser("bob", oms.RoleAdmin, pw2)
+	a := h.addUser("alice", accounts.RoleAdmin, pw1)
+	h.addUser("bob", accounts.RoleAdmin, pw2)
 
 	status, page := a.post("/users/alice/password", url.Values{"password": {"alice-new-pass"}, "password_confirm": {"alice-new-pass"}})
 	require.Equal(t, http.StatusOK, status, page)

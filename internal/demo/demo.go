@@ -8,9 +8,11 @@ import (
 	"math/rand"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 var prefs = []string{"東京都", "大阪府", "北海道", "福岡県", "愛知県", "神奈川県", "京都府", "沖縄県"}
@@ -87,13 +89,13 @@ func Generate(n int, seed int64, firstSaleID int64, now time.Time) ([]rules.Orde
 // it — destinations, delivery methods, and the cancellation of orders the OMS
 // already has as キャンセル. The shop's first import then reports only real news
 // (sales cancelled on ColorMe since), not every order's destination.
-func SeedStore(ctx context.Context, st *oms.Store, shopID string, orders []rules.Order, sales []colorme.Sale) error {
+func SeedStore(ctx context.Context, st *stores.Stores, shopID string, orders []rules.Order, sales []colorme.Sale) error {
 	if err := st.UpsertOrders(ctx, shopID, orders); err != nil {
 		return err
 	}
 	seeded := make([]oms.ImportedSale, len(sales))
 	for i, s := range sales {
-		seeded[i] = oms.FromColorMe(s)
+		seeded[i] = activities.ImportedSale(s)
 	}
 	return st.SeedFromColorMe(ctx, shopID, seeded)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 var (
@@ -27,7 +28,7 @@ const storeCacheFor = 15 * time.Second
 // the schedules' intervals, read from the database on scrape: every worker
 // publishes the same values, whichever worker ran the run.
 type storeCollector struct {
-	st     *oms.Store
+	st     *stores.Stores
 	logger *slog.Logger
 
 	mu      sync.Mutex
@@ -43,7 +44,7 @@ func init() { Registry.MustRegister(runLog) }
 // intervals (colorme_sync_last_completed_timestamp_seconds,
 // colorme_sync_schedule_interval_seconds) from st, in place of a store watched
 // before.
-func WatchStore(st *oms.Store, logger *slog.Logger) {
+func WatchStore(st *stores.Stores, logger *slog.Logger) {
 	runLog.mu.Lock()
 	defer runLog.mu.Unlock()
 	runLog.st, runLog.logger, runLog.read, runLog.metrics = st, logger, time.Time{}, nil
@@ -83,7 +84,7 @@ func (c *storeCollector) readStore(ctx context.Context) ([]prometheus.Metric, er
 	if err != nil {
 		return nil, err
 	}
-	shops, err := c.st.Shops(ctx)
+	shops, err := c.st.Shops.Shops(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/jst"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/settings"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // addressChanged is how the import words the flag of an address changed after
@@ -23,11 +25,11 @@ const maxListed = 20
 
 // PausedBySystem returns the kinds of the shop's schedules that colorme-sync
 // paused and that stay paused although the shop's settings want them running.
-type PausedBySystem func(ctx context.Context, sh oms.Shop) ([]oms.Kind, error)
+type PausedBySystem func(ctx context.Context, sh shops.Shop) ([]oms.Kind, error)
 
 // Detect finds the shop's problems now (the kinds of ShopKinds). paused may be
 // nil: KindSchedulePaused is then not looked for.
-func Detect(ctx context.Context, st *oms.Store, sh oms.Shop, now time.Time, paused PausedBySystem) ([]Condition, error) {
+func Detect(ctx context.Context, st *stores.Stores, sh shops.Shop, now time.Time, paused PausedBySystem) ([]Condition, error) {
 	if !sh.HasAccessToken && !sh.ReconnectNeeded {
 		return nil, nil // not connected yet: APIアクセス設定 says what to do
 	}
@@ -105,7 +107,7 @@ type runLine struct {
 }
 
 // runFailed is KindRunFailed when the shop's latest finished run of kind failed.
-func runFailed(db *gorm.DB, sh oms.Shop, kind oms.Kind) (*Condition, error) {
+func runFailed(db *gorm.DB, sh shops.Shop, kind oms.Kind) (*Condition, error) {
 	var runs []runLine
 	err := db.Table("runs").Select("id, status, error").
 		Where("shop_id = ? AND kind = ? AND dry_run = ? AND status <> ?", sh.ID, kind, false, oms.RunRunning).
@@ -113,7 +115,7 @@ func runFailed(db *gorm.DB, sh oms.Shop, kind oms.Kind) (*Condition, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the last %s run of shop %q: %w", kind, sh.ID, err)
 	}
-	if len(runs) == 0 || runs[0].Status != string(oms.RunFailed) || strings.Contains(runs[0].Error, oms.TokenRefused) {
+	if len(runs) == 0 || runs[0].Status != string(oms.RunFailed) || strings.Contains(runs[0].Error, shops.TokenRefused) {
 		return nil, nil // a 401 is KindReconnect's, and reconnecting fixes it
 	}
 	r := runs[0]
@@ -130,7 +132,7 @@ func runFailed(db *gorm.DB, sh oms.Shop, kind oms.Kind) (*Condition, error) {
 
 // saleFailing is KindSaleFailing when sales failed in each of the shop's last
 // notify_sale_failures exports.
-func saleFailing(db *gorm.DB, sh oms.Shop) (*Condition, error) {
+func saleFailing(db *gorm.DB, sh shops.Shop) (*Condition, error) {
 	n := settings.NotifySaleFailures.Clamp(sh.Settings.NotifySaleFailures)
 	var ids []int64
 	err := db.Table("runs").Where("shop_id = ? AND kind = ? AND dry_run = ? AND status <> ?", sh.ID, oms.KindExport, false, oms.RunRunning).
@@ -160,7 +162,7 @@ func saleFailing(db *gorm.DB, sh oms.Shop) (*Condition, error) {
 
 // flagged is KindOrdersFlagged (or, with addr, KindAddressChanged) when the
 // shop has orders the import flagged 要確認.
-func flagged(db *gorm.DB, sh oms.Shop, addr bool) (*Condition, error) {
+func flagged(db *gorm.DB, sh shops.Shop, addr bool) (*Condition, error) {
 	q := db.Table("orders").Where("shop_id = ? AND flag_reason <> ''", sh.ID)
 	if addr {
 		q = q.Where("flag_reason LIKE ?", "%"+addressChanged+"%")
@@ -192,7 +194,7 @@ func flagged(db *gorm.DB, sh oms.Shop, addr bool) (*Condition, error) {
 // lagging is KindExportLagging when the shop exports on change and an order
 // changed more than notify_lag_minutes ago is still past the last completed
 // export's watermark: the change has not reached ColorMe.
-func lagging(ctx context.Context, st *oms.Store, db *gorm.DB, sh oms.Shop, now time.Time) (*Condition, error) {
+func lagging(ctx context.Context, st *stores.Stores, db *gorm.DB, sh shops.Shop, now time.Time) (*Condition, error) {
 	if !sh.Settings.ExportOnChange {
 		return nil, nil
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // Message is what one event says, on every channel.
@@ -39,7 +39,7 @@ type ShopRef struct {
 
 // Render writes the message of event ev for the shop (its display name), with
 // links into the console at consoleURL.
-func Render(ev EventOf, sh oms.Shop, consoleURL string) Message {
+func Render(ev EventOf, sh shops.Shop, consoleURL string) Message {
 	n := ev.Notification
 	name := sh.Name
 	if name == "" {

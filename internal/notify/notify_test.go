@@ -16,6 +16,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/notify/mailtest"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -24,7 +25,7 @@ func message(eventID int64) notify.Message {
 	ev := notify.EventOf{ID: eventID, Event: notify.EventOpened, Notification: notify.Notification{ID: 7, ShopID: "aozora",
 		Kind: notify.KindReconnect, Summary: "カラーミーショップへの再接続が必要です", Detail: "「取得する」を押してください。",
 		FixPath: "/shops/aozora/settings", Occurrences: 1}}
-	return notify.Render(ev, oms.Shop{ID: "aozora", Name: "青空雑貨店"}, "http://console.test/")
+	return notify.Render(ev, shops.Shop{ID: "aozora", Name: "青空雑貨店"}, "http://console.test/")
 }
 
 // TestSendMail: a message goes through a real SMTP server to every address it
@@ -122,7 +123,7 @@ func TestPostWebhook(t *testing.T) {
 func TestReconcile(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.OpenStore(t)
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: "aozora", Name: "青空雑貨店"}))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: "aozora", Name: "青空雑貨店"}))
 	notes := notify.NewStore(st.DB())
 	kinds := []notify.Kind{notify.KindRunFailed}
 	failed := func(run string) []notify.Condition {
@@ -179,10 +180,10 @@ func TestReconcile(t *testing.T) {
 func TestDetect(t *testing.T) {
 	ctx := context.Background()
 	st := testenv.OpenStore(t)
-	sh := oms.Shop{ID: "aozora", Name: "青空雑貨店", Settings: oms.DefaultSettings()}
+	sh := shops.Shop{ID: "aozora", Name: "青空雑貨店", Settings: shops.DefaultSettings()}
 	sh.Settings.NotifySaleFailures = 2
-	require.NoError(t, st.CreateShop(ctx, sh))
-	require.NoError(t, st.SetAccessToken(ctx, "aozora", "token-for-detect"))
+	require.NoError(t, st.Shops.CreateShop(ctx, sh))
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "aozora", "token-for-detect"))
 	run := func(key string, status oms.RunStatus, failedSales ...int64) int64 {
 		id, err := st.StartRun(ctx, oms.Run{ShopID: "aozora", Kind: oms.KindExport, RunKey: key, Trigger: oms.TriggerScheduled, WindowDays: 3})
 		require.NoError(t, err)
@@ -195,7 +196,7 @@ func TestDetect(t *testing.T) {
 		return id
 	}
 	kinds := func() map[notify.Kind]notify.Condition {
-		shop, err := st.Shop(ctx, "aozora")
+		shop, err := st.Shops.Shop(ctx, "aozora")
 		require.NoError(t, err)
 		conds, err := notify.Detect(ctx, st, shop, time.Now(), nil)
 		require.NoError(t, err)
@@ -221,7 +222,7 @@ func TestDetect(t *testing.T) {
 	run("r3", oms.RunCompleted)
 	assert.Empty(t, kinds(), "a completed run without failures clears both")
 
-	require.NoError(t, st.MarkReconnectNeeded(ctx, "aozora", "401010 invalid token"))
+	require.NoError(t, st.Shops.MarkReconnectNeeded(ctx, "aozora", "401010 invalid token"))
 	got = kinds()
 	require.Contains(t, got, notify.KindReconnect)
 	assert.Equal(t, "/shops/aozora/settings", got[notify.KindReconnect].FixPath)

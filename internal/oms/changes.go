@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 )
 
 // TriggerChange is the trigger of an incremental export started by a change in
@@ -27,7 +28,7 @@ const ExportWatermarkMargin = time.Minute
 // of every target set it (not dry runs, not runs limited to named sales); it
 // counts once the run completed (ExportWatermark).
 func (s *Store) SetExportWatermark(ctx context.Context, runID int64, wm time.Time) error {
-	res := s.db.WithContext(ctx).Model(&runRow{}).Where("id = ? AND kind = ?", runID, KindExport).Update("watermark", utc(wm))
+	res := s.db.WithContext(ctx).Model(&runRow{}).Where("id = ? AND kind = ?", runID, KindExport).Update("watermark", schema.UTC(wm))
 	if res.Error != nil {
 		return fmt.Errorf("setting the watermark of run %d: %w", runID, res.Error)
 	}
@@ -93,7 +94,7 @@ AND NOT EXISTS (SELECT 1 FROM run_outcomes l JOIN runs lr ON lr.id = l.run_id
 ORDER BY f.sale_id
 LIMIT ?`
 	var ids []int64
-	err := s.db.WithContext(ctx).Raw(sql, q.ShopID, KindExport, false, utc(since), KindExport, false, q.Limit).Scan(&ids).Error
+	err := s.db.WithContext(ctx).Raw(sql, q.ShopID, KindExport, false, schema.UTC(since), KindExport, false, q.Limit).Scan(&ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("reading the failed sales of shop %q: %w", q.ShopID, err)
 	}

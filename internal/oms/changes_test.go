@@ -10,12 +10,14 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // TestExportWatermark: only a completed real export's watermark counts, the
 // latest wins; dry runs, failed and running exports and imports never do.
 func TestExportWatermark(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		_, ok, err := s.ExportWatermark(ctx, "myshop")
 		require.NoError(t, err)
@@ -56,7 +58,7 @@ func TestExportWatermark(t *testing.T) {
 // failed; a later outcome of a real export clears it, a dry run's does not, and
 // a failure recorded before the window no longer counts.
 func TestPendingFailed(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		now := time.Now()
 		n := 0
@@ -94,23 +96,23 @@ func TestPendingFailed(t *testing.T) {
 // TestExportOnChangeSetting: on by default, off is stored (not the column's
 // default true), and `shop set export_on_change` parses it.
 func TestExportOnChangeSetting(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "on")
-		sh, err := s.Shop(ctx, "on")
+		sh, err := s.Shops.Shop(ctx, "on")
 		require.NoError(t, err)
 		assert.True(t, sh.Settings.ExportOnChange, "on by default")
 
-		off := oms.DefaultSettings()
+		off := shops.DefaultSettings()
 		off.ExportOnChange = false
-		require.NoError(t, s.CreateShop(ctx, oms.Shop{ID: "off", Settings: off}))
-		sh, err = s.Shop(ctx, "off")
+		require.NoError(t, s.Shops.CreateShop(ctx, shops.Shop{ID: "off", Settings: off}))
+		sh, err = s.Shops.Shop(ctx, "off")
 		require.NoError(t, err)
 		assert.False(t, sh.Settings.ExportOnChange, "created off")
 
 		require.NoError(t, sh.Set("export_on_change", "true"))
-		require.NoError(t, s.UpdateShop(ctx, sh))
-		sh, err = s.Shop(ctx, "off")
+		require.NoError(t, s.Shops.UpdateShop(ctx, sh))
+		sh, err = s.Shops.Shop(ctx, "off")
 		require.NoError(t, err)
 		assert.True(t, sh.Settings.ExportOnChange, "set on")
 		require.ErrorContains(t, sh.Set("export_on_change", "maybe"), "export_on_change")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 )
 
 // LastRun is when a shop's latest completed run of a kind finished.
@@ -54,7 +55,7 @@ type ChangeLatency struct {
 // its write on ColorMe, for the sales on-change exports wrote, newest first.
 // An order changed again since its write is left out (its updated_at is newer).
 func (s *Store) ChangeLatencies(ctx context.Context, q ChangeLatencyQuery) ([]ChangeLatency, error) {
-	q.Limit = pageSize(q.Limit, 500, 5000)
+	q.Limit = schema.PageSize(q.Limit, 500, 5000)
 	var rows []struct {
 		SaleID    int64
 		At        time.Time
@@ -68,7 +69,7 @@ func (s *Store) ChangeLatencies(ctx context.Context, q ChangeLatencyQuery) ([]Ch
 	if q.RunID != 0 {
 		db = db.Where("o.run_id = ?", q.RunID)
 	} else {
-		db = db.Where("o.shop_id = ? AND o.at >= ?", q.ShopID, utc(q.Since))
+		db = db.Where("o.shop_id = ? AND o.at >= ?", q.ShopID, schema.UTC(q.Since))
 	}
 	if err := db.Order("o.at DESC").Limit(q.Limit).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("reading the change latencies of shop %q: %w", q.ShopID, err)

@@ -9,13 +9,14 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // TestLastCompletedRunsAndChangeLatencies reads the last completed export and
 // import of each shop (not failed runs, not dry runs) and the change → ColorMe
 // latency of the sales an on-change export wrote.
 func TestLastCompletedRunsAndChangeLatencies(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		n := 0

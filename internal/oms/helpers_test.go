@@ -7,8 +7,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -19,13 +20,13 @@ func eachDialect(t *testing.T, fn func(t *testing.T, dsn string)) {
 }
 
 // eachStore runs fn on a fresh store of each dialect.
-func eachStore(t *testing.T, fn func(t *testing.T, s *oms.Store)) {
+func eachStore(t *testing.T, fn func(t *testing.T, s *stores.Stores)) {
 	eachDialect(t, func(t *testing.T, dsn string) { fn(t, openStore(t, dsn, newSealer(t))) })
 }
 
-func openStore(t *testing.T, dsn string, sealer *secrets.Sealer) *oms.Store {
+func openStore(t *testing.T, dsn string, sealer *secrets.Sealer) *stores.Stores {
 	t.Helper()
-	s, err := oms.Open(context.Background(), dsn, sealer)
+	s, err := stores.Open(context.Background(), dsn, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
@@ -41,7 +42,7 @@ func newSealer(t *testing.T, keys ...string) *secrets.Sealer {
 	return s
 }
 
-func createShop(t *testing.T, s *oms.Store, id string) {
+func createShop(t *testing.T, s *stores.Stores, id string) {
 	t.Helper()
-	require.NoError(t, s.CreateShop(context.Background(), oms.Shop{ID: id, Name: id}))
+	require.NoError(t, s.Shops.CreateShop(context.Background(), shops.Shop{ID: id, Name: id}))
 }

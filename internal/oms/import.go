@@ -11,6 +11,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/importplan"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 )
 
 // Import outcomes of one sale (see importplan), of the same type as the export's.
@@ -123,7 +124,7 @@ func (s *Store) ApplyImportIDs(ctx context.Context, shopID string, runID int64, 
 	}
 	var pg importPage
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		pg = importPage{shopID: shopID, runID: runID, now: utc(now)}
+		pg = importPage{shopID: shopID, runID: runID, now: schema.UTC(now)}
 		return pg.apply(tx, sales, invalid)
 	})
 	if err != nil {
@@ -258,14 +259,14 @@ func (s *Store) FinishImport(ctx context.Context, runID int64, unchanged int, st
 		}
 	}
 	cols := map[string]any{
-		"finished_at": utc(time.Now()), "status": status, "error": errMsg,
+		"finished_at": schema.UTC(time.Now()), "status": status, "error": errMsg,
 		"targets": t.Fetched, "updated": t.Created + t.Updated + t.Cancelled, "unchanged": t.Unchanged,
 		"skipped": t.Flagged, "failed": 0, "mails": 0,
 		"import_fetched": t.Fetched, "import_created": t.Created, "import_updated": t.Updated,
 		"import_unchanged": t.Unchanged, "import_cancelled": t.Cancelled, "import_flagged": t.Flagged,
 	}
 	if status == RunCompleted && watermark != nil {
-		cols["watermark"] = utc(*watermark)
+		cols["watermark"] = schema.UTC(*watermark)
 	}
 	res := db.Model(&runRow{}).Where("id = ? AND kind = ?", runID, KindImport).Updates(cols)
 	if res.Error != nil {
@@ -286,7 +287,7 @@ func (s *Store) ImportRun(ctx context.Context, runID int64) (ImportRun, error) {
 	if len(rows) == 0 {
 		return ImportRun{}, fmt.Errorf("import run %d: %w", runID, ErrNotFound)
 	}
-	return ImportRun{Run: rows[0].run(), Import: rows[0].Import, Watermark: utcPtr(rows[0].Watermark)}, nil
+	return ImportRun{Run: rows[0].run(), Import: rows[0].Import, Watermark: schema.UTCPtr(rows[0].Watermark)}, nil
 }
 
 func (t *ImportTotals) add(outcome rules.Outcome) {

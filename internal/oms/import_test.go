@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 func importedSale(id int64, ordered time.Time, dels ...oms.ImportedDelivery) oms.ImportedSale {
@@ -20,14 +21,14 @@ func dest(id int64, pref string) oms.ImportedDelivery {
 	return oms.ImportedDelivery{ID: id, MethodID: 1, Name: "山田 花子", PrefName: pref, Address1: "1-2-3"}
 }
 
-func startImport(t *testing.T, s *oms.Store, shopID, key string) int64 {
+func startImport(t *testing.T, s *stores.Stores, shopID, key string) int64 {
 	t.Helper()
 	id, err := s.StartImport(context.Background(), oms.Run{ShopID: shopID, RunKey: key, Trigger: "manual", WindowDays: 7, AsOf: time.Now()})
 	require.NoError(t, err)
 	return id
 }
 
-func orderView(t *testing.T, s *oms.Store, shopID string, saleID int64) oms.OrderView {
+func orderView(t *testing.T, s *stores.Stores, shopID string, saleID int64) oms.OrderView {
 	t.Helper()
 	vs, err := s.Orders(context.Background(), shopID, saleID)
 	require.NoError(t, err)
@@ -36,7 +37,7 @@ func orderView(t *testing.T, s *oms.Store, shopID string, saleID int64) oms.Orde
 }
 
 func TestApplyImportRules(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		ordered := time.Date(2026, 5, 1, 10, 0, 0, 0, rules.Tokyo)
@@ -165,7 +166,7 @@ func TestApplyImportRules(t *testing.T) {
 }
 
 func TestFinishImportAndWatermark(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		_, ok, err := s.ImportWatermark(ctx, "myshop")
@@ -209,7 +210,7 @@ func TestFinishImportAndWatermark(t *testing.T) {
 // flags its order when the OMS has one), the rest is imported, and the import
 // can complete and advance its watermark.
 func TestApplyImportBadSale(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		ordered := time.Date(2026, 5, 1, 10, 0, 0, 0, rules.Tokyo)

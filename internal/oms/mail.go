@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"gorm.io/gorm/clause"
 )
 
@@ -84,7 +85,7 @@ func (s *Store) MarkPaidMailSent(ctx context.Context, shopID string, saleID int6
 }
 
 func (s *Store) markOwed(ctx context.Context, l mailLedger, shopID string, saleID, runID int64) error {
-	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailOwed, RunID: runID, ClaimedAt: utc(time.Now())}
+	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailOwed, RunID: runID, ClaimedAt: schema.UTC(time.Now())}
 	if err := s.db.WithContext(ctx).Table(l.table).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("recording the %s of sale %d (shop %q) as owed: %w", l.mail, saleID, shopID, err)
 	}
@@ -109,7 +110,7 @@ func (s *Store) owed(ctx context.Context, l mailLedger, shopID string, saleIDs [
 
 func (s *Store) claim(ctx context.Context, l mailLedger, shopID string, saleID, runID int64) (prev MailState, err error) {
 	db := s.db.WithContext(ctx)
-	now := utc(time.Now())
+	now := schema.UTC(time.Now())
 	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailClaimed, RunID: runID, ClaimedAt: now}
 	res := db.Table(l.table).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 	if res.Error != nil {
@@ -137,7 +138,7 @@ func (s *Store) claim(ctx context.Context, l mailLedger, shopID string, saleID, 
 }
 
 func (s *Store) markSent(ctx context.Context, l mailLedger, shopID string, saleID int64) error {
-	now := utc(time.Now())
+	now := schema.UTC(time.Now())
 	row := mailRow{ShopID: shopID, SaleID: saleID, State: MailSent, ClaimedAt: now, SentAt: &now}
 	err := s.db.WithContext(ctx).Table(l.table).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "shop_id"}, {Name: "sale_id"}},

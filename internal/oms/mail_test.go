@@ -11,13 +11,14 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 func TestClaimMail(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		// Two stores on one database stand for two worker processes.
-		stores := []*oms.Store{openStore(t, dsn, nil), openStore(t, dsn, nil)}
+		stores := []*stores.Stores{openStore(t, dsn, nil), openStore(t, dsn, nil)}
 		var wg sync.WaitGroup
 		prevs := make([]oms.MailState, 20)
 		errs := make([]error, 20)
@@ -62,7 +63,7 @@ func TestClaimMail(t *testing.T) {
 // turns it claimed (exactly once); a mail owed or claimed but not sent is
 // reported by MailsOwed and by FetchTargets (Order.MailOwed) until it is sent.
 func TestMailOwed(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		asOf := time.Now().UTC().Truncate(time.Second)
 		var orders []rules.Order

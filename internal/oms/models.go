@@ -3,7 +3,6 @@ package oms
 import (
 	"database/sql/driver"
 	"fmt"
-	"reflect"
 	"time"
 
 	"gorm.io/gorm"
@@ -11,55 +10,32 @@ import (
 )
 
 // The gorm models: the code's view of the schema, which the migrations make
-// (migrations/, schema.go): a change here needs a migration. The exported types
-// are the API.
+// (internal/schema): a change here needs a migration. The exported types are
+// the API.
 
-// tableNames is the table of each gorm model, by its type's name.
-var tableNames = map[string]string{
-	reflect.TypeFor[shopRow]().Name():         "shops",
-	reflect.TypeFor[orderRow]().Name():        "orders",
-	reflect.TypeFor[deliveryRow]().Name():     "deliveries",
-	reflect.TypeFor[itemRow]().Name():         "order_items",
-	reflect.TypeFor[runRow]().Name():          "runs",
-	reflect.TypeFor[outcomeRow]().Name():      "run_outcomes",
-	reflect.TypeFor[mailRow]().Name():         "mail_ledger",
-	reflect.TypeFor[paidMailRow]().Name():     "paid_mail_ledger",
-	reflect.TypeFor[budgetRow]().Name():       "api_budgets",
-	reflect.TypeFor[oauthStateRow]().Name():   "oauth_states",
-	reflect.TypeFor[userRow]().Name():         "users",
-	reflect.TypeFor[sessionRow]().Name():      "sessions",
-	reflect.TypeFor[loginAttemptRow]().Name(): "login_attempts",
-	reflect.TypeFor[uploadRow]().Name():       "uploads",
-	reflect.TypeFor[userShopRow]().Name():     "user_shops",
+// Models returns a value of each gorm model of the package, for the schema
+// drift test (internal/schema). Each names its table (TableName).
+func Models() []any {
+	return []any{&orderRow{}, &deliveryRow{}, &itemRow{}, &runRow{}, &outcomeRow{}, &mailRow{}, &paidMailRow{}}
 }
 
-// tableNamer is gorm's default naming (NamingStrategy{IdentifierMaxLength: 64}
-// when gorm.Open is given none), but for the models' tables, which it takes
-// from tableNames.
-type tableNamer struct{ schema.NamingStrategy }
+// TableName is the table of orderRow.
+func (orderRow) TableName() string { return "orders" }
 
-// TableName implements schema.Namer: the table of the type named typ.
-func (n tableNamer) TableName(typ string) string {
-	if table, ok := tableNames[typ]; ok {
-		return table
-	}
-	return n.NamingStrategy.TableName(typ)
-}
+// TableName is the table of deliveryRow.
+func (deliveryRow) TableName() string { return "deliveries" }
 
-type shopRow struct {
-	ID                 string       `gorm:"primaryKey;size:63"`
-	Name               string       `gorm:"not null"`
-	APIBaseURL         string       `gorm:"column:api_base_url;not null"`
-	ClientID           string       `gorm:"not null"`
-	RedirectURL        string       `gorm:"not null"`
-	ClientSecretSealed string       `gorm:"not null"`
-	AccessTokenSealed  string       `gorm:"not null"`
-	ReconnectNeeded    bool         `gorm:"not null"`
-	ReconnectReason    string       `gorm:"not null"`
-	Settings           ShopSettings `gorm:"embedded"`
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-}
+// TableName is the table of itemRow.
+func (itemRow) TableName() string { return "order_items" }
+
+// TableName is the table of runRow.
+func (runRow) TableName() string { return "runs" }
+
+// TableName is the table of outcomeRow.
+func (outcomeRow) TableName() string { return "run_outcomes" }
+
+// TableName is the table of mailRow.
+func (mailRow) TableName() string { return "mail_ledger" }
 
 type orderRow struct {
 	ShopID             string     `gorm:"primaryKey;size:63"`
@@ -183,10 +159,8 @@ type paidMailRow struct {
 	SentAt    *time.Time
 }
 
-type budgetRow struct {
-	Key    string `gorm:"primaryKey;column:key;size:200"`
-	NextAt int64  `gorm:"not null"` // unix microseconds of the next free slot
-}
+// TableName is the table of paidMailRow.
+func (paidMailRow) TableName() string { return "paid_mail_ledger" }
 
 // dateString is a calendar date "YYYY-MM-DD", "" = none (NULL). It is a DATE
 // in PostgreSQL and text in SQLite.

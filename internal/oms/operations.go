@@ -14,6 +14,8 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // The OMS operations: what staff do on the OMS screens (status, 同梱, tracking
@@ -109,10 +111,10 @@ func (s *Store) Orders(ctx context.Context, shopID string, saleIDs ...int64) ([]
 func (r orderRow) view(dels []deliveryRow) OrderView {
 	v := OrderView{
 		Order:           rules.Order{SaleID: r.SaleID, Status: r.Status, OrderedAt: r.OrderedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()},
-		ColormeCanceled: r.ColormeCanceled, FlagReason: r.FlagReason, ImportedAt: utcPtr(r.ImportedAt),
+		ColormeCanceled: r.ColormeCanceled, FlagReason: r.FlagReason, ImportedAt: schema.UTCPtr(r.ImportedAt),
 		Customer:  ImportedCustomer{Name: r.CustomerName, Furigana: r.CustomerFurigana, Mail: r.CustomerMail, Tel: r.CustomerTel},
 		PaymentID: r.PaymentID, Memo: r.Memo, Totals: r.Totals,
-		ColormePaid: r.ColormePaid, PaidAt: utcPtr(r.PaidAt), PaidOn: string(r.PaidOn), PaidBy: r.PaidBy,
+		ColormePaid: r.ColormePaid, PaidAt: schema.UTCPtr(r.PaidAt), PaidOn: string(r.PaidOn), PaidBy: r.PaidBy,
 	}
 	v.Paid = r.PaidAt != nil
 	if r.BundleParentSaleID != nil {
@@ -190,12 +192,12 @@ func chunks(ids []int64, n int) [][]int64 {
 // importJa names the console's way to import orders, for staff messages.
 const importJa = "受注取得 (APIアクセス設定の自動取得「今すぐ実行」)"
 
-func notInOMS(shopID string, saleID int64) *StaffError {
-	return &StaffError{
+func notInOMS(shopID string, saleID int64) *staffmsg.StaffError {
+	return &staffmsg.StaffError{
 		En:     fmt.Sprintf("sale %d is not an order of shop %q: %v (import it first, or check the number)", saleID, shopID, ErrNotFound),
 		Ja:     fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度操作してください。", saleID, shopID, importJa),
 		Err:    ErrNotFound,
-		Remedy: Remedy{Do: RemedyImport},
+		Remedy: staffmsg.Remedy{Do: staffmsg.RemedyImport},
 	}
 }
 
@@ -220,7 +222,7 @@ type StatusChange struct {
 // Setting the status it already has on an unflagged order changes nothing.
 func (s *Store) SetStatus(ctx context.Context, shopID string, saleID int64, status string, now time.Time) (StatusChange, error) {
 	if !rules.ValidStatus(status) {
-		return StatusChange{}, &StaffError{
+		return StatusChange{}, &staffmsg.StaffError{
 			En: fmt.Sprintf("status %q is not an OMS status: use one of %s", status, strings.Join(rules.Statuses, ", ")),
 			Ja: fmt.Sprintf("ステータス「%s」はありません。%sのどれかを選んでください。", status, statusChoicesJa()),
 		}
@@ -236,7 +238,7 @@ func (s *Store) SetStatus(ctx context.Context, shopID string, saleID int64, stat
 			return nil
 		}
 		return tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id = ?", shopID, saleID).
-			Updates(map[string]any{"status": status, "flag_reason": "", "updated_at": utc(now)}).Error
+			Updates(map[string]any{"status": status, "flag_reason": "", "updated_at": schema.UTC(now)}).Error
 	})
 	if err != nil {
 		return StatusChange{}, fmt.Errorf("setting the status of sale %d (shop %q): %w", saleID, shopID, err)
@@ -276,7 +278,7 @@ func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, childre
 			return nil
 		}
 		return tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, changed).
-			Updates(map[string]any{"bundle_parent_sale_id": parent, "updated_at": utc(now)}).Error
+			Updates(map[string]any{"bundle_parent_sale_id": parent, "updated_at": schema.UTC(now)}).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bundling %v into sale %d (shop %q): %w", children, parent, shopID, err)
@@ -287,12 +289,12 @@ func (s *Store) Bundle(ctx context.Context, shopID string, parent int64, childre
 // checkBundleIDs refuses a bundle without children or naming a sale twice.
 func checkBundleIDs(parent int64, children []int64) error {
 	if len(children) == 0 {
-		return &StaffError{En: "bundle: name at least one child order", Ja: "同梱する子注文の受注番号を1つ以上入力してください。"}
+		return &staffmsg.StaffError{En: "bundle: name at least one child order", Ja: "同梱する子注文の受注番号を1つ以上入力してください。"}
 	}
 	seen := map[int64]bool{parent: true}
 	for _, c := range children {
 		if seen[c] {
-			return &StaffError{
+			return &staffmsg.StaffError{
 				En: fmt.Sprintf("bundle: sale %d is named twice (the parent cannot be its own child)", c),
 				Ja: fmt.Sprintf("受注番号 %d が2回指定されています (親注文を自分の子注文にはできません)。受注番号を1回ずつ入力してください。", c),
 			}
@@ -305,24 +307,24 @@ func checkBundleIDs(parent int64, children []int64) error {
 // checkBundleOrders refuses, among the locked rows of all (the parent and the
 // children), missing and cancelled orders, and a parent that is itself a child.
 func checkBundleOrders(shopID string, parent int64, all []int64, rows map[int64]orderRow) error {
-	var problems []*StaffError
+	var problems []*staffmsg.StaffError
 	for _, id := range all {
 		o, ok := rows[id]
 		switch {
 		case !ok:
 			problems = append(problems, notInOMS(shopID, id))
 		case o.Status == rules.StatusCancelled:
-			problems = append(problems, &StaffError{
+			problems = append(problems, &staffmsg.StaffError{
 				En: fmt.Sprintf("sale %d is キャンセル (cancelled): a cancelled order cannot ship", id),
 				Ja: fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため同梱できません (キャンセルの受注は出荷しません)。この受注を外して同梱するか、本当に出荷するなら先に受注ページでステータスを変更してください。", id),
 			})
 		}
 	}
 	if len(problems) > 0 {
-		return joinStaff(problems)
+		return staffmsg.Join(problems)
 	}
 	if p := rows[parent].BundleParentSaleID; p != nil && *p != parent {
-		return &StaffError{
+		return &staffmsg.StaffError{
 			En: fmt.Sprintf("sale %d is itself bundled into sale %d: bundle into %d instead, or unbundle %d first", parent, *p, *p, parent),
 			Ja: fmt.Sprintf("受注番号 %d は親注文 %d に同梱された子注文のため、親注文にできません。親注文 %d に同梱するか、先に受注 %d のページで「同梱を解除」してください。", parent, *p, *p, parent),
 		}
@@ -343,17 +345,17 @@ func checkBundleChildren(tx *gorm.DB, shopID string, parent int64, children []in
 				return err
 			}
 			if n > 0 {
-				return &StaffError{
+				return &staffmsg.StaffError{
 					En:     fmt.Sprintf("sale %d is the parent of a bundle of %d other orders: unbundle it first or make it the parent", c, n),
 					Ja:     fmt.Sprintf("受注番号 %d は子注文%d件の親注文のため、子注文にできません。受注 %d を親注文にして同梱するか、先に受注 %d のページで「同梱を解除」してください。", c, n, c, c),
-					Remedy: Remedy{Do: RemedyUnbundle, Sale: c},
+					Remedy: staffmsg.Remedy{Do: staffmsg.RemedyUnbundle, Sale: c},
 				}
 			}
 		default:
-			return &StaffError{
+			return &staffmsg.StaffError{
 				En:     fmt.Sprintf("sale %d is already bundled into sale %d: unbundle it first", c, *p),
 				Ja:     fmt.Sprintf("受注番号 %d はすでに親注文 %d に同梱されています。先に受注 %d のページで「同梱を解除」してから、もう一度同梱してください。", c, *p, c),
-				Remedy: Remedy{Do: RemedyUnbundle, Sale: c},
+				Remedy: staffmsg.Remedy{Do: staffmsg.RemedyUnbundle, Sale: c},
 			}
 		}
 	}
@@ -372,7 +374,7 @@ func (s *Store) Unbundle(ctx context.Context, shopID string, saleID int64, now t
 			return err
 		}
 		if o.BundleParentSaleID == nil {
-			return &StaffError{
+			return &staffmsg.StaffError{
 				En: fmt.Sprintf("sale %d is not bundled: nothing to do", saleID),
 				Ja: fmt.Sprintf("受注番号 %d は同梱されていないため、解除するものはありません (何も変更していません)。受注ページの「同梱」欄で今の状態を確かめてください。", saleID),
 			}
@@ -393,7 +395,7 @@ func (s *Store) Unbundle(ctx context.Context, shopID string, saleID int64, now t
 			changed = []int64{saleID}
 		}
 		return tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, changed).
-			Updates(map[string]any{"bundle_parent_sale_id": nil, "updated_at": utc(now)}).Error
+			Updates(map[string]any{"bundle_parent_sale_id": nil, "updated_at": schema.UTC(now)}).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("unbundling sale %d (shop %q): %w", saleID, shopID, err)
@@ -420,10 +422,10 @@ type Shipment struct {
 // Message is for engineers (the CLI prints it); Ja says the same to shop staff
 // (the console shows it): what is wrong and what to do.
 type LineMessage struct {
-	Line    int    `json:"line"`
-	Message string `json:"message"`
-	Ja      string `json:"ja,omitempty"`
-	Remedy  Remedy `json:"remedy,omitzero"` // what undoes a rejection, for the caller to say (see Remedy)
+	Line    int             `json:"line"`
+	Message string          `json:"message"`
+	Ja      string          `json:"ja,omitempty"`
+	Remedy  staffmsg.Remedy `json:"remedy,omitzero"` // what undoes a rejection, for the caller to say (see staffmsg.Remedy)
 }
 
 // ShipmentChange is one delivery a shipments file changes.
@@ -515,7 +517,7 @@ func storeShipments(tx *gorm.DB, shopID string, changes []ShipmentChange, touche
 		}
 	}
 	for _, chunk := range chunks(touched, batchSize) {
-		if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Update("updated_at", utc(now)).Error; err != nil {
+		if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Update("updated_at", schema.UTC(now)).Error; err != nil {
 			return err
 		}
 	}
@@ -540,7 +542,7 @@ func (p *shipmentPlan) reject(line int, en, ja string) {
 }
 
 // rejectFor is reject with the remedy that undoes the rejection.
-func (p *shipmentPlan) rejectFor(line int, en, ja string, remedy Remedy) {
+func (p *shipmentPlan) rejectFor(line int, en, ja string, remedy staffmsg.Remedy) {
 	p.rep.Rejected = append(p.rep.Rejected, LineMessage{Line: line, Message: en, Ja: ja, Remedy: remedy})
 }
 
@@ -588,7 +590,7 @@ func (p *shipmentPlan) resolve(shopID string, r Shipment, o OrderView, found boo
 	if !found {
 		p.rejectFor(r.Line, fmt.Sprintf("sale %d is not an order of shop %s: import it first or check the sale id", r.SaleID, shopID),
 			fmt.Sprintf("受注番号 %d は店舗「%s」の受注データにありません。受注番号を確かめてください。カラーミーショップにある新しい受注なら、%sを実行してから、もう一度取り込んでください。", r.SaleID, shopID, importJa),
-			Remedy{Do: RemedyImport})
+			staffmsg.Remedy{Do: staffmsg.RemedyImport})
 		return r, false
 	}
 	d, why := pickDelivery(r, o.Destinations)
@@ -605,7 +607,7 @@ func (p *shipmentPlan) resolve(shopID string, r Shipment, o OrderView, found boo
 	if o.Status == rules.StatusCancelled {
 		p.rejectFor(r.Line, fmt.Sprintf("sale %d is キャンセル (cancelled): set its status first if it really shipped", r.SaleID),
 			fmt.Sprintf("受注番号 %d はステータスが「キャンセル」のため、伝票番号を登録できません。本当に出荷した場合は、先に受注ページでステータスを変更してから、もう一度取り込んでください。", r.SaleID),
-			Remedy{Do: RemedySetStatus, Sale: r.SaleID})
+			staffmsg.Remedy{Do: staffmsg.RemedySetStatus, Sale: r.SaleID})
 		return r, false
 	}
 	if r.ShipDate != "" {
@@ -652,7 +654,7 @@ func pickDelivery(r Shipment, ds []Destination) (Destination, LineMessage) {
 	case len(ds) == 0:
 		return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has no deliveries in the OMS: re-import it", r.SaleID),
 			Ja:     fmt.Sprintf("受注番号 %d にはお届け先がありません。%sで受注を取り込み直してから、もう一度取り込んでください。", r.SaleID, importJa),
-			Remedy: Remedy{Do: RemedyImport}}
+			Remedy: staffmsg.Remedy{Do: staffmsg.RemedyImport}}
 	}
 	return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), ids("none")),
 		Ja: fmt.Sprintf("受注番号 %d にはお届け先が%d件 (お届け先ID: %s) あります。お届け先IDの列に、この伝票番号のお届け先IDを入れてください。", r.SaleID, len(ds), ids("なし"))}

@@ -10,11 +10,12 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // seedImported creates orders 1..n (processing; order n+… none) with one
 // delivery each, and sale 100 with two deliveries.
-func seedImported(t *testing.T, s *oms.Store, n int, at time.Time) {
+func seedImported(t *testing.T, s *stores.Stores, n int, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	ordered := time.Date(2026, 5, 1, 10, 0, 0, 0, rules.Tokyo)
@@ -34,7 +35,7 @@ func seedImported(t *testing.T, s *oms.Store, n int, at time.Time) {
 }
 
 func TestSetStatus(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
@@ -58,7 +59,7 @@ func TestSetStatus(t *testing.T) {
 }
 
 func TestBundleAndUnbundle(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
@@ -111,7 +112,7 @@ func TestBundleAndUnbundle(t *testing.T) {
 }
 
 func TestApplyShipmentsAllOrNothing(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)

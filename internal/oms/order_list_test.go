@@ -12,11 +12,12 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // listAll pages through the order list, forward with After, and returns the
 // sale ids in order and the pages' flags.
-func listAll(t *testing.T, s *oms.Store, q oms.OrderListQuery) ([]int64, []oms.OrderListPage) {
+func listAll(t *testing.T, s *stores.Stores, q oms.OrderListQuery) ([]int64, []oms.OrderListPage) {
 	t.Helper()
 	var ids []int64
 	var pages []oms.OrderListPage
@@ -38,7 +39,7 @@ func listAll(t *testing.T, s *oms.Store, q oms.OrderListQuery) ([]int64, []oms.O
 }
 
 func TestListOrdersFiltersAndPaging(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		createShop(t, s, "other")
@@ -177,7 +178,7 @@ func TestListOrdersCountCap(t *testing.T) {
 }
 
 func TestBundleMembersAndLastExportOutcome(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		at := time.Date(2026, 11, 20, 12, 0, 0, 0, rules.Tokyo)

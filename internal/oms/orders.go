@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 )
 
 // excludedStatuses is rule 1, as SQL. The orders_targets index has the same
@@ -34,7 +35,7 @@ func (s *Store) UpsertOrders(ctx context.Context, shopID string, orders []rules.
 		return err
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := s.shopRow(ctx, tx, shopID); err != nil {
+		if err := shopExists(tx, shopID); err != nil {
 			return err
 		}
 		upsert := clause.OnConflict{
@@ -74,7 +75,7 @@ func orderRows(shopID string, orders []rules.Order) ([]orderRow, []deliveryRow, 
 			return nil, nil, nil, fmt.Errorf("order %d appears twice in one save: pass each order once", o.SaleID)
 		}
 		seen[o.SaleID] = true
-		r := orderRow{ShopID: shopID, SaleID: o.SaleID, Status: o.Status, OrderedAt: utc(o.OrderedAt), UpdatedAt: utc(o.UpdatedAt)}
+		r := orderRow{ShopID: shopID, SaleID: o.SaleID, Status: o.Status, OrderedAt: schema.UTC(o.OrderedAt), UpdatedAt: schema.UTC(o.UpdatedAt)}
 		if o.BundleParentSaleID != 0 {
 			p := o.BundleParentSaleID
 			r.BundleParentSaleID = &p
@@ -185,7 +186,7 @@ func targetBounds(asOf time.Time, windowDays int) []any {
 	orderedSince, updatedSince := rules.Window(asOf, windowDays)
 	// Stored times have microsecond precision: the first stored instant at or
 	// after a bound is the bound rounded up.
-	return []any{utcCeil(orderedSince), utcCeil(updatedSince)}
+	return []any{schema.UTCCeil(orderedSince), schema.UTCCeil(updatedSince)}
 }
 
 // targetSQL is the target query (rules 1–4 of DESIGN §2), keyset-paged by
@@ -205,7 +206,7 @@ LIMIT ?`
 func targetArgs(q TargetQuery) []any {
 	args := append([]any{q.ShopID}, targetBounds(q.AsOf, q.WindowDays)...)
 	if !q.After.IsZero() {
-		args = append(args, utc(q.After.UpdatedAt), q.After.SaleID)
+		args = append(args, schema.UTC(q.After.UpdatedAt), q.After.SaleID)
 	}
 	return append(args, q.Limit)
 }
@@ -294,4 +295,16 @@ func (s *Store) withDeliveries(ctx context.Context, shopID string, rows []target
 		o.Deliveries = append(o.Deliveries, rules.Delivery{ID: d.DeliveryID, SlipNumber: d.SlipNumber, ShippedOn: string(d.ShippedOn)})
 	}
 	return orders, nil
+}
+
+// shopExists checks, in tx, that the shop is in the shops table.
+func shopExists(tx *gorm.DB, shopID string) error {
+	var n int64
+	if err := tx.Table("shops").Where("id = ?", shopID).Count(&n).Error; err != nil {
+		return fmt.Errorf("reading shop %q: %w", shopID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("shop %q: %w", shopID, ErrNotFound)
+	}
+	return nil
 }

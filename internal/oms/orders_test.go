@@ -15,6 +15,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -24,7 +25,7 @@ import (
 var asOf = time.Date(2024, 3, 1, 8, 0, 0, 0, rules.Tokyo)
 
 // fetchAll pages through every target with the given page size.
-func fetchAll(t *testing.T, s *oms.Store, shopID string, at time.Time, window, limit int) []rules.Order {
+func fetchAll(t *testing.T, s *stores.Stores, shopID string, at time.Time, window, limit int) []rules.Order {
 	t.Helper()
 	var all []rules.Order
 	q := oms.TargetQuery{ShopID: shopID, AsOf: at, WindowDays: window, Limit: limit}
@@ -91,7 +92,7 @@ func TestFetchTargetsRules(t *testing.T) {
 		{"rule 4 bundle parent is itself", rules.Order{Status: rules.StatusShipped, BundleParentSaleID: -1}, true},
 		{"rule 4 bundled child", rules.Order{Status: rules.StatusShipped, BundleParentSaleID: 999999}, false},
 	}
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		createShop(t, s, "other")
@@ -176,7 +177,7 @@ func randomOrders(rng *rand.Rand, n int) []rules.Order {
 }
 
 func TestFetchTargetsMatchesExclusion(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		orders := randomOrders(rand.New(rand.NewPCG(1, 2)), 400)
@@ -208,7 +209,7 @@ func TestFetchTargetsMatchesExclusion(t *testing.T) {
 }
 
 func TestFetchTargetsPagingEqualUpdatedAt(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		same := asOf.Add(-time.Hour)
@@ -264,7 +265,7 @@ func TestFetchTargetsPagingEqualUpdatedAt(t *testing.T) {
 }
 
 func TestUpsertOrders(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		at := time.Date(2024, 2, 28, 10, 30, 0, 123456789, rules.Tokyo)

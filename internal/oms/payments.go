@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 )
 
 // 入金連携: staff mark sales 入金済み in the OMS (console, `starter orders
@@ -78,7 +79,7 @@ func (s *Store) MarkPaid(ctx context.Context, shopID string, payments []Payment,
 			return nil
 		}
 		for _, c := range rep.Changes {
-			cols := map[string]any{"paid_at": utc(now), "paid_by": by, "paid_on": dateString(c.PaidOn), "status": c.ToStatus, "updated_at": utc(now)}
+			cols := map[string]any{"paid_at": schema.UTC(now), "paid_by": by, "paid_on": dateString(c.PaidOn), "status": c.ToStatus, "updated_at": schema.UTC(now)}
 			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id = ?", shopID, c.SaleID).Updates(cols).Error; err != nil {
 				return err
 			}

@@ -10,11 +10,13 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // paidOrders seeds orders 1 (新規受付, total 5400), 2 (入金待ち, 3300), 3
 // (キャンセル) and 4 (発送待ち, 1000).
-func paidOrders(t *testing.T, s *oms.Store) time.Time {
+func paidOrders(t *testing.T, s *stores.Stores) time.Time {
 	t.Helper()
 	ctx := context.Background()
 	createShop(t, s, "p")
@@ -38,7 +40,7 @@ func amount(n int64) *int64 { return &n }
 // and 入金待ち become 発送待ち; updated_at moves so the export takes them; a
 // sale already paid is left as it is.
 func TestMarkPaid(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		at := paidOrders(t, s)
 		now := at.Add(2 * time.Hour)
@@ -82,7 +84,7 @@ func TestMarkPaid(t *testing.T) {
 // cancelled order, an unknown sale, a sale twice, a bad date) stores nothing,
 // and every problem is reported by line.
 func TestMarkPaidAllOrNothing(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		at := paidOrders(t, s)
 		rep, err := s.MarkPaid(ctx, "p", []oms.Payment{
@@ -114,7 +116,7 @@ func TestMarkPaidAllOrNothing(t *testing.T) {
 // TestPaidMailLedger: the 入金確認メール's ledger is its own (a shipping mail
 // sent says nothing about it), owed until sent, claimed once.
 func TestPaidMailLedger(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		require.NoError(t, s.MarkMailSent(ctx, "p", 7))
 		owed, err := s.PaidMailsOwed(ctx, "p", []int64{7})
@@ -143,7 +145,7 @@ func TestPaidMailLedger(t *testing.T) {
 // TestUnpaidFilter: 入金待ち lists the unpaid, not cancelled orders whose
 // payment method needs confirming, and none when no method does.
 func TestUnpaidFilter(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		at := paidOrders(t, s)
 		_, err := s.MarkPaid(ctx, "p", []oms.Payment{{SaleID: 4}}, "keiri", false, at)
@@ -166,7 +168,7 @@ func TestUnpaidFilter(t *testing.T) {
 // credit cards do not.
 func TestNeedsConfirmation(t *testing.T) {
 	for name, want := range map[string]bool{"銀行振込": true, "郵便振替": true, "コンビニ払い": true, "ペイジー": true, "クレジットカード": false, "代金引換": false} {
-		assert.Equal(t, want, oms.PaymentMethod{Name: name}.NeedsConfirmation(), name)
+		assert.Equal(t, want, shops.PaymentMethod{Name: name}.NeedsConfirmation(), name)
 	}
-	assert.False(t, oms.PaymentMethod{Name: "銀行振込", COD: true}.NeedsConfirmation())
+	assert.False(t, shops.PaymentMethod{Name: "銀行振込", COD: true}.NeedsConfirmation())
 }

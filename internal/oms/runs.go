@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 )
 
 // Kind is what a run does: an export (the ShippingSync workflow) or an import.
@@ -112,7 +113,7 @@ func (s *Store) StartRun(ctx context.Context, r Run) (int64, error) {
 	}
 	row := runRow{ShopID: r.ShopID, Kind: string(r.Kind), WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: string(r.Trigger),
 		StartedBy: r.StartedBy, WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
-		AsOf: utc(r.AsOf), StartedAt: utc(r.StartedAt), FinishedAt: utcPtr(r.FinishedAt), Status: string(r.Status),
+		AsOf: schema.UTC(r.AsOf), StartedAt: schema.UTC(r.StartedAt), FinishedAt: schema.UTCPtr(r.FinishedAt), Status: string(r.Status),
 		Error: r.Error, Totals: r.Totals}
 	db := s.db.WithContext(ctx)
 	err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "run_key"}}, DoNothing: true}).Create(&row).Error
@@ -136,7 +137,7 @@ func (s *Store) FinishRun(ctx context.Context, runID int64, totals RunTotals, st
 		return fmt.Errorf("finishing run %d: status must be %q or %q, got %q", runID, RunCompleted, RunFailed, status)
 	}
 	res := s.db.WithContext(ctx).Model(&runRow{}).Where("id = ?", runID).Updates(map[string]any{
-		"finished_at": utc(time.Now()), "status": status, "error": errMsg,
+		"finished_at": schema.UTC(time.Now()), "status": status, "error": errMsg,
 		"targets": totals.Targets, "updated": totals.Updated, "unchanged": totals.Unchanged,
 		"skipped": totals.Skipped, "failed": totals.Failed, "mails": totals.Mails,
 	})
@@ -197,12 +198,12 @@ func (s *Store) RecordOutcomes(ctx context.Context, runID int64, outs []Outcome)
 		if len(shops) == 0 {
 			return fmt.Errorf("run %d: %w (start the run first)", runID, ErrNotFound)
 		}
-		now := utc(time.Now())
+		now := schema.UTC(time.Now())
 		rows := make([]outcomeRow, 0, len(outs))
 		index := make(map[int64]int, len(outs))
 		for _, o := range outs {
 			r := outcomeRow{RunID: runID, SaleID: o.SaleID, ShopID: o.ShopID, Outcome: string(o.Outcome), Reason: o.Reason,
-				Sent: o.Sent, Mailed: o.Mailed, At: utc(o.At)}
+				Sent: o.Sent, Mailed: o.Mailed, At: schema.UTC(o.At)}
 			if r.ShopID == "" {
 				r.ShopID = shops[0]
 			}
@@ -261,7 +262,7 @@ func (s *Store) Outcomes(ctx context.Context, runID int64) ([]Outcome, error) {
 func (r runRow) run() Run {
 	return Run{ID: r.ID, ShopID: r.ShopID, Kind: Kind(r.Kind), WorkflowID: r.WorkflowID, RunKey: r.RunKey, Trigger: Trigger(r.Trigger),
 		StartedBy: r.StartedBy, WindowDays: r.WindowDays, RequireShipDate: r.RequireShipDate, SendMail: r.SendMail, DryRun: r.DryRun,
-		AsOf: r.AsOf.UTC(), StartedAt: r.StartedAt.UTC(), FinishedAt: utcPtr(r.FinishedAt), Status: RunStatus(r.Status),
+		AsOf: r.AsOf.UTC(), StartedAt: r.StartedAt.UTC(), FinishedAt: schema.UTCPtr(r.FinishedAt), Status: RunStatus(r.Status),
 		Error: r.Error, Totals: r.Totals}
 }
 
@@ -285,7 +286,7 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, bool, error) 
 	if f.ShopID == "" {
 		return nil, false, errors.New("listing runs: shop id is missing")
 	}
-	f.Limit = pageSize(f.Limit, 50, 500)
+	f.Limit = schema.PageSize(f.Limit, 50, 500)
 	db := s.db.WithContext(ctx).Where("shop_id = ?", f.ShopID)
 	switch f.Kind {
 	case "":
@@ -304,7 +305,7 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, bool, error) 
 	if f.Failed {
 		db = db.Where("(status = ? OR failed > 0)", RunFailed)
 	}
-	out, more, err := findPage(db.Order("id DESC"), f.Offset, f.Limit, runRow.run)
+	out, more, err := schema.FindPage(db.Order("id DESC"), f.Offset, f.Limit, runRow.run)
 	if err != nil {
 		return nil, false, fmt.Errorf("listing runs of shop %q: %w", f.ShopID, err)
 	}
@@ -327,7 +328,7 @@ type OutcomeQuery struct {
 
 // RunOutcomes returns a page of a run's outcomes by sale id, and whether more follow.
 func (s *Store) RunOutcomes(ctx context.Context, q OutcomeQuery) ([]Outcome, bool, error) {
-	q.Limit = pageSize(q.Limit, 200, 1000)
+	q.Limit = schema.PageSize(q.Limit, 200, 1000)
 	db := s.db.WithContext(ctx).Where("run_id = ?", q.RunID)
 	switch q.Only {
 	case "":
@@ -338,7 +339,7 @@ func (s *Store) RunOutcomes(ctx context.Context, q OutcomeQuery) ([]Outcome, boo
 	default:
 		return nil, false, fmt.Errorf("reading outcomes of run %d: only must be %q, %q or empty, got %q", q.RunID, OnlyFailed, OnlyChanges, q.Only)
 	}
-	out, more, err := findPage(db.Order("sale_id"), q.Offset, q.Limit, outcomeRow.outcome)
+	out, more, err := schema.FindPage(db.Order("sale_id"), q.Offset, q.Limit, outcomeRow.outcome)
 	if err != nil {
 		return nil, false, fmt.Errorf("reading outcomes of run %d: %w", q.RunID, err)
 	}

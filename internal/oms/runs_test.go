@@ -10,10 +10,11 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 func TestRuns(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		r := oms.Run{ShopID: "myshop", Kind: oms.KindExport, WorkflowID: "shipping-sync/myshop", RunKey: "run-1",
 			Trigger: oms.TriggerManual, WindowDays: 3, RequireShipDate: true, SendMail: true, AsOf: asOf}
@@ -74,7 +75,7 @@ func TestRuns(t *testing.T) {
 }
 
 func TestRecordOutcomes(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		id, err := s.StartRun(ctx, oms.Run{ShopID: "myshop", Kind: oms.KindExport, RunKey: "run-1", AsOf: asOf})
 		require.NoError(t, err)

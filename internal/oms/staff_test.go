@@ -12,6 +12,8 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // assertStaffJa checks a message for shop staff: Japanese sentences naming no
@@ -29,7 +31,7 @@ func assertStaffJa(t *testing.T, ja, en string) {
 // ApplyShipments: each keeps its English (the CLI's) and has a Japanese version
 // for the console.
 func TestShipmentMessagesInJapanese(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
@@ -86,7 +88,7 @@ func TestShipmentMessagesInJapanese(t *testing.T) {
 			14: {"sale 8 delivery 81: tracking number C conflicts with later rows", "受注番号 8 のお届け先ID 81"},
 			15: {`sale 8 delivery 81 gets ship date "" here but "2026-05-02" on line 14: keep one ship date per delivery`, "この行では空欄、14行目では「2026-05-02」です"},
 		}
-		remedies := map[int]oms.Remedy{6: {Do: oms.RemedyImport}, 7: {Do: oms.RemedyImport}, 10: {Do: oms.RemedySetStatus, Sale: 3}}
+		remedies := map[int]staffmsg.Remedy{6: {Do: staffmsg.RemedyImport}, 7: {Do: staffmsg.RemedyImport}, 10: {Do: staffmsg.RemedySetStatus, Sale: 3}}
 		require.Len(t, rep.Rejected, len(want), "%+v", rep.Rejected)
 		for _, m := range rep.Rejected {
 			w, ok := want[m.Line]
@@ -121,7 +123,7 @@ func TestShipmentMessagesInJapanese(t *testing.T) {
 // Unbundle is a StaffError: Error() is the English the CLI prints (unchanged,
 // with the store's context), StaffMessage the Japanese for the console.
 func TestOperationErrorsInJapanese(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		t0 := time.Date(2026, 5, 2, 0, 0, 0, 0, time.UTC)
@@ -165,29 +167,29 @@ func TestOperationErrorsInJapanese(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				require.Error(t, c.err)
 				assert.Contains(t, c.err.Error(), c.en)
-				var se *oms.StaffError
+				var se *staffmsg.StaffError
 				require.True(t, errors.As(c.err, &se), "%v is not a StaffError", c.err)
-				ja := oms.StaffMessage(c.err)
+				ja := staffmsg.StaffMessage(c.err)
 				assert.Contains(t, ja, c.ja)
 				assertStaffJa(t, ja, c.err.Error())
 				assert.Equal(t, c.notFound, errors.Is(c.err, oms.ErrNotFound))
 			})
 		}
 		joined := cases[4]
-		assert.Contains(t, oms.StaffMessage(joined.err), "受注番号 3 はステータスが「キャンセル」のため同梱できません", "every problem of a bundle, in Japanese")
-		remedies := map[string][]oms.Remedy{ // by case; the others have none
-			"status of an unknown order":              {{Do: oms.RemedyImport}},
-			"bundle an unknown and a cancelled order": {{Do: oms.RemedyImport}},
-			"bundle a parent as a child":              {{Do: oms.RemedyUnbundle, Sale: 5}},
-			"bundle a child of another bundle":        {{Do: oms.RemedyUnbundle, Sale: 6}},
-			"unbundle an unknown order":               {{Do: oms.RemedyImport}},
+		assert.Contains(t, staffmsg.StaffMessage(joined.err), "受注番号 3 はステータスが「キャンセル」のため同梱できません", "every problem of a bundle, in Japanese")
+		remedies := map[string][]staffmsg.Remedy{ // by case; the others have none
+			"status of an unknown order":              {{Do: staffmsg.RemedyImport}},
+			"bundle an unknown and a cancelled order": {{Do: staffmsg.RemedyImport}},
+			"bundle a parent as a child":              {{Do: staffmsg.RemedyUnbundle, Sale: 5}},
+			"bundle a child of another bundle":        {{Do: staffmsg.RemedyUnbundle, Sale: 6}},
+			"unbundle an unknown order":               {{Do: staffmsg.RemedyImport}},
 		}
 		for _, c := range cases {
-			assert.Equal(t, remedies[c.name], oms.Remedies(c.err), c.name)
+			assert.Equal(t, remedies[c.name], staffmsg.Remedies(c.err), c.name)
 			assert.NotContains(t, c.err.Error(), "starter", "%s: the store names no CLI command", c.name)
 		}
-		assert.Nil(t, oms.Remedies(nil))
-		assert.Empty(t, oms.StaffMessage(errors.New("connection reset")), "an unexpected error has no Japanese")
-		assert.Empty(t, oms.StaffMessage(nil))
+		assert.Nil(t, staffmsg.Remedies(nil))
+		assert.Empty(t, staffmsg.StaffMessage(errors.New("connection reset")), "an unexpected error has no Japanese")
+		assert.Empty(t, staffmsg.StaffMessage(nil))
 	})
 }

@@ -12,13 +12,14 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // TestFetchTargetsByID pages through given sales by sale id: each asked-for sale
 // comes back once, as a target with its deliveries or with the reason it is not
 // one, in agreement with FetchTargets (the SQL of rules 1–4).
 func TestFetchTargetsByID(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "myshop")
 		createShop(t, s, "other")
@@ -102,7 +103,7 @@ func TestFetchTargetsByID(t *testing.T) {
 // TestListRuns filters and pages the run log, keeps who started a run, and
 // reads a run's outcomes by page, by kind and its failed sales.
 func TestListRuns(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		start := func(key string, kind oms.Kind, trigger oms.Trigger, by string, dry bool) int64 {
 			id, err := s.StartRun(ctx, oms.Run{ShopID: "myshop", Kind: kind, WorkflowID: "wf", RunKey: key, Trigger: trigger,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 )
 
 // MaxUnshippedOrders caps UnshippedOrders: 同梱候補 are looked for among at most
@@ -19,7 +20,7 @@ const MaxUnshippedOrders = 5000
 func (s *Store) UnshippedOrders(ctx context.Context, shopID string, since time.Time) ([]OrderView, error) {
 	db := s.db.WithContext(ctx)
 	var rows []orderRow
-	if err := db.Where("shop_id = ? AND ordered_at >= ? AND status NOT IN ?", shopID, utc(since),
+	if err := db.Where("shop_id = ? AND ordered_at >= ? AND status NOT IN ?", shopID, schema.UTC(since),
 		[]string{rules.StatusCancelled, rules.StatusShipped, rules.StatusCompleted}).
 		Order("sale_id DESC").Limit(MaxUnshippedOrders).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("listing the unshipped orders of shop %q: %w", shopID, err)

@@ -10,13 +10,14 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // TestUnshippedOrders: the orders 同梱候補 are looked for among — placed since
 // the bound, neither キャンセル, 出荷済み nor 完了 — newest first, with their
 // destinations.
 func TestUnshippedOrders(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "u")
 		now := time.Now().UTC().Truncate(time.Second)
@@ -43,7 +44,7 @@ func TestUnshippedOrders(t *testing.T) {
 // TestSetRunStartedBy: who triggered a scheduled run is recorded once its run
 // is in the log, never over a name already there.
 func TestSetRunStartedBy(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "u")
 		found, err := s.SetRunStartedBy(ctx, "u", "k1", "tanaka")

@@ -25,6 +25,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
@@ -89,7 +90,7 @@ const (
 )
 
 // Want returns the shop's two schedules as its settings want them.
-func Want(shop oms.Shop) []Desired {
+func Want(shop shops.Shop) []Desired {
 	st := shop.Settings
 	out := make([]Desired, 0, 2)
 	for _, kind := range Kinds {
@@ -149,7 +150,7 @@ type Applied struct {
 // state. It is idempotent: a schedule that already matches is left untouched. A
 // schedule a person paused stays paused (with their note) when the settings would
 // run it; `starter schedule unpause` resumes it.
-func (m *Manager) Apply(ctx context.Context, shop oms.Shop) ([]Applied, error) {
+func (m *Manager) Apply(ctx context.Context, shop shops.Shop) ([]Applied, error) {
 	var out []Applied
 	for _, d := range Want(shop) {
 		a, err := m.apply(ctx, d)

@@ -6,12 +6,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 func TestWant(t *testing.T) {
-	shop := oms.Shop{ID: "myshop", HasAccessToken: true, Settings: oms.DefaultSettings()}
+	shop := shops.Shop{ID: "myshop", HasAccessToken: true, Settings: shops.DefaultSettings()}
 	want := schedules.Want(shop)
 	assert.Equal(t, "colorme-import-myshop", want[0].ID)
 	assert.True(t, want[0].Paused, "import is off by default")

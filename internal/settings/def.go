@@ -11,7 +11,7 @@ import (
 // Def is one shop setting: one row of Table.
 type Def struct {
 	Key     string             // JSON and DB name, and `starter shop set`'s key
-	Field   string             // the field of oms.ShopSettings holding it
+	Field   string             // the field of shops.ShopSettings holding it
 	Default any                // a new shop's value: bool, int or string, as the field
 	Min     int                // an int setting's lowest value
 	Max     int                // an int setting's highest value
@@ -85,7 +85,7 @@ func (p Problem) Staff() string {
 	return p.Def.OutOfRange()
 }
 
-// Problems checks every setting held in the struct st (oms.ShopSettings) against
+// Problems checks every setting held in the struct st (shops.ShopSettings) against
 // the table: int bounds and text checks.
 func Problems(st any) []Problem {
 	v := reflect.ValueOf(st)
@@ -162,7 +162,7 @@ func Set(st any, key, value string) error {
 	return nil
 }
 
-// Verify reports how the struct type t (oms.ShopSettings) and Table disagree:
+// Verify reports how the struct type t (shops.ShopSettings) and Table disagree:
 // a row without its field, a field without its row, a json tag that is not the
 // key, or a default of another type.
 func Verify(t reflect.Type) error {

@@ -1,7 +1,7 @@
 // Package settings is the one definition of a shop's settings: their keys,
 // fields, defaults, bounds, units and labels. The store's validation, the
 // console's form, `starter shop set` and the activities all read this table;
-// a new setting is one row here plus its use (a field of oms.ShopSettings
+// a new setting is one row here plus its use (a field of shops.ShopSettings
 // whose json tag is the row's key).
 package settings
 

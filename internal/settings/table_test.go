@@ -38,7 +38,7 @@ func TestTableRows(t *testing.T) {
 	assert.Panics(t, func() { Get("no_such_setting") })
 }
 
-// sample holds the table's fields, as oms.ShopSettings does.
+// sample holds the table's fields, as shops.ShopSettings does.
 type sample struct {
 	ImportEnabled         bool   `json:"import_enabled"`
 	ImportIntervalMinutes int    `json:"import_interval_minutes"`

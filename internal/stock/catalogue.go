@@ -15,14 +15,14 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // Store reads and writes the stock tables of the OMS database.
 type Store struct{ db *gorm.DB }
 
 // New returns a Store on the OMS store's database.
-func New(st *oms.Store) *Store { return &Store{db: st.DB()} }
+func New(st *stores.Stores) *Store { return &Store{db: st.DB()} }
 
 // UnitKey names one sellable unit: a product, or one of its option variants.
 type UnitKey struct {
@@ -143,14 +143,14 @@ type CatalogueReport struct {
 
 // SaveCatalogue replaces the shop's catalogue with units (one transaction).
 func (s *Store) SaveCatalogue(ctx context.Context, shopID string, units []Unit) error {
-	rows := make([]oms.StockUnitRow, len(units))
+	rows := make([]UnitRow, len(units))
 	for i, u := range units {
-		rows[i] = oms.StockUnitRow{ShopID: shopID, ProductID: u.ProductID, Option1Value: u.Option1Value, Option2Value: u.Option2Value,
+		rows[i] = UnitRow{ShopID: shopID, ProductID: u.ProductID, Option1Value: u.Option1Value, Option2Value: u.Option2Value,
 			ProductName: u.ProductName, Title: u.Title, ModelNumber: u.ModelNumber, StockManaged: u.StockManaged,
 			PerOption: u.PerOption, ColormeStocks: u.ColorMeStocks, ReadAt: u.ReadAt.UTC()}
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("shop_id = ?", shopID).Delete(&oms.StockUnitRow{}).Error; err != nil {
+		if err := tx.Where("shop_id = ?", shopID).Delete(&UnitRow{}).Error; err != nil {
 			return fmt.Errorf("replacing the catalogue of %s: %w", shopID, err)
 		}
 		if len(rows) == 0 {
@@ -165,7 +165,7 @@ func (s *Store) SaveCatalogue(ctx context.Context, shopID string, units []Unit) 
 
 // Catalogue returns the shop's units sorted by product and options.
 func (s *Store) Catalogue(ctx context.Context, shopID string) ([]Unit, error) {
-	var rows []oms.StockUnitRow
+	var rows []UnitRow
 	if err := s.db.WithContext(ctx).Where("shop_id = ?", shopID).
 		Order("product_id, option1_value, option2_value").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("reading the catalogue of %s: %w", shopID, err)

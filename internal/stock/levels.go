@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 )
 
@@ -46,7 +45,7 @@ func (s *Store) SetOnHand(ctx context.Context, shopID string, counts map[string]
 	now := time.Now().UTC()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for sku, n := range counts {
-			var cur []oms.StockLevelRow
+			var cur []LevelRow
 			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("shop_id = ? AND sku = ?", shopID, sku).Find(&cur).Error; err != nil {
 				return err
 			}
@@ -57,10 +56,10 @@ func (s *Store) SetOnHand(ctx context.Context, shopID string, counts map[string]
 					continue
 				}
 			}
-			if err := tx.Save(&oms.StockLevelRow{ShopID: shopID, SKU: sku, OnHand: n, ChangedAt: now}).Error; err != nil {
+			if err := tx.Save(&LevelRow{ShopID: shopID, SKU: sku, OnHand: n, ChangedAt: now}).Error; err != nil {
 				return err
 			}
-			if err := tx.Create(&oms.StockMovementRow{ShopID: shopID, SKU: sku, Delta: n - old, OnHand: n, Reason: reason, Actor: actor, At: now}).Error; err != nil {
+			if err := tx.Create(&MovementRow{ShopID: shopID, SKU: sku, Delta: n - old, OnHand: n, Reason: reason, Actor: actor, At: now}).Error; err != nil {
 				return err
 			}
 			changed++
@@ -101,7 +100,7 @@ func markShipped(tx *gorm.DB, shopID string) error {
 		return err
 	}
 	for _, l := range lines {
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&oms.StockDeductionRow{ShopID: shopID, SaleID: l.SaleID, DetailID: l.DetailID}).Error; err != nil {
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&DeductionRow{ShopID: shopID, SaleID: l.SaleID, DetailID: l.DetailID}).Error; err != nil {
 			return err
 		}
 	}
@@ -125,14 +124,14 @@ func (s *Store) TakeShipped(ctx context.Context, shopID string) (int, error) {
 			return err
 		}
 		for _, l := range lines {
-			if err := tx.Create(&oms.StockDeductionRow{ShopID: shopID, SaleID: l.SaleID, DetailID: l.DetailID}).Error; err != nil {
+			if err := tx.Create(&DeductionRow{ShopID: shopID, SaleID: l.SaleID, DetailID: l.DetailID}).Error; err != nil {
 				return err
 			}
 			sku, ok := skuOf[lineKey{l.ProductID, l.OptionText}]
 			if !ok {
 				continue
 			}
-			var cur []oms.StockLevelRow
+			var cur []LevelRow
 			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("shop_id = ? AND sku = ?", shopID, sku).Find(&cur).Error; err != nil {
 				return err
 			}
@@ -140,11 +139,11 @@ func (s *Store) TakeShipped(ctx context.Context, shopID string) (int, error) {
 				continue // no on-hand recorded for the SKU yet: the next stock file sets it
 			}
 			n := cur[0].OnHand - l.Quantity
-			if err := tx.Model(&oms.StockLevelRow{}).Where("shop_id = ? AND sku = ?", shopID, sku).
+			if err := tx.Model(&LevelRow{}).Where("shop_id = ? AND sku = ?", shopID, sku).
 				Updates(map[string]any{"on_hand": n, "changed_at": now}).Error; err != nil {
 				return err
 			}
-			if err := tx.Create(&oms.StockMovementRow{ShopID: shopID, SKU: sku, Delta: -l.Quantity, OnHand: n,
+			if err := tx.Create(&MovementRow{ShopID: shopID, SKU: sku, Delta: -l.Quantity, OnHand: n,
 				Reason: fmt.Sprintf("%s (受注 %d)", ReasonShipment, l.SaleID), Actor: "system", At: now}).Error; err != nil {
 				return err
 			}
@@ -181,7 +180,7 @@ func (s *Store) Levels(ctx context.Context, shopID string) (map[string]Level, er
 	}
 	mapped, _ := Classify(units)
 	skuOf := skuIndex(mapped)
-	var rows []oms.StockLevelRow
+	var rows []LevelRow
 	if err := s.db.WithContext(ctx).Where("shop_id = ?", shopID).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("reading the stock of %s: %w", shopID, err)
 	}
@@ -225,7 +224,7 @@ func (s *Store) Movements(ctx context.Context, shopID, sku string, limit int) ([
 	if sku != "" {
 		db = db.Where("sku = ?", sku)
 	}
-	var rows []oms.StockMovementRow
+	var rows []MovementRow
 	if err := db.Order("id DESC").Limit(max(limit, 1)).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("reading the stock movements of %s: %w", shopID, err)
 	}
@@ -246,7 +245,7 @@ const (
 
 // RecordWrite adds (or updates, by push key) a write to the ledger.
 func (s *Store) RecordWrite(ctx context.Context, shopID, pushKey string, k UnitKey, sku string, read, delta int64, state string) error {
-	row := oms.StockWriteRow{PushKey: pushKey, ShopID: shopID, ProductID: k.ProductID, Option1Value: k.Option1Value,
+	row := WriteRow{PushKey: pushKey, ShopID: shopID, ProductID: k.ProductID, Option1Value: k.Option1Value,
 		Option2Value: k.Option2Value, SKU: sku, ReadValue: read, Delta: delta, State: state, WrittenAt: time.Now().UTC()}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "push_key"}},
 		DoUpdates: clause.AssignmentColumns([]string{"state", "written_at"})}).Create(&row).Error
@@ -257,8 +256,8 @@ func (s *Store) RecordWrite(ctx context.Context, shopID, pushKey string, k UnitK
 }
 
 // Writes returns the shop's ledger, oldest first.
-func (s *Store) Writes(ctx context.Context, shopID string) ([]oms.StockWriteRow, error) {
-	var rows []oms.StockWriteRow
+func (s *Store) Writes(ctx context.Context, shopID string) ([]WriteRow, error) {
+	var rows []WriteRow
 	err := s.db.WithContext(ctx).Where("shop_id = ?", shopID).Order("written_at, push_key").Find(&rows).Error
 	return rows, err
 }
@@ -266,7 +265,7 @@ func (s *Store) Writes(ctx context.Context, shopID string) ([]oms.StockWriteRow,
 // LastWrite is when the shop's last stock write to ColorMe was sent or
 // answered; zero when never.
 func (s *Store) LastWrite(ctx context.Context, shopID string) (time.Time, error) {
-	var rows []oms.StockWriteRow
+	var rows []WriteRow
 	if err := s.db.WithContext(ctx).Where("shop_id = ?", shopID).Order("written_at DESC").Limit(1).Find(&rows).Error; err != nil {
 		return time.Time{}, fmt.Errorf("reading the last stock write of %s: %w", shopID, err)
 	}

@@ -20,8 +20,9 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // DefaultPostgresURL is the server used when TEST_POSTGRES_URL is not set.
@@ -58,16 +59,23 @@ func PostgresDSN(t testing.TB) string {
 
 // OpenStore opens an oms.Store on a fresh PostgreSQL database (PostgresDSN) with
 // a fresh secrets sealer, closed at cleanup.
-func OpenStore(t testing.TB) *oms.Store {
+func OpenStore(t testing.TB) *stores.Stores {
 	t.Helper()
 	return open(t, PostgresDSN(t))
 }
 
 // OpenSQLiteStore opens an oms.Store on a fresh SQLite file in t.TempDir() with
 // a fresh secrets sealer, closed at cleanup.
-func OpenSQLiteStore(t testing.TB) *oms.Store {
+func OpenSQLiteStore(t testing.TB) *stores.Stores {
 	t.Helper()
 	return open(t, "sqlite:"+filepath.Join(t.TempDir(), "oms.db"))
+}
+
+// EachDB runs fn as a subtest on the gorm handle of a fresh, migrated store of
+// each dialect: PostgreSQL (OpenStore) and SQLite (OpenSQLiteStore).
+func EachDB(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
+	t.Run("postgres", func(t *testing.T) { fn(t, OpenStore(t).DB()) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLiteStore(t).DB()) })
 }
 
 // WorkflowEnv returns a Temporal test workflow environment that discards the
@@ -99,14 +107,14 @@ func RawDB(t testing.TB, dsn string) *gorm.DB {
 	return db
 }
 
-func open(t testing.TB, dsn string) *oms.Store {
+func open(t testing.TB, dsn string) *stores.Stores {
 	t.Helper()
 	sealer, err := secrets.NewSealer(secrets.GenerateKey())
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The schema comes from the migrations; their log lines are noise in a test.
-	s, err := oms.OpenWith(context.Background(), dsn, sealer, oms.Options{Logger: slog.New(slog.DiscardHandler)})
+	s, err := stores.OpenWith(context.Background(), dsn, sealer, schema.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatalf("opening the OMS store: %v", err)
 	}

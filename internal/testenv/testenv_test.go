@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -23,11 +23,11 @@ func TestPostgresDSNIsFreshAndDropped(t *testing.T) {
 		assert.Contains(t, dsn, "/cms_")
 		s := testenv.OpenStore(t)
 		assert.Equal(t, "postgres", s.Dialect())
-		shops, err := s.Shops(context.Background())
+		list, err := s.Shops.Shops(context.Background())
 		require.NoError(t, err)
-		assert.Empty(t, shops)
-		require.NoError(t, s.CreateShop(context.Background(), oms.Shop{ID: "myshop"}))
-		require.NoError(t, s.SetAccessToken(context.Background(), "myshop", "tok"))
+		assert.Empty(t, list)
+		require.NoError(t, s.Shops.CreateShop(context.Background(), shops.Shop{ID: "myshop"}))
+		require.NoError(t, s.Shops.SetAccessToken(context.Background(), "myshop", "tok"))
 	})
 	if dsn == "" {
 		t.Skip("PostgreSQL is not available")
@@ -97,6 +97,6 @@ func TestPostgresDSNUnreachable(t *testing.T) {
 func TestOpenSQLiteStore(t *testing.T) {
 	s := testenv.OpenSQLiteStore(t)
 	assert.Equal(t, "sqlite", s.Dialect())
-	require.NoError(t, s.CreateShop(context.Background(), oms.Shop{ID: "myshop"}))
-	require.NoError(t, s.SetClientSecret(context.Background(), "myshop", "secret"))
+	require.NoError(t, s.Shops.CreateShop(context.Background(), shops.Shop{ID: "myshop"}))
+	require.NoError(t, s.Shops.SetClientSecret(context.Background(), "myshop", "secret"))
 }

@@ -21,8 +21,9 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -111,7 +112,7 @@ func quietLogger() *slog.Logger {
 type Stack struct {
 	Config     config.Config
 	Client     client.Client
-	Store      *oms.Store
+	Store      *stores.Stores
 	Sandbox    *sandbox.Server
 	SandboxURL string
 	Worker     worker.Worker
@@ -131,7 +132,7 @@ func New(t testing.TB) *Stack {
 
 // NewOn starts a stack on st, a store the test opened itself (e.g. a database it
 // upgraded); everything but the store stops at t.Cleanup.
-func NewOn(t testing.TB, st *oms.Store) *Stack {
+func NewOn(t testing.TB, st *stores.Stores) *Stack {
 	t.Helper()
 	if DevServer == nil {
 		t.Fatal("teststack: the package's TestMain must call teststack.Main")
@@ -163,10 +164,10 @@ func NewOn(t testing.TB, st *oms.Store) *Stack {
 func (s *Stack) AddShop(t testing.TB, id string) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := s.Store.CreateShop(ctx, oms.Shop{ID: id, Name: id, APIBaseURL: s.SandboxURL, Settings: oms.DefaultSettings()}); err != nil {
+	if err := s.Store.Shops.CreateShop(ctx, shops.Shop{ID: id, Name: id, APIBaseURL: s.SandboxURL, Settings: shops.DefaultSettings()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Store.SetAccessToken(ctx, id, Token); err != nil {
+	if err := s.Store.Shops.SetAccessToken(ctx, id, Token); err != nil {
 		t.Fatal(err)
 	}
 	return id

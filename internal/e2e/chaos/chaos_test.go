@@ -22,6 +22,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -195,7 +196,7 @@ func TestPostgresUnavailable(t *testing.T) {
 	require.NotEqual(t, e.dsn, proxied, "the test DSN must point at 127.0.0.1:5432")
 	sealer, err := secrets.NewSealer(e.key)
 	require.NoError(t, err)
-	workerStore, err := oms.Open(context.Background(), proxied, sealer)
+	workerStore, err := stores.Open(context.Background(), proxied, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = workerStore.Close() })
 	c := teststack.DevServer.Client()
@@ -313,7 +314,7 @@ func TestConcurrentStarts(t *testing.T) {
 	c := teststack.DevServer.Client()
 	e.inProcessWorker(t, c, e.store)
 	ctx := context.Background()
-	shop, err := e.store.Shop(ctx, "concurrent")
+	shop, err := e.store.Shops.Shop(ctx, "concurrent")
 	require.NoError(t, err)
 	mgr := schedules.New(c, e.cfg.TaskQueue)
 	_, err = mgr.Apply(ctx, shop)

@@ -20,10 +20,11 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -63,7 +64,7 @@ func size(n, small int) int {
 type env struct {
 	key     string
 	dsn     string
-	store   *oms.Store
+	store   *stores.Stores
 	sandbox *sandbox.Server
 	sbURL   string
 	cfg     config.Config
@@ -79,7 +80,7 @@ func newEnv(t *testing.T, dsn string) *env {
 	if dsn == "" {
 		dsn = testenv.PostgresDSN(t)
 	}
-	st, err := oms.Open(context.Background(), dsn, sealer)
+	st, err := stores.Open(context.Background(), dsn, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	sb := sandbox.New(sandbox.Options{Tokens: []string{token}})
@@ -104,8 +105,8 @@ func newEnv(t *testing.T, dsn string) *env {
 func (e *env) shop(t *testing.T, id string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	require.NoError(t, e.store.CreateShop(ctx, oms.Shop{ID: id, APIBaseURL: e.sbURL, Settings: oms.DefaultSettings()}))
-	require.NoError(t, e.store.SetAccessToken(ctx, id, token))
+	require.NoError(t, e.store.Shops.CreateShop(ctx, shops.Shop{ID: id, APIBaseURL: e.sbURL, Settings: shops.DefaultSettings()}))
+	require.NoError(t, e.store.Shops.SetAccessToken(ctx, id, token))
 	orders := make([]rules.Order, n)
 	sales := make([]colorme.Sale, n)
 	for i := range orders {
@@ -146,7 +147,7 @@ func (e *env) checkAllShipped(t *testing.T, n int, withMail bool) {
 }
 
 // inProcessWorker runs the worker in this process on the env's task queue.
-func (e *env) inProcessWorker(t *testing.T, c client.Client, st *oms.Store) worker.Worker {
+func (e *env) inProcessWorker(t *testing.T, c client.Client, st *stores.Stores) worker.Worker {
 	t.Helper()
 	w := app.NewWorker(c, e.cfg, app.Activities(e.cfg, st, nil))
 	require.NoError(t, w.Start())

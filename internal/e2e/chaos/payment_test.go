@@ -14,6 +14,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
 
@@ -75,10 +76,10 @@ func saleIDs(n int) []int64 {
 func (e *env) paidShop(t *testing.T, id string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	settings := oms.DefaultSettings()
+	settings := shops.DefaultSettings()
 	settings.SendPaidMail = true
-	require.NoError(t, e.store.CreateShop(ctx, oms.Shop{ID: id, APIBaseURL: e.sbURL, Settings: settings}))
-	require.NoError(t, e.store.SetAccessToken(ctx, id, token))
+	require.NoError(t, e.store.Shops.CreateShop(ctx, shops.Shop{ID: id, APIBaseURL: e.sbURL, Settings: settings}))
+	require.NoError(t, e.store.Shops.SetAccessToken(ctx, id, token))
 	orders := make([]rules.Order, n)
 	sales := make([]colorme.Sale, n)
 	payments := make([]oms.Payment, n)

@@ -70,7 +70,7 @@ func newConsoleStack(t *testing.T) *consoleStack {
 func (cs *consoleStack) addUser(t *testing.T, login, role string) string {
 	t.Helper()
 	pw := "pass-" + login + "-0123456789"
-	_, err := cs.Store.CreateUser(context.Background(), login, pw, role)
+	_, err := cs.Store.Accounts.CreateUser(context.Background(), login, pw, role)
 	require.NoError(t, err)
 	return pw
 }

@@ -13,12 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 )
 
 // today is today's date in Tokyo, as staff write a ship date.
@@ -100,7 +102,7 @@ func seedBundleOrders(t *testing.T, cs *consoleStack, shopID string) {
 // screenshot of each screen for docs/manual.ja.md and docs/console.md.
 func TestConsoleInBrowser(t *testing.T) {
 	cs := newConsoleStack(t)
-	adminPW := cs.addUser(t, "tanaka", oms.RoleAdmin)
+	adminPW := cs.addUser(t, "tanaka", accounts.RoleAdmin)
 	b := newBrowser(t)
 	ctx := context.Background()
 
@@ -131,7 +133,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.fill(`input[name=window_days]`, "5")
 	b.click(`#save`)
 	assert.Contains(t, b.text(".flash"), "設定を保存しました")
-	sh, err := cs.Store.Shop(ctx, "myshop")
+	sh, err := cs.Store.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 14, sh.Settings.ImportDays)
 	assert.Equal(t, 5, sh.Settings.WindowDays)
@@ -144,7 +146,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.fill(`input[name=window_days]`, "400")
 	b.click(`#save`)
 	assert.Contains(t, b.text(".error"), "作成期間は1〜365日で入力してください")
-	sh, err = cs.Store.Shop(ctx, "myshop")
+	sh, err = cs.Store.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	assert.Equal(t, 5, sh.Settings.WindowDays)
 
@@ -157,7 +159,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Contains(t, b.text(".flash"), "接続済み")
 	assert.Equal(t, "接続済み", b.text("#connection"))
 	b.shot("02-settings")
-	token, err := cs.Store.AccessToken(ctx, "myshop")
+	token, err := cs.Store.Shops.AccessToken(ctx, "myshop")
 	require.NoError(t, err)
 	require.NotEmpty(t, token)
 	assert.NotContains(t, b.source(), token, "the access token never reaches a page")
@@ -176,10 +178,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	seedOrders(t, cs, "myshop")
 	// Staff press 発送情報の更新 themselves below: 変更時にすぐ書き出す (tested in
 	// internal/console and internal/e2e/incrementalflow) would race them to it.
-	sh, err = cs.Store.Shop(ctx, "myshop")
+	sh, err = cs.Store.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	sh.Settings.ExportOnChange = false
-	require.NoError(t, cs.Store.UpdateShop(ctx, sh))
+	require.NoError(t, cs.Store.Shops.UpdateShop(ctx, sh))
 
 	// データ取込: one bad row rejects the whole file, nothing applied.
 	dir := t.TempDir()
@@ -339,8 +341,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	// お知らせ: ColorMe refuses the token; the monitor's check (notify.Detect and
 	// Reconcile, as the CheckNotifications activity runs them) lists it for
 	// every user, linked to APIアクセス設定 where it is fixed.
-	require.NoError(t, cs.Store.MarkReconnectNeeded(ctx, "myshop", "401010 アクセストークンが無効です"))
-	shop, err := cs.Store.Shop(ctx, "myshop")
+	require.NoError(t, cs.Store.Shops.MarkReconnectNeeded(ctx, "myshop", "401010 アクセストークンが無効です"))
+	shop, err := cs.Store.Shops.Shop(ctx, "myshop")
 	require.NoError(t, err)
 	conds, err := notify.Detect(ctx, cs.Store, shop, time.Now(), nil)
 	require.NoError(t, err)
@@ -356,8 +358,8 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// A member of staff sees only the shops an admin gave them in ユーザー管理,
 	// can work there but not change settings.
-	require.NoError(t, cs.Store.CreateShop(ctx, oms.Shop{ID: "othershop", Name: "別の店", APIBaseURL: cs.SandboxURL, Settings: oms.DefaultSettings()}))
-	staffPW := cs.addUser(t, "suzuki", oms.RoleStaff)
+	require.NoError(t, cs.Store.Shops.CreateShop(ctx, shops.Shop{ID: "othershop", Name: "別の店", APIBaseURL: cs.SandboxURL, Settings: shops.DefaultSettings()}))
+	staffPW := cs.addUser(t, "suzuki", accounts.RoleStaff)
 	b.open(cs.URL + "/users")
 	b.do(chromedp.Click(chromedp.CSS(`#shops-suzuki input[value=myshop]`)))
 	b.click(`#shops-suzuki button[type=submit]`)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/msg"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -142,7 +143,7 @@ func sandboxSale(t *testing.T, cs *consoleStack, id int64) colorme.Sale {
 // catalogue knows, no English reason and no "OMS" shows.
 func TestStaffReadJapanese(t *testing.T) {
 	cs := newConsoleStack(t)
-	pw := cs.addUser(t, "tanaka", oms.RoleAdmin)
+	pw := cs.addUser(t, "tanaka", accounts.RoleAdmin)
 	b := newBrowser(t)
 	phrases := englishPhrases()
 	require.NotEmpty(t, phrases)

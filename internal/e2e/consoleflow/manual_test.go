@@ -6,9 +6,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/stretchr/testify/assert"
-
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // TestManualScreens takes the screenshots of the staff manual
@@ -17,8 +16,8 @@ import (
 // its run in 自動処理ログ), and ユーザー管理. `make screenshots` runs it.
 func TestManualScreens(t *testing.T) {
 	cs := newConsoleStack(t)
-	adminPW := cs.addUser(t, "tanaka", oms.RoleAdmin)
-	cs.addUser(t, "suzuki", oms.RoleStaff)
+	adminPW := cs.addUser(t, "tanaka", accounts.RoleAdmin)
+	cs.addUser(t, "suzuki", accounts.RoleStaff)
 	b := newBrowser(t)
 	b.login(cs.URL, "tanaka", adminPW)
 

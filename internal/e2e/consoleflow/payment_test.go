@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -36,7 +37,7 @@ func seedPaymentOrders(t *testing.T, cs *consoleStack, shopID string) {
 	}
 	require.NoError(t, cs.Store.UpsertOrders(ctx, shopID, orders))
 	require.NoError(t, cs.Store.SeedFromColorMe(ctx, shopID, sales))
-	_, err := cs.Store.SaveMethods(ctx, shopID, nil, []colorme.PaymentMethod{{ID: 753, Name: "銀行振込", Display: true}, {ID: 752, Name: "代金引換", Display: true}}, now)
+	_, err := cs.Store.Shops.SaveMethods(ctx, shopID, nil, []colorme.PaymentMethod{{ID: 753, Name: "銀行振込", Display: true}, {ID: 752, Name: "代金引換", Display: true}}, now)
 	require.NoError(t, err)
 }
 
@@ -50,13 +51,13 @@ func TestPaymentInBrowser(t *testing.T) {
 	ctx := context.Background()
 	const shop = "payshop"
 	cs.AddShop(t, shop)
-	sh, err := cs.Store.Shop(ctx, shop)
+	sh, err := cs.Store.Shops.Shop(ctx, shop)
 	require.NoError(t, err)
 	sh.Name, sh.Settings.SendPaidMail = "入金テスト店", true
-	require.NoError(t, cs.Store.UpdateShop(ctx, sh))
+	require.NoError(t, cs.Store.Shops.UpdateShop(ctx, sh))
 	seedPaymentOrders(t, cs, shop)
-	pw := cs.addUser(t, "keiri", oms.RoleStaff)
-	require.NoError(t, cs.Store.SetUserShops(ctx, "keiri", []string{shop}))
+	pw := cs.addUser(t, "keiri", accounts.RoleStaff)
+	require.NoError(t, cs.Store.Accounts.SetUserShops(ctx, "keiri", []string{shop}))
 	b := newBrowser(t)
 	b.login(cs.URL, "keiri", pw)
 

@@ -11,10 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/japanese"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -56,8 +58,8 @@ func TestStockInBrowser(t *testing.T) {
 	ctx := context.Background()
 	shop := cs.AddShop(t, "zaiko")
 	cs.Sandbox.SeedProducts(stockCatalogue()...)
-	pw := cs.addUser(t, "sato", oms.RoleStaff)
-	require.NoError(t, cs.Store.SetUserShops(ctx, "sato", []string{shop}))
+	pw := cs.addUser(t, "sato", accounts.RoleStaff)
+	require.NoError(t, cs.Store.Accounts.SetUserShops(ctx, "sato", []string{shop}))
 	b := newBrowser(t)
 	b.login(cs.URL, "sato", pw)
 	dir := t.TempDir()
@@ -193,10 +195,10 @@ func waitForRunLogged(t *testing.T, cs *consoleStack, shop, runKey string) {
 func TestStockScopesInBrowser(t *testing.T) {
 	cs := newConsoleStack(t)
 	ctx := context.Background()
-	require.NoError(t, cs.Store.CreateShop(ctx, oms.Shop{ID: "kengen", Name: "権限不足の店", APIBaseURL: cs.SandboxURL, ClientID: cs.ClientID, Settings: oms.DefaultSettings()}))
-	require.NoError(t, cs.Store.SetClientSecret(ctx, "kengen", cs.Secret))
+	require.NoError(t, cs.Store.Shops.CreateShop(ctx, shops.Shop{ID: "kengen", Name: "権限不足の店", APIBaseURL: cs.SandboxURL, ClientID: cs.ClientID, Settings: shops.DefaultSettings()}))
+	require.NoError(t, cs.Store.Shops.SetClientSecret(ctx, "kengen", cs.Secret))
 	cs.Sandbox.SeedProducts(stockCatalogue()...)
-	pw := cs.addUser(t, "kanri", oms.RoleAdmin)
+	pw := cs.addUser(t, "kanri", accounts.RoleAdmin)
 	b := newBrowser(t)
 	b.login(cs.URL, "kanri", pw)
 	b.open(cs.URL + "/shops/kengen/settings")
@@ -210,7 +212,7 @@ func TestStockScopesInBrowser(t *testing.T) {
 	assert.Contains(t, msg, "カラーミーショップが商品情報の読み取りを許可しませんでした。在庫連携には商品の権限 (read_products・write_products) が必要です。")
 	assert.Contains(t, msg, "APIアクセス設定で「取得する」を押して接続し直して")
 	b.shot("stock-09-no-product-scope")
-	sh, err := cs.Store.Shop(ctx, "kengen")
+	sh, err := cs.Store.Shops.Shop(ctx, "kengen")
 	require.NoError(t, err)
 	assert.False(t, sh.ReconnectNeeded, "the sales side keeps working")
 }

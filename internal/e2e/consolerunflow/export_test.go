@@ -23,10 +23,10 @@ import (
 func TestExportScreen(t *testing.T) {
 	s := newSite(t, "export-screen", 1)
 	ctx := context.Background()
-	sh, err := s.Store.Shop(ctx, s.Shop)
+	sh, err := s.Store.Shops.Shop(ctx, s.Shop)
 	require.NoError(t, err)
 	sh.Settings.WindowDays, sh.Settings.RequireShipDate, sh.Settings.SendMail = 5, false, true
-	require.NoError(t, s.Store.UpdateShop(ctx, sh))
+	require.NoError(t, s.Store.Shops.UpdateShop(ctx, sh))
 	s.seed(700001, 12, 700012) // 700012 is not on ColorMe
 
 	// The form: the shop's settings, the shipping mail state, the rules of the manual.

@@ -18,10 +18,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/console"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 )
@@ -68,9 +68,9 @@ func newSiteWith(t *testing.T, shopID string, edit func(*config.Config)) *site {
 	require.NoError(t, err)
 	s := &site{Stack: stack, t: t, URL: base, Shop: shopID, Login: "hanako", client: &http.Client{Jar: jar, Timeout: time.Minute}}
 	pw := "pass-hanako-0123456789"
-	_, err = stack.Store.CreateUser(context.Background(), s.Login, pw, oms.RoleStaff)
+	_, err = stack.Store.Accounts.CreateUser(context.Background(), s.Login, pw, accounts.RoleStaff)
 	require.NoError(t, err)
-	require.NoError(t, stack.Store.SetUserShops(context.Background(), s.Login, []string{shopID}), "staff reach the shops an admin gave them")
+	require.NoError(t, stack.Store.Accounts.SetUserShops(context.Background(), s.Login, []string{shopID}), "staff reach the shops an admin gave them")
 	res := s.post("/login", url.Values{"login": {s.Login}, "password": {pw}})
 	require.Equal(t, http.StatusOK, res.Status, res.Body)
 	require.NotContains(t, res.URL, "/login", "logged in")

@@ -144,7 +144,7 @@ func TestRevokedToken(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "reconnect the shop")
 	require.NotContains(t, err.Error(), teststack.Token)
-	shop, err := stack.Store.Shop(ctx, "revoked")
+	shop, err := stack.Store.Shops.Shop(ctx, "revoked")
 	require.NoError(t, err)
 	require.True(t, shop.ReconnectNeeded)
 	require.Zero(t, stack.Sandbox.Counters().Writes)

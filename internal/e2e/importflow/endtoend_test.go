@@ -115,7 +115,7 @@ func TestEndToEnd(t *testing.T) {
 	opsTime := time.Since(t1)
 
 	// 5. Export, and what ColorMe must show, computed independently.
-	sh, err := stack.Store.Shop(ctx, shop)
+	sh, err := stack.Store.Shops.Shop(ctx, shop)
 	require.NoError(t, err)
 	opt := rules.Options{WindowDays: sh.Settings.WindowDays, RequireShipDate: sh.Settings.RequireShipDate, SendMail: sh.Settings.SendMail}
 	require.False(t, opt.SendMail)

@@ -16,6 +16,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -80,14 +81,14 @@ func exportNow(t *testing.T, stack *teststack.Stack, shopID string, asOf time.Ti
 	return res
 }
 
-func orders(t *testing.T, st *oms.Store, shopID string) []oms.OrderView {
+func orders(t *testing.T, st *stores.Stores, shopID string) []oms.OrderView {
 	t.Helper()
 	vs, err := st.Orders(context.Background(), shopID)
 	require.NoError(t, err)
 	return vs
 }
 
-func order(t *testing.T, st *oms.Store, shopID string, saleID int64) oms.OrderView {
+func order(t *testing.T, st *stores.Stores, shopID string, saleID int64) oms.OrderView {
 	t.Helper()
 	vs, err := st.Orders(context.Background(), shopID, saleID)
 	require.NoError(t, err)
@@ -95,7 +96,7 @@ func order(t *testing.T, st *oms.Store, shopID string, saleID int64) oms.OrderVi
 	return vs[0]
 }
 
-func setStatus(t *testing.T, st *oms.Store, shopID string, saleID int64, status string) {
+func setStatus(t *testing.T, st *stores.Stores, shopID string, saleID int64, status string) {
 	t.Helper()
 	_, err := st.SetStatus(context.Background(), shopID, saleID, status, time.Now())
 	require.NoError(t, err)
@@ -103,7 +104,7 @@ func setStatus(t *testing.T, st *oms.Store, shopID string, saleID int64, status 
 
 // applyCSV does what `starter orders csv` does: parse, then validate against the
 // OMS and apply all rows or none. It returns the report and every problem.
-func applyCSV(t *testing.T, st *oms.Store, shopID string, data []byte, dryRun bool) (oms.ShipmentReport, []oms.LineMessage) {
+func applyCSV(t *testing.T, st *stores.Stores, shopID string, data []byte, dryRun bool) (oms.ShipmentReport, []oms.LineMessage) {
 	t.Helper()
 	parsed := shipcsv.Parse(data)
 	rows := make([]oms.Shipment, len(parsed.Rows))

@@ -235,7 +235,7 @@ func TestImportWatermark(t *testing.T) {
 	err = run.Get(ctx, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the watermark was not advanced")
-	sh, err := stack.Store.Shop(ctx, shop)
+	sh, err := stack.Store.Shops.Shop(ctx, shop)
 	require.NoError(t, err)
 	assert.True(t, sh.ReconnectNeeded)
 	wm, ok, err := stack.Store.ImportWatermark(ctx, shop)

@@ -47,10 +47,10 @@ func newShop(t *testing.T, id string, n int, sendMail bool) *shop {
 	stack := teststack.New(t)
 	ctx := context.Background()
 	stack.AddShop(t, id)
-	sh, err := stack.Store.Shop(ctx, id)
+	sh, err := stack.Store.Shops.Shop(ctx, id)
 	require.NoError(t, err)
 	sh.Settings.SendMail = sendMail
-	require.NoError(t, stack.Store.UpdateShop(ctx, sh))
+	require.NoError(t, stack.Store.Shops.UpdateShop(ctx, sh))
 	orders, sales := demo.Generate(n, 15, 500001, time.Now())
 	require.NoError(t, stack.Store.UpsertOrders(ctx, id, orders))
 	stack.Sandbox.Seed(sales...)
@@ -316,7 +316,7 @@ func applySchedules(t *testing.T, s *shop) *schedules.Manager {
 	t.Helper()
 	ctx := context.Background()
 	m := schedules.New(s.stack.Client, s.stack.Config.TaskQueue)
-	sh, err := s.stack.Store.Shop(ctx, s.id)
+	sh, err := s.stack.Store.Shops.Shop(ctx, s.id)
 	require.NoError(t, err)
 	_, err = m.Apply(ctx, sh)
 	require.NoError(t, err)
@@ -467,10 +467,10 @@ func TestImportNotifies(t *testing.T) {
 	assert.Equal(t, oms.RunCompleted, runs[0].Status)
 
 	// With export_on_change off, an import sends no notice.
-	sh, err := stack.Store.Shop(ctx, shopID)
+	sh, err := stack.Store.Shops.Shop(ctx, shopID)
 	require.NoError(t, err)
 	sh.Settings.ExportOnChange = false
-	require.NoError(t, stack.Store.UpdateShop(ctx, sh))
+	require.NoError(t, stack.Store.Shops.UpdateShop(ctx, sh))
 	_, more := demo.Generate(5, 22, 810001, time.Now())
 	stack.Sandbox.Seed(more...)
 	run, err = app.StartImport(ctx, stack.Client, stack.Config, workflows.OrderImportInput{ShopID: shopID})

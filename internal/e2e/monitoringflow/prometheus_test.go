@@ -21,9 +21,9 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -62,7 +62,7 @@ func TestPrometheusScrapesAWorker(t *testing.T) {
 	dsn := testenv.PostgresDSN(t)
 	sealer, err := secrets.NewSealer(secrets.GenerateKey())
 	require.NoError(t, err)
-	st, err := oms.Open(ctx, dsn, sealer)
+	st, err := stores.Open(ctx, dsn, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	stack := teststack.NewOn(t, st)
@@ -166,7 +166,7 @@ func TestPrometheusScrapesAWorker(t *testing.T) {
 
 // changeSlip gives a shipped order the export wrote a new tracking number,
 // through the shipping-results import as staff do.
-func changeSlip(t *testing.T, ctx context.Context, st *oms.Store, shop string, runID int64) {
+func changeSlip(t *testing.T, ctx context.Context, st *stores.Stores, shop string, runID int64) {
 	t.Helper()
 	outs, err := st.Outcomes(ctx, runID)
 	require.NoError(t, err)

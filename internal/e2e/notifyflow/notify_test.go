@@ -79,13 +79,13 @@ func shopWithChannels(t *testing.T, stack *teststack.Stack, id string, rcv *rece
 	t.Helper()
 	ctx := context.Background()
 	stack.AddShop(t, id)
-	sh, err := stack.Store.Shop(ctx, id)
+	sh, err := stack.Store.Shops.Shop(ctx, id)
 	require.NoError(t, err)
 	sh.Name = "青空雑貨店"
 	for k, v := range map[string]string{"notify_email": "staff@example.com", "notify_webhook_url": rcv.srv.URL} {
 		require.NoError(t, sh.Set(k, v))
 	}
-	require.NoError(t, stack.Store.UpdateShop(ctx, sh))
+	require.NoError(t, stack.Store.Shops.UpdateShop(ctx, sh))
 }
 
 // TestReconnectNotification: the sandbox revokes the shop's token; within a
@@ -140,7 +140,7 @@ func TestReconnectNotification(t *testing.T) {
 	// Reconnect (as 「取得する」 or `starter shop set-token` stores a new token).
 	const fresh = "sandbox-token-after-reconnect-7d1e"
 	stack.Sandbox.AddToken(fresh)
-	require.NoError(t, stack.Store.SetAccessToken(ctx, "aozora", fresh))
+	require.NoError(t, stack.Store.Shops.SetAccessToken(ctx, "aozora", fresh))
 
 	msgs = mail.Wait(2, time.Minute)
 	posts = rcv.wait(2, time.Minute)

@@ -39,10 +39,10 @@ func TestScheduleAndIncrementalCLI(t *testing.T) {
 		orders, sales := demo.Generate(40, 7, first, time.Now())
 		stack.Sandbox.Seed(sales...)
 		require.NoError(t, demo.SeedStore(ctx, stack.Store, shop, orders, sales))
-		s, err := stack.Store.Shop(ctx, shop)
+		s, err := stack.Store.Shops.Shop(ctx, shop)
 		require.NoError(t, err)
 		s.Settings.ExportIntervalMinutes, s.Settings.ExportOnChange = 1440, false // only the test's triggers run it
-		require.NoError(t, stack.Store.UpdateShop(ctx, s))
+		require.NoError(t, stack.Store.Shops.UpdateShop(ctx, s))
 		return shop
 	}
 	shop := newShop("cli", 790001)

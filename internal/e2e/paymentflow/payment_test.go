@@ -18,10 +18,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/console"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -42,10 +43,10 @@ func TestPaymentMarkedInConsole(t *testing.T) {
 	ctx := context.Background()
 	stack := teststack.New(t)
 	stack.AddShop(t, shopID)
-	sh, err := stack.Store.Shop(ctx, shopID)
+	sh, err := stack.Store.Shops.Shop(ctx, shopID)
 	require.NoError(t, err)
 	sh.Settings.SendPaidMail = true
-	require.NoError(t, stack.Store.UpdateShop(ctx, sh))
+	require.NoError(t, stack.Store.Shops.UpdateShop(ctx, sh))
 
 	now := time.Now()
 	sale := func(id, payment int64, paid bool) colorme.Sale {
@@ -64,7 +65,7 @@ func TestPaymentMarkedInConsole(t *testing.T) {
 	require.Len(t, views, 2)
 	require.False(t, views[0].ColormePaid)
 	require.True(t, views[1].ColormePaid, "the import stores ColorMe's paid")
-	_, err = stack.Store.RefreshMethods(ctx, shopID, methodsFrom(stack), now)
+	_, err = stack.Store.Shops.RefreshMethods(ctx, shopID, methodsFrom(stack), now)
 	require.NoError(t, err)
 
 	s := newConsole(t, stack)
@@ -147,7 +148,7 @@ func dumpRuns(t *testing.T, stack *teststack.Stack) {
 }
 
 // methodsFrom reads the sandbox's methods as the daily refresh does.
-func methodsFrom(stack *teststack.Stack) oms.MethodsSource {
+func methodsFrom(stack *teststack.Stack) shops.MethodsSource {
 	cl := colorme.New(colorme.Config{BaseURL: stack.SandboxURL, AccessToken: teststack.Token})
 	return cl
 }
@@ -173,9 +174,9 @@ func newConsole(t *testing.T, stack *teststack.Stack) *site {
 	require.NoError(t, err)
 	s := &site{t: t, URL: base, client: &http.Client{Jar: jar, Timeout: time.Minute}}
 	const login, pw = "keiri", "pass-keiri-0123456789"
-	_, err = stack.Store.CreateUser(context.Background(), login, pw, oms.RoleStaff)
+	_, err = stack.Store.Accounts.CreateUser(context.Background(), login, pw, accounts.RoleStaff)
 	require.NoError(t, err)
-	require.NoError(t, stack.Store.SetUserShops(context.Background(), login, []string{shopID}))
+	require.NoError(t, stack.Store.Accounts.SetUserShops(context.Background(), login, []string{shopID}))
 	res := s.post("/login", url.Values{"login": {login}, "password": {pw}})
 	require.NotContains(t, res.URL, "/login", "logged in")
 	return s

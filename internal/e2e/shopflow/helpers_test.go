@@ -15,9 +15,10 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -36,13 +37,13 @@ func randomID(prefix string) string {
 
 // oauthShop adds a shop whose ColorMe app is registered in the sandbox with the
 // given secret and redirect URL, and stores that secret. It returns the app's client ID.
-func oauthShop(t *testing.T, st *oms.Store, sb *sandbox.Server, baseURL, shopID, secret, redirect string) string {
+func oauthShop(t *testing.T, st *stores.Stores, sb *sandbox.Server, baseURL, shopID, secret, redirect string) string {
 	t.Helper()
 	ctx := context.Background()
 	clientID := "app-" + shopID
 	sb.AddClient(sandbox.OAuthClient{ID: clientID, Secret: secret, RedirectURI: redirect})
-	require.NoError(t, st.CreateShop(ctx, oms.Shop{ID: shopID, APIBaseURL: baseURL, ClientID: clientID, RedirectURL: redirect, Settings: oms.DefaultSettings()}))
-	require.NoError(t, st.SetClientSecret(ctx, shopID, secret))
+	require.NoError(t, st.Shops.CreateShop(ctx, shops.Shop{ID: shopID, APIBaseURL: baseURL, ClientID: clientID, RedirectURL: redirect, Settings: shops.DefaultSettings()}))
+	require.NoError(t, st.Shops.SetClientSecret(ctx, shopID, secret))
 	return clientID
 }
 
@@ -83,7 +84,7 @@ func connectShop(t *testing.T, flow *connect.Flow, shopID string) (connect.Resul
 }
 
 // seedOrders puts n demo orders in the OMS and their sales in the sandbox.
-func seedOrders(t *testing.T, st *oms.Store, sb *sandbox.Server, shopID string, n int, firstSaleID int64) {
+func seedOrders(t *testing.T, st *stores.Stores, sb *sandbox.Server, shopID string, n int, firstSaleID int64) {
 	t.Helper()
 	orders, sales := demo.Generate(n, 7, firstSaleID, time.Now())
 	require.NoError(t, st.UpsertOrders(context.Background(), shopID, orders))
@@ -91,14 +92,14 @@ func seedOrders(t *testing.T, st *oms.Store, sb *sandbox.Server, shopID string, 
 }
 
 // setSettings changes a shop's settings in the database.
-func setSettings(t *testing.T, st *oms.Store, shopID string, change func(*oms.ShopSettings)) oms.Shop {
+func setSettings(t *testing.T, st *stores.Stores, shopID string, change func(*shops.ShopSettings)) shops.Shop {
 	t.Helper()
 	ctx := context.Background()
-	s, err := st.Shop(ctx, shopID)
+	s, err := st.Shops.Shop(ctx, shopID)
 	require.NoError(t, err)
 	change(&s.Settings)
-	require.NoError(t, st.UpdateShop(ctx, s))
-	s, err = st.Shop(ctx, shopID)
+	require.NoError(t, st.Shops.UpdateShop(ctx, s))
+	s, err = st.Shops.Shop(ctx, shopID)
 	require.NoError(t, err)
 	return s
 }

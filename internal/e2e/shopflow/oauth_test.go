@@ -15,8 +15,9 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/connect"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -39,7 +40,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type oauthEnv struct {
-	store *oms.Store
+	store *stores.Stores
 	sb    *sandbox.Server
 	url   string
 	clock *clock
@@ -70,7 +71,7 @@ func TestConnectHappyPaths(t *testing.T) {
 
 	t.Run("pasted redirect address", func(t *testing.T) {
 		id := e.shop(t, "s3cret-paste")
-		require.NoError(t, e.store.MarkReconnectNeeded(ctx, id, "token revoked"))
+		require.NoError(t, e.store.Shops.MarkReconnectNeeded(ctx, id, "token revoked"))
 		res, _ := connectShop(t, e.flow, id)
 		assert.Equal(t, "sandbox", res.ColorMeShop.ID)
 		assert.ElementsMatch(t, []string{"read_sales", "write_sales"}, res.Scopes)
@@ -162,7 +163,7 @@ func TestConnectListenerRequiresState(t *testing.T) {
 	cancel()
 	require.Error(t, err)
 	assert.Equal(t, connect.KindStateMismatch, connect.KindOf(err), "%v", err)
-	s, err := e.store.Shop(ctx, id)
+	s, err := e.store.Shops.Shop(ctx, id)
 	require.NoError(t, err)
 	assert.False(t, s.HasAccessToken, "nothing was exchanged")
 
@@ -191,11 +192,11 @@ func TestConnectListenerRequiresState(t *testing.T) {
 func checkConnected(t *testing.T, e *oauthEnv, id string) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := e.store.Shop(ctx, id)
+	s, err := e.store.Shops.Shop(ctx, id)
 	require.NoError(t, err)
 	assert.True(t, s.HasAccessToken)
 	assert.False(t, s.ReconnectNeeded)
-	tok, err := e.store.AccessToken(ctx, id)
+	tok, err := e.store.Shops.AccessToken(ctx, id)
 	require.NoError(t, err)
 	_, err = colorme.New(colorme.Config{BaseURL: e.url, AccessToken: tok}).Shop(ctx)
 	assert.NoError(t, err, "the stored token works")
@@ -245,7 +246,7 @@ func TestConnectErrors(t *testing.T) {
 			id, a, cb := approved(t, "s")
 			_, err := e.flow.Complete(ctx, a, cb)
 			require.NoError(t, err)
-			require.NoError(t, e.store.MarkReconnectNeeded(ctx, id, "x")) // so "no token change" is visible below
+			require.NoError(t, e.store.Shops.MarkReconnectNeeded(ctx, id, "x")) // so "no token change" is visible below
 			_, err = e.flow.Complete(ctx, a, cb)
 			return id, err
 		}},
@@ -253,7 +254,7 @@ func TestConnectErrors(t *testing.T) {
 			id, a, cb := approved(t, "s")
 			// The attempt's state, issued 11 minutes ago.
 			a.State = "state-issued-11-minutes-ago"
-			require.NoError(t, e.store.CreateOAuthState(ctx, id, a.State, time.Now().Add(-time.Minute)))
+			require.NoError(t, connect.CreateOAuthState(ctx, e.store.DB(), id, a.State, time.Now().Add(-time.Minute)))
 			cb.State = a.State
 			_, err := e.flow.Complete(ctx, a, cb)
 			return id, err
@@ -269,7 +270,7 @@ func TestConnectErrors(t *testing.T) {
 			id, a, cb := approved(t, "s")
 			_, err := e.flow.Complete(ctx, a, cb)
 			require.NoError(t, err)
-			require.NoError(t, e.store.MarkReconnectNeeded(ctx, id, "x"))
+			require.NoError(t, e.store.Shops.MarkReconnectNeeded(ctx, id, "x"))
 			// A new attempt, and the operator pastes the old code.
 			a2, err := e.flow.Begin(ctx, id)
 			require.NoError(t, err)
@@ -278,16 +279,16 @@ func TestConnectErrors(t *testing.T) {
 		}},
 		{"wrong client secret", connect.KindInvalidClient, func(t *testing.T) (string, error) {
 			id, a, cb := approved(t, "right-secret")
-			require.NoError(t, e.store.SetClientSecret(ctx, id, "wrong-secret"))
+			require.NoError(t, e.store.Shops.SetClientSecret(ctx, id, "wrong-secret"))
 			_, err := e.flow.Complete(ctx, a, cb)
 			return id, err
 		}},
 		{"redirect URL differs from the app's (authorize)", connect.KindRedirectMismatch, func(t *testing.T) (string, error) {
 			id := e.shop(t, "s")
-			s, err := e.store.Shop(ctx, id)
+			s, err := e.store.Shops.Shop(ctx, id)
 			require.NoError(t, err)
 			s.RedirectURL = "https://oms.example.com/other/callback"
-			require.NoError(t, e.store.UpdateShop(ctx, s))
+			require.NoError(t, e.store.Shops.UpdateShop(ctx, s))
 			a, err := e.flow.Begin(ctx, id)
 			require.NoError(t, err)
 			loc, status, page := authorize(t, a.AuthURL, "approve")
@@ -310,16 +311,16 @@ func TestConnectErrors(t *testing.T) {
 		}},
 		{"redirect URL changed before the exchange (token)", connect.KindRedirectMismatch, func(t *testing.T) (string, error) {
 			id, a, cb := approved(t, "s")
-			s, err := e.store.Shop(ctx, id)
+			s, err := e.store.Shops.Shop(ctx, id)
 			require.NoError(t, err)
 			s.RedirectURL = "https://oms.example.com/other/callback"
-			require.NoError(t, e.store.UpdateShop(ctx, s))
+			require.NoError(t, e.store.Shops.UpdateShop(ctx, s))
 			_, err = e.flow.Complete(ctx, a, cb)
 			return id, err
 		}},
 		{"no client secret stored", connect.KindNotConfigured, func(t *testing.T) (string, error) {
 			id := randomID("oauth")
-			require.NoError(t, e.store.CreateShop(ctx, oms.Shop{ID: id, APIBaseURL: e.url, ClientID: "app", RedirectURL: redirectURL}))
+			require.NoError(t, e.store.Shops.CreateShop(ctx, shops.Shop{ID: id, APIBaseURL: e.url, ClientID: "app", RedirectURL: redirectURL}))
 			_, err := e.flow.Begin(ctx, id)
 			return id, err
 		}},
@@ -339,7 +340,7 @@ func TestConnectErrors(t *testing.T) {
 			assert.NotContains(t, msg, "right-secret")
 			t.Logf("%-48s → %s: %s", c.name, connect.KindOf(err), msg)
 			if id != "" {
-				s, err := e.store.Shop(ctx, id)
+				s, err := e.store.Shops.Shop(ctx, id)
 				require.NoError(t, err)
 				if c.name != "state already used" && c.name != "code reused" {
 					assert.False(t, s.HasAccessToken, "no token stored")

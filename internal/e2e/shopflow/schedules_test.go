@@ -20,6 +20,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -38,7 +39,7 @@ func TestSchedulesApplyAndTrigger(t *testing.T) {
 	id := stack.AddShop(t, randomID("sched"))
 	deleteSchedules(t, stack.Client, id)
 	seedOrders(t, stack.Store, stack.Sandbox, id, 20, 810001)
-	shop := setSettings(t, stack.Store, id, func(s *oms.ShopSettings) {
+	shop := setSettings(t, stack.Store, id, func(s *shops.ShopSettings) {
 		s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily
 	})
 	m := schedules.New(stack.Client, stack.Config.TaskQueue)
@@ -81,7 +82,7 @@ func TestSchedulesApplyAndTrigger(t *testing.T) {
 		assert.Equal(t, "unchanged", a.Change, a.ID)
 	}
 	// Settings change → update; export off → paused with a note.
-	shop = setSettings(t, stack.Store, id, func(s *oms.ShopSettings) { s.ExportIntervalMinutes, s.ExportEnabled = daily-60, false })
+	shop = setSettings(t, stack.Store, id, func(s *shops.ShopSettings) { s.ExportIntervalMinutes, s.ExportEnabled = daily-60, false })
 	applied, err = m.Apply(ctx, shop)
 	require.NoError(t, err)
 	assert.Equal(t, "updated", applied[1].Change)
@@ -89,7 +90,7 @@ func TestSchedulesApplyAndTrigger(t *testing.T) {
 	assert.Equal(t, 23*time.Hour, exp.Schedule.Spec.Intervals[0].Every)
 	assert.Contains(t, exp.Schedule.State.Note, "export_enabled=false")
 	// A person's pause survives an apply that would run the schedule.
-	shop = setSettings(t, stack.Store, id, func(s *oms.ShopSettings) { s.ExportIntervalMinutes, s.ExportEnabled = daily, true })
+	shop = setSettings(t, stack.Store, id, func(s *shops.ShopSettings) { s.ExportIntervalMinutes, s.ExportEnabled = daily, true })
 	_, err = m.Apply(ctx, shop)
 	require.NoError(t, err)
 	settled(t, stack.Client, schedules.ExportID(id), paused(false))
@@ -134,7 +135,7 @@ func TestSchedulesApplyAndTrigger(t *testing.T) {
 	assert.Equal(t, oms.TriggerScheduled, runs[0].Trigger)
 
 	// Import on: its schedule resumes, and a trigger runs OrderImport under its fixed ID.
-	shop = setSettings(t, stack.Store, id, func(s *oms.ShopSettings) { s.ImportEnabled = true })
+	shop = setSettings(t, stack.Store, id, func(s *shops.ShopSettings) { s.ImportEnabled = true })
 	applied, err = m.Apply(ctx, shop)
 	require.NoError(t, err)
 	assert.Equal(t, "updated", applied[0].Change)
@@ -161,7 +162,7 @@ func TestOneWriterPerShop(t *testing.T) {
 	id := stack.AddShop(t, randomID("overlap"))
 	deleteSchedules(t, stack.Client, id)
 	seedOrders(t, stack.Store, stack.Sandbox, id, 10, 820001)
-	shop := setSettings(t, stack.Store, id, func(s *oms.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
+	shop := setSettings(t, stack.Store, id, func(s *shops.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
 	m := schedules.New(stack.Client, stack.Config.TaskQueue)
 	_, err := m.Apply(ctx, shop)
 	require.NoError(t, err)
@@ -215,15 +216,15 @@ func TestRevokedTokenPausesSchedules(t *testing.T) {
 	oauthShop(t, stack.Store, stack.Sandbox, stack.SandboxURL, id, "revoke-s3cret", redirectURL)
 	deleteSchedules(t, stack.Client, id)
 	seedOrders(t, stack.Store, stack.Sandbox, id, 10, 830001)
-	setSettings(t, stack.Store, id, func(s *oms.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
+	setSettings(t, stack.Store, id, func(s *shops.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
 	m := schedules.New(stack.Client, stack.Config.TaskQueue)
-	flow := &connect.Flow{Store: stack.Store, AfterConnect: func(ctx context.Context, s oms.Shop) error {
+	flow := &connect.Flow{Store: stack.Store, AfterConnect: func(ctx context.Context, s shops.Shop) error {
 		_, err := m.Apply(ctx, s)
 		return err
 	}}
 
 	// Before connecting, the schedules exist paused: not connected.
-	shop, err := stack.Store.Shop(ctx, id)
+	shop, err := stack.Store.Shops.Shop(ctx, id)
 	require.NoError(t, err)
 	_, err = m.Apply(ctx, shop)
 	require.NoError(t, err)
@@ -232,7 +233,7 @@ func TestRevokedTokenPausesSchedules(t *testing.T) {
 	require.NoError(t, res.AfterConnectErr)
 	settled(t, stack.Client, schedules.ExportID(id), paused(false)) // connect resumed the export schedule
 
-	token, err := stack.Store.AccessToken(ctx, id)
+	token, err := stack.Store.Shops.AccessToken(ctx, id)
 	require.NoError(t, err)
 	stack.Sandbox.RevokeToken(token)
 	r, err := m.Trigger(ctx, id, oms.KindExport)
@@ -243,7 +244,7 @@ func TestRevokedTokenPausesSchedules(t *testing.T) {
 	assert.Contains(t, err.Error(), "ReconnectNeeded")
 	t.Logf("scheduled export with a revoked token: %v", err)
 
-	shop, err = stack.Store.Shop(ctx, id)
+	shop, err = stack.Store.Shops.Shop(ctx, id)
 	require.NoError(t, err)
 	assert.True(t, shop.ReconnectNeeded)
 	for _, sid := range []string{schedules.ExportID(id), schedules.ImportID(id)} {
@@ -261,7 +262,7 @@ func TestRevokedTokenPausesSchedules(t *testing.T) {
 	// Reconnect: the export schedule resumes (import stays off, as set).
 	res, _ = connectShop(t, flow, id)
 	require.NoError(t, res.AfterConnectErr)
-	shop, err = stack.Store.Shop(ctx, id)
+	shop, err = stack.Store.Shops.Shop(ctx, id)
 	require.NoError(t, err)
 	assert.False(t, shop.ReconnectNeeded)
 	settled(t, stack.Client, schedules.ExportID(id), paused(false))
@@ -286,7 +287,7 @@ func TestTemporalCLICommands(t *testing.T) {
 	id := stack.AddShop(t, randomID("cli"))
 	deleteSchedules(t, stack.Client, id)
 	seedOrders(t, stack.Store, stack.Sandbox, id, 5, 840001)
-	shop := setSettings(t, stack.Store, id, func(s *oms.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
+	shop := setSettings(t, stack.Store, id, func(s *shops.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
 	m := schedules.New(stack.Client, stack.Config.TaskQueue)
 	_, err := m.Apply(ctx, shop)
 	require.NoError(t, err)

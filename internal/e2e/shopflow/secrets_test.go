@@ -28,6 +28,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/sandbox"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -67,7 +69,7 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	key := secrets.GenerateKey()
 	sealer, err := secrets.NewSealer(key)
 	require.NoError(t, err)
-	st, err := oms.Open(ctx, dsn, sealer)
+	st, err := stores.Open(ctx, dsn, sealer)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	sb := sandbox.New(sandbox.Options{})
@@ -97,15 +99,15 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 	oauthShop(t, st, sb, srv.URL, id, secret, redirectURL)
 	deleteSchedules(t, c, id)
 	seedOrders(t, st, sb, id, 15, 850001)
-	setSettings(t, st, id, func(s *oms.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
+	setSettings(t, st, id, func(s *shops.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
 	m := schedules.New(c, cfg.TaskQueue)
-	flow := &connect.Flow{Store: st, HTTPClient: srv.Client(), AfterConnect: func(ctx context.Context, s oms.Shop) error {
+	flow := &connect.Flow{Store: st, HTTPClient: srv.Client(), AfterConnect: func(ctx context.Context, s shops.Shop) error {
 		_, err := m.Apply(ctx, s)
 		return err
 	}}
 	logger.Info("test: connecting") // the logs are live
 	_, code1 := connectShop(t, flow, id)
-	token1, err := st.AccessToken(ctx, id)
+	token1, err := st.Shops.AccessToken(ctx, id)
 	require.NoError(t, err)
 
 	// An import, then a scheduled export, then a manual one (which finds nothing left to write).
@@ -132,7 +134,7 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 
 	// Reconnect and run again with the new token.
 	_, code2 := connectShop(t, flow, id)
-	token2, err := st.AccessToken(ctx, id)
+	token2, err := st.Shops.AccessToken(ctx, id)
 	require.NoError(t, err)
 	require.NotEqual(t, token1, token2)
 	r, err = m.Trigger(ctx, id, oms.KindExport)
@@ -214,7 +216,7 @@ func TestNoSecretInHistoryOrLogs(t *testing.T) {
 }
 
 // plainColumnHits counts the needles in every text column of the database.
-func plainColumnHits(t *testing.T, st *oms.Store, needles map[string]string, hits map[string]int) int {
+func plainColumnHits(t *testing.T, st *stores.Stores, needles map[string]string, hits map[string]int) int {
 	t.Helper()
 	type col struct{ Table, Column string }
 	var cols []col

@@ -18,6 +18,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -89,7 +90,7 @@ func triggerShop(t *testing.T, stack *teststack.Stack, prefix string, first int6
 	id := stack.AddShop(t, randomID(prefix))
 	deleteSchedules(t, stack.Client, id)
 	seedOrders(t, stack.Store, stack.Sandbox, id, 10, first)
-	shop := setSettings(t, stack.Store, id, func(s *oms.ShopSettings) {
+	shop := setSettings(t, stack.Store, id, func(s *shops.ShopSettings) {
 		s.ExportIntervalMinutes, s.ImportIntervalMinutes, s.ExportOnChange = daily, daily, false
 	})
 	_, err := schedules.New(stack.Client, stack.Config.TaskQueue).Apply(context.Background(), shop)
@@ -203,7 +204,7 @@ func TestTriggerNoWorker(t *testing.T) {
 	ctx := context.Background()
 	id := stack.AddShop(t, randomID("noworker"))
 	deleteSchedules(t, stack.Client, id)
-	shop := setSettings(t, stack.Store, id, func(s *oms.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
+	shop := setSettings(t, stack.Store, id, func(s *shops.ShopSettings) { s.ExportIntervalMinutes, s.ImportIntervalMinutes = daily, daily })
 	m := schedules.New(stack.Client, "nobody-listens-"+id)
 	m.Namespace, m.TriggerWait = "default", 3*time.Second
 	_, err := m.Apply(ctx, shop)

@@ -22,13 +22,18 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
+	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/schema/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -78,9 +83,9 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 		require.NoError(t, schemav1.AutoMigrate(raw))
 		require.NoError(t, schemav1.AutoMigrateOAuthStates(raw))
 	} else {
-		st, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaIgnore})
+		st, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Schema: schema.SchemaIgnore})
 		require.NoError(t, err)
-		_, err = st.MigrateTo(ctx, 1, nil)
+		_, err = st.Schema.MigrateTo(ctx, 1, nil)
 		require.NoError(t, err)
 		require.NoError(t, st.Close())
 	}
@@ -90,7 +95,7 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 	// The new binary with DB_AUTO_MIGRATE off refuses, naming the command…
 	cfg := config.Config{Storage: config.Storage{DatabaseURL: dsn, SecretKey: v1Key}, Process: config.Process{LogLevel: "error"}}
 	_, err := app.OpenStore(ctx, cfg)
-	require.ErrorIs(t, err, oms.ErrSchemaBehind)
+	require.ErrorIs(t, err, schema.ErrSchemaBehind)
 	assert.Contains(t, err.Error(), "run `starter db migrate`")
 	sameRows(t, before, snapshot(t, raw), "a refusal changes nothing")
 
@@ -99,7 +104,7 @@ func upgrade(t *testing.T, dsn string, autoMigrate bool) {
 	st, err := app.OpenStore(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	status, err := st.SchemaStatus(ctx)
+	status, err := st.Schema.SchemaStatus(ctx)
 	require.NoError(t, err)
 	require.False(t, status.Pending())
 	require.Equal(t, status.Latest, status.Current)
@@ -133,7 +138,7 @@ type fixture struct {
 	failedRun   int64                     // a failed manual export
 	watermark   time.Time                 // the import's watermark
 	outcomes    []oms.Outcome             // the export run's outcomes
-	settings    oms.ShopSettings          // shop alpha's settings
+	settings    shops.ShopSettings        // shop alpha's settings
 	destination map[int64]oms.Destination // by delivery id
 }
 
@@ -161,7 +166,7 @@ func fill(t *testing.T, db *gorm.DB) fixture {
 
 	// export_on_change (migration 5) is not in release 56606a0: it reads back on, its default;
 	// the notification settings (migration 8) read back as theirs: no channel, 3 failures, 15 minutes.
-	fx.settings = oms.ShopSettings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
+	fx.settings = shops.ShopSettings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
 		ExportIntervalMinutes: 15, ExportOnChange: true, WindowDays: 3, RequireShipDate: true, SendMail: true,
 		NotifySaleFailures: 3, NotifyLagMinutes: 15}
 	v1Settings := schemav1.Settings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
@@ -323,47 +328,47 @@ func sameRows(t *testing.T, want, got map[string][]map[string]any, what string) 
 
 // checkMeaning reads the upgraded database through the store, as the worker and
 // the console do: every value means what release 56606a0 meant by it.
-func checkMeaning(t *testing.T, st *oms.Store, fx fixture) {
+func checkMeaning(t *testing.T, st *stores.Stores, fx fixture) {
 	t.Helper()
 	ctx := context.Background()
 
-	alpha, err := st.Shop(ctx, "alpha")
+	alpha, err := st.Shops.Shop(ctx, "alpha")
 	require.NoError(t, err)
 	assert.Equal(t, "アルファ商店", alpha.Name)
 	assert.Equal(t, "alpha-app", alpha.ClientID)
 	assert.Equal(t, fx.settings, alpha.Settings)
 	assert.False(t, alpha.ReconnectNeeded)
-	secret, err := st.ClientSecret(ctx, "alpha")
+	secret, err := st.Shops.ClientSecret(ctx, "alpha")
 	require.NoError(t, err, "a client secret sealed by release 56606a0 opens")
 	assert.Equal(t, "cs-alpha-5f1e0c9a2b7d", secret)
-	token, err := st.AccessToken(ctx, "alpha")
+	token, err := st.Shops.AccessToken(ctx, "alpha")
 	require.NoError(t, err, "an access token sealed by release 56606a0 opens")
 	assert.Equal(t, "at-alpha-8d2c4e6f1a3b", token)
-	beta, err := st.Shop(ctx, "beta")
+	beta, err := st.Shops.Shop(ctx, "beta")
 	require.NoError(t, err)
 	assert.True(t, beta.ReconnectNeeded)
 	assert.Equal(t, "ColorMe refused the access token (401): connect the shop again", beta.ReconnectReason)
-	secret, err = st.ClientSecret(ctx, "beta")
+	secret, err = st.Shops.ClientSecret(ctx, "beta")
 	require.NoError(t, err)
 	assert.Equal(t, "cs-beta-0a9b8c7d6e5f", secret)
-	_, err = st.AccessToken(ctx, "beta")
-	assert.ErrorIs(t, err, oms.ErrNoAccessToken)
+	_, err = st.Shops.AccessToken(ctx, "beta")
+	assert.ErrorIs(t, err, shops.ErrNoAccessToken)
 	// Re-sealed by migration 3, the secrets are bound to their shop and column:
 	// alpha's access token copied to beta, or into alpha's client secret
 	// column, no longer opens (as release 56606a0's v1 value would have).
 	var sealed string
 	require.NoError(t, st.DB().Raw("SELECT access_token_sealed FROM shops WHERE id = ?", "alpha").Scan(&sealed).Error)
 	require.NoError(t, st.DB().Exec("UPDATE shops SET access_token_sealed = ? WHERE id = ?", sealed, "beta").Error)
-	_, err = st.AccessToken(ctx, "beta")
+	_, err = st.Shops.AccessToken(ctx, "beta")
 	assert.ErrorContains(t, err, "failed authentication", "alpha's token copied to beta")
 	var alphaSecret string
 	require.NoError(t, st.DB().Raw("SELECT client_secret_sealed FROM shops WHERE id = ?", "alpha").Scan(&alphaSecret).Error)
 	require.NoError(t, st.DB().Exec("UPDATE shops SET client_secret_sealed = ? WHERE id = ?", sealed, "alpha").Error)
-	_, err = st.ClientSecret(ctx, "alpha")
+	_, err = st.Shops.ClientSecret(ctx, "alpha")
 	assert.ErrorContains(t, err, "failed authentication", "alpha's token in its client secret column")
 	require.NoError(t, st.DB().Exec("UPDATE shops SET client_secret_sealed = ? WHERE id = ?", alphaSecret, "alpha").Error)
 	require.NoError(t, st.DB().Exec("UPDATE shops SET access_token_sealed = '' WHERE id = ?", "beta").Error)
-	secret, err = st.ClientSecret(ctx, "alpha")
+	secret, err = st.Shops.ClientSecret(ctx, "alpha")
 	require.NoError(t, err)
 	assert.Equal(t, "cs-alpha-5f1e0c9a2b7d", secret)
 
@@ -415,12 +420,12 @@ func checkMeaning(t *testing.T, st *oms.Store, fx fixture) {
 	assert.Len(t, runs, 3)
 
 	// What this round added works on the upgraded database.
-	_, err = st.CreateUser(ctx, "tanaka", "correct horse battery", oms.RoleAdmin)
+	_, err = st.Accounts.CreateUser(ctx, "tanaka", "correct horse battery", accounts.RoleAdmin)
 	require.NoError(t, err)
-	u, err := st.Authenticate(ctx, "tanaka", "correct horse battery")
+	u, err := st.Accounts.Authenticate(ctx, "tanaka", "correct horse battery")
 	require.NoError(t, err)
 	assert.True(t, u.IsAdmin())
-	require.NoError(t, st.ConsumeOAuthState(ctx, "beta", oauthState), "a connect started before the upgrade completes after it")
+	require.NoError(t, connect.ConsumeOAuthState(ctx, st.DB(), "beta", oauthState), "a connect started before the upgrade completes after it")
 }
 
 // normal is an order with its times in UTC, to compare.
@@ -436,25 +441,25 @@ func normal(o rules.Order) rules.Order {
 // database, on the real stack: the export writes exactly what the rules say
 // (and does not mail the sale the ledger shows as mailed), the import creates
 // the new sales and leaves every existing order as it was.
-func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
+func exportAndImport(t *testing.T, st *stores.Stores, fx fixture) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	stack := teststack.NewOn(t, st)
 	stack.Sandbox.AddToken("at-alpha-8d2c4e6f1a3b")
-	sh, err := st.Shop(ctx, "alpha")
+	sh, err := st.Shops.Shop(ctx, "alpha")
 	require.NoError(t, err)
 	// The token sealed by the old release opens with the upgraded store. Moving
 	// the shop to the sandbox's address drops it (a new API host never gets the
 	// old host's token), so it is stored again, as reconnecting would.
-	token, err := st.AccessToken(ctx, "alpha")
+	token, err := st.Shops.AccessToken(ctx, "alpha")
 	require.NoError(t, err)
 	require.Equal(t, "at-alpha-8d2c4e6f1a3b", token)
 	sh.APIBaseURL = stack.SandboxURL
-	require.NoError(t, st.UpdateShop(ctx, sh))
-	_, err = st.AccessToken(ctx, "alpha")
+	require.NoError(t, st.Shops.UpdateShop(ctx, sh))
+	_, err = st.Shops.AccessToken(ctx, "alpha")
 	require.Error(t, err, "a changed api_base_url drops the token")
-	require.NoError(t, st.SetAccessToken(ctx, "alpha", token))
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "alpha", token))
 	stack.Sandbox.Seed(fx.sales...)
 
 	opt := rules.Options{WindowDays: fx.settings.WindowDays, RequireShipDate: fx.settings.RequireShipDate, SendMail: true}
@@ -499,7 +504,7 @@ func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
 	stack.Sandbox.Seed(fresh...)
 	// Migration 7 (delivery and payment methods): an upgraded shop has none
 	// until they are read; its first import reads them.
-	m, err := st.Methods(ctx, "alpha")
+	m, err := st.Shops.Methods(ctx, "alpha")
 	require.NoError(t, err)
 	assert.Empty(t, m.Deliveries)
 	assert.True(t, m.ReadAt.IsZero())
@@ -540,7 +545,7 @@ func exportAndImport(t *testing.T, st *oms.Store, fx fixture) {
 	ir, err := st.ImportRun(ctx, ires.RunID)
 	require.NoError(t, err)
 	assert.Equal(t, oms.RunCompleted, ir.Status)
-	m, err = st.Methods(ctx, "alpha")
+	m, err = st.Shops.Methods(ctx, "alpha")
 	require.NoError(t, err)
 	assert.Len(t, m.Deliveries, len(stack.Sandbox.DeliveryMethods()), "the first import after the upgrade read the shop's delivery methods")
 	assert.Len(t, m.Payments, len(stack.Sandbox.PaymentMethods()))

@@ -20,7 +20,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/notify/mailtest"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -73,8 +73,8 @@ func recordNotify(r *rec) {
 	}))
 	r.t.Cleanup(hook.Close)
 	r.stack.AddShop(r.t, "note")
-	r.settings("note", func(s *oms.ShopSettings) { s.NotifyEmail, s.NotifyWebhookURL = "staff@example.com", hook.URL })
-	require.NoError(r.t, r.stack.Store.MarkReconnectNeeded(ctx, "note", "401010"))
+	r.settings("note", func(s *shops.ShopSettings) { s.NotifyEmail, s.NotifyWebhookURL = "staff@example.com", hook.URL })
+	require.NoError(r.t, r.stack.Store.Shops.MarkReconnectNeeded(ctx, "note", "401010"))
 
 	cfg := r.stack.Config
 	cfg.TaskQueue += "-notify"

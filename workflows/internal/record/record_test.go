@@ -20,6 +20,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -117,12 +118,12 @@ func (r *rec) shop(id string, n int, first int64, missing bool) []rules.Order {
 }
 
 // settings changes a shop's settings.
-func (r *rec) settings(id string, change func(*oms.ShopSettings)) {
+func (r *rec) settings(id string, change func(*shops.ShopSettings)) {
 	ctx := context.Background()
-	sh, err := r.stack.Store.Shop(ctx, id)
+	sh, err := r.stack.Store.Shops.Shop(ctx, id)
 	require.NoError(r.t, err)
 	change(&sh.Settings)
-	require.NoError(r.t, r.stack.Store.UpdateShop(ctx, sh))
+	require.NoError(r.t, r.stack.Store.Shops.UpdateShop(ctx, sh))
 }
 
 // ownToken gives the shop a token of its own, so that revoking it leaves the
@@ -130,7 +131,7 @@ func (r *rec) settings(id string, change func(*oms.ShopSettings)) {
 func (r *rec) ownToken(id string) string {
 	token := "token-of-" + id
 	r.stack.Sandbox.AddToken(token)
-	require.NoError(r.t, r.stack.Store.SetAccessToken(context.Background(), id, token))
+	require.NoError(r.t, r.stack.Store.Shops.SetAccessToken(context.Background(), id, token))
 	return token
 }
 
@@ -249,7 +250,7 @@ var scenarios = []scenario{
 	// attribute (as `temporal workflow start` does): the run upserts them.
 	{"export-mail-bare-start", func(r *rec) {
 		r.shop("mail", 3, 920001, false)
-		r.settings("mail", func(s *oms.ShopSettings) { s.SendMail = true })
+		r.settings("mail", func(s *shops.ShopSettings) { s.SendMail = true })
 		run := r.start(r.opts(workflows.ShippingSyncID("mail"), "mail", oms.TriggerManual, true), workflows.ShippingSync,
 			workflows.ShippingSyncInput{ShopID: "mail"})
 		r.finish(run, false)
@@ -304,7 +305,7 @@ var scenarios = []scenario{
 	// search too.
 	{"import", func(r *rec) {
 		r.stack.AddShop(r.t, "imp")
-		r.settings("imp", func(s *oms.ShopSettings) { s.ExportOnChange = false })
+		r.settings("imp", func(s *shops.ShopSettings) { s.ExportOnChange = false })
 		_, sales := demo.Generate(5, 3, 960001, time.Now())
 		for i := range sales {
 			sales[i].MakeDate = time.Now().Add(-time.Duration(i+1) * time.Hour).Unix()
@@ -369,7 +370,7 @@ var scenarios = []scenario{
 	// The import schedule's action, started and skipped.
 	{"scheduled-import", func(r *rec) {
 		r.shop("schedimp", 2, 973001, false)
-		r.settings("schedimp", func(s *oms.ShopSettings) { s.ExportOnChange = false })
+		r.settings("schedimp", func(s *shops.ShopSettings) { s.ExportOnChange = false })
 		run := r.start(r.opts("colorme-import-schedimp-1", "schedimp", oms.TriggerScheduled, false), workflows.ScheduledImport,
 			workflows.ScheduledImportInput{ShopID: "schedimp"})
 		r.finish(run, false)

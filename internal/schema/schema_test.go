@@ -1,4 +1,4 @@
-package oms_test
+package schema_test
 
 import (
 	"context"
@@ -15,13 +15,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
+
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/colorme-sync/colorme-sync/internal/budget"
+	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/schema/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
@@ -35,13 +44,13 @@ func rawDB(t *testing.T, dsn string) *gorm.DB {
 
 // openAt opens dsn without the schema check and migrates it to version (0 =
 // the latest, -1 = not at all).
-func openAt(t *testing.T, dsn string, version int64) *oms.Store {
+func openAt(t *testing.T, dsn string, version int64) *stores.Stores {
 	t.Helper()
-	st, err := oms.OpenWith(context.Background(), dsn, newSealer(t), oms.Options{Schema: oms.SchemaIgnore})
+	st, err := stores.OpenWith(context.Background(), dsn, newSealer(t), schema.Options{Schema: schema.SchemaIgnore})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
 	if version >= 0 {
-		_, err = st.MigrateTo(context.Background(), version, quiet)
+		_, err = st.Schema.MigrateTo(context.Background(), version, quiet)
 		require.NoError(t, err)
 	}
 	return st
@@ -141,6 +150,18 @@ func TestMigration1IsRelease56606a0(t *testing.T) {
 	})
 }
 
+// allModels returns every package's gorm models; each must name its table
+// (TableName), as no table-name map or naming strategy does it for them.
+func allModels(t *testing.T) []any {
+	all := slices.Concat(oms.Models(), shops.Models(), accounts.Models(), budget.Models(),
+		connect.Models(), stock.Models(), notify.Models())
+	for _, m := range all {
+		_, ok := m.(interface{ TableName() string })
+		assert.True(t, ok, "%T has no TableName method", m)
+	}
+	return all
+}
+
 // TestMigrationsMatchModels: after every migration, each gorm model's table has
 // exactly the columns AutoMigrate would make for it (name, type, nullability,
 // default), and every index its tags declare. A model changed without a
@@ -150,8 +171,7 @@ func TestMigration1IsRelease56606a0(t *testing.T) {
 func TestMigrationsMatchModels(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dsn string) {
 		auto := openAt(t, dsn, -1).DB()
-		// The notification tables are internal/notify's models (migration 8).
-		require.NoError(t, auto.AutoMigrate(append(oms.ModelsForTest(), notify.Models()...)...))
+		require.NoError(t, auto.AutoMigrate(allModels(t)...))
 
 		other := strings.Replace(dsn, "oms.db", "migrated.db", 1)
 		if !strings.HasPrefix(dsn, "sqlite:") {
@@ -171,7 +191,7 @@ func TestMigrationsMatchModels(t *testing.T) {
 // the same name, and the SQL files and the Go steps number the migrations from
 // 1 without a gap or a duplicate.
 func TestMigrationFilesAgree(t *testing.T) {
-	files := oms.MigrationFilesForTest()
+	files := schema.MigrationFilesForTest()
 	names := map[string][]string{}
 	for _, d := range []string{"postgres", "sqlite"} {
 		entries, err := fs.ReadDir(files, "migrations/"+d)
@@ -181,7 +201,7 @@ func TestMigrationFilesAgree(t *testing.T) {
 		}
 	}
 	require.Equal(t, names["postgres"], names["sqlite"], "every migration exists for both dialects")
-	versions := oms.GoMigrationVersionsForTest()
+	versions := schema.GoMigrationVersionsForTest()
 	for _, n := range names["postgres"] {
 		var v int64
 		_, err := fmt.Sscanf(n, "%05d_", &v)
@@ -248,32 +268,32 @@ func TestAdoptAutoMigrateDatabase(t *testing.T) {
 		v1Rows(t, old)
 		rows := tableRows(t, old)
 
-		_, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
-		require.ErrorIs(t, err, oms.ErrSchemaBehind)
+		_, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Schema: schema.SchemaRequire})
+		require.ErrorIs(t, err, schema.ErrSchemaBehind)
 		assert.Contains(t, err.Error(), "made by AutoMigrate")
 		assert.NotContains(t, err.Error(), "starter", "what to do is internal/app's to say")
 
 		st := openAt(t, dsn, -1)
-		status, err := st.SchemaStatus(ctx)
+		status, err := st.Schema.SchemaStatus(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, int64(1), status.Current)
 		assert.True(t, status.Unversioned)
 		assert.True(t, status.Pending())
-		assert.False(t, old.Migrator().HasTable(oms.VersionTable), "looking changes nothing")
+		assert.False(t, old.Migrator().HasTable(schema.VersionTable), "looking changes nothing")
 
-		rep, err := st.MigrateTo(ctx, 1, quiet)
+		rep, err := st.Schema.MigrateTo(ctx, 1, quiet)
 		require.NoError(t, err)
-		assert.Equal(t, oms.MigrateReport{From: 1, To: 1, Adopted: true}, rep)
+		assert.Equal(t, schema.MigrateReport{From: 1, To: 1, Adopted: true}, rep)
 		// Adopted as it was, plus oauth_states: now exactly migration 1's schema.
 		fresh := pgOrSQLite(t, dsn)
 		openAt(t, fresh, 1)
 		assert.Equal(t, describe(t, rawDB(t, fresh)), describe(t, old))
 		assert.Equal(t, rows, tableRows(t, old))
 
-		rep, err = st.Migrate(ctx, quiet)
+		rep, err = st.Schema.Migrate(ctx, quiet)
 		require.NoError(t, err)
 		latest := latestVersion(t, st)
-		assert.Equal(t, oms.MigrateReport{From: 1, To: latest, Applied: versionRange(2, latest)}, rep)
+		assert.Equal(t, schema.MigrateReport{From: 1, To: latest, Applied: versionRange(2, latest)}, rep)
 		assert.Equal(t, rows, onlyColumnsOf(rows, tableRows(t, old)), "every row and column is still there (later migrations add columns)")
 		run, err := st.Run(ctx, 1)
 		require.NoError(t, err)
@@ -282,9 +302,9 @@ func TestAdoptAutoMigrateDatabase(t *testing.T) {
 }
 
 // latestVersion is the highest migration this binary knows.
-func latestVersion(t *testing.T, st *oms.Store) int64 {
+func latestVersion(t *testing.T, st *stores.Stores) int64 {
 	t.Helper()
-	status, err := st.SchemaStatus(context.Background())
+	status, err := st.Schema.SchemaStatus(context.Background())
 	require.NoError(t, err)
 	return status.Latest
 }
@@ -339,25 +359,25 @@ func TestAdoptDevelopmentDatabase(t *testing.T) {
 	ctx := context.Background()
 	eachDialect(t, func(t *testing.T, dsn string) {
 		st := openAt(t, dsn, 2)
-		_, err := st.CreateUser(ctx, "tanaka", "correct horse battery", oms.RoleAdmin)
+		_, err := st.Accounts.CreateUser(ctx, "tanaka", "correct horse battery", accounts.RoleAdmin)
 		require.NoError(t, err)
-		require.NoError(t, rawDB(t, dsn).Migrator().DropTable(oms.VersionTable))
+		require.NoError(t, rawDB(t, dsn).Migrator().DropTable(schema.VersionTable))
 		want := describe(t, rawDB(t, dsn))
 
-		status, err := st.SchemaStatus(ctx)
+		status, err := st.Schema.SchemaStatus(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, int64(2), status.Current)
 		assert.True(t, status.Unversioned)
 
-		rep, err := st.Migrate(ctx, quiet)
+		rep, err := st.Schema.Migrate(ctx, quiet)
 		require.NoError(t, err)
 		latest := latestVersion(t, st)
-		assert.Equal(t, oms.MigrateReport{From: 2, To: latest, Adopted: true, Applied: versionRange(3, latest)}, rep)
+		assert.Equal(t, schema.MigrateReport{From: 2, To: latest, Adopted: true, Applied: versionRange(3, latest)}, rep)
 		_ = want // adopted as version 2 unchanged, then migrated: exactly the latest schema
 		fresh := pgOrSQLite(t, dsn)
 		openAt(t, fresh, latest)
 		assert.Equal(t, describe(t, rawDB(t, fresh)), describe(t, rawDB(t, dsn)))
-		_, err = st.Authenticate(ctx, "tanaka", "correct horse battery")
+		_, err = st.Accounts.Authenticate(ctx, "tanaka", "correct horse battery")
 		require.NoError(t, err)
 	})
 }
@@ -370,16 +390,16 @@ func TestUnrecognisedDatabasesRefused(t *testing.T) {
 		db := rawDB(t, dsn)
 		require.NoError(t, schemav1.AutoMigrate(db))
 		require.NoError(t, db.Exec("CREATE TABLE users (id integer)").Error)
-		_, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+		_, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Logger: quiet})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "only part of the console's tables")
 
 		require.NoError(t, db.Migrator().DropTable("users"))
 		require.NoError(t, db.Migrator().DropColumn(&schemav1.Order{}, "colorme_parent_sale_id"))
-		_, err = oms.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+		_, err = stores.OpenWith(ctx, dsn, nil, schema.Options{Logger: quiet})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "orders.colorme_parent_sale_id")
-		assert.False(t, db.Migrator().HasTable(oms.VersionTable))
+		assert.False(t, db.Migrator().HasTable(schema.VersionTable))
 	})
 }
 
@@ -392,15 +412,15 @@ func TestDatabaseNewerThanBinary(t *testing.T) {
 		st := openAt(t, dsn, 0)
 		require.NoError(t, st.DB().Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)").Error)
 
-		for _, policy := range []oms.SchemaPolicy{oms.SchemaMigrate, oms.SchemaRequire} {
-			_, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: policy, Logger: quiet})
-			require.ErrorIs(t, err, oms.ErrSchemaTooNew)
+		for _, policy := range []schema.SchemaPolicy{schema.SchemaMigrate, schema.SchemaRequire} {
+			_, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Schema: policy, Logger: quiet})
+			require.ErrorIs(t, err, schema.ErrSchemaTooNew)
 			assert.Contains(t, err.Error(), fmt.Sprintf("the database schema is at version 99, newer than this colorme-sync knows (up to %d)", latestVersion(t, st)))
 		}
-		_, err := st.Migrate(ctx, quiet)
-		require.ErrorIs(t, err, oms.ErrSchemaTooNew)
+		_, err := st.Schema.Migrate(ctx, quiet)
+		require.ErrorIs(t, err, schema.ErrSchemaTooNew)
 
-		status, err := st.SchemaStatus(ctx)
+		status, err := st.Schema.SchemaStatus(ctx)
 		require.NoError(t, err)
 		assert.True(t, status.TooNew())
 		last := status.Migrations[len(status.Migrations)-1]
@@ -416,15 +436,15 @@ func TestSchemaBehind(t *testing.T) {
 	ctx := context.Background()
 	eachDialect(t, func(t *testing.T, dsn string) {
 		latest := latestVersion(t, openAt(t, dsn, 1))
-		_, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
-		require.ErrorIs(t, err, oms.ErrSchemaBehind)
+		_, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Schema: schema.SchemaRequire})
+		require.ErrorIs(t, err, schema.ErrSchemaBehind)
 		assert.Equal(t, fmt.Sprintf("the database schema is at version 1 and this colorme-sync needs version %d", latest), err.Error(),
 			"the fact alone: internal/app adds what to do (TestOpenStoreChecksTheSchema)")
 
-		st, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaMigrate, Logger: quiet})
+		st, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Schema: schema.SchemaMigrate, Logger: quiet})
 		require.NoError(t, err)
 		defer st.Close()
-		status, err := st.SchemaStatus(ctx)
+		status, err := st.Schema.SchemaStatus(ctx)
 		require.NoError(t, err)
 		assert.False(t, status.Pending())
 		assert.Equal(t, latest, status.Current)
@@ -432,7 +452,7 @@ func TestSchemaBehind(t *testing.T) {
 			assert.True(t, m.Applied, "migration %d", m.Version)
 			assert.False(t, m.AppliedAt.IsZero(), "migration %d", m.Version)
 		}
-		st2, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Schema: oms.SchemaRequire})
+		st2, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Schema: schema.SchemaRequire})
 		require.NoError(t, err)
 		require.NoError(t, st2.Close())
 	})
@@ -452,7 +472,7 @@ func TestConcurrentStarts(t *testing.T) {
 		errs := make([]error, 4)
 		for i := range errs {
 			wg.Go(func() {
-				st, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+				st, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Logger: quiet})
 				if err == nil {
 					err = st.Close()
 				}
@@ -475,11 +495,12 @@ func TestGoMigrationStep(t *testing.T) {
 		sealer := newSealer(t)
 		st := openStore(t, dsn, sealer)
 		createShop(t, st, "a")
-		require.NoError(t, st.SetAccessToken(ctx, "a", "token-a"))
+		require.NoError(t, st.Shops.SetAccessToken(ctx, "a", "token-a"))
 		var before string
 		require.NoError(t, st.DB().Raw("SELECT access_token_sealed FROM shops").Scan(&before).Error)
 
-		rep, err := st.MigrateWithGoStepForTest(ctx, 1000, func(ctx context.Context, tx *sql.Tx, s oms.SealerForTest) error {
+		rep, err := st.Schema.MigrateWithGoStepForTest(ctx, 1000, func(ctx context.Context, tx *sql.Tx) error {
+			s := sealer
 			var id, sealed string
 			if err := tx.QueryRowContext(ctx, "SELECT id, access_token_sealed FROM shops").Scan(&id, &sealed); err != nil {
 				return err
@@ -504,8 +525,45 @@ func TestGoMigrationStep(t *testing.T) {
 		var after string
 		require.NoError(t, st.DB().Raw("SELECT access_token_sealed FROM shops").Scan(&after).Error)
 		assert.NotEqual(t, before, after)
-		tok, err := st.AccessToken(ctx, "a")
+		tok, err := st.Shops.AccessToken(ctx, "a")
 		require.NoError(t, err)
 		assert.Equal(t, "token-a", tok)
 	})
+}
+
+func TestOpenDSN(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, dsn := range []string{"sqlite:" + filepath.Join(dir, "a"), "file:" + filepath.Join(dir, "b"), filepath.Join(dir, "c.db")} {
+		s, err := stores.Open(ctx, dsn, nil)
+		require.NoError(t, err, dsn)
+		assert.Equal(t, "sqlite", s.Dialect())
+		require.NoError(t, s.Close())
+	}
+	t.Chdir(dir)
+	s, err := stores.Open(ctx, "", nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	assert.FileExists(t, filepath.Join(dir, schema.DefaultSQLitePath))
+
+	_, err = stores.Open(ctx, "mysql://x", nil)
+	assert.ErrorContains(t, err, "DSN not understood")
+	_, err = stores.Open(ctx, "postgres://nobody@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", nil)
+	assert.ErrorContains(t, err, "connecting to the postgres OMS database")
+}
+
+// TestOpenNeedsGoSteps: schema.Open refuses options without the Go migration
+// steps of GoStepVersions (or with a step it does not know), so that no opener
+// can skip migration 3's re-seal.
+func TestOpenNeedsGoSteps(t *testing.T) {
+	ctx := context.Background()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "oms.db")
+	_, err := schema.Open(ctx, dsn, schema.Options{})
+	assert.ErrorContains(t, err, "migration 3 (00003_reseal_secrets) is written in Go and was not given")
+	bogus := schema.GoStep{Version: 4, Name: "00004_x", Up: func(context.Context, *sql.Tx, string) error { return nil }}
+	_, err = schema.Open(ctx, dsn, schema.Options{Steps: []schema.GoStep{shops.ResealStep(nil), bogus}})
+	assert.ErrorContains(t, err, "is not one of this binary's")
+	db, err := schema.Open(ctx, dsn, schema.Options{Steps: []schema.GoStep{shops.ResealStep(nil)}})
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
 }

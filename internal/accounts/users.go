@@ -1,4 +1,7 @@
-package oms
+// Package accounts is the console's operators: users and their roles, login
+// sessions, which shops a staff user may reach, and the console's shared state
+// (the login throttle and the upload previews) kept in the database.
+package accounts
 
 import (
 	"context"
@@ -11,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 )
@@ -43,6 +47,18 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("colorme-sync dummy passwo
 
 var loginPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{1,62}$`)
 
+// Store is the accounts' database.
+type Store struct{ db *gorm.DB }
+
+// New returns the accounts store on the (migrated) database db.
+func New(db *gorm.DB) *Store { return &Store{db: db} }
+
+// Models returns a value of each gorm model of the package, for the schema
+// drift test.
+func Models() []any {
+	return []any{&userRow{}, &sessionRow{}, &userShopRow{}, &loginAttemptRow{}, &uploadRow{}}
+}
+
 // userRow is one console operator. Only a bcrypt hash of the password is stored.
 type userRow struct {
 	ID           int64  `gorm:"primaryKey;autoIncrement"`
@@ -53,6 +69,9 @@ type userRow struct {
 	UpdatedAt    time.Time
 }
 
+// TableName is the table of userRow.
+func (userRow) TableName() string { return "users" }
+
 // sessionRow is one console login. Only a hash of the cookie's token is stored.
 type sessionRow struct {
 	TokenHash string    `gorm:"primaryKey;size:64"`
@@ -60,6 +79,9 @@ type sessionRow struct {
 	ExpiresAt time.Time `gorm:"not null"`
 	CreatedAt time.Time
 }
+
+// TableName is the table of sessionRow.
+func (sessionRow) TableName() string { return "sessions" }
 
 // User is a console operator.
 type User struct {
@@ -194,16 +216,20 @@ func userByLogin(tx *gorm.DB, login string) (userRow, error) {
 	var row userRow
 	err := tx.Where("login = ?", strings.ToLower(strings.TrimSpace(login))).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return row, fmt.Errorf("user %q: %w", login, ErrNotFound)
+		return row, fmt.Errorf("user %q: %w", login, schema.ErrNotFound)
 	}
 	return row, err
 }
 
 // Users lists the operators by login.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	out, err := findAll(s.db.WithContext(ctx).Order("login"), userRow.user)
-	if err != nil {
+	var rows []userRow
+	if err := s.db.WithContext(ctx).Order("login").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
+	}
+	out := make([]User, len(rows))
+	for i, r := range rows {
+		out[i] = r.user()
 	}
 	return out, nil
 }
@@ -212,7 +238,7 @@ func (s *Store) Users(ctx context.Context) ([]User, error) {
 // both return ErrBadLogin and take as long.
 func (s *Store) Authenticate(ctx context.Context, login, password string) (User, error) {
 	row, err := userByLogin(s.db.WithContext(ctx), login)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, schema.ErrNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return User{}, ErrBadLogin
 	}
@@ -230,10 +256,10 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (User,
 func (s *Store) CreateSession(ctx context.Context, userID int64, now time.Time) (string, error) {
 	token := rand.Text() + rand.Text()
 	db := s.db.WithContext(ctx)
-	if err := db.Where("expires_at < ?", utc(now)).Delete(&sessionRow{}).Error; err != nil {
+	if err := db.Where("expires_at < ?", schema.UTC(now)).Delete(&sessionRow{}).Error; err != nil {
 		return "", fmt.Errorf("dropping expired sessions: %w", err)
 	}
-	row := sessionRow{TokenHash: hashToken(token), UserID: userID, ExpiresAt: utc(now.Add(SessionTTL))}
+	row := sessionRow{TokenHash: hashToken(token), UserID: userID, ExpiresAt: schema.UTC(now.Add(SessionTTL))}
 	if err := db.Create(&row).Error; err != nil {
 		return "", fmt.Errorf("storing the session: %w", err)
 	}
@@ -248,7 +274,7 @@ func (s *Store) SessionUser(ctx context.Context, token string, now time.Time) (U
 	var row userRow
 	err := s.db.WithContext(ctx).Model(&userRow{}).
 		Joins("JOIN sessions ON sessions.user_id = users.id").
-		Where("sessions.token_hash = ? AND sessions.expires_at >= ?", hashToken(token), utc(now)).
+		Where("sessions.token_hash = ? AND sessions.expires_at >= ?", hashToken(token), schema.UTC(now)).
 		Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return User{}, ErrNoSession
@@ -274,3 +300,6 @@ type userShopRow struct {
 	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
 	ShopID string `gorm:"primaryKey;size:63;index"`
 }
+
+// TableName is the table of userShopRow.
+func (userShopRow) TableName() string { return "user_shops" }

@@ -1,4 +1,6 @@
-package oms
+// Package budget is the ColorMe API budget shared through the database: a
+// limiter every process using the same key takes its call slots from.
+package budget
 
 import (
 	"context"
@@ -11,19 +13,32 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/pause"
 )
 
-// NewLimiter returns a colorme.Limiter whose budget is shared through the
+// NewLimiter returns a colorme.Limiter on the database db whose budget is shared through the
 // database by every process using the same key: calls are spaced
 // 1min/perMinute apart plus 1 % headroom (GCRA with a burst of 1), so that the
 // jitter between taking a slot and the request reaching ColorMe never puts
 // perMinute+1 calls into one minute. perMinute <= 0 never waits. Hosts sharing a
 // key must have synchronized clocks (NTP).
-func (s *Store) NewLimiter(key string, perMinute int) colorme.Limiter {
+func NewLimiter(db *gorm.DB, key string, perMinute int) colorme.Limiter {
 	if perMinute <= 0 {
 		return noLimit{}
 	}
 	interval := time.Minute / time.Duration(perMinute)
-	return &dbLimiter{db: s.db, dialect: s.dialect, key: key, interval: interval + interval/100}
+	return &dbLimiter{db: db, dialect: db.Dialector.Name(), key: key, interval: interval + interval/100}
 }
+
+// row is a budget's next free slot (table api_budgets).
+type row struct {
+	Key    string `gorm:"primaryKey;column:key;size:200"`
+	NextAt int64  `gorm:"not null"` // unix microseconds of the next free slot
+}
+
+// TableName is the table of row.
+func (row) TableName() string { return "api_budgets" }
+
+// Models returns a value of each gorm model of the package, for the schema
+// drift test.
+func Models() []any { return []any{&row{}} }
 
 type noLimit struct{}
 

@@ -1,4 +1,6 @@
-package oms
+// Package shops is the shops colorme-sync serves: their settings, their
+// sealed ColorMe credentials and their delivery and payment methods.
+package shops
 
 import (
 	"context"
@@ -12,6 +14,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/settings"
 )
@@ -139,6 +142,47 @@ func checkHTTPS(raw string, plainHTTPHosts []string) error {
 	return fmt.Errorf("api base URL %q uses plain http: the access token would cross the network unencrypted; use https (ColorMe is %s), or for a ColorMe sandbox on a private network list its host in COLORME_PLAIN_HTTP_HOSTS (e.g. COLORME_PLAIN_HTTP_HOSTS=%s)", raw, DefaultAPIBaseURL, host)
 }
 
+// Store is the shops' database.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+	sealer  *secrets.Sealer
+	// plainHTTPHosts may serve a shop's API over plain http (AllowPlainHTTP).
+	plainHTTPHosts []string
+	// apiHosts, when set, are the only hosts a shop's API may be on (AllowAPIHosts).
+	apiHosts []string
+}
+
+// New returns the shops store on the (migrated) database db. sealer may be
+// nil: storing or reading secrets then fails.
+func New(db *gorm.DB, sealer *secrets.Sealer) *Store {
+	return &Store{db: db, dialect: db.Dialector.Name(), sealer: sealer}
+}
+
+// Models returns a value of each gorm model of the package, for the schema
+// drift test.
+func Models() []any {
+	return []any{&shopRow{}, &deliveryMethodRow{}, &paymentMethodRow{}, &methodReadRow{}}
+}
+
+type shopRow struct {
+	ID                 string       `gorm:"primaryKey;size:63"`
+	Name               string       `gorm:"not null"`
+	APIBaseURL         string       `gorm:"column:api_base_url;not null"`
+	ClientID           string       `gorm:"not null"`
+	RedirectURL        string       `gorm:"not null"`
+	ClientSecretSealed string       `gorm:"not null"`
+	AccessTokenSealed  string       `gorm:"not null"`
+	ReconnectNeeded    bool         `gorm:"not null"`
+	ReconnectReason    string       `gorm:"not null"`
+	Settings           ShopSettings `gorm:"embedded"`
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// TableName is the table of shopRow.
+func (shopRow) TableName() string { return "shops" }
+
 // AllowPlainHTTP lets shops use a plain-http API base URL on these hosts (beside
 // loopback ones), e.g. a ColorMe sandbox reached as http://sandbox:8081 inside
 // docker-compose (COLORME_PLAIN_HTTP_HOSTS).
@@ -204,9 +248,13 @@ func (s *Store) Shop(ctx context.Context, id string) (Shop, error) {
 
 // Shops returns every shop by id.
 func (s *Store) Shops(ctx context.Context) ([]Shop, error) {
-	out, err := findAll(s.db.WithContext(ctx).Order("id"), shopRow.shop)
-	if err != nil {
+	var rows []shopRow
+	if err := s.db.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("listing shops: %w", err)
+	}
+	out := make([]Shop, len(rows))
+	for i, r := range rows {
+		out[i] = r.shop()
 	}
 	return out, nil
 }
@@ -441,7 +489,7 @@ func (s *Store) updateShop(ctx context.Context, id string, cols map[string]any) 
 		return fmt.Errorf("updating shop %q: %w", id, res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return fmt.Errorf("shop %q: %w (create the shop first)", id, ErrNotFound)
+		return fmt.Errorf("shop %q: %w (create the shop first)", id, schema.ErrNotFound)
 	}
 	return nil
 }
@@ -452,7 +500,7 @@ func (s *Store) shopRow(ctx context.Context, db *gorm.DB, id string) (shopRow, e
 		return shopRow{}, fmt.Errorf("reading shop %q: %w", id, err)
 	}
 	if len(rows) == 0 {
-		return shopRow{}, fmt.Errorf("shop %q: %w", id, ErrNotFound)
+		return shopRow{}, fmt.Errorf("shop %q: %w", id, schema.ErrNotFound)
 	}
 	return rows[0], nil
 }

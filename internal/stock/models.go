@@ -1,13 +1,13 @@
-package oms
+package stock
 
 import "time"
 
-// The gorm models of 在庫連携's tables (migration 10), used by internal/stock.
-// Each names its table itself (TableName), so models.go's map stays as it is.
+// The gorm models of 在庫連携's tables (migration 10), used by this package.
+// Each names its table itself (TableName).
 
-// StockUnitRow is one sellable unit of the ColorMe catalogue: a product, or
+// UnitRow is one sellable unit of the ColorMe catalogue: a product, or
 // one option variant of a product whose stock is kept per option.
-type StockUnitRow struct {
+type UnitRow struct {
 	ShopID        string    `gorm:"primaryKey;size:63"`
 	ProductID     int64     `gorm:"primaryKey;autoIncrement:false"`
 	Option1Value  string    `gorm:"primaryKey"`
@@ -21,22 +21,22 @@ type StockUnitRow struct {
 	ReadAt        time.Time `gorm:"not null"`
 }
 
-// TableName is the table of StockUnitRow.
-func (StockUnitRow) TableName() string { return "stock_units" }
+// TableName is the table of UnitRow.
+func (UnitRow) TableName() string { return "stock_units" }
 
-// StockLevelRow is the OMS on-hand quantity of one SKU.
-type StockLevelRow struct {
+// LevelRow is the OMS on-hand quantity of one SKU.
+type LevelRow struct {
 	ShopID    string    `gorm:"primaryKey;size:63"`
 	SKU       string    `gorm:"column:sku;primaryKey;size:50"`
 	OnHand    int64     `gorm:"not null"`
 	ChangedAt time.Time `gorm:"not null"`
 }
 
-// TableName is the table of StockLevelRow.
-func (StockLevelRow) TableName() string { return "stock_levels" }
+// TableName is the table of LevelRow.
+func (LevelRow) TableName() string { return "stock_levels" }
 
-// StockMovementRow is one change of a SKU's on-hand: who, when, why.
-type StockMovementRow struct {
+// MovementRow is one change of a SKU's on-hand: who, when, why.
+type MovementRow struct {
 	ID     int64     `gorm:"primaryKey;autoIncrement"`
 	ShopID string    `gorm:"size:63;not null"`
 	SKU    string    `gorm:"column:sku;size:50;not null"`
@@ -47,11 +47,11 @@ type StockMovementRow struct {
 	At     time.Time `gorm:"not null"`
 }
 
-// TableName is the table of StockMovementRow.
-func (StockMovementRow) TableName() string { return "stock_movements" }
+// TableName is the table of MovementRow.
+func (MovementRow) TableName() string { return "stock_movements" }
 
-// StockWriteRow is one stock write to ColorMe in the ledger, keyed per push.
-type StockWriteRow struct {
+// WriteRow is one stock write to ColorMe in the ledger, keyed per push.
+type WriteRow struct {
 	PushKey      string    `gorm:"primaryKey"`
 	ShopID       string    `gorm:"size:63;not null"`
 	ProductID    int64     `gorm:"not null"`
@@ -64,16 +64,22 @@ type StockWriteRow struct {
 	WrittenAt    time.Time `gorm:"not null"`
 }
 
-// TableName is the table of StockWriteRow.
-func (StockWriteRow) TableName() string { return "stock_writes" }
+// TableName is the table of WriteRow.
+func (WriteRow) TableName() string { return "stock_writes" }
 
-// StockDeductionRow marks a shipped order line whose units are already off
+// DeductionRow marks a shipped order line whose units are already off
 // the on-hand quantity.
-type StockDeductionRow struct {
+type DeductionRow struct {
 	ShopID   string `gorm:"primaryKey;size:63"`
 	SaleID   int64  `gorm:"primaryKey;autoIncrement:false"`
 	DetailID int64  `gorm:"primaryKey;autoIncrement:false"`
 }
 
-// TableName is the table of StockDeductionRow.
-func (StockDeductionRow) TableName() string { return "stock_deductions" }
+// TableName is the table of DeductionRow.
+func (DeductionRow) TableName() string { return "stock_deductions" }
+
+// Models returns a value of each gorm model of the package, for the schema
+// drift test.
+func Models() []any {
+	return []any{&UnitRow{}, &LevelRow{}, &MovementRow{}, &WriteRow{}, &DeductionRow{}}
+}

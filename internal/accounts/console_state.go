@@ -1,4 +1,4 @@
-package oms
+package accounts
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -25,6 +26,9 @@ type loginAttemptRow struct {
 	Version     int64     `gorm:"not null"`
 }
 
+// TableName is the table of loginAttemptRow.
+func (loginAttemptRow) TableName() string { return "login_attempts" }
+
 // uploadRow is a previewed upload waiting for 「取込」, or the summary of an
 // applied one (Data nil, Result set).
 type uploadRow struct {
@@ -41,6 +45,9 @@ type uploadRow struct {
 	ExpiresAt time.Time `gorm:"not null;index"`
 }
 
+// TableName is the table of uploadRow.
+func (uploadRow) TableName() string { return "uploads" }
+
 // LoginLimits is the throttle's policy: how long a key waits after its n-th
 // attempt (0: it need not), and after how long without attempts it starts afresh.
 type LoginLimits struct {
@@ -55,7 +62,7 @@ const casTries = 100
 // unless the key is locked; it returns how long the key must still wait (0:
 // the attempt was counted and may go ahead).
 func (s *Store) LoginAttempt(ctx context.Context, key string, now time.Time, lim LoginLimits) (time.Duration, error) {
-	now = utc(now)
+	now = schema.UTC(now)
 	var wait time.Duration
 	err := s.casAttempt(ctx, key, func(row *loginAttemptRow) bool {
 		if row.LockedUntil.After(now) {
@@ -176,7 +183,7 @@ type Upload struct {
 // session's earlier waiting file for the shop, drops the expired ones and,
 // past maxBytes of waiting files in all, the oldest.
 func (s *Store) PutUpload(ctx context.Context, u Upload, now time.Time, maxBytes int64) (string, error) {
-	now = utc(now)
+	now = schema.UTC(now)
 	token := rand.Text()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("expires_at < ?", now).Delete(&uploadRow{}).Error; err != nil {
@@ -204,7 +211,7 @@ func (s *Store) PutUpload(ctx context.Context, u Upload, now time.Time, maxBytes
 			}
 		}
 		return tx.Create(&uploadRow{Token: token, Session: u.Session, ShopID: u.ShopID, Name: u.Name, Data: u.Data, Size: int64(len(u.Data)),
-			SHA256: u.SHA256, State: UploadWaiting, AddedAt: now, ExpiresAt: utc(u.ExpiresAt)}).Error
+			SHA256: u.SHA256, State: UploadWaiting, AddedAt: now, ExpiresAt: schema.UTC(u.ExpiresAt)}).Error
 	})
 	if err != nil {
 		return "", fmt.Errorf("keeping the previewed upload: %w", err)
@@ -216,7 +223,7 @@ func (s *Store) PutUpload(ctx context.Context, u Upload, now time.Time, maxBytes
 // session and shop, be unexpired and have the SHA-256 the preview showed.
 // One claim wins, across processes.
 func (s *Store) ClaimUpload(ctx context.Context, token, session, shopID, sum string, now time.Time, same func(a, b string) bool) (Upload, error) {
-	now = utc(now)
+	now = schema.UTC(now)
 	db := s.db.WithContext(ctx)
 	var rows []uploadRow
 	if err := db.Where("token = ? AND session = ? AND shop_id = ? AND expires_at >= ?", token, session, shopID, now).Limit(1).Find(&rows).Error; err != nil {
@@ -259,14 +266,14 @@ func (s *Store) DropUpload(ctx context.Context, token string) error {
 // FinishUpload records an applied file's summary until expires and drops its bytes.
 func (s *Store) FinishUpload(ctx context.Context, token, result string, expires time.Time) error {
 	return s.db.WithContext(ctx).Model(&uploadRow{}).Where("token = ?", token).
-		Updates(map[string]any{"state": UploadApplied, "result": result, "data": nil, "expires_at": utc(expires)}).Error
+		Updates(map[string]any{"state": UploadApplied, "result": result, "data": nil, "expires_at": schema.UTC(expires)}).Error
 }
 
 // AppliedUpload returns the summary of an applied file of this session and shop.
 func (s *Store) AppliedUpload(ctx context.Context, token, session, shopID string, now time.Time) (string, bool, error) {
 	var rows []uploadRow
 	err := s.db.WithContext(ctx).Select("result").Where("token = ? AND session = ? AND shop_id = ? AND state = ? AND expires_at >= ?",
-		token, session, shopID, UploadApplied, utc(now)).Limit(1).Find(&rows).Error
+		token, session, shopID, UploadApplied, schema.UTC(now)).Limit(1).Find(&rows).Error
 	if err != nil {
 		return "", false, fmt.Errorf("reading the applied upload: %w", err)
 	}

@@ -1,4 +1,4 @@
-package oms
+package shops
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 )
 
@@ -25,8 +26,13 @@ import (
 //   - updated_at is kept: re-sealing changes no setting of the shop.
 //
 // Errors name the shop, the column and key ids, never a secret.
-func init() {
-	registerGoMigration(3, "00003_reseal_secrets", resealLegacySecrets)
+//
+// ResealStep returns migration 3's step with the process's sealer (nil when
+// COLORME_SYNC_SECRET_KEY is not set), for schema.Options.Steps.
+func ResealStep(sealer *secrets.Sealer) schema.GoStep {
+	return schema.GoStep{Version: 3, Name: "00003_reseal_secrets", Up: func(ctx context.Context, tx *sql.Tx, dialect string) error {
+		return resealLegacySecrets(ctx, tx, dialect, sealer)
+	}}
 }
 
 // ErrMigrationNeedsSecretKey is matched (errors.Is) by Migrate's and Open's error
@@ -35,10 +41,10 @@ func init() {
 var ErrMigrationNeedsSecretKey = errors.New("COLORME_SYNC_SECRET_KEY is not set")
 
 // resealLegacySecrets is migration 3's step.
-func resealLegacySecrets(ctx context.Context, tx *sql.Tx, s *Store) error {
+func resealLegacySecrets(ctx context.Context, tx *sql.Tx, dialect string, sealer *secrets.Sealer) error {
 	q := "SELECT id, client_secret_sealed, access_token_sealed FROM shops ORDER BY id"
 	upd := "UPDATE shops SET %s = ? WHERE id = ? AND %s = ?"
-	if s.dialect == "postgres" {
+	if dialect == "postgres" {
 		// Rows are locked until the step commits: a process that writes a
 		// secret meanwhile (one that does not check the schema) waits for it.
 		q += " FOR UPDATE"
@@ -68,16 +74,16 @@ func resealLegacySecrets(ctx context.Context, tx *sql.Tx, s *Store) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	if s.sealer == nil {
+	if sealer == nil {
 		return fmt.Errorf("%w, and migration 3 must re-seal %d stored secret(s) sealed by an earlier release: set it to the key that sealed them for the process that migrates",
 			ErrMigrationNeedsSecretKey, len(todo))
 	}
 	for _, v := range todo {
-		plain, err := s.sealer.Open(v.sealed, sealContext(v.shop, v.column))
+		plain, err := sealer.Open(v.sealed, sealContext(v.shop, v.column))
 		if err != nil {
 			return unopenedError(v.shop, v.column, err)
 		}
-		resealed, err := s.sealer.Seal(plain, sealContext(v.shop, v.column))
+		resealed, err := sealer.Seal(plain, sealContext(v.shop, v.column))
 		if err != nil {
 			return fmt.Errorf("shop %q %s: %w", v.shop, v.column, err)
 		}

@@ -1,10 +1,11 @@
-package oms
+package accounts
 
 import (
 	"context"
 	"fmt"
 	"slices"
 
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"gorm.io/gorm"
 )
 
@@ -22,11 +23,11 @@ func (s *Store) SetUserShops(ctx context.Context, login string, shopIDs []string
 		}
 		if len(shopIDs) > 0 {
 			var n int64
-			if err := tx.Model(&shopRow{}).Where("id IN ?", shopIDs).Count(&n).Error; err != nil {
+			if err := tx.Table("shops").Where("id IN ?", shopIDs).Count(&n).Error; err != nil {
 				return err
 			}
 			if n != int64(len(shopIDs)) {
-				return fmt.Errorf("shops %v: one of them %w (list them with `starter shop list`)", shopIDs, ErrNotFound)
+				return fmt.Errorf("shops %v: one of them %w (list them with `starter shop list`)", shopIDs, schema.ErrNotFound)
 			}
 		}
 		if err := tx.Where("user_id = ?", row.ID).Delete(&userShopRow{}).Error; err != nil {
@@ -74,17 +75,4 @@ func (s *Store) MayReachShop(ctx context.Context, u User, shopID string) (bool, 
 		return false, fmt.Errorf("reading the user's shops: %w", err)
 	}
 	return n > 0, nil
-}
-
-// ShopsFor lists the shops the user may reach, by id.
-func (s *Store) ShopsFor(ctx context.Context, u User) ([]Shop, error) {
-	shops, err := s.Shops(ctx)
-	if err != nil || u.IsAdmin() {
-		return shops, err
-	}
-	mine, err := s.UserShops(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(shops, func(sh Shop) bool { return !slices.Contains(mine, sh.ID) }), nil
 }

@@ -1,4 +1,4 @@
-package oms_test
+package shops_test
 
 import (
 	"bytes"
@@ -12,19 +12,21 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/oms/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/schema/schemav1"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // atVersion2 opens dsn with sealer (nil: no COLORME_SYNC_SECRET_KEY) and
 // migrates it to schema version 2, the version before migration 3.
-func atVersion2(t *testing.T, dsn string, sealer *secrets.Sealer) *oms.Store {
+func atVersion2(t *testing.T, dsn string, sealer *secrets.Sealer) *stores.Stores {
 	t.Helper()
-	st, err := oms.OpenWith(context.Background(), dsn, sealer, oms.Options{Schema: oms.SchemaIgnore})
+	st, err := stores.OpenWith(context.Background(), dsn, sealer, schema.Options{Schema: schema.SchemaIgnore})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
-	_, err = st.MigrateTo(context.Background(), 2, quiet)
+	_, err = st.Schema.MigrateTo(context.Background(), 2, quiet)
 	require.NoError(t, err)
 	return st
 }
@@ -35,7 +37,7 @@ func addShops(t *testing.T, dsn string, sealed map[string][2]string) {
 	t.Helper()
 	at := time.Date(2026, 11, 20, 3, 4, 5, 0, time.UTC)
 	for id, v := range sealed {
-		require.NoError(t, rawDB(t, dsn).Create(&schemav1.Shop{ID: id, Name: id, APIBaseURL: oms.DefaultAPIBaseURL,
+		require.NoError(t, rawDB(t, dsn).Create(&schemav1.Shop{ID: id, Name: id, APIBaseURL: shops.DefaultAPIBaseURL,
 			ClientSecretSealed: v[0], AccessTokenSealed: v[1], CreatedAt: at, UpdatedAt: at,
 			Settings: schemav1.Settings{ExportEnabled: true, ExportIntervalMinutes: 30, ImportDays: 7, ImportIntervalMinutes: 30, WindowDays: 3}}).Error)
 	}
@@ -50,9 +52,9 @@ func shopRows(t *testing.T, dsn string) []map[string]any {
 }
 
 // schemaVersion is the database's schema version.
-func schemaVersion(t *testing.T, st *oms.Store) int64 {
+func schemaVersion(t *testing.T, st *stores.Stores) int64 {
 	t.Helper()
-	status, err := st.SchemaStatus(context.Background())
+	status, err := st.Schema.SchemaStatus(context.Background())
 	require.NoError(t, err)
 	return status.Current
 }
@@ -80,7 +82,7 @@ func TestMigration3ResealsLegacySecrets(t *testing.T) {
 		before := shopRows(t, dsn)
 
 		var log bytes.Buffer
-		rep, err := st.Migrate(ctx, slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		rep, err := st.Schema.Migrate(ctx, slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})))
 		require.NoError(t, err)
 		assert.Contains(t, rep.Applied, int64(3))
 		assert.Contains(t, log.String(), "00003_reseal_secrets")
@@ -110,11 +112,11 @@ func TestMigration3ResealsLegacySecrets(t *testing.T) {
 		assert.Equal(t, bound, after[2]["access_token_sealed"], "a v2 value is left as it was")
 
 		for id, want := range map[string]string{"a": "token-A", "b": "token-B", "c": "token-C"} {
-			tok, err := st.AccessToken(ctx, id)
+			tok, err := st.Shops.AccessToken(ctx, id)
 			require.NoError(t, err, "shop %s", id)
 			assert.Equal(t, want, tok)
 		}
-		cs, err := st.ClientSecret(ctx, "a")
+		cs, err := st.Shops.ClientSecret(ctx, "a")
 		require.NoError(t, err)
 		assert.Equal(t, "secret-A", cs)
 
@@ -122,13 +124,13 @@ func TestMigration3ResealsLegacySecrets(t *testing.T) {
 		// client secret column, no longer opens. (As v1 it would have.)
 		atA := after[0]["access_token_sealed"].(string)
 		require.NoError(t, st.DB().Exec("UPDATE shops SET access_token_sealed = ? WHERE id = ?", atA, "d").Error)
-		_, err = st.AccessToken(ctx, "d")
+		_, err = st.Shops.AccessToken(ctx, "d")
 		assert.ErrorContains(t, err, "failed authentication")
 		require.NoError(t, st.DB().Exec("UPDATE shops SET client_secret_sealed = ? WHERE id = ?", atA, "a").Error)
-		_, err = st.ClientSecret(ctx, "a")
+		_, err = st.Shops.ClientSecret(ctx, "a")
 		assert.ErrorContains(t, err, "failed authentication")
 
-		n, err := st.RotateSecrets(ctx)
+		n, err := st.Shops.RotateSecrets(ctx)
 		require.NoError(t, err)
 		assert.Zero(t, n, "nothing is left for `starter secrets rotate` to re-seal")
 	})
@@ -150,8 +152,8 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 		})
 		before := shopRows(t, dsn)
 
-		_, err := st.Migrate(ctx, quiet)
-		require.ErrorIs(t, err, oms.ErrMigrationNeedsSecretKey)
+		_, err := st.Schema.Migrate(ctx, quiet)
+		require.ErrorIs(t, err, shops.ErrMigrationNeedsSecretKey)
 		assert.Contains(t, err.Error(), "migration 3 (00003_reseal_secrets (Go)) failed, the database stays at version 2")
 		assert.Contains(t, err.Error(), "COLORME_SYNC_SECRET_KEY is not set, and migration 3 must re-seal 1 stored secret(s) sealed by an earlier release: set it")
 		assert.NotContains(t, err.Error(), "\n")
@@ -159,15 +161,15 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 		assert.Equal(t, before, shopRows(t, dsn))
 
 		// A process starting with DB_AUTO_MIGRATE and no key is refused alike.
-		_, err = oms.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
-		require.ErrorIs(t, err, oms.ErrMigrationNeedsSecretKey)
+		_, err = stores.OpenWith(ctx, dsn, nil, schema.Options{Logger: quiet})
+		require.ErrorIs(t, err, shops.ErrMigrationNeedsSecretKey)
 		assert.Equal(t, int64(2), schemaVersion(t, st))
 
 		// With the key, the same database migrates.
-		withKey, err := oms.OpenWith(ctx, dsn, newSealer(t, key), oms.Options{Logger: quiet})
+		withKey, err := stores.OpenWith(ctx, dsn, newSealer(t, key), schema.Options{Logger: quiet})
 		require.NoError(t, err)
 		defer withKey.Close()
-		cs, err := withKey.ClientSecret(ctx, "a")
+		cs, err := withKey.Shops.ClientSecret(ctx, "a")
 		require.NoError(t, err)
 		assert.Equal(t, "secret-A", cs)
 		assert.Regexp(t, `^v2:`, shopRows(t, dsn)[0]["client_secret_sealed"])
@@ -181,7 +183,7 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 		addShops(t, dsn, map[string][2]string{"a": {"", bound}, "b": {"", ""}})
 		before := shopRows(t, dsn)
 
-		rep, err := st.Migrate(ctx, quiet)
+		rep, err := st.Schema.Migrate(ctx, quiet)
 		require.NoError(t, err, "nothing to re-seal: no key needed")
 		assert.Contains(t, rep.Applied, int64(3))
 		after := shopRows(t, dsn)
@@ -197,7 +199,7 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 
 	eachDialect(t, func(t *testing.T, dsn string) {
 		atVersion2(t, dsn, nil) // an empty database, no shops
-		st, err := oms.OpenWith(ctx, dsn, nil, oms.Options{Logger: quiet})
+		st, err := stores.OpenWith(ctx, dsn, nil, schema.Options{Logger: quiet})
 		require.NoError(t, err)
 		defer st.Close()
 		assert.GreaterOrEqual(t, schemaVersion(t, st), int64(3))
@@ -222,7 +224,7 @@ func TestMigration3UnopenableSecret(t *testing.T) {
 		})
 		before := shopRows(t, dsn)
 
-		_, err = st.Migrate(ctx, quiet)
+		_, err = st.Schema.Migrate(ctx, quiet)
 		require.Error(t, err)
 		var unknown *secrets.UnknownKeyError
 		require.True(t, errors.As(err, &unknown), "%v", err)
@@ -236,10 +238,10 @@ func TestMigration3UnopenableSecret(t *testing.T) {
 		assert.Equal(t, before, shopRows(t, dsn), "shop a's values, which opened, are not re-sealed either")
 
 		// Given the lost key as an old key, it migrates.
-		st2, err := oms.OpenWith(ctx, dsn, newSealer(t, key, lost), oms.Options{Logger: quiet})
+		st2, err := stores.OpenWith(ctx, dsn, newSealer(t, key, lost), schema.Options{Logger: quiet})
 		require.NoError(t, err)
 		defer st2.Close()
-		tok, err := st2.AccessToken(ctx, "b")
+		tok, err := st2.Shops.AccessToken(ctx, "b")
 		require.NoError(t, err)
 		assert.Equal(t, "token-B", tok)
 	})
@@ -253,14 +255,14 @@ func TestMigration3UnopenableSecret(t *testing.T) {
 		addShops(t, dsn, map[string][2]string{"a": {legacySeal(t, key, "secret-A"), corrupt}})
 		before := shopRows(t, dsn)
 
-		_, err := st.Migrate(ctx, quiet)
+		_, err := st.Schema.Migrate(ctx, quiet)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), `shop "a" access_token_sealed cannot be re-sealed (sealed secret failed authentication`)
 		assert.Contains(t, err.Error(), "UPDATE shops SET access_token_sealed = '' WHERE id = 'a'")
 		assert.NotContains(t, err.Error(), "secret-A")
-		var unresealable *oms.UnresealableSecretError
+		var unresealable *shops.UnresealableSecretError
 		require.True(t, errors.As(err, &unresealable), "%v", err)
-		assert.Equal(t, oms.UnresealableSecretError{Shop: "a", Column: "access_token_sealed", Err: unresealable.Err}, *unresealable)
+		assert.Equal(t, shops.UnresealableSecretError{Shop: "a", Column: "access_token_sealed", Err: unresealable.Err}, *unresealable)
 		assert.False(t, unresealable.ClientSecret(), "the caller names how to store an access token again")
 		assert.Equal(t, int64(2), schemaVersion(t, st))
 		assert.Equal(t, before, shopRows(t, dsn))

@@ -1,23 +1,27 @@
-package oms_test
+package budget_test
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/budget"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )
 
 func TestLimiterSharedBudget(t *testing.T) {
 	eachDialect(t, func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		// Two stores on one database stand for two worker processes.
-		a := openStore(t, dsn, nil).NewLimiter("token:myshop", 6000) // 10ms apart
-		b := openStore(t, dsn, nil).NewLimiter("token:myshop", 6000)
+		a := budget.NewLimiter(openDB(t, dsn), "token:myshop", 6000) // 10ms apart
+		b := budget.NewLimiter(openDB(t, dsn), "token:myshop", 6000)
 
 		start := time.Now()
 		var wg sync.WaitGroup
@@ -43,10 +47,11 @@ func TestLimiterSharedBudget(t *testing.T) {
 }
 
 func TestLimiterKeysAndOptions(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	eachDialect(t, func(t *testing.T, dsn string) {
+		db := openDB(t, dsn)
 		ctx := context.Background()
 		// Sequential waits on one limiter are spaced too.
-		l := s.NewLimiter("k1", 600) // 100ms apart
+		l := budget.NewLimiter(db, "k1", 600) // 100ms apart
 		start := time.Now()
 		for range 3 {
 			require.NoError(t, l.Wait(ctx))
@@ -54,13 +59,13 @@ func TestLimiterKeysAndOptions(t *testing.T) {
 		assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond)
 
 		// Another key has its own budget.
-		other := s.NewLimiter("k2", 600)
+		other := budget.NewLimiter(db, "k2", 600)
 		start = time.Now()
 		require.NoError(t, other.Wait(ctx))
 		assert.Less(t, time.Since(start), 80*time.Millisecond)
 
 		// No budget: never waits.
-		free := s.NewLimiter("k3", 0)
+		free := budget.NewLimiter(db, "k3", 0)
 		start = time.Now()
 		for range 100 {
 			require.NoError(t, free.Wait(ctx))
@@ -68,7 +73,7 @@ func TestLimiterKeysAndOptions(t *testing.T) {
 		assert.Less(t, time.Since(start), 50*time.Millisecond)
 
 		// A cancelled wait returns the context's error.
-		slow := s.NewLimiter("k4", 1) // one a minute
+		slow := budget.NewLimiter(db, "k4", 1) // one a minute
 		require.NoError(t, slow.Wait(ctx))
 		cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		defer cancel()
@@ -79,4 +84,19 @@ func TestLimiterKeysAndOptions(t *testing.T) {
 		cancelDone()
 		assert.ErrorIs(t, slow.Wait(done), context.Canceled)
 	})
+}
+
+// eachDialect runs fn on a fresh PostgreSQL database and a fresh SQLite file.
+func eachDialect(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Run("postgres", func(t *testing.T) { fn(t, testenv.PostgresDSN(t)) })
+	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+filepath.Join(t.TempDir(), "oms.db")) })
+}
+
+// openDB opens (and migrates) the database dsn and returns its gorm handle.
+func openDB(t *testing.T, dsn string) *gorm.DB {
+	t.Helper()
+	s, err := stores.Open(context.Background(), dsn, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s.DB()
 }

@@ -1,4 +1,4 @@
-package oms_test
+package accounts_test
 
 import (
 	"context"
@@ -9,19 +9,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/accounts"
+	"github.com/colorme-sync/colorme-sync/internal/testenv"
+	"gorm.io/gorm"
 )
 
 // TestLoginAttemptCountsAtomically: 40 parallel attempts on one key let
 // exactly the free ones through, on both databases; a refund and a clear undo.
 func TestLoginAttemptCountsAtomically(t *testing.T) {
-	lim := oms.LoginLimits{Window: 15 * time.Minute, LockFor: func(n int) time.Duration {
+	lim := accounts.LoginLimits{Window: 15 * time.Minute, LockFor: func(n int) time.Duration {
 		if n < 5 {
 			return 0
 		}
 		return time.Minute
 	}}
-	eachStore(t, func(t *testing.T, s *oms.Store) {
+	testenv.EachDB(t, func(t *testing.T, db *gorm.DB) {
+		s := accounts.New(db)
 		ctx := context.Background()
 		now := time.Now()
 		var mu sync.Mutex

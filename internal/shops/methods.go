@@ -1,4 +1,4 @@
-package oms
+package shops
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // How often a shop's delivery and payment methods are read from ColorMe by
@@ -411,7 +412,7 @@ func (s *Store) claimMethods(ctx context.Context, shopID string, now, readBefore
 // CoolNone, CoolChilled or CoolFrozen. It stays across refreshes.
 func (s *Store) SetDeliveryCool(ctx context.Context, shopID string, methodID int64, cool string) error {
 	if cool != CoolNone && cool != CoolChilled && cool != CoolFrozen {
-		return &StaffError{En: fmt.Sprintf("cool class %q: use none, chilled or frozen", cool),
+		return &staffmsg.StaffError{En: fmt.Sprintf("cool class %q: use none, chilled or frozen", cool),
 			Ja: "クール区分は「なし」「冷蔵」「冷凍」から選んでください。"}
 	}
 	res := s.db.WithContext(ctx).Model(&deliveryMethodRow{}).Where("shop_id = ? AND method_id = ?", shopID, methodID).Update("cool", cool)
@@ -419,7 +420,7 @@ func (s *Store) SetDeliveryCool(ctx context.Context, shopID string, methodID int
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		return &StaffError{En: fmt.Sprintf("shop %s has no delivery method %d: read the methods again (`starter shop methods -shop %s`)", shopID, methodID, shopID),
+		return &staffmsg.StaffError{En: fmt.Sprintf("shop %s has no delivery method %d: read the methods again (`starter shop methods -shop %s`)", shopID, methodID, shopID),
 			Ja: fmt.Sprintf("配送方法ID %d はこの店舗にありません。「配送・決済方法を再取得」を押してから、もう一度選んでください。", methodID)}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package oms
+package connect
 
 import (
 	"context"
@@ -28,30 +28,37 @@ type oauthStateRow struct {
 	CreatedAt time.Time
 }
 
-// CreateOAuthState records state as issued for the shop until expiresAt, and drops
+// TableName is the table of oauthStateRow.
+func (oauthStateRow) TableName() string { return "oauth_states" }
+
+// Models returns a value of each gorm model of the package, for the schema
+// drift test.
+func Models() []any { return []any{&oauthStateRow{}} }
+
+// CreateOAuthState records in the database db state as issued for the shop until expiresAt, and drops
 // expired states of every shop.
-func (s *Store) CreateOAuthState(ctx context.Context, shopID, state string, expiresAt time.Time) error {
+func CreateOAuthState(ctx context.Context, db *gorm.DB, shopID, state string, expiresAt time.Time) error {
 	if state == "" {
 		return errors.New("empty OAuth state")
 	}
-	db := s.db.WithContext(ctx)
-	if err := db.Where("expires_at < ?", utc(time.Now())).Delete(&oauthStateRow{}).Error; err != nil {
+	db = db.WithContext(ctx)
+	if err := db.Where("expires_at < ?", time.Now().UTC().Truncate(time.Microsecond)).Delete(&oauthStateRow{}).Error; err != nil {
 		return fmt.Errorf("dropping expired OAuth states: %w", err)
 	}
-	row := oauthStateRow{StateHash: hashState(state), ShopID: shopID, ExpiresAt: utc(expiresAt)}
+	row := oauthStateRow{StateHash: hashState(state), ShopID: shopID, ExpiresAt: expiresAt.UTC().Truncate(time.Microsecond)}
 	if err := db.Create(&row).Error; err != nil {
 		return fmt.Errorf("storing the OAuth state of shop %q: %w", shopID, err)
 	}
 	return nil
 }
 
-// ConsumeOAuthState checks that state was issued for the shop and has not expired,
+// ConsumeOAuthState checks in the database db that state was issued for the shop and has not expired,
 // and deletes it: a state is accepted at most once. The error matches
 // ErrOAuthStateUnknown or ErrOAuthStateExpired.
-func (s *Store) ConsumeOAuthState(ctx context.Context, shopID, state string) error {
+func ConsumeOAuthState(ctx context.Context, db *gorm.DB, shopID, state string) error {
 	var row oauthStateRow
 	found := false
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rows []oauthStateRow
 		if err := tx.Where("state_hash = ? AND shop_id = ?", hashState(state), shopID).Limit(1).Find(&rows).Error; err != nil {
 			return err

@@ -1,4 +1,4 @@
-package oms
+package schema
 
 import (
 	"cmp"
@@ -59,10 +59,13 @@ const (
 	SchemaIgnore
 )
 
-// Options are Open's settings beyond the DSN and the sealer.
+// Options are Open's settings beyond the DSN.
 type Options struct {
 	Schema SchemaPolicy // what to do when the schema is behind; default SchemaMigrate
 	Logger *slog.Logger // where migrations are logged; nil = slog.Default()
+	// Steps are the Go migration steps (GoStepVersions), made by the packages
+	// owning their data: stores.Open passes shops.ResealStep.
+	Steps []GoStep
 }
 
 // Migration is one schema migration this binary knows.
@@ -102,24 +105,40 @@ type MigrateReport struct {
 	Applied []int64 `json:"applied"` // the migrations applied, in order
 }
 
-// goMigration is a migration step written in Go, for what SQL cannot do: move or
-// compute data, or re-seal secrets with the store's sealer (s.sealer). Its
-// version has no SQL file: a step that also changes tables runs that DDL itself,
-// spelled per dialect (s.dialect). It runs in one transaction with its version
-// record. Register one from its own file (migration_NNNNN_what.go) with
-// registerGoMigration in an init function.
-type goMigration struct {
-	version int64
-	name    string
-	up      func(ctx context.Context, tx *sql.Tx, s *Store) error
+// GoStep is a migration step written in Go, for what SQL cannot do: move or
+// compute data, or re-seal secrets with a sealer. Its version has no SQL file:
+// a step that also changes tables runs that DDL itself, spelled per dialect
+// ("postgres" or "sqlite"). It runs in one transaction with its version record.
+// The package owning the step's data makes it (shops.ResealStep) and the opener
+// passes it in Options.Steps; GoStepVersions lists the versions that are steps.
+type GoStep struct {
+	Version int64
+	Name    string
+	Up      func(ctx context.Context, tx *sql.Tx, dialect string) error
 }
 
-// goMigrations are the Go migration steps, registered by init functions.
-var goMigrations []goMigration
+// goMigration is a GoStep as the migrator runs it.
+type goMigration = GoStep
 
-// registerGoMigration adds a Go migration step (call it from an init function).
-func registerGoMigration(version int64, name string, up func(ctx context.Context, tx *sql.Tx, s *Store) error) {
-	goMigrations = append(goMigrations, goMigration{version: version, name: name, up: up})
+// GoStepVersions are the migrations written in Go, by version: their steps
+// must be given in Options.Steps, or Open refuses the database.
+var GoStepVersions = map[int64]string{3: "00003_reseal_secrets"}
+
+// checkSteps checks that steps are exactly the Go steps of GoStepVersions.
+func checkSteps(steps []GoStep) error {
+	have := map[int64]bool{}
+	for _, st := range steps {
+		if GoStepVersions[st.Version] != st.Name || st.Up == nil {
+			return fmt.Errorf("internal error: Go migration step %d %q is not one of this binary's", st.Version, st.Name)
+		}
+		have[st.Version] = true
+	}
+	for v, name := range GoStepVersions {
+		if !have[v] {
+			return fmt.Errorf("internal error: migration %d (%s) is written in Go and was not given: open the database with stores.Open", v, name)
+		}
+	}
+	return nil
 }
 
 // gooseDialect maps the store's dialect to goose's.
@@ -130,9 +149,9 @@ func gooseDialect(dialect string) goose.Dialect {
 	return goose.DialectSQLite3
 }
 
-// provider returns a goose provider of this binary's migrations for the store's
+// provider returns a goose provider of this binary's migrations for the database's
 // dialect (and extra Go steps, for tests).
-func (s *Store) provider(extra ...goMigration) (*goose.Provider, error) {
+func (s *DB) provider(extra ...goMigration) (*goose.Provider, error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return nil, err
@@ -142,10 +161,10 @@ func (s *Store) provider(extra ...goMigration) (*goose.Provider, error) {
 		return nil, err
 	}
 	var gos []*goose.Migration
-	for _, m := range slices.Concat(goMigrations, extra) {
-		up := m.up
-		gos = append(gos, goose.NewGoMigration(m.version, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
-			return up(ctx, tx, s)
+	for _, m := range slices.Concat(s.steps, extra) {
+		up := m.Up
+		gos = append(gos, goose.NewGoMigration(m.Version, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return up(ctx, tx, s.dialect)
 		}}, nil))
 	}
 	return goose.NewProvider(gooseDialect(s.dialect), sqlDB, files,
@@ -153,14 +172,14 @@ func (s *Store) provider(extra ...goMigration) (*goose.Provider, error) {
 }
 
 // knownMigrations lists this binary's migrations in order, with their names.
-func (s *Store) knownMigrations(extra ...goMigration) ([]Migration, error) {
+func (s *DB) knownMigrations(extra ...goMigration) ([]Migration, error) {
 	p, err := s.provider(extra...)
 	if err != nil {
 		return nil, err
 	}
 	names := map[int64]string{}
-	for _, m := range slices.Concat(goMigrations, extra) {
-		names[m.version] = m.name
+	for _, m := range slices.Concat(s.steps, extra) {
+		names[m.Version] = m.Name
 	}
 	var out []Migration
 	for _, src := range p.ListSources() {
@@ -175,11 +194,11 @@ func (s *Store) knownMigrations(extra ...goMigration) ([]Migration, error) {
 
 // SchemaStatus reads the database's schema version and compares it with this
 // binary's migrations. It changes nothing.
-func (s *Store) SchemaStatus(ctx context.Context) (SchemaStatus, error) {
+func (s *DB) SchemaStatus(ctx context.Context) (SchemaStatus, error) {
 	return s.schemaStatus(ctx)
 }
 
-func (s *Store) schemaStatus(ctx context.Context, extra ...goMigration) (SchemaStatus, error) {
+func (s *DB) schemaStatus(ctx context.Context, extra ...goMigration) (SchemaStatus, error) {
 	known, err := s.knownMigrations(extra...)
 	if err != nil {
 		return SchemaStatus{}, fmt.Errorf("reading this binary's migrations: %w", err)
@@ -239,7 +258,7 @@ func (s *Store) schemaStatus(ctx context.Context, extra ...goMigration) (SchemaS
 }
 
 // checkSchema applies the policy to the database's schema version.
-func (s *Store) checkSchema(ctx context.Context, opts Options) error {
+func (s *DB) checkSchema(ctx context.Context, opts Options) error {
 	if opts.Schema == SchemaIgnore {
 		return nil
 	}
@@ -295,20 +314,20 @@ func (o Options) logger() *slog.Logger {
 // database made by AutoMigrate, then applies every pending migration, each in
 // its own transaction, serialized across processes. A database newer than this
 // binary is refused (ErrSchemaTooNew).
-func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) (MigrateReport, error) {
+func (s *DB) Migrate(ctx context.Context, logger *slog.Logger) (MigrateReport, error) {
 	return s.MigrateTo(ctx, 0, logger)
 }
 
 // MigrateTo is Migrate up to version (0 = the latest): for tests that build an
 // older schema, and for upgrading in steps.
-func (s *Store) MigrateTo(ctx context.Context, version int64, logger *slog.Logger) (MigrateReport, error) {
+func (s *DB) MigrateTo(ctx context.Context, version int64, logger *slog.Logger) (MigrateReport, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	return s.migrate(ctx, version, logger)
 }
 
-func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, extra ...goMigration) (MigrateReport, error) {
+func (s *DB) migrate(ctx context.Context, target int64, logger *slog.Logger, extra ...goMigration) (MigrateReport, error) {
 	var rep MigrateReport
 	step := func() error {
 		st, err := s.schemaStatus(ctx, extra...)
@@ -362,7 +381,7 @@ func (s *Store) migrate(ctx context.Context, target int64, logger *slog.Logger, 
 
 // upTo applies the migrations after st.Current up to target, recording each
 // applied one in rep; a failed one leaves the database at the last applied.
-func (s *Store) upTo(ctx context.Context, target int64, st SchemaStatus, rep *MigrateReport, logger *slog.Logger, extra ...goMigration) error {
+func (s *DB) upTo(ctx context.Context, target int64, st SchemaStatus, rep *MigrateReport, logger *slog.Logger, extra ...goMigration) error {
 	p, err := s.provider(extra...)
 	if err != nil {
 		return err
@@ -399,7 +418,7 @@ const sqliteMigrateTries = 10
 // withSchemaLock runs fn holding the PostgreSQL advisory lock on schema changes
 // (waiting for another process's migration to finish). SQLite has one writer at
 // a time and no such lock; migrate tolerates a concurrent migration there.
-func (s *Store) withSchemaLock(ctx context.Context, fn func() error) error {
+func (s *DB) withSchemaLock(ctx context.Context, fn func() error) error {
 	if s.dialect != "postgres" {
 		return fn()
 	}
@@ -446,7 +465,7 @@ var version1Columns = map[string][]string{
 // tables are: 0 for an empty database (no shops table), 1 for release 56606a0's
 // AutoMigrate, 2 for a development build's that already had the console's
 // tables. A database that is neither is refused with what it lacks.
-func (s *Store) unversionedVersion(ctx context.Context) (int64, error) {
+func (s *DB) unversionedVersion(ctx context.Context) (int64, error) {
 	m := s.db.WithContext(ctx).Migrator()
 	if !m.HasTable("shops") {
 		return 0, nil
@@ -514,7 +533,7 @@ var adoptIndexes = map[int64][]string{
 
 // adopt records an AutoMigrate-made database as schema version `version` in
 // goose's version table, in one transaction with what it may lack (adoptDDL).
-func (s *Store) adopt(ctx context.Context, version int64) error {
+func (s *DB) adopt(ctx context.Context, version int64) error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

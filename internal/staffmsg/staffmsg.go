@@ -1,4 +1,7 @@
-package oms
+// Package staffmsg is how a refused operation speaks to shop staff and to
+// engineers at once: a StaffError carries the English message (the CLI's), the
+// Japanese one (the console's) and the Remedy that undoes the refusal.
+package staffmsg
 
 import (
 	"errors"
@@ -32,7 +35,7 @@ const (
 
 // StaffError is a refusal of an OMS operation: En is its English message (what
 // Error returns, unchanged for the CLI), Ja the same for staff. Err, when set, is
-// what it wraps (ErrNotFound for an order that is not in the OMS), so errors.Is
+// what it wraps (oms.ErrNotFound for an order that is not in the OMS), so errors.Is
 // still works. Remedy, when set, is what undoes it. The store may wrap it with
 // more context; StaffMessage and Remedies find it.
 type StaffError struct {
@@ -82,10 +85,10 @@ func Remedies(err error) []Remedy {
 	return out
 }
 
-// joinStaff joins several refusals into one: the English as errors.Join says it
+// Join joins several refusals into one: the English as errors.Join says it
 // (one a line), the Japanese one sentence after the other. errors.Is and
 // errors.As see each of them.
-func joinStaff(errs []*StaffError) error {
+func Join(errs []*StaffError) error {
 	switch len(errs) {
 	case 0:
 		return nil
