@@ -34,15 +34,15 @@ func shopOrExplain(ctx context.Context, st *oms.Store, id string) (oms.Shop, err
 	return s, err
 }
 
-// kindsFlag reads -kind: "import", "export" or "" (both).
+// kindsFlag reads -kind: "import", "export", "stock" or "" (all).
 func kindsFlag(kind string) ([]oms.Kind, error) {
 	switch oms.Kind(kind) {
 	case "":
 		return schedules.Kinds, nil
-	case oms.KindImport, oms.KindExport:
+	case oms.KindImport, oms.KindExport, oms.KindStock:
 		return []oms.Kind{oms.Kind(kind)}, nil
 	}
-	return nil, fmt.Errorf("-kind must be import or export, got %q", kind)
+	return nil, fmt.Errorf("-kind must be import, export or stock, got %q", kind)
 }
 
 // parseShopKinds parses a schedule command's flags, reads -kind (kindsFlag)
@@ -180,7 +180,7 @@ func applySchedules(ctx context.Context, e *env, shopID string) error {
 
 func schedulePause(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("schedule pause")
-	kind := fs.String("kind", "", "import or export (default: both)")
+	kind := fs.String("kind", "", "import, export or stock (default: all)")
 	note := fs.String("note", "", "why (shown in the Temporal UI)")
 	_, kinds, err := fs.parseShopKinds(ctx, args, shop, kind)
 	if err != nil {
@@ -203,7 +203,7 @@ func schedulePause(ctx context.Context, e *env, args []string) error {
 
 func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("schedule unpause")
-	kind := fs.String("kind", "", "import or export (default: both)")
+	kind := fs.String("kind", "", "import, export or stock (default: all)")
 	s, kinds, err := fs.parseShopKinds(ctx, args, shop, kind)
 	if err != nil {
 		return err
@@ -228,7 +228,7 @@ func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 
 func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("schedule trigger")
-	kind := fs.String("kind", string(oms.KindExport), "import or export")
+	kind := fs.String("kind", string(oms.KindExport), "import, export or stock")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	force := fs.Bool("force", false, "run it once even though the schedule is paused (it stays paused)")
 	by := fs.byFlag()

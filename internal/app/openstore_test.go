@@ -23,7 +23,7 @@ func TestOpenStoreChecksTheSchema(t *testing.T) {
 
 	_, err := app.OpenStore(ctx, cfg)
 	require.ErrorIs(t, err, oms.ErrSchemaBehind)
-	assert.Equal(t, "database (DATABASE_URL): the database schema is at version 0 and this colorme-sync needs version 9: back the database up and run `starter db migrate` (or start with DB_AUTO_MIGRATE=true)", err.Error())
+	assert.Equal(t, "database (DATABASE_URL): the database schema is at version 0 and this colorme-sync needs version 11: back the database up and run `starter db migrate` (or start with DB_AUTO_MIGRATE=true)", err.Error())
 
 	cfg.DBAutoMigrate = true
 	st, err := app.OpenStore(ctx, cfg)

@@ -130,8 +130,11 @@ func (s *Server) scheduleLines(rq *request, sh oms.Shop) ([]scheduleLine, string
 }
 
 func kindLabel(kind oms.Kind) string {
-	if kind == oms.KindImport {
+	switch kind {
+	case oms.KindImport:
 		return "自動取得"
+	case oms.KindStock:
+		return "自動在庫連携"
 	}
 	return "自動書き出し"
 }
@@ -186,6 +189,11 @@ func (s *Server) saveSettings(rq *request) error {
 			pairs = append(pairs, [2]string{k, f.FormValue(k)})
 		}
 	}
+	// 自動在庫連携: a form without its section (an older page) keeps it.
+	if f.Form.Has("stock_interval_minutes") {
+		pairs = append(pairs, [2]string{"stock_enabled", strconv.FormatBool(f.FormValue("stock_enabled") == "on")},
+			[2]string{"stock_interval_minutes", f.FormValue("stock_interval_minutes")})
+	}
 	// The webhook URL is write-only, like the client secret: an empty field keeps it.
 	if hook := strings.TrimSpace(f.FormValue("notify_webhook_url")); hook != "" || f.FormValue("notify_webhook_clear") == "on" {
 		pairs = append(pairs, [2]string{"notify_webhook_url", hook})
@@ -224,7 +232,7 @@ func (s *Server) saveSettings(rq *request) error {
 		s.d.Logger.Warn("console: applying schedules failed", "shop", form.ID, "err", err)
 		return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。ただし Temporal に接続できず自動処理に反映できていません。Temporal サーバーを確かめ、もう一度「設定を保存」を押してください。"+moved)
 	}
-	return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。自動取得・自動書き出しに反映しました。"+moved)
+	return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。自動取得・自動書き出し・自動在庫連携に反映しました。"+moved+stockReconnect(rq.shop, saved))
 }
 
 func fieldLabel(key string) string {
@@ -241,6 +249,8 @@ func fieldLabel(key string) string {
 		return "通知する失敗の回数"
 	case "notify_lag_minutes":
 		return "通知する反映の遅れ"
+	case "stock_interval_minutes":
+		return "自動在庫連携の間隔"
 	}
 	return key
 }
@@ -259,6 +269,7 @@ func settingsProblems(st oms.ShopSettings) []string {
 	check("window_days", st.WindowDays, rules.MinDays, rules.MaxDays, "日")
 	check("notify_sale_failures", st.NotifySaleFailures, 1, 100, "回")
 	check("notify_lag_minutes", st.NotifyLagMinutes, 1, 1440, "分")
+	check("stock_interval_minutes", st.StockIntervalMinutes, 1, 1440, "分")
 	if _, err := oms.NotifyEmails(st.NotifyEmail); err != nil {
 		out = append(out, "エラー通知メールはメールアドレスをカンマ区切りで入力してください (例: staff@example.com, ops@example.com)")
 	}
@@ -506,4 +517,13 @@ func triggerUnconfirmed(label string, u *schedules.TriggerUnconfirmedError) stri
 		return fmt.Sprintf("%sの実行を依頼しましたが、%d秒以内に処理が始まりませんでした。ワーカー (starter worker) が動いているか確認してください。ワーカーが動けば実行されます。もう一度押す前に、自動処理ログで確認してください。", label, secs)
 	}
 	return fmt.Sprintf("%sの実行を依頼しましたが、%d秒以内に開始を確認できませんでした (Temporal の応答が遅れています)。遅れて実行される場合があります。もう一度押す前に、自動処理ログで実行されたか確認してください。", label, secs)
+}
+
+// stockReconnect asks staff to connect again when 自動在庫連携 was just turned
+// on: the shop's token was issued without the product scopes it needs.
+func stockReconnect(before, after oms.Shop) string {
+	if !after.Settings.StockEnabled || before.Settings.StockEnabled || !after.HasAccessToken {
+		return ""
+	}
+	return "自動在庫連携には商品の権限 (read_products write_products) が必要です。まだなら「取得する」でもう一度接続してください。"
 }

@@ -31,6 +31,8 @@ func settingFields(s *ShopSettings) []settingField {
 		{"notify_webhook_url", &s.NotifyWebhookURL},
 		{"notify_sale_failures", &s.NotifySaleFailures},
 		{"notify_lag_minutes", &s.NotifyLagMinutes},
+		{"stock_enabled", &s.StockEnabled},
+		{"stock_interval_minutes", &s.StockIntervalMinutes},
 	}
 }
 

@@ -63,6 +63,11 @@ type ShopSettings struct {
 	NotifyWebhookURL   string `json:"notify_webhook_url" gorm:"not null;default:''"`  // JSON POST (Slack-compatible); https unless loopback
 	NotifySaleFailures int    `json:"notify_sale_failures" gorm:"not null;default:3"` // a sale failing in this many consecutive exports
 	NotifyLagMinutes   int    `json:"notify_lag_minutes" gorm:"not null;default:15"`  // an on-change export this late
+	// 自動在庫連携 (internal/stock): push ColorMe's stock on every change of the
+	// available quantity and in a full reconcile every StockIntervalMinutes.
+	// It also makes 取得する ask for the product scopes (read_products write_products).
+	StockEnabled         bool `json:"stock_enabled" gorm:"not null;default:false"`
+	StockIntervalMinutes int  `json:"stock_interval_minutes" gorm:"not null;default:60"`
 }
 
 // DefaultSettings returns the settings of a new shop.
@@ -72,6 +77,7 @@ func DefaultSettings() ShopSettings {
 		ExportEnabled: true, ExportIntervalMinutes: 30, ExportOnChange: true,
 		WindowDays: 3, RequireShipDate: true, SendMail: false,
 		NotifySaleFailures: 3, NotifyLagMinutes: 15,
+		StockEnabled: false, StockIntervalMinutes: 60,
 	}
 }
 
@@ -89,6 +95,7 @@ func (st ShopSettings) Validate() error {
 	check("window_days", st.WindowDays, rules.MinDays, rules.MaxDays)
 	check("notify_sale_failures", st.NotifySaleFailures, 1, 100)
 	check("notify_lag_minutes", st.NotifyLagMinutes, 1, 1440)
+	check("stock_interval_minutes", st.StockIntervalMinutes, 1, 1440)
 	if _, err := NotifyEmails(st.NotifyEmail); err != nil {
 		errs = append(errs, err)
 	}
@@ -260,6 +267,7 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 		"window_days": sh.Settings.WindowDays, "require_ship_date": sh.Settings.RequireShipDate, "send_mail": sh.Settings.SendMail,
 		"notify_email": sh.Settings.NotifyEmail, "notify_webhook_url": sh.Settings.NotifyWebhookURL,
 		"notify_sale_failures": sh.Settings.NotifySaleFailures, "notify_lag_minutes": sh.Settings.NotifyLagMinutes,
+		"stock_enabled": sh.Settings.StockEnabled, "stock_interval_minutes": sh.Settings.StockIntervalMinutes,
 	}
 	// A new API address gets neither the access token nor the client secret:
 	// they would go to that host with the next run or 「取得する」. The shop is
