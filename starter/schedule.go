@@ -235,8 +235,8 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if k := oms.Kind(*kind); k != oms.KindImport && k != oms.KindExport {
-		return fmt.Errorf("-kind must be import or export, got %q", *kind)
+	if k := oms.Kind(*kind); k != oms.KindImport && k != oms.KindExport && k != oms.KindStock {
+		return fmt.Errorf("-kind must be import, export or stock, got %q", *kind)
 	}
 	cfg, err := e.config()
 	if err != nil {
@@ -306,7 +306,18 @@ func waitTriggered(ctx context.Context, e *env, r schedules.TriggerResult, kind 
 		watchID = r.WorkflowID
 	}
 	var d workflows.Decision
-	if kind == oms.KindExport {
+	switch kind {
+	case oms.KindStock:
+		var res workflows.ScheduledStockResult
+		if err := e.wait(ctx, run, watchID, &res); err != nil {
+			return runFailed("scheduled stock push", err)
+		}
+		if p := res.Push; p != nil {
+			t := p.Totals
+			fmt.Fprintf(e.out, "stock push: run log #%d, %d rounds: %d SKUs written, %d unchanged, %d still open\n", p.RunID, p.Rounds, t.Written, t.Unchanged, p.Open)
+		}
+		d = res.Decision
+	case oms.KindExport:
 		var res workflows.ScheduledExportResult
 		if err := e.wait(ctx, run, watchID, &res); err != nil {
 			return runFailed("scheduled export", err)
@@ -315,7 +326,7 @@ func waitTriggered(ctx context.Context, e *env, r schedules.TriggerResult, kind 
 			printSummary(e, *res.Export)
 		}
 		d = res.Decision
-	} else {
+	default:
 		var res workflows.ScheduledImportResult
 		if err := e.wait(ctx, run, watchID, &res); err != nil {
 			return runFailed("scheduled import", err)
