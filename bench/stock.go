@@ -171,6 +171,7 @@ func (b *bench) row15(ctx context.Context, sz stockSizes) *Row {
 	if err := b.s.startWorker(ctx, stockFast); err != nil {
 		return r.fail(err)
 	}
+	base := sb.ProductCounters() // the catalogue import's reads
 	start := time.Now()
 	if err := app.NotifyStockChange(ctx, b.s.tc, b.s.config(), b.s.store, shop, "bench: stock file"); err != nil {
 		return r.fail(err)
@@ -186,10 +187,11 @@ func (b *bench) row15(ctx context.Context, sz stockSizes) *Row {
 		return r.fail(err)
 	}
 	c, pc := sb.Counters(), sb.ProductCounters()
+	reads, writes := pc.Reads-base.Reads, pc.Writes-base.Writes
 	per := float64(c.Requests) / float64(n)
 	r.Figures = fmt.Sprintf("**%.3f** calls per changed SKU: %d calls (%d product reads, %d PUTs, %d sales reads) for %d SKUs, %d × 429; %.1f s",
-		per, c.Requests, pc.Reads, pc.Writes, c.Reads, n, c.Rejected429, time.Since(start).Seconds())
-	r.judge(per <= 1.05 && pc.Writes == n)
+		per, c.Requests, reads, writes, c.Reads, n, c.Rejected429, time.Since(start).Seconds())
+	r.judge(per <= 1.05 && writes == n)
 	return r
 }
 
@@ -258,6 +260,7 @@ func (b *bench) row17(ctx context.Context, sz stockSizes) *Row {
 		return r.fail(err)
 	}
 	sb.resetCounters()
+	base := sb.ProductCounters() // the catalogue import's reads
 	start := time.Now()
 	res, err := b.push(ctx, shop)
 	if err != nil {
@@ -268,12 +271,13 @@ func (b *bench) row17(ctx context.Context, sz stockSizes) *Row {
 		return r.fail(err)
 	}
 	c, pc := sb.Counters(), sb.ProductCounters()
+	reads, writes := pc.Reads-base.Reads, pc.Writes-base.Writes
 	pages := (n + 49) / 50
 	bound := 2*pages*res.Rounds + len(differ) + c.Reads
 	atBudget := time.Duration(float64(c.Requests) / float64(incBudget) * float64(time.Minute))
 	r.Figures = fmt.Sprintf("**%d calls** (%d product reads in %d rounds, %d PUTs, %d sales reads) for %s SKUs, %d differing; %.1f s at %d/min; **%.1f min at 120/min**; %d × 429",
-		c.Requests, pc.Reads, res.Rounds, pc.Writes, c.Reads, commas(int64(n)), len(differ), wall.Seconds(), stockFast, atBudget.Minutes(), c.Rejected429)
-	r.judge(c.Requests <= bound && atBudget <= 60*time.Minute && pc.Writes == len(differ))
+		c.Requests, reads, res.Rounds, writes, c.Reads, commas(int64(n)), len(differ), wall.Seconds(), stockFast, atBudget.Minutes(), c.Rejected429)
+	r.judge(c.Requests <= bound && atBudget <= 60*time.Minute && writes == len(differ))
 	return r
 }
 
