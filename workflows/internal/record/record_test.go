@@ -459,7 +459,7 @@ func (r *rec) stockShop(id string) {
 	r.stack.Sandbox.SeedProducts(
 		colorme.Product{ID: 5001, Name: "REC-1", ModelNumber: "REC-1", StockManaged: true, Stocks: 1},
 		colorme.Product{ID: 5002, Name: "REC-V", StockManaged: true,
-			Options: []colorme.ProductOption{{Name: "カラー", Values: []string{"赤", "青"}}},
+			Options:  []colorme.ProductOption{{Name: "カラー", Values: []string{"赤", "青"}}},
 			Variants: []colorme.ProductVariant{{Option1Value: "赤", ModelNumber: "REC-R"}, {Option1Value: "青", ModelNumber: "REC-B"}}})
 }
 
