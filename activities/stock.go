@@ -241,30 +241,9 @@ func (a *Activities) StockWrite(ctx context.Context, in StockWriteInput) (StockW
 		}
 	}
 	for _, w := range stock.Writes(decisions) {
-		keys := make([]string, len(w.Units))
-		for i, d := range w.Units {
-			keys[i] = fmt.Sprintf("run%d/r%d/%s", in.RunID, in.Round, d.Unit.String())
-			if err := st.RecordWrite(ctx, in.ShopID, keys[i], d.Unit, d.SKU, d.Read, d.Delta, stock.WritePending); err != nil {
-				return res, err
-			}
-		}
-		_, werr := c.UpdateProductStock(ctx, w.ProductID, w.Body())
-		state := stock.WriteApplied
-		if werr != nil {
-			state = stock.WriteUnclear
-			if ae, ok := colorme.AsAPIError(werr); ok {
-				switch {
-				case ae.Unauthorized():
-					return res, stockError(ctx, c, in.ShopID, werr)
-				case !ae.Retryable():
-					state = stock.WriteRefused
-				}
-			}
-		}
-		for i, d := range w.Units {
-			if err := st.RecordWrite(ctx, in.ShopID, keys[i], d.Unit, d.SKU, d.Read, d.Delta, state); err != nil {
-				return res, err
-			}
+		state, err := writeProduct(ctx, st, c, in, w)
+		if err != nil {
+			return res, err
 		}
 		switch state {
 		case stock.WriteApplied:
@@ -276,4 +255,36 @@ func (a *Activities) StockWrite(ctx context.Context, in StockWriteInput) (StockW
 		}
 	}
 	return res, nil
+}
+
+// writeProduct sends one product's increments, recording each unit in the
+// ledger as pending before the PUT and with its outcome after, and returns
+// that outcome: applied, refused (4xx) or unclear (no clear answer).
+func writeProduct(ctx context.Context, st *stock.Store, c *colorme.Client, in StockWriteInput, w stock.ProductWrite) (string, error) {
+	keys := make([]string, len(w.Units))
+	for i, d := range w.Units {
+		keys[i] = fmt.Sprintf("run%d/r%d/%s", in.RunID, in.Round, d.Unit.String())
+		if err := st.RecordWrite(ctx, in.ShopID, keys[i], d.Unit, d.SKU, d.Read, d.Delta, stock.WritePending); err != nil {
+			return "", err
+		}
+	}
+	_, werr := c.UpdateProductStock(ctx, w.ProductID, w.Body())
+	state := stock.WriteApplied
+	if werr != nil {
+		state = stock.WriteUnclear
+		if ae, ok := colorme.AsAPIError(werr); ok {
+			switch {
+			case ae.Unauthorized():
+				return "", stockError(ctx, c, in.ShopID, werr)
+			case !ae.Retryable():
+				state = stock.WriteRefused
+			}
+		}
+	}
+	for i, d := range w.Units {
+		if err := st.RecordWrite(ctx, in.ShopID, keys[i], d.Unit, d.SKU, d.Read, d.Delta, state); err != nil {
+			return "", err
+		}
+	}
+	return state, nil
 }
