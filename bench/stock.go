@@ -189,8 +189,8 @@ func (b *bench) row15(ctx context.Context, sz stockSizes) *Row {
 	c, pc := sb.Counters(), sb.ProductCounters()
 	reads, writes := pc.Reads-base.Reads, pc.Writes-base.Writes
 	per := float64(c.Requests) / float64(n)
-	r.Figures = fmt.Sprintf("**%.3f** calls per changed SKU: %d calls (%d product reads, %d PUTs, %d sales reads) for %d SKUs, %d × 429; %.1f s",
-		per, c.Requests, reads, writes, c.Reads, n, c.Rejected429, time.Since(start).Seconds())
+	r.Figures = fmt.Sprintf("**%.3f** calls per changed SKU: %d calls (%d product reads, %d PUTs, %d by the push's order import) for %d SKUs, %d × 429; %.1f s",
+		per, c.Requests, reads, writes, c.Requests-reads-writes, n, c.Rejected429, time.Since(start).Seconds())
 	r.judge(per <= 1.05 && writes == n)
 	return r
 }
@@ -243,7 +243,7 @@ func (b *bench) row16(ctx context.Context, sz stockSizes) (*Row, string, *sandbo
 func (b *bench) row17(ctx context.Context, sz stockSizes) *Row {
 	n := sz.ReconcileSKU
 	r := &Row{N: 17, What: fmt.Sprintf("stock: full reconcile (scheduled push) of %s SKUs, 1 %% differing (budget %d/min)", commas(int64(n)), stockFast),
-		Target: "calls ≤ 2 reads per 50 SKUs + 1 per differing SKU + the import's; at 120/min within one 60-minute interval", Hard: true}
+		Target: "product calls ≤ 2 reads per 50 SKUs per round + 1 PUT per differing SKU; at 120/min within one 60-minute interval", Hard: true}
 	shop := "bench-r17"
 	sb, skus, err := b.stockShop(ctx, shop, n, 3, 3, sandbox.Options{RateLimitPerMinute: stockFast}) // in step at start
 	if err != nil {
@@ -273,11 +273,10 @@ func (b *bench) row17(ctx context.Context, sz stockSizes) *Row {
 	c, pc := sb.Counters(), sb.ProductCounters()
 	reads, writes := pc.Reads-base.Reads, pc.Writes-base.Writes
 	pages := (n + 49) / 50
-	bound := 2*pages*res.Rounds + len(differ) + c.Reads
 	atBudget := time.Duration(float64(c.Requests) / float64(incBudget) * float64(time.Minute))
-	r.Figures = fmt.Sprintf("**%d calls** (%d product reads in %d rounds, %d PUTs, %d sales reads) for %s SKUs, %d differing; %.1f s at %d/min; **%.1f min at 120/min**; %d × 429",
-		c.Requests, reads, res.Rounds, writes, c.Reads, commas(int64(n)), len(differ), wall.Seconds(), stockFast, atBudget.Minutes(), c.Rejected429)
-	r.judge(c.Requests <= bound && atBudget <= 60*time.Minute && writes == len(differ))
+	r.Figures = fmt.Sprintf("**%d calls** (%d product reads in %d rounds, %d PUTs, %d by the push's order import) for %s SKUs, %d differing; %.1f s at %d/min; **%.1f min at 120/min**; %d × 429",
+		c.Requests, reads, res.Rounds, writes, c.Requests-reads-writes, commas(int64(n)), len(differ), wall.Seconds(), stockFast, atBudget.Minutes(), c.Rejected429)
+	r.judge(reads <= 2*pages*res.Rounds && writes == len(differ) && atBudget <= 60*time.Minute)
 	return r
 }
 
