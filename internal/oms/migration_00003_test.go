@@ -101,6 +101,7 @@ func TestMigration3ResealsLegacySecrets(t *testing.T) {
 					assert.NotEqual(t, before[i][col], v)
 				case col == "export_on_change": // added by migration 5
 				case strings.HasPrefix(col, "notify_"): // added by migration 8
+				case strings.HasPrefix(col, "stock_"): // added by migration 11
 				default:
 					assert.Equal(t, before[i][col], v, "shop %s %s unchanged", id, col)
 				}
@@ -189,6 +190,8 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 			for _, col := range []string{"notify_email", "notify_webhook_url", "notify_sale_failures", "notify_lag_minutes"} {
 				delete(r, col) // added by migration 8
 			}
+			delete(r, "stock_enabled") // added by migration 11
+			delete(r, "stock_interval_minutes")
 		}
 		assert.Equal(t, before, after)
 	})
