@@ -30,7 +30,7 @@ func TestOpenStoreChecksTheSchema(t *testing.T) {
 	require.NoError(t, err)
 	status, err := st.SchemaStatus(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(9), status.Current)
+	assert.Equal(t, int64(11), status.Current)
 	require.NoError(t, st.DB().Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)").Error)
 	require.NoError(t, st.Close())
 
