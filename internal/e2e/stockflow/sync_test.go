@@ -61,30 +61,58 @@ func TestStockSyncAutomatic(t *testing.T) {
 
 	// A ColorMe order, imported: the import tells the stock push; a
 	// cancellation in the OMS restores the units on ColorMe.
+	w.settle()
 	require.NoError(t, stack.Sandbox.PlaceOrder(710001, []sandbox.OrderItem{{ProductID: 101, Quantity: 3}}))
+	before := w.changePushes()
 	imp, err := app.StartImport(ctx, stack.Client, stack.Config, workflows.OrderImportInput{ShopID: shop})
 	require.NoError(t, err)
 	require.NoError(t, imp.Get(ctx, nil))
+	require.Eventually(t, func() bool { return w.changePushes() > before }, time.Minute, 200*time.Millisecond,
+		"the import that created an order starts an on-change push")
 	w.eventually(map[string]int64{"TS-001": 7})
+	w.settle()
 	_, err = stack.Store.SetStatus(ctx, shop, 710001, rules.StatusCancelled, time.Now())
 	require.NoError(t, err)
 	require.NoError(t, app.NotifyStockChange(ctx, stack.Client, stack.Config, stack.Store, shop, "status of sale 710001"))
 	lat = w.eventually(map[string]int64{"TS-001": 10, "MUG-R": 5, "MUG-B": 2})
 	t.Logf("cancellation → ColorMe: %s", lat)
 
-	runs, _, err := stack.Store.ListRuns(ctx, oms.RunFilter{ShopID: shop, Kind: string(oms.KindStock)})
-	require.NoError(t, err)
-	changed := 0
-	for _, r := range runs {
-		if r.Trigger == oms.TriggerChange {
-			changed++
-		}
-	}
-	assert.GreaterOrEqual(t, changed, 2, "the on-change pushes are in the run log")
+	require.Eventually(t, func() bool { return w.changePushes() >= 3 }, 30*time.Second, 200*time.Millisecond,
+		"the on-change pushes (stock file, import, cancellation) are in the run log")
 	list, err := stack.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 		Query: fmt.Sprintf("ColorMeShop = %q AND WorkflowType = %q", shop, workflows.StockPushType)})
 	require.NoError(t, err)
 	assert.NotEmpty(t, list.GetExecutions(), "stock pushes are findable by ColorMeShop")
+}
+
+// settle waits until the shop's on-change stock trigger is idle with nothing
+// pending and no push of the shop runs.
+func (w world) settle() {
+	w.t.Helper()
+	ctx := context.Background()
+	require.Eventually(w.t, func() bool {
+		v, err := w.stack.Client.QueryWorkflow(ctx, workflows.StockOnChangeID(w.shop), "", workflows.ProgressQuery)
+		var st workflows.TriggerState
+		if err != nil || v.Get(&st) != nil || st.State != workflows.TriggerIdle || st.Pending {
+			return false
+		}
+		d, err := w.stack.Client.DescribeWorkflow(ctx, workflows.StockPushID(w.shop), "")
+		return err == nil && d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() != nil
+	}, time.Minute, 200*time.Millisecond, "the on-change stock trigger settles")
+}
+
+// changePushes counts the shop's completed on-change stock pushes in the run log.
+func (w world) changePushes() int {
+	w.t.Helper()
+	runs, _, err := w.stack.Store.ListRuns(context.Background(), oms.RunFilter{ShopID: w.shop, Kind: string(oms.KindStock)})
+	require.NoError(w.t, err)
+	n := 0
+	for _, r := range runs {
+		if r.Trigger == oms.TriggerChange && r.Status == oms.RunCompleted {
+			n++
+		}
+	}
+	return n
 }
 
 // eventually waits until ColorMe and the OMS show want (at most 60 s) and
