@@ -36,7 +36,7 @@ const (
 // the workflows' retry policies use. ErrColorMeUnavailable is retried.
 func NonRetryableErrorTypes() []string {
 	return []string{ErrReconnectNeeded, ErrShopNotConnected, ErrShopNotFound, ErrColorMeRejected,
-		ErrColorMeMismatch, ErrSaleNotOnColorMe, ErrInvalidInput, ErrNotificationRefused}
+		ErrColorMeMismatch, ErrSaleNotOnColorMe, ErrInvalidInput, ErrNotificationRefused, ErrStockScopes}
 }
 
 // Activities holds the dependencies of every activity.

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -15,6 +16,35 @@ import (
 // The activities of 在庫連携 (StockPush). They are methods of Activities, so
 // they use its store and its ColorMe clients, which take every call from the
 // shop's shared API budget (budget.NewLimiter, as the export does).
+
+// ErrStockScopes is the error type of a stock activity whose shop's token lacks
+// the product scopes: retrying cannot help, the shop must be reconnected.
+const ErrStockScopes = "StockScopesMissing"
+
+// StockScopes are the scopes 在庫連携 needs besides the sales scopes.
+var StockScopes = []string{"read_products", "write_products"}
+
+// StockScopesMessage says what to do about a shop connected without
+// StockScopes: staff read it in 自動処理ログ, the operator in the CLI.
+func StockScopesMessage(shopID string) string {
+	return fmt.Sprintf("在庫連携には商品の権限 (%s) が必要ですが、ショップ %s はその権限なしで接続されています。"+
+		"APIアクセス設定で「自動在庫連携」をオンにして保存し、「取得する」でもう一度接続してください "+
+		"(CLI: `starter shop set -shop %s stock_enabled=true`, then `starter shop connect -shop %s`).",
+		strings.Join(StockScopes, " "), shopID, shopID, shopID)
+}
+
+// stockError classifies a ColorMe error of a stock activity. A refused token
+// that still reads the shop (GET /v1/shop.json) lacks only the product
+// scopes: that is ErrStockScopes, and the shop is not marked for reconnection
+// (its sales sync goes on).
+func stockError(ctx context.Context, c *colorme.Client, shopID string, err error) error {
+	if ae, ok := colorme.AsAPIError(err); ok && ae.Unauthorized() {
+		if _, serr := c.Shop(ctx); serr == nil {
+			return temporal.NewNonRetryableApplicationError(StockScopesMessage(shopID), ErrStockScopes, nil)
+		}
+	}
+	return classify(ctx, err)
+}
 
 // ShopInput names a shop.
 type ShopInput struct {
@@ -64,12 +94,12 @@ func (a *Activities) StockImportCatalogue(ctx context.Context, in ShopInput) (St
 	readAt := time.Now()
 	products, err := c.AllProducts(ctx, nil)
 	if err != nil {
-		return StockCatalogueResult{}, classify(ctx, err)
+		return StockCatalogueResult{}, stockError(ctx, c, in.ShopID, err)
 	}
 	for i, p := range products {
 		if len(p.Options) > 0 && len(p.Variants) == 0 { // options without inline variants: ask for them
 			if products[i].Variants, err = c.ProductVariants(ctx, p.ID); err != nil {
-				return StockCatalogueResult{}, classify(ctx, err)
+				return StockCatalogueResult{}, stockError(ctx, c, in.ShopID, err)
 			}
 		}
 	}
@@ -109,7 +139,7 @@ func (a *Activities) StockRead(ctx context.Context, in ShopInput) (StockReadResu
 	at := time.Now()
 	products, err := c.AllProducts(ctx, nil)
 	if err != nil {
-		return StockReadResult{}, classify(ctx, err)
+		return StockReadResult{}, stockError(ctx, c, in.ShopID, err)
 	}
 	return StockReadResult{ReadAt: at, Values: stock.ReadValues(products)}, nil
 }
@@ -192,7 +222,7 @@ func (a *Activities) StockWrite(ctx context.Context, in StockWriteInput) (StockW
 	}
 	products, err := c.AllProducts(ctx, nil)
 	if err != nil {
-		return res, classify(ctx, err)
+		return res, stockError(ctx, c, in.ShopID, err)
 	}
 	second := stock.ReadValues(products)
 	levels, err := st.Levels(ctx, in.ShopID)
@@ -211,30 +241,9 @@ func (a *Activities) StockWrite(ctx context.Context, in StockWriteInput) (StockW
 		}
 	}
 	for _, w := range stock.Writes(decisions) {
-		keys := make([]string, len(w.Units))
-		for i, d := range w.Units {
-			keys[i] = fmt.Sprintf("run%d/r%d/%s", in.RunID, in.Round, d.Unit.String())
-			if err := st.RecordWrite(ctx, in.ShopID, keys[i], d.Unit, d.SKU, d.Read, d.Delta, stock.WritePending); err != nil {
-				return res, err
-			}
-		}
-		_, werr := c.UpdateProductStock(ctx, w.ProductID, w.Body())
-		state := stock.WriteApplied
-		if werr != nil {
-			state = stock.WriteUnclear
-			if ae, ok := colorme.AsAPIError(werr); ok {
-				switch {
-				case ae.Unauthorized():
-					return res, classify(ctx, werr)
-				case !ae.Retryable():
-					state = stock.WriteRefused
-				}
-			}
-		}
-		for i, d := range w.Units {
-			if err := st.RecordWrite(ctx, in.ShopID, keys[i], d.Unit, d.SKU, d.Read, d.Delta, state); err != nil {
-				return res, err
-			}
+		state, err := writeProduct(ctx, st, c, in, w)
+		if err != nil {
+			return res, err
 		}
 		switch state {
 		case stock.WriteApplied:
@@ -246,4 +255,36 @@ func (a *Activities) StockWrite(ctx context.Context, in StockWriteInput) (StockW
 		}
 	}
 	return res, nil
+}
+
+// writeProduct sends one product's increments, recording each unit in the
+// ledger as pending before the PUT and with its outcome after, and returns
+// that outcome: applied, refused (4xx) or unclear (no clear answer).
+func writeProduct(ctx context.Context, st *stock.Store, c *colorme.Client, in StockWriteInput, w stock.ProductWrite) (string, error) {
+	keys := make([]string, len(w.Units))
+	for i, d := range w.Units {
+		keys[i] = fmt.Sprintf("run%d/r%d/%s", in.RunID, in.Round, d.Unit.String())
+		if err := st.RecordWrite(ctx, in.ShopID, keys[i], d.Unit, d.SKU, d.Read, d.Delta, stock.WritePending); err != nil {
+			return "", err
+		}
+	}
+	_, werr := c.UpdateProductStock(ctx, w.ProductID, w.Body())
+	state := stock.WriteApplied
+	if werr != nil {
+		state = stock.WriteUnclear
+		if ae, ok := colorme.AsAPIError(werr); ok {
+			switch {
+			case ae.Unauthorized():
+				return "", stockError(ctx, c, in.ShopID, werr)
+			case !ae.Retryable():
+				state = stock.WriteRefused
+			}
+		}
+	}
+	for i, d := range w.Units {
+		if err := st.RecordWrite(ctx, in.ShopID, keys[i], d.Unit, d.SKU, d.Read, d.Delta, state); err != nil {
+			return "", err
+		}
+	}
+	return state, nil
 }

@@ -87,8 +87,8 @@ func main() {
 			continue
 		}
 		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > 14 {
-			fmt.Fprintf(os.Stderr, "bench: -rows takes row numbers 1 to 14, got %q\n", f)
+		if err != nil || n < 1 || n > 18 {
+			fmt.Fprintf(os.Stderr, "bench: -rows takes row numbers 1 to 18, got %q\n", f)
 			os.Exit(2)
 		}
 		selected[n] = true
@@ -161,11 +161,13 @@ func run(ctx context.Context, sz sizes, out string, temporalMem bool, selected m
 	}
 	// Rows 12–14: the on-change incremental export (bench/incremental.go).
 	b.incrementalRows(ctx, step)
+	// Rows 15–18: 在庫連携 (bench/stock.go).
+	b.stockRows(ctx, step)
 	// Rows 9–11 start a production-like cluster of their own (bench/cluster.go).
 	b.clusterRows(ctx, selected, step, rows)
 
 	var ordered []*Row
-	for n := 1; n <= 14; n++ {
+	for n := 1; n <= 18; n++ {
 		ordered = append(ordered, rows[n])
 	}
 	total := time.Since(began)

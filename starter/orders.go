@@ -71,6 +71,7 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.out, "applied: %s; the changed orders are in the next export's window\n", summary)
 		if rep.Orders > 0 {
 			e.notifyChange(ctx, *shop, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
+			e.notifyStockChange(ctx, *shop, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
 		}
 	} else {
 		fmt.Fprintf(e.out, "dry run, nothing applied: %s\n", summary)
@@ -134,6 +135,7 @@ func ordersStatus(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.out, "sale %d: %s → %s\n", *sale, opsStatusLabel(ch.Previous), opsStatusLabel(value))
 	e.notifyChange(ctx, *shop, fmt.Sprintf("status of sale %d", *sale))
+	e.notifyStockChange(ctx, *shop, fmt.Sprintf("status of sale %d", *sale))
 	if ch.ClearedFlag != "" {
 		fmt.Fprintf(e.out, "flag cleared: %s\n", ch.ClearedFlag)
 	}

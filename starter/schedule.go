@@ -36,15 +36,15 @@ func shopOrExplain(ctx context.Context, st *stores.Stores, id string) (shops.Sho
 	return s, err
 }
 
-// kindsFlag reads -kind: "import", "export" or "" (both).
+// kindsFlag reads -kind: "import", "export", "stock" or "" (all).
 func kindsFlag(kind string) ([]oms.Kind, error) {
 	switch oms.Kind(kind) {
 	case "":
 		return schedules.Kinds, nil
-	case oms.KindImport, oms.KindExport:
+	case oms.KindImport, oms.KindExport, oms.KindStock:
 		return []oms.Kind{oms.Kind(kind)}, nil
 	}
-	return nil, fmt.Errorf("-kind must be import or export, got %q", kind)
+	return nil, fmt.Errorf("-kind must be import, export or stock, got %q", kind)
 }
 
 // parseShopKinds parses a schedule command's flags, reads -kind (kindsFlag)
@@ -182,7 +182,7 @@ func applySchedules(ctx context.Context, e *env, shopID string) error {
 
 func schedulePause(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("schedule pause")
-	kind := fs.String("kind", "", "import or export (default: both)")
+	kind := fs.String("kind", "", "import, export or stock (default: all)")
 	note := fs.String("note", "", "why (shown in the Temporal UI)")
 	_, kinds, err := fs.parseShopKinds(ctx, args, shop, kind)
 	if err != nil {
@@ -205,7 +205,7 @@ func schedulePause(ctx context.Context, e *env, args []string) error {
 
 func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("schedule unpause")
-	kind := fs.String("kind", "", "import or export (default: both)")
+	kind := fs.String("kind", "", "import, export or stock (default: all)")
 	s, kinds, err := fs.parseShopKinds(ctx, args, shop, kind)
 	if err != nil {
 		return err
@@ -230,15 +230,15 @@ func scheduleUnpause(ctx context.Context, e *env, args []string) error {
 
 func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("schedule trigger")
-	kind := fs.String("kind", string(oms.KindExport), "import or export")
+	kind := fs.String("kind", string(oms.KindExport), "import, export or stock")
 	wait := fs.Bool("wait", true, "wait for the run to finish and print its summary")
 	force := fs.Bool("force", false, "run it once even though the schedule is paused (it stays paused)")
 	by := fs.byFlag()
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if k := oms.Kind(*kind); k != oms.KindImport && k != oms.KindExport {
-		return fmt.Errorf("-kind must be import or export, got %q", *kind)
+	if k := oms.Kind(*kind); k != oms.KindImport && k != oms.KindExport && k != oms.KindStock {
+		return fmt.Errorf("-kind must be import, export or stock, got %q", *kind)
 	}
 	cfg, err := e.config()
 	if err != nil {
@@ -308,7 +308,18 @@ func waitTriggered(ctx context.Context, e *env, r schedules.TriggerResult, kind 
 		watchID = r.WorkflowID
 	}
 	var d workflows.Decision
-	if kind == oms.KindExport {
+	switch kind {
+	case oms.KindStock:
+		var res workflows.ScheduledStockResult
+		if err := e.wait(ctx, run, watchID, &res); err != nil {
+			return runFailed("scheduled stock push", err)
+		}
+		if p := res.Push; p != nil {
+			t := p.Totals
+			fmt.Fprintf(e.out, "stock push: run log #%d, %d rounds: %d SKUs written, %d unchanged, %d still open\n", p.RunID, p.Rounds, t.Written, t.Unchanged, p.Open)
+		}
+		d = res.Decision
+	case oms.KindExport:
 		var res workflows.ScheduledExportResult
 		if err := e.wait(ctx, run, watchID, &res); err != nil {
 			return runFailed("scheduled export", err)
@@ -317,7 +328,7 @@ func waitTriggered(ctx context.Context, e *env, r schedules.TriggerResult, kind 
 			printSummary(e, *res.Export)
 		}
 		d = res.Decision
-	} else {
+	default:
 		var res workflows.ScheduledImportResult
 		if err := e.wait(ctx, run, watchID, &res); err != nil {
 			return runFailed("scheduled import", err)

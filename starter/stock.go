@@ -85,7 +85,18 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "applied: %d SKUs changed, %d unchanged; push them to ColorMe with `starter stock push -shop %s`\n", changed, len(res.Counts)-changed, *shop)
+	sh, err := st.Shops.Shop(ctx, *shop)
+	if err != nil {
+		return err
+	}
+	if !sh.Settings.StockEnabled {
+		fmt.Fprintf(e.out, "applied: %d SKUs changed, %d unchanged; push them to ColorMe with `starter stock push -shop %s` (or turn 自動在庫連携 on: `starter shop set -shop %s stock_enabled=true`)\n", changed, len(res.Counts)-changed, *shop, *shop)
+		return nil
+	}
+	fmt.Fprintf(e.out, "applied: %d SKUs changed, %d unchanged; 自動在庫連携 pushes them to ColorMe within a minute\n", changed, len(res.Counts)-changed)
+	if changed > 0 {
+		e.notifyStockChange(ctx, *shop, fmt.Sprintf("stock file: %d SKUs", changed))
+	}
 	return nil
 }
 

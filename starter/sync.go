@@ -125,7 +125,7 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 	shop := fs.String("shop", "", "shop ID")
 	runID := fs.Int64("run", 0, "print this run's per-order outcomes, reasons whole")
 	fs.wideFlag()
-	kind := fs.String("kind", "", "only export or import runs (default: both)")
+	kind := fs.String("kind", "", "only export, import or stock (在庫連携) runs (default: all)")
 	limit := fs.Int("limit", 20, "how many runs")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -148,8 +148,8 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 	if *shop == "" {
 		return errors.New("-shop or -run is required")
 	}
-	if *kind != "" && oms.Kind(*kind) != oms.KindExport && oms.Kind(*kind) != oms.KindImport {
-		return fmt.Errorf("-kind must be export or import, got %q", *kind)
+	if k := oms.Kind(*kind); k != "" && k != oms.KindExport && k != oms.KindImport && k != oms.KindStock {
+		return fmt.Errorf("-kind must be export, import or stock, got %q", *kind)
 	}
 	st, _, err := e.shop(ctx, *shop)
 	if err != nil {
@@ -159,17 +159,23 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var exports, imports []oms.Run
+	var exports, imports, stocks []oms.Run
 	for _, r := range runs {
-		if r.Kind == oms.KindImport {
+		switch r.Kind {
+		case oms.KindImport:
 			imports = append(imports, r)
-		} else {
+		case oms.KindStock:
+			stocks = append(stocks, r)
+		default:
 			exports = append(exports, r)
 		}
 	}
 	if len(runs) == 0 {
 		fmt.Fprintf(e.out, "shop %s has no runs yet: `starter sync -shop %s` exports, `starter import -shop %s` imports\n", *shop, *shop, *shop)
 		return nil
+	}
+	if oms.Kind(*kind) == oms.KindStock {
+		return printStockRuns(e, *shop, stocks)
 	}
 	if oms.Kind(*kind) != oms.KindImport {
 		fmt.Fprintf(e.out, "exports (発送情報の更新) of shop %s, newest first (times in JST):\n", *shop)
@@ -214,9 +220,35 @@ func runRuns(ctx context.Context, e *env, args []string) error {
 			t.add(r.ID, triggerText(r), opsTime(r.StartedAt), r.Status, r.WindowDays,
 				x.Fetched, x.Created, x.Updated, x.Unchanged, x.Cancelled, x.Flagged, opsDash(r.Error))
 		}
-		return t.write(e.out)
+		if err := t.write(e.out); err != nil {
+			return err
+		}
+	}
+	if *kind == "" && len(stocks) > 0 {
+		fmt.Fprintln(e.out)
+		return printStockRuns(e, *shop, stocks)
 	}
 	return nil
+}
+
+// printStockRuns lists stock pushes (在庫連携): SKUs compared, written,
+// already right, skipped (unmapped or no on-hand) and failed (refused or
+// still unclear).
+func printStockRuns(e *env, shop string, stocks []oms.Run) error {
+	fmt.Fprintf(e.out, "stock pushes (在庫連携) of shop %s, newest first (times in JST):\n", shop)
+	if len(stocks) == 0 {
+		fmt.Fprintln(e.out, "  none among the last runs")
+		return nil
+	}
+	t := newTable(column{title: "run", right: true}, column{title: "trigger", max: 24}, column{title: "started"}, column{title: "status"},
+		column{title: "skus", right: true}, column{title: "written", right: true}, column{title: "unchanged", right: true},
+		column{title: "skipped", right: true}, column{title: "failed", right: true}, column{title: "error", max: 60})
+	t.indent, t.wide = "  ", e.wide
+	for _, r := range stocks {
+		x := r.Totals
+		t.add(r.ID, triggerText(r), opsTime(r.StartedAt), r.Status, x.Targets, x.Updated, x.Unchanged, x.Skipped, x.Failed, opsDash(r.Error))
+	}
+	return t.write(e.out)
 }
 
 // printRunHeader describes one run of the log: what, when, with which options,
@@ -228,7 +260,10 @@ func printRunHeader(ctx context.Context, e *env, st *stores.Stores, r oms.Run) {
 		finished = opsTime(*r.FinishedAt)
 	}
 	fmt.Fprintf(e.out, "  started %s, finished %s\n", opsTime(r.StartedAt), finished)
-	if r.Kind == oms.KindImport {
+	if r.Kind == oms.KindStock {
+		x := r.Totals
+		fmt.Fprintf(e.out, "  SKUs %d: written %d, unchanged %d, skipped %d, failed %d\n", x.Targets, x.Updated, x.Unchanged, x.Skipped, x.Failed)
+	} else if r.Kind == oms.KindImport {
 		fmt.Fprintf(e.out, "  read: sales ordered in the last %d days (and older ones updated since the previous import)\n", r.WindowDays)
 		if ir, err := st.ImportRun(ctx, r.ID); err == nil {
 			x := ir.Import

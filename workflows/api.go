@@ -14,7 +14,9 @@
 //     Scheduled*Input, Scheduled*Result and Decision in scheduled.go;
 //   - ExportOnChange (a shop's on-change trigger, 変更時にすぐ書き出す):
 //     ExportOnChangeInput, ExportOnChangeResult, ChangeNotice, TriggerState in
-//     export_on_change.go.
+//     export_on_change.go;
+//   - StockPush, StockCatalogue, ScheduledStock and StockOnChange (在庫連携):
+//     stock_push.go and stock_sync.go.
 //
 // The task queue is not fixed here: the worker polls config.Config.TaskQueue
 // (TEMPORAL_TASK_QUEUE, default "colorme-sync"), and everything that starts a
@@ -49,6 +51,8 @@ const (
 	// app.NewNotifyWorker): see RegisterNotify.
 	NotifyMonitorType       = "NotifyMonitor"
 	DeliverNotificationType = "DeliverNotification"
+	ScheduledStockType      = "ScheduledStock"
+	StockOnChangeType       = "StockOnChange"
 )
 
 // Register registers every workflow of colorme-sync under its type name: the
@@ -61,6 +65,8 @@ func Register(r worker.WorkflowRegistry) {
 	r.RegisterWorkflow(ExportOnChange)
 	r.RegisterWorkflow(StockPush)
 	r.RegisterWorkflow(StockCatalogue)
+	r.RegisterWorkflow(ScheduledStock)
+	r.RegisterWorkflow(StockOnChange)
 }
 
 // RegisterNotify registers the notification workflows, which run on workers

@@ -79,7 +79,7 @@ func TestRecordedHistoriesCoverEveryWorkflow(t *testing.T) {
 	}
 	for _, typ := range []string{workflows.ShippingSyncType, workflows.OrderImportType, workflows.ScheduledExportType,
 		workflows.ScheduledImportType, workflows.ExportOnChangeType, workflows.StockPushType, workflows.StockCatalogueType,
-		workflows.NotifyMonitorType, workflows.DeliverNotificationType} {
+		workflows.NotifyMonitorType, workflows.DeliverNotificationType, workflows.ScheduledStockType, workflows.StockOnChangeType} {
 		require.True(t, types[typ], "no recorded history of %s", typ)
 	}
 	require.True(t, continued, "no recorded run continued as new")

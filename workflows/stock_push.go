@@ -77,7 +77,7 @@ func StockPush(ctx workflow.Context, in StockPushInput) (StockPushResult, error)
 	err := stockRounds(ctx, in, &res)
 	status, msg := oms.RunCompleted, ""
 	if err != nil {
-		status, msg = oms.RunFailed, err.Error()
+		status, msg = oms.RunFailed, errMessage(err)
 	} else if res.Open > 0 {
 		status, msg = oms.RunFailed, fmt.Sprintf("%d SKUs were still moving or unclear after %d rounds: the next push settles them", res.Open, res.Rounds)
 	}

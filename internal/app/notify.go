@@ -40,3 +40,26 @@ func NotifyChange(ctx context.Context, c client.Client, cfg config.Config, st *s
 	}
 	return schedules.New(c, cfg.TaskQueue).NotifyChange(ctx, shopID, reason)
 }
+
+// NotifyStockChange tells the shop's on-change stock push (自動在庫連携) that
+// the available quantities moved — an on-hand edit or stock file, a status
+// change (cancellation, shipment), a shipping-results file — so that a push
+// runs within seconds. Call it after the change is stored. It does nothing when
+// the shop's stock_enabled is off or the shop must be reconnected. An error is a
+// warning: the change is stored, and the next push (the next change or the
+// scheduled reconcile, which compares every SKU) carries it.
+func NotifyStockChange(ctx context.Context, c client.Client, cfg config.Config, st *stores.Stores, shopID, reason string) error {
+	ctx, cancel := context.WithTimeout(ctx, NotifyTimeout)
+	defer cancel()
+	shop, err := st.Shops.Shop(ctx, shopID)
+	if err != nil {
+		return fmt.Errorf("notifying the on-change stock push of shop %s: %w", shopID, err)
+	}
+	if !shop.Settings.StockEnabled || shop.ReconnectNeeded {
+		return nil
+	}
+	if c == nil {
+		return fmt.Errorf("notifying the on-change stock push of shop %s: no Temporal client (TEMPORAL_ADDRESS)", shopID)
+	}
+	return schedules.New(c, cfg.TaskQueue).NotifyStockChange(ctx, shopID, reason)
+}

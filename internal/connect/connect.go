@@ -35,8 +35,21 @@ const (
 // also live 10 minutes.
 const AttemptTTL = 10 * time.Minute
 
-// Scopes are the scopes colorme-sync asks for.
+// Scopes are the scopes colorme-sync asks for: the sales scopes every shop needs.
 var Scopes = []string{"read_sales", "write_sales"}
+
+// StockScopes are the scopes 在庫連携 adds (reading and writing products' stock).
+var StockScopes = []string{"read_products", "write_products"}
+
+// ScopesFor returns the scopes the shop's settings need: Scopes, plus
+// StockScopes when 自動在庫連携 (stock_enabled) is on.
+func ScopesFor(shop shops.Shop) []string {
+	out := slices.Clone(Scopes)
+	if shop.Settings.StockEnabled {
+		out = append(out, StockScopes...)
+	}
+	return out
+}
 
 // Flow connects shops. Its zero HTTPClient is http.DefaultClient.
 type Flow struct {
@@ -202,11 +215,11 @@ func (f *Flow) Complete(ctx context.Context, a Attempt, cb Callback) (Result, er
 	}
 	// ColorMe answers the granted scopes; when it does, they must include ours.
 	granted, _ := tok.Extra("scope").(string)
-	scopes := strings.Fields(granted)
-	for _, want := range Scopes {
+	scopes, need := strings.Fields(granted), cfg.Scopes
+	for _, want := range need {
 		if granted != "" && !slices.Contains(scopes, want) {
 			return Result{}, fail(KindTokenRefused, nil, "ColorMe granted the scopes %q but colorme-sync needs %s: allow them for the app on the ColorMe developer page and run %s again.",
-				strings.Join(scopes, " "), strings.Join(Scopes, " "), rerun(id))
+				strings.Join(scopes, " "), strings.Join(need, " "), rerun(id))
 		}
 	}
 	cl := colorme.New(colorme.Config{BaseURL: shop.APIBaseURL, AccessToken: tok.AccessToken, HTTPClient: f.HTTPClient, Timeout: f.timeout()})
@@ -297,7 +310,7 @@ func (f *Flow) config(ctx context.Context, shopID string) (shops.Shop, *oauth2.C
 		ClientID:     shop.ClientID,
 		ClientSecret: secret,
 		RedirectURL:  shop.RedirectURL,
-		Scopes:       Scopes,
+		Scopes:       ScopesFor(shop),
 		Endpoint: oauth2.Endpoint{
 			AuthURL:   shop.APIBaseURL + AuthorizePath,
 			TokenURL:  shop.APIBaseURL + TokenPath,

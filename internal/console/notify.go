@@ -14,3 +14,13 @@ func (s *Server) notifyChange(rq *request, reason string) {
 			"shop", rq.shop.ID, "reason", reason, "error", err.Error())
 	}
 }
+
+// notifyStockChange tells the shop's on-change stock push (自動在庫連携) that
+// the available quantities moved (app.NotifyStockChange). As with
+// notifyChange, a failure is a warning: the next push carries the change.
+func (s *Server) notifyStockChange(rq *request, reason string) {
+	if err := app.NotifyStockChange(rq.ctx(), s.d.Temporal, s.d.Config, s.d.Store, rq.shop.ID, reason); err != nil {
+		s.d.Logger.Warn("console: the on-change stock push was not told of a change; the next push picks it up",
+			"shop", rq.shop.ID, "reason", reason, "error", err.Error())
+	}
+}

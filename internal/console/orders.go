@@ -640,6 +640,7 @@ func (s *Server) orderSetStatus(rq *request) error {
 	if ch.ClearedFlag != "" {
 		msg += "要確認 (" + ch.ClearedFlag + ") を解除しました。"
 	}
+	s.notifyStockChange(rq, fmt.Sprintf("status of sale %d", sale)) // a cancellation or shipment moves the available quantity
 	return s.orderChanged(rq, sale, fmt.Sprintf("status of sale %d", sale), msg)
 }
 

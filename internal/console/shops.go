@@ -131,8 +131,11 @@ func (s *Server) scheduleLines(rq *request, sh shops.Shop) ([]scheduleLine, stri
 }
 
 func kindLabel(kind oms.Kind) string {
-	if kind == oms.KindImport {
+	switch kind {
+	case oms.KindImport:
 		return "自動取得"
+	case oms.KindStock:
+		return "自動在庫連携"
 	}
 	return "自動書き出し"
 }
@@ -207,7 +210,7 @@ func (s *Server) saveSettings(rq *request) error {
 		s.d.Logger.Warn("console: applying schedules failed", "shop", form.ID, "err", err)
 		return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。ただし Temporal に接続できず自動処理に反映できていません。Temporal サーバーを確かめ、もう一度「設定を保存」を押してください。"+moved)
 	}
-	return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。自動取得・自動書き出しに反映しました。"+moved)
+	return s.redirect(rq, "/shops/"+form.ID+"/settings", "設定を保存しました。自動取得・自動書き出し・自動在庫連携に反映しました。"+moved+stockReconnect(rq.shop, saved))
 }
 
 // settingPairs are the settings posted by the settings form (settings.Table).
@@ -478,4 +481,13 @@ func triggerUnconfirmed(label string, u *schedules.TriggerUnconfirmedError) stri
 		return fmt.Sprintf("%sの実行を依頼しましたが、%d秒以内に処理が始まりませんでした。ワーカー (starter worker) が動いているか確認してください。ワーカーが動けば実行されます。もう一度押す前に、自動処理ログで確認してください。", label, secs)
 	}
 	return fmt.Sprintf("%sの実行を依頼しましたが、%d秒以内に開始を確認できませんでした (Temporal の応答が遅れています)。遅れて実行される場合があります。もう一度押す前に、自動処理ログで実行されたか確認してください。", label, secs)
+}
+
+// stockReconnect asks staff to connect again when 自動在庫連携 was just turned
+// on: the shop's token was issued without the product scopes it needs.
+func stockReconnect(before, after shops.Shop) string {
+	if !after.Settings.StockEnabled || before.Settings.StockEnabled || !after.HasAccessToken {
+		return ""
+	}
+	return "自動在庫連携には商品の権限 (read_products write_products) が必要です。まだなら「取得する」でもう一度接続してください。"
 }

@@ -227,6 +227,7 @@ func (s *Server) uploadApply(rq *request) error {
 		"changes", len(rep.Changes), "orders", rep.Orders, "applied", rep.Applied)
 	if rep.Applied && rep.Orders > 0 {
 		s.notifyChange(rq, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
+		s.notifyStockChange(rq, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
 	}
 	msg := "取込が完了しました: 変更はありませんでした (すべて受注データと同じでした)。"
 	if rep.Applied {

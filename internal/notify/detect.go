@@ -44,7 +44,7 @@ func Detect(ctx context.Context, st *stores.Stores, sh shops.Shop, now time.Time
 	}
 	db := st.DB().WithContext(ctx)
 	if !sh.ReconnectNeeded {
-		for _, kind := range []oms.Kind{oms.KindImport, oms.KindExport} {
+		for _, kind := range []oms.Kind{oms.KindImport, oms.KindExport, oms.KindStock} {
 			c, err := runFailed(db, sh, kind)
 			if err != nil {
 				return nil, err
@@ -94,8 +94,11 @@ func Detect(ctx context.Context, st *stores.Stores, sh shops.Shop, now time.Time
 }
 
 func kindName(k oms.Kind) string {
-	if k == oms.KindImport {
+	switch k {
+	case oms.KindImport:
 		return "自動取得 (受注取得)"
+	case oms.KindStock:
+		return "自動在庫連携"
 	}
 	return "自動書き出し (発送情報の更新)"
 }
@@ -120,8 +123,11 @@ func runFailed(db *gorm.DB, sh shops.Shop, kind oms.Kind) (*Condition, error) {
 	}
 	r := runs[0]
 	what := "発送情報の更新 (書き出し)"
-	if kind == oms.KindImport {
+	switch kind {
+	case oms.KindImport:
 		what = "受注取得"
+	case oms.KindStock:
+		what = "在庫連携"
 	}
 	return &Condition{ShopID: sh.ID, Kind: KindRunFailed, Key: string(kind), Marker: strconv.FormatInt(r.ID, 10), RunID: r.ID,
 		Summary: what + "が失敗しました",

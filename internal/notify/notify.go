@@ -27,7 +27,7 @@ type Kind string
 // The kinds of notification.
 const (
 	KindReconnect      Kind = "reconnect_needed" // ColorMe refused the shop's token (401)
-	KindRunFailed      Kind = "run_failed"       // the latest import or export run failed (key: the run kind)
+	KindRunFailed      Kind = "run_failed"       // the latest import, export or stock run failed (key: the run kind)
 	KindSaleFailing    Kind = "sale_failing"     // sales failed in notify_sale_failures consecutive exports
 	KindSchedulePaused Kind = "schedule_paused"  // a schedule the system paused stays paused though the shop is connected
 	KindOrdersFlagged  Kind = "orders_flagged"   // an import flagged orders 要確認

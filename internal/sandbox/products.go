@@ -557,3 +557,16 @@ func cloneProduct(p colorme.Product) colorme.Product {
 	}
 	return p
 }
+
+// AddTokenWithScopes makes token a valid access token with only the given
+// scopes, as ColorMe issues one for a consent that asked for those: e.g. a
+// shop connected with the sales scopes only gets 401 code 401010 on products.
+func (s *Server) AddTokenWithScopes(token string, scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := map[string]bool{}
+	for _, sc := range scopes {
+		set[sc] = true
+	}
+	s.tokens[token] = set
+}

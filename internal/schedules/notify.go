@@ -23,3 +23,19 @@ func (m *Manager) NotifyChange(ctx context.Context, shopID, reason string) error
 	}
 	return nil
 }
+
+// NotifyStockChange tells the shop's on-change stock trigger (StockOnChange, ID
+// workflows.StockOnChangeID) that the shop's available quantities moved: it
+// signals the trigger, starting it when none runs (SignalWithStart). The
+// trigger then pushes the stock within seconds. It does not read the shop's
+// settings: app.NotifyStockChange does.
+func (m *Manager) NotifyStockChange(ctx context.Context, shopID, reason string) error {
+	id := workflows.StockOnChangeID(shopID)
+	_, err := m.Client.SignalWithStartWorkflow(ctx, id, workflows.ChangeSignal, workflows.ChangeNotice{Reason: reason},
+		workflows.StartOptions(id, m.TaskQueue, shopID, oms.TriggerChange, fmt.Sprintf("on-change stock trigger of shop %s", shopID)),
+		workflows.StockOnChange, workflows.StockOnChangeInput{ShopID: shopID})
+	if err != nil {
+		return fmt.Errorf("notifying the on-change stock push of shop %s: %w", shopID, hint(err))
+	}
+	return nil
+}

@@ -1,11 +1,13 @@
-// Package schedules keeps each shop's two Temporal Schedules — automatic import
-// (自動取得) and automatic export (自動書き出し) — in step with the shop's settings.
+// Package schedules keeps each shop's three Temporal Schedules — automatic import
+// (自動取得), automatic export (自動書き出し) and the stock reconcile (自動在庫連携)
+// — in step with the shop's settings.
 //
-// A shop's schedules are "colorme-import-<shop>" and "colorme-export-<shop>". Each
-// fires every N minutes (import_interval_minutes, export_interval_minutes) and
-// starts a small wrapper workflow (ScheduledImport, ScheduledExport) that runs the
-// real import or export under its fixed per-shop workflow ID, so that a scheduled
-// run never runs beside a manual one. Overlap policy is Skip; the catch-up window
+// A shop's schedules are "colorme-import-<shop>", "colorme-export-<shop>" and
+// "colorme-stock-<shop>". Each fires every N minutes (import_interval_minutes,
+// export_interval_minutes, stock_interval_minutes) and starts a small wrapper
+// workflow (ScheduledImport, ScheduledExport, ScheduledStock) that runs the real
+// import, export or stock push under its fixed per-shop workflow ID, so that a
+// scheduled run never runs beside a manual one. Overlap policy is Skip; the catch-up window
 // is CatchupWindow. A schedule is paused, with a note saying why, when its setting
 // is off, when the shop is not connected, or when its token was refused.
 package schedules
@@ -35,8 +37,8 @@ import (
 const CatchupWindow = 5 * time.Minute
 
 // Kinds lists the kinds of schedule, import first: a shop has one of each,
-// and they are the run kinds (oms.KindImport, oms.KindExport).
-var Kinds = []oms.Kind{oms.KindImport, oms.KindExport}
+// and they are the run kinds (oms.KindImport, oms.KindExport, oms.KindStock).
+var Kinds = []oms.Kind{oms.KindImport, oms.KindExport, oms.KindStock}
 
 // notePrefix starts every note colorme-sync writes. A schedule paused with
 // another note was paused by a person (UI, CLI, `starter schedule pause`) and
@@ -89,16 +91,23 @@ const (
 	PausedOff          PauseReason = "off"           // automatic import/export is off
 )
 
-// Want returns the shop's two schedules as its settings want them.
+// kindSetting is the on/off setting and the interval of a kind of schedule.
+func kindSetting(st shops.ShopSettings, kind oms.Kind) (enabled bool, minutes int, setting string) {
+	switch kind {
+	case oms.KindImport:
+		return st.ImportEnabled, st.ImportIntervalMinutes, "import_enabled"
+	case oms.KindStock:
+		return st.StockEnabled, st.StockIntervalMinutes, "stock_enabled"
+	}
+	return st.ExportEnabled, st.ExportIntervalMinutes, "export_enabled"
+}
+
+// Want returns the shop's schedules (one per kind) as its settings want them.
 func Want(shop shops.Shop) []Desired {
-	st := shop.Settings
-	out := make([]Desired, 0, 2)
+	out := make([]Desired, 0, len(Kinds))
 	for _, kind := range Kinds {
 		d := Desired{ID: ID(kind, shop.ID), Kind: kind, ShopID: shop.ID}
-		enabled, minutes, setting := st.ExportEnabled, st.ExportIntervalMinutes, "export_enabled"
-		if kind == oms.KindImport {
-			enabled, minutes, setting = st.ImportEnabled, st.ImportIntervalMinutes, "import_enabled"
-		}
+		enabled, minutes, setting := kindSetting(shop.Settings, kind)
 		d.Every = time.Duration(minutes) * time.Minute
 		switch {
 		case shop.ReconnectNeeded:
@@ -146,7 +155,7 @@ type Applied struct {
 	Every  time.Duration
 }
 
-// Apply creates or updates the shop's two schedules to match its settings and
+// Apply creates or updates the shop's schedules to match its settings and
 // state. It is idempotent: a schedule that already matches is left untouched. A
 // schedule a person paused stays paused (with their note) when the settings would
 // run it; `starter schedule unpause` resumes it.
@@ -218,8 +227,11 @@ func matches(cur client.Schedule, d Desired, taskQueue string) bool {
 }
 
 func workflowName(kind oms.Kind) string {
-	if kind == oms.KindImport {
+	switch kind {
+	case oms.KindImport:
 		return workflows.ScheduledImportType
+	case oms.KindStock:
+		return workflows.ScheduledStockType
 	}
 	return workflows.ScheduledExportType
 }
@@ -228,8 +240,11 @@ func workflowName(kind oms.Kind) string {
 // the shop ID only, never a credential.
 func (m *Manager) options(d Desired) client.ScheduleOptions {
 	var arg any = workflows.ScheduledExportInput{ShopID: d.ShopID}
-	if d.Kind == oms.KindImport {
+	switch d.Kind {
+	case oms.KindImport:
 		arg = workflows.ScheduledImportInput{ShopID: d.ShopID}
+	case oms.KindStock:
+		arg = workflows.ScheduledStockInput{ShopID: d.ShopID}
 	}
 	sa := workflows.ShopAttributes(d.ShopID)
 	return client.ScheduleOptions{
@@ -253,7 +268,7 @@ func (m *Manager) options(d Desired) client.ScheduleOptions {
 	}
 }
 
-// Pause pauses the shop's schedules of the given kinds (nil = both) with note.
+// Pause pauses the shop's schedules of the given kinds (nil = all) with note.
 // A schedule that does not exist yet is skipped.
 func (m *Manager) Pause(ctx context.Context, shopID string, kinds []oms.Kind, note string) error {
 	return m.each(ctx, shopID, kinds, func(h client.ScheduleHandle) error {
@@ -261,14 +276,14 @@ func (m *Manager) Pause(ctx context.Context, shopID string, kinds []oms.Kind, no
 	})
 }
 
-// Unpause resumes the shop's schedules of the given kinds (nil = both).
+// Unpause resumes the shop's schedules of the given kinds (nil = all).
 func (m *Manager) Unpause(ctx context.Context, shopID string, kinds []oms.Kind) error {
 	return m.each(ctx, shopID, kinds, func(h client.ScheduleHandle) error {
 		return h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: notePrefix + "unpaused by the operator (`starter schedule unpause`)"})
 	})
 }
 
-// PauseForReconnect pauses both of the shop's schedules with ReconnectNote; it
+// PauseForReconnect pauses all of the shop's schedules with ReconnectNote; it
 // implements activities.Temporal for the activity that marks a shop "reconnect
 // needed". Apply leaves them so until the shop is connected again.
 func (m *Manager) PauseForReconnect(ctx context.Context, shopID, reason string) error {

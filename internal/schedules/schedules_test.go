@@ -19,6 +19,12 @@ func TestWant(t *testing.T) {
 	assert.Equal(t, "colorme-export-myshop", want[1].ID)
 	assert.False(t, want[1].Paused)
 	assert.Equal(t, 30*time.Minute, want[1].Every)
+	assert.Equal(t, "colorme-stock-myshop", want[2].ID)
+	assert.True(t, want[2].Paused, "自動在庫連携 is off by default")
+	assert.Contains(t, want[2].Note, "stock_enabled=false")
+	shop.Settings.StockEnabled, shop.Settings.StockIntervalMinutes = true, 15
+	assert.False(t, schedules.Want(shop)[2].Paused)
+	assert.Equal(t, 15*time.Minute, schedules.Want(shop)[2].Every)
 
 	shop.ReconnectNeeded, shop.ReconnectReason = true, "token revoked"
 	for _, d := range schedules.Want(shop) {

@@ -29,7 +29,7 @@ type Status struct {
 	SkippedOverlap int
 }
 
-// Describe returns the shop's two schedules; a missing one has Exists false.
+// Describe returns the shop's schedules (one per kind); a missing one has Exists false.
 func (m *Manager) Describe(ctx context.Context, shopID string) ([]Status, error) {
 	var out []Status
 	for _, kind := range Kinds {

@@ -23,6 +23,11 @@ var (
 		Label: "自動書き出し", LabelEN: "automatic export on a schedule"}
 	ExportIntervalMinutes = &Def{Key: "export_interval_minutes", Field: "ExportIntervalMinutes", Default: 30,
 		Min: 1, Max: maxMinutes, Unit: "分", UnitEN: "minutes", Label: "自動書き出しの間隔", LabelEN: "minutes between automatic exports"}
+	StockEnabled = &Def{Key: "stock_enabled", Field: "StockEnabled", Default: false,
+		Label: "自動在庫連携", LabelEN: "push stock to ColorMe on change and on a schedule",
+		Help: "在庫数・受注・キャンセル・出荷の変更を数十秒後にカラーミーショップの在庫数へ反映し、この間隔で全商品を照合します。商品の権限が要るため、オンにしたら「取得する」で接続し直してください。"}
+	StockIntervalMinutes = &Def{Key: "stock_interval_minutes", Field: "StockIntervalMinutes", Default: 60,
+		Min: 1, Max: maxMinutes, Unit: "分", UnitEN: "minutes", Label: "自動在庫連携の間隔", LabelEN: "minutes between full stock reconciles"}
 	ExportOnChange = &Def{Key: "export_on_change", Field: "ExportOnChange", Default: true,
 		Label: "変更時にすぐ書き出す", LabelEN: "export a change within seconds",
 		Help: "伝票番号・出荷日・ステータス・同梱の変更を数秒後に変更分だけ書き出します。定期の自動書き出しは全件の照合です。"}
@@ -57,6 +62,6 @@ var (
 // Table is every shop setting, in the order shown to staff.
 var Table = []*Def{
 	ImportEnabled, ImportIntervalMinutes, ImportDays,
-	ExportEnabled, ExportIntervalMinutes, ExportOnChange, WindowDays, RequireShipDate, SendMail, SendPaidMail,
+	ExportEnabled, ExportIntervalMinutes, ExportOnChange, StockEnabled, StockIntervalMinutes, WindowDays, RequireShipDate, SendMail, SendPaidMail,
 	NotifyEmail, NotifyWebhookURL, NotifySaleFailures, NotifyLagMinutes,
 }

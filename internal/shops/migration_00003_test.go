@@ -104,6 +104,7 @@ func TestMigration3ResealsLegacySecrets(t *testing.T) {
 				case col == "export_on_change": // added by migration 5
 				case strings.HasPrefix(col, "notify_"): // added by migration 8
 				case col == "send_paid_mail": // added by migration 10
+				case strings.HasPrefix(col, "stock_"): // added by migration 11
 				default:
 					assert.Equal(t, before[i][col], v, "shop %s %s unchanged", id, col)
 				}
@@ -193,6 +194,8 @@ func TestMigration3WithoutSecretKey(t *testing.T) {
 				delete(r, col) // added by migration 8
 			}
 			delete(r, "send_paid_mail") // added by migration 10
+			delete(r, "stock_enabled")  // added by migration 11
+			delete(r, "stock_interval_minutes")
 		}
 		assert.Equal(t, before, after)
 	})

@@ -67,6 +67,11 @@ type ShopSettings struct {
 	NotifyWebhookURL   string `json:"notify_webhook_url" gorm:"not null;default:''"`  // JSON POST (Slack-compatible); https unless loopback
 	NotifySaleFailures int    `json:"notify_sale_failures" gorm:"not null;default:3"` // a sale failing in this many consecutive exports
 	NotifyLagMinutes   int    `json:"notify_lag_minutes" gorm:"not null;default:15"`  // an on-change export this late
+	// 自動在庫連携 (internal/stock): push ColorMe's stock on every change of the
+	// available quantity and in a full reconcile every StockIntervalMinutes.
+	// It also makes 取得する ask for the product scopes (read_products write_products).
+	StockEnabled         bool `json:"stock_enabled" gorm:"not null;default:false"`
+	StockIntervalMinutes int  `json:"stock_interval_minutes" gorm:"not null;default:60"`
 }
 
 // DefaultSettings returns the settings of a new shop (settings.Table's defaults).
@@ -277,6 +282,7 @@ func (s *Store) UpdateShop(ctx context.Context, sh Shop) error {
 		"send_paid_mail": sh.Settings.SendPaidMail,
 		"notify_email":   sh.Settings.NotifyEmail, "notify_webhook_url": sh.Settings.NotifyWebhookURL,
 		"notify_sale_failures": sh.Settings.NotifySaleFailures, "notify_lag_minutes": sh.Settings.NotifyLagMinutes,
+		"stock_enabled": sh.Settings.StockEnabled, "stock_interval_minutes": sh.Settings.StockIntervalMinutes,
 	}
 	// A new API address gets neither the access token nor the client secret:
 	// they would go to that host with the next run or 「取得する」. The shop is

@@ -46,7 +46,7 @@ func TestSchedulesApplyAndTrigger(t *testing.T) {
 
 	applied, err := m.Apply(ctx, shop)
 	require.NoError(t, err)
-	require.Len(t, applied, 2)
+	require.Len(t, applied, 3) // import, export, stock (自動在庫連携)
 	for _, a := range applied {
 		assert.Equal(t, "created", a.Change, a.ID)
 	}

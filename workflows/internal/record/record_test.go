@@ -17,10 +17,12 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/demo"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
+	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -409,6 +411,59 @@ var scenarios = []scenario{
 		r.stack.Sandbox.SetLatency(0)
 		r.wait(id)
 	}},
+	// 在庫連携: the catalogue import, a push (one round, writes), the stock
+	// schedule's action, and the on-change stock trigger (a change, its push,
+	// idle, complete).
+	{"stock", func(r *rec) {
+		r.stockShop("stock")
+		cat := r.start(r.opts(workflows.StockCatalogueID("stock"), "stock", oms.TriggerManual, false), workflows.StockCatalogue,
+			workflows.StockCatalogueInput{ShopID: "stock"})
+		r.finish(cat, false)
+		r.save("-catalogue", cat.GetID(), cat.GetRunID())
+		r.onHand("stock", 5)
+		push := r.start(r.opts(workflows.StockPushID("stock"), "stock", oms.TriggerManual, false), workflows.StockPush,
+			workflows.StockPushInput{ShopID: "stock", Trigger: oms.TriggerManual, StaleWindow: time.Second})
+		r.finish(push, false)
+		r.save("-push", push.GetID(), push.GetRunID())
+		r.onHand("stock", 7)
+		sched := r.start(r.opts("colorme-stock-stock-1", "stock", oms.TriggerScheduled, false), workflows.ScheduledStock,
+			workflows.ScheduledStockInput{ShopID: "stock"})
+		r.finish(sched, false)
+		r.save("-scheduled", sched.GetID(), sched.GetRunID())
+		r.onHand("stock", 4)
+		id := workflows.StockOnChangeID("stock")
+		_, err := r.stack.Client.SignalWithStartWorkflow(r.ctx(), id, workflows.ChangeSignal, workflows.ChangeNotice{Reason: "stock file: 1 SKUs"},
+			r.opts(id, "stock", oms.TriggerChange, false), workflows.StockOnChange, workflows.StockOnChangeInput{ShopID: "stock",
+				Quiet: 500 * time.Millisecond, MaxDelay: time.Second, Idle: 3 * time.Second, Retry: time.Second, MaxRuns: 1, StaleWindow: time.Second})
+		require.NoError(r.t, err)
+		r.wait(id)
+	}},
+	// A push without a catalogue fails (nothing to map).
+	{"stock-no-catalogue", func(r *rec) {
+		r.stockShop("stocknone")
+		push := r.start(r.opts(workflows.StockPushID("stocknone"), "stocknone", oms.TriggerManual, false), workflows.StockPush,
+			workflows.StockPushInput{ShopID: "stocknone", Trigger: oms.TriggerManual})
+		r.finish(push, true)
+		r.save("", push.GetID(), push.GetRunID())
+	}},
+}
+
+// stockShop adds a shop whose ColorMe catalogue holds one product (SKU
+// REC-1) and one with two option variants (REC-R, REC-B).
+func (r *rec) stockShop(id string) {
+	r.stack.AddShop(r.t, id)
+	r.settings(id, func(s *shops.ShopSettings) { s.ExportOnChange = false })
+	r.stack.Sandbox.SeedProducts(
+		colorme.Product{ID: 5001, Name: "REC-1", ModelNumber: "REC-1", StockManaged: true, Stocks: 1},
+		colorme.Product{ID: 5002, Name: "REC-V", StockManaged: true,
+			Options:  []colorme.ProductOption{{Name: "カラー", Values: []string{"赤", "青"}}},
+			Variants: []colorme.ProductVariant{{Option1Value: "赤", ModelNumber: "REC-R"}, {Option1Value: "青", ModelNumber: "REC-B"}}})
+}
+
+// onHand sets every SKU of stockShop's catalogue to n.
+func (r *rec) onHand(id string, n int64) {
+	_, err := stock.New(r.stack.Store).SetOnHand(context.Background(), id, map[string]int64{"REC-1": n, "REC-R": n, "REC-B": n}, "recorder", stock.ReasonFile)
+	require.NoError(r.t, err)
 }
 
 // signal signals the shop's on-change trigger with short timings, starting it
