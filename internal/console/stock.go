@@ -462,9 +462,9 @@ func (s *Server) stockCatalogue(rq *request) error {
 // catalogueFailure says why a catalogue import failed and what to do.
 func catalogueFailure(err error) string {
 	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) && ae.Type() == activities.ErrReconnectNeeded {
+	if errors.As(err, &ae) && (ae.Type() == activities.ErrReconnectNeeded || ae.Type() == activities.ErrStockScopes) {
 		return "カラーミーショップが商品情報の読み取りを許可しませんでした。在庫連携には商品の権限 (read_products・write_products) が必要です。" +
-			"カラーミーショップのアプリ設定で商品の権限を有効にし、APIアクセス設定で「取得する」を押して接続し直してから、もう一度「商品情報を取得」を押してください。"
+			"APIアクセス設定で「自動在庫連携」をオンにして保存し (「取得する」が商品の権限も求めるようになります)、「取得する」を押して接続し直してから、もう一度「商品情報を取得」を押してください。"
 	}
 	return "商品情報を取得できませんでした (" + err.Error() + ")。少し待ってからもう一度「商品情報を取得」を押してください。続く場合は自動処理ログとシステム担当者に確認してください。"
 }

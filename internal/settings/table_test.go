@@ -46,9 +46,12 @@ type sample struct {
 	ExportEnabled         bool   `json:"export_enabled"`
 	ExportIntervalMinutes int    `json:"export_interval_minutes"`
 	ExportOnChange        bool   `json:"export_on_change"`
+	StockEnabled          bool   `json:"stock_enabled"`
+	StockIntervalMinutes  int    `json:"stock_interval_minutes"`
 	WindowDays            int    `json:"window_days"`
 	RequireShipDate       bool   `json:"require_ship_date"`
 	SendMail              bool   `json:"send_mail"`
+	SendPaidMail          bool   `json:"send_paid_mail"`
 	NotifyEmail           string `json:"notify_email"`
 	NotifyWebhookURL      string `json:"notify_webhook_url"`
 	NotifySaleFailures    int    `json:"notify_sale_failures"`
@@ -80,8 +83,8 @@ func TestSetDefaultsProblems(t *testing.T) {
 
 	pairs := Pairs(s)
 	require.Len(t, pairs, len(Table))
-	assert.Equal(t, [2]string{"window_days", "366"}, pairs[6])
-	assert.Equal(t, [2]string{"send_mail", "true"}, pairs[8])
+	assert.Equal(t, [2]string{"window_days", "366"}, pairs[8])
+	assert.Equal(t, [2]string{"send_mail", "true"}, pairs[10])
 }
 
 func TestVerify(t *testing.T) {

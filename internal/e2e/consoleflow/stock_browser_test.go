@@ -210,7 +210,7 @@ func TestStockScopesInBrowser(t *testing.T) {
 	b.click("#catalogue-import")
 	msg := b.text(".error")
 	assert.Contains(t, msg, "カラーミーショップが商品情報の読み取りを許可しませんでした。在庫連携には商品の権限 (read_products・write_products) が必要です。")
-	assert.Contains(t, msg, "APIアクセス設定で「取得する」を押して接続し直して")
+	assert.Contains(t, msg, "「取得する」を押して接続し直して")
 	b.shot("stock-09-no-product-scope")
 	sh, err := cs.Store.Shops.Shop(ctx, "kengen")
 	require.NoError(t, err)

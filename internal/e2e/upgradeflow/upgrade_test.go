@@ -168,7 +168,7 @@ func fill(t *testing.T, db *gorm.DB) fixture {
 	// the notification settings (migration 8) read back as theirs: no channel, 3 failures, 15 minutes.
 	fx.settings = shops.ShopSettings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
 		ExportIntervalMinutes: 15, ExportOnChange: true, WindowDays: 3, RequireShipDate: true, SendMail: true,
-		NotifySaleFailures: 3, NotifyLagMinutes: 15}
+		NotifySaleFailures: 3, NotifyLagMinutes: 15, StockIntervalMinutes: 60}
 	v1Settings := schemav1.Settings{ImportEnabled: true, ImportIntervalMinutes: 20, ImportDays: 7, ExportEnabled: true,
 		ExportIntervalMinutes: 15, WindowDays: 3, RequireShipDate: true, SendMail: true}
 	created := utc(asOf.AddDate(0, 0, -30))
