@@ -54,6 +54,7 @@ type stack struct {
 	temporalDone chan struct{}
 	temporalLog  string
 	temporalAddr string
+	metricsURL   string // the dev server's Prometheus endpoint (row 15's heartbeats)
 	tc           client.Client
 	cluster      *teststack.Cluster // TEMPORAL_STACK=cluster: the cluster instead of the dev server
 
@@ -222,6 +223,10 @@ func (s *stack) startTemporal(ctx context.Context) error {
 	}
 	args := []string{"server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--log-level", "error", "--search-attribute", "ColorMeShop=Keyword"}
+	if mport, err := freePort(); err == nil {
+		args = append(args, "--metrics-port", strconv.Itoa(mport))
+		s.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", mport)
+	}
 	if !s.temporalMem {
 		args = append(args, "--db-filename", filepath.Join(s.tmp, "temporal.db"))
 	}
