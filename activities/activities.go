@@ -140,10 +140,23 @@ func classify(ctx context.Context, err error) error {
 	return err
 }
 
-// attempt is the activity's attempt (1 outside an activity).
+// attempt is the activity's attempt (1 outside an activity), plus the tries
+// made for the same sale before the activity began (withTries).
 func attempt(ctx context.Context) int32 {
+	tries, _ := ctx.Value(triesKey{}).(int32)
 	if !activity.IsActivity(ctx) {
-		return 1
+		return 1 + tries
 	}
-	return activity.GetInfo(ctx).Attempt
+	return activity.GetInfo(ctx).Attempt + tries
+}
+
+type triesKey struct{}
+
+// withTries records that tries were made for the sale before this activity
+// (a batch's try before a sale got its own UpdateSale): attempt counts them.
+func withTries(ctx context.Context, tries int32) context.Context {
+	if tries <= 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, triesKey{}, tries)
 }
