@@ -65,6 +65,16 @@ const (
 	MaxPageSize = colorme.MaxIDsPerRequest
 )
 
+// keepAliveTransport is http.DefaultTransport keeping enough idle connections
+// per host for an UpdateSales batch's writes in flight: the default keeps 2,
+// and 16 writes at a time would open a new connection (and TLS handshake) for
+// most requests.
+var keepAliveTransport = func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 4 * DefaultMaxInFlight
+	return t
+}()
+
 // ClientFactory builds a ColorMe client for a shop from the credentials in the store.
 type ClientFactory struct {
 	Store           *oms.Store
@@ -86,7 +96,11 @@ func (f *ClientFactory) For(ctx context.Context, shopID string) (*colorme.Client
 		}
 		return nil, err
 	}
-	hc, limiter := observed(shopID, f.HTTPClient, f.Store.NewLimiter("shop:"+shopID, f.BudgetPerMinute))
+	base := f.HTTPClient
+	if base == nil {
+		base = &http.Client{Transport: keepAliveTransport}
+	}
+	hc, limiter := observed(shopID, base, f.Store.NewLimiter("shop:"+shopID, f.BudgetPerMinute))
 	return colorme.New(colorme.Config{
 		BaseURL:     shop.APIBaseURL,
 		AccessToken: token,
