@@ -30,10 +30,17 @@ type batches struct {
 	pages   [][]rules.Plan
 	batch   int // sales of the running batch (0: none)
 	singles int
+	retry   []retrySale // sales waiting for their own UpdateSale (at most MaxInFlight run at once)
 	fatal   error
 }
 
-func (b *batches) busy() bool { return b.batch > 0 || b.singles > 0 }
+// retrySale is a sale that failed in its batch with an error worth retrying.
+type retrySale struct {
+	plan  rules.Plan
+	error string
+}
+
+func (b *batches) busy() bool { return b.batch > 0 || b.singles > 0 || len(b.retry) > 0 }
 
 func (b *batches) queued() int {
 	n := 0
@@ -53,7 +60,8 @@ func (s *exportRun) loopBatched(ctx workflow.Context) (bool, error) {
 		if len(b.pages) > 0 && b.batch == 0 && b.fatal == nil {
 			s.startBatch(ctx, b)
 		}
-		s.progress.InFlight, s.progress.Queued = b.batch+b.singles, b.queued()
+		s.startSingles(ctx, b)
+		s.progress.InFlight, s.progress.Queued = b.batch+b.singles, b.queued()+len(b.retry)
 		switch {
 		case b.fatal != nil && b.busy():
 			b.sel.Select(ctx)
@@ -62,7 +70,9 @@ func (s *exportRun) loopBatched(ctx workflow.Context) (bool, error) {
 		case len(b.pages) == 0 && !done:
 			if s.historyFull(ctx) {
 				for b.busy() {
-					b.sel.Select(ctx)
+					if s.startSingles(ctx, b); b.batch > 0 || b.singles > 0 {
+						b.sel.Select(ctx)
+					}
 				}
 				if b.fatal != nil {
 					continue
@@ -135,10 +145,9 @@ func (s *exportRun) settleBatch(ctx workflow.Context, b *batches, plans []rules.
 		p, ok := byID[sr.SaleID]
 		switch {
 		case !ok: // not asked for: cannot happen
-		case sr.Retry && b.fatal == nil:
-			s.startSingle(ctx, b, p)
 		case sr.Retry:
-			s.add(p, rules.OutcomeFailed, sr.Error, false)
+			b.retry = append(b.retry, retrySale{plan: p, error: sr.Error})
+			s.progress.Retrying = append(s.progress.Retrying, p.SaleID)
 		case sr.NotTried:
 			s.add(p, rules.OutcomeFailed, notTriedReason, false)
 		case sr.Error != "":
@@ -149,12 +158,27 @@ func (s *exportRun) settleBatch(ctx workflow.Context, b *batches, plans []rules.
 	}
 }
 
+// startSingles starts the queued retries of sales that failed in a batch, at
+// most MaxInFlight at once; once the run must stop, they are recorded failed
+// with the batch's error instead.
+func (s *exportRun) startSingles(ctx workflow.Context, b *batches) {
+	for len(b.retry) > 0 && (b.fatal != nil || b.singles < s.in.MaxInFlight) {
+		r := b.retry[0]
+		b.retry = b.retry[1:]
+		if b.fatal != nil {
+			s.progress.Retrying = slices.DeleteFunc(s.progress.Retrying, func(id int64) bool { return id == r.plan.SaleID })
+			s.add(r.plan, rules.OutcomeFailed, r.error, false)
+			continue
+		}
+		s.startSingle(ctx, b, r.plan)
+	}
+}
+
 // startSingle gives a sale that failed in a batch its own UpdateSale activity,
 // retried durably on its own; the batch tried it once (Tries), so it re-reads
 // the sale before writing.
 func (s *exportRun) startSingle(ctx workflow.Context, b *batches, p rules.Plan) {
 	b.singles++
-	s.progress.Retrying = append(s.progress.Retrying, p.SaleID)
 	f := workflow.ExecuteActivity(colorMeCtx(ctx), a.UpdateSale, activities.UpdateSaleInput{
 		ShopID: s.in.ShopID, RunID: s.c.RunID, Plan: p, Tries: 1})
 	b.sel.AddFuture(f, func(f workflow.Future) {

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
@@ -9,6 +10,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
 // Runs begun after BatchUpdatesChange write each page's changed sales in one
@@ -105,5 +107,57 @@ func TestShippingSyncBatched_ReconnectNeeded(t *testing.T) {
 	for id := int64(1011); id <= 1020; id++ {
 		_, ok := outs[id]
 		require.False(t, ok, "sale %d of a page never dispatched is not recorded", id)
+	}
+}
+
+// More sales fail in a batch than max_in_flight: their own UpdateSale
+// activities run at most max_in_flight at a time, and every sale completes.
+func TestShippingSyncBatched_SingleRetriesBounded(t *testing.T) {
+	w := newWorld(repeat(changed, 10)...)
+	w.updateErr = func(_ int64, attempt int32) error {
+		if attempt == 1 {
+			return temporal.NewApplicationError("HTTP 503: maintenance", activities.ErrColorMeUnavailable)
+		}
+		return nil
+	}
+	h := newHarness(t, w, batched(), updateTakes(time.Second))
+	in := input()
+	in.PageSize = 10
+	in.MaxInFlight = 3
+	res, err := h.run(t, in)
+	require.NoError(t, err)
+	require.Equal(t, 10, res.Updated)
+	require.Len(t, h.updateStarts, 10, "every sale retried on its own")
+	require.Equal(t, 3, h.maxInFlight, "at most max_in_flight single retries at once")
+	for id := int64(1001); id <= 1010; id++ {
+		require.Equal(t, 2, w.updateCalls[id], "sale %d: the batch's try and its own", id)
+	}
+}
+
+// A batched run continues as new; every sale is written and recorded once
+// across the chain.
+func TestShippingSyncBatched_ContinueAsNew(t *testing.T) {
+	const n = 40
+	w := newWorld(repeat(changed, n)...)
+	in := input()
+	in.MaxHistory = 20
+	runs := 0
+	for {
+		runs++
+		require.LessOrEqual(t, runs, 30, "the chain does not end")
+		h := newHarness(t, w, batched())
+		res, err := h.run(t, in)
+		if err == nil {
+			require.Equal(t, n, res.Targets)
+			require.Equal(t, n, res.Updated)
+			require.Equal(t, runs, res.Chain)
+			break
+		}
+		in = continuedAs[workflows.ShippingSyncInput](t, err, "ShippingSync")
+	}
+	require.Greater(t, runs, 1)
+	require.Len(t, w.outcomeBySale(t), n)
+	for id := int64(1001); id < 1001+n; id++ {
+		require.Equal(t, 1, w.updateCalls[id], "sale %d", id)
 	}
 }
