@@ -68,6 +68,16 @@ const (
 	MaxPageSize = colorme.MaxIDsPerRequest
 )
 
+// keepAliveTransport is http.DefaultTransport keeping enough idle connections
+// per host for an UpdateSales batch's writes in flight: the default keeps 2,
+// and 16 writes at a time would open a new connection (and TLS handshake) for
+// most requests.
+var keepAliveTransport = func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 4 * DefaultMaxInFlight
+	return t
+}()
+
 // ClientFactory builds a ColorMe client for a shop from the credentials in the store.
 type ClientFactory struct {
 	Store           *stores.Stores
@@ -89,7 +99,11 @@ func (f *ClientFactory) For(ctx context.Context, shopID string) (*colorme.Client
 		}
 		return nil, err
 	}
-	hc, limiter := observed(shopID, f.HTTPClient, budget.NewLimiter(f.Store.DB(), "shop:"+shopID, f.BudgetPerMinute))
+	base := f.HTTPClient
+	if base == nil {
+		base = &http.Client{Transport: keepAliveTransport}
+	}
+	hc, limiter := observed(shopID, base, budget.NewLimiter(f.Store.DB(), "shop:"+shopID, f.BudgetPerMinute))
 	return colorme.New(colorme.Config{
 		BaseURL:     shop.APIBaseURL,
 		AccessToken: token,
@@ -143,10 +157,23 @@ func classify(ctx context.Context, err error) error {
 	return err
 }
 
-// attempt is the activity's attempt (1 outside an activity).
+// attempt is the activity's attempt (1 outside an activity), plus the tries
+// made for the same sale before the activity began (withTries).
 func attempt(ctx context.Context) int32 {
+	tries, _ := ctx.Value(triesKey{}).(int32)
 	if !activity.IsActivity(ctx) {
-		return 1
+		return 1 + tries
 	}
-	return activity.GetInfo(ctx).Attempt
+	return activity.GetInfo(ctx).Attempt + tries
+}
+
+type triesKey struct{}
+
+// withTries records that tries were made for the sale before this activity
+// (a batch's try before a sale got its own UpdateSale): attempt counts them.
+func withTries(ctx context.Context, tries int32) context.Context {
+	if tries <= 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, triesKey{}, tries)
 }

@@ -276,6 +276,10 @@ type UpdateSaleInput struct {
 	ShopID string     `json:"shop_id"`
 	RunID  int64      `json:"run_id"`
 	Plan   rules.Plan `json:"plan"`
+	// Tries are the tries made for this sale before this activity: an
+	// UpdateSales batch that could not finish it. A sale tried before is
+	// re-read first, as on a retry, so nothing written is written again.
+	Tries int32 `json:"tries,omitempty"`
 }
 
 // UpdateSaleResult says what was written for the sale.
@@ -299,6 +303,12 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 	if err != nil {
 		return UpdateSaleResult{}, err
 	}
+	return a.updateSale(withTries(ctx, in.Tries), client, in)
+}
+
+// updateSale is one sale's update; attempt(ctx) > 1 says an earlier try may
+// have written.
+func (a *Activities) updateSale(ctx context.Context, client *colorme.Client, in UpdateSaleInput) (UpdateSaleResult, error) {
 	saleID := in.Plan.SaleID
 	updates := in.Plan.Deliveries
 	if in.Plan.SendMail {
@@ -310,7 +320,7 @@ func (a *Activities) UpdateSale(ctx context.Context, in UpdateSaleInput) (Update
 	}
 	started := time.Now() // every earlier attempt, and what it wrote, ended before this
 	var current *colorme.Sale
-	if activity.GetInfo(ctx).Attempt > 1 {
+	if attempt(ctx) > 1 {
 		// The re-read decides what an earlier attempt wrote: made after the
 		// stale-read window, it cannot show the sale as it was before that write.
 		if err := a.waitFresh(ctx, started); err != nil {
@@ -367,7 +377,7 @@ func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, i
 	}
 	switch prev {
 	case oms.MailSent:
-		if activity.GetInfo(ctx).Attempt > 1 {
+		if attempt(ctx) > 1 {
 			// The plan saw ColorMe's mail state not_yet, so the earlier attempt sent it.
 			return true, "shipping mail sent by an earlier attempt", nil
 		}

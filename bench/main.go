@@ -17,6 +17,8 @@
 //  12. on-change latency: OMS change → ColorMe, p50/p95 (bench/incremental.go)
 //  13. ColorMe calls per hour of an idle shop with on-change armed
 //  14. on-change: calls per changed order
+//  19. Temporal cost per changed order: history events, billable actions,
+//     server CPU (bench/cost.go)
 //
 // Usage: go run ./bench [-size small|full] (make bench; CI: make bench BENCH_SIZE=small).
 // With TEMPORAL_STACK=cluster, rows 1–8 and 12–14 run on the production-like
@@ -87,8 +89,8 @@ func main() {
 			continue
 		}
 		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > 18 {
-			fmt.Fprintf(os.Stderr, "bench: -rows takes row numbers 1 to 18, got %q\n", f)
+		if err != nil || n < 1 || n > 19 {
+			fmt.Fprintf(os.Stderr, "bench: -rows takes row numbers 1 to 19, got %q\n", f)
 			os.Exit(2)
 		}
 		selected[n] = true
@@ -151,6 +153,7 @@ func run(ctx context.Context, sz sizes, out string, temporalMem bool, selected m
 	step(1, "API calls per changed order", b.row1)
 	step(3, "Temporal overhead", b.row3)
 	step(4, "no-change rerun", b.row4)
+	step(19, "Temporal cost per changed order", b.row19)
 	step(2, "throughput against the budget", b.row2)
 	step(6, "long run", b.row6)
 	step(7, "import", b.row7)
@@ -167,7 +170,7 @@ func run(ctx context.Context, sz sizes, out string, temporalMem bool, selected m
 	b.clusterRows(ctx, selected, step, rows)
 
 	var ordered []*Row
-	for n := 1; n <= 18; n++ {
+	for n := 1; n <= 19; n++ {
 		ordered = append(ordered, rows[n])
 	}
 	total := time.Since(began)

@@ -42,6 +42,7 @@ type stack struct {
 	temporal     *teststack.LocalServer // the dev server (teststack's core)
 	temporalLog  string
 	temporalAddr string
+	metricsURL   string // the dev server's Prometheus endpoint (row 15's heartbeats)
 	tc           client.Client
 	cluster      *teststack.Cluster // TEMPORAL_STACK=cluster: the cluster instead of the dev server
 
@@ -171,6 +172,12 @@ func (s *stack) startTemporal(ctx context.Context) error {
 		return err
 	}
 	opts := teststack.DevServerOptions{Log: logFile, SysProcAttr: childAttr()}
+	if addr, err := teststack.FreeAddr(); err == nil {
+		if _, p, err := net.SplitHostPort(addr); err == nil {
+			opts.MetricsPort, _ = strconv.Atoi(p)
+			s.metricsURL = "http://" + addr + "/metrics"
+		}
+	}
 	if !s.temporalMem {
 		opts.DBFile = filepath.Join(s.tmp, "temporal.db")
 	}

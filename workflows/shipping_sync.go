@@ -119,12 +119,26 @@ type Progress struct {
 	Done     bool          `json:"done"`
 	Cursor   oms.Cursor    `json:"cursor"`
 	Totals   oms.RunTotals `json:"totals"`
+	// Retrying are the sales that failed in a batch and are being retried in
+	// their own UpdateSale activity; Failed the last failed sales and why (at
+	// most maxFailedSaleIDs): what the Temporal UI shows of single orders.
+	Retrying []int64      `json:"retrying,omitempty"`
+	Failed   []FailedSale `json:"failed,omitempty"`
+}
+
+// FailedSale is a sale the export could not update, and why.
+type FailedSale struct {
+	SaleID int64  `json:"sale_id"`
+	Reason string `json:"reason"`
 }
 
 // ShippingSync pushes tracking numbers and 配送済み of the shop's target orders to
 // ColorMe: pages of targets from the OMS, ColorMe's current state per page, the
-// rules' plan per order, and one UpdateSale activity per changed order, at most
-// MaxInFlight at a time. It continues as new before its history grows large.
+// rules' plan per order, and one UpdateSales activity per page writing its
+// changed orders, at most MaxInFlight at a time; a sale that fails in the
+// batch with an error worth retrying gets its own UpdateSale activity (runs
+// begun before BatchUpdatesChange keep one UpdateSale per changed order). It
+// continues as new before its history grows large.
 //
 // ShippingSync is the export (the run kind oms.KindExport, the schedule
 // colorme-export-…, `starter sync`). Its Go name is also its registered
@@ -135,7 +149,11 @@ func ShippingSync(ctx workflow.Context, in ShippingSyncInput) (ShippingSyncResul
 	if err := begin(ctx, in.ShopID, in.Trigger, s.init, &s.progress); err != nil {
 		return ShippingSyncResult{}, err
 	}
-	canContinue, err := s.loop(ctx)
+	loop := s.loop // one UpdateSale activity per changed sale (runs begun before the change)
+	if workflow.GetVersion(ctx, BatchUpdatesChange, workflow.DefaultVersion, 1) == 1 {
+		loop = s.loopBatched // one UpdateSales activity per page (shipping_batch.go)
+	}
+	canContinue, err := loop(ctx)
 	if err != nil {
 		if !isType(err, activities.ErrReconnectNeeded) { // stop() already closed the run
 			s.fail(ctx, err)
@@ -179,6 +197,8 @@ type exportRun struct {
 	// executions of the chain are covered by FetchTargets (RunID), since their
 	// outcomes are all recorded before continue-as-new.
 	seen map[int64]bool
+	// batched: the run writes a page per UpdateSales activity (BatchUpdatesChange).
+	batched bool
 }
 
 func (s *exportRun) init(ctx workflow.Context) error {
@@ -351,6 +371,12 @@ func (s *exportRun) settle(ctx workflow.Context, p rules.Plan, f workflow.Future
 		}
 		return nil
 	}
+	s.addResult(p, r)
+	return nil
+}
+
+// addResult counts what one sale's update wrote.
+func (s *exportRun) addResult(p rules.Plan, r activities.UpdateSaleResult) {
 	outcome := rules.OutcomeUpdated
 	if !r.Written && !r.Mailed && !r.PaidMailed {
 		outcome = rules.OutcomeUnchanged
@@ -360,7 +386,6 @@ func (s *exportRun) settle(ctx workflow.Context, p rules.Plan, f workflow.Future
 		note = p.Reason // e.g. why no shipping mail was planned
 	}
 	s.add(p, outcome, note, r.Mailed)
-	return nil
 }
 
 // nextPage fetches a page of targets and ColorMe's state and returns the plans that write.
@@ -448,6 +473,12 @@ func (s *exportRun) add(p rules.Plan, outcome rules.Outcome, reason string, mail
 		t.Failed++
 		if len(s.failedIDs) < maxFailedSaleIDs {
 			s.failedIDs = append(s.failedIDs, p.SaleID)
+		}
+		if s.batched {
+			s.progress.Failed = append(s.progress.Failed, FailedSale{SaleID: p.SaleID, Reason: reason})
+			if len(s.progress.Failed) > maxFailedSaleIDs {
+				s.progress.Failed = s.progress.Failed[1:]
+			}
 		}
 	}
 	if mailed {

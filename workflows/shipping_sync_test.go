@@ -78,6 +78,7 @@ type world struct {
 	outcomeBatches int
 	finishes       []activities.FinishRunInput
 	reconnects     []activities.MarkReconnectNeededInput
+	batches        []activities.UpdateSalesInput
 }
 
 // newWorld makes one target order per kind, sale ids 1001, 1002, … in cursor
@@ -211,7 +212,40 @@ func (w *world) ReadColorMeState(_ context.Context, in activities.ReadColorMeSta
 }
 
 func (w *world) UpdateSale(ctx context.Context, in activities.UpdateSaleInput) (activities.UpdateSaleResult, error) {
-	attempt := activity.GetInfo(ctx).Attempt
+	return w.update(in, activity.GetInfo(ctx).Attempt+in.Tries)
+}
+
+// UpdateSales does UpdateSale for each plan of the batch, in order, and sorts
+// the errors as the real activity does: non-retryable ones fail the sale,
+// others come back Retry, a refused token stops the batch.
+func (w *world) UpdateSales(ctx context.Context, in activities.UpdateSalesInput) (activities.UpdateSalesResult, error) {
+	w.mu.Lock()
+	w.batches = append(w.batches, in)
+	w.mu.Unlock()
+	var res activities.UpdateSalesResult
+	stopped := false
+	for _, p := range in.Plans {
+		if stopped {
+			res.Sales = append(res.Sales, activities.SaleResult{SaleID: p.SaleID, NotTried: true})
+			continue
+		}
+		r, err := w.update(activities.UpdateSaleInput{ShopID: in.ShopID, RunID: in.RunID, Plan: p}, activity.GetInfo(ctx).Attempt)
+		sr := activities.SaleResult{SaleID: p.SaleID, UpdateSaleResult: r}
+		var ae *temporal.ApplicationError
+		switch {
+		case err == nil:
+		case errors.As(err, &ae) && ae.NonRetryable():
+			sr.Error, sr.ErrorType = ae.Message(), ae.Type()
+			stopped = ae.Type() == activities.ErrReconnectNeeded
+		default:
+			sr.Retry, sr.Error = true, err.Error()
+		}
+		res.Sales = append(res.Sales, sr)
+	}
+	return res, nil
+}
+
+func (w *world) update(in activities.UpdateSaleInput, attempt int32) (activities.UpdateSaleResult, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	id := in.Plan.SaleID
@@ -344,9 +378,19 @@ type harness struct {
 	maxInFlight int
 	// workflow-clock time at which each UpdateSale started (first attempts).
 	updateStarts []time.Time
+
+	version *testsuite.MockCallWrapper // GetVersion(BatchUpdatesChange)
 }
 
 type envOption func(*harness, *testsuite.MockCallWrapper)
+
+// batched runs the export as runs begun after BatchUpdatesChange do: one
+// UpdateSales activity per page.
+func batched() envOption {
+	return func(h *harness, _ *testsuite.MockCallWrapper) {
+		h.version.Return(workflow.Version(1))
+	}
+}
 
 // updateTakes makes every UpdateSale take d on the workflow clock.
 func updateTakes(d time.Duration) envOption {
@@ -365,6 +409,9 @@ func newHarness(t *testing.T, w *world, opts ...envOption) *harness {
 	env.OnActivity(acts.FetchTargets, mock.Anything, mock.Anything).Return(w.FetchTargets)
 	env.OnActivity(acts.ReadColorMeState, mock.Anything, mock.Anything).Return(w.ReadColorMeState)
 	upd := env.OnActivity(acts.UpdateSale, mock.Anything, mock.Anything).Return(w.UpdateSale)
+	env.OnActivity(acts.UpdateSales, mock.Anything, mock.Anything).Return(w.UpdateSales)
+	// Runs begun before BatchUpdatesChange: one UpdateSale per sale (unless batched()).
+	h.version = env.OnGetVersion(workflows.BatchUpdatesChange, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 	env.OnActivity(acts.RecordOutcomes, mock.Anything, mock.Anything).Return(w.RecordOutcomes)
 	env.OnActivity(acts.FinishRun, mock.Anything, mock.Anything).Return(w.FinishRun)
 	env.OnActivity(acts.MarkReconnectNeeded, mock.Anything, mock.Anything).Return(w.MarkReconnectNeeded)

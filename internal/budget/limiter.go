@@ -15,16 +15,18 @@ import (
 
 // NewLimiter returns a colorme.Limiter on the database db whose budget is shared through the
 // database by every process using the same key: calls are spaced
-// 1min/perMinute apart plus 1 % headroom (GCRA with a burst of 1), so that the
+// 1min/perMinute apart plus 3 % headroom (GCRA with a burst of 1), so that the
 // jitter between taking a slot and the request reaching ColorMe never puts
-// perMinute+1 calls into one minute. perMinute <= 0 never waits. Hosts sharing a
+// perMinute+1 calls into one minute: an export keeps up to max_in_flight (16)
+// slots reserved ahead, and a loaded worker that wakes late sends them close
+// together; 3 % of 600/min is 18 calls of slack for that. perMinute <= 0 never waits. Hosts sharing a
 // key must have synchronized clocks (NTP).
 func NewLimiter(db *gorm.DB, key string, perMinute int) colorme.Limiter {
 	if perMinute <= 0 {
 		return noLimit{}
 	}
 	interval := time.Minute / time.Duration(perMinute)
-	return &dbLimiter{db: db, dialect: db.Dialector.Name(), key: key, interval: interval + interval/100}
+	return &dbLimiter{db: db, dialect: db.Dialector.Name(), key: key, interval: interval + interval*3/100}
 }
 
 // row is a budget's next free slot (table api_budgets).

@@ -31,6 +31,7 @@ type DevServerOptions struct {
 	DBFile      string               // the server's SQLite file, kept across restarts; "" = state in memory
 	Log         io.Writer            // the server's output; nil = discarded
 	SysProcAttr *syscall.SysProcAttr // e.g. its own process group
+	MetricsPort int                  // serve the server's Prometheus metrics on 127.0.0.1:MetricsPort; 0 = off
 }
 
 // LocalServer is a Temporal CLI dev server running as a subprocess.
@@ -60,6 +61,9 @@ func StartDevServer(ctx context.Context, opts DevServerOptions) (*LocalServer, e
 	args := append(append([]string{}, devServerArgs...), "--ip", host, "--port", port)
 	if opts.DBFile != "" {
 		args = append(args, "--db-filename", opts.DBFile)
+	}
+	if opts.MetricsPort > 0 {
+		args = append(args, "--metrics-port", strconv.Itoa(opts.MetricsPort))
 	}
 	out := opts.Log
 	if out == nil {
