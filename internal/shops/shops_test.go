@@ -34,7 +34,7 @@ func TestSettingsValidate(t *testing.T) {
 	assert.ErrorContains(t, err, "import_days must be between 1 and 365, got 366")
 	d := shops.DefaultSettings()
 	assert.Equal(t, shops.ShopSettings{ImportIntervalMinutes: 30, ImportDays: 7, ExportEnabled: true, ExportIntervalMinutes: 30,
-		ExportOnChange: true, WindowDays: 3, RequireShipDate: true, NotifySaleFailures: 3, NotifyLagMinutes: 15}, d)
+		ExportOnChange: true, WindowDays: 3, RequireShipDate: true, NotifySaleFailures: 3, NotifyLagMinutes: 15, StockIntervalMinutes: 60}, d)
 }
 
 func TestShopsCRUD(t *testing.T) {
