@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"gorm.io/gorm/clause"
 )
@@ -146,6 +147,26 @@ func (s *Store) markSent(ctx context.Context, l mailLedger, shopID string, saleI
 	}).Create(&row).Error
 	if err != nil {
 		return fmt.Errorf("recording the %s of sale %d (shop %q) as sent: %w", l.mail, saleID, shopID, err)
+	}
+	return nil
+}
+
+// withPaidMailsOwed sets PaidMailOwed on the orders whose 入金確認メール the
+// ledger still owes.
+func (s *Store) withPaidMailsOwed(ctx context.Context, shopID string, orders []rules.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(orders))
+	for i, o := range orders {
+		ids[i] = o.SaleID
+	}
+	owed, err := s.PaidMailsOwed(ctx, shopID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range orders {
+		orders[i].PaidMailOwed = owed[orders[i].SaleID]
 	}
 	return nil
 }
