@@ -35,35 +35,6 @@ func paidOrders(t *testing.T, s *stores.Stores) time.Time {
 	return at
 }
 
-// TestPaidMailLedger: the 入金確認メール's ledger is its own (a shipping mail
-// sent says nothing about it), owed until sent, claimed once.
-func TestPaidMailLedger(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *stores.Stores) {
-		ctx := context.Background()
-		require.NoError(t, s.MarkMailSent(ctx, "p", 7))
-		owed, err := s.PaidMailsOwed(ctx, "p", []int64{7})
-		require.NoError(t, err)
-		assert.Empty(t, owed)
-		require.NoError(t, s.MarkPaidMailOwed(ctx, "p", 7, 1))
-		owed, err = s.PaidMailsOwed(ctx, "p", []int64{7})
-		require.NoError(t, err)
-		assert.True(t, owed[7])
-		prev, err := s.ClaimPaidMail(ctx, "p", 7, 2)
-		require.NoError(t, err)
-		assert.Equal(t, oms.MailState(""), prev, "the owed row is claimed")
-		prev, err = s.ClaimPaidMail(ctx, "p", 7, 3)
-		require.NoError(t, err)
-		assert.Equal(t, oms.MailClaimed, prev, "a second claim does not win")
-		require.NoError(t, s.MarkPaidMailSent(ctx, "p", 7))
-		owed, err = s.PaidMailsOwed(ctx, "p", []int64{7})
-		require.NoError(t, err)
-		assert.Empty(t, owed)
-		shipOwed, err := s.MailsOwed(ctx, "p", []int64{7})
-		require.NoError(t, err)
-		assert.Empty(t, shipOwed)
-	})
-}
-
 // TestUnpaidFilter: 入金待ち lists the unpaid, not cancelled orders whose
 // payment method needs confirming, and none when no method does.
 func TestUnpaidFilter(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/colorme-sync/colorme-sync/internal/mailledger"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/schema"
@@ -187,4 +188,28 @@ func problem(p Payment, o orderRow, found bool, firstLine int) (en, ja string) {
 func validDate(d string) bool {
 	_, err := time.Parse(time.DateOnly, d)
 	return err == nil
+}
+
+// MarkPaidMailOwed records that an export planned the 入金確認メール of (shop,
+// sale), before it writes paid (mailledger.Ledger.MarkOwed).
+func (s *Store) MarkPaidMailOwed(ctx context.Context, shopID string, saleID, runID int64) error {
+	return mailledger.Paid(s.db).MarkOwed(ctx, shopID, saleID, runID)
+}
+
+// PaidMailsOwed returns which of the shop's saleIDs have a 入金確認メール owed
+// (mailledger.Ledger.Owed).
+func (s *Store) PaidMailsOwed(ctx context.Context, shopID string, saleIDs []int64) (map[int64]bool, error) {
+	return mailledger.Paid(s.db).Owed(ctx, shopID, saleIDs)
+}
+
+// ClaimPaidMail records that the 入金確認メール of (shop, sale) is about to be
+// sent; prev "" = this call made the claim (mailledger.Ledger.Claim).
+func (s *Store) ClaimPaidMail(ctx context.Context, shopID string, saleID, runID int64) (prev mailledger.State, err error) {
+	return mailledger.Paid(s.db).Claim(ctx, shopID, saleID, runID)
+}
+
+// MarkPaidMailSent records that the 入金確認メール of (shop, sale) was sent
+// (mailledger.Ledger.MarkSent).
+func (s *Store) MarkPaidMailSent(ctx context.Context, shopID string, saleID int64) error {
+	return mailledger.Paid(s.db).MarkSent(ctx, shopID, saleID)
 }

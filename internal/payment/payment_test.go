@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/colorme-sync/colorme-sync/internal/mailledger"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -125,5 +126,34 @@ func TestMarkPaidAllOrNothing(t *testing.T) {
 		require.NoError(t, err)
 		assert.Nil(t, views[0].PaidAt, "nothing stored")
 		assert.Equal(t, rules.StatusNew, views[0].Status)
+	})
+}
+
+// TestPaidMailLedger: the 入金確認メール's ledger is its own (a shipping mail
+// sent says nothing about it), owed until sent, claimed once.
+func TestPaidMailLedger(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *stores.Stores) {
+		ctx := context.Background()
+		require.NoError(t, s.MarkMailSent(ctx, "p", 7))
+		owed, err := s.Payments.PaidMailsOwed(ctx, "p", []int64{7})
+		require.NoError(t, err)
+		assert.Empty(t, owed)
+		require.NoError(t, s.Payments.MarkPaidMailOwed(ctx, "p", 7, 1))
+		owed, err = s.Payments.PaidMailsOwed(ctx, "p", []int64{7})
+		require.NoError(t, err)
+		assert.True(t, owed[7])
+		prev, err := s.Payments.ClaimPaidMail(ctx, "p", 7, 2)
+		require.NoError(t, err)
+		assert.Equal(t, mailledger.State(""), prev, "the owed row is claimed")
+		prev, err = s.Payments.ClaimPaidMail(ctx, "p", 7, 3)
+		require.NoError(t, err)
+		assert.Equal(t, mailledger.Claimed, prev, "a second claim does not win")
+		require.NoError(t, s.Payments.MarkPaidMailSent(ctx, "p", 7))
+		owed, err = s.Payments.PaidMailsOwed(ctx, "p", []int64{7})
+		require.NoError(t, err)
+		assert.Empty(t, owed)
+		shipOwed, err := s.MailsOwed(ctx, "p", []int64{7})
+		require.NoError(t, err)
+		assert.Empty(t, shipOwed)
 	})
 }

@@ -1,6 +1,6 @@
 // Package stores opens the database and hands out its stores, one per
 // domain, all on one connection pool: the orders (oms: orders, shipments,
-// imports, the run log, the mail ledger), the shops (settings, sealed secrets,
+// imports, the run log, the shipping-mail ledger), the shops (settings, sealed secrets,
 // methods), the console's accounts and 入金連携's payments. The API budget (budget.NewLimiter) and
 // the OAuth states (connect) work on DB().
 package stores

@@ -51,7 +51,7 @@ func TestPaymentWorkerKilled(t *testing.T) {
 	}
 	require.Zero(t, cs.NoopWrites, "no paid write repeated")
 	require.Equal(t, n, cs.PaidWrites)
-	owed, err := e.store.PaidMailsOwed(ctx, "paidkill", saleIDs(n))
+	owed, err := e.store.Payments.PaidMailsOwed(ctx, "paidkill", saleIDs(n))
 	require.NoError(t, err)
 	require.Empty(t, owed, "the ledger owes no paid mail")
 	logs, err := os.ReadFile(logFile)
