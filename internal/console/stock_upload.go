@@ -241,12 +241,7 @@ func stockUploadDonePath(shopID, token string) string {
 
 // stockUploadRefused shows the 在庫取込 form again with what went wrong and what to do.
 func (s *Server) stockUploadRefused(rq *request, err error) error {
-	var he *httpError
-	if !errors.As(err, &he) {
-		return err
-	}
-	s.d.Logger.Info("console: stock file refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
-	return s.renderStatus(rq, he.status, "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20}, he.msg)
+	return s.refuseUpload(rq, err, "stock file", "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20})
 }
 
 // readStockUpload reads the file of the 在庫取込 form as データ取込 reads its

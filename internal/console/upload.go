@@ -263,12 +263,19 @@ func (s *Server) uploadDone(rq *request) error {
 
 // uploadRefused shows the upload form again with what went wrong and what to do.
 func (s *Server) uploadRefused(rq *request, err error) error {
+	return s.refuseUpload(rq, err, "shipping CSV", "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20})
+}
+
+// refuseUpload shows an upload form (template tmpl, title, page) again with
+// what went wrong and what to do, when err is an *httpError (logged as a
+// refused file of kind what); it returns any other error.
+func (s *Server) refuseUpload(rq *request, err error, what, tmpl, title string, page any) error {
 	var he *httpError
 	if !errors.As(err, &he) {
 		return err
 	}
-	s.d.Logger.Info("console: shipping CSV refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
-	return s.renderStatus(rq, he.status, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20}, he.msg)
+	s.d.Logger.Info("console: "+what+" refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
+	return s.renderStatus(rq, he.status, tmpl, title, page, he.msg)
 }
 
 func uploadDonePath(shopID, token string) string { return "/shops/" + shopID + "/upload/done/" + token }
