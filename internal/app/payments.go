@@ -25,7 +25,7 @@ type PaymentCSVReport struct {
 }
 
 // ApplyPaymentCSV parses a bank-statement file and marks its sales 入金済み,
-// all or nothing (oms.Store.MarkPaid), as `starter orders paid -file` and the
+// all or nothing (payment.Store.MarkPaid), as `starter orders paid -file` and the
 // console's 入金取込 do: rows the parser rejects block the file too, and the
 // others are still checked against the OMS so that every problem is reported
 // at once, by line. by is who imports it.

@@ -17,7 +17,7 @@ import (
 
 // 入金連携 in the console: 「入金済みにする」 on 受注一覧's rows and on the order
 // page, and 入金取込 (a bank-statement CSV, all or nothing). Each marking is
-// oms.Store.MarkPaid with the staff member's login, then the on-change export
+// payment.Store.MarkPaid with the staff member's login, then the on-change export
 // writes paid:true to ColorMe (and the 入金確認メール with the shop's setting).
 
 // paymentsData is what 入金取込 shows.
