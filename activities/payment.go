@@ -23,7 +23,7 @@ import (
 func (a *Activities) updatePayment(ctx context.Context, client *colorme.Client, in UpdateSaleInput, res UpdateSaleResult, started time.Time) (UpdateSaleResult, error) {
 	saleID := in.Plan.SaleID
 	if in.Plan.SendPaidMail {
-		if err := a.Store.MarkPaidMailOwed(ctx, in.ShopID, saleID, in.RunID); err != nil {
+		if err := a.Store.Payments.MarkPaidMailOwed(ctx, in.ShopID, saleID, in.RunID); err != nil {
 			return UpdateSaleResult{}, err
 		}
 	}
@@ -72,7 +72,7 @@ func (a *Activities) updatePayment(ctx context.Context, client *colorme.Client, 
 // by a read made at least the stale-read window after this attempt started.
 func (a *Activities) sendPaidMailOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, current *colorme.Sale, started time.Time) (bool, string, error) {
 	saleID := in.Plan.SaleID
-	prev, err := a.Store.ClaimPaidMail(ctx, in.ShopID, saleID, in.RunID)
+	prev, err := a.Store.Payments.ClaimPaidMail(ctx, in.ShopID, saleID, in.RunID)
 	if err != nil {
 		return false, "", err
 	}
@@ -92,13 +92,13 @@ func (a *Activities) sendPaidMailOnce(ctx context.Context, client *colorme.Clien
 		}
 		current = &s
 		if s.PaidMailState == colorme.MailSent {
-			return true, "paid mail sent by an earlier attempt", a.Store.MarkPaidMailSent(ctx, in.ShopID, saleID)
+			return true, "paid mail sent by an earlier attempt", a.Store.Payments.MarkPaidMailSent(ctx, in.ShopID, saleID)
 		}
 	}
 	if current != nil && current.PaidMailState != colorme.MailNotYet {
 		switch current.PaidMailState {
 		case colorme.MailSent, colorme.MailPass:
-			return false, "ColorMe shows the paid mail as " + current.PaidMailState, a.Store.MarkPaidMailSent(ctx, in.ShopID, saleID)
+			return false, "ColorMe shows the paid mail as " + current.PaidMailState, a.Store.Payments.MarkPaidMailSent(ctx, in.ShopID, saleID)
 		default:
 			return false, "paid mail not sent: ColorMe shows paid_mail_state " + strconv.Quote(current.PaidMailState) +
 				", not not_yet, so it is never sent twice; send it from ColorMe's order screen if the customer should get it", nil
@@ -107,7 +107,7 @@ func (a *Activities) sendPaidMailOnce(ctx context.Context, client *colorme.Clien
 	if err := client.SendPaidMail(ctx, saleID); err != nil {
 		return false, "", classify(ctx, err)
 	}
-	return true, "", a.Store.MarkPaidMailSent(ctx, in.ShopID, saleID)
+	return true, "", a.Store.Payments.MarkPaidMailSent(ctx, in.ShopID, saleID)
 }
 
 func joinNote(a, b string) string {

@@ -53,7 +53,7 @@ func TestUpdateSale_PaymentRetried(t *testing.T) {
 			require.True(t, ok)
 			require.True(t, s.Paid)
 			require.Equal(t, colorme.MailSent, s.PaidMailState)
-			owed, err := r.a.Store.PaidMailsOwed(context.Background(), "s1", []int64{retrySale})
+			owed, err := r.a.Store.Payments.PaidMailsOwed(context.Background(), "s1", []int64{retrySale})
 			require.NoError(t, err)
 			require.Empty(t, owed, "the ledger records the mail as sent")
 		})
@@ -64,7 +64,7 @@ func TestUpdateSale_PaymentRetried(t *testing.T) {
 // 入金確認メール sent (an earlier run): nothing is sent again.
 func TestUpdateSale_PaidMailLedgerSentSendsNothing(t *testing.T) {
 	r := setupRetry(t, colorme.MailNotYet)
-	require.NoError(t, r.a.Store.MarkPaidMailSent(context.Background(), "s1", retrySale))
+	require.NoError(t, r.a.Store.Payments.MarkPaidMailSent(context.Background(), "s1", retrySale))
 	res, _ := r.run(t, paidInput(r))
 	require.True(t, res.PaidWritten)
 	require.False(t, res.PaidMailed)

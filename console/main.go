@@ -18,7 +18,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/console"
-	"github.com/colorme-sync/colorme-sync/internal/metrics"
 )
 
 // Settings are the console's own settings, beside config.Config.
@@ -65,14 +64,8 @@ func run() error {
 		return err
 	}
 	defer c.Close()
-	ms, err := metrics.LoadSettings()
-	if err != nil {
+	if err := app.ServeConfiguredMetrics(ctx, "console", cfg, st, c, logger); err != nil {
 		return err
-	}
-	if ms.Listen != "" {
-		if _, err := app.ServeMetrics(ctx, ms.Listen, "console", cfg, st, c, logger); err != nil {
-			return err
-		}
 	}
 	proxies, err := console.ParseProxies(set.TrustedProxies)
 	if err != nil {

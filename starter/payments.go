@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/payment"
 )
 
 // ordersPaid is `starter orders paid`: mark sales 入金済み in the OMS, by sale
@@ -29,7 +29,7 @@ func ordersPaid(ctx context.Context, e *env, args []string) error {
 	if (*sales == "") == (*file == "") {
 		return errors.New("give either -sales 1,2,3 or -file statement.csv")
 	}
-	var rep oms.PaymentReport
+	var rep payment.Report
 	if *file != "" {
 		data, err := readCSVFile(*file)
 		if err != nil {
@@ -43,20 +43,20 @@ func ordersPaid(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.out, "%s: %s, %s\n", *file, r.Encoding, opsCount(r.Rows, "valid row"))
-		rep = r.PaymentReport
+		rep = r.Report
 	} else {
 		payments, err := parseSaleList(*sales)
 		if err != nil {
 			return err
 		}
-		if rep, err = st.MarkPaid(ctx, *shop, payments, *by, *dryRun, time.Now()); err != nil {
+		if rep, err = st.Payments.MarkPaid(ctx, *shop, payments, *by, *dryRun, time.Now()); err != nil {
 			return err
 		}
 	}
 	return printPayments(ctx, e, *shop, rep)
 }
 
-func printPayments(ctx context.Context, e *env, shop string, rep oms.PaymentReport) error {
+func printPayments(ctx context.Context, e *env, shop string, rep payment.Report) error {
 	if len(rep.Rejected) > 0 {
 		opsPrintLines(e.out, shop, "rejected", rep.Rejected)
 		return fmt.Errorf("%s: nothing was marked paid; fix them and run it again", opsCount(len(rep.Rejected), "problem"))
@@ -90,8 +90,8 @@ func lineText(line int) string {
 }
 
 // parseSaleList reads "1,2 3" into payments without date or amount.
-func parseSaleList(s string) ([]oms.Payment, error) {
-	var out []oms.Payment
+func parseSaleList(s string) ([]payment.Payment, error) {
+	var out []payment.Payment
 	seen := map[int64]bool{}
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
 		id, err := strconv.ParseInt(f, 10, 64)
@@ -100,7 +100,7 @@ func parseSaleList(s string) ([]oms.Payment, error) {
 		}
 		if !seen[id] {
 			seen[id] = true
-			out = append(out, oms.Payment{SaleID: id})
+			out = append(out, payment.Payment{SaleID: id})
 		}
 	}
 	if len(out) == 0 {

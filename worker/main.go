@@ -14,7 +14,6 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
-	"github.com/colorme-sync/colorme-sync/internal/metrics"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
@@ -46,16 +45,10 @@ func run() error {
 		return err
 	}
 	defer c.Close()
-	ms, err := metrics.LoadSettings()
-	if err != nil {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	if err := app.ServeConfiguredMetrics(ctx, "worker", cfg, st, c, logger); err != nil {
 		return err
-	}
-	if ms.Listen != "" {
-		ctx, stop := context.WithCancel(context.Background())
-		defer stop()
-		if _, err := app.ServeMetrics(ctx, ms.Listen, "worker", cfg, st, c, logger); err != nil {
-			return err
-		}
 	}
 	w := app.NewWorker(c, cfg, app.Activities(cfg, st, nil))
 	stopNotify, err := app.StartNotifications(context.Background(), c, cfg, st, w)

@@ -29,3 +29,14 @@ func ServeMetrics(ctx context.Context, addr, process string, cfg config.Config, 
 func ReadyChecks(st *stores.Stores, c client.Client) []metrics.Check {
 	return []metrics.Check{metrics.DatabaseCheck(st.DB()), metrics.TemporalCheck(c)}
 }
+
+// ServeConfiguredMetrics serves the metrics (ServeMetrics) until ctx ends on
+// the address the environment gives (metrics.LoadSettings); none: nothing.
+func ServeConfiguredMetrics(ctx context.Context, process string, cfg config.Config, st *stores.Stores, c client.Client, logger *slog.Logger) error {
+	ms, err := metrics.LoadSettings()
+	if err != nil || ms.Listen == "" {
+		return err
+	}
+	_, err = ServeMetrics(ctx, ms.Listen, process, cfg, st, c, logger)
+	return err
+}

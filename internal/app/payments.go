@@ -9,6 +9,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/paycsv"
+	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
 	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
@@ -20,11 +21,11 @@ type PaymentCSVReport struct {
 	Encoding string `json:"encoding"`
 	Header   bool   `json:"header"`
 	Rows     int    `json:"rows"` // rows the parser accepted
-	oms.PaymentReport
+	payment.Report
 }
 
 // ApplyPaymentCSV parses a bank-statement file and marks its sales 入金済み,
-// all or nothing (oms.Store.MarkPaid), as `starter orders paid -file` and the
+// all or nothing (payment.Store.MarkPaid), as `starter orders paid -file` and the
 // console's 入金取込 do: rows the parser rejects block the file too, and the
 // others are still checked against the OMS so that every problem is reported
 // at once, by line. by is who imports it.
@@ -36,19 +37,19 @@ func ApplyPaymentCSV(ctx context.Context, st *stores.Stores, shopID string, data
 	}
 	parsed := paycsv.Parse(data)
 	out := PaymentCSVReport{Encoding: parsed.Encoding, Header: parsed.Header, Rows: len(parsed.Rows)}
-	payments := make([]oms.Payment, len(parsed.Rows))
+	payments := make([]payment.Payment, len(parsed.Rows))
 	for i, r := range parsed.Rows {
 		amount := r.Amount
-		payments[i] = oms.Payment{Line: r.Line, SaleID: r.SaleID, PaidOn: r.PaidOn, Amount: &amount}
+		payments[i] = payment.Payment{Line: r.Line, SaleID: r.SaleID, PaidOn: r.PaidOn, Amount: &amount}
 	}
-	var rep oms.PaymentReport
+	var rep payment.Report
 	if len(payments) > 0 {
 		var err error
-		if rep, err = st.MarkPaid(ctx, shopID, payments, by, dryRun || len(parsed.Errors) > 0, now); err != nil {
+		if rep, err = st.Payments.MarkPaid(ctx, shopID, payments, by, dryRun || len(parsed.Errors) > 0, now); err != nil {
 			return out, err
 		}
 	}
-	out.PaymentReport = rep
+	out.Report = rep
 	for _, le := range parsed.Errors {
 		out.Rejected = append(out.Rejected, oms.LineMessage{Line: le.Line, Message: le.Message, Ja: le.Ja})
 	}

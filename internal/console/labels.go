@@ -159,10 +159,15 @@ func (s *Server) labelPost(rq *request) error {
 	}
 	s.d.Logger.Info("console: label data downloaded", "shop", rq.shop.ID, "by", rq.user.Login, "format", ex.Format,
 		"orders", ex.Orders, "rows", ex.Rows, "warnings", len(ex.Warnings))
+	return download(rq, "text/csv; charset=Shift_JIS", ex.FileName, ex.Data)
+}
+
+// download answers with a file to save: its content type, name and bytes.
+func download(rq *request, contentType, fileName string, data []byte) error {
 	h := rq.w.Header()
-	h.Set("Content-Type", "text/csv; charset=Shift_JIS")
-	h.Set("Content-Disposition", `attachment; filename="`+ex.FileName+`"`)
-	_, err = rq.w.Write(ex.Data)
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", `attachment; filename="`+fileName+`"`)
+	_, err := rq.w.Write(data)
 	return err
 }
 

@@ -48,9 +48,5 @@ func (s *Server) labelsByCarrier(rq *request, f labelForm, sel app.LabelSelectio
 	}
 	s.d.Logger.Info("console: label data by carrier downloaded", "shop", rq.shop.ID, "by", rq.user.Login, "files", len(ex.Files),
 		"orders", ex.Orders, "rows", ex.Rows, "warnings", len(ex.Warnings))
-	h := rq.w.Header()
-	h.Set("Content-Type", "application/zip")
-	h.Set("Content-Disposition", `attachment; filename="`+ex.FileName+`"`)
-	_, err = rq.w.Write(ex.Data)
-	return err
+	return download(rq, "application/zip", ex.FileName, ex.Data)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
@@ -16,7 +17,7 @@ import (
 
 // 入金連携 in the console: 「入金済みにする」 on 受注一覧's rows and on the order
 // page, and 入金取込 (a bank-statement CSV, all or nothing). Each marking is
-// oms.Store.MarkPaid with the staff member's login, then the on-change export
+// payment.Store.MarkPaid with the staff member's login, then the on-change export
 // writes paid:true to ColorMe (and the 入金確認メール with the shop's setting).
 
 // paymentsData is what 入金取込 shows.
@@ -36,7 +37,7 @@ func (s *Server) orderMarkPaid(rq *request) error {
 		return err
 	}
 	paidOn := strings.ReplaceAll(strings.TrimSpace(rq.r.FormValue("paid_on")), "/", "-")
-	rep, err := s.d.Store.MarkPaid(rq.ctx(), rq.shop.ID, []oms.Payment{{SaleID: sale, PaidOn: paidOn}}, rq.user.Login, false, s.d.Now())
+	rep, err := s.d.Store.Payments.MarkPaid(rq.ctx(), rq.shop.ID, []payment.Payment{{SaleID: sale, PaidOn: paidOn}}, rq.user.Login, false, s.d.Now())
 	if err != nil {
 		return err
 	}

@@ -95,19 +95,8 @@ func (s *Server) stockUploadPreview(rq *request) error {
 	s.d.Logger.Info("console: stock file previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
 		"skus", v.SKUs, "changes", v.ChangeCount, "problems", v.ProblemCount)
 	page := stockUploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
-	switch {
-	case v.ProblemCount > 0:
-		return s.renderStatus(rq, http.StatusUnprocessableEntity, "stock_upload", "在庫取込", page,
-			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", v.ProblemCount))
-	case !v.CanApply:
-		return s.render(rq, "stock_upload", "在庫取込", page)
-	}
-	v.Token, err = s.acc.PutUpload(rq.ctx(), accounts.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: stockUploadPrefix + name, Data: data,
-		SHA256: v.SHA256, ExpiresAt: s.d.Now().Add(uploadTTL)}, s.d.Now(), uploadStashBytes)
-	if err != nil {
-		return err
-	}
-	return s.render(rq, "stock_upload", "在庫取込", page)
+	return s.previewPage(rq, "stock_upload", "在庫取込", page, v.ProblemCount, v.CanApply,
+		accounts.Upload{Name: stockUploadPrefix + name, Data: data, SHA256: v.SHA256}, &v.Token)
 }
 
 // stockFileView parses a stock file and compares it with the shop's on-hand
@@ -252,12 +241,7 @@ func stockUploadDonePath(shopID, token string) string {
 
 // stockUploadRefused shows the 在庫取込 form again with what went wrong and what to do.
 func (s *Server) stockUploadRefused(rq *request, err error) error {
-	var he *httpError
-	if !errors.As(err, &he) {
-		return err
-	}
-	s.d.Logger.Info("console: stock file refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
-	return s.renderStatus(rq, he.status, "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20}, he.msg)
+	return s.refuseUpload(rq, err, "stock file", "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20})
 }
 
 // readStockUpload reads the file of the 在庫取込 form as データ取込 reads its

@@ -129,11 +129,7 @@ func (s *Server) uploadForm(rq *request) error {
 
 // uploadSample downloads a sample shipping-results file.
 func (s *Server) uploadSample(rq *request) error {
-	h := rq.w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="shipping-results-sample.csv"`)
-	_, err := io.WriteString(rq.w, sampleCSV)
-	return err
+	return download(rq, "text/csv; charset=utf-8", "shipping-results-sample.csv", []byte(sampleCSV))
 }
 
 // uploadPreview is 「プレビュー」: it reads the uploaded file, checks every row
@@ -164,20 +160,28 @@ func (s *Server) uploadPreview(rq *request) error {
 	v.fill(rep)
 	s.d.Logger.Info("console: shipping CSV previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
 		"encoding", rep.Encoding, "rows", rep.Rows, "changes", len(rep.Changes), "problems", len(rep.Rejected))
-	data2 := uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
+	page := uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
+	return s.previewPage(rq, "upload", "データ取込", page, v.ProblemCount, v.CanApply,
+		accounts.Upload{Name: name, Data: data, SHA256: v.SHA256}, &v.Token)
+}
+
+// previewPage shows a previewed file on page (template tmpl, title): its
+// problems (422), or what it would change; a file that can be applied (up:
+// its name, data and sum) is kept for 「取込」 under a token, set in *token.
+func (s *Server) previewPage(rq *request, tmpl, title string, page any, problems int, canApply bool, up accounts.Upload, token *string) error {
 	switch {
-	case v.ProblemCount > 0:
-		return s.renderStatus(rq, http.StatusUnprocessableEntity, "upload", "データ取込", data2,
-			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", v.ProblemCount))
-	case !v.CanApply:
-		return s.render(rq, "upload", "データ取込", data2)
+	case problems > 0:
+		return s.renderStatus(rq, http.StatusUnprocessableEntity, tmpl, title, page,
+			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の一覧の行を直して、もう一度アップロードしてください。", problems))
+	case !canApply:
+		return s.render(rq, tmpl, title, page)
 	}
-	v.Token, err = s.acc.PutUpload(rq.ctx(), accounts.Upload{Session: sessionKey(rq), ShopID: rq.shop.ID, Name: name, Data: data, SHA256: v.SHA256,
-		ExpiresAt: s.d.Now().Add(uploadTTL)}, s.d.Now(), uploadStashBytes)
-	if err != nil {
+	up.Session, up.ShopID, up.ExpiresAt = sessionKey(rq), rq.shop.ID, s.d.Now().Add(uploadTTL)
+	var err error
+	if *token, err = s.acc.PutUpload(rq.ctx(), up, s.d.Now(), uploadStashBytes); err != nil {
 		return err
 	}
-	return s.render(rq, "upload", "データ取込", data2)
+	return s.render(rq, tmpl, title, page)
 }
 
 // uploadApply is 「取込」: it applies the previewed file all or nothing, exactly
@@ -259,12 +263,19 @@ func (s *Server) uploadDone(rq *request) error {
 
 // uploadRefused shows the upload form again with what went wrong and what to do.
 func (s *Server) uploadRefused(rq *request, err error) error {
+	return s.refuseUpload(rq, err, "shipping CSV", "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20})
+}
+
+// refuseUpload shows an upload form (template tmpl, title, page) again with
+// what went wrong and what to do, when err is an *httpError (logged as a
+// refused file of kind what); it returns any other error.
+func (s *Server) refuseUpload(rq *request, err error, what, tmpl, title string, page any) error {
 	var he *httpError
 	if !errors.As(err, &he) {
 		return err
 	}
-	s.d.Logger.Info("console: shipping CSV refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
-	return s.renderStatus(rq, he.status, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20}, he.msg)
+	s.d.Logger.Info("console: "+what+" refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
+	return s.renderStatus(rq, he.status, tmpl, title, page, he.msg)
 }
 
 func uploadDonePath(shopID, token string) string { return "/shops/" + shopID + "/upload/done/" + token }

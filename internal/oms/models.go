@@ -11,12 +11,12 @@ import (
 
 // The gorm models: the code's view of the schema, which the migrations make
 // (internal/schema): a change here needs a migration. The exported types are
-// the API.
+// the API. The mail ledgers' rows are internal/mailledger's.
 
 // Models returns a value of each gorm model of the package, for the schema
 // drift test (internal/schema). Each names its table (TableName).
 func Models() []any {
-	return []any{&orderRow{}, &deliveryRow{}, &itemRow{}, &runRow{}, &outcomeRow{}, &mailRow{}, &paidMailRow{}}
+	return []any{&orderRow{}, &deliveryRow{}, &itemRow{}, &runRow{}, &outcomeRow{}}
 }
 
 // TableName is the table of orderRow.
@@ -33,9 +33,6 @@ func (runRow) TableName() string { return "runs" }
 
 // TableName is the table of outcomeRow.
 func (outcomeRow) TableName() string { return "run_outcomes" }
-
-// TableName is the table of mailRow.
-func (mailRow) TableName() string { return "mail_ledger" }
 
 type orderRow struct {
 	ShopID             string     `gorm:"primaryKey;size:63"`
@@ -138,29 +135,6 @@ type outcomeRow struct {
 	Mailed  bool   `gorm:"not null"`
 	At      time.Time
 }
-
-type mailRow struct {
-	ShopID    string    `gorm:"primaryKey;size:63"`
-	SaleID    int64     `gorm:"primaryKey;autoIncrement:false"`
-	State     MailState `gorm:"size:16;not null"`
-	RunID     int64     `gorm:"not null"`
-	ClaimedAt time.Time
-	SentAt    *time.Time
-}
-
-// paidMailRow is a row of the 入金確認メール's ledger: mailRow's shape, its
-// own table.
-type paidMailRow struct {
-	ShopID    string    `gorm:"primaryKey;size:63"`
-	SaleID    int64     `gorm:"primaryKey;autoIncrement:false"`
-	State     MailState `gorm:"size:16;not null"`
-	RunID     int64     `gorm:"not null"`
-	ClaimedAt time.Time
-	SentAt    *time.Time
-}
-
-// TableName is the table of paidMailRow.
-func (paidMailRow) TableName() string { return "paid_mail_ledger" }
 
 // dateString is a calendar date "YYYY-MM-DD", "" = none (NULL). It is a DATE
 // in PostgreSQL and text in SQLite.

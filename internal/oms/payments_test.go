@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
@@ -34,121 +35,13 @@ func paidOrders(t *testing.T, s *stores.Stores) time.Time {
 	return at
 }
 
-func amount(n int64) *int64 { return &n }
-
-// TestMarkPaid: sales become 入金済み with who, when and the 入金日; 新規受付
-// and 入金待ち become 発送待ち; updated_at moves so the export takes them; a
-// sale already paid is left as it is.
-func TestMarkPaid(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *stores.Stores) {
-		ctx := context.Background()
-		at := paidOrders(t, s)
-		now := at.Add(2 * time.Hour)
-		rep, err := s.MarkPaid(ctx, "p", []oms.Payment{{SaleID: 1, PaidOn: "2026-12-01", Amount: amount(5400)}, {SaleID: 4}}, "keiri", false, now)
-		require.NoError(t, err)
-		require.Empty(t, rep.Rejected)
-		require.True(t, rep.Applied)
-		require.Len(t, rep.Changes, 2)
-		assert.Equal(t, rules.StatusNew, rep.Changes[0].FromStatus)
-		assert.Equal(t, rules.StatusAwaitingShipment, rep.Changes[0].ToStatus)
-		assert.Equal(t, rules.StatusAwaitingShipment, rep.Changes[1].ToStatus)
-		views, err := s.Orders(ctx, "p", 1, 4)
-		require.NoError(t, err)
-		require.NotNil(t, views[0].PaidAt)
-		assert.True(t, views[0].PaidAt.Equal(now))
-		assert.Equal(t, "2026-12-01", views[0].PaidOn)
-		assert.Equal(t, "keiri", views[0].PaidBy)
-		assert.True(t, views[0].Paid)
-		assert.True(t, views[0].UpdatedAt.Equal(now), "the export window sees the change")
-		assert.Empty(t, views[1].PaidOn)
-
-		page, err := s.FetchTargets(ctx, oms.TargetQuery{ShopID: "p", AsOf: now, WindowDays: 3})
-		require.NoError(t, err)
-		paid := map[int64]bool{}
-		for _, o := range page.Orders {
-			paid[o.SaleID] = o.Paid
-		}
-		assert.Equal(t, map[int64]bool{1: true, 2: false, 4: true}, paid, "the targets carry 入金済み; 入金待ち (2) is not paid")
-
-		again, err := s.MarkPaid(ctx, "p", []oms.Payment{{SaleID: 1}}, "other", false, now.Add(time.Hour))
-		require.NoError(t, err)
-		assert.Equal(t, []int64{1}, again.Already)
-		assert.Empty(t, again.Changes)
-		views, err = s.Orders(ctx, "p", 1)
-		require.NoError(t, err)
-		assert.Equal(t, "keiri", views[0].PaidBy, "the first marking stays")
-	})
-}
-
-// TestMarkPaidAllOrNothing: one bad line (an amount off the total, a
-// cancelled order, an unknown sale, a sale twice, a bad date) stores nothing,
-// and every problem is reported by line.
-func TestMarkPaidAllOrNothing(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *stores.Stores) {
-		ctx := context.Background()
-		at := paidOrders(t, s)
-		rep, err := s.MarkPaid(ctx, "p", []oms.Payment{
-			{Line: 2, SaleID: 1, Amount: amount(5400)},
-			{Line: 3, SaleID: 2, Amount: amount(3000)},
-			{Line: 4, SaleID: 3},
-			{Line: 5, SaleID: 99},
-			{Line: 6, SaleID: 1},
-			{Line: 7, SaleID: 4, PaidOn: "2026-13-01"},
-		}, "keiri", false, at)
-		require.NoError(t, err)
-		assert.False(t, rep.Applied)
-		assert.Empty(t, rep.Changes)
-		lines := []int{}
-		for _, r := range rep.Rejected {
-			lines = append(lines, r.Line)
-			assert.NotEmpty(t, r.Ja)
-		}
-		assert.Equal(t, []int{3, 4, 5, 6, 7}, lines)
-		assert.Contains(t, rep.Rejected[0].Ja, "3000円")
-		assert.Contains(t, rep.Rejected[0].Ja, "3300円")
-		views, err := s.Orders(ctx, "p", 1)
-		require.NoError(t, err)
-		assert.Nil(t, views[0].PaidAt, "nothing stored")
-		assert.Equal(t, rules.StatusNew, views[0].Status)
-	})
-}
-
-// TestPaidMailLedger: the 入金確認メール's ledger is its own (a shipping mail
-// sent says nothing about it), owed until sent, claimed once.
-func TestPaidMailLedger(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *stores.Stores) {
-		ctx := context.Background()
-		require.NoError(t, s.MarkMailSent(ctx, "p", 7))
-		owed, err := s.PaidMailsOwed(ctx, "p", []int64{7})
-		require.NoError(t, err)
-		assert.Empty(t, owed)
-		require.NoError(t, s.MarkPaidMailOwed(ctx, "p", 7, 1))
-		owed, err = s.PaidMailsOwed(ctx, "p", []int64{7})
-		require.NoError(t, err)
-		assert.True(t, owed[7])
-		prev, err := s.ClaimPaidMail(ctx, "p", 7, 2)
-		require.NoError(t, err)
-		assert.Equal(t, oms.MailState(""), prev, "the owed row is claimed")
-		prev, err = s.ClaimPaidMail(ctx, "p", 7, 3)
-		require.NoError(t, err)
-		assert.Equal(t, oms.MailClaimed, prev, "a second claim does not win")
-		require.NoError(t, s.MarkPaidMailSent(ctx, "p", 7))
-		owed, err = s.PaidMailsOwed(ctx, "p", []int64{7})
-		require.NoError(t, err)
-		assert.Empty(t, owed)
-		shipOwed, err := s.MailsOwed(ctx, "p", []int64{7})
-		require.NoError(t, err)
-		assert.Empty(t, shipOwed)
-	})
-}
-
 // TestUnpaidFilter: 入金待ち lists the unpaid, not cancelled orders whose
 // payment method needs confirming, and none when no method does.
 func TestUnpaidFilter(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		at := paidOrders(t, s)
-		_, err := s.MarkPaid(ctx, "p", []oms.Payment{{SaleID: 4}}, "keiri", false, at)
+		_, err := s.Payments.MarkPaid(ctx, "p", []payment.Payment{{SaleID: 4}}, "keiri", false, at)
 		require.NoError(t, err)
 		ids := func(q oms.OrderListQuery) []int64 {
 			page, err := s.ListOrders(ctx, q)

@@ -133,23 +133,20 @@ func nonNil[T any](v []T) []T {
 //	GET /_sandbox/payments    the payment methods
 //	PUT /_sandbox/payments    JSON array of colorme.PaymentMethod: replace them
 func (s *Server) registerMethodsAdmin() {
-	s.mux.HandleFunc("GET /_sandbox/deliveries", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, nonNil(s.DeliveryMethods()))
+	methodsAdmin(s, "deliveries", s.DeliveryMethods, func(m colorme.DeliveryMethod) int64 { return m.ID }, s.SeedDeliveryMethods)
+	methodsAdmin(s, "payments", s.PaymentMethods, func(m colorme.PaymentMethod) int64 { return m.ID }, s.SeedPaymentMethods)
+}
+
+// methodsAdmin registers GET /_sandbox/<path> (the methods, from list) and PUT
+// (a JSON array of them, each with a positive distinct id: replace them, seed).
+func methodsAdmin[M any](s *Server, path string, list func() []M, id func(M) int64, seed func(...M)) {
+	s.mux.HandleFunc("GET /_sandbox/"+path, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, nonNil(list()))
 	})
-	s.mux.HandleFunc("PUT /_sandbox/deliveries", func(w http.ResponseWriter, r *http.Request) {
-		var ms []colorme.DeliveryMethod
-		if decode(w, r, &ms) && validIDs(w, len(ms), func(i int) int64 { return ms[i].ID }) {
-			s.SeedDeliveryMethods(ms...)
-			writeJSON(w, http.StatusOK, map[string]int{"seeded": len(ms)})
-		}
-	})
-	s.mux.HandleFunc("GET /_sandbox/payments", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, nonNil(s.PaymentMethods()))
-	})
-	s.mux.HandleFunc("PUT /_sandbox/payments", func(w http.ResponseWriter, r *http.Request) {
-		var ms []colorme.PaymentMethod
-		if decode(w, r, &ms) && validIDs(w, len(ms), func(i int) int64 { return ms[i].ID }) {
-			s.SeedPaymentMethods(ms...)
+	s.mux.HandleFunc("PUT /_sandbox/"+path, func(w http.ResponseWriter, r *http.Request) {
+		var ms []M
+		if decode(w, r, &ms) && validIDs(w, len(ms), func(i int) int64 { return id(ms[i]) }) {
+			seed(ms...)
 			writeJSON(w, http.StatusOK, map[string]int{"seeded": len(ms)})
 		}
 	})

@@ -413,18 +413,22 @@ func (s *Server) listProducts(r *http.Request) map[string]any {
 }
 
 func (s *Server) getProduct(id int64) (int, any) {
-	p := s.products()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	pr, ok := p.visibleLocked(id, s.now())
-	if !ok {
-		return fail(http.StatusNotFound, codeNotFound, "商品が見つかりません")
-	}
-	p.counters.Reads++
-	return http.StatusOK, map[string]any{"product": pr}
+	return s.readProduct(id, func(pr colorme.Product) (int, any) {
+		return http.StatusOK, map[string]any{"product": pr}
+	})
 }
 
 func (s *Server) listVariants(r *http.Request, id int64) (int, any) {
+	return s.readProduct(id, func(pr colorme.Product) (int, any) {
+		limit, offset := pageOf(r, len(pr.Variants))
+		return http.StatusOK, map[string]any{"variants": pr.Variants[offset:min(offset+limit, len(pr.Variants))],
+			"meta": colorme.Meta{Total: len(pr.Variants), Limit: limit, Offset: offset}}
+	})
+}
+
+// readProduct answers a read of product id as the site shows it now (a 404
+// when it has none), counting the read: answer builds the body, under the lock.
+func (s *Server) readProduct(id int64, answer func(colorme.Product) (int, any)) (int, any) {
 	p := s.products()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -433,9 +437,7 @@ func (s *Server) listVariants(r *http.Request, id int64) (int, any) {
 		return fail(http.StatusNotFound, codeNotFound, "商品が見つかりません")
 	}
 	p.counters.Reads++
-	limit, offset := pageOf(r, len(pr.Variants))
-	return http.StatusOK, map[string]any{"variants": pr.Variants[offset:min(offset+limit, len(pr.Variants))],
-		"meta": colorme.Meta{Total: len(pr.Variants), Limit: limit, Offset: offset}}
+	return answer(pr)
 }
 
 // updateProduct applies PUT /v1/products/{id}.json; lost is true when the

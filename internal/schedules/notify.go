@@ -14,14 +14,8 @@ import (
 // trigger then runs an incremental export within seconds. It does not read the
 // shop's settings: app.NotifyChange does.
 func (m *Manager) NotifyChange(ctx context.Context, shopID, reason string) error {
-	id := workflows.ExportOnChangeID(shopID)
-	_, err := m.Client.SignalWithStartWorkflow(ctx, id, workflows.ChangeSignal, workflows.ChangeNotice{Reason: reason},
-		workflows.StartOptions(id, m.TaskQueue, shopID, oms.TriggerChange, fmt.Sprintf("on-change export trigger of shop %s", shopID)),
+	return m.signalTrigger(ctx, workflows.ExportOnChangeID(shopID), shopID, reason, "export", "export",
 		workflows.ExportOnChange, workflows.ExportOnChangeInput{ShopID: shopID})
-	if err != nil {
-		return fmt.Errorf("notifying the on-change export of shop %s: %w", shopID, hint(err))
-	}
-	return nil
 }
 
 // NotifyStockChange tells the shop's on-change stock trigger (StockOnChange, ID
@@ -30,12 +24,19 @@ func (m *Manager) NotifyChange(ctx context.Context, shopID, reason string) error
 // trigger then pushes the stock within seconds. It does not read the shop's
 // settings: app.NotifyStockChange does.
 func (m *Manager) NotifyStockChange(ctx context.Context, shopID, reason string) error {
-	id := workflows.StockOnChangeID(shopID)
-	_, err := m.Client.SignalWithStartWorkflow(ctx, id, workflows.ChangeSignal, workflows.ChangeNotice{Reason: reason},
-		workflows.StartOptions(id, m.TaskQueue, shopID, oms.TriggerChange, fmt.Sprintf("on-change stock trigger of shop %s", shopID)),
+	return m.signalTrigger(ctx, workflows.StockOnChangeID(shopID), shopID, reason, "stock", "stock push",
 		workflows.StockOnChange, workflows.StockOnChangeInput{ShopID: shopID})
+}
+
+// signalTrigger signals the on-change trigger id of the shop (workflow wf with
+// input in), starting it when none runs; what and job name it in its summary
+// ("on-change <what> trigger") and in errors ("the on-change <job>").
+func (m *Manager) signalTrigger(ctx context.Context, id, shopID, reason, what, job string, wf, in any) error {
+	_, err := m.Client.SignalWithStartWorkflow(ctx, id, workflows.ChangeSignal, workflows.ChangeNotice{Reason: reason},
+		workflows.StartOptions(id, m.TaskQueue, shopID, oms.TriggerChange, fmt.Sprintf("on-change %s trigger of shop %s", what, shopID)),
+		wf, in)
 	if err != nil {
-		return fmt.Errorf("notifying the on-change stock push of shop %s: %w", shopID, hint(err))
+		return fmt.Errorf("notifying the on-change %s of shop %s: %w", job, shopID, hint(err))
 	}
 	return nil
 }

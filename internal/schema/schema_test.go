@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/mailledger"
 	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
@@ -154,7 +155,7 @@ func TestMigration1IsRelease56606a0(t *testing.T) {
 // (TableName), as no table-name map or naming strategy does it for them.
 func allModels(t *testing.T) []any {
 	all := slices.Concat(oms.Models(), shops.Models(), accounts.Models(), budget.Models(),
-		connect.Models(), stock.Models(), notify.Models())
+		connect.Models(), stock.Models(), notify.Models(), mailledger.Models())
 	for _, m := range all {
 		_, ok := m.(interface{ TableName() string })
 		assert.True(t, ok, "%T has no TableName method", m)

@@ -1,7 +1,7 @@
 // Package stores opens the database and hands out its stores, one per
 // domain, all on one connection pool: the orders (oms: orders, shipments,
-// imports, the run log, the mail ledger), the shops (settings, sealed secrets,
-// methods) and the console's accounts. The API budget (budget.NewLimiter) and
+// imports, the run log, the shipping-mail ledger), the shops (settings, sealed secrets,
+// methods), the console's accounts and 入金連携's payments. The API budget (budget.NewLimiter) and
 // the OAuth states (connect) work on DB().
 package stores
 
@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/schema"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
@@ -22,6 +23,7 @@ type Stores struct {
 	Schema   *schema.DB // SchemaStatus, Migrate, MigrateTo
 	Shops    *shops.Store
 	Accounts *accounts.Store
+	Payments *payment.Store // 入金連携: MarkPaid
 }
 
 // Open connects to the database and migrates its schema to this binary's
@@ -41,5 +43,6 @@ func OpenWith(ctx context.Context, dsn string, sealer *secrets.Sealer, opts sche
 	if err != nil {
 		return nil, err
 	}
-	return &Stores{Store: oms.New(db.DB()), Schema: db, Shops: shops.New(db.DB(), sealer), Accounts: accounts.New(db.DB())}, nil
+	return &Stores{Store: oms.New(db.DB()), Schema: db, Shops: shops.New(db.DB(), sealer), Accounts: accounts.New(db.DB()),
+		Payments: payment.New(db.DB())}, nil
 }

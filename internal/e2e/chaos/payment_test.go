@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
@@ -51,7 +51,7 @@ func TestPaymentWorkerKilled(t *testing.T) {
 	}
 	require.Zero(t, cs.NoopWrites, "no paid write repeated")
 	require.Equal(t, n, cs.PaidWrites)
-	owed, err := e.store.PaidMailsOwed(ctx, "paidkill", saleIDs(n))
+	owed, err := e.store.Payments.PaidMailsOwed(ctx, "paidkill", saleIDs(n))
 	require.NoError(t, err)
 	require.Empty(t, owed, "the ledger owes no paid mail")
 	logs, err := os.ReadFile(logFile)
@@ -82,7 +82,7 @@ func (e *env) paidShop(t *testing.T, id string, n int) {
 	require.NoError(t, e.store.Shops.SetAccessToken(ctx, id, token))
 	orders := make([]rules.Order, n)
 	sales := make([]colorme.Sale, n)
-	payments := make([]oms.Payment, n)
+	payments := make([]payment.Payment, n)
 	for i, saleID := range saleIDs(n) {
 		orders[i] = rules.Order{SaleID: saleID, Status: rules.StatusAwaitingPayment,
 			OrderedAt: asOf.Add(-48 * time.Hour), UpdatedAt: asOf.Add(-time.Hour),
@@ -90,11 +90,11 @@ func (e *env) paidShop(t *testing.T, id string, n int) {
 		sales[i] = colorme.Sale{ID: saleID, MakeDate: asOf.Add(-48 * time.Hour).Unix(), PaymentID: 753,
 			DeliveredMailState: colorme.MailNotYet, PaidMailState: colorme.MailNotYet,
 			SaleDeliveries: []colorme.SaleDelivery{{ID: saleID * 10, SaleID: saleID}}}
-		payments[i] = oms.Payment{SaleID: saleID}
+		payments[i] = payment.Payment{SaleID: saleID}
 	}
 	require.NoError(t, e.store.UpsertOrders(ctx, id, orders))
 	e.sandbox.Seed(sales...)
-	rep, err := e.store.MarkPaid(ctx, id, payments, "chaos", false, time.Now())
+	rep, err := e.store.Payments.MarkPaid(ctx, id, payments, "chaos", false, time.Now())
 	require.NoError(t, err)
 	require.Empty(t, rep.Rejected)
 	require.True(t, rep.Applied)
