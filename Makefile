@@ -58,8 +58,8 @@ scenarios: bin/temporal ## run the scenario files of ../shared/scenarios (and $S
 	  | grep -E '^(PASS|FAIL)  |^      ' ; status=$${PIPESTATUS[0]}; \
 	  if [ $$status -eq 0 ]; then echo "scenarios: all passed"; else echo "scenarios: FAILED"; fi; exit $$status
 
-screenshots: bin/temporal ## run the console's browser test and save its screenshots into docs/screenshots (the pictures of docs/manual.ja.md and docs/console.md)
-	SCREENSHOT_DIR=docs/screenshots $(GO) test -count=1 -run 'TestConsoleInBrowser|TestManualScreens' ./internal/e2e/consoleflow
+screenshots: bin/temporal ## run the console's browser test and save its screenshots into docs/screenshots (the pictures of docs/manual.ja.md, docs/console.md, docs/stock.md and docs/payment.md)
+	SCREENSHOT_DIR=docs/screenshots $(GO) test -count=1 -run 'TestConsoleInBrowser|TestManualScreens|TestStaffReadJapanese|TestPaymentInBrowser|TestStockInBrowser|TestStockScopesInBrowser' ./internal/e2e/consoleflow
 
 lint: linters ## go vet, staticcheck, errcheck (exclusions: tools/errcheck-excludes.txt), workflowcheck (workflow determinism), gofmt
 	$(GO) vet ./...
