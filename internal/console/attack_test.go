@@ -69,7 +69,13 @@ func TestAttackParallelLoginBurst(t *testing.T) {
 		}()
 	}
 	require.Eventually(t, func() bool { return h.entered.Load() >= 30 }, time.Minute, time.Millisecond, "the burst reached the console")
-	time.Sleep(100 * time.Millisecond) // the burst is being handled: within bcrypt before the fix
+	// The burst is being handled (within bcrypt before the fix); wait until its
+	// attempts are counted and have locked the key, however slow the machine.
+	require.Eventually(t, func() bool {
+		var locked int64
+		err := h.st.DB().Raw("SELECT COUNT(*) FROM login_attempts WHERE locked_until > ?", time.Now().UTC()).Scan(&locked).Error
+		return err == nil && locked > 0
+	}, time.Minute, 5*time.Millisecond, "the burst's attempts are counted")
 	code, _ := h.postLogin("tanaka", "correct-horse-battery", "", "")
 	assert.NotEqual(t, http.StatusSeeOther, code, "the right password inside the burst logged in")
 	wg.Wait()
