@@ -160,7 +160,7 @@ func (b *bench) row19(ctx context.Context) *Row {
 	r := &Row{N: 19, What: "Temporal cost per changed order: history events, billable actions (as Temporal Cloud counts them), server CPU per 1,000 orders",
 		Target: "events ≤ 1.0, actions ≤ 0.5 per changed order; server CPU ≤ 5 s per 1,000 (dev server)"}
 	n := b.sz.Row3
-	shop := "bench-r15"
+	shop := "bench-r19"
 	if _, _, _, err := b.exportSetup(ctx, shop, 15_000_000, n, true, sandbox.Options{}); err != nil {
 		return r.fail(err)
 	}
