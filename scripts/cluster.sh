@@ -103,6 +103,11 @@ history.persistenceMaxQPS:
   - value: 45000
 system.namespaceCacheRefreshInterval:
   - value: 2s
+# Eager activities: the history service hands an activity scheduled by a
+# workflow task straight back to the worker that completed it, instead of a
+# round trip through matching (the SDK asks for it by default).
+system.enableActivityEagerExecution:
+  - value: true
 EOF
   local svc
   {

@@ -83,6 +83,17 @@ func dbCtx(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// dbLocalCtx is dbCtx for a local activity: the same timeout and retries, run
+// by the workflow's worker inside its workflow task, without a round trip
+// through the server (LocalDBChange).
+func dbLocalCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+			MaximumInterval: 30 * time.Second, MaximumAttempts: 20},
+	})
+}
+
 func colorMeCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,

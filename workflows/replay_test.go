@@ -56,6 +56,8 @@ func TestRecordedHistoriesCoverEveryWorkflow(t *testing.T) {
 		"import-windows":                    {types: []string{workflows.OrderImportType}},
 		"import-notifies-export":            {types: []string{workflows.OrderImportType}},
 		"scheduled-export-yields-to-change": {types: []string{workflows.ScheduledExportType}},
+		workflows.BatchUpdatesChange:        {types: []string{workflows.ShippingSyncType}},
+		workflows.LocalDBChange:             {types: []string{workflows.ShippingSyncType}},
 	}
 	for _, f := range historyFiles(t) {
 		h := readHistory(t, f)

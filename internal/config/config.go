@@ -65,7 +65,7 @@ type ColorMe struct {
 
 // Process is how much a worker does at once, and how much every process logs.
 type Process struct {
-	MaxConcurrent     int    `envconfig:"WORKER_MAX_CONCURRENT_ACTIVITIES" default:"32"`
+	MaxConcurrent     int    `envconfig:"WORKER_MAX_CONCURRENT_ACTIVITIES" default:"200"`
 	ExportMaxInFlight int    `envconfig:"EXPORT_MAX_IN_FLIGHT" default:"16"` // activities.DefaultMaxInFlight (a test keeps them equal)
 	LogLevel          string `envconfig:"LOG_LEVEL" default:"info"`
 }

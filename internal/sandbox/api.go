@@ -242,6 +242,14 @@ func (s *Server) admitLocked(token string) (retryAfter int, ok bool) {
 	win = append(win, now)
 	s.windows[token] = win
 	s.counters.MaxPerMinute[token] = max(s.counters.MaxPerMinute[token], len(win))
+	sp := s.counters.Spans[token]
+	if sp.First.IsZero() {
+		sp.First = now
+	} else {
+		sp.LongestGap = max(sp.LongestGap, now.Sub(sp.Last))
+	}
+	sp.Last = now
+	s.counters.Spans[token] = sp
 	return 0, true
 }
 

@@ -113,23 +113,32 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 
 // Counters counts what the sandbox received and did since the last reset.
 type Counters struct {
-	Requests        int            `json:"requests"`           // all /v1 requests received, incl. rejected
-	Reads           int            `json:"reads"`              // GET /v1/sales.json and /v1/sales/{id}.json
-	Writes          int            `json:"writes"`             // PUT /v1/sales/{id}.json received, even failed
-	Mails           int            `json:"mails"`              // POST /v1/sales/{id}/mails.json received, even failed
-	WritesApplied   int            `json:"writes_applied"`     // PUTs that changed state
-	NoopWrites      int            `json:"noop_writes"`        // PUTs that succeeded but changed nothing (a repeated write)
-	WritesBySale    map[int64]int  `json:"writes_by_sale"`     // PUT requests received per sale, even failed or no-op
-	MailsBySale     map[int64]int  `json:"mails_by_sale"`      // mails actually sent per sale (any type)
-	PaidMailsBySale map[int64]int  `json:"paid_mails_by_sale"` // 入金確認メール (type paid) actually sent per sale
-	PaidWrites      int            `json:"paid_writes"`        // PUTs that turned a sale paid
-	Rejected429     int            `json:"rejected_429"`       // rate-limit rejections (not Burst429 faults)
-	MaxPerMinute    map[string]int `json:"max_per_minute"`     // per token: most requests accepted in any 60 s window
-	Faults          int            `json:"faults"`             // injected faults served
-	FeeFieldWrites  int            `json:"fee_field_writes"`   // fee fields received in PUT bodies (must stay 0)
-	StaleReads      int            `json:"stale_reads"`        // read answers that showed a sale as it was before a recent write
-	IgnoredParams   int            `json:"ignored_params"`     // query parameters dropped as unreadable or unknown (not Strict); our requests must cause none
-	MethodReads     int            `json:"method_reads"`       // GET /v1/deliveries and /v1/payments answered
+	Requests        int             `json:"requests"`           // all /v1 requests received, incl. rejected
+	Reads           int             `json:"reads"`              // GET /v1/sales.json and /v1/sales/{id}.json
+	Writes          int             `json:"writes"`             // PUT /v1/sales/{id}.json received, even failed
+	Mails           int             `json:"mails"`              // POST /v1/sales/{id}/mails.json received, even failed
+	WritesApplied   int             `json:"writes_applied"`     // PUTs that changed state
+	NoopWrites      int             `json:"noop_writes"`        // PUTs that succeeded but changed nothing (a repeated write)
+	WritesBySale    map[int64]int   `json:"writes_by_sale"`     // PUT requests received per sale, even failed or no-op
+	MailsBySale     map[int64]int   `json:"mails_by_sale"`      // mails actually sent per sale (any type)
+	PaidMailsBySale map[int64]int   `json:"paid_mails_by_sale"` // 入金確認メール (type paid) actually sent per sale
+	PaidWrites      int             `json:"paid_writes"`        // PUTs that turned a sale paid
+	Rejected429     int             `json:"rejected_429"`       // rate-limit rejections (not Burst429 faults)
+	MaxPerMinute    map[string]int  `json:"max_per_minute"`     // per token: most requests accepted in any 60 s window
+	Faults          int             `json:"faults"`             // injected faults served
+	FeeFieldWrites  int             `json:"fee_field_writes"`   // fee fields received in PUT bodies (must stay 0)
+	StaleReads      int             `json:"stale_reads"`        // read answers that showed a sale as it was before a recent write
+	IgnoredParams   int             `json:"ignored_params"`     // query parameters dropped as unreadable or unknown (not Strict); our requests must cause none
+	MethodReads     int             `json:"method_reads"`       // GET /v1/deliveries and /v1/payments answered
+	Spans           map[string]Span `json:"spans"`              // per token: first and last accepted request, longest pause between two
+}
+
+// Span is when one token's accepted requests began and ended, and the longest
+// pause between two of them: where a run left its budget unused.
+type Span struct {
+	First      time.Time     `json:"first"`
+	Last       time.Time     `json:"last"`
+	LongestGap time.Duration `json:"longest_gap"`
 }
 
 // Server is the sandbox; it is an http.Handler and safe for concurrent use.
@@ -421,6 +430,7 @@ func (s *Server) Counters() Counters {
 	c.MailsBySale = maps.Clone(c.MailsBySale)
 	c.PaidMailsBySale = maps.Clone(c.PaidMailsBySale)
 	c.MaxPerMinute = maps.Clone(c.MaxPerMinute)
+	c.Spans = maps.Clone(c.Spans)
 	return c
 }
 
@@ -487,6 +497,7 @@ func newCounters() Counters {
 		MailsBySale:     map[int64]int{},
 		PaidMailsBySale: map[int64]int{},
 		MaxPerMinute:    map[string]int{},
+		Spans:           map[string]Span{},
 	}
 }
 
