@@ -223,13 +223,9 @@ func userByLogin(tx *gorm.DB, login string) (userRow, error) {
 
 // Users lists the operators by login.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	var rows []userRow
-	if err := s.db.WithContext(ctx).Order("login").Find(&rows).Error; err != nil {
+	out, err := schema.FindAll(s.db.WithContext(ctx).Order("login"), userRow.user)
+	if err != nil {
 		return nil, fmt.Errorf("listing users: %w", err)
-	}
-	out := make([]User, len(rows))
-	for i, r := range rows {
-		out[i] = r.user()
 	}
 	return out, nil
 }

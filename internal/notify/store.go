@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/colorme-sync/colorme-sync/internal/schema"
 )
 
 // The notification tables (migration 8 of internal/oms; its schema test
@@ -229,21 +231,17 @@ var ErrNoEvent = errors.New("no such notification event")
 
 // Event returns one event and its notification.
 func (s *Store) Event(ctx context.Context, id int64) (EventOf, error) {
-	var evs []eventRow
-	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&evs).Error; err != nil {
-		return EventOf{}, fmt.Errorf("reading notification event %d: %w", id, err)
+	db := s.db.WithContext(ctx)
+	ev, err := schema.One[eventRow](db.Where("id = ?", id), ErrNoEvent, fmt.Sprintf("notification event %d", id))
+	if err != nil {
+		return EventOf{}, err
 	}
-	if len(evs) == 0 {
-		return EventOf{}, fmt.Errorf("notification event %d: %w", id, ErrNoEvent)
+	n, err := schema.One[notificationRow](db.Where("id = ?", ev.NotificationID), ErrNoEvent,
+		fmt.Sprintf("notification %d of event %d", ev.NotificationID, id))
+	if err != nil {
+		return EventOf{}, err
 	}
-	var rows []notificationRow
-	if err := s.db.WithContext(ctx).Where("id = ?", evs[0].NotificationID).Limit(1).Find(&rows).Error; err != nil {
-		return EventOf{}, fmt.Errorf("reading notification %d: %w", evs[0].NotificationID, err)
-	}
-	if len(rows) == 0 {
-		return EventOf{}, fmt.Errorf("notification %d of event %d: %w", evs[0].NotificationID, id, ErrNoEvent)
-	}
-	return EventOf{ID: id, Event: Event(evs[0].Event), At: evs[0].CreatedAt.UTC(), Notification: rows[0].notification()}, nil
+	return EventOf{ID: id, Event: Event(ev.Event), At: ev.CreatedAt.UTC(), Notification: n.notification()}, nil
 }
 
 // Delivered returns the recipients of channel the event was already sent to

@@ -23,14 +23,8 @@ type Store struct {
 // New returns the orders store on the (migrated) database db (schema.Open).
 func New(db *gorm.DB) *Store { return &Store{db: db, dialect: db.Dialector.Name()} }
 
-// Close closes the database connections.
-func (s *Store) Close() error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.Close()
-}
+// Close closes the database connections (schema.ClosePool).
+func (s *Store) Close() error { return schema.ClosePool(s.db) }
 
 // DB returns the underlying gorm handle.
 func (s *Store) DB() *gorm.DB { return s.db }

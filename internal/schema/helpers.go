@@ -2,6 +2,7 @@ package schema
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -32,6 +33,22 @@ func UTCPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// One reads the first row the query db selects. what names the row in the
+// error: "reading <what>: …" when the query fails, "<what>: <missing>" when
+// there is no such row (missing is ErrNotFound or a package's own error).
+func One[R any](db *gorm.DB, missing error, what string) (row R, err error) {
+	var rows []R
+	switch err = db.Limit(1).Find(&rows).Error; {
+	case err != nil:
+		err = fmt.Errorf("reading %s: %w", what, err)
+	case len(rows) == 0:
+		err = fmt.Errorf("%s: %w", what, missing)
+	default:
+		row = rows[0]
+	}
+	return row, err
 }
 
 // FindAll reads every row the query db selects, in its order, converted by conv.

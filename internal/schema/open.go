@@ -71,8 +71,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 }
 
 // Close closes the database connections.
-func (s *DB) Close() error {
-	sqlDB, err := s.db.DB()
+func (s *DB) Close() error { return ClosePool(s.db) }
+
+// ClosePool closes the connection pool of db, a handle Open made: every store
+// on it stops working.
+func ClosePool(db *gorm.DB) error {
+	sqlDB, err := db.DB()
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/connect"
 	"github.com/colorme-sync/colorme-sync/internal/notify"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
-	"github.com/colorme-sync/colorme-sync/internal/schema/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/schema/testdata/schemav1"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
 )

@@ -3,6 +3,10 @@
 // The tests use it to build a database exactly as that release did and to fill it
 // as that release wrote it, then check that the migrations adopt or upgrade it
 // without losing a row. Never change these types: they are history.
+//
+// It is test data (a testdata directory): only tests import it (internal/schema's,
+// internal/shops' and internal/e2e/upgradeflow's); ./... patterns, and so the
+// product's build, vet and lint, leave it out.
 package schemav1
 
 import (
