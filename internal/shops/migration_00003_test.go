@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/colorme-sync/colorme-sync/internal/schema"
-	"github.com/colorme-sync/colorme-sync/internal/schema/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/schema/testdata/schemav1"
 	"github.com/colorme-sync/colorme-sync/internal/secrets"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"

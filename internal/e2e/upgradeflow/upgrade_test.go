@@ -31,7 +31,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/schema"
-	"github.com/colorme-sync/colorme-sync/internal/schema/schemav1"
+	"github.com/colorme-sync/colorme-sync/internal/schema/testdata/schemav1"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
