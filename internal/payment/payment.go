@@ -8,12 +8,10 @@ package payment
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/colorme-sync/colorme-sync/internal/mailledger"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -81,7 +79,11 @@ func (s *Store) MarkPaid(ctx context.Context, shopID string, payments []Payment,
 		return rep, fmt.Errorf("marking sales paid: who marks them (by) is missing")
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		rows, err := lockRows(tx, shopID, payments)
+		ids := make([]int64, len(payments))
+		for i, p := range payments {
+			ids[i] = p.SaleID
+		}
+		rows, err := oms.LockOrders(tx, shopID, ids, func(r orderRow) int64 { return r.SaleID })
 		if err != nil {
 			return err
 		}
@@ -106,30 +108,6 @@ func (s *Store) MarkPaid(ctx context.Context, shopID string, payments []Payment,
 		return Report{}, fmt.Errorf("marking %d sales of shop %q paid: %w", len(payments), shopID, err)
 	}
 	return rep, nil
-}
-
-// lockRows reads and locks (PostgreSQL: FOR UPDATE) the shop's orders the
-// payments name, by sale id, in sale id order; absent ones are missing.
-func lockRows(tx *gorm.DB, shopID string, payments []Payment) (map[int64]orderRow, error) {
-	ids := make([]int64, 0, len(payments))
-	for _, p := range payments {
-		ids = append(ids, p.SaleID)
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	out := make(map[int64]orderRow, len(ids))
-	for chunk := range slices.Chunk(ids, 500) {
-		var rows []orderRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).
-			Order("sale_id").Find(&rows).Error
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range rows {
-			out[r.SaleID] = r
-		}
-	}
-	return out, nil
 }
 
 // plan checks each payment against its order (rows, by sale id).
