@@ -485,27 +485,40 @@ type ShipmentReport struct {
 // at now): the parcel has not left yet.
 func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipment, dryRun bool, now time.Time) (ShipmentReport, error) {
 	var rep ShipmentReport
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var changes []ShipmentChange
+	var touched []int64
+	check := func(tx *gorm.DB) (bool, error) {
 		orders, err := lockShipmentOrders(tx, shopID, rows)
 		if err != nil {
-			return err
+			return false, err
 		}
-		var changes []ShipmentChange
-		var touched []int64
 		rep, changes, touched = PlanShipments(shopID, rows, orders, now.In(rules.Tokyo).Format(time.DateOnly))
-		if len(rep.Rejected) > 0 || dryRun || len(changes) == 0 {
-			return nil // nothing was written: ending the transaction releases the locks
-		}
-		if err := storeShipments(tx, shopID, changes, touched, now); err != nil {
-			return err
-		}
-		rep.Applied = true
-		return nil
-	})
+		return len(rep.Rejected) == 0 && len(changes) > 0, nil
+	}
+	applied, err := AllOrNone(ctx, s.db, dryRun, check, func(tx *gorm.DB) error { return storeShipments(tx, shopID, changes, touched, now) })
 	if err != nil {
 		return ShipmentReport{}, fmt.Errorf("applying %d shipment rows to shop %q: %w", len(rows), shopID, err)
 	}
+	rep.Applied = applied
 	return rep, nil
+}
+
+// AllOrNone applies a batch of changes to orders (a shipments file, payments)
+// all or none, in one transaction of db: check locks and reads the orders the
+// changes name and checks the changes against them; when it finds them
+// writable (nothing rejected, something changes) and not dryRun, store writes
+// them. applied reports that store's writes were committed. When nothing is
+// written, ending the transaction releases the locks.
+func AllOrNone(ctx context.Context, db *gorm.DB, dryRun bool, check func(tx *gorm.DB) (writable bool, err error), store func(tx *gorm.DB) error) (applied bool, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		writable, err := check(tx)
+		if err != nil || !writable || dryRun {
+			return err
+		}
+		applied = true
+		return store(tx)
+	})
+	return applied && err == nil, err
 }
 
 // lockShipmentOrders locks the orders the rows name and returns them with
