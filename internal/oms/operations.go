@@ -495,7 +495,8 @@ func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipme
 		rep, changes, touched = PlanShipments(shopID, rows, orders, now.In(rules.Tokyo).Format(time.DateOnly))
 		return len(rep.Rejected) == 0 && len(changes) > 0, nil
 	}
-	applied, err := AllOrNone(ctx, s.db, dryRun, check, func(tx *gorm.DB) error { return storeShipments(tx, shopID, changes, touched, now) })
+	applied, err := AllOrNone(ctx, s.db, dryRun, check,
+		func(tx *gorm.DB) error { return storeShipments(tx, shopID, changes, touched, now) })
 	if err != nil {
 		return ShipmentReport{}, fmt.Errorf("applying %d shipment rows to shop %q: %w", len(rows), shopID, err)
 	}
@@ -509,7 +510,8 @@ func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipme
 // writable (nothing rejected, something changes) and not dryRun, store writes
 // them. applied reports that store's writes were committed. When nothing is
 // written, ending the transaction releases the locks.
-func AllOrNone(ctx context.Context, db *gorm.DB, dryRun bool, check func(tx *gorm.DB) (writable bool, err error), store func(tx *gorm.DB) error) (applied bool, err error) {
+func AllOrNone(ctx context.Context, db *gorm.DB, dryRun bool,
+	check func(tx *gorm.DB) (writable bool, err error), store func(tx *gorm.DB) error) (applied bool, err error) {
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		writable, err := check(tx)
 		if err != nil || !writable || dryRun {

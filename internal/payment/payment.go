@@ -90,7 +90,8 @@ func (s *Store) MarkPaid(ctx context.Context, shopID string, payments []Payment,
 		rep = plan(payments, rows)
 		return len(rep.Rejected) == 0 && len(rep.Changes) > 0, nil
 	}
-	applied, err := oms.AllOrNone(ctx, s.db, dryRun, check, func(tx *gorm.DB) error { return store(tx, shopID, rep.Changes, by, now) })
+	applied, err := oms.AllOrNone(ctx, s.db, dryRun, check,
+		func(tx *gorm.DB) error { return writePaid(tx, shopID, rep.Changes, by, now) })
 	if err != nil {
 		return Report{}, fmt.Errorf("marking %d sales of shop %q paid: %w", len(payments), shopID, err)
 	}
@@ -98,9 +99,9 @@ func (s *Store) MarkPaid(ctx context.Context, shopID string, payments []Payment,
 	return rep, nil
 }
 
-// store writes the changes: 入金済み by by at now, with the 入金日, and the
+// writePaid writes the changes: 入金済み by by at now, with the 入金日, and the
 // new status; updated_at moves to now.
-func store(tx *gorm.DB, shopID string, changes []Change, by string, now time.Time) error {
+func writePaid(tx *gorm.DB, shopID string, changes []Change, by string, now time.Time) error {
 	for _, c := range changes {
 		var paidOn any // NULL when not given
 		if c.PaidOn != "" {
