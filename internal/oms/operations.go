@@ -72,7 +72,7 @@ func (s *Store) Orders(ctx context.Context, shopID string, saleIDs ...int64) ([]
 			return nil, fmt.Errorf("listing the orders of shop %q: %w", shopID, err)
 		}
 	} else {
-		for _, chunk := range chunks(saleIDs, batchSize) {
+		for chunk := range slices.Chunk(saleIDs, batchSize) {
 			var part []orderRow
 			if err := db.Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Find(&part).Error; err != nil {
 				return nil, fmt.Errorf("reading orders of shop %q: %w", shopID, err)
@@ -81,6 +81,19 @@ func (s *Store) Orders(ctx context.Context, shopID string, saleIDs ...int64) ([]
 		}
 		slices.SortFunc(rows, func(a, b orderRow) int { return cmp.Compare(a.SaleID, b.SaleID) })
 	}
+	out, err := views(db, shopID, rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := readItems(db, shopID, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// views returns the orders of rows, in their order, as the OMS screens show
+// them: with their deliveries, without their line items (readItems).
+func views(db *gorm.DB, shopID string, rows []orderRow) ([]OrderView, error) {
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.SaleID
@@ -89,23 +102,32 @@ func (s *Store) Orders(ctx context.Context, shopID string, saleIDs ...int64) ([]
 	if err != nil {
 		return nil, fmt.Errorf("reading deliveries of shop %q: %w", shopID, err)
 	}
-	items := map[int64][]itemRow{}
-	for _, chunk := range chunks(ids, batchSize) {
-		part, err := orderItems(db, shopID, chunk)
-		if err != nil {
-			return nil, fmt.Errorf("reading line items of shop %q: %w", shopID, err)
-		}
-		maps.Copy(items, part)
-	}
 	out := make([]OrderView, len(rows))
 	for i, r := range rows {
 		out[i] = r.view(dels[r.SaleID])
-		for _, it := range items[r.SaleID] {
-			out[i].Items = append(out[i].Items, ImportedItem{ID: it.DetailID, DeliveryID: it.DeliveryID, ProductID: it.ProductID,
-				Name: it.Name, Option: it.Option, Quantity: it.Quantity, Price: it.Price, Subtotal: it.Subtotal})
-		}
 	}
 	return out, nil
+}
+
+// readItems reads the line items of the orders into their Items.
+func readItems(db *gorm.DB, shopID string, orders []OrderView) error {
+	for chunk := range slices.Chunk(orders, batchSize) {
+		ids := make([]int64, len(chunk))
+		for i, o := range chunk {
+			ids[i] = o.SaleID
+		}
+		items, err := orderItems(db, shopID, ids)
+		if err != nil {
+			return fmt.Errorf("reading line items of shop %q: %w", shopID, err)
+		}
+		for i := range chunk { // chunk shares orders' elements
+			for _, it := range items[chunk[i].SaleID] {
+				chunk[i].Items = append(chunk[i].Items, ImportedItem{ID: it.DetailID, DeliveryID: it.DeliveryID, ProductID: it.ProductID,
+					Name: it.Name, Option: it.Option, Quantity: it.Quantity, Price: it.Price, Subtotal: it.Subtotal})
+			}
+		}
+	}
+	return nil
 }
 
 func (r orderRow) view(dels []deliveryRow) OrderView {
@@ -135,7 +157,7 @@ func (r orderRow) view(dels []deliveryRow) OrderView {
 // sale's by delivery id.
 func readDeliveries(db *gorm.DB, shopID string, ids []int64) (map[int64][]deliveryRow, error) {
 	out := make(map[int64][]deliveryRow, len(ids))
-	for _, chunk := range chunks(ids, batchSize) {
+	for chunk := range slices.Chunk(ids, batchSize) {
 		var ds []deliveryRow
 		if err := db.Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Order("sale_id, delivery_id").Find(&ds).Error; err != nil {
 			return nil, err
@@ -147,24 +169,34 @@ func readDeliveries(db *gorm.DB, shopID string, ids []int64) (map[int64][]delive
 	return out, nil
 }
 
-// lockRows reads and locks (PostgreSQL: FOR UPDATE) the shop's orders with the
-// given sale ids, by sale id; absent ones are simply missing.
-func lockRows(tx *gorm.DB, shopID string, ids []int64) (map[int64]orderRow, error) {
-	out := make(map[int64]orderRow, len(ids))
+// LockOrders reads and locks (PostgreSQL: FOR UPDATE), in tx, the shop's
+// orders with the given sale ids as rows of T: this package's model of the
+// orders table, or another package's narrower one (internal/payment's). The
+// ids may repeat and come in any order: the rows are locked in sale id order,
+// so that transactions locking overlapping sales wait for each other instead
+// of deadlocking. It returns the rows by sale id (saleID reads it from a
+// row); absent ones are simply missing.
+func LockOrders[T any](tx *gorm.DB, shopID string, ids []int64, saleID func(T) int64) (map[int64]T, error) {
+	out := make(map[int64]T, len(ids))
 	sorted := slices.Clone(ids)
 	slices.Sort(sorted)
-	for _, chunk := range chunks(slices.Compact(sorted), batchSize) {
-		var rows []orderRow
+	for chunk := range slices.Chunk(slices.Compact(sorted), batchSize) {
+		var rows []T
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).
 			Order("sale_id").Find(&rows).Error
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range rows {
-			out[r.SaleID] = r
+			out[saleID(r)] = r
 		}
 	}
 	return out, nil
+}
+
+// lockRows is LockOrders of this package's orderRow.
+func lockRows(tx *gorm.DB, shopID string, ids []int64) (map[int64]orderRow, error) {
+	return LockOrders(tx, shopID, ids, func(r orderRow) int64 { return r.SaleID })
 }
 
 // lockOrder locks one order's row (lockRows) and reads it; a sale the OMS does
@@ -179,14 +211,6 @@ func lockOrder(tx *gorm.DB, shopID string, saleID int64) (orderRow, error) {
 		return orderRow{}, notInOMS(shopID, saleID)
 	}
 	return o, nil
-}
-
-func chunks(ids []int64, n int) [][]int64 {
-	var out [][]int64
-	for start := 0; start < len(ids); start += n {
-		out = append(out, ids[start:min(start+n, len(ids))])
-	}
-	return out
 }
 
 // importJa names the console's way to import orders, for staff messages.
@@ -461,27 +485,42 @@ type ShipmentReport struct {
 // at now): the parcel has not left yet.
 func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipment, dryRun bool, now time.Time) (ShipmentReport, error) {
 	var rep ShipmentReport
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var changes []ShipmentChange
+	var touched []int64
+	check := func(tx *gorm.DB) (bool, error) {
 		orders, err := lockShipmentOrders(tx, shopID, rows)
 		if err != nil {
-			return err
+			return false, err
 		}
-		var changes []ShipmentChange
-		var touched []int64
 		rep, changes, touched = PlanShipments(shopID, rows, orders, now.In(rules.Tokyo).Format(time.DateOnly))
-		if len(rep.Rejected) > 0 || dryRun || len(changes) == 0 {
-			return nil // nothing was written: ending the transaction releases the locks
-		}
-		if err := storeShipments(tx, shopID, changes, touched, now); err != nil {
-			return err
-		}
-		rep.Applied = true
-		return nil
-	})
+		return len(rep.Rejected) == 0 && len(changes) > 0, nil
+	}
+	applied, err := AllOrNone(ctx, s.db, dryRun, check,
+		func(tx *gorm.DB) error { return storeShipments(tx, shopID, changes, touched, now) })
 	if err != nil {
 		return ShipmentReport{}, fmt.Errorf("applying %d shipment rows to shop %q: %w", len(rows), shopID, err)
 	}
+	rep.Applied = applied
 	return rep, nil
+}
+
+// AllOrNone applies a batch of changes to orders (a shipments file, payments)
+// all or none, in one transaction of db: check locks and reads the orders the
+// changes name and checks the changes against them; when it finds them
+// writable (nothing rejected, something changes) and not dryRun, store writes
+// them. applied reports that store's writes were committed. When nothing is
+// written, ending the transaction releases the locks.
+func AllOrNone(ctx context.Context, db *gorm.DB, dryRun bool,
+	check func(tx *gorm.DB) (writable bool, err error), store func(tx *gorm.DB) error) (applied bool, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		writable, err := check(tx)
+		if err != nil || !writable || dryRun {
+			return err
+		}
+		applied = true
+		return store(tx)
+	})
+	return applied && err == nil, err
 }
 
 // lockShipmentOrders locks the orders the rows name and returns them with
@@ -516,7 +555,7 @@ func storeShipments(tx *gorm.DB, shopID string, changes []ShipmentChange, touche
 			return err
 		}
 	}
-	for _, chunk := range chunks(touched, batchSize) {
+	for chunk := range slices.Chunk(touched, batchSize) {
 		if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).Update("updated_at", schema.UTC(now)).Error; err != nil {
 			return err
 		}

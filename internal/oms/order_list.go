@@ -236,17 +236,15 @@ func (q OrderListQuery) count(db *gorm.DB) (total int, capped bool, err error) {
 // listRows are the listed orders with their deliveries and, for a bundle's
 // parent, how many orders are bundled into it.
 func listRows(db *gorm.DB, shopID string, rows []orderRow) ([]OrderListRow, error) {
-	ids := make([]int64, len(rows))
+	orders, err := views(db, shopID, rows)
+	if err != nil {
+		return nil, err
+	}
 	var parents []int64
-	for i, r := range rows {
-		ids[i] = r.SaleID
+	for _, r := range rows {
 		if r.BundleParentSaleID != nil && *r.BundleParentSaleID == r.SaleID {
 			parents = append(parents, r.SaleID)
 		}
-	}
-	dels, err := readDeliveries(db, shopID, ids)
-	if err != nil {
-		return nil, err
 	}
 	children := map[int64]int{}
 	if len(parents) > 0 {
@@ -263,9 +261,9 @@ func listRows(db *gorm.DB, shopID string, rows []orderRow) ([]OrderListRow, erro
 			children[c.Parent] = c.N
 		}
 	}
-	out := make([]OrderListRow, len(rows))
-	for i, r := range rows {
-		out[i] = OrderListRow{OrderView: r.view(dels[r.SaleID]), BundleChildren: children[r.SaleID]}
+	out := make([]OrderListRow, len(orders))
+	for i, o := range orders {
+		out[i] = OrderListRow{OrderView: o, BundleChildren: children[o.SaleID]}
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -234,7 +235,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, runID int64, outs []Outcome)
 // the run (re-imported or edited), and must not count it twice.
 func (s *Store) RecordedSales(ctx context.Context, runID int64, saleIDs []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
-	for _, chunk := range chunks(saleIDs, batchSize) {
+	for chunk := range slices.Chunk(saleIDs, batchSize) {
 		var ids []int64
 		if err := s.db.WithContext(ctx).Model(&outcomeRow{}).Where("run_id = ? AND sale_id IN ?", runID, chunk).Pluck("sale_id", &ids).Error; err != nil {
 			return nil, fmt.Errorf("reading outcomes of run %d: %w", runID, err)

@@ -25,17 +25,5 @@ func (s *Store) UnshippedOrders(ctx context.Context, shopID string, since time.T
 		Order("sale_id DESC").Limit(MaxUnshippedOrders).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("listing the unshipped orders of shop %q: %w", shopID, err)
 	}
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.SaleID
-	}
-	dels, err := readDeliveries(db, shopID, ids)
-	if err != nil {
-		return nil, fmt.Errorf("reading deliveries of shop %q: %w", shopID, err)
-	}
-	out := make([]OrderView, len(rows))
-	for i, r := range rows {
-		out[i] = r.view(dels[r.SaleID])
-	}
-	return out, nil
+	return views(db, shopID, rows)
 }

@@ -8,12 +8,10 @@ package payment
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/colorme-sync/colorme-sync/internal/mailledger"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -80,56 +78,41 @@ func (s *Store) MarkPaid(ctx context.Context, shopID string, payments []Payment,
 	if strings.TrimSpace(by) == "" {
 		return rep, fmt.Errorf("marking sales paid: who marks them (by) is missing")
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		rows, err := lockRows(tx, shopID, payments)
+	ids := make([]int64, len(payments))
+	for i, p := range payments {
+		ids[i] = p.SaleID
+	}
+	check := func(tx *gorm.DB) (bool, error) {
+		rows, err := oms.LockOrders(tx, shopID, ids, func(r orderRow) int64 { return r.SaleID })
 		if err != nil {
-			return err
+			return false, err
 		}
 		rep = plan(payments, rows)
-		if len(rep.Rejected) > 0 || dryRun || len(rep.Changes) == 0 {
-			return nil
-		}
-		for _, c := range rep.Changes {
-			var paidOn any // NULL when not given
-			if c.PaidOn != "" {
-				paidOn = c.PaidOn
-			}
-			cols := map[string]any{"paid_at": schema.UTC(now), "paid_by": by, "paid_on": paidOn, "status": c.ToStatus, "updated_at": schema.UTC(now)}
-			if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id = ?", shopID, c.SaleID).Updates(cols).Error; err != nil {
-				return err
-			}
-		}
-		rep.Applied = true
-		return nil
-	})
+		return len(rep.Rejected) == 0 && len(rep.Changes) > 0, nil
+	}
+	applied, err := oms.AllOrNone(ctx, s.db, dryRun, check,
+		func(tx *gorm.DB) error { return writePaid(tx, shopID, rep.Changes, by, now) })
 	if err != nil {
 		return Report{}, fmt.Errorf("marking %d sales of shop %q paid: %w", len(payments), shopID, err)
 	}
+	rep.Applied = applied
 	return rep, nil
 }
 
-// lockRows reads and locks (PostgreSQL: FOR UPDATE) the shop's orders the
-// payments name, by sale id, in sale id order; absent ones are missing.
-func lockRows(tx *gorm.DB, shopID string, payments []Payment) (map[int64]orderRow, error) {
-	ids := make([]int64, 0, len(payments))
-	for _, p := range payments {
-		ids = append(ids, p.SaleID)
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	out := make(map[int64]orderRow, len(ids))
-	for chunk := range slices.Chunk(ids, 500) {
-		var rows []orderRow
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("shop_id = ? AND sale_id IN ?", shopID, chunk).
-			Order("sale_id").Find(&rows).Error
-		if err != nil {
-			return nil, err
+// writePaid writes the changes: 入金済み by by at now, with the 入金日, and the
+// new status; updated_at moves to now.
+func writePaid(tx *gorm.DB, shopID string, changes []Change, by string, now time.Time) error {
+	for _, c := range changes {
+		var paidOn any // NULL when not given
+		if c.PaidOn != "" {
+			paidOn = c.PaidOn
 		}
-		for _, r := range rows {
-			out[r.SaleID] = r
+		cols := map[string]any{"paid_at": schema.UTC(now), "paid_by": by, "paid_on": paidOn, "status": c.ToStatus, "updated_at": schema.UTC(now)}
+		if err := tx.Model(&orderRow{}).Where("shop_id = ? AND sale_id = ?", shopID, c.SaleID).Updates(cols).Error; err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // plan checks each payment against its order (rows, by sale id).

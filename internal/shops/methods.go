@@ -97,25 +97,28 @@ func (m ShopMethods) Payment(id int64) (PaymentMethod, bool) {
 // DeliveryLabel is how staff see a delivery method: its name, or its id
 // when the OMS does not know it (not read yet, or removed on ColorMe).
 func (m ShopMethods) DeliveryLabel(id int64) string {
-	if id == 0 {
-		return ""
-	}
-	if d, ok := m.Delivery(id); ok && d.Name != "" {
-		return d.Name
-	}
-	return fmt.Sprintf("配送方法ID %d (名前未取得)", id)
+	d, _ := m.Delivery(id)
+	return methodLabel("配送方法", id, d.Name)
 }
 
 // PaymentLabel is how staff see a payment method: its name, or its id when
 // the OMS does not know it.
 func (m ShopMethods) PaymentLabel(id int64) string {
-	if id == 0 {
+	p, _ := m.Payment(id)
+	return methodLabel("決済方法", id, p.Name)
+}
+
+// methodLabel is how staff see the method id of a kind (配送方法, 決済方法)
+// named name: "" for no method (id 0), its name, or its id when the OMS does
+// not know its name.
+func methodLabel(kind string, id int64, name string) string {
+	switch {
+	case id == 0:
 		return ""
+	case name != "":
+		return name
 	}
-	if p, ok := m.Payment(id); ok && p.Name != "" {
-		return p.Name
-	}
-	return fmt.Sprintf("決済方法ID %d (名前未取得)", id)
+	return fmt.Sprintf("%sID %d (名前未取得)", kind, id)
 }
 
 // confirmNames are words in a payment method's name that mean the shop
