@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"os/user"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -25,15 +22,11 @@ const stockUsage = `usage: starter stock catalogue|csv|push|list [flags]
 // stockCatalogue imports the catalogue and prints the units that cannot be mapped.
 func stockCatalogue(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("stock catalogue")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseShopID(args, shop); err != nil {
 		return err
 	}
-	if *shop == "" {
-		return errors.New("-shop is required")
-	}
-	_, res, err := startRun[activities.StockCatalogueResult](ctx, e, "catalogue import", *shop, true, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		return app.StartStockCatalogue(ctx, c, cfg, workflows.StockCatalogueInput{ShopID: *shop, Trigger: oms.TriggerManual})
-	})
+	_, res, err := startRun[activities.StockCatalogueResult](ctx, e, "catalogue import", *shop, true, app.StartStockCatalogue,
+		workflows.StockCatalogueInput{ShopID: *shop, Trigger: oms.TriggerManual})
 	if err != nil || res == nil {
 		return err
 	}
@@ -104,15 +97,11 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 func stockPush(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("stock push")
 	wait := fs.Bool("wait", true, "wait for the push to finish and print its result")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseShopID(args, shop); err != nil {
 		return err
 	}
-	if *shop == "" {
-		return errors.New("-shop is required")
-	}
-	_, res, err := startRun[workflows.StockPushResult](ctx, e, "stock push", *shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		return app.StartStockPush(ctx, c, cfg, workflows.StockPushInput{ShopID: *shop, Trigger: oms.TriggerManual})
-	})
+	_, res, err := startRun[workflows.StockPushResult](ctx, e, "stock push", *shop, *wait, app.StartStockPush,
+		workflows.StockPushInput{ShopID: *shop, Trigger: oms.TriggerManual})
 	if err != nil || res == nil {
 		return err
 	}

@@ -7,10 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
@@ -45,10 +42,12 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if *changes {
 		what = "incremental export"
 	}
-	st, res, err := startRun[workflows.ShippingSyncResult](ctx, e, what, *fs.shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		in.MaxInFlight = cfg.ExportMaxInFlight
-		return app.StartExport(ctx, c, cfg, in)
-	})
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	in.MaxInFlight = cfg.ExportMaxInFlight
+	st, res, err := startRun[workflows.ShippingSyncResult](ctx, e, what, *fs.shop, *wait, app.StartExport, in)
 	if err != nil || res == nil {
 		return err
 	}
