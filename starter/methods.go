@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
-	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // shopMethods lists the shop's delivery and payment methods (配送方法・決済方法)
@@ -118,34 +115,4 @@ func printMethodsRead(w io.Writer, shopID string, res shops.MethodsRefresh, err 
 		changed = "changed"
 	}
 	fmt.Fprintf(w, "read %d delivery and %d payment methods from ColorMe (%s)\n", res.Deliveries, res.Payments, changed)
-}
-
-// carrierExportByMethod is `starter orders carrier-export -format auto`: each
-// delivery in its carrier's program by its delivery method, one file per
-// program zipped into out (app.ExportLabelsByCarrier).
-func carrierExportByMethod(ctx context.Context, e *env, st *stores.Stores, shopID string, sel app.LabelSelection, sh carrier.Shipper, shipDate, out string) error {
-	ex, err := app.ExportLabelsByCarrier(ctx, st, shopID, sel, sh, shipDate, time.Now())
-	if err != nil {
-		return err
-	}
-	for _, w := range ex.Warnings {
-		fmt.Fprintf(e.errOut, "warning: %s\n", w.Message)
-	}
-	if ex.Rows == 0 {
-		return fmt.Errorf("no label to write: %d orders selected, every delivery skipped (see the warnings)", ex.Orders)
-	}
-	if out == "-" {
-		_, err = e.out.Write(ex.Data)
-		return err
-	}
-	if err := os.WriteFile(out, ex.Data, 0o644); err != nil {
-		return fmt.Errorf("writing the label data: %w", err)
-	}
-	fmt.Fprintf(e.out, "%s: %d label rows for %d orders, one file per label program by delivery method (zip); %d warnings\n", out, ex.Rows, ex.Orders, len(ex.Warnings))
-	for _, f := range ex.Files {
-		l, _ := carrier.ByFormat(f.Format)
-		fmt.Fprintf(e.out, "  %s: %d rows for %d orders in the %s import layout\n", f.FileName, f.Rows, f.Orders, l.NameEn)
-	}
-	fmt.Fprintf(e.out, "next: import each file in its program, print, export the issued data, then `starter orders csv -shop %s -file <issued data>`\n", shopID)
-	return nil
 }

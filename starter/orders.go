@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,10 +26,7 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *file == "" {
-		return errors.New("-file is required: the CSV of sale id, [sale_delivery id,] tracking number, ship date")
-	}
-	data, err := readCSVFile(*file)
+	data, err := readRequiredCSV(*file, "the CSV of sale id, [sale_delivery id,] tracking number, ship date")
 	if err != nil {
 		return err
 	}
@@ -79,6 +75,16 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// readRequiredCSV reads the CSV of a required -file flag, name (- reads
+// stdin); what says what the file holds when the flag is missing.
+func readRequiredCSV(name, what string) ([]byte, error) {
+	if name == "" {
+		return nil, errors.New("-file is required: " + what)
+	}
+	return readCSVFile(name)
+}
+
+// readCSVFile reads the CSV file name, or stdin for "-", at most maxCSVBytes.
 func readCSVFile(name string) ([]byte, error) {
 	var r io.Reader = os.Stdin
 	if name != "-" {
@@ -188,16 +194,9 @@ func ordersBundle(ctx context.Context, e *env, args []string) error {
 	if *parent <= 0 {
 		return errors.New("-parent is required: the sale id of the order the others ship with")
 	}
-	var ids []int64
-	for _, p := range strings.Split(*children, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(p, 10, 64)
-		if err != nil || id <= 0 {
-			return fmt.Errorf("-children: %q is not a sale id (write them like 1001,1002)", p)
-		}
-		ids = append(ids, id)
+	ids, err := parseSaleIDs("-children", *children)
+	if err != nil {
+		return err
 	}
 	if len(ids) == 0 {
 		return errors.New("-children is required: the sale ids shipped with the parent, like 1001,1002")
@@ -246,11 +245,13 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	at, err := parseAsOf(*asOfFlag)
+	if err != nil {
+		return err
+	}
 	asOf := time.Now()
-	if *asOfFlag != "" {
-		if asOf, err = time.Parse(time.RFC3339, *asOfFlag); err != nil {
-			return fmt.Errorf("-as-of must be RFC 3339 like 2026-11-20T12:00:00+09:00, got %q", *asOfFlag)
-		}
+	if at != nil {
+		asOf = *at
 	}
 	if *window == 0 {
 		sh, err := st.Shops.Shop(ctx, *shop)

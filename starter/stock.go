@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os/user"
 
@@ -53,10 +52,7 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *file == "" {
-		return errors.New("-file is required: a CSV of 型番,在庫数")
-	}
-	data, err := readCSVFile(*file)
+	data, err := readRequiredCSV(*file, "a CSV of 型番,在庫数")
 	if err != nil {
 		return err
 	}
