@@ -123,6 +123,14 @@ func osUser() string {
 	return os.Getenv("USER")
 }
 
+// defaultBy names the operator of a CLI marking: cli:$USER.
+func defaultBy() string {
+	if u := os.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+}
+
 // parseShopID parses the command line, which must name the shop (-shop, *id);
 // the command loads the shop later (startRun does).
 func (f flags) parseShopID(args []string, id *string) error {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/user"
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/app"
@@ -66,9 +65,7 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 	}
 	who := *actor
 	if who == "" {
-		if u, err := user.Current(); err == nil {
-			who = u.Username
-		}
+		who = osUser()
 	}
 	changed, err := stock.New(st).SetOnHand(ctx, *shop, res.Counts, "starter:"+who, stock.ReasonFile)
 	if err != nil {
