@@ -110,12 +110,7 @@ func userShops(ctx context.Context, e *env, args []string) error {
 	if *login == "" {
 		return errors.New("-login is required")
 	}
-	var ids []string
-	for _, id := range strings.Split(*list, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			ids = append(ids, id)
-		}
-	}
+	ids := splitList(*list)
 	if err := st.Accounts.SetUserShops(ctx, *login, ids); err != nil {
 		return err
 	}
