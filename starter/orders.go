@@ -15,6 +15,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // maxCSVBytes bounds the shipping-results file read into memory.
@@ -24,11 +25,7 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("orders csv")
 	file := fs.String("file", "", "shipping-results CSV (UTF-8 or Shift_JIS), or the issued data of B2 Cloud, e-Hiden or Yu-Pack Print R (recognised by its columns); - reads stdin (required)")
 	dryRun := fs.Bool("dry-run", false, "check the file and show what would change, change nothing")
-	st, _, err := fs.parseShop(ctx, args, shop)
-	if err != nil {
-		return err
-	}
-	data, err := readRequiredCSV(*file, "the CSV of sale id, [sale_delivery id,] tracking number, ship date")
+	st, data, err := fs.parseShopCSV(ctx, args, shop, file, "the CSV of sale id, [sale_delivery id,] tracking number, ship date")
 	if err != nil {
 		return err
 	}
@@ -77,13 +74,19 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// readRequiredCSV reads the CSV of a required -file flag, name (- reads
-// stdin); what says what the file holds when the flag is missing.
-func readRequiredCSV(name, what string) ([]byte, error) {
-	if name == "" {
-		return nil, errors.New("-file is required: " + what)
+// parseShopCSV parses the command line, loads the shop *id names and reads
+// the CSV of the required flag -file (*file; - reads stdin); what says what the
+// file holds when -file is missing.
+func (f flags) parseShopCSV(ctx context.Context, args []string, id, file *string, what string) (*stores.Stores, []byte, error) {
+	st, _, err := f.parseShop(ctx, args, id)
+	if err != nil {
+		return nil, nil, err
 	}
-	return readCSVFile(name)
+	if *file == "" {
+		return nil, nil, errors.New("-file is required: " + what)
+	}
+	data, err := readCSVFile(*file)
+	return st, data, err
 }
 
 // readCSVFile reads the CSV file name, or stdin for "-", at most maxCSVBytes.

@@ -47,11 +47,7 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("stock csv")
 	file := fs.String("file", "", "warehouse stock file: 型番,在庫数 per line (UTF-8 or Shift_JIS); - reads stdin (required)")
 	actor := fs.String("actor", "", "who applies the file, recorded in the movement history (default: the OS user)")
-	st, _, err := fs.parseShop(ctx, args, shop)
-	if err != nil {
-		return err
-	}
-	data, err := readRequiredCSV(*file, "a CSV of 型番,在庫数")
+	st, data, err := fs.parseShopCSV(ctx, args, shop, file, "a CSV of 型番,在庫数")
 	if err != nil {
 		return err
 	}
