@@ -11,6 +11,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // ordersCarrierExport is `starter orders carrier-export`: label data for a
@@ -48,12 +49,8 @@ func ordersCarrierExport(ctx context.Context, e *env, args []string) error {
 	for _, s := range splitList(*status) {
 		sel.Statuses = append(sel.Statuses, opsStatusValue(s))
 	}
-	for _, s := range splitList(*sales) {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			return fmt.Errorf("-sales: %q is not a sale id (write them like 1001,1002)", s)
-		}
-		sel.SaleIDs = append(sel.SaleIDs, id)
+	if sel.SaleIDs, err = parseSaleIDs("-sales", *sales); err != nil {
+		return err
 	}
 	if *format == app.FormatAuto {
 		return carrierExportByMethod(ctx, e, st, *shop, sel, sh, *shipDate, *out)
@@ -62,24 +59,67 @@ func ordersCarrierExport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	l, _ := carrier.ByFormat(ex.Format)
-	for _, w := range ex.Warnings {
-		fmt.Fprintf(e.errOut, "warning: %s\n", w.Message)
-	}
-	if ex.Rows == 0 {
-		return fmt.Errorf("no label to write: %d orders selected, every delivery skipped (see the warnings)", ex.Orders)
-	}
-	if *out == "-" {
-		_, err = e.out.Write(ex.Data)
+	if wrote, err := writeLabels(e, *out, ex.Data, ex.Rows, ex.Orders, ex.Warnings); !wrote {
 		return err
 	}
-	if err := os.WriteFile(*out, ex.Data, 0o644); err != nil {
-		return fmt.Errorf("writing the label data: %w", err)
-	}
+	l, _ := carrier.ByFormat(ex.Format)
 	fmt.Fprintf(e.out, "%s: %d label rows for %d orders in the %s import layout (Shift_JIS, CRLF); %d warnings\n",
 		*out, ex.Rows, ex.Orders, l.NameEn, len(ex.Warnings))
 	fmt.Fprintf(e.out, "next: import it in %s, print, export the issued data, then `starter orders csv -shop %s -file <issued data>`\n", l.NameEn, *shop)
 	return nil
+}
+
+// carrierExportByMethod is `starter orders carrier-export -format auto`: each
+// delivery in its carrier's program by its delivery method, one file per
+// program zipped into out (app.ExportLabelsByCarrier).
+func carrierExportByMethod(ctx context.Context, e *env, st *stores.Stores, shopID string, sel app.LabelSelection, sh carrier.Shipper, shipDate, out string) error {
+	ex, err := app.ExportLabelsByCarrier(ctx, st, shopID, sel, sh, shipDate, time.Now())
+	if err != nil {
+		return err
+	}
+	if wrote, err := writeLabels(e, out, ex.Data, ex.Rows, ex.Orders, ex.Warnings); !wrote {
+		return err
+	}
+	fmt.Fprintf(e.out, "%s: %d label rows for %d orders, one file per label program by delivery method (zip); %d warnings\n", out, ex.Rows, ex.Orders, len(ex.Warnings))
+	for _, f := range ex.Files {
+		l, _ := carrier.ByFormat(f.Format)
+		fmt.Fprintf(e.out, "  %s: %d rows for %d orders in the %s import layout\n", f.FileName, f.Rows, f.Orders, l.NameEn)
+	}
+	fmt.Fprintf(e.out, "next: import each file in its program, print, export the issued data, then `starter orders csv -shop %s -file <issued data>`\n", shopID)
+	return nil
+}
+
+// writeLabels prints the warnings of a label export on stderr and writes its
+// data to the file out, or stdout for "-"; it refuses an export of no label
+// row. It reports whether it wrote the file, and so owes its summary.
+func writeLabels(e *env, out string, data []byte, rows, orders int, warnings []carrier.Warning) (bool, error) {
+	for _, w := range warnings {
+		fmt.Fprintf(e.errOut, "warning: %s\n", w.Message)
+	}
+	if rows == 0 {
+		return false, fmt.Errorf("no label to write: %d orders selected, every delivery skipped (see the warnings)", orders)
+	}
+	if out == "-" {
+		_, err := e.out.Write(data)
+		return false, err
+	}
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		return false, fmt.Errorf("writing the label data: %w", err)
+	}
+	return true, nil
+}
+
+// parseSaleIDs reads the comma-separated sale ids of the flag name ("-sales").
+func parseSaleIDs(name, s string) ([]int64, error) {
+	var ids []int64
+	for _, p := range splitList(s) {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("%s: %q is not a sale id (write them like 1001,1002)", name, p)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 // splitList splits a comma-separated flag, dropping empty parts.

@@ -123,13 +123,30 @@ func osUser() string {
 	return os.Getenv("USER")
 }
 
-// parse parses the command line, which must name the shop and may give days.
-func (f runFlags) parse(args []string) error {
+// defaultBy names the operator of a CLI marking: cli:$USER.
+func defaultBy() string {
+	if u := os.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+}
+
+// parseShopID parses the command line, which must name the shop (-shop, *id);
+// the command loads the shop later (startRun does).
+func (f flags) parseShopID(args []string, id *string) error {
 	if err := f.Parse(args); err != nil {
 		return err
 	}
-	if *f.shop == "" {
+	if *id == "" {
 		return errors.New("-shop is required")
+	}
+	return nil
+}
+
+// parse parses the command line, which must name the shop and may give days.
+func (f runFlags) parse(args []string) error {
+	if err := f.parseShopID(args, f.shop); err != nil {
+		return err
 	}
 	if *f.days != 0 && !rules.ValidDays(*f.days) {
 		return fmt.Errorf("-%s must be between %d and %d, or 0 for the shop's setting, got %d", f.daysFlag, rules.MinDays, rules.MaxDays, *f.days)
@@ -149,10 +166,11 @@ func (e *env) clientWithConfig() (config.Config, client.Client, error) {
 
 // startRun is the shape of the commands that start a run of a shop now: it
 // loads the shop, checks that a worker listens (nothing is started otherwise),
-// starts the run with start, prints where to follow it and, with wait, waits
-// for its result (nil without wait). what names the run ("export", "import").
-func startRun[R any](ctx context.Context, e *env, what, shopID string, wait bool,
-	start func(client.Client, config.Config) (client.WorkflowRun, error)) (*stores.Stores, *R, error) {
+// starts the run with start (app.StartImport, …) and its input in, prints where
+// to follow it and, with wait, waits for its result R (nil without wait). what
+// names the run ("export", "import").
+func startRun[R, In any](ctx context.Context, e *env, what, shopID string, wait bool,
+	start func(context.Context, client.Client, config.Config, In) (client.WorkflowRun, error), in In) (*stores.Stores, *R, error) {
 	cfg, err := e.config()
 	if err != nil {
 		return nil, nil, err
@@ -168,7 +186,7 @@ func startRun[R any](ctx context.Context, e *env, what, shopID string, wait bool
 	if err := e.needWorker(ctx); err != nil {
 		return nil, nil, err
 	}
-	run, err := start(c, cfg)
+	run, err := start(ctx, c, cfg, in)
 	if err != nil {
 		return nil, nil, err
 	}

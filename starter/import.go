@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -21,9 +18,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	st, res, err := startRun[workflows.OrderImportResult](ctx, e, "import", *fs.shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		return app.StartImport(ctx, c, cfg, workflows.OrderImportInput{ShopID: *fs.shop, Days: *fs.days, Trigger: oms.TriggerManual, StartedBy: *fs.by})
-	})
+	st, res, err := startRun[workflows.OrderImportResult](ctx, e, "import", *fs.shop, *wait, app.StartImport,
+		workflows.OrderImportInput{ShopID: *fs.shop, Days: *fs.days, Trigger: oms.TriggerManual, StartedBy: *fs.by})
 	if err != nil || res == nil {
 		return err
 	}

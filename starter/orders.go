@@ -7,13 +7,13 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
 // maxCSVBytes bounds the shipping-results file read into memory.
@@ -23,14 +23,7 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("orders csv")
 	file := fs.String("file", "", "shipping-results CSV (UTF-8 or Shift_JIS), or the issued data of B2 Cloud, e-Hiden or Yu-Pack Print R (recognised by its columns); - reads stdin (required)")
 	dryRun := fs.Bool("dry-run", false, "check the file and show what would change, change nothing")
-	st, _, err := fs.parseShop(ctx, args, shop)
-	if err != nil {
-		return err
-	}
-	if *file == "" {
-		return errors.New("-file is required: the CSV of sale id, [sale_delivery id,] tracking number, ship date")
-	}
-	data, err := readCSVFile(*file)
+	st, data, err := fs.parseShopCSV(ctx, args, shop, file, "the CSV of sale id, [sale_delivery id,] tracking number, ship date")
 	if err != nil {
 		return err
 	}
@@ -79,6 +72,22 @@ func ordersCSV(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// parseShopCSV parses the command line, loads the shop *id names and reads
+// the CSV of the required flag -file (*file; - reads stdin); what says what the
+// file holds when -file is missing.
+func (f flags) parseShopCSV(ctx context.Context, args []string, id, file *string, what string) (*stores.Stores, []byte, error) {
+	st, _, err := f.parseShop(ctx, args, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if *file == "" {
+		return nil, nil, errors.New("-file is required: " + what)
+	}
+	data, err := readCSVFile(*file)
+	return st, data, err
+}
+
+// readCSVFile reads the CSV file name, or stdin for "-", at most maxCSVBytes.
 func readCSVFile(name string) ([]byte, error) {
 	var r io.Reader = os.Stdin
 	if name != "-" {
@@ -188,16 +197,9 @@ func ordersBundle(ctx context.Context, e *env, args []string) error {
 	if *parent <= 0 {
 		return errors.New("-parent is required: the sale id of the order the others ship with")
 	}
-	var ids []int64
-	for _, p := range strings.Split(*children, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(p, 10, 64)
-		if err != nil || id <= 0 {
-			return fmt.Errorf("-children: %q is not a sale id (write them like 1001,1002)", p)
-		}
-		ids = append(ids, id)
+	ids, err := parseSaleIDs("-children", *children)
+	if err != nil {
+		return err
 	}
 	if len(ids) == 0 {
 		return errors.New("-children is required: the sale ids shipped with the parent, like 1001,1002")
@@ -246,11 +248,13 @@ func ordersList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	at, err := parseAsOf(*asOfFlag)
+	if err != nil {
+		return err
+	}
 	asOf := time.Now()
-	if *asOfFlag != "" {
-		if asOf, err = time.Parse(time.RFC3339, *asOfFlag); err != nil {
-			return fmt.Errorf("-as-of must be RFC 3339 like 2026-11-20T12:00:00+09:00, got %q", *asOfFlag)
-		}
+	if at != nil {
+		asOf = *at
 	}
 	if *window == 0 {
 		sh, err := st.Shops.Shop(ctx, *shop)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -107,12 +106,4 @@ func parseSaleList(s string) ([]payment.Payment, error) {
 		return nil, errors.New("-sales: no sale id given")
 	}
 	return out, nil
-}
-
-// defaultBy names the operator of a CLI marking: cli:$USER.
-func defaultBy() string {
-	if u := os.Getenv("USER"); u != "" {
-		return "cli:" + u
-	}
-	return "cli"
 }

@@ -36,15 +36,25 @@ func shopOrExplain(ctx context.Context, st *stores.Stores, id string) (shops.Sho
 	return s, err
 }
 
+// kindFlag reads -kind: "import", "export" or "stock".
+func kindFlag(kind string) (oms.Kind, error) {
+	switch k := oms.Kind(kind); k {
+	case oms.KindImport, oms.KindExport, oms.KindStock:
+		return k, nil
+	}
+	return "", fmt.Errorf("-kind must be import, export or stock, got %q", kind)
+}
+
 // kindsFlag reads -kind: "import", "export", "stock" or "" (all).
 func kindsFlag(kind string) ([]oms.Kind, error) {
-	switch oms.Kind(kind) {
-	case "":
+	if kind == "" {
 		return schedules.Kinds, nil
-	case oms.KindImport, oms.KindExport, oms.KindStock:
-		return []oms.Kind{oms.Kind(kind)}, nil
 	}
-	return nil, fmt.Errorf("-kind must be import, export or stock, got %q", kind)
+	k, err := kindFlag(kind)
+	if err != nil {
+		return nil, err
+	}
+	return []oms.Kind{k}, nil
 }
 
 // parseShopKinds parses a schedule command's flags, reads -kind (kindsFlag)
@@ -237,8 +247,9 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if k := oms.Kind(*kind); k != oms.KindImport && k != oms.KindExport && k != oms.KindStock {
-		return fmt.Errorf("-kind must be import, export or stock, got %q", *kind)
+	k, err := kindFlag(*kind)
+	if err != nil {
+		return err
 	}
 	cfg, err := e.config()
 	if err != nil {
@@ -264,7 +275,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	// A paused schedule was paused for a reason (an operator's note such as
 	// 棚卸し, or the shop's settings): app.RunNow refuses it without -force, as
 	// the console's 今すぐ実行 asks first.
-	r, err := app.RunNow(ctx, m, st, s.ID, oms.Kind(*kind), *force, *by)
+	r, err := app.RunNow(ctx, m, st, s.ID, k, *force, *by)
 	if r.Paused != nil && err == nil {
 		fmt.Fprintf(e.errOut, "starter: schedule %s is PAUSED (note: %q); running it once because of -force (it stays paused)\n", r.Paused.ScheduleID, opsDash(r.Paused.Note))
 	}
@@ -284,7 +295,7 @@ func scheduleTrigger(ctx context.Context, e *env, args []string) error {
 	if r.Waiting() {
 		fmt.Fprintln(e.out, "waiting for the change-triggered export to end and the full reconcile to run (Ctrl-C stops waiting; both go on in Temporal)…")
 	}
-	return waitTriggered(ctx, e, r.TriggerResult, oms.Kind(*kind))
+	return waitTriggered(ctx, e, r.TriggerResult, k)
 }
 
 // unattributedWhy says why RunNow could not name who started the run.

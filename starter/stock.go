@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os/user"
-
-	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -25,15 +20,11 @@ const stockUsage = `usage: starter stock catalogue|csv|push|list [flags]
 // stockCatalogue imports the catalogue and prints the units that cannot be mapped.
 func stockCatalogue(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("stock catalogue")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseShopID(args, shop); err != nil {
 		return err
 	}
-	if *shop == "" {
-		return errors.New("-shop is required")
-	}
-	_, res, err := startRun[activities.StockCatalogueResult](ctx, e, "catalogue import", *shop, true, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		return app.StartStockCatalogue(ctx, c, cfg, workflows.StockCatalogueInput{ShopID: *shop, Trigger: oms.TriggerManual})
-	})
+	_, res, err := startRun[activities.StockCatalogueResult](ctx, e, "catalogue import", *shop, true, app.StartStockCatalogue,
+		workflows.StockCatalogueInput{ShopID: *shop, Trigger: oms.TriggerManual})
 	if err != nil || res == nil {
 		return err
 	}
@@ -56,14 +47,7 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("stock csv")
 	file := fs.String("file", "", "warehouse stock file: 型番,在庫数 per line (UTF-8 or Shift_JIS); - reads stdin (required)")
 	actor := fs.String("actor", "", "who applies the file, recorded in the movement history (default: the OS user)")
-	st, _, err := fs.parseShop(ctx, args, shop)
-	if err != nil {
-		return err
-	}
-	if *file == "" {
-		return errors.New("-file is required: a CSV of 型番,在庫数")
-	}
-	data, err := readCSVFile(*file)
+	st, data, err := fs.parseShopCSV(ctx, args, shop, file, "a CSV of 型番,在庫数")
 	if err != nil {
 		return err
 	}
@@ -77,9 +61,7 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 	}
 	who := *actor
 	if who == "" {
-		if u, err := user.Current(); err == nil {
-			who = u.Username
-		}
+		who = osUser()
 	}
 	changed, err := stock.New(st).SetOnHand(ctx, *shop, res.Counts, "starter:"+who, stock.ReasonFile)
 	if err != nil {
@@ -104,15 +86,11 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 func stockPush(ctx context.Context, e *env, args []string) error {
 	fs, shop := e.shopFlags("stock push")
 	wait := fs.Bool("wait", true, "wait for the push to finish and print its result")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseShopID(args, shop); err != nil {
 		return err
 	}
-	if *shop == "" {
-		return errors.New("-shop is required")
-	}
-	_, res, err := startRun[workflows.StockPushResult](ctx, e, "stock push", *shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		return app.StartStockPush(ctx, c, cfg, workflows.StockPushInput{ShopID: *shop, Trigger: oms.TriggerManual})
-	})
+	_, res, err := startRun[workflows.StockPushResult](ctx, e, "stock push", *shop, *wait, app.StartStockPush,
+		workflows.StockPushInput{ShopID: *shop, Trigger: oms.TriggerManual})
 	if err != nil || res == nil {
 		return err
 	}

@@ -7,10 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/schedules"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
@@ -32,23 +29,22 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	in := workflows.ShippingSyncInput{ShopID: *fs.shop, WindowDays: *fs.days, RequireShipDate: requireShipDate.v,
-		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual, Changes: *changes, StartedBy: *fs.by}
-	if *asOf != "" {
-		t, err := time.Parse(time.RFC3339, *asOf)
-		if err != nil {
-			return fmt.Errorf("-as-of must be RFC 3339 like 2026-11-20T12:00:00+09:00, got %q", *asOf)
-		}
-		in.AsOf = &t
+	at, err := parseAsOf(*asOf)
+	if err != nil {
+		return err
 	}
+	in := workflows.ShippingSyncInput{ShopID: *fs.shop, WindowDays: *fs.days, RequireShipDate: requireShipDate.v,
+		SendMail: sendMail.v, DryRun: *dryRun, Trigger: oms.TriggerManual, Changes: *changes, StartedBy: *fs.by, AsOf: at}
 	what := "export"
 	if *changes {
 		what = "incremental export"
 	}
-	st, res, err := startRun[workflows.ShippingSyncResult](ctx, e, what, *fs.shop, *wait, func(c client.Client, cfg config.Config) (client.WorkflowRun, error) {
-		in.MaxInFlight = cfg.ExportMaxInFlight
-		return app.StartExport(ctx, c, cfg, in)
-	})
+	cfg, err := e.config()
+	if err != nil {
+		return err
+	}
+	in.MaxInFlight = cfg.ExportMaxInFlight
+	st, res, err := startRun[workflows.ShippingSyncResult](ctx, e, what, *fs.shop, *wait, app.StartExport, in)
 	if err != nil || res == nil {
 		return err
 	}
@@ -57,6 +53,18 @@ func runSync(ctx context.Context, e *env, args []string) error {
 		return printOutcomes(ctx, e, st, res.RunID, false)
 	}
 	return nil
+}
+
+// parseAsOf reads -as-of, an RFC 3339 instant; "" is nil: now.
+func parseAsOf(s string) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return nil, fmt.Errorf("-as-of must be RFC 3339 like 2026-11-20T12:00:00+09:00, got %q", s)
+	}
+	return &t, nil
 }
 
 func printSummary(e *env, r workflows.ShippingSyncResult) {

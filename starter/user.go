@@ -13,8 +13,7 @@ import (
 // userAdd creates a console operator; the password is read from stdin so that it
 // never lands in shell history or the process list.
 func userAdd(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("user add")
-	login := fs.String("login", "", "login name (required)")
+	fs, login := e.loginFlags("user add")
 	role := fs.String("role", accounts.RoleStaff, "admin (settings, connecting shops, users) or staff (everything else)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,8 +99,7 @@ func userDelete(ctx context.Context, e *env, args []string) error {
 // userShops sets the shops a staff user may see and act on in the console
 // (admins reach every shop): -shops a,b replaces the list; -shops "" takes all away.
 func userShops(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("user shops")
-	login := fs.String("login", "", "login name (required)")
+	fs, login := e.loginFlags("user shops")
 	list := fs.String("shops", "", "the user's shops, comma-separated shop ids (replaces the list; empty = none)")
 	st, err := fs.parseDB(ctx, args)
 	if err != nil {
@@ -110,12 +108,7 @@ func userShops(ctx context.Context, e *env, args []string) error {
 	if *login == "" {
 		return errors.New("-login is required")
 	}
-	var ids []string
-	for _, id := range strings.Split(*list, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			ids = append(ids, id)
-		}
-	}
+	ids := splitList(*list)
 	if err := st.Accounts.SetUserShops(ctx, *login, ids); err != nil {
 		return err
 	}
@@ -123,11 +116,17 @@ func userShops(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// loginFlags returns the flag set of the command name on one operator and its
+// -login flag.
+func (e *env) loginFlags(name string) (flags, *string) {
+	f := e.flags(name)
+	return f, f.String("login", "", "login name (required)")
+}
+
 // parseLogin parses the flags of a command on one operator (-login) and opens
 // the database.
 func parseLogin(ctx context.Context, e *env, name string, args []string) (*stores.Stores, string, error) {
-	fs := e.flags(name)
-	login := fs.String("login", "", "login name (required)")
+	fs, login := e.loginFlags(name)
 	st, err := fs.parseDB(ctx, args)
 	return st, *login, err
 }
