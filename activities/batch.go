@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"sync"
-	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -155,26 +154,9 @@ func (p *batchProgress) snapshot() UpdateSalesProgress {
 	return out
 }
 
-// heartbeat sends the progress every HeartbeatEvery (the SDK sends at most
-// one heartbeat per throttle interval to the server) until stopped.
+// heartbeat sends the progress every HeartbeatEvery until stopped.
 func (p *batchProgress) heartbeat(ctx context.Context) (stop func()) {
-	activity.RecordHeartbeat(ctx, p.snapshot())
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(HeartbeatEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				activity.RecordHeartbeat(ctx, p.snapshot())
-			}
-		}
-	}()
-	return func() { close(done) }
+	return heartbeatEvery(ctx, func() { activity.RecordHeartbeat(ctx, p.snapshot()) })
 }
 
 // result lists one result per plan; sales never started are NotTried.

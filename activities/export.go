@@ -350,7 +350,7 @@ func (a *Activities) updateSale(ctx context.Context, client *colorme.Client, in 
 		res.Written = true
 	}
 	if in.Plan.SendMail {
-		mailed, note, err := a.sendMailOnce(ctx, client, in, current, started)
+		mailed, note, err := a.sendOnce(ctx, client, in, a.shippingMail(), current, started, attempt(ctx) > 1)
 		if err != nil {
 			return UpdateSaleResult{}, err
 		}
@@ -362,26 +362,46 @@ func (a *Activities) updateSale(ctx context.Context, client *colorme.Client, in 
 	return res, nil
 }
 
-// sendMailOnce sends the delivered mail unless the ledger or ColorMe shows it
-// went. ColorMe's delivered_mail_state decides when the ledger cannot: not_yet
-// sends, sent and pass are recorded as done, anything else (null) sends nothing.
-// A mail claimed before (its answer lost, or its worker killed) is confirmed
-// only by a read made at least the stale-read window after this attempt
-// started (started): ColorMe's reads can lag its writes, and a stale not_yet
-// would send the customer a second mail.
-func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, current *colorme.Sale, started time.Time) (bool, string, error) {
+// saleMail is a mail UpdateSale sends at most once per sale: the shipping
+// mail (shippingMail) or the 入金確認メール (paidMail). Each has its ledger and
+// its state on ColorMe's sale.
+type saleMail struct {
+	name     string // "shipping mail", "paid mail": in the notes
+	claim    func(ctx context.Context, shopID string, saleID, runID int64) (oms.MailState, error)
+	markSent func(ctx context.Context, shopID string, saleID int64) error
+	state    func(colorme.Sale) string // ColorMe's state of the mail: not_yet, sent, pass, or "" (null)
+	send     func(c *colorme.Client, ctx context.Context, saleID int64) error
+	unknown  func(state string) string // the note when state is none of not_yet, sent and pass
+}
+
+// shippingMail is the delivered mail: the shipping mail ledger and ColorMe's
+// delivered_mail_state.
+func (a *Activities) shippingMail() saleMail {
+	return saleMail{name: "shipping mail", claim: a.Store.ClaimMail, markSent: a.Store.MarkMailSent,
+		state: func(s colorme.Sale) string { return s.DeliveredMailState },
+		send:  (*colorme.Client).SendDeliveredMail, unknown: rules.MailStateUnknownNote}
+}
+
+// sendOnce sends the mail m unless its ledger or ColorMe shows it went.
+// ColorMe's state of the mail decides when the ledger cannot: not_yet sends,
+// sent and pass are recorded as done, anything else (null) sends nothing. A
+// mail claimed before (its answer lost, or its worker killed) is confirmed only
+// by a read made at least the stale-read window after this attempt started
+// (started): ColorMe's reads can lag its writes, and a stale not_yet would send
+// the customer a second mail. retried says an earlier attempt may have run.
+func (a *Activities) sendOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, m saleMail, current *colorme.Sale, started time.Time, retried bool) (bool, string, error) {
 	saleID := in.Plan.SaleID
-	prev, err := a.Store.ClaimMail(ctx, in.ShopID, saleID, in.RunID)
+	prev, err := m.claim(ctx, in.ShopID, saleID, in.RunID)
 	if err != nil {
 		return false, "", err
 	}
 	switch prev {
 	case oms.MailSent:
-		if attempt(ctx) > 1 {
+		if retried {
 			// The plan saw ColorMe's mail state not_yet, so the earlier attempt sent it.
-			return true, "shipping mail sent by an earlier attempt", nil
+			return true, m.name + " sent by an earlier attempt", nil
 		}
-		return false, "shipping mail was already sent", nil
+		return false, m.name + " was already sent", nil
 	case oms.MailClaimed:
 		// An earlier attempt or run claimed the mail; ColorMe's mail state tells
 		// whether it went, once reads can no longer be stale.
@@ -393,22 +413,22 @@ func (a *Activities) sendMailOnce(ctx context.Context, client *colorme.Client, i
 			return false, "", err
 		}
 		current = &s
-		if s.DeliveredMailState == colorme.MailSent {
-			return true, "shipping mail sent by an earlier attempt", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+		if m.state(s) == colorme.MailSent {
+			return true, m.name + " sent by an earlier attempt", m.markSent(ctx, in.ShopID, saleID)
 		}
 	}
-	if current != nil && current.DeliveredMailState != colorme.MailNotYet {
-		switch current.DeliveredMailState {
+	if current != nil && m.state(*current) != colorme.MailNotYet {
+		switch state := m.state(*current); state {
 		case colorme.MailSent, colorme.MailPass:
-			return false, "ColorMe shows the shipping mail as " + current.DeliveredMailState, a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+			return false, "ColorMe shows the " + m.name + " as " + state, m.markSent(ctx, in.ShopID, saleID)
 		default:
-			return false, rules.MailStateUnknownNote(current.DeliveredMailState), nil
+			return false, m.unknown(state), nil
 		}
 	}
-	if err := client.SendDeliveredMail(ctx, saleID); err != nil {
+	if err := m.send(client, ctx, saleID); err != nil {
 		return false, "", classify(ctx, err)
 	}
-	return true, "", a.Store.MarkMailSent(ctx, in.ShopID, saleID)
+	return true, "", m.markSent(ctx, in.ShopID, saleID)
 }
 
 func (a *Activities) readSale(ctx context.Context, client *colorme.Client, saleID int64) (colorme.Sale, error) {

@@ -15,7 +15,14 @@ const HeartbeatEvery = 5 * time.Second
 
 // keepAlive heartbeats until the returned stop function is called.
 func keepAlive(ctx context.Context) (stop func()) {
-	activity.RecordHeartbeat(ctx)
+	return heartbeatEvery(ctx, func() { activity.RecordHeartbeat(ctx) })
+}
+
+// heartbeatEvery calls beat now and then every HeartbeatEvery (the SDK sends at
+// most one heartbeat per throttle interval to the server) until stop is called
+// or ctx is done.
+func heartbeatEvery(ctx context.Context, beat func()) (stop func()) {
+	beat()
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(HeartbeatEvery)
@@ -27,7 +34,7 @@ func keepAlive(ctx context.Context) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				activity.RecordHeartbeat(ctx)
+				beat()
 			}
 		}
 	}()

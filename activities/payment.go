@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 )
 
 // 入金連携 in the export's UpdateSale: paid:true once, and the 入金確認メール
@@ -17,7 +16,7 @@ import (
 // updatePayment writes paid:true when the plan says so and ColorMe does not
 // show it yet (a retried attempt re-reads first, after the stale-read window,
 // so a write whose answer was lost is not repeated), then sends the
-// 入金確認メール once (sendPaidMailOnce). The mail is recorded owed in its
+// 入金確認メール once (sendOnce with paidMail). The mail is recorded owed in its
 // ledger before the write: should it fail after the write landed, a later run
 // still sends it. res is what the delivery part did.
 func (a *Activities) updatePayment(ctx context.Context, client *colorme.Client, in UpdateSaleInput, res UpdateSaleResult, started time.Time) (UpdateSaleResult, error) {
@@ -56,7 +55,7 @@ func (a *Activities) updatePayment(ctx context.Context, client *colorme.Client, 
 		}
 	}
 	if in.Plan.SendPaidMail {
-		mailed, note, err := a.sendPaidMailOnce(ctx, client, in, current, started)
+		mailed, note, err := a.sendOnce(ctx, client, in, a.paidMail(), current, started, activity.GetInfo(ctx).Attempt > 1)
 		if err != nil {
 			return UpdateSaleResult{}, err
 		}
@@ -66,48 +65,16 @@ func (a *Activities) updatePayment(ctx context.Context, client *colorme.Client, 
 	return res, nil
 }
 
-// sendPaidMailOnce is sendMailOnce for the 入金確認メール: its own ledger and
-// ColorMe's paid_mail_state (not_yet sends; sent and pass are recorded as
-// done; anything else sends nothing). A mail claimed before is confirmed only
-// by a read made at least the stale-read window after this attempt started.
-func (a *Activities) sendPaidMailOnce(ctx context.Context, client *colorme.Client, in UpdateSaleInput, current *colorme.Sale, started time.Time) (bool, string, error) {
-	saleID := in.Plan.SaleID
-	prev, err := a.Store.Payments.ClaimPaidMail(ctx, in.ShopID, saleID, in.RunID)
-	if err != nil {
-		return false, "", err
-	}
-	switch prev {
-	case oms.MailSent:
-		if activity.GetInfo(ctx).Attempt > 1 {
-			return true, "paid mail sent by an earlier attempt", nil
-		}
-		return false, "paid mail was already sent", nil
-	case oms.MailClaimed:
-		if err := a.waitFresh(ctx, started); err != nil {
-			return false, "", err
-		}
-		s, err := a.readSale(ctx, client, saleID)
-		if err != nil {
-			return false, "", err
-		}
-		current = &s
-		if s.PaidMailState == colorme.MailSent {
-			return true, "paid mail sent by an earlier attempt", a.Store.Payments.MarkPaidMailSent(ctx, in.ShopID, saleID)
-		}
-	}
-	if current != nil && current.PaidMailState != colorme.MailNotYet {
-		switch current.PaidMailState {
-		case colorme.MailSent, colorme.MailPass:
-			return false, "ColorMe shows the paid mail as " + current.PaidMailState, a.Store.Payments.MarkPaidMailSent(ctx, in.ShopID, saleID)
-		default:
-			return false, "paid mail not sent: ColorMe shows paid_mail_state " + strconv.Quote(current.PaidMailState) +
-				", not not_yet, so it is never sent twice; send it from ColorMe's order screen if the customer should get it", nil
-		}
-	}
-	if err := client.SendPaidMail(ctx, saleID); err != nil {
-		return false, "", classify(ctx, err)
-	}
-	return true, "", a.Store.Payments.MarkPaidMailSent(ctx, in.ShopID, saleID)
+// paidMail is the 入金確認メール: its own ledger and ColorMe's paid_mail_state.
+func (a *Activities) paidMail() saleMail {
+	return saleMail{name: "paid mail", claim: a.Store.Payments.ClaimPaidMail, markSent: a.Store.Payments.MarkPaidMailSent,
+		state: func(s colorme.Sale) string { return s.PaidMailState },
+		send:  (*colorme.Client).SendPaidMail, unknown: paidMailUnknownNote}
+}
+
+func paidMailUnknownNote(state string) string {
+	return "paid mail not sent: ColorMe shows paid_mail_state " + strconv.Quote(state) +
+		", not not_yet, so it is never sent twice; send it from ColorMe's order screen if the customer should get it"
 }
 
 func joinNote(a, b string) string {

@@ -87,14 +87,9 @@ type StockCatalogueResult struct {
 // and replaces the shop's catalogue with them.
 func (a *Activities) StockImportCatalogue(ctx context.Context, in ShopInput) (StockCatalogueResult, error) {
 	defer keepAlive(ctx)()
-	c, err := a.ColorMe.For(ctx, in.ShopID)
+	c, products, readAt, err := a.readProducts(ctx, in.ShopID)
 	if err != nil {
 		return StockCatalogueResult{}, err
-	}
-	readAt := time.Now()
-	products, err := c.AllProducts(ctx, nil)
-	if err != nil {
-		return StockCatalogueResult{}, stockError(ctx, c, in.ShopID, err)
 	}
 	for i, p := range products {
 		if len(p.Options) > 0 && len(p.Variants) == 0 { // options without inline variants: ask for them
@@ -132,16 +127,24 @@ type StockReadResult struct {
 // StockRead reads ColorMe's stock of every product (the push's first read).
 func (a *Activities) StockRead(ctx context.Context, in ShopInput) (StockReadResult, error) {
 	defer keepAlive(ctx)()
-	c, err := a.ColorMe.For(ctx, in.ShopID)
+	_, products, at, err := a.readProducts(ctx, in.ShopID)
 	if err != nil {
 		return StockReadResult{}, err
 	}
-	at := time.Now()
-	products, err := c.AllProducts(ctx, nil)
-	if err != nil {
-		return StockReadResult{}, stockError(ctx, c, in.ShopID, err)
-	}
 	return StockReadResult{ReadAt: at, Values: stock.ReadValues(products)}, nil
+}
+
+// readProducts reads every ColorMe product of the shop, with the time the read
+// began; c is the shop's client, for further calls.
+func (a *Activities) readProducts(ctx context.Context, shopID string) (c *colorme.Client, products []colorme.Product, at time.Time, err error) {
+	if c, err = a.ColorMe.For(ctx, shopID); err != nil {
+		return nil, nil, time.Time{}, err
+	}
+	at = time.Now()
+	if products, err = c.AllProducts(ctx, nil); err != nil {
+		return nil, nil, time.Time{}, stockError(ctx, c, shopID, err)
+	}
+	return c, products, at, nil
 }
 
 // StockImportDoneInput asks whether an import started at or after Since completed.

@@ -27,7 +27,7 @@ import (
 )
 
 // The retry paths of UpdateSale: only a second attempt re-reads the sale
-// (stillNeeded) and meets a claimed mail in the ledger (sendMailOnce), so
+// (stillNeeded) and meets a claimed mail in the ledger (sendOnce), so
 // these tests run the real activity under a small workflow with a retry
 // policy, against the sandbox behind a proxy that fails chosen requests.
 

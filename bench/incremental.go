@@ -188,22 +188,30 @@ func (b *bench) row12(ctx context.Context, sz incSizes, res *incResult) *Row {
 // settle waits until the shop's on-change trigger is idle with nothing pending
 // and no export of the shop runs.
 func (b *bench) settle(ctx context.Context, shop string) error {
-	deadline := time.Now().Add(3 * time.Minute)
+	return b.settleTrigger(ctx, "on-change trigger", shop, workflows.ExportOnChangeID(shop), workflows.ShippingSyncID(shop), 3*time.Minute)
+}
+
+// settleTrigger waits up to within (whole minutes) until the shop's on-change
+// trigger triggerID (ExportOnChange or StockOnChange) is idle with nothing
+// pending and its child's fixed ID childID runs nothing; name names the
+// trigger in the error.
+func (b *bench) settleTrigger(ctx context.Context, name, shop, triggerID, childID string, within time.Duration) error {
+	deadline := time.Now().Add(within)
 	for {
 		idle := false
-		if v, err := b.s.tc.QueryWorkflow(ctx, workflows.ExportOnChangeID(shop), "", workflows.ProgressQuery); err == nil {
+		if v, err := b.s.tc.QueryWorkflow(ctx, triggerID, "", workflows.ProgressQuery); err == nil {
 			var st workflows.TriggerState
 			idle = v.Get(&st) == nil && st.State == workflows.TriggerIdle && !st.Pending
 		}
 		running := false
-		if d, err := b.s.tc.DescribeWorkflow(ctx, workflows.ShippingSyncID(shop), ""); err == nil {
+		if d, err := b.s.tc.DescribeWorkflow(ctx, childID, ""); err == nil {
 			running = d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() == nil
 		}
 		if idle && !running {
 			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("the on-change trigger of shop %s did not settle within 3 minutes", shop)
+			return fmt.Errorf("the %s of shop %s did not settle within %d minutes", name, shop, within/time.Minute)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -112,25 +112,7 @@ func (b *bench) push(ctx context.Context, shop string) (workflows.StockPushResul
 // stockSettle waits until the shop's on-change stock trigger is idle with
 // nothing pending and no push of the shop runs.
 func (b *bench) stockSettle(ctx context.Context, shop string) error {
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		idle := false
-		if v, err := b.s.tc.QueryWorkflow(ctx, workflows.StockOnChangeID(shop), "", workflows.ProgressQuery); err == nil {
-			var st workflows.TriggerState
-			idle = v.Get(&st) == nil && st.State == workflows.TriggerIdle && !st.Pending
-		}
-		running := false
-		if d, err := b.s.tc.DescribeWorkflow(ctx, workflows.StockPushID(shop), ""); err == nil {
-			running = d.RawResponse.GetWorkflowExecutionInfo().GetCloseTime() == nil
-		}
-		if idle && !running {
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("the on-change stock trigger of shop %s did not settle within 5 minutes", shop)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return b.settleTrigger(ctx, "on-change stock trigger", shop, workflows.StockOnChangeID(shop), workflows.StockPushID(shop), 5*time.Minute)
 }
 
 // inStep waits until ColorMe shows want for every SKU (read from the

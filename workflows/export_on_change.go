@@ -1,11 +1,8 @@
 package workflows
 
 import (
-	"fmt"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -84,197 +81,12 @@ type TriggerState struct {
 // seen it. It completes after Idle without a change (having drained every
 // signal) and continues as new after MaxRuns exports.
 func ExportOnChange(ctx workflow.Context, in ExportOnChangeInput) (ExportOnChangeResult, error) {
-	if err := requireShop(in.ShopID); err != nil {
-		return ExportOnChangeResult{}, err
-	}
-	in.Quiet = orDefault(in.Quiet, DefaultChangeQuiet)
-	in.MaxDelay = orDefault(in.MaxDelay, DefaultChangeMaxDelay)
-	in.Idle = orDefault(in.Idle, DefaultChangeIdle)
-	in.Retry = orDefault(in.Retry, DefaultChangeRetry)
-	if in.MaxRuns <= 0 {
-		in.MaxRuns = DefaultChangeMaxRuns
-	}
-	if err := markFindable(ctx, in.ShopID, oms.TriggerChange); err != nil {
-		return ExportOnChangeResult{}, err
-	}
-	t := &changeTrigger{in: in, ch: workflow.GetSignalChannel(ctx, ChangeSignal)}
-	t.state = TriggerState{State: TriggerIdle, Pending: in.Pending, ExportOnChangeResult: ExportOnChangeResult{ShopID: in.ShopID}}
-	if in.Carried != nil {
-		t.state.ExportOnChangeResult = *in.Carried
-	}
-	t.state.Chain++
-	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (TriggerState, error) { return t.state, nil }); err != nil {
-		return ExportOnChangeResult{}, err
-	}
-	runsThisChain := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return t.state.ExportOnChangeResult, temporal.NewCanceledError(err.Error())
-		}
-		if !t.state.Pending {
-			t.state.State = TriggerIdle
-			if !t.receive(ctx, in.Idle) && !t.drain(ctx) {
-				// Idle, and no signal is left: complete. A signal that arrives
-				// while this task completes makes the server refuse the
-				// completion and run the workflow again, so none is lost.
-				return t.state.ExportOnChangeResult, nil
-			}
-			t.state.Pending = true
-		}
-		if runsThisChain >= in.MaxRuns || t.historyFull(ctx) {
-			t.drain(ctx)
-			next := in
-			next.Pending = t.state.Pending
-			carried := t.state.ExportOnChangeResult
-			next.Carried = &carried
-			return ExportOnChangeResult{}, workflow.NewContinueAsNewError(ctx, ExportOnChange, next)
-		}
-		t.debounce(ctx)
-		started := t.export(ctx)
-		if started {
-			runsThisChain++
-			continue
-		}
-		// Another export of the shop runs: try again shortly, gathering changes.
-		t.state.State = TriggerBlocked
-		t.wait(ctx, in.Retry)
-	}
-}
-
-type changeTrigger struct {
-	in    ExportOnChangeInput
-	ch    workflow.ReceiveChannel
-	state TriggerState
-}
-
-func orDefault(d, def time.Duration) time.Duration {
-	if d <= 0 {
-		return def
-	}
-	return d
-}
-
-// take counts a received notice.
-func (t *changeTrigger) take(n ChangeNotice) {
-	t.state.Changes++
-	t.state.LastChange = n.Reason
-}
-
-// receive waits up to d for a change signal and reports whether one came.
-func (t *changeTrigger) receive(ctx workflow.Context, d time.Duration) bool {
-	tctx, cancel := workflow.WithCancel(ctx)
-	defer cancel() // a timer that did not fire is cancelled, not left in history
-	got := false
-	sel := workflow.NewSelector(ctx)
-	sel.AddReceive(t.ch, func(c workflow.ReceiveChannel, _ bool) {
-		var n ChangeNotice
-		c.Receive(ctx, &n)
-		t.take(n)
-		got = true
+	in = in.withDefaults()
+	child := changeChild{id: ShippingSyncID(in.ShopID), what: "incremental export", fn: ShippingSync,
+		arg: ShippingSyncInput{ShopID: in.ShopID, Trigger: oms.TriggerChange, Changes: true}}
+	return runChangeTrigger(ctx, in, child, func(pending bool, carried ExportOnChangeResult) error {
+		next := in
+		next.Pending, next.Carried = pending, &carried
+		return workflow.NewContinueAsNewError(ctx, ExportOnChange, next)
 	})
-	sel.AddFuture(workflow.NewTimer(tctx, d), func(workflow.Future) {})
-	sel.Select(ctx)
-	return got
-}
-
-// drain takes every signal already received and reports whether there was one.
-func (t *changeTrigger) drain(_ workflow.Context) bool {
-	got := false
-	for {
-		var n ChangeNotice
-		if !t.ch.ReceiveAsync(&n) {
-			return got
-		}
-		t.take(n)
-		got = true
-	}
-}
-
-// wait sleeps d, taking the signals that come meanwhile.
-func (t *changeTrigger) wait(ctx workflow.Context, d time.Duration) {
-	until := workflow.Now(ctx).Add(d)
-	for left := d; left > 0; left = until.Sub(workflow.Now(ctx)) {
-		t.receive(ctx, left)
-	}
-}
-
-// debounce waits until no change came for Quiet, or MaxDelay passed since the
-// burst began.
-func (t *changeTrigger) debounce(ctx workflow.Context) {
-	t.state.State = TriggerDebounce
-	deadline := workflow.Now(ctx).Add(t.in.MaxDelay)
-	for {
-		wait := min(t.in.Quiet, deadline.Sub(workflow.Now(ctx)))
-		if wait <= 0 || !t.receive(ctx, wait) {
-			return
-		}
-		t.drain(ctx)
-	}
-}
-
-// export runs one incremental export under the shop's fixed export ID and
-// reports whether it started; a change that comes meanwhile leaves the trigger
-// pending. A failed export is counted; its changes are not lost (it did not move
-// the watermark), and the next change or the scheduled full run picks them up.
-func (t *changeTrigger) export(ctx workflow.Context) bool {
-	shopID := t.in.ShopID
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:            ShippingSyncID(shopID),
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		// The export finishes (and records its run) even if the trigger is terminated.
-		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		Memo:                  Memo(shopID, oms.TriggerChange),
-		TypedSearchAttributes: ShopAttributes(shopID),
-		StaticSummary:         fmt.Sprintf("incremental export of shop %s (change)", shopID),
-	})
-	t.state.Pending = false
-	t.state.Dirty = false
-	t.state.State = TriggerExporting
-	f := workflow.ExecuteChildWorkflow(cctx, ShippingSync, ShippingSyncInput{ShopID: shopID, Trigger: oms.TriggerChange, Changes: true})
-	var exec workflow.Execution
-	if err := f.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
-		if alreadyStarted(err) {
-			t.state.Pending = true
-			t.state.Blocked++
-			return false
-		}
-		// Could not start for another reason: counted as failed, not retried
-		// (the next change or the scheduled full run exports it).
-		t.state.Runs++
-		t.state.Failed++
-		workflow.GetLogger(ctx).Warn("incremental export did not start", "shop", shopID, "error", errMessage(err))
-		t.state.Pending = t.drain(ctx)
-		return true
-	}
-	t.state.Runs++
-	t.state.LastRun = exec.RunID
-	done := false
-	sel := workflow.NewSelector(ctx)
-	sel.AddFuture(f, func(f workflow.Future) {
-		done = true
-		if err := f.Get(ctx, nil); err != nil {
-			t.state.Failed++
-			workflow.GetLogger(ctx).Warn("incremental export failed", "shop", shopID, "run", exec.RunID, "error", errMessage(err))
-		}
-	})
-	sel.AddReceive(t.ch, func(c workflow.ReceiveChannel, _ bool) {
-		var n ChangeNotice
-		c.Receive(ctx, &n)
-		t.take(n)
-		t.state.Dirty = true
-	})
-	for !done {
-		sel.Select(ctx)
-	}
-	if t.drain(ctx) {
-		t.state.Dirty = true
-	}
-	t.state.Pending = t.state.Dirty
-	return true
-}
-
-// historyFull says it is time to continue as new.
-func (t *changeTrigger) historyFull(ctx workflow.Context) bool {
-	info := workflow.GetInfo(ctx)
-	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= changeMaxHistory
 }

@@ -1,11 +1,8 @@
 package workflows
 
 import (
-	"fmt"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -59,108 +56,16 @@ type StockOnChangeResult ExportOnChangeResult
 // a push that read ColorMe before the change may not have seen it. It completes
 // after Idle without a change and continues as new after MaxRuns pushes.
 func StockOnChange(ctx workflow.Context, in StockOnChangeInput) (StockOnChangeResult, error) {
-	if err := requireShop(in.ShopID); err != nil {
-		return StockOnChangeResult{}, err
-	}
-	ein := ExportOnChangeInput{ShopID: in.ShopID, Quiet: orDefault(in.Quiet, DefaultChangeQuiet),
-		MaxDelay: orDefault(in.MaxDelay, DefaultChangeMaxDelay), Idle: orDefault(in.Idle, DefaultChangeIdle),
-		Retry: orDefault(in.Retry, DefaultChangeRetry), MaxRuns: in.MaxRuns}
-	if ein.MaxRuns <= 0 {
-		ein.MaxRuns = DefaultChangeMaxRuns
-	}
-	if err := markFindable(ctx, in.ShopID, oms.TriggerChange); err != nil {
-		return StockOnChangeResult{}, err
-	}
-	t := &changeTrigger{in: ein, ch: workflow.GetSignalChannel(ctx, ChangeSignal)}
-	t.state = TriggerState{State: TriggerIdle, Pending: in.Pending, ExportOnChangeResult: ExportOnChangeResult{ShopID: in.ShopID}}
-	if in.Carried != nil {
-		t.state.ExportOnChangeResult = ExportOnChangeResult(*in.Carried)
-	}
-	t.state.Chain++
-	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (TriggerState, error) { return t.state, nil }); err != nil {
-		return StockOnChangeResult{}, err
-	}
-	for runs := 0; ; {
-		if err := ctx.Err(); err != nil {
-			return StockOnChangeResult(t.state.ExportOnChangeResult), temporal.NewCanceledError(err.Error())
-		}
-		if !t.state.Pending {
-			t.state.State = TriggerIdle
-			if !t.receive(ctx, ein.Idle) && !t.drain(ctx) {
-				return StockOnChangeResult(t.state.ExportOnChangeResult), nil
-			}
-			t.state.Pending = true
-		}
-		if runs >= ein.MaxRuns || t.historyFull(ctx) {
-			t.drain(ctx)
-			next := in
-			next.Pending = t.state.Pending
-			carried := StockOnChangeResult(t.state.ExportOnChangeResult)
-			next.Carried = &carried
-			return StockOnChangeResult{}, workflow.NewContinueAsNewError(ctx, StockOnChange, next)
-		}
-		t.debounce(ctx)
-		if t.pushStock(ctx, in.StaleWindow) {
-			runs++
-			continue
-		}
-		t.state.State = TriggerBlocked
-		t.wait(ctx, ein.Retry)
-	}
-}
-
-// pushStock runs one StockPush under the shop's fixed push ID and reports
-// whether it started; a change that comes meanwhile leaves the trigger pending.
-func (t *changeTrigger) pushStock(ctx workflow.Context, staleWindow time.Duration) bool {
-	shopID := t.in.ShopID
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:            StockPushID(shopID),
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON, // the push finishes and records its run
-		Memo:                  Memo(shopID, oms.TriggerChange),
-		TypedSearchAttributes: ShopAttributes(shopID),
-		StaticSummary:         fmt.Sprintf("stock push of shop %s (change)", shopID),
+	timings := ExportOnChangeInput{ShopID: in.ShopID, Quiet: in.Quiet, MaxDelay: in.MaxDelay, Idle: in.Idle,
+		Retry: in.Retry, MaxRuns: in.MaxRuns, Pending: in.Pending, Carried: (*ExportOnChangeResult)(in.Carried)}
+	child := changeChild{id: StockPushID(in.ShopID), what: "stock push", fn: StockPush,
+		arg: StockPushInput{ShopID: in.ShopID, Trigger: oms.TriggerChange, StaleWindow: in.StaleWindow}}
+	res, err := runChangeTrigger(ctx, timings.withDefaults(), child, func(pending bool, carried ExportOnChangeResult) error {
+		next := in
+		next.Pending, next.Carried = pending, (*StockOnChangeResult)(&carried)
+		return workflow.NewContinueAsNewError(ctx, StockOnChange, next)
 	})
-	t.state.Pending, t.state.Dirty, t.state.State = false, false, TriggerExporting
-	f := workflow.ExecuteChildWorkflow(cctx, StockPush, StockPushInput{ShopID: shopID, Trigger: oms.TriggerChange, StaleWindow: staleWindow})
-	var exec workflow.Execution
-	if err := f.GetChildWorkflowExecution().Get(ctx, &exec); err != nil {
-		if alreadyStarted(err) {
-			t.state.Pending = true
-			t.state.Blocked++
-			return false
-		}
-		t.state.Runs++
-		t.state.Failed++
-		workflow.GetLogger(ctx).Warn("stock push did not start", "shop", shopID, "error", errMessage(err))
-		t.state.Pending = t.drain(ctx)
-		return true
-	}
-	t.state.Runs++
-	t.state.LastRun = exec.RunID
-	done := false
-	sel := workflow.NewSelector(ctx)
-	sel.AddFuture(f, func(f workflow.Future) {
-		done = true
-		if err := f.Get(ctx, nil); err != nil {
-			t.state.Failed++
-			workflow.GetLogger(ctx).Warn("stock push failed", "shop", shopID, "run", exec.RunID, "error", errMessage(err))
-		}
-	})
-	sel.AddReceive(t.ch, func(c workflow.ReceiveChannel, _ bool) {
-		var n ChangeNotice
-		c.Receive(ctx, &n)
-		t.take(n)
-		t.state.Dirty = true
-	})
-	for !done {
-		sel.Select(ctx)
-	}
-	if t.drain(ctx) {
-		t.state.Dirty = true
-	}
-	t.state.Pending = t.state.Dirty
-	return true
+	return StockOnChangeResult(res), err
 }
 
 // ScheduledStockInput is what a shop's stock schedule starts ScheduledStock with.
