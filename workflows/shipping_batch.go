@@ -79,6 +79,10 @@ func (s *exportRun) loopBatched(ctx workflow.Context) (bool, error) {
 				}
 				return true, s.flush(ctx)
 			}
+			// The page is read by a local activity only while nothing is in
+			// flight: a local activity holds its workflow task open, and with a
+			// batch just scheduled in that task, the batch would wait for it.
+			s.pageLocal = !b.busy()
 			plans, last, err := s.nextPage(ctx)
 			if err != nil {
 				if isType(err, activities.ErrReconnectNeeded) {

@@ -201,23 +201,28 @@ type exportRun struct {
 	batched bool
 	// localDB: StartRun and FetchTargets run as local activities (LocalDBChange).
 	localDB bool
+	// pageLocal: the next FetchTargets may run as a local activity (nothing in
+	// flight; loopBatched sets it).
+	pageLocal bool
 }
 
 // LocalDBChange is the workflow.GetVersion change ID of the export's local
-// database activities: from version 1 on, StartRun and FetchTargets (the OMS
-// reads before each page's ColorMe read) run as local activities in the
-// workflow's own task, with dbCtx's timeout and retries. Each saved a round trip
-// through the server before the shop's first ColorMe call and before every
-// page: with 50 shops on one machine that idle time kept shops below 0.9 of
-// their budget (bench row 9, docs/temporal-cost.md). Both are safe to run again
-// after a lost workflow task: StartRun is keyed by the run's first run ID, and
-// FetchTargets only reads.
+// database activities: from version 1 on, StartRun, and FetchTargets while no
+// batch or sale is in flight (the first page of a run), run as local
+// activities in the workflow's own task, with dbCtx's timeout and retries.
+// Each saves a round trip through the server before the shop's first ColorMe
+// call: with 50 shops on one machine that idle time kept shops below 0.9 of
+// their budget (bench row 9, docs/temporal-cost.md). A page read while a batch
+// runs stays a regular activity: a local activity holds its workflow task
+// open, so the batch scheduled in that task would wait for it. Both are safe to
+// run again after a lost workflow task: StartRun is keyed by the run's first
+// run ID, and FetchTargets only reads.
 const LocalDBChange = "export-local-db"
 
 // db runs a database activity of the export: a local activity from
-// LocalDBChange on, a regular one for runs begun before it.
-func (s *exportRun) db(ctx workflow.Context, activity, in any) workflow.Future {
-	if s.localDB {
+// LocalDBChange on when local, a regular one otherwise.
+func (s *exportRun) db(ctx workflow.Context, local bool, activity, in any) workflow.Future {
+	if s.localDB && local {
 		return workflow.ExecuteLocalActivity(dbLocalCtx(ctx), activity, in)
 	}
 	return workflow.ExecuteActivity(dbCtx(ctx), activity, in)
@@ -252,7 +257,7 @@ func (s *exportRun) init(ctx workflow.Context) error {
 		}
 		trigger := s.trigger()
 		var r activities.StartRunResult
-		err := s.db(ctx, a.StartRun, activities.StartRunInput{
+		err := s.db(ctx, true, a.StartRun, activities.StartRunInput{
 			RunStart: runStart(ctx, s.in.ShopID, trigger, s.in.StartedBy, asOf), WindowDays: s.in.WindowDays,
 			RequireShipDate: s.in.RequireShipDate, SendMail: s.in.SendMail, DryRun: s.in.DryRun, MaxInFlight: s.in.MaxInFlight,
 			Watermark: !s.in.DryRun && len(s.in.SaleIDs) == 0 && s.in.AsOf == nil, Changes: s.in.Changes,
@@ -423,7 +428,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	if retrying {
 		fetch.SaleIDs = s.c.Pending
 	}
-	if err := s.db(ctx, a.FetchTargets, fetch).Get(ctx, &page); err != nil {
+	if err := s.db(ctx, s.pageLocal, a.FetchTargets, fetch).Get(ctx, &page); err != nil {
 		return nil, false, err
 	}
 	s.progress.Pages++
