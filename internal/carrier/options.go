@@ -81,29 +81,32 @@ type Choice struct {
 // "nekopos"; cool "" or "auto" (per order), "none", "chilled", "frozen".
 func ParseChoice(service, cool string) (Choice, error) {
 	var c Choice
-	switch strings.ToLower(strings.TrimSpace(service)) {
-	case "", "auto":
-	case "standard":
-		c.ServiceSet = true
-	case string(ServiceCompact):
-		c.Service, c.ServiceSet = ServiceCompact, true
-	case string(ServiceNekopos):
-		c.Service, c.ServiceSet = ServiceNekopos, true
-	default:
+	var ok bool
+	if c.Service, c.ServiceSet, ok = choose(service, serviceNames); !ok {
 		return c, fmt.Errorf("parcel kind %q: use auto (per order), standard, compact (宅急便コンパクト) or nekopos (ネコポス)", service)
 	}
-	switch strings.ToLower(strings.TrimSpace(cool)) {
-	case "", "auto":
-	case "none":
-		c.CoolSet = true
-	case string(CoolChilled):
-		c.Cool, c.CoolSet = CoolChilled, true
-	case string(CoolFrozen):
-		c.Cool, c.CoolSet = CoolFrozen, true
-	default:
+	if c.Cool, c.CoolSet, ok = choose(cool, coolNames); !ok {
 		return c, fmt.Errorf("cool class %q: use auto (per order), none, chilled (冷蔵) or frozen (冷凍)", cool)
 	}
 	return c, nil
+}
+
+// serviceNames and coolNames are the choices ParseChoice reads besides auto.
+var (
+	serviceNames = map[string]Service{"standard": ServiceStandard, string(ServiceCompact): ServiceCompact, string(ServiceNekopos): ServiceNekopos}
+	coolNames    = map[string]Cool{"none": CoolNone, string(CoolChilled): CoolChilled, string(CoolFrozen): CoolFrozen}
+)
+
+// choose reads one choice of ParseChoice, any case: "" or "auto" leaves it to
+// each order (set false), a name of named chooses its value; ok is false for
+// anything else.
+func choose[T any](v string, named map[string]T) (choice T, set, ok bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "" || v == "auto" {
+		return choice, false, true
+	}
+	choice, ok = named[v]
+	return choice, ok, ok
 }
 
 // Decide returns the options of an order's labels: 代金引換 with the order's

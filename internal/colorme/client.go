@@ -211,11 +211,7 @@ func (c *Client) ListSales(ctx context.Context, q ListQuery) (SalesPage, error) 
 
 // GetSale returns one sale (GET /v1/sales/{id}.json).
 func (c *Client) GetSale(ctx context.Context, id int64) (Sale, error) {
-	op, body, err := c.do(ctx, http.MethodGet, salePath(id), nil, nil, true)
-	if err != nil {
-		return Sale{}, err
-	}
-	return decodeSale(op, body)
+	return c.sale(ctx, http.MethodGet, id, nil)
 }
 
 // UpdateDeliveries PUTs /v1/sales/{id}.json with only id, slip_number and delivered
@@ -224,23 +220,27 @@ func (c *Client) UpdateDeliveries(ctx context.Context, saleID int64, deliveries 
 	if len(deliveries) == 0 {
 		return Sale{}, fmt.Errorf("colorme PUT %s: no deliveries to update", salePath(saleID))
 	}
-	req := UpdateSaleRequest{Sale: UpdateSaleBody{SaleDeliveries: deliveries}}
-	op, body, err := c.do(ctx, http.MethodPut, salePath(saleID), nil, req, true)
-	if err != nil {
-		return Sale{}, err
-	}
-	return decodeSale(op, body)
+	return c.sale(ctx, http.MethodPut, saleID, UpdateSaleRequest{Sale: UpdateSaleBody{SaleDeliveries: deliveries}})
 }
 
 // MarkPaid PUTs /v1/sales/{id}.json {"sale":{"paid":true}} (入金済み) and
 // returns the sale as ColorMe answers it. It never sends paid:false.
 func (c *Client) MarkPaid(ctx context.Context, saleID int64) (Sale, error) {
 	paid := true
-	op, body, err := c.do(ctx, http.MethodPut, salePath(saleID), nil, UpdateSaleRequest{Sale: UpdateSaleBody{Paid: &paid}}, true)
+	return c.sale(ctx, http.MethodPut, saleID, UpdateSaleRequest{Sale: UpdateSaleBody{Paid: &paid}})
+}
+
+// sale makes a request of /v1/sales/{id}.json (GET, or PUT with in) and
+// returns the sale ColorMe answers ({"sale":{…}}).
+func (c *Client) sale(ctx context.Context, method string, id int64, in any) (Sale, error) {
+	var resp struct {
+		Sale *Sale `json:"sale"`
+	}
+	op, err := c.callJSON(ctx, method, salePath(id), nil, in, &resp)
 	if err != nil {
 		return Sale{}, err
 	}
-	return decodeSale(op, body)
+	return member(op, resp.Sale, func(s Sale) bool { return s.ID != 0 }, `"sale.id"`)
 }
 
 // SendPaidMail POSTs /v1/sales/{id}/mails.json {"mail":{"type":"paid"}}, the
@@ -268,34 +268,24 @@ type ShopInfo struct {
 
 // Shop fetches GET /v1/shop.json (a cheap call used to verify a token).
 func (c *Client) Shop(ctx context.Context) (ShopInfo, error) {
-	op, body, err := c.do(ctx, http.MethodGet, "/v1/shop.json", nil, nil, true)
-	if err != nil {
-		return ShopInfo{}, err
-	}
 	var resp struct {
 		Shop *ShopInfo `json:"shop"`
 	}
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return ShopInfo{}, &DecodeError{Op: op, Err: err}
+	op, err := c.getJSON(ctx, "/v1/shop.json", &resp)
+	if err != nil {
+		return ShopInfo{}, err
 	}
-	if resp.Shop == nil || resp.Shop.ID == "" {
-		return ShopInfo{}, &DecodeError{Op: op, Err: errors.New(`missing "shop.id"`)}
-	}
-	return *resp.Shop, nil
+	return member(op, resp.Shop, func(s ShopInfo) bool { return s.ID != "" }, `"shop.id"`)
 }
 
 // DeliveryMethods lists the shop's delivery methods (配送方法一覧, GET
 // /v1/deliveries.json), so that a method can be shown by its name.
 func (c *Client) DeliveryMethods(ctx context.Context) ([]DeliveryMethod, error) {
-	op, body, err := c.do(ctx, http.MethodGet, "/v1/deliveries.json", nil, nil, true)
-	if err != nil {
-		return nil, err
-	}
 	var resp struct {
 		Deliveries []DeliveryMethod `json:"deliveries"`
 	}
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return nil, &DecodeError{Op: op, Err: err}
+	if _, err := c.getJSON(ctx, "/v1/deliveries.json", &resp); err != nil {
+		return nil, err
 	}
 	return resp.Deliveries, nil
 }
@@ -370,6 +360,35 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, in a
 		return op, nil, &DecodeError{Op: op, Err: fmt.Errorf("body larger than %d bytes", maxBodyBytes)}
 	}
 	return op, data, nil
+}
+
+// callJSON makes one request (as do, reading the body) and decodes its 2xx
+// body into out.
+func (c *Client) callJSON(ctx context.Context, method, path string, q url.Values, in, out any) (string, error) {
+	op, body, err := c.do(ctx, method, path, q, in, true)
+	if err != nil {
+		return op, err
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return op, &DecodeError{Op: op, Err: err}
+	}
+	return op, nil
+}
+
+// getJSON GETs path and decodes its 2xx body into v.
+func (c *Client) getJSON(ctx context.Context, path string, v any) (string, error) {
+	return c.callJSON(ctx, http.MethodGet, path, nil, nil, v)
+}
+
+// member is a member of a decoded answer of op that ColorMe must send: a
+// DecodeError saying what is missing when v is absent (nil) or, with ok,
+// lacks what ok checks (its id).
+func member[T any](op string, v *T, ok func(T) bool, what string) (T, error) {
+	if v == nil || (ok != nil && !ok(*v)) {
+		var zero T
+		return zero, &DecodeError{Op: op, Err: errors.New("missing " + what)}
+	}
+	return *v, nil
 }
 
 func salePath(id int64) string { return fmt.Sprintf("/v1/sales/%d.json", id) }

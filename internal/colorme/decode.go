@@ -26,17 +26,3 @@ func DecodeSalesPage(body []byte) (SalesPage, error) {
 	}
 	return page, nil
 }
-
-// decodeSale decodes {"sale":{…}} (GET and PUT /v1/sales/{id}.json).
-func decodeSale(op string, body []byte) (Sale, error) {
-	var resp struct {
-		Sale *Sale `json:"sale"`
-	}
-	if err := json.Unmarshal(body, &resp); err != nil {
-		return Sale{}, &DecodeError{Op: op, Err: err}
-	}
-	if resp.Sale == nil || resp.Sale.ID == 0 {
-		return Sale{}, &DecodeError{Op: op, Err: errors.New(`missing "sale.id"`)}
-	}
-	return *resp.Sale, nil
-}

@@ -2,9 +2,7 @@ package colorme
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 )
 
@@ -83,25 +81,14 @@ func (c *Client) PaymentMethods(ctx context.Context) ([]PaymentMethod, error) {
 	if err != nil {
 		return nil, err
 	}
-	if resp.Payments == nil {
-		return nil, &DecodeError{Op: op, Err: fmt.Errorf(`missing "payments"`)}
+	payments, err := member(op, resp.Payments, nil, `"payments"`)
+	if err != nil {
+		return nil, err
 	}
-	for i, p := range *resp.Payments {
+	for i, p := range payments {
 		if p.ID <= 0 {
 			return nil, &DecodeError{Op: op, Err: fmt.Errorf("payments[%d] has no id", i)}
 		}
 	}
-	return *resp.Payments, nil
-}
-
-// getJSON GETs path and decodes its 2xx body into v.
-func (c *Client) getJSON(ctx context.Context, path string, v any) (string, error) {
-	op, body, err := c.do(ctx, http.MethodGet, path, nil, nil, true)
-	if err != nil {
-		return op, err
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return op, &DecodeError{Op: op, Err: err}
-	}
-	return op, nil
+	return payments, nil
 }

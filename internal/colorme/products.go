@@ -132,21 +132,19 @@ func (c *Client) ListProducts(ctx context.Context, limit, offset int, ids []int6
 		}
 		q.Set("ids", s)
 	}
-	op, body, err := c.do(ctx, http.MethodGet, "/v1/products.json", q, nil, true)
-	if err != nil {
-		return ProductsPage{}, err
-	}
 	var page struct {
 		Products *[]Product `json:"products"`
 		Meta     Meta       `json:"meta"`
 	}
-	if err := json.Unmarshal(body, &page); err != nil {
-		return ProductsPage{}, &DecodeError{Op: op, Err: err}
+	op, err := c.callJSON(ctx, http.MethodGet, "/v1/products.json", q, nil, &page)
+	if err != nil {
+		return ProductsPage{}, err
 	}
-	if page.Products == nil {
-		return ProductsPage{}, &DecodeError{Op: op, Err: errors.New(`missing "products" array`)}
+	products, err := member(op, page.Products, nil, `"products" array`)
+	if err != nil {
+		return ProductsPage{}, err
 	}
-	return ProductsPage{Products: *page.Products, Meta: page.Meta}, nil
+	return ProductsPage{Products: products, Meta: page.Meta}, nil
 }
 
 // AllProducts pages through GET /v1/products.json (ids narrows, when given)
@@ -180,23 +178,21 @@ func (c *Client) ProductVariants(ctx context.Context, productID int64) ([]Produc
 		if offset > 0 {
 			q.Set("offset", strconv.Itoa(offset))
 		}
-		op, body, err := c.do(ctx, http.MethodGet, path, q, nil, true)
-		if err != nil {
-			return nil, err
-		}
 		var page struct {
 			Variants *[]ProductVariant `json:"variants"`
 			Meta     Meta              `json:"meta"`
 		}
-		if err := json.Unmarshal(body, &page); err != nil {
-			return nil, &DecodeError{Op: op, Err: err}
+		op, err := c.callJSON(ctx, http.MethodGet, path, q, nil, &page)
+		if err != nil {
+			return nil, err
 		}
-		if page.Variants == nil {
-			return nil, &DecodeError{Op: op, Err: errors.New(`missing "variants" array`)}
+		variants, err := member(op, page.Variants, nil, `"variants" array`)
+		if err != nil {
+			return nil, err
 		}
-		out = append(out, *page.Variants...)
-		offset += len(*page.Variants)
-		if len(*page.Variants) == 0 || offset >= page.Meta.Total {
+		out = append(out, variants...)
+		offset += len(variants)
+		if len(variants) == 0 || offset >= page.Meta.Total {
 			return out, nil
 		}
 	}
@@ -208,18 +204,12 @@ func (c *Client) ProductVariants(ctx context.Context, productID int64) ([]Produc
 // prove it was not applied).
 func (c *Client) UpdateProductStock(ctx context.Context, productID int64, body UpdateProductBody) (Product, error) {
 	path := fmt.Sprintf("/v1/products/%d.json", productID)
-	op, data, err := c.do(ctx, http.MethodPut, path, nil, UpdateProductRequest{Product: body}, true)
-	if err != nil {
-		return Product{}, err
-	}
 	var resp struct {
 		Product *Product `json:"product"`
 	}
-	if err := json.Unmarshal(data, &resp); err != nil {
-		return Product{}, &DecodeError{Op: op, Err: err}
+	op, err := c.callJSON(ctx, http.MethodPut, path, nil, UpdateProductRequest{Product: body}, &resp)
+	if err != nil {
+		return Product{}, err
 	}
-	if resp.Product == nil || resp.Product.ID == 0 {
-		return Product{}, &DecodeError{Op: op, Err: errors.New(`missing "product.id"`)}
-	}
-	return *resp.Product, nil
+	return member(op, resp.Product, func(p Product) bool { return p.ID != 0 }, `"product.id"`)
 }

@@ -22,7 +22,6 @@ import (
 
 // paymentsData is what 入金取込 shows.
 type paymentsData struct {
-	MaxMB    int
 	FileName string
 	Checked  bool // a check only (確認する): nothing stored
 	Report   *app.PaymentCSVReport
@@ -64,14 +63,14 @@ func (s *Server) orderMarkPaid(rq *request) error {
 
 // paymentsForm is 入金取込: the form for a bank-statement CSV.
 func (s *Server) paymentsForm(rq *request) error {
-	return s.render(rq, "payments", "入金取込", paymentsData{MaxMB: app.MaxCSVBytes >> 20})
+	return s.render(rq, "payments", "入金取込", paymentsData{})
 }
 
 // paymentsUpload reads a bank-statement CSV and marks its sales 入金済み, all or
 // nothing (app.ApplyPaymentCSV, as `starter orders paid -file`); ?mode=check
 // only checks it.
 func (s *Server) paymentsUpload(rq *request) error {
-	data := paymentsData{MaxMB: app.MaxCSVBytes >> 20, Checked: rq.r.URL.Query().Get("mode") == "check"}
+	data := paymentsData{Checked: rq.r.URL.Query().Get("mode") == "check"}
 	name, file, err := readUpload(rq)
 	if err != nil {
 		var he *httpError

@@ -85,13 +85,33 @@ var funcs = template.FuncMap{
 		}
 		return template.URL(v.Encode())
 	},
-	"add": func(a, b int) int { return a + b },
-	"lineTable": func(id, class string, lines []lineText) lineTable {
-		return lineTable{ID: id, Class: class, Lines: lines}
-	},
+	"add":   func(a, b int) int { return a + b },
+	"args":  args,
+	"maxMB": func() int { return app.MaxCSVBytes >> 20 },
 }
 
-// parsePages parses each page template with the layout.
+// args makes the argument of a shared block from name, value pairs:
+// {{template "lines" args "ID" "notes" "Class" "warn" "Lines" .Notes}}.
+func args(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, errors.New("args: a name without its value")
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		name, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("args: name %v is not a string", pairs[i])
+		}
+		m[name] = pairs[i+1]
+	}
+	return m, nil
+}
+
+// sharedTemplates holds the blocks every page may use (parsed with each page,
+// not a page itself).
+const sharedTemplates = "templates/parts.html"
+
+// parsePages parses each page template with the layout and the shared blocks.
 func parsePages() (map[string]*pageTemplate, error) {
 	files, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -100,10 +120,10 @@ func parsePages() (map[string]*pageTemplate, error) {
 	pages := map[string]*pageTemplate{}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
+		if name == "layout" || f == sharedTemplates {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", f)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", sharedTemplates, f)
 		if err != nil {
 			return nil, fmt.Errorf("console template %s: %w", f, err)
 		}

@@ -116,7 +116,7 @@ func (s *Server) scheduleLines(rq *request, sh shops.Shop) ([]scheduleLine, stri
 	}
 	var out []scheduleLine
 	for _, st := range got {
-		l := scheduleLine{Kind: string(st.Kind), Label: kindLabel(st.Kind), Exists: st.Exists, Paused: st.Paused, NextRun: st.NextRun}
+		l := scheduleLine{Kind: string(st.Kind), Label: schedules.Label(st.Kind), Exists: st.Exists, Paused: st.Paused, NextRun: st.NextRun}
 		switch {
 		case !st.Exists:
 			l.State, l.Reason = "未作成", "「設定を保存」を押すと作成されます。"
@@ -128,16 +128,6 @@ func (s *Server) scheduleLines(rq *request, sh shops.Shop) ([]scheduleLine, stri
 		out = append(out, l)
 	}
 	return out, ""
-}
-
-func kindLabel(kind oms.Kind) string {
-	switch kind {
-	case oms.KindImport:
-		return "自動取得"
-	case oms.KindStock:
-		return "自動在庫連携"
-	}
-	return "自動書き出し"
 }
 
 func minutesLabel(d time.Duration) string {
@@ -155,7 +145,7 @@ func pauseReason(d schedules.Desired, note string) string {
 	case schedules.PausedNotConnected:
 		return "まだカラーミーショップに接続していません。「取得する」で接続すると開始します。"
 	case schedules.PausedOff:
-		return kindLabel(d.Kind) + "がオフです。チェックを入れて「設定を保存」を押すと再開します。"
+		return schedules.Label(d.Kind) + "がオフです。チェックを入れて「設定を保存」を押すと再開します。"
 	}
 	if note != "" {
 		return "手動で一時停止されています (" + note + ")。「再開」を押すと再開します。"
@@ -400,7 +390,7 @@ func (s *Server) scheduleAction(rq *request) error {
 		return notFound("自動処理の種類が違います。APIアクセス設定の画面から操作してください。")
 	}
 	back := "/shops/" + rq.shop.ID + "/settings"
-	label := kindLabel(kind)
+	label := schedules.Label(kind)
 	m := s.d.Schedules
 	switch action {
 	case "pause":
@@ -463,7 +453,7 @@ func (s *Server) confirmPausedRun(rq *request, kind oms.Kind, p *schedules.Pause
 			reason = pauseReason(d, strings.TrimPrefix(p.Note, "colorme-sync: paused: "))
 		}
 	}
-	label := kindLabel(kind)
+	label := schedules.Label(kind)
 	return s.render(rq, "schedule_confirm", label+"を今すぐ実行", struct {
 		Kind          oms.Kind
 		Label, Reason string

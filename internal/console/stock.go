@@ -117,26 +117,25 @@ func (s *Server) stockRefused(rq *request, status int, msg string) error {
 
 func (s *Server) renderStock(rq *request, status int, errMsg string) error {
 	st := stock.New(s.d.Store)
-	units, err := st.Catalogue(rq.ctx(), rq.shop.ID)
+	ss, err := readShopStock(rq.ctx(), st, rq.shop.ID)
 	if err != nil {
 		return err
 	}
 	q := rq.r.URL.Query()
-	data := stockListData{Query: strings.TrimSpace(q.Get("q")), Units: len(units), NoCatalogue: len(units) == 0, PushRun: pushRunLink(rq),
+	data := stockListData{Query: strings.TrimSpace(q.Get("q")), Units: len(ss.units), NoCatalogue: len(ss.units) == 0, PushRun: pushRunLink(rq),
 		Connection: connectionOf(rq.shop), Connected: rq.shop.HasAccessToken && !rq.shop.ReconnectNeeded}
-	mapped, unmapped := stock.Classify(units)
-	data.Mapped = len(mapped)
-	for _, u := range unmapped {
+	data.Mapped = len(ss.mapped)
+	for _, u := range ss.unmapped {
 		data.Unmapped = append(data.Unmapped, unmappedRow{Product: u.Unit.ProductName, Options: u.Unit.OptionText(),
 			SKU: u.Unit.ModelNumber, Problem: problemLabels[u.Problem], Todo: u.Todo})
 	}
-	for _, u := range units {
+	for _, u := range ss.units {
 		data.ReadAt = u.ReadAt
 	}
 	if data.LastRun, err = s.lastStockRun(rq.ctx(), rq.shop.ID); err != nil {
 		return err
 	}
-	rows, err := s.stockRows(rq.ctx(), st, rq.shop.ID, units, mapped)
+	rows, err := s.stockRows(rq.ctx(), st, rq.shop.ID, ss)
 	if err != nil {
 		return err
 	}
@@ -172,13 +171,33 @@ func atoiOr(v string, def int) int {
 	return n
 }
 
-// stockRows joins the mapped units with their levels and their last writes,
-// in catalogue order.
-func (s *Server) stockRows(ctx context.Context, st *stock.Store, shopID string, units []stock.Unit, mapped map[string]stock.Unit) ([]stockRow, error) {
+// shopStock is a shop's stock as the 在庫連携 screens read it: the
+// catalogue's sellable units, those mapped to a SKU and those that cannot be,
+// and the OMS's levels by SKU.
+type shopStock struct {
+	units    []stock.Unit
+	mapped   map[string]stock.Unit
+	unmapped []stock.Unmapped
+	levels   map[string]stock.Level
+}
+
+// readShopStock reads the shop's catalogue and levels.
+func readShopStock(ctx context.Context, st *stock.Store, shopID string) (shopStock, error) {
+	units, err := st.Catalogue(ctx, shopID)
+	if err != nil {
+		return shopStock{}, err
+	}
 	levels, err := st.Levels(ctx, shopID)
 	if err != nil {
-		return nil, err
+		return shopStock{}, err
 	}
+	mapped, unmapped := stock.Classify(units)
+	return shopStock{units: units, mapped: mapped, unmapped: unmapped, levels: levels}, nil
+}
+
+// stockRows joins the mapped units with their levels and their last writes,
+// in catalogue order.
+func (s *Server) stockRows(ctx context.Context, st *stock.Store, shopID string, ss shopStock) ([]stockRow, error) {
 	writes, err := st.Writes(ctx, shopID)
 	if err != nil {
 		return nil, err
@@ -188,11 +207,11 @@ func (s *Server) stockRows(ctx context.Context, st *stock.Store, shopID string, 
 		last[w.SKU] = w
 	}
 	var rows []stockRow
-	for _, u := range units {
-		if m, ok := mapped[u.ModelNumber]; !ok || m.UnitKey != u.UnitKey {
+	for _, u := range ss.units {
+		if m, ok := ss.mapped[u.ModelNumber]; !ok || m.UnitKey != u.UnitKey {
 			continue
 		}
-		l, has := levels[u.ModelNumber]
+		l, has := ss.levels[u.ModelNumber]
 		r := stockRow{SKU: u.ModelNumber, Product: u.ProductName, Options: u.OptionText(), HasLevel: has,
 			OnHand: l.OnHand, Open: l.Open, Avail: l.Available, ColorMe: u.ColorMeStocks, ColorMeAt: u.ReadAt}
 		if w, ok := last[u.ModelNumber]; ok {
@@ -255,12 +274,11 @@ func (s *Server) renderSKU(rq *request, status int, sku, reason, errMsg string) 
 		return s.redirect(rq, stockPath(rq.shop.ID), "型番を選んでください: 在庫一覧の型番を押すと、その型番の在庫と履歴を表示します。")
 	}
 	st := stock.New(s.d.Store)
-	units, err := st.Catalogue(rq.ctx(), rq.shop.ID)
+	ss, err := readShopStock(rq.ctx(), st, rq.shop.ID)
 	if err != nil {
 		return err
 	}
-	mapped, _ := stock.Classify(units)
-	rows, err := s.stockRows(rq.ctx(), st, rq.shop.ID, units, mapped)
+	rows, err := s.stockRows(rq.ctx(), st, rq.shop.ID, ss)
 	if err != nil {
 		return err
 	}
@@ -270,11 +288,7 @@ func (s *Server) renderSKU(rq *request, status int, sku, reason, errMsg string) 
 			data.Units = append(data.Units, r)
 		}
 	}
-	levels, err := st.Levels(rq.ctx(), rq.shop.ID)
-	if err != nil {
-		return err
-	}
-	l, ok := levels[sku]
+	l, ok := ss.levels[sku]
 	data.HasLevel, data.OnHand = ok, l.OnHand
 	if data.Movements, err = st.Movements(rq.ctx(), rq.shop.ID, sku, stockMovements); err != nil {
 		return err

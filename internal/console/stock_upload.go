@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
-	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
@@ -32,7 +31,6 @@ const stockUploadPrefix = "在庫取込:"
 
 // stockUploadData is what the 在庫取込 page shows.
 type stockUploadData struct {
-	MaxMB   int
 	Preview *stockFileView
 	Done    *stockFileView
 	PushRun string // the 在庫連携 started after 「取込」, a link to it
@@ -66,7 +64,7 @@ type stockChange struct {
 }
 
 func (s *Server) stockUploadForm(rq *request) error {
-	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20})
+	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{})
 }
 
 // stockUploadPreview is 「プレビュー」: it reads the file, shows what would change
@@ -94,7 +92,7 @@ func (s *Server) stockUploadPreview(rq *request) error {
 	v.SHA256 = hex.EncodeToString(sum[:])
 	s.d.Logger.Info("console: stock file previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
 		"skus", v.SKUs, "changes", v.ChangeCount, "problems", v.ProblemCount)
-	page := stockUploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
+	page := stockUploadData{Preview: v}
 	return s.previewPage(rq, "stock_upload", "在庫取込", page, v.ProblemCount, v.CanApply,
 		accounts.Upload{Name: stockUploadPrefix + name, Data: data, SHA256: v.SHA256}, &v.Token)
 }
@@ -112,25 +110,19 @@ func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []
 		v.ProblemCount, v.Problems = len(problems), lineTexts(problems[:min(len(problems), pageLines)])
 		return v, nil
 	}
-	st := stock.New(s.d.Store)
-	units, err := st.Catalogue(ctx, shopID)
+	ss, err := readShopStock(ctx, stock.New(s.d.Store), shopID)
 	if err != nil {
 		return nil, err
 	}
-	levels, err := st.Levels(ctx, shopID)
-	if err != nil {
-		return nil, err
-	}
-	mapped, _ := stock.Classify(units)
 	var changes []stockChange
 	var notes []oms.LineMessage
 	for sku, n := range res.Counts {
 		line := res.Lines[sku]
-		u, isMapped := mapped[sku]
+		u, isMapped := ss.mapped[sku]
 		if !isMapped {
 			notes = append(notes, oms.LineMessage{Line: line, Ja: "型番「" + sku + "」はカラーミーショップの連携できる商品にありません (在庫一覧の「連携できない商品」も確かめてください)。在庫数は記録しますが、カラーミーショップには送りません。"})
 		}
-		l, has := levels[sku]
+		l, has := ss.levels[sku]
 		if has && l.OnHand == n {
 			v.Unchanged++
 			continue
@@ -222,7 +214,7 @@ func (s *Server) stockUploadDone(rq *request) error {
 	if err := json.Unmarshal([]byte(summary), v); err != nil || !v.Applied {
 		return s.redirect(rq, stockPath(rq.shop.ID)+"/upload", "")
 	}
-	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20, Done: v, PushRun: pushRunLink(rq)})
+	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{Done: v, PushRun: pushRunLink(rq)})
 }
 
 // isStockUpload reports whether a stashed file was previewed by 在庫取込.
@@ -241,7 +233,7 @@ func stockUploadDonePath(shopID, token string) string {
 
 // stockUploadRefused shows the 在庫取込 form again with what went wrong and what to do.
 func (s *Server) stockUploadRefused(rq *request, err error) error {
-	return s.refuseUpload(rq, err, "stock file", "stock_upload", "在庫取込", stockUploadData{MaxMB: app.MaxCSVBytes >> 20})
+	return s.refuseUpload(rq, err, "stock file", "stock_upload", "在庫取込", stockUploadData{})
 }
 
 // readStockUpload reads the file of the 在庫取込 form as データ取込 reads its

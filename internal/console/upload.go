@@ -64,7 +64,6 @@ const sampleCSV = "\uFEFF受注番号,お届け先ID,伝票番号,出荷日\r\n1
 // uploadData is what the データ取込 page shows: the form, and a preview or the
 // summary of an applied file.
 type uploadData struct {
-	MaxMB   int
 	Preview *csvView // after 「プレビュー」 (or a refused 「取込」)
 	Done    *csvView // after 「取込」
 }
@@ -116,15 +115,8 @@ type lineText struct {
 	Message string
 }
 
-// lineTable is a table of the upload page: the file's problems or its notes.
-type lineTable struct {
-	ID    string // the table's id
-	Class string // each row's class: bad or warn, its colour
-	Lines []lineText
-}
-
 func (s *Server) uploadForm(rq *request) error {
-	return s.render(rq, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20})
+	return s.render(rq, "upload", "データ取込", uploadData{})
 }
 
 // uploadSample downloads a sample shipping-results file.
@@ -160,7 +152,7 @@ func (s *Server) uploadPreview(rq *request) error {
 	v.fill(rep)
 	s.d.Logger.Info("console: shipping CSV previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
 		"encoding", rep.Encoding, "rows", rep.Rows, "changes", len(rep.Changes), "problems", len(rep.Rejected))
-	page := uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v}
+	page := uploadData{Preview: v}
 	return s.previewPage(rq, "upload", "データ取込", page, v.ProblemCount, v.CanApply,
 		accounts.Upload{Name: name, Data: data, SHA256: v.SHA256}, &v.Token)
 }
@@ -215,7 +207,7 @@ func (s *Server) uploadApply(rq *request) error {
 		}
 		s.d.Logger.Warn("console: shipping CSV refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
 			"problems", len(rep.Rejected))
-		return s.renderStatus(rq, http.StatusConflict, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20, Preview: v},
+		return s.renderStatus(rq, http.StatusConflict, "upload", "データ取込", uploadData{Preview: v},
 			"プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を直して、もう一度アップロードしてください。")
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
@@ -258,12 +250,12 @@ func (s *Server) uploadDone(rq *request) error {
 	if err := json.Unmarshal([]byte(summary), v); err != nil {
 		return err
 	}
-	return s.render(rq, "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20, Done: v})
+	return s.render(rq, "upload", "データ取込", uploadData{Done: v})
 }
 
 // uploadRefused shows the upload form again with what went wrong and what to do.
 func (s *Server) uploadRefused(rq *request, err error) error {
-	return s.refuseUpload(rq, err, "shipping CSV", "upload", "データ取込", uploadData{MaxMB: app.MaxCSVBytes >> 20})
+	return s.refuseUpload(rq, err, "shipping CSV", "upload", "データ取込", uploadData{})
 }
 
 // refuseUpload shows an upload form (template tmpl, title, page) again with

@@ -131,9 +131,9 @@ func (s *Server) serveV1(w http.ResponseWriter, r *http.Request) {
 	case kindGet:
 		status, body = s.getSale(r, rt.id)
 	case kindPut:
-		status, body = s.updateSale(r, rt.id)
+		status, body = s.writeSale(r, rt.id, s.updateSaleLocked)
 	case kindMail:
-		status, body = s.sendMail(r, rt.id)
+		status, body = s.writeSale(r, rt.id, s.sendMailLocked)
 	}
 	ok := status < 300
 	switch {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -140,27 +141,18 @@ func (s *Server) registerMethodsAdmin() {
 // methodsAdmin registers GET /_sandbox/<path> (the methods, from list) and PUT
 // (a JSON array of them, each with a positive distinct id: replace them, seed).
 func methodsAdmin[M any](s *Server, path string, list func() []M, id func(M) int64, seed func(...M)) {
-	s.mux.HandleFunc("GET /_sandbox/"+path, func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, nonNil(list()))
-	})
-	s.mux.HandleFunc("PUT /_sandbox/"+path, func(w http.ResponseWriter, r *http.Request) {
-		var ms []M
-		if decode(w, r, &ms) && validIDs(w, len(ms), func(i int) int64 { return id(ms[i]) }) {
-			seed(ms...)
-			writeJSON(w, http.StatusOK, map[string]int{"seeded": len(ms)})
-		}
-	})
+	s.mux.HandleFunc("GET /_sandbox/"+path, adminGet(func() []M { return nonNil(list()) }))
+	s.mux.HandleFunc("PUT /_sandbox/"+path, adminSeed(seed, func(ms []M) error { return validIDs(ms, id) }))
 }
 
-// validIDs answers 400 unless every entry has a positive, distinct id.
-func validIDs(w http.ResponseWriter, n int, id func(int) int64) bool {
+// validIDs refuses methods unless every one has a positive, distinct id.
+func validIDs[M any](ms []M, id func(M) int64) error {
 	seen := map[int64]bool{}
-	for i := range n {
-		if id(i) <= 0 || seen[id(i)] {
-			adminError(w, http.StatusBadRequest, "every method needs a positive id, each once")
-			return false
+	for _, m := range ms {
+		if id(m) <= 0 || seen[id(m)] {
+			return errors.New("every method needs a positive id, each once")
 		}
-		seen[id(i)] = true
+		seen[id(m)] = true
 	}
-	return true
+	return nil
 }

@@ -113,14 +113,12 @@ func (s *Server) registerProducts() {
 		written: map[int64]time.Time{}, orders: map[int64][]OrderItem{}, counters: ProductCounters{WritesByProd: map[int64]int{}}}
 	s.mux.HandleFunc("/v1/products.json", s.serveProducts)
 	s.mux.HandleFunc("/v1/products/", s.serveProducts)
-	s.mux.HandleFunc("POST /_sandbox/products", s.adminSeedProducts)
-	s.mux.HandleFunc("GET /_sandbox/products", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Products()) })
-	s.mux.HandleFunc("POST /_sandbox/products/order", s.adminOrder)
-	s.mux.HandleFunc("POST /_sandbox/products/cancel", s.adminCancel)
-	s.mux.HandleFunc("PUT /_sandbox/product-faults", s.adminProductFaults)
-	s.mux.HandleFunc("GET /_sandbox/product-counters", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, s.ProductCounters())
-	})
+	s.mux.HandleFunc("POST /_sandbox/products", adminSeed(s.SeedProducts, nil))
+	s.mux.HandleFunc("GET /_sandbox/products", adminGet(s.Products))
+	s.mux.HandleFunc("POST /_sandbox/products/order", adminDo(s.adminOrder))
+	s.mux.HandleFunc("POST /_sandbox/products/cancel", adminSet(s.adminCancel))
+	s.mux.HandleFunc("PUT /_sandbox/product-faults", adminSet(func(f ProductFaults) error { s.SetProductFaults(f); return nil }))
+	s.mux.HandleFunc("GET /_sandbox/product-counters", adminGet(s.ProductCounters))
 }
 
 // SeedProducts adds or replaces products by id and zeroes the product
@@ -506,49 +504,23 @@ func (s *Server) updateProduct(r *http.Request, id int64) (status int, body any,
 	return http.StatusOK, map[string]any{"product": cloneProduct(pr)}, false
 }
 
-func (s *Server) adminSeedProducts(w http.ResponseWriter, r *http.Request) {
-	var products []colorme.Product
-	if decode(w, r, &products) {
-		s.SeedProducts(products...)
-		writeJSON(w, http.StatusOK, map[string]int{"seeded": len(products)})
-	}
-}
-
-func (s *Server) adminOrder(w http.ResponseWriter, r *http.Request) {
-	var v struct {
-		SaleID int64       `json:"sale_id"`
-		Items  []OrderItem `json:"items"`
-	}
-	if !decode(w, r, &v) {
-		return
-	}
+func (s *Server) adminOrder(v struct {
+	SaleID int64       `json:"sale_id"`
+	Items  []OrderItem `json:"items"`
+}) (any, error) {
 	if err := s.PlaceOrder(v.SaleID, v.Items); err != nil {
-		adminError(w, http.StatusConflict, err.Error())
-		return
+		return nil, &adminRefusal{http.StatusConflict, err}
 	}
-	writeJSON(w, http.StatusOK, map[string]int64{"sale_id": v.SaleID})
+	return map[string]int64{"sale_id": v.SaleID}, nil
 }
 
-func (s *Server) adminCancel(w http.ResponseWriter, r *http.Request) {
-	var v struct {
-		SaleID int64 `json:"sale_id"`
-	}
-	if !decode(w, r, &v) {
-		return
-	}
+func (s *Server) adminCancel(v struct {
+	SaleID int64 `json:"sale_id"`
+}) error {
 	if err := s.CancelOrder(v.SaleID); err != nil {
-		adminError(w, http.StatusNotFound, err.Error())
-		return
+		return &adminRefusal{http.StatusNotFound, err}
 	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) adminProductFaults(w http.ResponseWriter, r *http.Request) {
-	var f ProductFaults
-	if decode(w, r, &f) {
-		s.SetProductFaults(f)
-		w.WriteHeader(http.StatusNoContent)
-	}
+	return nil
 }
 
 func cloneProduct(p colorme.Product) colorme.Product {

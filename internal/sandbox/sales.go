@@ -521,19 +521,11 @@ func deliveryTarget(d *colorme.SaleDelivery, key string) any {
 		"delivery_id": &d.DeliveryID, "name": &d.Name, "pref_name": &d.PrefName, "address1": &d.Address1}[key]
 }
 
-func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
-	body, err := readBody(r)
-	if err != nil {
-		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// updateSaleLocked answers PUT /v1/sales/{id}.json (s.mu held).
+func (s *Server) updateSaleLocked(id int64, body []byte) (int, any) {
 	patches, fees, perr := parseUpdate(body, s.opts.Strict)
 	s.counters.FeeFieldWrites += fees
-	if perr != nil {
-		return perr.body()
-	}
-	stored, status, errBody := s.writableSale(id, "キャンセル済みの受注は更新できません (sale is canceled)",
+	stored, status, errBody := s.writableSale(id, perr, "キャンセル済みの受注は更新できません (sale is canceled)",
 		s.faults.RejectSales, "入力内容に誤りがあります (sale rejected by fault injection)")
 	if errBody != nil {
 		return status, errBody
@@ -575,14 +567,16 @@ func (s *Server) updateSale(r *http.Request, id int64) (int, any) {
 }
 
 // writableSale is the guard of a write to sale id (s.mu held): the sale, or
-// ColorMe's error body when the sale is missing, cancelled (canceled is the
-// message) or rejected by fault injection (ids in rejects; rejected is the
-// message).
-func (s *Server) writableSale(id int64, canceled string, rejects []int64, rejected string) (colorme.Sale, int, any) {
+// ColorMe's error body when the request was refused (bad, its body's
+// problem), the sale is missing, cancelled (canceled is the message) or
+// rejected by fault injection (ids in rejects; rejected is the message).
+func (s *Server) writableSale(id int64, bad *reqError, canceled string, rejects []int64, rejected string) (colorme.Sale, int, any) {
 	sale, ok := s.sales[id]
 	var status int
 	var body any
 	switch {
+	case bad != nil:
+		status, body = bad.body()
 	case !ok:
 		status, body = fail(http.StatusNotFound, codeNotFound, "受注が見つかりません (sale not found)")
 	case sale.Canceled:
@@ -598,18 +592,10 @@ func (s *Server) writableSale(id int64, canceled string, rejects []int64, reject
 	return sale, status, body
 }
 
-func (s *Server) sendMail(r *http.Request, id int64) (int, any) {
-	body, err := readBody(r)
-	if err != nil {
-		return fail(http.StatusBadRequest, codeBadRequest, err.Error())
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// sendMailLocked answers POST /v1/sales/{id}/mails.json (s.mu held).
+func (s *Server) sendMailLocked(id int64, body []byte) (int, any) {
 	typ, rerr := parseMail(body, s.opts.Strict)
-	if rerr != nil {
-		return rerr.body()
-	}
-	sale, status, errBody := s.writableSale(id, "キャンセル済みの受注にはメールを送信できません (sale is canceled)",
+	sale, status, errBody := s.writableSale(id, rerr, "キャンセル済みの受注にはメールを送信できません (sale is canceled)",
 		s.faults.RejectMails, "メールを送信できませんでした (mail rejected by fault injection)")
 	if errBody != nil {
 		return status, errBody
@@ -683,10 +669,14 @@ func parseMail(body []byte, strict bool) (string, *reqError) {
 	return typ, nil
 }
 
-func readBody(r *http.Request) ([]byte, error) {
+// writeSale answers a write to sale id (a PUT or a mail): its body read (400
+// when it cannot be), then write with s.mu held.
+func (s *Server) writeSale(r *http.Request, id int64, write func(id int64, body []byte) (int, any)) (int, any) {
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, 1<<20)); err != nil {
-		return nil, fmt.Errorf("reading body: %v", err)
+		return fail(http.StatusBadRequest, codeBadRequest, fmt.Sprintf("reading body: %v", err))
 	}
-	return buf.Bytes(), nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return write(id, buf.Bytes())
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/activities"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
+	"github.com/colorme-sync/colorme-sync/internal/settings"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -91,15 +92,23 @@ const (
 	PausedOff          PauseReason = "off"           // automatic import/export is off
 )
 
-// kindSetting is the on/off setting and the interval of a kind of schedule.
-func kindSetting(st shops.ShopSettings, kind oms.Kind) (enabled bool, minutes int, setting string) {
+// kindSetting is the on/off setting of a kind of schedule (its definition and
+// its value in st) and its interval.
+func kindSetting(st shops.ShopSettings, kind oms.Kind) (enabled bool, minutes int, setting *settings.Def) {
 	switch kind {
 	case oms.KindImport:
-		return st.ImportEnabled, st.ImportIntervalMinutes, "import_enabled"
+		return st.ImportEnabled, st.ImportIntervalMinutes, settings.ImportEnabled
 	case oms.KindStock:
-		return st.StockEnabled, st.StockIntervalMinutes, "stock_enabled"
+		return st.StockEnabled, st.StockIntervalMinutes, settings.StockEnabled
 	}
-	return st.ExportEnabled, st.ExportIntervalMinutes, "export_enabled"
+	return st.ExportEnabled, st.ExportIntervalMinutes, settings.ExportEnabled
+}
+
+// Label is the name staff know a kind of schedule by, its on/off setting's
+// label: 自動取得, 自動書き出し or 自動在庫連携.
+func Label(kind oms.Kind) string {
+	_, _, setting := kindSetting(shops.ShopSettings{}, kind)
+	return setting.Label
 }
 
 // Want returns the shop's schedules (one per kind) as its settings want them.
@@ -115,7 +124,7 @@ func Want(shop shops.Shop) []Desired {
 		case !shop.HasAccessToken:
 			d.Paused, d.Why, d.Note = true, PausedNotConnected, fmt.Sprintf("%spaused: shop %s is not connected to ColorMe yet; `starter shop connect -shop %s` resumes it", notePrefix, shop.ID, shop.ID)
 		case !enabled:
-			d.Paused, d.Why, d.Note = true, PausedOff, fmt.Sprintf("%spaused: automatic %s is off (%s=false); `starter shop set -shop %s %s=true` resumes it", notePrefix, kind, setting, shop.ID, setting)
+			d.Paused, d.Why, d.Note = true, PausedOff, fmt.Sprintf("%spaused: automatic %s is off (%s=false); `starter shop set -shop %s %s=true` resumes it", notePrefix, kind, setting.Key, shop.ID, setting.Key)
 		default:
 			d.Note = fmt.Sprintf("%sactive: automatic %s every %s (shop settings)", notePrefix, kind, FormatEvery(d.Every))
 		}

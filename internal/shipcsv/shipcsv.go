@@ -23,7 +23,6 @@
 package shipcsv
 
 import (
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -33,9 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/width"
 
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
@@ -69,9 +66,6 @@ type LineError struct {
 type message struct{ en, ja string }
 
 func (t message) at(line int) LineError { return LineError{Line: line, Message: t.en, Ja: t.ja} }
-
-// resaveJa is what to do with a file in an encoding the parser does not read.
-const resaveJa = "Excelの「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」または「CSV (コンマ区切り)」を選んで保存し直し、もう一度アップロードしてください。"
 
 // Error implements error.
 func (e LineError) Error() string {
@@ -140,7 +134,7 @@ var headerNames = map[string]int{
 // their places.
 func Parse(data []byte) Result {
 	var res Result
-	text, enc, err := decode(data)
+	text, enc, err := Decode(data)
 	res.Encoding = enc
 	if err != nil {
 		res.Errors = append(res.Errors, *err)
@@ -310,55 +304,6 @@ func (p *parser) row(rec []string, line int) (Row, message) {
 		return p.carrierRow(rec, line)
 	}
 	return parseRow(rec, p.cols, p.width, line)
-}
-
-// decode returns the file as text. A UTF-8 BOM is dropped; text that is not
-// UTF-8 is read as Shift_JIS (CP932, as Japanese Excel saves CSV).
-func decode(data []byte) (string, string, *LineError) {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		data = data[3:]
-		if !utf8.Valid(data) {
-			e := message{"the file starts with a UTF-8 BOM but is not UTF-8: save it again as CSV (UTF-8) or CSV (Shift_JIS)",
-				"ファイルはUTF-8 (BOM付き) として始まっていますが、中身がUTF-8ではありません。" + resaveJa}.at(badLine(data))
-			return "", "UTF-8 with BOM", &e
-		}
-		return checkText(string(data), "UTF-8 with BOM")
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		e := message{"the file is UTF-16 (Unicode text): save it as CSV (UTF-8) or CSV (Shift_JIS)",
-			"ファイルの文字コードがUTF-16 (Unicode テキスト) で、読み取れません。" + resaveJa}.at(0)
-		return "", "UTF-16", &e
-	case utf8.Valid(data):
-		return checkText(string(data), "UTF-8")
-	}
-	decoded, err := japanese.ShiftJIS.NewDecoder().Bytes(data)
-	if err != nil || bytes.ContainsRune(decoded, utf8.RuneError) {
-		e := message{"the file is neither UTF-8 nor Shift_JIS (CP932): save it as CSV (UTF-8) or CSV (Shift_JIS)",
-			"ファイルの文字コードがUTF-8でもShift_JISでもなく、読み取れません。" + resaveJa}.at(badLine(decoded))
-		return "", "unknown", &e
-	}
-	return checkText(string(decoded), "Shift_JIS")
-}
-
-func checkText(s, enc string) (string, string, *LineError) {
-	if i := strings.IndexByte(s, 0); i >= 0 {
-		e := message{"the file contains NUL bytes: it is not a text (CSV) file",
-			"ファイルにNUL文字 (バイナリのデータ) が含まれていて、テキスト (CSV) ファイルではありません。出荷実績のCSVファイルを選んでください。"}.at(strings.Count(s[:i], "\n") + 1)
-		return "", enc, &e
-	}
-	return s, enc, nil
-}
-
-// badLine returns the line of the first invalid byte, 0 when unknown.
-func badLine(b []byte) int {
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError {
-			return bytes.Count(b[:i], []byte("\n")) + 1
-		}
-		i += size
-	}
-	return 0
 }
 
 // excelText is Excel's way of keeping leading zeros: ="0123".
