@@ -303,7 +303,21 @@ func (b *bench) runManyShops(ctx context.Context, cs *clusterStack, csz clusterS
 		}
 	}
 	// A second writer for a running shop must be refused (not probed in a
-	// warm-up, whose runs of a few orders may end before the probe).
+	// warm-up, whose runs of a few orders may end before the probe). The probe
+	// waits until every shop's export has made its first ColorMe call (at most
+	// 30 s; a run lasts over a minute), so that its 50 refused starts do not
+	// land on the cluster in the same second as the 50 runs' own first steps.
+	for deadline := time.Now().Add(30 * time.Second); !warmup && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		called := 0
+		for _, sh := range shops {
+			if sh.sb.Counters().Requests > 0 {
+				called++
+			}
+		}
+		if called == len(shops) {
+			break
+		}
+	}
 	for _, sh := range shops {
 		if warmup {
 			break
