@@ -103,9 +103,10 @@ func TestFrontendRestarted(t *testing.T) {
 }
 
 // TestWorkerOfThreeKilled runs three worker processes on one task queue of the
-// cluster and SIGKILLs one of them in the middle of an export of 300 changed
-// orders with the shipping mail on; it is not started again: the other two
-// take over its workflow task and its unfinished activities.
+// cluster and SIGKILLs the one running the export's activities in the middle of
+// an export of 300 changed orders with the shipping mail on; it is not started
+// again: the other two take over its workflow task and its unfinished
+// activities.
 func TestWorkerOfThreeKilled(t *testing.T) {
 	needCluster(t)
 	e := newEnv(t, "")
@@ -123,6 +124,16 @@ func TestWorkerOfThreeKilled(t *testing.T) {
 	run := e.start(t, c, shop, true)
 	e.waitWrites(t, n/3)
 	killedAt := e.sandbox.Counters().Writes
+	// The victim is the worker running the export's activities now (with eager
+	// activities they stay on the worker of the workflow task, so a worker
+	// chosen blindly might be idle).
+	victimAt, busiest := 0, -1
+	for i, w := range workers {
+		if n := activityStartsByPid(t, c, run.GetID(), run.GetRunID())[w.Process.Pid]; n > busiest {
+			victimAt, busiest = i, n
+		}
+	}
+	workers[0], workers[victimAt] = workers[victimAt], workers[0] // worker 1 in the report is the victim
 	victim := workers[0]
 	require.NoError(t, victim.Process.Signal(syscall.SIGKILL))
 	_ = victim.Wait()
@@ -137,17 +148,23 @@ func TestWorkerOfThreeKilled(t *testing.T) {
 	require.Len(t, cs.WritesBySale, n)
 
 	// Who did the work: activity attempts per worker process, from the history.
+	// With eager activities (on in the cluster, as in docker-compose.prod.yml)
+	// a run's activities start on the worker that runs its workflow task: after
+	// the kill, whichever survivor takes the workflow over runs them, and the
+	// other may run none, so the two are counted together.
 	byPid := activityStartsByPid(t, c, run.GetID(), run.GetRunID())
 	var shares []string
+	survivors := 0
 	for i, w := range workers {
 		got := byPid[w.Process.Pid]
 		if i > 0 {
-			require.Positive(t, got, "surviving worker %d (pid %d) ran activities", i+1, w.Process.Pid)
+			survivors += got
 		}
 		shares = append(shares, fmt.Sprintf("worker %d: %d", i+1, got))
 	}
+	require.Positive(t, survivors, "the surviving workers ran the activities after the kill")
 	require.Positive(t, byPid[victim.Process.Pid], "the killed worker had run activities before the kill")
-	report(t, fmt.Sprintf("cluster (4 service processes, PostgreSQL), 3 worker processes on one task queue: worker 1 SIGKILLed after %d of %d writes (send_mail on), not restarted", killedAt, n),
+	report(t, fmt.Sprintf("cluster (4 service processes, PostgreSQL), 3 worker processes on one task queue: worker 1, the one running the export's activities, SIGKILLed after %d of %d writes (send_mail on), not restarted", killedAt, n),
 		"run completes on the other two; every sale delivered with its slip; no repeated write (one PUT per sale); one mail per sale",
 		fmt.Sprintf("%d sales, %d PUTs (max 1 per sale), %d no-op PUTs, %d mails (max 1 per sale); activity attempts %s; %s", n, cs.Writes, cs.NoopWrites, cs.Mails, strings.Join(shares, ", "), time.Since(start).Round(time.Second)))
 }
