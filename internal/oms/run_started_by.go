@@ -19,5 +19,15 @@ func (s *Store) SetRunStartedBy(ctx context.Context, shopID, runKey, by string) 
 	if err := db.Model(&runRow{}).Where("shop_id = ? AND run_key = ?", shopID, runKey).Count(&n).Error; err != nil {
 		return false, fmt.Errorf("recording who started run %q of shop %q: %w", runKey, shopID, err)
 	}
-	return n > 0, nil
+	if n == 0 {
+		return false, nil
+	}
+	// The run may have been stored between the update and the count (its
+	// StartRun ran in that gap): set it again now that the row exists. A row
+	// that already names someone is left as it is.
+	if err := db.Model(&runRow{}).Where("shop_id = ? AND run_key = ? AND started_by = ''", shopID, runKey).
+		Update("started_by", by).Error; err != nil {
+		return false, fmt.Errorf("recording who started run %q of shop %q: %w", runKey, shopID, err)
+	}
+	return true, nil
 }
