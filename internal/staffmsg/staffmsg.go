@@ -33,6 +33,10 @@ const (
 	RemedySetStatus = "status"   // change Sale's status
 )
 
+// ImportJa names the console's way to import orders (RemedyImport), for
+// staff messages.
+const ImportJa = "受注取得 (APIアクセス設定の自動取得「今すぐ実行」)"
+
 // StaffError is a refusal of an OMS operation: En is its English message (what
 // Error returns, unchanged for the CLI), Ja the same for staff. Err, when set, is
 // what it wraps (oms.ErrNotFound for an order that is not in the OMS), so errors.Is
