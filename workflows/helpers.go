@@ -75,11 +75,19 @@ func pageDefaults(pageSize *int, maxPage int, maxHistory *int) {
 	}
 }
 
+// dbTimeout and dbRetry are how long a database activity may take and how it
+// is retried (~8 min of a database that is down), whether it runs as a regular
+// activity (dbCtx) or a local one (dbLocalCtx). Recorded runs replay with
+// these values: change them only behind workflow.GetVersion.
+const dbTimeout = time.Minute
+
+var dbRetry = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+	MaximumInterval: 30 * time.Second, MaximumAttempts: 20}
+
 func dbCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 30 * time.Second, MaximumAttempts: 20},
+		StartToCloseTimeout: dbTimeout,
+		RetryPolicy:         dbRetry,
 	})
 }
 
@@ -88,18 +96,25 @@ func dbCtx(ctx workflow.Context) workflow.Context {
 // through the server (LocalDBChange).
 func dbLocalCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 30 * time.Second, MaximumAttempts: 20},
+		StartToCloseTimeout: dbTimeout,
+		RetryPolicy:         dbRetry,
 	})
 }
+
+// colorMeHeartbeat and colorMeRetry are shared by every activity that calls
+// ColorMe's API (colorMeCtx, batchCtx): a dead worker's calls are retried in
+// ~20 s, and 30 attempts ride out ~13 min of ColorMe errors; a refusal for
+// good (activities.NonRetryableErrorTypes) is not retried.
+const colorMeHeartbeat = 4 * activities.HeartbeatEvery
+
+var colorMeRetry = &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
+	MaximumInterval: 30 * time.Second, MaximumAttempts: 30,
+	NonRetryableErrorTypes: activities.NonRetryableErrorTypes()}
 
 func colorMeCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
-		HeartbeatTimeout:    4 * activities.HeartbeatEvery, // a dead worker's calls are retried in ~20 s
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 30 * time.Second, MaximumAttempts: 30, // rides out ~13 min of ColorMe errors
-			NonRetryableErrorTypes: activities.NonRetryableErrorTypes()},
+		HeartbeatTimeout:    colorMeHeartbeat,
+		RetryPolicy:         colorMeRetry,
 	})
 }

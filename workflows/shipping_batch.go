@@ -82,8 +82,7 @@ func (s *exportRun) loopBatched(ctx workflow.Context) (bool, error) {
 			// The page is read by a local activity only while nothing is in
 			// flight: a local activity holds its workflow task open, and with a
 			// batch just scheduled in that task, the batch would wait for it.
-			s.pageLocal = !b.busy()
-			plans, last, err := s.nextPage(ctx)
+			plans, last, err := s.nextPage(ctx, !b.busy())
 			if err != nil {
 				if isType(err, activities.ErrReconnectNeeded) {
 					b.fatal = err
@@ -200,9 +199,7 @@ func (s *exportRun) startSingle(ctx workflow.Context, b *batches, p rules.Plan) 
 func batchCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,
-		HeartbeatTimeout:    4 * activities.HeartbeatEvery,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
-			MaximumInterval: 30 * time.Second, MaximumAttempts: 30,
-			NonRetryableErrorTypes: activities.NonRetryableErrorTypes()},
+		HeartbeatTimeout:    colorMeHeartbeat,
+		RetryPolicy:         colorMeRetry,
 	})
 }

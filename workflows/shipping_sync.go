@@ -201,9 +201,6 @@ type exportRun struct {
 	batched bool
 	// localDB: StartRun and FetchTargets run as local activities (LocalDBChange).
 	localDB bool
-	// pageLocal: the next FetchTargets may run as a local activity (nothing in
-	// flight; loopBatched sets it).
-	pageLocal bool
 }
 
 // LocalDBChange is the workflow.GetVersion change ID of the export's local
@@ -364,7 +361,7 @@ func (s *exportRun) loop(ctx workflow.Context) (bool, error) {
 				}
 				return true, s.flush(ctx)
 			}
-			plans, last, err := s.nextPage(ctx)
+			plans, last, err := s.nextPage(ctx, false) // runs begun before BatchUpdatesChange never read a page locally
 			if err != nil {
 				if isType(err, activities.ErrReconnectNeeded) {
 					fatal = err
@@ -416,8 +413,10 @@ func (s *exportRun) addResult(p rules.Plan, r activities.UpdateSaleResult) {
 	s.add(p, outcome, note, r.Mailed)
 }
 
-// nextPage fetches a page of targets and ColorMe's state and returns the plans that write.
-func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
+// nextPage fetches a page of targets and ColorMe's state and returns the plans
+// that write. local: the page may be read by a local activity (LocalDBChange),
+// which only loopBatched asks for, and only while nothing is in flight.
+func (s *exportRun) nextPage(ctx workflow.Context, local bool) ([]rules.Plan, bool, error) {
 	var page activities.FetchTargetsResult
 	fetch := activities.FetchTargetsInput{
 		ShopID: s.in.ShopID, AsOf: s.c.AsOf, WindowDays: s.c.Options.WindowDays, After: s.progress.Cursor, Limit: s.in.PageSize,
@@ -428,7 +427,7 @@ func (s *exportRun) nextPage(ctx workflow.Context) ([]rules.Plan, bool, error) {
 	if retrying {
 		fetch.SaleIDs = s.c.Pending
 	}
-	if err := s.db(ctx, s.pageLocal, a.FetchTargets, fetch).Get(ctx, &page); err != nil {
+	if err := s.db(ctx, local, a.FetchTargets, fetch).Get(ctx, &page); err != nil {
 		return nil, false, err
 	}
 	s.progress.Pages++

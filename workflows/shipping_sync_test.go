@@ -63,6 +63,7 @@ type world struct {
 	// fault injection
 	updateErr func(saleID int64, attempt int32) error // nil error = succeed
 	readErr   func(call int) error                    // call counts from 1
+	fetchErr  func(call int) error                    // call counts from 1
 	onUpdate  func(saleID int64)                      // runs inside UpdateSale, under the lock
 
 	// what the activities saw
@@ -154,6 +155,11 @@ func (w *world) FetchTargets(_ context.Context, in activities.FetchTargetsInput)
 	defer w.mu.Unlock()
 	w.events = append(w.events, "fetch")
 	w.fetches = append(w.fetches, in)
+	if w.fetchErr != nil {
+		if err := w.fetchErr(len(w.fetches)); err != nil {
+			return activities.FetchTargetsResult{}, err
+		}
+	}
 	if in.Limit <= 0 {
 		return activities.FetchTargetsResult{}, temporal.NewNonRetryableApplicationError("limit must be positive", "InvalidInput", nil)
 	}

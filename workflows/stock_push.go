@@ -94,7 +94,7 @@ func stockRounds(ctx workflow.Context, in StockPushInput, res *StockPushResult) 
 	db, api := dbCtx(ctx), colorMeCtx(ctx)
 	write := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute,                          // every product read twice under the API budget, then the writes
-		HeartbeatTimeout:    4 * activities.HeartbeatEvery,             // a killed worker's round fails in ~20 s; the next round re-reads
+		HeartbeatTimeout:    colorMeHeartbeat,                          // a killed worker's round fails in ~20 s; the next round re-reads
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1}, // an increment is never re-sent blindly
 	})
 	for round := 1; round <= in.MaxRounds; round++ {

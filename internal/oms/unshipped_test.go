@@ -42,25 +42,67 @@ func TestUnshippedOrders(t *testing.T) {
 }
 
 // TestSetRunStartedBy: who triggered a scheduled run is recorded once its run
-// is in the log, never over a name already there.
+// is in the log, never over a name already there; a run not in the log (yet,
+// or of another shop) is not found, and a later call, once StartRun stored it,
+// names it.
 func TestSetRunStartedBy(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *stores.Stores) {
 		ctx := context.Background()
 		createShop(t, s, "u")
+		createShop(t, s, "v")
+		start := func(key, by string) int64 {
+			t.Helper()
+			id, err := s.StartRun(ctx, oms.Run{ShopID: "u", Kind: oms.KindExport, RunKey: key, Trigger: oms.TriggerScheduled,
+				StartedBy: by, WindowDays: 3, AsOf: time.Now()})
+			require.NoError(t, err)
+			return id
+		}
+		startedBy := func(id int64) string {
+			t.Helper()
+			r, err := s.Run(ctx, id)
+			require.NoError(t, err)
+			return r.StartedBy
+		}
+
+		// Called before the run is stored: not found, and nothing is stored.
 		found, err := s.SetRunStartedBy(ctx, "u", "k1", "tanaka")
 		require.NoError(t, err)
 		assert.False(t, found, "not in the log yet")
-		id, err := s.StartRun(ctx, oms.Run{ShopID: "u", Kind: oms.KindExport, RunKey: "k1", Trigger: oms.TriggerScheduled, WindowDays: 3, AsOf: time.Now()})
-		require.NoError(t, err)
+		id := start("k1", "")
+		assert.Empty(t, startedBy(id), "the early call left nothing behind")
+
+		// Called again once it is stored: named.
 		found, err = s.SetRunStartedBy(ctx, "u", "k1", "tanaka")
 		require.NoError(t, err)
 		assert.True(t, found)
+		assert.Equal(t, "tanaka", startedBy(id))
+
+		// A second name does not replace the first, and the run is still found.
 		found, err = s.SetRunStartedBy(ctx, "u", "k1", "suzuki")
 		require.NoError(t, err)
 		assert.True(t, found)
+		assert.Equal(t, "tanaka", startedBy(id))
 		r, err := s.Run(ctx, id)
 		require.NoError(t, err)
-		assert.Equal(t, "tanaka", r.StartedBy)
 		assert.Equal(t, oms.TriggerScheduled, r.Trigger)
+
+		// A run stored with its starter's name keeps it, and is found.
+		id2 := start("k2", "sato")
+		found, err = s.SetRunStartedBy(ctx, "u", "k2", "tanaka")
+		require.NoError(t, err)
+		assert.True(t, found)
+		assert.Equal(t, "sato", startedBy(id2))
+
+		// Another shop's call does not find or name the run.
+		id3 := start("k3", "")
+		found, err = s.SetRunStartedBy(ctx, "v", "k3", "tanaka")
+		require.NoError(t, err)
+		assert.False(t, found, "run k3 is shop u's")
+		assert.Empty(t, startedBy(id3))
+
+		// A key that never comes: not found.
+		found, err = s.SetRunStartedBy(ctx, "u", "nope", "tanaka")
+		require.NoError(t, err)
+		assert.False(t, found)
 	})
 }
