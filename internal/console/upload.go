@@ -300,8 +300,8 @@ func (s *Server) refuseUpload(rq *request, err error, what, tmpl, title string, 
 
 func uploadDonePath(shopID, token string) string { return "/shops/" + shopID + "/upload/done/" + token }
 
-// uploadWords names, in a refusal of readUpload, the file a form takes: File
-// (出荷実績のCSVファイル), and Lines, what one line of it holds.
+// uploadWords names, in a refusal of readUploadOf, the file a form takes: File
+// (出荷実績のCSVファイル), and Lines, the file with what one line holds.
 type uploadWords struct{ File, Lines string }
 
 // shippingWords are データ取込's words for its file.
