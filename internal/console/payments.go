@@ -1,32 +1,21 @@
 package console
 
 import (
-	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
-	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
-	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
 
 // 入金連携 in the console: 「入金済みにする」 on 受注一覧's rows and on the order
-// page, and 入金取込 (a bank-statement CSV, all or nothing). Each marking is
+// page, and 入金取込 (a bank-statement CSV previewed, then applied all or
+// nothing: payment_upload.go). Each marking is
 // payment.Store.MarkPaid with the staff member's login, then the on-change export
 // writes paid:true to ColorMe (and the 入金確認メール with the shop's setting).
-
-// paymentsData is what 入金取込 shows.
-type paymentsData struct {
-	FileName string
-	Checked  bool // a check only (確認する): nothing stored
-	Report   *app.PaymentCSVReport
-	Problems []string // the problems, line by line, in staff's words
-}
 
 // orderMarkPaid is 「入金済みにする」 (as `starter orders paid -sales N`): from the
 // order page, or from a row of 受注一覧 (back=list goes back there).
@@ -59,56 +48,6 @@ func (s *Server) orderMarkPaid(rq *request) error {
 	msg += "カラーミーショップへの入金連携は自動で行われます (自動処理ログで確認できます)。"
 	s.notifyChange(rq, fmt.Sprintf("payment of sale %d", sale))
 	return s.redirect(rq, back, msg)
-}
-
-// paymentsForm is 入金取込: the form for a bank-statement CSV.
-func (s *Server) paymentsForm(rq *request) error {
-	return s.render(rq, "payments", "入金取込", paymentsData{})
-}
-
-// paymentsUpload reads a bank-statement CSV and marks its sales 入金済み, all or
-// nothing (app.ApplyPaymentCSV, as `starter orders paid -file`); ?mode=check
-// only checks it.
-func (s *Server) paymentsUpload(rq *request) error {
-	data := paymentsData{Checked: rq.r.URL.Query().Get("mode") == "check"}
-	name, file, err := readUpload(rq)
-	if err != nil {
-		var he *httpError
-		if !errors.As(err, &he) {
-			return err
-		}
-		msg := he.msg
-		if he.status == http.StatusBadRequest {
-			msg = "ファイルが選ばれていません。「ファイルを選択」で入金CSVを選んでから「確認する」か「取り込む」を押してください。"
-		}
-		return s.renderStatus(rq, he.status, "payments", "入金取込", data, msg)
-	}
-	data.FileName = name
-	rep, err := app.ApplyPaymentCSV(rq.ctx(), s.d.Store, rq.shop.ID, file, rq.user.Login, data.Checked, s.d.Now())
-	if errors.Is(err, app.ErrNotCSV) {
-		return s.renderStatus(rq, http.StatusUnsupportedMediaType, "payments", "入金取込", data, "「"+name+"」は読み込みませんでした: "+staffmsg.StaffMessage(err))
-	}
-	if err != nil {
-		return err
-	}
-	data.Report = &rep
-	for _, l := range rep.Rejected {
-		p := "ファイル全体: " + l.Ja
-		if l.Line != 0 {
-			p = fmt.Sprintf("%d行目: %s", l.Line, l.Ja)
-		}
-		data.Problems = append(data.Problems, p)
-	}
-	s.d.Logger.Info("console: payment CSV read", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "rows", rep.Rows,
-		"changes", len(rep.Changes), "problems", len(rep.Rejected), "applied", rep.Applied)
-	if len(data.Problems) > 0 {
-		return s.renderStatus(rq, http.StatusUnprocessableEntity, "payments", "入金取込", data,
-			fmt.Sprintf("このファイルには問題が%d件あります。1件でも問題があると何も取り込みません。下の行を直して、もう一度アップロードしてください。", len(data.Problems)))
-	}
-	if rep.Applied {
-		s.notifyChange(rq, fmt.Sprintf("payment CSV: %d sales", len(rep.Changes)))
-	}
-	return s.render(rq, "payments", "入金取込", data)
 }
 
 // orderPaymentFilter reads 受注一覧's 入金 filter (value: "" or "unpaid", 入金待ち)

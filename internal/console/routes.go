@@ -49,10 +49,13 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /shops/{shop}/orders", s.shop(s.orderList))
 	mux.Handle("GET /shops/{shop}/orders/{sale}", s.shop(s.orderPage))
 	mux.Handle("POST /shops/{shop}/orders/{sale}/status", s.shop(s.orderSetStatus))
-	// 入金連携 (payments.go): 入金済みにする, and 入金取込 (a bank-statement CSV).
+	// 入金連携 (payments.go, payment_upload.go): 入金済みにする, and 入金取込 (a
+	// bank-statement CSV: preview, 「この内容で取り込む」, its summary).
 	mux.Handle("POST /shops/{shop}/orders/{sale}/paid", s.shop(s.orderMarkPaid))
 	mux.Handle("GET /shops/{shop}/payments", s.shop(s.paymentsForm))
-	mux.Handle("POST /shops/{shop}/payments", s.shop(s.paymentsUpload))
+	mux.Handle("POST /shops/{shop}/payments", s.shop(s.paymentsPreview))
+	mux.Handle("POST /shops/{shop}/payments/apply", s.shop(s.paymentsApply))
+	mux.Handle("GET /shops/{shop}/payments/done/{token}", s.shop(s.paymentsDone))
 	mux.Handle("POST /shops/{shop}/orders/{sale}/bundle", s.shop(s.orderBundle))
 	mux.Handle("POST /shops/{shop}/orders/{sale}/unbundle", s.shop(s.orderUnbundle))
 	mux.Handle("POST /shops/{shop}/orders/{sale}/deliveries/{delivery}", s.shop(s.orderShipment))

@@ -194,7 +194,7 @@ func TestSecurityCSRFMatrix(t *testing.T) {
 	h := newHarness(t, withShop("myshop", "雑貨店"))
 	admin := h.addUser("tanaka", accounts.RoleAdmin, "correct-horse-battery")
 	posts := []string{"/login", "/logout", "/shops", "/shops/myshop/settings", "/shops/myshop/connect", "/shops/myshop/schedules/import/pause",
-		"/shops/myshop/export/preview", "/shops/myshop/export/start", "/shops/myshop/orders/1/status", "/shops/myshop/orders/1/paid", "/shops/myshop/payments", "/shops/myshop/upload",
+		"/shops/myshop/export/preview", "/shops/myshop/export/start", "/shops/myshop/orders/1/status", "/shops/myshop/orders/1/paid", "/shops/myshop/payments", "/shops/myshop/payments/apply", "/shops/myshop/upload",
 		"/shops/myshop/upload/apply", "/shops/myshop/labels", "/shops/myshop/runs/1/retry", "/users", "/users/tanaka/role",
 		"/users/tanaka/password", "/users/tanaka/shops", "/users/tanaka/delete"}
 	origins := []map[string]string{

@@ -45,6 +45,7 @@ func TestStaffReachOnlyTheirShops(t *testing.T) {
 		{"GET", "/shops/beta/upload"}, {"GET", "/shops/beta/labels"}, {"GET", "/shops/beta/runs"},
 		{"POST", "/shops/beta/orders/2001/status"}, {"POST", "/shops/beta/labels"}, {"POST", "/shops/beta/export/start"},
 		{"POST", "/shops/beta/schedules/import/pause"}, {"POST", "/shops/beta/upload/apply"},
+		{"GET", "/shops/beta/payments"}, {"POST", "/shops/beta/payments/apply"},
 	} {
 		req, _ := http.NewRequest(p.method, h.base+p.path, strings.NewReader("status=shipped&format=b2&sales=2001&action=check"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -144,14 +144,9 @@ func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []
 // stockUploadApply is 「取込」: it applies the previewed file all or nothing (as
 // `starter stock csv`), then lets ColorMe follow.
 func (s *Server) stockUploadApply(rq *request) error {
-	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
-	p, err := s.acc.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
+	token, p, err := s.claimPreviewed(rq, stockUploadPrefix)
 	if errors.Is(err, accounts.ErrUploadApplied) {
 		return s.redirect(rq, stockUploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
-	}
-	if err == nil && !isStockUpload(p) { // a データ取込 preview: not this screen's
-		s.putBackUpload(rq, token)
-		err = accounts.ErrUploadGone
 	}
 	if err != nil {
 		return s.stockUploadRefused(rq, uploadClaimError(err))
@@ -217,9 +212,6 @@ func (s *Server) stockUploadDone(rq *request) error {
 	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{Done: v, PushRun: pushRunLink(rq)})
 }
 
-// isStockUpload reports whether a stashed file was previewed by 在庫取込.
-func isStockUpload(p accounts.Upload) bool { return strings.HasPrefix(p.Name, stockUploadPrefix) }
-
 // putBackUpload returns a claimed file to the stash, waiting for 「取込」 again.
 func (s *Server) putBackUpload(rq *request, token string) {
 	if err := s.acc.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err != nil {
@@ -239,12 +231,5 @@ func (s *Server) stockUploadRefused(rq *request, err error) error {
 // readStockUpload reads the file of the 在庫取込 form as データ取込 reads its
 // own, with the refusals in 在庫取込's words.
 func readStockUpload(rq *request) (string, []byte, error) {
-	name, data, err := readUpload(rq)
-	var he *httpError
-	if errors.As(err, &he) {
-		msg := strings.ReplaceAll(he.msg, "出荷実績のCSVファイル", "在庫ファイル (型番,在庫数 のCSV)")
-		msg = strings.ReplaceAll(msg, "1行に1つのお届け先 (受注番号,お届け先ID,伝票番号,出荷日) を書いたCSVファイル", "1行に1つの型番と在庫数 (型番,在庫数) を書いたCSVファイル")
-		return "", nil, &httpError{status: he.status, msg: msg}
-	}
-	return name, data, err
+	return readUploadOf(rq, uploadWords{File: "在庫ファイル (型番,在庫数 のCSV)", Lines: "1行に1つの型番と在庫数 (型番,在庫数) を書いたCSVファイル"})
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
@@ -180,14 +181,9 @@ func (s *Server) previewPage(rq *request, tmpl, title string, page any, problems
 // as `starter orders csv` without -dry-run. Every row is checked again, so an
 // order changed since the preview is caught and nothing is applied.
 func (s *Server) uploadApply(rq *request) error {
-	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
-	p, err := s.acc.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
+	token, p, err := s.claimPreviewed(rq, "")
 	if errors.Is(err, accounts.ErrUploadApplied) {
 		return s.redirect(rq, uploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
-	}
-	if err == nil && isStockUpload(p) { // a 在庫取込 preview: only 在庫取込 applies it
-		s.putBackUpload(rq, token)
-		err = accounts.ErrUploadGone
 	}
 	if err != nil {
 		return s.uploadRefused(rq, uploadClaimError(err))
@@ -237,6 +233,38 @@ func (s *Server) uploadApply(rq *request) error {
 	return s.redirect(rq, uploadDonePath(rq.shop.ID, token), msg)
 }
 
+// uploadPrefixes mark the stashed files of the screens other than データ取込
+// (its own carry none): each screen applies only the files it previewed.
+var uploadPrefixes = []string{stockUploadPrefix, paymentUploadPrefix}
+
+// previewedOn reports whether a stashed file was previewed on the screen whose
+// files carry prefix ("" = データ取込).
+func previewedOn(p accounts.Upload, prefix string) bool {
+	if prefix != "" {
+		return strings.HasPrefix(p.Name, prefix)
+	}
+	for _, other := range uploadPrefixes {
+		if strings.HasPrefix(p.Name, other) {
+			return false
+		}
+	}
+	return true
+}
+
+// claimPreviewed claims the file a 「取込」 form names (its token and
+// SHA-256) for the screen whose files carry prefix, bound to this session and
+// shop (accounts.Store.ClaimUpload). A file previewed on another screen is put
+// back and refused as accounts.ErrUploadGone.
+func (s *Server) claimPreviewed(rq *request, prefix string) (string, accounts.Upload, error) {
+	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
+	p, err := s.acc.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
+	if err == nil && !previewedOn(p, prefix) {
+		s.putBackUpload(rq, token)
+		err = accounts.ErrUploadGone
+	}
+	return token, p, err
+}
+
 // uploadDone shows the summary of an applied file.
 func (s *Server) uploadDone(rq *request) error {
 	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
@@ -272,12 +300,23 @@ func (s *Server) refuseUpload(rq *request, err error, what, tmpl, title string, 
 
 func uploadDonePath(shopID, token string) string { return "/shops/" + shopID + "/upload/done/" + token }
 
-// readUpload reads the file of the upload form, at most app.MaxCSVBytes.
-func readUpload(rq *request) (string, []byte, error) {
+// uploadWords names, in a refusal of readUploadOf, the file a form takes: File
+// (出荷実績のCSVファイル), and Lines, the file with what one line holds.
+type uploadWords struct{ File, Lines string }
+
+// shippingWords are データ取込's words for its file.
+var shippingWords = uploadWords{File: "出荷実績のCSVファイル", Lines: "1行に1つのお届け先 (受注番号,お届け先ID,伝票番号,出荷日) を書いたCSVファイル"}
+
+// readUpload reads the file of the データ取込 form, at most app.MaxCSVBytes.
+func readUpload(rq *request) (string, []byte, error) { return readUploadOf(rq, shippingWords) }
+
+// readUploadOf reads the file of an upload form, at most app.MaxCSVBytes; a
+// refusal names the file in the form's words.
+func readUploadOf(rq *request, words uploadWords) (string, []byte, error) {
 	const limit = app.MaxCSVBytes
 	tooLarge := &httpError{status: http.StatusRequestEntityTooLarge,
 		msg: fmt.Sprintf("ファイルが大きすぎます (上限 %dMB)。行を分けて、%dMB 以下のファイルにしてからアップロードしてください。", limit>>20, limit>>20)}
-	noFile := badRequest("ファイルが選ばれていません。「ファイルを選択」で出荷実績のCSVファイルを選んでから「プレビュー」を押してください。")
+	noFile := badRequest("ファイルが選ばれていません。「ファイルを選択」で" + words.File + "を選んでから「プレビュー」を押してください。")
 	if rq.r.ContentLength > limit+uploadBodySlack {
 		return "", nil, tooLarge
 	}
@@ -318,7 +357,7 @@ func readUpload(rq *request) (string, []byte, error) {
 			return "", nil, noFile
 		}
 		if len(data) == 0 {
-			return "", nil, badRequest("ファイル「" + name + "」は空です (0バイト)。1行に1つのお届け先 (受注番号,お届け先ID,伝票番号,出荷日) を書いたCSVファイルを選んでください。")
+			return "", nil, badRequest("ファイル「" + name + "」は空です (0バイト)。" + words.Lines + "を選んでください。")
 		}
 		return name, data, nil
 	}

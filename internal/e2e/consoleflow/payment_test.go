@@ -3,10 +3,12 @@ package consoleflow_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,7 +45,8 @@ func seedPaymentOrders(t *testing.T, cs *consoleStack, shopID string) {
 
 // TestPaymentInBrowser: 入金連携 as staff do it in the browser — 入金待ち in
 // 受注一覧, 「入金済みにする」 on a row and on the order page, 入金取込 refusing a
-// bank-statement CSV whose amount does not match and taking a good one — and
+// bank-statement CSV whose amount does not match, previewing a good one and
+// applying that preview once with 「この内容で取り込む」 — and
 // ColorMe (the sandbox) then shows every sale paid with one 入金確認メール each,
 // which 自動処理ログ reports as 入金.
 func TestPaymentInBrowser(t *testing.T) {
@@ -88,24 +91,59 @@ func TestPaymentInBrowser(t *testing.T) {
 	// 入金取込: an amount off the total is refused by line, nothing stored.
 	dir := t.TempDir()
 	bad := writeFile(t, dir, "nyukin-bad.csv", "売上ID,入金日,金額\n7003,2026/12/06,1000\n")
-	b.open(cs.URL + "/shops/" + shop + "/payments")
-	b.do(chromedp.SetUploadFiles(chromedp.CSS("#payments-file"), []string{bad}))
-	b.click("#payments-apply")
-	assert.Contains(t, b.text("#payments-problems"), "2行目")
-	assert.Contains(t, b.text("#payments-problems"), "1200円")
+	b.open(cs.URL + "/shops/" + shop + "/orders")
+	b.click("#to-payments")
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{bad}))
+	b.click("#preview-button")
+	assert.Contains(t, b.text("#problems"), "2行目")
+	assert.Contains(t, b.text("#problems"), "1200円")
 	assert.Contains(t, b.text(".error"), "何も取り込みません")
+	must(t, !strings.Contains(b.source(), `id="apply"`), "a refused file cannot be applied")
 	b.shot("payment-05-csv-rejected")
 	views, err := cs.Store.Orders(ctx, shop, 7003)
 	require.NoError(t, err)
 	require.Nil(t, views[0].PaidAt, "a refused file stores nothing")
 
-	good := writeFile(t, dir, "nyukin.csv", "売上ID,入金日,金額\n7003,2026/12/06,1200\n")
-	b.open(cs.URL + "/shops/" + shop + "/payments")
-	b.do(chromedp.SetUploadFiles(chromedp.CSS("#payments-file"), []string{good}))
-	b.click("#payments-apply")
-	assert.Contains(t, b.text("#payments-result h2"), "取込結果")
-	assert.Equal(t, "1件", b.text("#payments-changes"))
-	b.shot("payment-06-csv-applied")
+	// The fixed file is previewed: what becomes 入金済み, what already is
+	// (7001, marked above); nothing is stored yet.
+	good := writeFile(t, dir, "nyukin.csv", string(sjis(t, "売上ID,入金日,金額\r\n7003,2026/12/06,1200\r\n7001,2026/12/05,\"5,400\"\r\n")))
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{good}))
+	b.click("#preview-button")
+	assert.Contains(t, b.text("#payments-preview h2"), "プレビュー")
+	assert.Contains(t, b.text("#encoding"), "Shift_JIS")
+	assert.Equal(t, "1件", b.text("#change-count"))
+	assert.Contains(t, b.text("#already-count"), "1件")
+	assert.Contains(t, b.text("#payments-table"), "7003")
+	assert.Contains(t, b.text("#payments-table"), "入金待ち → 発送待ち")
+	assert.Contains(t, b.text("#payments-already"), "7001")
+	assert.Equal(t, "この内容で取り込む", b.text("#apply"))
+	b.shot("payment-06-csv-preview")
+	views, err = cs.Store.Orders(ctx, shop, 7003)
+	require.NoError(t, err)
+	require.Nil(t, views[0].PaidAt, "a preview stores nothing")
+	token := get(b, chromedp.Evaluate[string](`document.querySelector('#apply-form input[name=token]').value`))
+	sum := get(b, chromedp.Evaluate[string](`document.querySelector('#apply-form input[name=sha256]').value`))
+
+	// 「この内容で取り込む」 applies the previewed file, without choosing it again.
+	b.click("#apply")
+	assert.Contains(t, b.text(".flash"), "取込が完了しました: 1件の受注を入金済みにしました。")
+	assert.Contains(t, b.text("#payments-done h2"), "取込結果")
+	assert.Equal(t, "1件", b.text("#done-changes"))
+	assert.Contains(t, b.text("#follow"), "カラーミーショップへの入金連携は自動で行われます")
+	b.shot("payment-07-csv-applied")
+	views, err = cs.Store.Orders(ctx, shop, 7003)
+	require.NoError(t, err)
+	require.NotNil(t, views[0].PaidAt, "applied")
+	paidAt := *views[0].PaidAt
+
+	// The same form sent again (a second click, or the browser resending it)
+	// applies nothing and shows the first one's summary.
+	resubmit(b, "/shops/"+shop+"/payments/apply", map[string]string{"token": token, "sha256": sum})
+	assert.Contains(t, b.text(".flash"), "この入金CSVはすでに取り込み済みです。2回は取り込みません。")
+	assert.Equal(t, "1件", b.text("#done-changes"))
+	views, err = cs.Store.Orders(ctx, shop, 7003)
+	require.NoError(t, err)
+	require.True(t, paidAt.Equal(*views[0].PaidAt), "not marked again")
 
 	// ColorMe shows the three sales paid, one 入金確認メール each.
 	deadline := time.Now().Add(60 * time.Second)
@@ -144,5 +182,23 @@ func TestPaymentInBrowser(t *testing.T) {
 	b.open(fmt.Sprintf("%s/shops/%s/runs/%d", cs.URL, shop, runID))
 	assert.Contains(t, b.text("main"), "入金: 入金済みにする")
 	assert.Contains(t, b.text("main"), "入金: 入金確認メールを送る")
-	b.shot("payment-07-run-log")
+	b.shot("payment-08-run-log")
+}
+
+// resubmit posts a form to action with fields from the current page, as a
+// second click on a form's button or the browser sending it again does, and
+// waits for the page it leads to.
+func resubmit(b *browser, action string, fields map[string]string) {
+	b.t.Helper()
+	js := `(() => { const f = document.createElement('form'); f.method = 'post'; f.action = ` + strconv.Quote(action) + `;`
+	for name, value := range fields {
+		js += ` { const i = document.createElement('input'); i.type = 'hidden'; i.name = ` + strconv.Quote(name) + `; i.value = ` + strconv.Quote(value) + `; f.appendChild(i); }`
+	}
+	js += ` document.body.appendChild(f); f.submit(); return true; })()`
+	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Evaluate[bool](js))); err != nil {
+		b.fatal(err)
+	}
+	b.do(chromedp.WaitReady(chromedp.CSS("main h1")))
 }
