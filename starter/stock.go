@@ -71,12 +71,18 @@ func stockCSV(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !sh.Settings.StockEnabled {
-		fmt.Fprintf(e.out, "applied: %d SKUs changed, %d unchanged; push them to ColorMe with `starter stock push -shop %s` (or turn 自動在庫連携 on: `starter shop set -shop %s stock_enabled=true`)\n", changed, len(res.Counts)-changed, *shop, *shop)
-		return nil
-	}
-	fmt.Fprintf(e.out, "applied: %d SKUs changed, %d unchanged; 自動在庫連携 pushes them to ColorMe within a minute\n", changed, len(res.Counts)-changed)
-	if changed > 0 {
+	fmt.Fprintf(e.out, "applied: %d SKUs changed, %d unchanged", changed, len(res.Counts)-changed)
+	switch {
+	case changed == 0:
+		fmt.Fprintln(e.out, "; nothing to send to ColorMe")
+	case !sh.HasAccessToken || sh.ReconnectNeeded:
+		fmt.Fprintf(e.out, "; not sent to ColorMe: shop %s is not connected; connect it (`starter shop connect -shop %s`), then `starter stock push -shop %s`\n", *shop, *shop, *shop)
+	case !app.StockListener.Listens(sh):
+		fmt.Fprintf(e.out, "; not sent to ColorMe: 自動在庫連携 is off; send now with `starter stock push -shop %s` (or turn it on: `starter shop set -shop %s stock_enabled=true`)\n", *shop, *shop)
+	default:
+		// The on-change trigger runs a push that starts after this change,
+		// waiting for a push that runs now: the change cannot be missed.
+		fmt.Fprintf(e.out, "; 自動在庫連携 sends them to ColorMe within seconds (after any push that runs now); see `starter runs -shop %s -kind stock`\n", *shop)
 		e.notifyStockChange(ctx, *shop, fmt.Sprintf("stock file: %d SKUs", changed))
 	}
 	return nil

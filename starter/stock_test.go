@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -46,6 +47,7 @@ func TestStockCSVAndList(t *testing.T) {
 	require.Equal(t, 0, code, out+errOut)
 	assert.Contains(t, out, "read as Shift_JIS, 1 SKUs")
 	assert.Contains(t, out, "applied: 1 SKUs changed")
+	assert.Contains(t, out, "not sent to ColorMe: shop s is not connected")
 
 	moves, err := s.Movements(ctx, "s", "MUG-R", 5)
 	require.NoError(t, err)
@@ -55,4 +57,44 @@ func TestStockCSVAndList(t *testing.T) {
 	out, errOut, code = runStarter("stock", "list", "-shop", "s")
 	require.Equal(t, 0, code, out+errOut)
 	assert.Regexp(t, `MUG-R\s+マグ 赤\s+10\s+2\s+8\s+4`, out, "on hand 10, 2 in an open order, 8 available; ColorMe last read 4")
+}
+
+// TestStockCSVFollows: after `stock csv` changed on-hand, a connected shop with
+// 自動在庫連携 off is told plainly that nothing was sent and what sends it; with
+// 自動在庫連携 on, the on-change stock trigger is told (Temporal unreachable
+// here: a warning, the file stays applied and the command succeeds).
+func TestStockCSVFollows(t *testing.T) {
+	ctx := context.Background()
+	st := starterStore(t)
+	seedShop(t, st, time.Now(), nil)
+	require.NoError(t, st.Shops.SetAccessToken(ctx, "s", "token-s"))
+	t.Setenv("TEMPORAL_ADDRESS", "127.0.0.1:1")
+	dir := t.TempDir()
+	file := func(n int) string {
+		p := filepath.Join(dir, fmt.Sprintf("zaiko-%d.csv", n))
+		require.NoError(t, os.WriteFile(p, []byte(fmt.Sprintf("型番,在庫数\nMUG-R,%d\n", n)), 0o644))
+		return p
+	}
+
+	out, errOut, code := runStarter("stock", "csv", "-shop", "s", "-file", file(10))
+	require.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "applied: 1 SKUs changed, 0 unchanged; not sent to ColorMe: 自動在庫連携 is off; send now with `starter stock push -shop s`")
+	assert.Empty(t, errOut, "nobody to tell: Temporal is not dialled")
+
+	sh, err := st.Shops.Shop(ctx, "s")
+	require.NoError(t, err)
+	sh.Settings.StockEnabled = true
+	require.NoError(t, st.Shops.UpdateShop(ctx, sh))
+	out, errOut, code = runStarter("stock", "csv", "-shop", "s", "-file", file(12))
+	require.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "自動在庫連携 sends them to ColorMe within seconds (after any push that runs now)")
+	assert.Contains(t, errOut, "warning: the change is stored, but the on-change stock push was not told")
+	lv, err := stock.New(st).Levels(ctx, "s")
+	require.NoError(t, err)
+	assert.Equal(t, int64(12), lv["MUG-R"].OnHand)
+
+	out, errOut, code = runStarter("stock", "csv", "-shop", "s", "-file", file(12))
+	require.Equal(t, 0, code, out+errOut)
+	assert.Contains(t, out, "applied: 0 SKUs changed, 1 unchanged; nothing to send to ColorMe")
+	assert.Empty(t, errOut)
 }

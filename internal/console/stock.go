@@ -17,6 +17,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -45,7 +46,7 @@ type stockListData struct {
 	Mapped      int
 	Unmapped    []unmappedRow
 	NoCatalogue bool      // the catalogue was never imported
-	PushRun     string    // the 在庫連携 just started, a link to it
+	PushRun     string    // where to watch the 在庫連携 that follows a change (自動処理ログ)
 	ReadAt      time.Time // when the catalogue was read
 	LastRun     *stockRunView
 	Connected   bool
@@ -148,14 +149,13 @@ func (s *Server) renderStock(rq *request, status int, errMsg string) error {
 	return s.renderStatus(rq, status, "stock", "在庫一覧", data, errMsg)
 }
 
-// pushRunLink is the 在庫連携 run a redirect names (?run=), as a link to its
-// entry in 自動処理ログ; "" when none.
+// pushRunLink is where to watch the 在庫連携 that follows a change (?follow=):
+// 自動処理ログ's 在庫連携 runs; "" when the on-change trigger was not told.
 func pushRunLink(rq *request) string {
-	run := rq.r.URL.Query().Get("run")
-	if run == "" {
+	if rq.r.URL.Query().Get("follow") == "" {
 		return ""
 	}
-	return stockRunPath(rq.shop.ID, run)
+	return stockRunsPath(rq.shop.ID)
 }
 
 // matchesSKU reports whether a row's 型番 contains q (case-insensitive).
@@ -260,7 +260,7 @@ type stockSKUData struct {
 	OnHand    int64
 	Movements []stock.Movement
 	Reason    string // the form's reason, kept after a refusal
-	PushRun   string // the 在庫連携 just started, a link to it
+	PushRun   string // where to watch the 在庫連携 that follows the edit (自動処理ログ)
 }
 
 // stockSKU is a SKU's page: its stock, the form that edits its on-hand
@@ -300,7 +300,7 @@ func (s *Server) renderSKU(rq *request, status int, sku, reason, errMsg string) 
 }
 
 // stockEdit sets a SKU's on-hand quantity by hand, with a reason, recording a
-// movement, then lets ColorMe follow (a 在庫連携 run).
+// movement, then lets ColorMe follow (followPush).
 func (s *Server) stockEdit(rq *request) error {
 	sku := strings.TrimSpace(rq.r.PostFormValue("sku"))
 	reason := strings.TrimSpace(rq.r.PostFormValue("reason"))
@@ -324,40 +324,72 @@ func (s *Server) stockEdit(rq *request) error {
 	if changed == 0 {
 		return s.redirect(rq, stockSKUPath(rq.shop.ID, sku), fmt.Sprintf("型番「%s」の在庫数はすでに%dです。変更していません。", sku, n))
 	}
-	follow, run := s.followPush(rq)
-	return s.redirect(rq, withRun(stockSKUPath(rq.shop.ID, sku), run), fmt.Sprintf("型番「%s」の在庫数を%dにしました。", sku, n)+follow)
+	note, follow := s.followPush(rq, fmt.Sprintf("on-hand edit: %s = %d", sku, n))
+	return s.redirect(rq, withFollow(stockSKUPath(rq.shop.ID, sku), follow), fmt.Sprintf("型番「%s」の在庫数を%dにしました。", sku, n)+note)
 }
 
-// followPush lets ColorMe follow a change of on-hand now: it starts a
-// 在庫連携 run (as `starter stock push`) and says so, or says why not and what
-// to do.
-func (s *Server) followPush(rq *request) (msg, runID string) {
-	if !rq.shop.HasAccessToken || rq.shop.ReconnectNeeded {
-		return " カラーミーショップに接続していないため、まだ送っていません。" + connectionOf(rq.shop).Hint, ""
-	}
-	run, err := app.StartStockPush(rq.ctx(), s.d.Temporal, s.d.Config, workflows.StockPushInput{ShopID: rq.shop.ID, Trigger: oms.TriggerManual, StartedBy: rq.user.Login})
-	var running *app.RunningError
+// followPush lets ColorMe follow a stored change of on-hand and says what
+// happens next. When the shop listens (自動在庫連携 on, connected), it tells
+// the on-change stock trigger (app.NotifyStockChange): the trigger starts a
+// push within seconds and, while another push of the shop runs, retries until
+// a push that started after the change has run, so no change is missed. When
+// 自動在庫連携 is off nothing is sent (the setting is the staff's choice, and
+// the token may lack the product scopes): it says so and that 「在庫を今すぐ
+// 送る」 sends now. follow reports whether the trigger was told: the redirect
+// then links to 自動処理ログ's 在庫連携 runs (?follow=1).
+func (s *Server) followPush(rq *request, reason string) (msg string, follow bool) {
 	switch {
-	case errors.As(err, &running):
-		return " " + s.stockRunningMessage(rq.ctx(), running) + " この変更が反映されていなければ、終わった後に在庫一覧の「在庫を今すぐ送る」を押してください。", running.RunID
-	case err != nil:
-		s.d.Logger.Warn("console: starting a stock push failed", "shop", rq.shop.ID, "err", err)
-		return " カラーミーショップへの送信を開始できませんでした (" + err.Error() + ")。少し待ってから在庫一覧の「在庫を今すぐ送る」を押してください。", ""
+	case !rq.shop.HasAccessToken || rq.shop.ReconnectNeeded:
+		return " カラーミーショップに接続していないため、まだ送っていません。" + connectionOf(rq.shop).Hint, false
+	case !app.StockListener.Listens(rq.shop):
+		return " " + stockOffNote, false
 	}
-	s.d.Logger.Info("console: stock push started", "shop", rq.shop.ID, "by", rq.user.Login, "run_id", run.GetRunID())
-	return " カラーミーショップの在庫は自動で追従します: 在庫連携を開始しました (下の「在庫連携の結果を見る」から自動処理ログを開けます)。", run.GetRunID()
+	if err := app.NotifyStockChange(rq.ctx(), s.d.Temporal, s.d.Config, s.d.Store, rq.shop.ID, reason); err != nil {
+		s.d.Logger.Warn("console: the on-change stock push was not told of a change; the scheduled reconcile carries it",
+			"shop", rq.shop.ID, "reason", reason, "error", err.Error())
+		return fmt.Sprintf(" 自動在庫連携に変更を知らせられませんでした (Temporal に接続できません)。変更は保存済みで、次の定期照合 (%d分ごと) でカラーミーショップに送ります。"+
+			"すぐに送るには、少し待ってから在庫一覧の「在庫を今すぐ送る」を押してください。", rq.shop.Settings.StockIntervalMinutes), false
+	}
+	s.d.Logger.Info("console: the on-change stock push was told", "shop", rq.shop.ID, "by", rq.user.Login, "reason", reason)
+	return " " + stockFollowNote, true
 }
 
-// withRun adds the 在庫連携 run (?run=) to a page's address; run "" adds nothing.
-func withRun(path, run string) string {
-	if run == "" {
+// What staff are told after an on-hand change: ColorMe follows by itself
+// (自動在庫連携 on), or 自動在庫連携 is off and 「在庫を今すぐ送る」 sends.
+const (
+	stockFollowNote = "自動在庫連携がオンのため、数秒後に在庫連携が始まり、カラーミーショップの在庫がこの変更に追従します " +
+		"(ほかの在庫連携が実行中なら、その終了後に改めて送ります。押す必要はありません)。結果は自動処理ログの「在庫連携」で確認できます。"
+	stockOffNote = "自動在庫連携がオフのため、カラーミーショップにはまだ送っていません。在庫一覧の「在庫を今すぐ送る」を押すと、いま送ります " +
+		"(変更のたびに自動で送るには、APIアクセス設定で「自動在庫連携」をオンにしてください)。"
+)
+
+// stockApplyNote says, before 「取込」, what happens on ColorMe after it.
+func stockApplyNote(shop shops.Shop) string {
+	switch {
+	case !shop.HasAccessToken || shop.ReconnectNeeded:
+		return "カラーミーショップに接続していないため、取込の後もカラーミーショップには送りません。"
+	case !app.StockListener.Listens(shop):
+		return "自動在庫連携がオフのため、取込の後、在庫一覧の「在庫を今すぐ送る」を押すとカラーミーショップに送ります。"
+	}
+	return "取込の後、自動在庫連携がカラーミーショップの在庫を数秒で合わせます。"
+}
+
+// withFollow adds ?follow=1 to a page's address when the on-change stock
+// trigger was told: the page then links to 自動処理ログ's 在庫連携 runs.
+func withFollow(path string, follow bool) string {
+	if !follow {
 		return path
 	}
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + url.Values{"run": {run}}.Encode()
+	return path + sep + "follow=1"
+}
+
+// stockRunsPath is 自動処理ログ with the shop's 在庫連携 runs only.
+func stockRunsPath(shopID string) string {
+	return "/shops/" + url.PathEscape(shopID) + "/runs?kind=stock"
 }
 
 // stockRunPath is the console's address of a 在庫連携 run by its Temporal run
@@ -435,7 +467,7 @@ func (s *Server) stockRun(rq *request) error {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-	return s.redirect(rq, "/shops/"+url.PathEscape(rq.shop.ID)+"/runs?kind=stock",
+	return s.redirect(rq, stockRunsPath(rq.shop.ID),
 		"在庫連携 (ラン "+key+") はまだ自動処理ログに記録されていません: ワーカーが開始するまで少しかかります。しばらくしてからこの画面を再読み込みしてください。")
 }
 

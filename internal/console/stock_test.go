@@ -300,3 +300,66 @@ func TestStockRunLink(t *testing.T) {
 	assert.Contains(t, page, "前回の在庫連携")
 	assert.Contains(t, page, "実行中")
 }
+
+// connectStock connects shopID (an access token) with 自動在庫連携 on or off.
+func (h *harness) connectStock(shopID string, stockEnabled bool) {
+	h.t.Helper()
+	ctx := context.Background()
+	require.NoError(h.t, h.st.Shops.SetAccessToken(ctx, shopID, "token-"+shopID))
+	sh, err := h.st.Shops.Shop(ctx, shopID)
+	require.NoError(h.t, err)
+	sh.Settings.StockEnabled = stockEnabled
+	require.NoError(h.t, h.st.Shops.UpdateShop(ctx, sh))
+}
+
+// TestStockEditAutoOff: with 自動在庫連携 off, an edit or a stock file is stored
+// and nothing is sent behind the setting's back: the page says so plainly and
+// that 「在庫を今すぐ送る」 sends now; the preview says the same before 「取込」.
+func TestStockEditAutoOff(t *testing.T) {
+	h := newHarness(t)
+	h.addStockShop("st7")
+	h.connectStock("st7", false)
+	staff := h.addUser("staff7", accounts.RoleStaff, "staff-password-7")
+
+	status, page := staff.post("/shops/st7/stock/sku", url.Values{"sku": {"TS-RED"}, "on_hand": {"11"}, "reason": {"棚卸しの差異"}})
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, "型番「TS-RED」の在庫数を11にしました。 自動在庫連携がオフのため、カラーミーショップにはまだ送っていません。在庫一覧の「在庫を今すぐ送る」を押すと、いま送ります")
+	assert.Contains(t, page, "APIアクセス設定で「自動在庫連携」をオンにしてください")
+	assert.NotContains(t, page, `id="push-run"`, "nothing started: nothing to watch")
+	assert.NotContains(t, h.logs.String(), "stock push started")
+	assert.NotContains(t, h.logs.String(), "on-change stock push was")
+
+	status, page = staff.uploadStock("st7", "zaiko.csv", []byte("型番,在庫数\nMUG-1,3\n"))
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, "自動在庫連携がオフのため、取込の後、在庫一覧の「在庫を今すぐ送る」を押すとカラーミーショップに送ります。")
+	status, page = staff.post("/shops/st7/stock/upload/apply", url.Values{"token": {hiddenValue(t, page, "token")}, "sha256": {hiddenValue(t, page, "sha256")}})
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, "取込が完了しました: 1件の型番の在庫数を更新しました。")
+	assert.Contains(t, ordSection(t, page, `id="follow"`, "</p>"), "自動在庫連携がオフのため、カラーミーショップにはまだ送っていません。")
+	assert.NotContains(t, page, `id="push-run"`)
+}
+
+// TestStockEditAutoOnWithoutTemporal: with 自動在庫連携 on, an edit tells the
+// on-change stock trigger; when Temporal cannot be reached the edit is stored
+// all the same, the log has a warning, and the page says that the scheduled
+// reconcile carries it (or 「在庫を今すぐ送る」 sends it sooner).
+func TestStockEditAutoOnWithoutTemporal(t *testing.T) {
+	h := newHarness(t)
+	h.addStockShop("st8")
+	h.connectStock("st8", true)
+	staff := h.addUser("staff8", accounts.RoleStaff, "staff-password-8")
+
+	status, page := staff.uploadStock("st8", "zaiko.csv", []byte("型番,在庫数\nMUG-1,3\n"))
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, "取込の後、自動在庫連携がカラーミーショップの在庫を数秒で合わせます。")
+
+	status, page = staff.post("/shops/st8/stock/sku", url.Values{"sku": {"TS-RED"}, "on_hand": {"11"}, "reason": {"破損"}})
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, "型番「TS-RED」の在庫数を11にしました。 自動在庫連携に変更を知らせられませんでした (Temporal に接続できません)。変更は保存済みで、次の定期照合 (60分ごと) でカラーミーショップに送ります。")
+	assert.Contains(t, page, "「在庫を今すぐ送る」を押してください")
+	lv, err := stock.New(h.st).Levels(context.Background(), "st8")
+	require.NoError(t, err)
+	assert.Equal(t, int64(11), lv["TS-RED"].OnHand, "the edit is stored")
+	assert.Contains(t, h.logs.String(), "the on-change stock push was not told of a change; the scheduled reconcile carries it")
+	assert.Contains(t, h.logs.String(), `"reason":"on-hand edit: TS-RED = 11"`)
+}

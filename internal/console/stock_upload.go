@@ -33,7 +33,7 @@ const stockUploadPrefix = "在庫取込:"
 type stockUploadData struct {
 	Preview *stockFileView
 	Done    *stockFileView
-	PushRun string // the 在庫連携 started after 「取込」, a link to it
+	PushRun string // where to watch the 在庫連携 that follows 「取込」 (自動処理ログ)
 }
 
 // stockFileView is one stock file as staff see it.
@@ -49,7 +49,8 @@ type stockFileView struct {
 	CanApply, Applied                 bool
 	AppliedBy                         string
 	AppliedAt                         time.Time
-	Follow                            string // what happens on ColorMe next
+	Follow                            string // what happens on ColorMe next (after 「取込」)
+	ApplyNote                         string // what 「取込」 will do on ColorMe (the preview)
 }
 
 // stockChange is one SKU the file changes.
@@ -90,6 +91,7 @@ func (s *Server) stockUploadPreview(rq *request) error {
 		return err
 	}
 	v.SHA256 = hex.EncodeToString(sum[:])
+	v.ApplyNote = stockApplyNote(rq.shop)
 	s.d.Logger.Info("console: stock file previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
 		"skus", v.SKUs, "changes", v.ChangeCount, "problems", v.ProblemCount)
 	page := stockUploadData{Preview: v}
@@ -158,11 +160,11 @@ func (s *Server) stockUploadApply(rq *request) error {
 		return err
 	}
 	v.SHA256 = p.SHA256
-	follow, run := "", ""
+	note, follow := "", false
 	if v.ChangeCount > 0 {
-		follow, run = s.followPush(rq)
+		note, follow = s.followPush(rq, fmt.Sprintf("stock file %s: %d SKUs", name, v.ChangeCount))
 	}
-	v.Follow = strings.TrimSpace(follow)
+	v.Follow = strings.TrimSpace(note)
 	summary, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -174,7 +176,7 @@ func (s *Server) stockUploadApply(rq *request) error {
 	if v.ChangeCount > 0 {
 		msg = fmt.Sprintf("取込が完了しました: %d件の型番の在庫数を更新しました。", v.ChangeCount)
 	}
-	return s.redirect(rq, withRun(stockUploadDonePath(rq.shop.ID, token), run), msg)
+	return s.redirect(rq, withFollow(stockUploadDonePath(rq.shop.ID, token), follow), msg)
 }
 
 // applyStockFile checks the file again against the OMS (the view is what it

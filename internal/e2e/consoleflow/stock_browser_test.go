@@ -49,14 +49,22 @@ func colorMeStock(t *testing.T, sb *sandbox.Server, id int64, option string) int
 // TestStockInBrowser: 在庫連携 as staff use it, on the real stack. 商品情報を取得
 // imports the catalogue (with options) and lists what cannot be mapped; a
 // Shift_JIS stock file with a problem is refused line by line, the fixed file
-// previews before → after and applies, and ColorMe follows (the sandbox shows
-// each SKU's available quantity, a ColorMe order's units held); 在庫一覧 searches
-// by 型番; a SKU's on-hand is edited with a reason and shows in its history;
-// 「在庫を今すぐ送る」 while a push runs says who started it.
+// previews before → after and applies, and ColorMe follows through 自動在庫連携
+// without a click (the sandbox shows each SKU's available quantity, a ColorMe
+// order's units held), its push in 自動処理ログ; 在庫一覧 searches by 型番; a
+// SKU's on-hand is edited with a reason, shows in its history and reaches
+// ColorMe; 「在庫を今すぐ送る」 while a push runs says who started it.
 func TestStockInBrowser(t *testing.T) {
 	cs := newConsoleStack(t)
 	ctx := context.Background()
 	shop := cs.AddShop(t, "zaiko")
+	sh, err := cs.Store.Shops.Shop(ctx, shop) // 自動在庫連携 on (APIアクセス設定)
+	require.NoError(t, err)
+	sh.Settings.StockEnabled = true
+	require.NoError(t, cs.Store.Shops.UpdateShop(ctx, sh))
+	t.Cleanup(func() { // the trigger would outlive the stack's worker
+		_ = cs.Client.TerminateWorkflow(context.Background(), workflows.StockOnChangeID(shop), "", "test over")
+	})
 	cs.Sandbox.SeedProducts(stockCatalogue()...)
 	pw := cs.addUser(t, "sato", accounts.RoleStaff)
 	require.NoError(t, cs.Store.Accounts.SetUserShops(ctx, "sato", []string{shop}))
@@ -93,15 +101,17 @@ func TestStockInBrowser(t *testing.T) {
 	changes := b.text("#changes")
 	assert.Contains(t, changes, "LS-KINARI")
 	assert.Contains(t, changes, "未登録")
+	assert.Contains(t, b.text("#stock-preview"), "取込の後、自動在庫連携がカラーミーショップの在庫を数秒で合わせます。")
 	b.shot("stock-03-upload-preview")
 	b.click("#apply")
 	assert.Contains(t, b.text(".flash"), "取込が完了しました: 3件の型番の在庫数を更新しました。")
-	assert.Contains(t, b.text("#follow"), "カラーミーショップの在庫は自動で追従します")
+	assert.Contains(t, b.text("#follow"), "自動在庫連携がオンのため、数秒後に在庫連携が始まり、カラーミーショップの在庫がこの変更に追従します")
 	b.shot("stock-04-upload-done")
 
-	// The push's run in 自動処理ログ; ColorMe then shows the available quantities.
+	// The push that followed (変更時) in 自動処理ログ; ColorMe then shows the available quantities.
 	b.click("#push-run")
-	must(t, strings.Contains(b.location(), "/shops/zaiko/runs/"), "the run opens in 自動処理ログ, got %s", b.location())
+	must(t, strings.HasSuffix(b.location(), "/shops/zaiko/runs?kind=stock"), "自動処理ログ's 在庫連携 runs open, got %s", b.location())
+	b.open(cs.URL + waitForRun(t, b, "在庫連携"))
 	assert.Equal(t, "在庫連携", b.text("#run-kind"))
 	waitFor(t, b, "#run-status.ok")
 	b.shot("stock-05-push-run")
@@ -126,7 +136,7 @@ func TestStockInBrowser(t *testing.T) {
 	b.fill("#on-hand", "12")
 	b.fill("#reason", "棚卸しの差異")
 	b.click("#edit")
-	assert.Contains(t, b.text(".flash"), "型番「LS-NAVY」の在庫数を12にしました。")
+	assert.Contains(t, b.text(".flash"), "型番「LS-NAVY」の在庫数を12にしました。 自動在庫連携がオンのため")
 	history := b.text("#movement-table")
 	assert.Contains(t, history, "在庫数の修正: 棚卸しの差異")
 	assert.Contains(t, history, "sato")
@@ -155,22 +165,32 @@ func sjis(t *testing.T, s string) []byte {
 	return b
 }
 
-// waitForNoPush waits until the push the edit started has ended.
+// waitForNoPush waits until the edit reached ColorMe (12 on hand, 2 held)
+// through the on-change stock trigger and the trigger is idle with no push of
+// the shop running.
 func waitForNoPush(t *testing.T, cs *consoleStack) {
 	t.Helper()
+	ctx := context.Background()
+	lv, err := stock.New(cs.Store).Levels(ctx, "zaiko")
+	require.NoError(t, err)
+	assert.Equal(t, int64(12), lv["LS-NAVY"].OnHand)
+	require.Eventually(t, func() bool { return colorMeStock(t, cs.Sandbox, 301, "紺") == 10 }, 2*time.Minute, 200*time.Millisecond,
+		"the edit reaches ColorMe without a click")
 	require.Eventually(t, func() bool {
-		runs, _, err := cs.Store.ListRuns(context.Background(), oms.RunFilter{ShopID: "zaiko", Kind: string(oms.KindStock), Limit: 5})
+		v, err := cs.Client.QueryWorkflow(ctx, workflows.StockOnChangeID("zaiko"), "", workflows.ProgressQuery)
+		var st workflows.TriggerState
+		if err != nil || v.Get(&st) != nil || st.State != workflows.TriggerIdle || st.Pending {
+			return false
+		}
+		runs, _, err := cs.Store.ListRuns(ctx, oms.RunFilter{ShopID: "zaiko", Kind: string(oms.KindStock), Limit: 5})
 		require.NoError(t, err)
 		for _, r := range runs {
 			if r.Status == oms.RunRunning {
 				return false
 			}
 		}
-		return len(runs) > 0
-	}, 2*time.Minute, 200*time.Millisecond)
-	lv, err := stock.New(cs.Store).Levels(context.Background(), "zaiko")
-	require.NoError(t, err)
-	assert.Equal(t, int64(12), lv["LS-NAVY"].OnHand)
+		return true
+	}, 2*time.Minute, 200*time.Millisecond, "the on-change stock trigger settles")
 }
 
 // waitForRunLogged waits until the push's run is in 自動処理ログ.
