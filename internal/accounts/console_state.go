@@ -35,6 +35,7 @@ type uploadRow struct {
 	Token     string    `gorm:"primaryKey;size:64"`
 	Session   string    `gorm:"size:64;not null"`
 	ShopID    string    `gorm:"size:63;not null"`
+	Screen    string    `gorm:"not null;default:''"` // the console screen that previewed it; '' before migration 12
 	Name      string    `gorm:"not null"`
 	Data      []byte    // nil once applied
 	Size      int64     `gorm:"not null"`
@@ -160,10 +161,11 @@ const (
 
 // Errors of ClaimUpload.
 var (
-	ErrUploadGone     = errors.New("no such previewed upload for this session and shop, or it expired")
-	ErrUploadApplied  = errors.New("the upload was already applied")
-	ErrUploadBusy     = errors.New("the upload is being applied")
-	ErrUploadMismatch = errors.New("the upload's SHA-256 is not the one previewed")
+	ErrUploadGone        = errors.New("no such previewed upload for this session and shop, or it expired")
+	ErrUploadOtherScreen = errors.New("the upload was previewed on another screen")
+	ErrUploadApplied     = errors.New("the upload was already applied")
+	ErrUploadBusy        = errors.New("the upload is being applied")
+	ErrUploadMismatch    = errors.New("the upload's SHA-256 is not the one previewed")
 )
 
 // Upload is a previewed file kept for 「取込」.
@@ -171,6 +173,7 @@ type Upload struct {
 	Token     string
 	Session   string // a hash of the operator's session token
 	ShopID    string
+	Screen    string // the console screen that previewed it and alone applies it (not "")
 	Name      string
 	Data      []byte
 	SHA256    string
@@ -180,16 +183,24 @@ type Upload struct {
 }
 
 // PutUpload keeps a previewed file and returns its token. It replaces the
-// session's earlier waiting file for the shop, drops the expired ones and,
-// past maxBytes of waiting files in all, the oldest.
+// session's earlier waiting file for the same shop and screen (the files of
+// the session's other screens, e.g. in other tabs, stay), drops the expired
+// ones and, past maxBytes of waiting files in all, the oldest.
+//
+// Rows written before migration 12 have the screen ”: no screen claims them
+// or shows their summary, so they read as expired (they were previews of at
+// most a few minutes, which staff choose again), and they go when they expire.
 func (s *Store) PutUpload(ctx context.Context, u Upload, now time.Time, maxBytes int64) (string, error) {
+	if u.Screen == "" {
+		return "", errors.New("keeping the previewed upload: no screen given (a bug: the console names the screen that previewed it)")
+	}
 	now = schema.UTC(now)
 	token := rand.Text()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("expires_at < ?", now).Delete(&uploadRow{}).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("session = ? AND shop_id = ? AND state = ?", u.Session, u.ShopID, UploadWaiting).Delete(&uploadRow{}).Error; err != nil {
+		if err := tx.Where("session = ? AND shop_id = ? AND screen = ? AND state = ?", u.Session, u.ShopID, u.Screen, UploadWaiting).Delete(&uploadRow{}).Error; err != nil {
 			return err
 		}
 		var waiting []uploadRow
@@ -210,7 +221,7 @@ func (s *Store) PutUpload(ctx context.Context, u Upload, now time.Time, maxBytes
 				return err
 			}
 		}
-		return tx.Create(&uploadRow{Token: token, Session: u.Session, ShopID: u.ShopID, Name: u.Name, Data: u.Data, Size: int64(len(u.Data)),
+		return tx.Create(&uploadRow{Token: token, Session: u.Session, ShopID: u.ShopID, Screen: u.Screen, Name: u.Name, Data: u.Data, Size: int64(len(u.Data)),
 			SHA256: u.SHA256, State: UploadWaiting, AddedAt: now, ExpiresAt: schema.UTC(u.ExpiresAt)}).Error
 	})
 	if err != nil {
@@ -219,20 +230,25 @@ func (s *Store) PutUpload(ctx context.Context, u Upload, now time.Time, maxBytes
 	return token, nil
 }
 
-// ClaimUpload claims a waiting file for 「取込」: it must belong to this
-// session and shop, be unexpired and have the SHA-256 the preview showed.
-// One claim wins, across processes.
-func (s *Store) ClaimUpload(ctx context.Context, token, session, shopID, sum string, now time.Time, same func(a, b string) bool) (Upload, error) {
+// ClaimUpload claims a waiting file for 「取込」 on screen: it must belong to
+// this session and shop, be unexpired, have been previewed on that screen
+// (ErrUploadOtherScreen when on another one; ErrUploadGone for a row of before
+// migration 12) and have the SHA-256 the preview showed. One claim wins,
+// across processes.
+func (s *Store) ClaimUpload(ctx context.Context, token, session, shopID, screen, sum string, now time.Time, same func(a, b string) bool) (Upload, error) {
 	now = schema.UTC(now)
 	db := s.db.WithContext(ctx)
 	var rows []uploadRow
 	if err := db.Where("token = ? AND session = ? AND shop_id = ? AND expires_at >= ?", token, session, shopID, now).Limit(1).Find(&rows).Error; err != nil {
 		return Upload{}, fmt.Errorf("reading the previewed upload: %w", err)
 	}
-	if session == "" || len(rows) == 0 {
+	if session == "" || screen == "" || len(rows) == 0 || rows[0].Screen == "" {
 		return Upload{}, ErrUploadGone
 	}
 	r := rows[0]
+	if r.Screen != screen {
+		return Upload{}, ErrUploadOtherScreen
+	}
 	switch r.State {
 	case UploadApplied:
 		return Upload{}, ErrUploadApplied
@@ -249,7 +265,7 @@ func (s *Store) ClaimUpload(ctx context.Context, token, session, shopID, sum str
 	if res.RowsAffected == 0 {
 		return Upload{}, ErrUploadBusy
 	}
-	return Upload{Token: r.Token, Session: r.Session, ShopID: r.ShopID, Name: r.Name, Data: r.Data, SHA256: r.SHA256,
+	return Upload{Token: r.Token, Session: r.Session, ShopID: r.ShopID, Screen: r.Screen, Name: r.Name, Data: r.Data, SHA256: r.SHA256,
 		State: UploadApplying, ExpiresAt: r.ExpiresAt}, nil
 }
 
@@ -269,15 +285,16 @@ func (s *Store) FinishUpload(ctx context.Context, token, result string, expires 
 		Updates(map[string]any{"state": UploadApplied, "result": result, "data": nil, "expires_at": schema.UTC(expires)}).Error
 }
 
-// AppliedUpload returns the summary of an applied file of this session and shop.
-func (s *Store) AppliedUpload(ctx context.Context, token, session, shopID string, now time.Time) (string, bool, error) {
+// AppliedUpload returns the summary of a file of this session and shop
+// applied on screen; another screen's file is not found.
+func (s *Store) AppliedUpload(ctx context.Context, token, session, shopID, screen string, now time.Time) (string, bool, error) {
 	var rows []uploadRow
-	err := s.db.WithContext(ctx).Select("result").Where("token = ? AND session = ? AND shop_id = ? AND state = ? AND expires_at >= ?",
-		token, session, shopID, UploadApplied, schema.UTC(now)).Limit(1).Find(&rows).Error
+	err := s.db.WithContext(ctx).Select("result").Where("token = ? AND session = ? AND shop_id = ? AND screen = ? AND state = ? AND expires_at >= ?",
+		token, session, shopID, screen, UploadApplied, schema.UTC(now)).Limit(1).Find(&rows).Error
 	if err != nil {
 		return "", false, fmt.Errorf("reading the applied upload: %w", err)
 	}
-	if session == "" || len(rows) == 0 {
+	if session == "" || screen == "" || len(rows) == 0 {
 		return "", false, nil
 	}
 	return rows[0].Result, true, nil

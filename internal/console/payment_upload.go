@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
@@ -23,14 +22,8 @@ import (
 // 「この内容で取り込む」, exactly that file is applied once, all or nothing, as
 // `starter orders paid -file` applies it: every line is checked again against
 // the OMS, so a sale cancelled since the preview refuses the whole file. The
-// previewed file waits in データ取込's stash, bound to the session and the
-// shop; its name carries paymentUploadPrefix so that only 入金取込 applies it.
-
-// paymentUploadPrefix marks a stashed file as a bank-statement CSV.
-const paymentUploadPrefix = "入金取込:"
-
-// paymentUploadKind marks the summary of an applied 入金CSV.
-const paymentUploadKind = "入金取込"
+// previewed file waits in データ取込's stash, bound to the session, the shop
+// and this screen (screenPayments), so that only 入金取込 applies it.
 
 // paymentWords are 入金取込's words for its file.
 var paymentWords = uploadWords{File: "入金CSV (売上ID,入金日,金額 のCSV)", Lines: "1行に1件の入金 (売上ID,入金日,金額) を書いたCSVファイル"}
@@ -44,7 +37,6 @@ type paymentsData struct {
 
 // paymentFileView is one bank-statement CSV as staff see it.
 type paymentFileView struct {
-	Kind                              string // paymentUploadKind
 	ShopID                            string // for the links to the orders
 	Token, FileName, SHA256, Encoding string
 	Header                            string // ヘッダー行あり / なし
@@ -65,7 +57,7 @@ type paymentFileView struct {
 
 // newPaymentFileView puts a report on a file in staff's words.
 func newPaymentFileView(shopID, name string, data []byte, rep app.PaymentCSVReport) *paymentFileView {
-	v := &paymentFileView{Kind: paymentUploadKind, ShopID: shopID, FileName: name, Size: len(data), Encoding: encodingLabel(rep.Encoding), Rows: rep.Rows,
+	v := &paymentFileView{ShopID: shopID, FileName: name, Size: len(data), Encoding: encodingLabel(rep.Encoding), Rows: rep.Rows,
 		Header: "ヘッダー行なし (売上ID,入金日,金額 の順)"}
 	if rep.Header {
 		v.Header = "ヘッダー行あり (列名で読み取り)"
@@ -111,7 +103,7 @@ func (s *Server) paymentsPreview(rq *request) error {
 	s.d.Logger.Info("console: payment CSV previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
 		"rows", rep.Rows, "changes", v.ChangeCount, "already", v.AlreadyCount, "problems", v.ProblemCount)
 	return s.previewPage(rq, "payments", "入金取込", paymentsData{Preview: v}, v.ProblemCount, v.CanApply,
-		accounts.Upload{Name: paymentUploadPrefix + name, Data: data, SHA256: v.SHA256}, &v.Token)
+		accounts.Upload{Screen: screenPayments, Name: name, Data: data, SHA256: v.SHA256}, &v.Token)
 }
 
 // paymentsApply is 「この内容で取り込む」: it applies the previewed file once,
@@ -119,7 +111,7 @@ func (s *Server) paymentsPreview(rq *request) error {
 // line is checked again, so a sale changed since the preview is caught and
 // nothing is written; a second click shows the first one's summary.
 func (s *Server) paymentsApply(rq *request) error {
-	token, p, err := s.claimPreviewed(rq, paymentUploadPrefix)
+	token, p, err := s.claimPreviewed(rq, screenPayments)
 	if errors.Is(err, accounts.ErrUploadApplied) {
 		return s.redirect(rq, paymentsDonePath(rq.shop.ID, token),
 			"この入金CSVはすでに取り込み済みです。2回は取り込みません。下は取り込んだときの結果です。")
@@ -127,7 +119,7 @@ func (s *Server) paymentsApply(rq *request) error {
 	if err != nil {
 		return s.paymentsRefused(rq, uploadClaimError(err))
 	}
-	name := strings.TrimPrefix(p.Name, paymentUploadPrefix)
+	name := p.Name
 	rep, err := app.ApplyPaymentCSV(rq.ctx(), s.d.Store, rq.shop.ID, p.Data, rq.user.Login, false, s.d.Now())
 	if err != nil {
 		s.putBackUpload(rq, token)
@@ -173,12 +165,12 @@ func (s *Server) paymentsApply(rq *request) error {
 
 // paymentsDone shows the summary of an applied bank-statement CSV.
 func (s *Server) paymentsDone(rq *request) error {
-	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, screenPayments, s.d.Now())
 	if err != nil {
 		return err
 	}
 	v := &paymentFileView{}
-	if !ok || json.Unmarshal([]byte(summary), v) != nil || v.Kind != paymentUploadKind || !v.Applied {
+	if !ok || json.Unmarshal([]byte(summary), v) != nil || !v.Applied {
 		return s.redirect(rq, paymentsPath(rq.shop.ID), "取込結果が見つかりません: 結果を表示できるのは、取り込んだブラウザ・ログインで取込から30分までです。"+
 			"入金済みになったかは受注一覧の「入金」欄で確かめてください。")
 	}

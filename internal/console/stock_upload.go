@@ -23,11 +23,8 @@ import (
 // 在庫取込: a warehouse stock file (型番,在庫数) is uploaded, previewed (before →
 // after per SKU, or every problem by line) and, on 「取込」, applied all or
 // nothing as `starter stock csv` does. The previewed file waits in the same
-// stash as データ取込's, bound to the session and the shop; its name carries
-// stockUploadPrefix so that only 在庫取込 applies it.
-
-// stockUploadPrefix marks a stashed file as a stock file.
-const stockUploadPrefix = "在庫取込:"
+// stash as データ取込's, bound to the session, the shop and this screen
+// (screenStock), so that only 在庫取込 applies it.
 
 // stockUploadData is what the 在庫取込 page shows.
 type stockUploadData struct {
@@ -96,7 +93,7 @@ func (s *Server) stockUploadPreview(rq *request) error {
 		"skus", v.SKUs, "changes", v.ChangeCount, "problems", v.ProblemCount)
 	page := stockUploadData{Preview: v}
 	return s.previewPage(rq, "stock_upload", "在庫取込", page, v.ProblemCount, v.CanApply,
-		accounts.Upload{Name: stockUploadPrefix + name, Data: data, SHA256: v.SHA256}, &v.Token)
+		accounts.Upload{Screen: screenStock, Name: name, Data: data, SHA256: v.SHA256}, &v.Token)
 }
 
 // stockFileView parses a stock file and compares it with the shop's on-hand
@@ -146,14 +143,14 @@ func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []
 // stockUploadApply is 「取込」: it applies the previewed file all or nothing (as
 // `starter stock csv`), then lets ColorMe follow.
 func (s *Server) stockUploadApply(rq *request) error {
-	token, p, err := s.claimPreviewed(rq, stockUploadPrefix)
+	token, p, err := s.claimPreviewed(rq, screenStock)
 	if errors.Is(err, accounts.ErrUploadApplied) {
 		return s.redirect(rq, stockUploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
 	}
 	if err != nil {
 		return s.stockUploadRefused(rq, uploadClaimError(err))
 	}
-	name := strings.TrimPrefix(p.Name, stockUploadPrefix)
+	name := p.Name
 	v, err := s.applyStockFile(rq, name, p.Data)
 	if err != nil {
 		s.putBackUpload(rq, token)
@@ -200,7 +197,7 @@ func (s *Server) applyStockFile(rq *request, name string, data []byte) (*stockFi
 
 // stockUploadDone shows the summary of an applied stock file.
 func (s *Server) stockUploadDone(rq *request) error {
-	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, screenStock, s.d.Now())
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
@@ -26,6 +25,16 @@ import (
 // applied all or nothing. Between the two steps the file waits on the server,
 // bound to the operator's session and the shop; 「取込」 names it by a random
 // token and its SHA-256, and the apply checks every row again against the OMS.
+
+// The screens that keep previewed files (accounts.Upload.Screen): each
+// applies, and shows the 取込結果 of, only the files previewed on it, and a
+// preview replaces only the same screen's waiting file, so that staff may
+// preview on several screens (tabs) at once.
+const (
+	screenShipping = "shipping" // データ取込
+	screenStock    = "stock"    // 在庫取込
+	screenPayments = "payments" // 入金取込
+)
 
 // uploadTTL is how long a previewed file waits for 「取込」, and how long the
 // summary of an applied file stays reachable.
@@ -155,12 +164,12 @@ func (s *Server) uploadPreview(rq *request) error {
 		"encoding", rep.Encoding, "rows", rep.Rows, "changes", len(rep.Changes), "problems", len(rep.Rejected))
 	page := uploadData{Preview: v}
 	return s.previewPage(rq, "upload", "データ取込", page, v.ProblemCount, v.CanApply,
-		accounts.Upload{Name: name, Data: data, SHA256: v.SHA256}, &v.Token)
+		accounts.Upload{Screen: screenShipping, Name: name, Data: data, SHA256: v.SHA256}, &v.Token)
 }
 
 // previewPage shows a previewed file on page (template tmpl, title): its
 // problems (422), or what it would change; a file that can be applied (up:
-// its name, data and sum) is kept for 「取込」 under a token, set in *token.
+// its screen, name, data and sum) is kept for 「取込」 under a token, set in *token.
 func (s *Server) previewPage(rq *request, tmpl, title string, page any, problems int, canApply bool, up accounts.Upload, token *string) error {
 	switch {
 	case problems > 0:
@@ -181,7 +190,7 @@ func (s *Server) previewPage(rq *request, tmpl, title string, page any, problems
 // as `starter orders csv` without -dry-run. Every row is checked again, so an
 // order changed since the preview is caught and nothing is applied.
 func (s *Server) uploadApply(rq *request) error {
-	token, p, err := s.claimPreviewed(rq, "")
+	token, p, err := s.claimPreviewed(rq, screenShipping)
 	if errors.Is(err, accounts.ErrUploadApplied) {
 		return s.redirect(rq, uploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
 	}
@@ -233,41 +242,19 @@ func (s *Server) uploadApply(rq *request) error {
 	return s.redirect(rq, uploadDonePath(rq.shop.ID, token), msg)
 }
 
-// uploadPrefixes mark the stashed files of the screens other than データ取込
-// (its own carry none): each screen applies only the files it previewed.
-var uploadPrefixes = []string{stockUploadPrefix, paymentUploadPrefix}
-
-// previewedOn reports whether a stashed file was previewed on the screen whose
-// files carry prefix ("" = データ取込).
-func previewedOn(p accounts.Upload, prefix string) bool {
-	if prefix != "" {
-		return strings.HasPrefix(p.Name, prefix)
-	}
-	for _, other := range uploadPrefixes {
-		if strings.HasPrefix(p.Name, other) {
-			return false
-		}
-	}
-	return true
-}
-
 // claimPreviewed claims the file a 「取込」 form names (its token and
-// SHA-256) for the screen whose files carry prefix, bound to this session and
-// shop (accounts.Store.ClaimUpload). A file previewed on another screen is put
-// back and refused as accounts.ErrUploadGone.
-func (s *Server) claimPreviewed(rq *request, prefix string) (string, accounts.Upload, error) {
+// SHA-256) for screen, bound to this session and shop
+// (accounts.Store.ClaimUpload): a file previewed on another screen is refused
+// as accounts.ErrUploadOtherScreen.
+func (s *Server) claimPreviewed(rq *request, screen string) (string, accounts.Upload, error) {
 	token, sum := rq.r.PostFormValue("token"), rq.r.PostFormValue("sha256")
-	p, err := s.acc.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, sum, s.d.Now(), sameSum)
-	if err == nil && !previewedOn(p, prefix) {
-		s.putBackUpload(rq, token)
-		err = accounts.ErrUploadGone
-	}
+	p, err := s.acc.ClaimUpload(rq.ctx(), token, sessionKey(rq), rq.shop.ID, screen, sum, s.d.Now(), sameSum)
 	return token, p, err
 }
 
 // uploadDone shows the summary of an applied file.
 func (s *Server) uploadDone(rq *request) error {
-	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, s.d.Now())
+	summary, ok, err := s.acc.AppliedUpload(rq.ctx(), rq.r.PathValue("token"), sessionKey(rq), rq.shop.ID, screenShipping, s.d.Now())
 	if err != nil {
 		return err
 	}
@@ -442,6 +429,8 @@ func uploadClaimError(err error) error {
 	switch {
 	case errors.Is(err, accounts.ErrUploadGone):
 		return &httpError{status: http.StatusGone, msg: "プレビューしたファイルが見つかりません: 有効期限 (30分) が切れたか、別のブラウザ・ログインで行ったプレビューです。もう一度ファイルを選んで「プレビュー」を押してください。"}
+	case errors.Is(err, accounts.ErrUploadOtherScreen):
+		return &httpError{status: http.StatusGone, msg: "このファイルは別の取込画面でプレビューしたもので、この画面では取り込めません。プレビューした画面に戻って取り込むか、この画面でもう一度ファイルを選んで「プレビュー」を押してください。"}
 	case errors.Is(err, accounts.ErrUploadBusy):
 		return &httpError{status: http.StatusConflict, msg: "このファイルは取込中です。完了するまでお待ちください。"}
 	case errors.Is(err, accounts.ErrUploadMismatch):
