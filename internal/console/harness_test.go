@@ -253,6 +253,13 @@ func (o *operator) post(path string, form url.Values) (int, string) {
 // upload submits the データ取込 form of shopID with the CSV data as the file name.
 func (o *operator) upload(shopID, name string, data []byte) (int, string) {
 	o.h.t.Helper()
+	return o.postFile("/shops/"+shopID+"/upload", name, data)
+}
+
+// postFile posts data as the multipart form field "file" named name to path,
+// as an upload screen's 「プレビュー」 does.
+func (o *operator) postFile(path, name string, data []byte) (int, string) {
+	o.h.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, err := mw.CreateFormFile("file", name)
@@ -260,7 +267,7 @@ func (o *operator) upload(shopID, name string, data []byte) (int, string) {
 	_, err = fw.Write(data)
 	require.NoError(o.h.t, err)
 	require.NoError(o.h.t, mw.Close())
-	resp, err := o.c.Post(o.h.base+"/shops/"+shopID+"/upload", mw.FormDataContentType(), &body)
+	resp, err := o.c.Post(o.h.base+path, mw.FormDataContentType(), &body)
 	require.NoError(o.h.t, err)
 	return readPage(o.h.t, resp)
 }

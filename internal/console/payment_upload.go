@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -81,10 +80,6 @@ func (s *Server) paymentsPreview(rq *request) error {
 	name, data, err := readUploadOf(rq, paymentWords)
 	if err != nil {
 		return s.paymentsRefused(rq, err)
-	}
-	if lines := bytes.Count(data, []byte{'\n'}); lines > maxUploadRows {
-		return s.paymentsRefused(rq, &httpError{status: http.StatusRequestEntityTooLarge,
-			msg: fmt.Sprintf("行が多すぎます (%d行、上限 %d行)。ファイルを%d行以下に分けてから、1つずつ取り込んでください。", lines, maxUploadRows, maxUploadRows)})
 	}
 	if !acquire(rq.ctx(), s.previewSlots, previewQueueWait) {
 		return s.paymentsRefused(rq, previewsBusy())

@@ -1,11 +1,9 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,16 +44,7 @@ func (h *harness) addPaymentShop(shopID string, totals map[int64]int64) {
 // uploadPayments submits the 入金取込 form of shopID (「プレビュー」).
 func (o *operator) uploadPayments(shopID, name string, data []byte) (int, string) {
 	o.h.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", name)
-	require.NoError(o.h.t, err)
-	_, err = fw.Write(data)
-	require.NoError(o.h.t, err)
-	require.NoError(o.h.t, mw.Close())
-	resp, err := o.c.Post(o.h.base+"/shops/"+shopID+"/payments", mw.FormDataContentType(), &body)
-	require.NoError(o.h.t, err)
-	return readPage(o.h.t, resp)
+	return o.postFile("/shops/"+shopID+"/payments", name, data)
 }
 
 // paidState is a sale's 入金済み in the OMS: "" when not paid, else who and the 入金日.

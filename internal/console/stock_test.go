@@ -1,10 +1,8 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -50,16 +48,7 @@ func (h *harness) addStockShop(shopID string) {
 // uploadStock submits the 在庫取込 form of shopID.
 func (o *operator) uploadStock(shopID, name string, data []byte) (int, string) {
 	o.h.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, err := mw.CreateFormFile("file", name)
-	require.NoError(o.h.t, err)
-	_, err = fw.Write(data)
-	require.NoError(o.h.t, err)
-	require.NoError(o.h.t, mw.Close())
-	resp, err := o.c.Post(o.h.base+"/shops/"+shopID+"/stock/upload", mw.FormDataContentType(), &body)
-	require.NoError(o.h.t, err)
-	return readPage(o.h.t, resp)
+	return o.postFile("/shops/"+shopID+"/stock/upload", name, data)
 }
 
 // hiddenValue is the value of the hidden input name in page.

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -77,10 +76,6 @@ func (s *Server) stockUploadPreview(rq *request) error {
 		s.d.Logger.Info("console: stock file refused: not CSV", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "kind", en)
 		return s.stockUploadRefused(rq, &httpError{status: http.StatusUnsupportedMediaType, msg: "「" + name + "」は読み込みませんでした: 選んだファイルは" + ja +
 			"で、CSVファイルではありません。型番と在庫数のCSVファイルを選んでください (Excelのブックは「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」にしてから)。"})
-	}
-	if lines := bytes.Count(data, []byte{'\n'}); lines > maxUploadRows {
-		return s.stockUploadRefused(rq, &httpError{status: http.StatusRequestEntityTooLarge,
-			msg: fmt.Sprintf("行が多すぎます (%d行、上限 %d行)。ファイルを%d行以下に分けてから、1つずつ取り込んでください。", lines, maxUploadRows, maxUploadRows)})
 	}
 	sum := sha256.Sum256(data)
 	v, err := s.stockFileView(rq.ctx(), rq.shop.ID, name, data)

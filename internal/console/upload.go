@@ -142,10 +142,6 @@ func (s *Server) uploadPreview(rq *request) error {
 	if err != nil {
 		return s.uploadRefused(rq, err)
 	}
-	if lines := bytes.Count(data, []byte{'\n'}); lines > maxUploadRows {
-		return s.uploadRefused(rq, &httpError{status: http.StatusRequestEntityTooLarge,
-			msg: fmt.Sprintf("行が多すぎます (%d行、上限 %d行)。ファイルを%d行以下に分けてから、1つずつアップロードしてください。", lines, maxUploadRows, maxUploadRows)})
-	}
 	if !acquire(rq.ctx(), s.previewSlots, previewQueueWait) {
 		return s.uploadRefused(rq, previewsBusy())
 	}
@@ -297,8 +293,8 @@ var shippingWords = uploadWords{File: "出荷実績のCSVファイル", Lines: "
 // readUpload reads the file of the データ取込 form, at most app.MaxCSVBytes.
 func readUpload(rq *request) (string, []byte, error) { return readUploadOf(rq, shippingWords) }
 
-// readUploadOf reads the file of an upload form, at most app.MaxCSVBytes; a
-// refusal names the file in the form's words.
+// readUploadOf reads the file of an upload form, at most app.MaxCSVBytes and
+// maxUploadRows lines; a refusal names the file in the form's words.
 func readUploadOf(rq *request, words uploadWords) (string, []byte, error) {
 	const limit = app.MaxCSVBytes
 	tooLarge := &httpError{status: http.StatusRequestEntityTooLarge,
@@ -345,6 +341,10 @@ func readUploadOf(rq *request, words uploadWords) (string, []byte, error) {
 		}
 		if len(data) == 0 {
 			return "", nil, badRequest("ファイル「" + name + "」は空です (0バイト)。" + words.Lines + "を選んでください。")
+		}
+		if lines := bytes.Count(data, []byte{'\n'}); lines > maxUploadRows {
+			return "", nil, &httpError{status: http.StatusRequestEntityTooLarge,
+				msg: fmt.Sprintf("行が多すぎます (%d行、上限 %d行)。ファイルを%d行以下に分けてから、1つずつ取り込んでください。", lines, maxUploadRows, maxUploadRows)}
 		}
 		return name, data, nil
 	}
