@@ -340,18 +340,18 @@ func (s *Server) stockEdit(rq *request) error {
 func (s *Server) followPush(rq *request, reason string) (msg string, follow bool) {
 	switch {
 	case !rq.shop.HasAccessToken || rq.shop.ReconnectNeeded:
-		return " カラーミーショップに接続していないため、まだ送っていません。" + connectionOf(rq.shop).Hint, false
+		return "カラーミーショップに接続していないため、まだ送っていません。" + connectionOf(rq.shop).Hint, false
 	case !app.StockListener.Listens(rq.shop):
-		return " " + stockOffNote, false
+		return stockOffNote, false
 	}
 	if err := app.NotifyStockChange(rq.ctx(), s.d.Temporal, s.d.Config, s.d.Store, rq.shop.ID, reason); err != nil {
 		s.d.Logger.Warn("console: the on-change stock push was not told of a change; the scheduled reconcile carries it",
 			"shop", rq.shop.ID, "reason", reason, "error", err.Error())
-		return fmt.Sprintf(" 自動在庫連携に変更を知らせられませんでした (Temporal に接続できません)。変更は保存済みで、次の定期照合 (%d分ごと) でカラーミーショップに送ります。"+
+		return fmt.Sprintf("自動在庫連携に変更を知らせられませんでした (Temporal に接続できません)。変更は保存済みで、次の定期照合 (%d分ごと) でカラーミーショップに送ります。"+
 			"すぐに送るには、少し待ってから在庫一覧の「在庫を今すぐ送る」を押してください。", rq.shop.Settings.StockIntervalMinutes), false
 	}
 	s.d.Logger.Info("console: the on-change stock push was told", "shop", rq.shop.ID, "by", rq.user.Login, "reason", reason)
-	return " " + stockFollowNote, true
+	return stockFollowNote, true
 }
 
 // What staff are told after an on-hand change: ColorMe follows by itself

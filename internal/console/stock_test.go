@@ -149,7 +149,7 @@ func TestStockEdit(t *testing.T) {
 
 	status, page = staff.post("/shops/st3/stock/sku", url.Values{"sku": {"TS-RED"}, "on_hand": {"12"}, "reason": {"棚卸しの差異"}})
 	require.Equal(t, http.StatusOK, status, page)
-	assert.Contains(t, page, "型番「TS-RED」の在庫数を12にしました。 カラーミーショップに接続していないため、まだ送っていません。")
+	assert.Contains(t, page, "型番「TS-RED」の在庫数を12にしました。カラーミーショップに接続していないため、まだ送っていません。")
 	moves := ordSection(t, page, `id="movement-table"`, "</table>")
 	assert.Regexp(t, `<td class="num">\+2</td><td class="num">12</td><td>在庫数の修正: 棚卸しの差異</td><td>staff3</td>`, moves)
 	assert.Regexp(t, `<td class="num">12</td><td class="num">2</td><td class="num"><b>10</b></td>`, ordSection(t, page, `id="sku-table"`, "</table>"))
@@ -312,7 +312,7 @@ func TestStockEditAutoOff(t *testing.T) {
 
 	status, page := staff.post("/shops/st7/stock/sku", url.Values{"sku": {"TS-RED"}, "on_hand": {"11"}, "reason": {"棚卸しの差異"}})
 	require.Equal(t, http.StatusOK, status, page)
-	assert.Contains(t, page, "型番「TS-RED」の在庫数を11にしました。 自動在庫連携がオフのため、カラーミーショップにはまだ送っていません。在庫一覧の「在庫を今すぐ送る」を押すと、いま送ります")
+	assert.Contains(t, page, "型番「TS-RED」の在庫数を11にしました。自動在庫連携がオフのため、カラーミーショップにはまだ送っていません。在庫一覧の「在庫を今すぐ送る」を押すと、いま送ります")
 	assert.Contains(t, page, "APIアクセス設定で「自動在庫連携」をオンにしてください")
 	assert.NotContains(t, page, `id="push-run"`, "nothing started: nothing to watch")
 	assert.NotContains(t, h.logs.String(), "stock push started")
@@ -344,7 +344,7 @@ func TestStockEditAutoOnWithoutTemporal(t *testing.T) {
 
 	status, page = staff.post("/shops/st8/stock/sku", url.Values{"sku": {"TS-RED"}, "on_hand": {"11"}, "reason": {"破損"}})
 	require.Equal(t, http.StatusOK, status, page)
-	assert.Contains(t, page, "型番「TS-RED」の在庫数を11にしました。 自動在庫連携に変更を知らせられませんでした (Temporal に接続できません)。変更は保存済みで、次の定期照合 (60分ごと) でカラーミーショップに送ります。")
+	assert.Contains(t, page, "型番「TS-RED」の在庫数を11にしました。自動在庫連携に変更を知らせられませんでした (Temporal に接続できません)。変更は保存済みで、次の定期照合 (60分ごと) でカラーミーショップに送ります。")
 	assert.Contains(t, page, "「在庫を今すぐ送る」を押してください")
 	lv, err := stock.New(h.st).Levels(context.Background(), "st8")
 	require.NoError(t, err)

@@ -156,7 +156,7 @@ func (s *Server) stockUploadApply(rq *request) error {
 	if v.ChangeCount > 0 {
 		note, follow = s.followPush(rq, fmt.Sprintf("stock file %s: %d SKUs", name, v.ChangeCount))
 	}
-	v.Follow = strings.TrimSpace(note)
+	v.Follow = note
 	summary, err := json.Marshal(v)
 	if err != nil {
 		return err

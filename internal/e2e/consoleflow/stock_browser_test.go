@@ -136,7 +136,7 @@ func TestStockInBrowser(t *testing.T) {
 	b.fill("#on-hand", "12")
 	b.fill("#reason", "棚卸しの差異")
 	b.click("#edit")
-	assert.Contains(t, b.text(".flash"), "型番「LS-NAVY」の在庫数を12にしました。 自動在庫連携がオンのため")
+	assert.Contains(t, b.text(".flash"), "型番「LS-NAVY」の在庫数を12にしました。自動在庫連携がオンのため")
 	history := b.text("#movement-table")
 	assert.Contains(t, history, "在庫数の修正: 棚卸しの差異")
 	assert.Contains(t, history, "sato")

@@ -66,7 +66,7 @@ func TestStockEditDuringPush(t *testing.T) {
 	sku := skuOf[written]
 	p := s.post("/shops/"+s.Shop+"/stock/sku", url.Values{"sku": {sku}, "on_hand": {"12"}, "reason": {"棚卸しの差異"}})
 	require.Equal(t, 200, p.Status, p.Body)
-	assert.Contains(t, p.Body, "型番「"+sku+"」の在庫数を12にしました。 自動在庫連携がオンのため、数秒後に在庫連携が始まり、カラーミーショップの在庫がこの変更に追従します")
+	assert.Contains(t, p.Body, "型番「"+sku+"」の在庫数を12にしました。自動在庫連携がオンのため、数秒後に在庫連携が始まり、カラーミーショップの在庫がこの変更に追従します")
 	assert.Contains(t, p.Body, "ほかの在庫連携が実行中なら、その終了後に改めて送ります。押す必要はありません")
 	assert.Contains(t, p.Body, `id="push-run"><a href="/shops/`+s.Shop+`/runs?kind=stock"`, "the page links to 自動処理ログ's 在庫連携 runs")
 	s.Sandbox.SetLatency(0) // suzuki's push writes the rest quickly; the edit is not in them
