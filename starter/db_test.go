@@ -25,7 +25,7 @@ func TestDBCommands(t *testing.T) {
 
 	code, out, _ := starter("db", "status")
 	require.Equal(t, 0, code)
-	assert.Contains(t, out, "database: sqlite, schema version 0; this binary's latest: 11")
+	assert.Contains(t, out, "database: sqlite, schema version 0; this binary's latest: 12")
 	assert.Contains(t, out, "empty: `starter db migrate`")
 	assert.Regexp(t, `1\s+pending\s+-\s+00001_release_56606a0.sql`, out)
 
@@ -35,7 +35,7 @@ func TestDBCommands(t *testing.T) {
 
 	code, out, errOut = starter("db", "migrate")
 	require.Equal(t, 0, code, errOut)
-	assert.Equal(t, "applied 00001_release_56606a0.sql\napplied 00002_console_users.sql\napplied 00003_reseal_secrets (Go)\napplied 00004_full_order_import.sql\napplied 00005_export_on_change.sql\napplied 00006_console_shared_state.sql\napplied 00007_shop_methods.sql\napplied 00008_notifications.sql\napplied 00009_stock.sql\napplied 00010_payments.sql\napplied 00011_stock_sync.sql\ndatabase schema is now at version 11 (was 0)\n", out)
+	assert.Equal(t, "applied 00001_release_56606a0.sql\napplied 00002_console_users.sql\napplied 00003_reseal_secrets (Go)\napplied 00004_full_order_import.sql\napplied 00005_export_on_change.sql\napplied 00006_console_shared_state.sql\napplied 00007_shop_methods.sql\napplied 00008_notifications.sql\napplied 00009_stock.sql\napplied 00010_payments.sql\napplied 00011_stock_sync.sql\napplied 00012_upload_screen.sql\ndatabase schema is now at version 12 (was 0)\n", out)
 
 	code, out, _ = starter("db", "status")
 	require.Equal(t, 0, code)
@@ -45,7 +45,7 @@ func TestDBCommands(t *testing.T) {
 
 	code, out, _ = starter("db", "migrate")
 	require.Equal(t, 0, code)
-	assert.Equal(t, "database schema is at version 11, this binary's latest: nothing to do\n", out)
+	assert.Equal(t, "database schema is at version 12, this binary's latest: nothing to do\n", out)
 
 	code, _, errOut = starter("db", "frobnicate")
 	assert.Equal(t, 1, code)

@@ -23,14 +23,14 @@ func TestOpenStoreChecksTheSchema(t *testing.T) {
 
 	_, err := app.OpenStore(ctx, cfg)
 	require.ErrorIs(t, err, schema.ErrSchemaBehind)
-	assert.Equal(t, "database (DATABASE_URL): the database schema is at version 0 and this colorme-sync needs version 11: back the database up and run `starter db migrate` (or start with DB_AUTO_MIGRATE=true)", err.Error())
+	assert.Equal(t, "database (DATABASE_URL): the database schema is at version 0 and this colorme-sync needs version 12: back the database up and run `starter db migrate` (or start with DB_AUTO_MIGRATE=true)", err.Error())
 
 	cfg.DBAutoMigrate = true
 	st, err := app.OpenStore(ctx, cfg)
 	require.NoError(t, err)
 	status, err := st.Schema.SchemaStatus(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, int64(11), status.Current)
+	assert.Equal(t, int64(12), status.Current)
 	require.NoError(t, st.DB().Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)").Error)
 	require.NoError(t, st.Close())
 
