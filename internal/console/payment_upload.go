@@ -132,7 +132,7 @@ func (s *Server) paymentsApply(rq *request) error {
 			"プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を確かめて、直したファイルをもう一度アップロードしてください。")
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
-	auto := rep.Applied && rq.shop.Settings.ExportOnChange && !rq.shop.ReconnectNeeded && rq.shop.HasAccessToken
+	auto := rep.Applied && rq.shop.HasAccessToken && app.ExportListener.Listens(rq.shop) // the on-change export writes it
 	switch {
 	case !rep.Applied:
 		v.Follow = "変更はありませんでした: ファイルの受注は、取り込む前にすべて入金済みになっていました。"
