@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
+	"github.com/colorme-sync/colorme-sync/internal/pause"
 )
 
 // Products of the sandbox (在庫連携): GET /v1/products.json (limit ≤ 50, meta),
@@ -293,6 +294,12 @@ func (s *Server) serveProducts(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.countLocked(rt)
+	latency := s.opts.Latency
+	s.mu.Unlock()
+	if pause.For(r.Context(), latency) != nil { // every /v1 request, products too
+		return
+	}
+	s.mu.Lock()
 	scopes, known := s.tokens[bearer(r)]
 	need := "read_products"
 	if kind == "put" {

@@ -679,6 +679,12 @@ func TestLatency(t *testing.T) {
 	resp, _ := e.do(t, "GET", "/v1/shop.json", token, nil)
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond)
+	for _, path := range []string{"/v1/products.json", "/v1/products/1.json"} { // products are /v1 requests too
+		start = time.Now()
+		resp, _ = e.do(t, "GET", path, token, nil)
+		assert.NotZero(t, resp.StatusCode)
+		assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, path)
+	}
 }
 
 const (
