@@ -1,18 +1,23 @@
 package console
 
 import (
+	"context"
+
 	"github.com/colorme-sync/colorme-sync/internal/app"
 )
 
 // notifyChange tells the shop's on-change export (変更時にすぐ書き出す) that staff
 // changed what the export depends on (app.NotifyChange). The change is stored
 // already: a failure is logged as a warning and the staff's edit stands; the
-// next export (the next change or the scheduled run) exports it.
-func (s *Server) notifyChange(rq *request, reason string) {
+// next export (the next change or the scheduled run) exports it. It reports
+// whether the export was told (the shop listens and Temporal took the signal).
+func (s *Server) notifyChange(rq *request, reason string) bool {
 	if err := app.NotifyChange(rq.ctx(), s.d.Temporal, s.d.Config, s.d.Store, rq.shop.ID, reason); err != nil {
 		s.d.Logger.Warn("console: the on-change export was not told of a change; the next export picks it up",
 			"shop", rq.shop.ID, "reason", reason, "error", err.Error())
+		return false
 	}
+	return app.ExportListener.Listens(rq.shop)
 }
 
 // notifyStockChange tells the shop's on-change stock push (自動在庫連携) that
@@ -23,4 +28,36 @@ func (s *Server) notifyStockChange(rq *request, reason string) {
 		s.d.Logger.Warn("console: the on-change stock push was not told of a change; the next push picks it up",
 			"shop", rq.shop.ID, "reason", reason, "error", err.Error())
 	}
+}
+
+// workerIdle reports, after an on-change trigger was told of a stored change,
+// that no worker polls the task queue (app.WorkerPolling): the signal waits in
+// Temporal and nothing reaches ColorMe until a worker polls again, so a page
+// must not promise "within seconds". It asks Temporal once, within
+// app.NotifyTimeout. When Temporal cannot say, it logs and reports false: the
+// page keeps its usual wording (the signal was just taken, so Temporal is up).
+func (s *Server) workerIdle(rq *request, reason string) bool {
+	ctx, cancel := context.WithTimeout(rq.ctx(), app.NotifyTimeout)
+	defer cancel()
+	polling, last, err := app.WorkerPolling(ctx, s.d.Temporal, s.d.Config)
+	switch {
+	case err != nil:
+		s.d.Logger.Warn("console: checking for a worker after a change failed; the page says the change follows",
+			"shop", rq.shop.ID, "reason", reason, "error", err.Error())
+		return false
+	case polling:
+		return false
+	}
+	s.d.Logger.Warn("console: a change was told to its on-change trigger but no worker polls the task queue; it waits for a worker",
+		"shop", rq.shop.ID, "reason", reason, "task_queue", s.d.Config.TaskQueue, "last_poll", last)
+	return true
+}
+
+// noWorkerNote is what staff are told when trigger (自動在庫連携, 変更時の発送情報の更新)
+// was told of a stored change but no worker runs it (workerIdle); run names
+// what 自動処理ログ shows once a worker is back.
+func noWorkerNote(trigger, run string) string {
+	return "変更は保存し、" + trigger + "に知らせました。ただし、いま処理を実行するワーカーが動いていないため、" +
+		"カラーミーショップへの送信はワーカーが再開するまで待ちます。システム担当者にワーカー (bin/worker) の起動を依頼してください " +
+		"(再開すると、自動処理ログに" + run + "が表示されます)。"
 }

@@ -133,9 +133,13 @@ func (s *Server) paymentsApply(rq *request) error {
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
 	auto := rep.Applied && rq.shop.HasAccessToken && app.ExportListener.Listens(rq.shop) // the on-change export writes it
+	reason := fmt.Sprintf("payment CSV: %d sales", len(rep.Changes))
+	told := rep.Applied && s.notifyChange(rq, reason)
 	switch {
 	case !rep.Applied:
 		v.Follow = "変更はありませんでした: ファイルの受注は、取り込む前にすべて入金済みになっていました。"
+	case auto && told && s.workerIdle(rq, reason):
+		v.Follow = noWorkerNote("変更時の発送情報の更新", "発送情報の更新")
 	case auto:
 		v.Follow = "カラーミーショップへの入金連携は自動で行われます: 数秒以内に入金済みを書き込みます (変更時の発送情報の更新)。結果は自動処理ログで確認できます。"
 	default:
@@ -152,7 +156,6 @@ func (s *Server) paymentsApply(rq *request) error {
 		"changes", len(rep.Changes), "already", len(rep.Already), "applied", rep.Applied)
 	msg := "取込が完了しました: 変更はありませんでした (すべてすでに入金済みでした)。"
 	if rep.Applied {
-		s.notifyChange(rq, fmt.Sprintf("payment CSV: %d sales", len(rep.Changes)))
 		msg = fmt.Sprintf("取込が完了しました: %d件の受注を入金済みにしました。", len(rep.Changes))
 	}
 	return s.redirect(rq, paymentsDonePath(rq.shop.ID, token), msg)

@@ -335,8 +335,10 @@ func (s *Server) stockEdit(rq *request) error {
 // a push that started after the change has run, so no change is missed. When
 // 自動在庫連携 is off nothing is sent (the setting is the staff's choice, and
 // the token may lack the product scopes): it says so and that 「在庫を今すぐ
-// 送る」 sends now. follow reports whether the trigger was told: the redirect
-// then links to 自動処理ログ's 在庫連携 runs (?follow=1).
+// 送る」 sends now. When no worker polls the task queue (workerIdle), it says
+// that the push waits for a worker instead of "in a few seconds". follow
+// reports whether the trigger was told: the redirect then links to 自動処理ログ's
+// 在庫連携 runs (?follow=1), where the push shows once it runs.
 func (s *Server) followPush(rq *request, reason string) (msg string, follow bool) {
 	switch {
 	case !rq.shop.HasAccessToken || rq.shop.ReconnectNeeded:
@@ -351,6 +353,9 @@ func (s *Server) followPush(rq *request, reason string) (msg string, follow bool
 			"すぐに送るには、少し待ってから在庫一覧の「在庫を今すぐ送る」を押してください。", rq.shop.Settings.StockIntervalMinutes), false
 	}
 	s.d.Logger.Info("console: the on-change stock push was told", "shop", rq.shop.ID, "by", rq.user.Login, "reason", reason)
+	if s.workerIdle(rq, reason) {
+		return noWorkerNote("自動在庫連携", "在庫連携"), true
+	}
 	return stockFollowNote, true
 }
 

@@ -83,21 +83,24 @@ type csvView struct {
 	// AutoExport: the applied changes go to ColorMe by themselves within seconds
 	// (変更時の発送情報の更新 is on and the shop is connected).
 	AutoExport bool
-	ShopID     string // for the links to the orders
-	Token      string
-	FileName   string
-	Size       int
-	SHA256     string
-	Encoding   string // in staff's words
-	Format     string // the format read, e.g. B2クラウド形式として読み込みました
-	Header     string // ヘッダー行あり / なし
-	Rows       int
-	Changes    []changeLine // the first pageLines
-	Orders     int
-	Unchanged  int
-	Dupes      int
-	Problems   []lineText // the first pageLines
-	Notes      []lineText // the first pageLines
+	// NoWorker: with AutoExport, what staff are told when the on-change export
+	// was told but no worker polls the task queue (noWorkerNote); "" otherwise.
+	NoWorker  string
+	ShopID    string // for the links to the orders
+	Token     string
+	FileName  string
+	Size      int
+	SHA256    string
+	Encoding  string // in staff's words
+	Format    string // the format read, e.g. B2クラウド形式として読み込みました
+	Header    string // ヘッダー行あり / なし
+	Rows      int
+	Changes   []changeLine // the first pageLines
+	Orders    int
+	Unchanged int
+	Dupes     int
+	Problems  []lineText // the first pageLines
+	Notes     []lineText // the first pageLines
 	// ChangeCount, ProblemCount and NoteCount are the totals; the page lists
 	// the first pageLines of each.
 	ChangeCount, ProblemCount, NoteCount int
@@ -213,6 +216,14 @@ func (s *Server) uploadApply(rq *request) error {
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
 	v.AutoExport = rep.Applied && rep.Orders > 0 && rq.shop.Settings.ExportOnChange && !rq.shop.ReconnectNeeded && rq.shop.HasAccessToken
+	if rep.Applied && rep.Orders > 0 {
+		reason := fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders)
+		told := s.notifyChange(rq, reason)
+		s.notifyStockChange(rq, reason)
+		if v.AutoExport && told && s.workerIdle(rq, reason) {
+			v.NoWorker = noWorkerNote("変更時の発送情報の更新", "発送情報の更新")
+		}
+	}
 	summary, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -222,16 +233,15 @@ func (s *Server) uploadApply(rq *request) error {
 	}
 	s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
 		"changes", len(rep.Changes), "orders", rep.Orders, "applied", rep.Applied)
-	if rep.Applied && rep.Orders > 0 {
-		s.notifyChange(rq, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
-		s.notifyStockChange(rq, fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders))
-	}
 	msg := "取込が完了しました: 変更はありませんでした (すべて受注データと同じでした)。"
 	if rep.Applied {
 		msg = fmt.Sprintf("取込が完了しました: お届け先%d件 (受注%d件) の伝票番号・出荷日を更新しました。", len(rep.Changes), rep.Orders)
-		if v.AutoExport {
+		switch {
+		case v.NoWorker != "":
+			msg += v.NoWorker
+		case v.AutoExport:
 			msg += "書出対象の受注は、数秒以内に自動でカラーミーショップに書き出されます (変更時の発送情報の更新)。"
-		} else {
+		default:
 			msg += "次の発送情報の更新 (スケジュールまたは「発送情報の更新」ボタン) でカラーミーショップに反映されます。"
 		}
 	}
