@@ -201,7 +201,7 @@ func (s *Server) bundleCandidate(rq *request) error {
 	s.d.Logger.Info("console: bundle candidate bundled", "shop", rq.shop.ID, "parent", parent, "children", children, "changed", changed, "by", rq.user.Login)
 	msg := fmt.Sprintf("受注 %s を親注文 %d に同梱しました。書き出されるのは親注文 %d だけです。", orderIDs(children), parent, parent)
 	if len(changed) > 0 {
-		s.notifyChange(rq, fmt.Sprintf("bundle into sale %d", parent))
+		msg += s.followExport(rq, fmt.Sprintf("bundle into sale %d", parent))
 	}
 	if back > 0 {
 		return s.redirect(rq, orderPath(rq.shop.ID, back), msg)

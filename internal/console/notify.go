@@ -53,6 +53,16 @@ func (s *Server) workerIdle(rq *request, reason string) bool {
 	return true
 }
 
+// followExport tells the shop's on-change export of a stored change
+// (notifyChange) and returns what staff must be told when it waits for a
+// worker (noWorkerNote), or "" when the export was not told or a worker polls.
+func (s *Server) followExport(rq *request, reason string) string {
+	if s.notifyChange(rq, reason) && s.workerIdle(rq, reason) {
+		return noWorkerNote("変更時の発送情報の更新", "発送情報の更新")
+	}
+	return ""
+}
+
 // noWorkerNote is what staff are told when trigger (自動在庫連携, 変更時の発送情報の更新)
 // was told of a stored change but no worker runs it (workerIdle); run names
 // what 自動処理ログ shows once a worker is back.

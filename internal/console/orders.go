@@ -611,10 +611,10 @@ func (s *Server) orderStoreFailed(rq *request, sale int64, action string, err er
 }
 
 // orderChanged ends an order action that changed something: it tells the on-change
-// export (change says what, for its log) and goes back to the order page with msg.
+// export (change says what, for its log) and goes back to the order page with msg
+// (and, when no worker runs the export, that it waits for one).
 func (s *Server) orderChanged(rq *request, sale int64, change, msg string) error {
-	s.notifyChange(rq, change)
-	return s.redirect(rq, orderPath(rq.shop.ID, sale), msg)
+	return s.redirect(rq, orderPath(rq.shop.ID, sale), msg+s.followExport(rq, change))
 }
 
 // orderSetStatus is 「ステータスを変更」 (st.SetStatus, as `starter orders status`).
@@ -709,10 +709,11 @@ func (s *Server) orderUnbundle(rq *request) error {
 		return s.orderStoreFailed(rq, sale, "unbundle", err, "同梱を解除できませんでした: ", nil)
 	}
 	s.d.Logger.Info("console: order unbundled", "shop", rq.shop.ID, "sale", sale, "changed", changed, "by", rq.user.Login)
+	wait := ""
 	if len(changed) > 0 {
-		s.notifyChange(rq, fmt.Sprintf("unbundle of sale %d", sale))
+		wait = s.followExport(rq, fmt.Sprintf("unbundle of sale %d", sale))
 	}
-	return s.redirect(rq, orderPath(rq.shop.ID, sale), fmt.Sprintf("同梱を解除しました (受注 %s)。それぞれ単独で書き出されます。", orderIDs(changed)))
+	return s.redirect(rq, orderPath(rq.shop.ID, sale), fmt.Sprintf("同梱を解除しました (受注 %s)。それぞれ単独で書き出されます。", orderIDs(changed))+wait)
 }
 
 func orderIDs(ids []int64) string {

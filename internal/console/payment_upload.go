@@ -133,13 +133,15 @@ func (s *Server) paymentsApply(rq *request) error {
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
 	auto := rep.Applied && rq.shop.HasAccessToken && app.ExportListener.Listens(rq.shop) // the on-change export writes it
-	reason := fmt.Sprintf("payment CSV: %d sales", len(rep.Changes))
-	told := rep.Applied && s.notifyChange(rq, reason)
+	wait := ""
+	if rep.Applied {
+		wait = s.followExport(rq, fmt.Sprintf("payment CSV: %d sales", len(rep.Changes)))
+	}
 	switch {
 	case !rep.Applied:
 		v.Follow = "変更はありませんでした: ファイルの受注は、取り込む前にすべて入金済みになっていました。"
-	case auto && told && s.workerIdle(rq, reason):
-		v.Follow = noWorkerNote("変更時の発送情報の更新", "発送情報の更新")
+	case auto && wait != "":
+		v.Follow = wait
 	case auto:
 		v.Follow = "カラーミーショップへの入金連携は自動で行われます: 数秒以内に入金済みを書き込みます (変更時の発送情報の更新)。結果は自動処理ログで確認できます。"
 	default:

@@ -45,9 +45,8 @@ func (s *Server) orderMarkPaid(rq *request) error {
 	if c.ToStatus != c.FromStatus {
 		msg += fmt.Sprintf("ステータスを「%s」から「%s」に変更しました。", orderStatusLabel(c.FromStatus), orderStatusLabel(c.ToStatus))
 	}
-	reason := fmt.Sprintf("payment of sale %d", sale)
-	if s.notifyChange(rq, reason) && s.workerIdle(rq, reason) {
-		msg += noWorkerNote("変更時の発送情報の更新", "発送情報の更新")
+	if wait := s.followExport(rq, fmt.Sprintf("payment of sale %d", sale)); wait != "" {
+		msg += wait
 	} else {
 		msg += "カラーミーショップへの入金連携は自動で行われます (自動処理ログで確認できます)。"
 	}

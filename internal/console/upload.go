@@ -218,10 +218,10 @@ func (s *Server) uploadApply(rq *request) error {
 	v.AutoExport = rep.Applied && rep.Orders > 0 && rq.shop.Settings.ExportOnChange && !rq.shop.ReconnectNeeded && rq.shop.HasAccessToken
 	if rep.Applied && rep.Orders > 0 {
 		reason := fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders)
-		told := s.notifyChange(rq, reason)
 		s.notifyStockChange(rq, reason)
-		if v.AutoExport && told && s.workerIdle(rq, reason) {
-			v.NoWorker = noWorkerNote("変更時の発送情報の更新", "発送情報の更新")
+		wait := s.followExport(rq, reason)
+		if v.AutoExport {
+			v.NoWorker = wait
 		}
 	}
 	summary, err := json.Marshal(v)

@@ -23,8 +23,8 @@ import (
 )
 
 // TestFollowSaysWhenNoWorker: after a change an on-change trigger follows
-// (an on-hand edit: 自動在庫連携; 入金済みにする, 入金取込 and データ取込:
-// 変更時の発送情報の更新), the page promises "within seconds" only while a
+// (an on-hand edit: 自動在庫連携; 入金済みにする, a status, 入金取込 and
+// データ取込: 変更時の発送情報の更新), the page promises "within seconds" only while a
 // worker polls the task queue. With none, the change is stored and the
 // trigger is told all the same, and the page says that ColorMe waits for a
 // worker and whom to ask.
@@ -52,6 +52,7 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 		assert.Contains(t, p["stock"], `id="push-run"><a href="/shops/follow-noworker/runs?kind=stock"`, "the run shows in 自動処理ログ once a worker runs it")
 		assert.Contains(t, said(p["paid"]), "受注 9001 を入金済みにしました。")
 		assert.Contains(t, said(p["paid"]), "変更は保存し、変更時の発送情報の更新に知らせました。"+waits)
+		assert.Contains(t, said(p["status"]), "受注 9004 のステータスを「発送待ち」から「保留」に変更しました。変更は保存し、変更時の発送情報の更新に知らせました。"+waits)
 		assert.Contains(t, said(p["payments"]), "変更は保存し、変更時の発送情報の更新に知らせました。"+waits)
 		assert.Contains(t, said(p["shipping"]), "変更は保存し、変更時の発送情報の更新に知らせました。"+waits)
 		assert.Contains(t, p["shipping"], `id="done-no-worker"`)
@@ -72,14 +73,14 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 		o, err := s.Store.Order(ctx, s.Shop, 9003)
 		require.NoError(t, err)
 		assert.Equal(t, "T-9003", o.Deliveries[0].SlipNumber)
-		assert.Equal(t, 3, signals(t, s, workflows.ExportOnChangeID(s.Shop)), "入金済みにする, 入金取込, データ取込")
-		assert.Equal(t, 2, signals(t, s, workflows.StockOnChangeID(s.Shop)), "the edit, データ取込")
+		assert.Equal(t, 4, signals(t, s, workflows.ExportOnChangeID(s.Shop)), "入金済みにする, the status, 入金取込, データ取込")
+		assert.Equal(t, 3, signals(t, s, workflows.StockOnChangeID(s.Shop)), "the edit, the status, データ取込")
 	})
 }
 
 // followChanges turns on 自動在庫連携 and 変更時の発送情報の更新 for s's shop, seeds
-// a SKU and three orders, and makes the four changes an on-change trigger
-// follows. It returns each change's page: stock, paid, payments, shipping.
+// a SKU and four orders, and makes the five changes an on-change trigger
+// follows. It returns each change's page: stock, paid, status, payments, shipping.
 func followChanges(t *testing.T, s *site) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -103,8 +104,10 @@ func followChanges(t *testing.T, s *site) map[string]string {
 		sales = append(sales, oms.ImportedSale{SaleID: id, OrderedAt: ordered, PaymentID: 753, Totals: oms.SaleTotals{Total: 5400},
 			Customer: oms.ImportedCustomer{Name: "振込 花子"}, Deliveries: []oms.ImportedDelivery{{ID: id * 10, Name: "振込 花子", PrefName: "東京都"}}})
 	}
-	orders = append(orders, rules.Order{SaleID: 9003, Status: rules.StatusAwaitingShipment, OrderedAt: ordered, UpdatedAt: ordered,
-		Deliveries: []rules.Delivery{{ID: 90031}}})
+	for _, id := range []int64{9003, 9004} {
+		orders = append(orders, rules.Order{SaleID: id, Status: rules.StatusAwaitingShipment, OrderedAt: ordered, UpdatedAt: ordered,
+			Deliveries: []rules.Delivery{{ID: id*10 + 1}}})
+	}
 	require.NoError(t, s.Store.UpsertOrders(ctx, s.Shop, orders))
 	require.NoError(t, s.Store.SeedFromColorMe(ctx, s.Shop, sales))
 	today := time.Now().In(rules.Tokyo).Format(time.DateOnly)
@@ -117,6 +120,9 @@ func followChanges(t *testing.T, s *site) map[string]string {
 	p = s.post(shop+"/orders/9001/paid", url.Values{"paid_on": {today}})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	pages["paid"] = p.Body
+	p = s.post(shop+"/orders/9004/status", url.Values{"status": {rules.StatusOnHold}})
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	pages["status"] = p.Body
 	pages["payments"] = s.applyFile(shop+"/payments", "入金.csv", "売上ID,入金日,金額\n9002,"+today+",5400\n")
 	pages["shipping"] = s.applyFile(shop+"/upload", "出荷.csv", "受注番号,お届け先ID,伝票番号,出荷日\n9003,,T-9003,"+today+"\n")
 	return pages
