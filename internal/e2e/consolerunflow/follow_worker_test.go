@@ -23,7 +23,7 @@ import (
 )
 
 // TestFollowSaysWhenNoWorker: after a change an on-change trigger follows
-// (an on-hand edit: 自動在庫連携; 入金済みにする, a status, 入金取込 and
+// (an on-hand edit, 在庫取込: 自動在庫連携; 入金済みにする, a status, 入金取込 and
 // データ取込: 変更時の発送情報の更新), the page promises "within seconds" only while a
 // worker polls the task queue. With none, the change is stored and the
 // trigger is told all the same, and the page says that ColorMe waits for a
@@ -33,6 +33,7 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 		s := newSite(t, "follow-worker", 1)
 		p := followChanges(t, s)
 		assert.Contains(t, said(p["stock"]), "型番「FOLLOW-1」の在庫数を12にしました。自動在庫連携がオンのため、数秒後に在庫連携が始まり")
+		assert.Contains(t, said(p["stock file"]), "自動在庫連携がオンのため、数秒後に在庫連携が始まり")
 		assert.Contains(t, said(p["paid"]), "カラーミーショップへの入金連携は自動で行われます (自動処理ログで確認できます)。")
 		assert.Contains(t, said(p["payments"]), "数秒以内に入金済みを書き込みます")
 		assert.Contains(t, said(p["shipping"]), "書出対象の受注は、数秒以内に自動でカラーミーショップに書き出されます")
@@ -50,6 +51,8 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 			"システム担当者にワーカー (bin/worker) の起動を依頼してください"
 		assert.Contains(t, said(p["stock"]), "型番「FOLLOW-1」の在庫数を12にしました。変更は保存し、自動在庫連携に知らせました。"+waits+" (再開すると、自動処理ログに在庫連携が表示されます)。")
 		assert.Contains(t, p["stock"], `id="push-run"><a href="/shops/follow-noworker/runs?kind=stock"`, "the run shows in 自動処理ログ once a worker runs it")
+		assert.Contains(t, said(p["stock file"]), "変更は保存し、自動在庫連携に知らせました。"+waits)
+		assert.Contains(t, p["stock file"], `id="push-run"`)
 		assert.Contains(t, said(p["paid"]), "受注 9001 を入金済みにしました。")
 		assert.Contains(t, said(p["paid"]), "変更は保存し、変更時の発送情報の更新に知らせました。"+waits)
 		assert.Contains(t, said(p["status"]), "受注 9004 のステータスを「発送待ち」から「保留」に変更しました。変更は保存し、変更時の発送情報の更新に知らせました。"+waits)
@@ -62,9 +65,10 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 
 		// Stored, and told: the triggers wait on the queue for a worker.
 		ctx := context.Background()
-		moves, err := stock.New(s.Store).Movements(ctx, s.Shop, "FOLLOW-1", 1)
+		moves, err := stock.New(s.Store).Movements(ctx, s.Shop, "FOLLOW-1", 2)
 		require.NoError(t, err)
-		require.Len(t, moves, 1)
+		require.Len(t, moves, 2)
+		assert.Equal(t, int64(15), moves[0].OnHand, "the stock file is stored after the edit")
 		views, err := s.Store.Orders(ctx, s.Shop, 9001, 9002)
 		require.NoError(t, err)
 		for _, o := range views {
@@ -74,13 +78,14 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "T-9003", o.Deliveries[0].SlipNumber)
 		assert.Equal(t, 4, signals(t, s, workflows.ExportOnChangeID(s.Shop)), "入金済みにする, the status, 入金取込, データ取込")
-		assert.Equal(t, 3, signals(t, s, workflows.StockOnChangeID(s.Shop)), "the edit, the status, データ取込")
+		assert.Equal(t, 4, signals(t, s, workflows.StockOnChangeID(s.Shop)), "the edit, 在庫取込, the status, データ取込")
 	})
 }
 
 // followChanges turns on 自動在庫連携 and 変更時の発送情報の更新 for s's shop, seeds
-// a SKU and four orders, and makes the five changes an on-change trigger
-// follows. It returns each change's page: stock, paid, status, payments, shipping.
+// a SKU and four orders, and makes the six changes an on-change trigger
+// follows. It returns each change's page: stock, stock file, paid, status,
+// payments, shipping.
 func followChanges(t *testing.T, s *site) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -117,6 +122,7 @@ func followChanges(t *testing.T, s *site) map[string]string {
 	p := s.post(shop+"/stock/sku", url.Values{"sku": {"FOLLOW-1"}, "on_hand": {"12"}, "reason": {"棚卸しの差異"}})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	pages["stock"] = p.Body
+	pages["stock file"] = s.applyFile(shop+"/stock/upload", "在庫.csv", "型番,在庫数\nFOLLOW-1,15\n")
 	p = s.post(shop+"/orders/9001/paid", url.Values{"paid_on": {today}})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	pages["paid"] = p.Body
