@@ -46,8 +46,6 @@ type paymentFileView struct {
 	AlreadyCount                      int
 	Problems                          []lineText // the first pageLines
 	ProblemCount                      int
-	Notes                             []lineText // none: the shared preview block lists them
-	NoteCount                         int
 	CanApply, Applied                 bool
 	AppliedBy                         string
 	AppliedAt                         time.Time
@@ -101,40 +99,34 @@ func (s *Server) paymentsPreview(rq *request) error {
 		accounts.Upload{Screen: screenPayments, Name: name, Data: data, SHA256: v.SHA256}, &v.Token)
 }
 
+// paymentsScreen is 入金取込 as its 「この内容で取り込む」 and its refusals need it.
+var paymentsScreen = uploadScreen{name: screenPayments, what: "payment CSV", tmpl: "payments", title: "入金取込", form: paymentsData{},
+	donePath: paymentsDonePath, again: "この入金CSVはすでに取り込み済みです。2回は取り込みません。下は取り込んだときの結果です。",
+	changed: "プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を確かめて、直したファイルをもう一度アップロードしてください。"}
+
 // paymentsApply is 「この内容で取り込む」: it applies the previewed file once,
 // all or nothing (app.ApplyPaymentCSV, as `starter orders paid -file`). Every
 // line is checked again, so a sale changed since the preview is caught and
 // nothing is written; a second click shows the first one's summary.
 func (s *Server) paymentsApply(rq *request) error {
-	token, p, err := s.claimPreviewed(rq, screenPayments)
-	if errors.Is(err, accounts.ErrUploadApplied) {
-		return s.redirect(rq, paymentsDonePath(rq.shop.ID, token),
-			"この入金CSVはすでに取り込み済みです。2回は取り込みません。下は取り込んだときの結果です。")
-	}
-	if err != nil {
-		return s.paymentsRefused(rq, uploadClaimError(err))
-	}
-	name := p.Name
+	return s.applyPreviewed(rq, paymentsScreen, s.applyPaymentFile)
+}
+
+// applyPaymentFile applies a claimed bank-statement CSV (paymentsApply).
+func (s *Server) applyPaymentFile(rq *request, p accounts.Upload) (applied, error) {
 	rep, err := app.ApplyPaymentCSV(rq.ctx(), s.d.Store, rq.shop.ID, p.Data, rq.user.Login, false, s.d.Now())
 	if err != nil {
-		s.putBackUpload(rq, token)
-		return err
+		return applied{}, err
 	}
-	v := newPaymentFileView(rq.shop.ID, name, p.Data, rep)
+	v := newPaymentFileView(rq.shop.ID, p.Name, p.Data, rep)
 	v.SHA256 = p.SHA256
 	if len(rep.Rejected) > 0 {
-		if err := s.acc.DropUpload(rq.ctx(), token); err != nil {
-			return err
-		}
-		s.d.Logger.Warn("console: payment CSV refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", p.SHA256,
-			"problems", len(rep.Rejected))
-		return s.renderStatus(rq, http.StatusConflict, "payments", "入金取込", paymentsData{Preview: v},
-			"プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を確かめて、直したファイルをもう一度アップロードしてください。")
+		return applied{Refused: len(rep.Rejected), Page: paymentsData{Preview: v}}, nil
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
 	auto := rep.Applied && rq.shop.HasAccessToken && app.ExportListener.Listens(rq.shop) // the on-change export writes it
 	wait := ""
-	if rep.Applied {
+	if rep.Applied { // told before the summary is stored: the summary says whether it waits for a worker
 		wait = s.followExport(rq, fmt.Sprintf("payment CSV: %d sales", len(rep.Changes)))
 	}
 	switch {
@@ -147,20 +139,15 @@ func (s *Server) paymentsApply(rq *request) error {
 	default:
 		v.Follow = "カラーミーショップには、次の発送情報の更新 (スケジュールまたはデータ書出の「発送情報の更新」ボタン) で入金済みを書き込みます。"
 	}
-	summary, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if err := s.acc.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
-		return err
-	}
-	s.d.Logger.Info("console: payment CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", p.SHA256,
-		"changes", len(rep.Changes), "already", len(rep.Already), "applied", rep.Applied)
-	msg := "取込が完了しました: 変更はありませんでした (すべてすでに入金済みでした)。"
+	a := applied{Summary: v, Flash: "取込が完了しました: 変更はありませんでした (すべてすでに入金済みでした)。"}
 	if rep.Applied {
-		msg = fmt.Sprintf("取込が完了しました: %d件の受注を入金済みにしました。", len(rep.Changes))
+		a.Flash = fmt.Sprintf("取込が完了しました: %d件の受注を入金済みにしました。", len(rep.Changes))
 	}
-	return s.redirect(rq, paymentsDonePath(rq.shop.ID, token), msg)
+	a.After = func() {
+		s.d.Logger.Info("console: payment CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
+			"changes", len(rep.Changes), "already", len(rep.Already), "applied", rep.Applied)
+	}
+	return a, nil
 }
 
 // paymentsDone shows the summary of an applied bank-statement CSV.
@@ -179,7 +166,7 @@ func (s *Server) paymentsDone(rq *request) error {
 
 // paymentsRefused shows the 入金取込 form again with what went wrong and what to do.
 func (s *Server) paymentsRefused(rq *request, err error) error {
-	return s.refuseUpload(rq, err, "payment CSV", "payments", "入金取込", paymentsData{})
+	return s.refuseUpload(rq, err, paymentsScreen)
 }
 
 func paymentsPath(shopID string) string { return "/shops/" + shopID + "/payments" }

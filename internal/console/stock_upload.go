@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -135,59 +134,41 @@ func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []
 	return v, nil
 }
 
+// stockScreen is 在庫取込 as its 「取込」 and its refusals need it. Its apply
+// refuses no lines: the file is checked against the catalogue, not the orders.
+var stockScreen = uploadScreen{name: screenStock, what: "stock file", tmpl: "stock_upload", title: "在庫取込", form: stockUploadData{},
+	donePath: stockUploadDonePath, again: "このファイルはすでに取り込み済みです。"}
+
 // stockUploadApply is 「取込」: it applies the previewed file all or nothing (as
 // `starter stock csv`), then lets ColorMe follow.
 func (s *Server) stockUploadApply(rq *request) error {
-	token, p, err := s.claimPreviewed(rq, screenStock)
-	if errors.Is(err, accounts.ErrUploadApplied) {
-		return s.redirect(rq, stockUploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
-	}
-	if err != nil {
-		return s.stockUploadRefused(rq, uploadClaimError(err))
-	}
-	name := p.Name
-	v, err := s.applyStockFile(rq, name, p.Data)
-	if err != nil {
-		s.putBackUpload(rq, token)
-		return err
-	}
-	v.SHA256 = p.SHA256
-	note, follow := "", false
-	if v.ChangeCount > 0 {
-		note, follow = s.followPush(rq, fmt.Sprintf("stock file %s: %d SKUs", name, v.ChangeCount))
-	}
-	v.Follow = note
-	summary, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if err := s.acc.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
-		return err
-	}
-	msg := "取込が完了しました: 変更はありませんでした (すべて今の在庫数と同じでした)。"
-	if v.ChangeCount > 0 {
-		msg = fmt.Sprintf("取込が完了しました: %d件の型番の在庫数を更新しました。", v.ChangeCount)
-	}
-	return s.redirect(rq, withFollow(stockUploadDonePath(rq.shop.ID, token), follow), msg)
+	return s.applyPreviewed(rq, stockScreen, s.applyStockFile)
 }
 
-// applyStockFile checks the file again against the OMS (the view is what it
-// changes now) and sets every SKU's on-hand in one transaction.
-func (s *Server) applyStockFile(rq *request, name string, data []byte) (*stockFileView, error) {
-	v, err := s.stockFileView(rq.ctx(), rq.shop.ID, name, data)
+// applyStockFile checks a claimed stock file again against the OMS (the view
+// is what it changes now), sets every SKU's on-hand in one transaction and
+// tells the 在庫連携 (stockUploadApply).
+func (s *Server) applyStockFile(rq *request, p accounts.Upload) (applied, error) {
+	v, err := s.stockFileView(rq.ctx(), rq.shop.ID, p.Name, p.Data)
 	if err != nil {
-		return nil, err
+		return applied{}, err
 	}
 	if v.ProblemCount > 0 { // the parser is deterministic: only a changed parser gets here
-		return nil, badRequest("このファイルは取り込めなくなりました。もう一度ファイルを選んで「プレビュー」を押してください。")
+		return applied{}, badRequest("このファイルは取り込めなくなりました。もう一度ファイルを選んで「プレビュー」を押してください。")
 	}
-	res := stock.ParseFile(data)
-	if _, err := stock.New(s.d.Store).SetOnHand(rq.ctx(), rq.shop.ID, res.Counts, rq.user.Login, stock.ReasonFile+": "+name); err != nil {
-		return nil, err
+	res := stock.ParseFile(p.Data)
+	if _, err := stock.New(s.d.Store).SetOnHand(rq.ctx(), rq.shop.ID, res.Counts, rq.user.Login, stock.ReasonFile+": "+p.Name); err != nil {
+		return applied{}, err
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
-	s.d.Logger.Info("console: stock file applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "changes", v.ChangeCount)
-	return v, nil
+	s.d.Logger.Info("console: stock file applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "changes", v.ChangeCount)
+	v.SHA256 = p.SHA256
+	a := applied{Summary: v, Flash: "取込が完了しました: 変更はありませんでした (すべて今の在庫数と同じでした)。"}
+	if v.ChangeCount > 0 {
+		v.Follow, a.Follow = s.followPush(rq, fmt.Sprintf("stock file %s: %d SKUs", p.Name, v.ChangeCount))
+		a.Flash = fmt.Sprintf("取込が完了しました: %d件の型番の在庫数を更新しました。", v.ChangeCount)
+	}
+	return a, nil
 }
 
 // stockUploadDone shows the summary of an applied stock file.
@@ -206,20 +187,13 @@ func (s *Server) stockUploadDone(rq *request) error {
 	return s.render(rq, "stock_upload", "在庫取込", stockUploadData{Done: v, PushRun: pushRunLink(rq)})
 }
 
-// putBackUpload returns a claimed file to the stash, waiting for 「取込」 again.
-func (s *Server) putBackUpload(rq *request, token string) {
-	if err := s.acc.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err != nil {
-		s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err)
-	}
-}
-
 func stockUploadDonePath(shopID, token string) string {
 	return stockPath(shopID) + "/upload/done/" + token
 }
 
 // stockUploadRefused shows the 在庫取込 form again with what went wrong and what to do.
 func (s *Server) stockUploadRefused(rq *request, err error) error {
-	return s.refuseUpload(rq, err, "stock file", "stock_upload", "在庫取込", stockUploadData{})
+	return s.refuseUpload(rq, err, stockScreen)
 }
 
 // readStockUpload reads the file of the 在庫取込 form as データ取込 reads its

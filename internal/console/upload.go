@@ -185,38 +185,32 @@ func (s *Server) previewPage(rq *request, tmpl, title string, page any, problems
 	return s.render(rq, tmpl, title, page)
 }
 
+// shippingScreen is データ取込 as its 「取込」 and its refusals need it.
+var shippingScreen = uploadScreen{name: screenShipping, what: "shipping CSV", tmpl: "upload", title: "データ取込", form: uploadData{},
+	donePath: uploadDonePath, again: "このファイルはすでに取り込み済みです。",
+	changed: "プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を直して、もう一度アップロードしてください。"}
+
 // uploadApply is 「取込」: it applies the previewed file all or nothing, exactly
 // as `starter orders csv` without -dry-run. Every row is checked again, so an
 // order changed since the preview is caught and nothing is applied.
 func (s *Server) uploadApply(rq *request) error {
-	token, p, err := s.claimPreviewed(rq, screenShipping)
-	if errors.Is(err, accounts.ErrUploadApplied) {
-		return s.redirect(rq, uploadDonePath(rq.shop.ID, token), "このファイルはすでに取り込み済みです。")
-	}
-	if err != nil {
-		return s.uploadRefused(rq, uploadClaimError(err))
-	}
+	return s.applyPreviewed(rq, shippingScreen, s.applyShippingFile)
+}
+
+// applyShippingFile applies a claimed shipping-results file (uploadApply).
+func (s *Server) applyShippingFile(rq *request, p accounts.Upload) (applied, error) {
 	rep, err := app.ApplyShipmentCSV(rq.ctx(), s.d.Store, rq.shop.ID, p.Data, false, s.d.Now())
 	if err != nil {
-		if err2 := s.acc.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err2 != nil {
-			s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err2)
-		}
-		return err
+		return applied{}, err
 	}
 	v := &csvView{ShopID: rq.shop.ID, FileName: p.Name, Size: len(p.Data), SHA256: p.SHA256}
 	v.fill(rep)
 	if len(rep.Rejected) > 0 {
-		if err := s.acc.DropUpload(rq.ctx(), token); err != nil {
-			return err
-		}
-		s.d.Logger.Warn("console: shipping CSV refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
-			"problems", len(rep.Rejected))
-		return s.renderStatus(rq, http.StatusConflict, "upload", "データ取込", uploadData{Preview: v},
-			"プレビューの後に受注が変わったため、取り込めませんでした。何も変更していません。下の問題を直して、もう一度アップロードしてください。")
+		return applied{Refused: len(rep.Rejected), Page: uploadData{Preview: v}}, nil
 	}
 	v.Applied, v.AppliedBy, v.AppliedAt = true, rq.user.Login, s.d.Now()
 	v.AutoExport = rep.Applied && rep.Orders > 0 && rq.shop.Settings.ExportOnChange && !rq.shop.ReconnectNeeded && rq.shop.HasAccessToken
-	if rep.Applied && rep.Orders > 0 {
+	if rep.Applied && rep.Orders > 0 { // told before the summary is stored: the summary says whether it waits for a worker
 		reason := fmt.Sprintf("shipping-results CSV: %d orders", rep.Orders)
 		s.notifyStockChange(rq, reason)
 		wait := s.followExport(rq, reason)
@@ -224,28 +218,99 @@ func (s *Server) uploadApply(rq *request) error {
 			v.NoWorker = wait
 		}
 	}
-	summary, err := json.Marshal(v)
+	a := applied{Summary: v, Flash: "取込が完了しました: 変更はありませんでした (すべて受注データと同じでした)。"}
+	if rep.Applied {
+		a.Flash = fmt.Sprintf("取込が完了しました: お届け先%d件 (受注%d件) の伝票番号・出荷日を更新しました。", len(rep.Changes), rep.Orders)
+		switch {
+		case v.NoWorker != "":
+			a.Flash += v.NoWorker
+		case v.AutoExport:
+			a.Flash += "書出対象の受注は、数秒以内に自動でカラーミーショップに書き出されます (変更時の発送情報の更新)。"
+		default:
+			a.Flash += "次の発送情報の更新 (スケジュールまたは「発送情報の更新」ボタン) でカラーミーショップに反映されます。"
+		}
+	}
+	a.After = func() {
+		s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
+			"changes", len(rep.Changes), "orders", rep.Orders, "applied", rep.Applied)
+	}
+	return a, nil
+}
+
+// uploadScreen is an upload screen (データ取込, 在庫取込, 入金取込) as its
+// 「取込」 (Server.applyPreviewed) and its refusals (Server.refuseUpload) need it.
+type uploadScreen struct {
+	name        string                            // accounts.Upload.Screen
+	what        string                            // its file in logs: shipping CSV
+	tmpl, title string                            // its page
+	form        any                               // the page's data with only the form
+	donePath    func(shopID, token string) string // its 取込結果
+	again       string                            // the flash when the file was applied already
+	changed     string                            // the refusal (409) when lines are refused at apply
+}
+
+// applied is what a screen's apply made of a claimed file (Server.applyPreviewed).
+type applied struct {
+	// Refused counts the lines refused at apply (e.g. a sale cancelled since
+	// the preview): nothing was changed, and Page, the screen's data with the
+	// file's preview, shows them.
+	Refused int
+	Page    any
+	// Summary is the file's view on the done page, stored with the upload;
+	// Flash is the done page's message; Follow, whether the done page follows
+	// the 在庫連携 that 「取込」 started (withFollow).
+	Summary any
+	Flash   string
+	Follow  bool
+	// After, if set, runs once the summary is stored (logs, notifications).
+	After func()
+}
+
+// applyPreviewed is 「取込」 on screen sc: it claims the file previewed on it
+// (claimPreviewed) and applies it with apply, the screen's own. A file applied
+// already goes to its 取込結果. An error from apply puts the file back, so that
+// staff may press 「取込」 again; lines refused at apply drop it (nothing was
+// changed) and answer 409 with them; otherwise the summary is stored and
+// 「取込」 goes to the 取込結果.
+func (s *Server) applyPreviewed(rq *request, sc uploadScreen, apply func(*request, accounts.Upload) (applied, error)) error {
+	token, p, err := s.claimPreviewed(rq, sc.name)
+	if errors.Is(err, accounts.ErrUploadApplied) {
+		return s.redirect(rq, sc.donePath(rq.shop.ID, token), sc.again)
+	}
+	if err != nil {
+		return s.refuseUpload(rq, uploadClaimError(err), sc)
+	}
+	a, err := apply(rq, p)
+	if err != nil {
+		s.putBackUpload(rq, token)
+		return err
+	}
+	if a.Refused > 0 {
+		if err := s.acc.DropUpload(rq.ctx(), token); err != nil {
+			return err
+		}
+		s.d.Logger.Warn("console: "+sc.what+" refused at apply", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
+			"problems", a.Refused)
+		return s.renderStatus(rq, http.StatusConflict, sc.tmpl, sc.title, a.Page, sc.changed)
+	}
+	summary, err := json.Marshal(a.Summary)
 	if err != nil {
 		return err
 	}
 	if err := s.acc.FinishUpload(rq.ctx(), token, string(summary), s.d.Now().Add(uploadTTL)); err != nil {
 		return err
 	}
-	s.d.Logger.Info("console: shipping CSV applied", "shop", rq.shop.ID, "by", rq.user.Login, "file", p.Name, "sha256", p.SHA256,
-		"changes", len(rep.Changes), "orders", rep.Orders, "applied", rep.Applied)
-	msg := "取込が完了しました: 変更はありませんでした (すべて受注データと同じでした)。"
-	if rep.Applied {
-		msg = fmt.Sprintf("取込が完了しました: お届け先%d件 (受注%d件) の伝票番号・出荷日を更新しました。", len(rep.Changes), rep.Orders)
-		switch {
-		case v.NoWorker != "":
-			msg += v.NoWorker
-		case v.AutoExport:
-			msg += "書出対象の受注は、数秒以内に自動でカラーミーショップに書き出されます (変更時の発送情報の更新)。"
-		default:
-			msg += "次の発送情報の更新 (スケジュールまたは「発送情報の更新」ボタン) でカラーミーショップに反映されます。"
-		}
+	if a.After != nil {
+		a.After()
 	}
-	return s.redirect(rq, uploadDonePath(rq.shop.ID, token), msg)
+	return s.redirect(rq, withFollow(sc.donePath(rq.shop.ID, token), a.Follow), a.Flash)
+}
+
+// putBackUpload returns a claimed file to the stash, waiting for 「取込」 again.
+func (s *Server) putBackUpload(rq *request, token string) {
+	if err := s.acc.ReleaseUpload(context.WithoutCancel(rq.ctx()), token); err != nil {
+		s.d.Logger.Warn("console: putting back a previewed upload failed", "err", err)
+	}
 }
 
 // claimPreviewed claims the file a 「取込」 form names (its token and
@@ -276,19 +341,19 @@ func (s *Server) uploadDone(rq *request) error {
 
 // uploadRefused shows the upload form again with what went wrong and what to do.
 func (s *Server) uploadRefused(rq *request, err error) error {
-	return s.refuseUpload(rq, err, "shipping CSV", "upload", "データ取込", uploadData{})
+	return s.refuseUpload(rq, err, shippingScreen)
 }
 
-// refuseUpload shows an upload form (template tmpl, title, page) again with
-// what went wrong and what to do, when err is an *httpError (logged as a
-// refused file of kind what); it returns any other error.
-func (s *Server) refuseUpload(rq *request, err error, what, tmpl, title string, page any) error {
+// refuseUpload shows the form of upload screen sc again with what went wrong
+// and what to do, when err is an *httpError (logged as a refused file of
+// the screen); it returns any other error.
+func (s *Server) refuseUpload(rq *request, err error, sc uploadScreen) error {
 	var he *httpError
 	if !errors.As(err, &he) {
 		return err
 	}
-	s.d.Logger.Info("console: "+what+" refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
-	return s.renderStatus(rq, he.status, tmpl, title, page, he.msg)
+	s.d.Logger.Info("console: "+sc.what+" refused", "shop", rq.shop.ID, "by", rq.user.Login, "status", he.status, "reason", he.msg)
+	return s.renderStatus(rq, he.status, sc.tmpl, sc.title, sc.form, he.msg)
 }
 
 func uploadDonePath(shopID, token string) string { return "/shops/" + shopID + "/upload/done/" + token }
