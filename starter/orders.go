@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/payment"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
@@ -111,7 +112,7 @@ func readCSVFile(name string) ([]byte, error) {
 	return data, nil
 }
 
-func opsPrintLines(w io.Writer, shop, title string, lines []oms.LineMessage) {
+func opsPrintLines(w io.Writer, shop, title string, lines []staffmsg.LineMessage) {
 	if len(lines) == 0 {
 		return
 	}

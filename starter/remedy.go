@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
@@ -39,7 +38,7 @@ func withRemedies(shop string, err error) error {
 
 // lineWithRemedy is a line message as the CLI prints it: with the command that
 // undoes it, in parentheses.
-func lineWithRemedy(shop string, m oms.LineMessage) string {
+func lineWithRemedy(shop string, m staffmsg.LineMessage) string {
 	if c := remedyCommand(shop, m.Remedy); c != "" {
 		return m.Message + " (" + c + ")"
 	}

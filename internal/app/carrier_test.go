@@ -18,6 +18,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/carrier"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shipplan"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/testenv"
@@ -239,7 +240,7 @@ func TestExportLabelsSelection(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	st := seedLabelShop(t, now)
-	_, err := st.ApplyShipments(ctx, "s", []oms.Shipment{{Line: 1, SaleID: 120000001, TrackingNumber: "400000000001"}}, false, now)
+	_, err := st.ApplyShipments(ctx, "s", []shipplan.Shipment{{Line: 1, SaleID: 120000001, TrackingNumber: "400000000001"}}, false, now)
 	require.NoError(t, err)
 
 	ex, err := app.ExportLabels(ctx, st, "s", "b2", app.LabelSelection{Statuses: []string{rules.StatusAwaitingShipment}}, carrier.Shipper{}, "", now)

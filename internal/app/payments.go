@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/paycsv"
 	"github.com/colorme-sync/colorme-sync/internal/payment"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
@@ -51,9 +50,9 @@ func ApplyPaymentCSV(ctx context.Context, st *stores.Stores, shopID string, data
 	}
 	out.Report = rep
 	for _, le := range parsed.Errors {
-		out.Rejected = append(out.Rejected, oms.LineMessage{Line: le.Line, Message: le.Message, Ja: le.Ja})
+		out.Rejected = append(out.Rejected, staffmsg.LineMessage{Line: le.Line, Message: le.Message, Ja: le.Ja})
 	}
-	slices.SortStableFunc(out.Rejected, func(a, b oms.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	slices.SortStableFunc(out.Rejected, func(a, b staffmsg.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
 	if len(out.Rejected) > 0 {
 		out.Changes, out.Applied = nil, false
 	}

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+	"github.com/colorme-sync/colorme-sync/internal/shipplan"
 	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
@@ -28,17 +28,17 @@ type CSVReport struct {
 	// Format is the label program whose issued data the file is ("b2",
 	// "ehiden", "yupack"; "" = the generic format), FormatName its name for
 	// staff (B2クラウド) and FormatNameEn for the CLI.
-	Format       string               `json:"format,omitempty"`
-	FormatName   string               `json:"format_name,omitempty"`
-	FormatNameEn string               `json:"format_name_en,omitempty"`
-	Rows         int                  `json:"rows"`       // rows the parser accepted
-	Changes      []oms.ShipmentChange `json:"changes"`    // deliveries that change, by line
-	Unchanged    int                  `json:"unchanged"`  // rows the OMS already shows
-	Duplicates   int                  `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
-	Orders       int                  `json:"orders"`     // orders whose updated_at moves
-	Notes        []oms.LineMessage    `json:"notes"`      // worth knowing, not blocking (English and Japanese)
-	Rejected     []oms.LineMessage    `json:"rejected"`   // every problem, parser's and OMS's, by line (English and Japanese)
-	Applied      bool                 `json:"applied"`    // the changes are stored
+	Format       string                 `json:"format,omitempty"`
+	FormatName   string                 `json:"format_name,omitempty"`
+	FormatNameEn string                 `json:"format_name_en,omitempty"`
+	Rows         int                    `json:"rows"`       // rows the parser accepted
+	Changes      []shipplan.Change      `json:"changes"`    // deliveries that change, by line
+	Unchanged    int                    `json:"unchanged"`  // rows the OMS already shows
+	Duplicates   int                    `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
+	Orders       int                    `json:"orders"`     // orders whose updated_at moves
+	Notes        []staffmsg.LineMessage `json:"notes"`      // worth knowing, not blocking (English and Japanese)
+	Rejected     []staffmsg.LineMessage `json:"rejected"`   // every problem, parser's and OMS's, by line (English and Japanese)
+	Applied      bool                   `json:"applied"`    // the changes are stored
 }
 
 // ApplyShipmentCSV parses a shipping-results file and applies it to the shop's
@@ -56,9 +56,9 @@ func ApplyShipmentCSV(ctx context.Context, st *stores.Stores, shopID string, dat
 			Ja: fmt.Sprintf("選んだファイルは%sで、CSVファイルではありません。何も読み込んでいません。出荷実績のCSVファイルを選んでください (Excelのブックは「名前を付けて保存」で「CSV UTF-8 (コンマ区切り)」か「CSV (コンマ区切り)」にしてから)。", ja)}
 	}
 	parsed := shipcsv.Parse(data)
-	rows := make([]oms.Shipment, len(parsed.Rows))
+	rows := make([]shipplan.Shipment, len(parsed.Rows))
 	for i, r := range parsed.Rows {
-		rows[i] = oms.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate,
+		rows[i] = shipplan.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate,
 			DeliveryPos: r.DeliveryPos, Postal: r.Postal, Planned: r.Planned}
 	}
 	out := CSVReport{Encoding: parsed.Encoding, Header: parsed.Header, Rows: len(rows),
@@ -68,13 +68,13 @@ func ApplyShipmentCSV(ctx context.Context, st *stores.Stores, shopID string, dat
 		return out, err
 	}
 	for _, le := range parsed.Errors {
-		out.Rejected = append(out.Rejected, oms.LineMessage{Line: le.Line, Message: le.Message, Ja: le.Ja})
+		out.Rejected = append(out.Rejected, staffmsg.LineMessage{Line: le.Line, Message: le.Message, Ja: le.Ja})
 	}
 	out.Rejected = append(out.Rejected, rep.Rejected...)
-	slices.SortStableFunc(out.Rejected, func(a, b oms.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	slices.SortStableFunc(out.Rejected, func(a, b staffmsg.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
 	out.Changes, out.Unchanged, out.Duplicates, out.Orders = rep.Changes, rep.Unchanged, rep.Duplicates, rep.Orders
 	for _, n := range parsed.Notes {
-		out.Notes = append(out.Notes, oms.LineMessage{Line: n.Line, Message: n.Message, Ja: n.Ja})
+		out.Notes = append(out.Notes, staffmsg.LineMessage{Line: n.Line, Message: n.Message, Ja: n.Ja})
 	}
 	out.Notes, out.Applied = append(out.Notes, rep.Notes...), rep.Applied
 	return out, nil

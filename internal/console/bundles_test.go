@@ -18,6 +18,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shipplan"
 )
 
 // seedCandidates imports, as the import leaves them and then 発送待ち, sales of
@@ -53,7 +54,7 @@ func (h *harness) seedCandidates(now time.Time) {
 		_, err = h.st.SetStatus(ctx, h.shop, s.SaleID, st, now)
 		require.NoError(h.t, err)
 	}
-	_, err = h.st.ApplyShipments(ctx, h.shop, []oms.Shipment{{Line: 2, SaleID: 806, DeliveryID: 8060, TrackingNumber: "4912-0000-0806"}}, false, now)
+	_, err = h.st.ApplyShipments(ctx, h.shop, []shipplan.Shipment{{Line: 2, SaleID: 806, DeliveryID: 8060, TrackingNumber: "4912-0000-0806"}}, false, now)
 	require.NoError(h.t, err)
 }
 

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 )
 
@@ -96,9 +96,9 @@ func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []
 	res := stock.ParseFile(data)
 	v := &stockFileView{FileName: name, Size: len(data), Encoding: encodingLabel(res.Encoding), SKUs: len(res.Counts)}
 	if !res.OK() {
-		var problems []oms.LineMessage
+		var problems []staffmsg.LineMessage
 		for _, p := range res.Problems {
-			problems = append(problems, oms.LineMessage{Line: p.Line, Ja: p.Message})
+			problems = append(problems, staffmsg.LineMessage{Line: p.Line, Ja: p.Message})
 		}
 		v.ProblemCount, v.Problems = len(problems), lineTexts(problems[:min(len(problems), pageLines)])
 		return v, nil
@@ -108,12 +108,12 @@ func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []
 		return nil, err
 	}
 	var changes []stockChange
-	var notes []oms.LineMessage
+	var notes []staffmsg.LineMessage
 	for sku, n := range res.Counts {
 		line := res.Lines[sku]
 		u, isMapped := ss.mapped[sku]
 		if !isMapped {
-			notes = append(notes, oms.LineMessage{Line: line, Ja: "型番「" + sku + "」はカラーミーショップの連携できる商品にありません (在庫一覧の「連携できない商品」も確かめてください)。在庫数は記録しますが、カラーミーショップには送りません。"})
+			notes = append(notes, staffmsg.LineMessage{Line: line, Ja: "型番「" + sku + "」はカラーミーショップの連携できる商品にありません (在庫一覧の「連携できない商品」も確かめてください)。在庫数は記録しますが、カラーミーショップには送りません。"})
 		}
 		l, has := ss.levels[sku]
 		if has && l.OnHand == n {
@@ -127,7 +127,7 @@ func (s *Server) stockFileView(ctx context.Context, shopID, name string, data []
 		changes = append(changes, c)
 	}
 	slices.SortFunc(changes, func(a, b stockChange) int { return a.Line - b.Line })
-	slices.SortFunc(notes, func(a, b oms.LineMessage) int { return a.Line - b.Line })
+	slices.SortFunc(notes, func(a, b staffmsg.LineMessage) int { return a.Line - b.Line })
 	v.ChangeCount, v.Changes = len(changes), changes[:min(len(changes), pageLines)]
 	v.NoteCount, v.Notes = len(notes), lineTexts(notes[:min(len(notes), pageLines)])
 	v.CanApply = v.ChangeCount > 0

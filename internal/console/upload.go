@@ -16,7 +16,6 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
 	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
@@ -454,7 +453,7 @@ func (v *csvView) fill(rep app.CSVReport) {
 	v.CanApply = v.ProblemCount == 0 && v.ChangeCount > 0
 }
 
-func lineTexts(ls []oms.LineMessage) []lineText {
+func lineTexts(ls []staffmsg.LineMessage) []lineText {
 	out := make([]lineText, len(ls))
 	for i, l := range ls {
 		out[i] = lineText{Where: "ファイル全体", Message: staffLineText(l)}
@@ -467,7 +466,7 @@ func lineTexts(ls []oms.LineMessage) []lineText {
 
 // staffLineText is a line's message in staff's words: its Japanese, or, when it
 // has none, the English inside a Japanese sentence.
-func staffLineText(l oms.LineMessage) string {
+func staffLineText(l staffmsg.LineMessage) string {
 	if l.Ja != "" {
 		return l.Ja
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shipplan"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
@@ -77,7 +78,7 @@ func TestApplyImportRules(t *testing.T) {
 		require.NoError(t, err)
 		_, err = s.SetStatus(ctx, "myshop", 3, rules.StatusAwaitingShipment, t1)
 		require.NoError(t, err)
-		rep, err := s.ApplyShipments(ctx, "myshop", []oms.Shipment{
+		rep, err := s.ApplyShipments(ctx, "myshop", []shipplan.Shipment{
 			{Line: 1, SaleID: 3, TrackingNumber: "T-3", ShipDate: "2026-05-02"},
 			{Line: 2, SaleID: 4, TrackingNumber: "T-4"},
 		}, false, t1)

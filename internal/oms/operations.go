@@ -424,19 +424,6 @@ func (s *Store) Unbundle(ctx context.Context, shopID string, saleID int64, now t
 	return changed, nil
 }
 
-// The shipping-results file's types (shipplan plans the file; ApplyShipments
-// stores it).
-type (
-	// Shipment is one row of a shipping-results file (shipplan.Shipment).
-	Shipment = shipplan.Shipment
-	// LineMessage is a message about one line of a file (shipplan.LineMessage).
-	LineMessage = shipplan.LineMessage
-	// ShipmentChange is one delivery a shipments file changes (shipplan.Change).
-	ShipmentChange = shipplan.Change
-	// ShipmentReport is what ApplyShipments found and did (shipplan.Report).
-	ShipmentReport = shipplan.Report
-)
-
 // ApplyShipments validates every row against the OMS and then, when no row is
 // rejected and not dryRun, stores the tracking numbers and ship dates in one
 // transaction: all rows or none. A row without delivery id applies to the
@@ -445,9 +432,9 @@ type (
 // takes one tracking number). A row without ship date leaves the delivery's
 // ship date as it is; so does a planned ship date (Planned) after today (JST
 // at now): the parcel has not left yet.
-func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipment, dryRun bool, now time.Time) (ShipmentReport, error) {
-	var rep ShipmentReport
-	var changes []ShipmentChange
+func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []shipplan.Shipment, dryRun bool, now time.Time) (shipplan.Report, error) {
+	var rep shipplan.Report
+	var changes []shipplan.Change
 	var touched []int64
 	check := func(tx *gorm.DB) (bool, error) {
 		orders, err := lockShipmentOrders(tx, shopID, rows)
@@ -460,7 +447,7 @@ func (s *Store) ApplyShipments(ctx context.Context, shopID string, rows []Shipme
 	applied, err := AllOrNone(ctx, s.db, dryRun, check,
 		func(tx *gorm.DB) error { return storeShipments(tx, shopID, changes, touched, now) })
 	if err != nil {
-		return ShipmentReport{}, fmt.Errorf("applying %d shipment rows to shop %q: %w", len(rows), shopID, err)
+		return shipplan.Report{}, fmt.Errorf("applying %d shipment rows to shop %q: %w", len(rows), shopID, err)
 	}
 	rep.Applied = applied
 	return rep, nil
@@ -487,7 +474,7 @@ func AllOrNone(ctx context.Context, db *gorm.DB, dryRun bool,
 
 // lockShipmentOrders locks the orders the rows name and returns them with
 // their deliveries, by sale id, as shipplan reads them; absent ones are missing.
-func lockShipmentOrders(tx *gorm.DB, shopID string, rows []Shipment) (map[int64]shipplan.Order, error) {
+func lockShipmentOrders(tx *gorm.DB, shopID string, rows []shipplan.Shipment) (map[int64]shipplan.Order, error) {
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.SaleID
@@ -514,7 +501,7 @@ func lockShipmentOrders(tx *gorm.DB, shopID string, rows []Shipment) (map[int64]
 }
 
 // storeShipments writes the changes and moves the touched orders' updated_at.
-func storeShipments(tx *gorm.DB, shopID string, changes []ShipmentChange, touched []int64, now time.Time) error {
+func storeShipments(tx *gorm.DB, shopID string, changes []shipplan.Change, touched []int64, now time.Time) error {
 	for _, c := range changes {
 		err := tx.Model(&deliveryRow{}).Where("shop_id = ? AND sale_id = ? AND delivery_id = ?", shopID, c.SaleID, c.DeliveryID).
 			Updates(map[string]any{"slip_number": c.NewSlip, "shipped_on": dateString(c.NewShipDate)}).Error

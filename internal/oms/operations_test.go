@@ -10,6 +10,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shipplan"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
 
@@ -123,7 +124,7 @@ func TestApplyShipmentsAllOrNothing(t *testing.T) {
 		require.NoError(t, err)
 		t1 := t0.Add(time.Hour)
 
-		bad := []oms.Shipment{
+		bad := []shipplan.Shipment{
 			{Line: 2, SaleID: 1, TrackingNumber: "A-1", ShipDate: "2026-05-02"},
 			{Line: 3, SaleID: 999, TrackingNumber: "X"},
 			{Line: 4, SaleID: 100, TrackingNumber: "B"},
@@ -151,7 +152,7 @@ func TestApplyShipmentsAllOrNothing(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, before, after, "nothing is half-applied")
 
-		good := []oms.Shipment{
+		good := []shipplan.Shipment{
 			{Line: 2, SaleID: 1, TrackingNumber: "A-1", ShipDate: "2026-05-02"},
 			{Line: 3, SaleID: 1, DeliveryID: 11, TrackingNumber: "A-1", ShipDate: "2026-05-02"},
 			{Line: 4, SaleID: 100, DeliveryID: 1002, TrackingNumber: "B-2"},
@@ -176,7 +177,7 @@ func TestApplyShipmentsAllOrNothing(t *testing.T) {
 		assert.True(t, orderView(t, s, "myshop", 2).UpdatedAt.Equal(t0), "untouched orders keep updated_at")
 
 		// The same file again changes nothing; a row without ship date keeps it.
-		rep, err = s.ApplyShipments(ctx, "myshop", []oms.Shipment{{Line: 1, SaleID: 1, TrackingNumber: "A-1"}}, false, t1.Add(time.Hour))
+		rep, err = s.ApplyShipments(ctx, "myshop", []shipplan.Shipment{{Line: 1, SaleID: 1, TrackingNumber: "A-1"}}, false, t1.Add(time.Hour))
 		require.NoError(t, err)
 		assert.Empty(t, rep.Changes)
 		assert.Equal(t, 1, rep.Unchanged)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
+	"github.com/colorme-sync/colorme-sync/internal/shipplan"
 	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 )
@@ -43,11 +44,11 @@ func TestShipmentMessagesInJapanese(t *testing.T) {
 		require.NoError(t, err)
 		_, err = s.Bundle(ctx, "myshop", 5, []int64{6}, t0)
 		require.NoError(t, err)
-		rep, err := s.ApplyShipments(ctx, "myshop", []oms.Shipment{{Line: 1, SaleID: 7, TrackingNumber: "OLD-7"}}, false, t0)
+		rep, err := s.ApplyShipments(ctx, "myshop", []shipplan.Shipment{{Line: 1, SaleID: 7, TrackingNumber: "OLD-7"}}, false, t0)
 		require.NoError(t, err)
 		require.True(t, rep.Applied)
 
-		rows := []oms.Shipment{
+		rows := []shipplan.Shipment{
 			{Line: 1, SaleID: 0, TrackingNumber: "A"},
 			{Line: 2, SaleID: 1, DeliveryID: -1, TrackingNumber: "A"},
 			{Line: 3, SaleID: 1, TrackingNumber: " "},

@@ -17,6 +17,7 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/schema"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 )
 
 // Store marks sales 入金済み on the orders' database.
@@ -45,10 +46,10 @@ type Change struct {
 
 // Report is what MarkPaid found and did.
 type Report struct {
-	Applied  bool              `json:"applied"`  // stored (never when Rejected is non-empty or in a dry run)
-	Changes  []Change          `json:"changes"`  // sales that become 入金済み
-	Already  []int64           `json:"already"`  // sales already 入金済み in the OMS: left as they are
-	Rejected []oms.LineMessage `json:"rejected"` // why lines cannot be applied
+	Applied  bool                   `json:"applied"`  // stored (never when Rejected is non-empty or in a dry run)
+	Changes  []Change               `json:"changes"`  // sales that become 入金済み
+	Already  []int64                `json:"already"`  // sales already 入金済み in the OMS: left as they are
+	Rejected []staffmsg.LineMessage `json:"rejected"` // why lines cannot be applied
 }
 
 // orderRow is the part of an orders row a marking reads.
@@ -70,9 +71,9 @@ func (orderRow) TableName() string { return "orders" }
 // 新規受付 or 入金待ち becomes 発送待ち, so that the export (rule 1) takes it;
 // its updated_at moves to now. A sale already 入金済み is left as it is.
 func (s *Store) MarkPaid(ctx context.Context, shopID string, payments []Payment, by string, dryRun bool, now time.Time) (Report, error) {
-	rep := Report{Changes: []Change{}, Already: []int64{}, Rejected: []oms.LineMessage{}}
+	rep := Report{Changes: []Change{}, Already: []int64{}, Rejected: []staffmsg.LineMessage{}}
 	if len(payments) == 0 {
-		rep.Rejected = append(rep.Rejected, oms.LineMessage{Message: "no sale to mark paid", Ja: "入金済みにする受注がありません。受注番号を入れてください。"})
+		rep.Rejected = append(rep.Rejected, staffmsg.LineMessage{Message: "no sale to mark paid", Ja: "入金済みにする受注がありません。受注番号を入れてください。"})
 		return rep, nil
 	}
 	if strings.TrimSpace(by) == "" {
@@ -117,12 +118,12 @@ func writePaid(tx *gorm.DB, shopID string, changes []Change, by string, now time
 
 // plan checks each payment against its order (rows, by sale id).
 func plan(payments []Payment, rows map[int64]orderRow) Report {
-	rep := Report{Changes: []Change{}, Already: []int64{}, Rejected: []oms.LineMessage{}}
+	rep := Report{Changes: []Change{}, Already: []int64{}, Rejected: []staffmsg.LineMessage{}}
 	seen := map[int64]int{}
 	for _, p := range payments {
 		o, ok := rows[p.SaleID]
 		if en, ja := problem(p, o, ok, seen[p.SaleID]); en != "" {
-			rep.Rejected = append(rep.Rejected, oms.LineMessage{Line: p.Line, Message: en, Ja: ja})
+			rep.Rejected = append(rep.Rejected, staffmsg.LineMessage{Line: p.Line, Message: en, Ja: ja})
 			continue
 		}
 		seen[p.SaleID] = max(p.Line, 1)

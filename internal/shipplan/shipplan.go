@@ -45,16 +45,6 @@ type Shipment struct {
 	Planned     bool   `json:"planned,omitempty"`      // ShipDate is a planned date (出荷予定日): not set while after today
 }
 
-// LineMessage is a message about one line of a file; line 0 is the whole file.
-// Message is for engineers (the CLI prints it); Ja says the same to shop staff
-// (the console shows it): what is wrong and what to do.
-type LineMessage struct {
-	Line    int             `json:"line"`
-	Message string          `json:"message"`
-	Ja      string          `json:"ja,omitempty"`
-	Remedy  staffmsg.Remedy `json:"remedy,omitzero"` // what undoes a rejection, for the caller to say (see staffmsg.Remedy)
-}
-
 // Change is one delivery a shipments file changes.
 type Change struct {
 	Line            int    `json:"line"`
@@ -70,13 +60,13 @@ type Change struct {
 // Report is what a shipments file changes, and what was refused or noted
 // (oms.Store.ApplyShipments sets Applied).
 type Report struct {
-	Applied    bool          `json:"applied"`    // the changes are stored (never when Rejected is non-empty or in a dry run)
-	Changes    []Change      `json:"changes"`    // deliveries that change, by line
-	Unchanged  int           `json:"unchanged"`  // rows the OMS already shows
-	Duplicates int           `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
-	Orders     int           `json:"orders"`     // orders whose updated_at moves
-	Rejected   []LineMessage `json:"rejected"`   // why rows cannot be applied, by line
-	Notes      []LineMessage `json:"notes"`      // worth knowing, not blocking
+	Applied    bool                   `json:"applied"`    // the changes are stored (never when Rejected is non-empty or in a dry run)
+	Changes    []Change               `json:"changes"`    // deliveries that change, by line
+	Unchanged  int                    `json:"unchanged"`  // rows the OMS already shows
+	Duplicates int                    `json:"duplicates"` // rows repeating an earlier row exactly (applied once)
+	Orders     int                    `json:"orders"`     // orders whose updated_at moves
+	Rejected   []staffmsg.LineMessage `json:"rejected"`   // why rows cannot be applied, by line
+	Notes      []staffmsg.LineMessage `json:"notes"`      // worth knowing, not blocking
 }
 
 // key is one delivery of one sale.
@@ -93,16 +83,16 @@ type plan struct {
 }
 
 func (p *plan) reject(line int, en, ja string) {
-	p.rep.Rejected = append(p.rep.Rejected, LineMessage{Line: line, Message: en, Ja: ja})
+	p.rep.Rejected = append(p.rep.Rejected, staffmsg.LineMessage{Line: line, Message: en, Ja: ja})
 }
 
 // rejectFor is reject with the remedy that undoes the rejection.
 func (p *plan) rejectFor(line int, en, ja string, remedy staffmsg.Remedy) {
-	p.rep.Rejected = append(p.rep.Rejected, LineMessage{Line: line, Message: en, Ja: ja, Remedy: remedy})
+	p.rep.Rejected = append(p.rep.Rejected, staffmsg.LineMessage{Line: line, Message: en, Ja: ja, Remedy: remedy})
 }
 
 func (p *plan) note(line int, en, ja string) {
-	p.rep.Notes = append(p.rep.Notes, LineMessage{Line: line, Message: en, Ja: ja})
+	p.rep.Notes = append(p.rep.Notes, staffmsg.LineMessage{Line: line, Message: en, Ja: ja})
 }
 
 // Plan validates the rows against the shop's orders (by sale id,
@@ -128,9 +118,9 @@ func Plan(shopID string, rows []Shipment, orders map[int64]Order, today string) 
 				fmt.Sprintf("受注番号 %d のお届け先ID %d (伝票番号 %s) は、後の行 (下の一覧) で同じお届け先に別の伝票番号か出荷日が指定されています。お届け先ごとに1行にしてください。", k.sale, k.delivery, r.TrackingNumber))
 		}
 	}
-	slices.SortStableFunc(p.rep.Rejected, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	slices.SortStableFunc(p.rep.Rejected, func(a, b staffmsg.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
 	changes, touched := p.changes(orders)
-	slices.SortStableFunc(p.rep.Notes, func(a, b LineMessage) int { return cmp.Compare(a.Line, b.Line) })
+	slices.SortStableFunc(p.rep.Notes, func(a, b staffmsg.LineMessage) int { return cmp.Compare(a.Line, b.Line) })
 	p.rep.Changes, p.rep.Orders = changes, len(touched)
 	return p.rep, changes, touched
 }
@@ -183,7 +173,7 @@ func (p *plan) resolve(shopID string, r Shipment, o Order, found bool, today str
 // pickDelivery returns the delivery a row names: by id, by position (a label
 // program's reference), or the sale's only one. The message (Line unset) says
 // why none; its Message is "" when there is one.
-func pickDelivery(r Shipment, ds []Destination) (Destination, LineMessage) {
+func pickDelivery(r Shipment, ds []Destination) (Destination, staffmsg.LineMessage) {
 	ids := func(none string) string {
 		parts := make([]string, len(ds))
 		for i, d := range ds {
@@ -194,24 +184,24 @@ func pickDelivery(r Shipment, ds []Destination) (Destination, LineMessage) {
 	switch {
 	case r.DeliveryID != 0:
 		if i := slices.IndexFunc(ds, func(d Destination) bool { return d.ID == r.DeliveryID }); i >= 0 {
-			return ds[i], LineMessage{}
+			return ds[i], staffmsg.LineMessage{}
 		}
-		return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, ids("none")),
+		return Destination{}, staffmsg.LineMessage{Message: fmt.Sprintf("sale %d has no delivery %d (its deliveries: %s): check the sale_delivery id", r.SaleID, r.DeliveryID, ids("none")),
 			Ja: fmt.Sprintf("受注番号 %d にお届け先ID %d はありません (この受注のお届け先ID: %s)。受注ページでお届け先IDを確かめて、直してください。", r.SaleID, r.DeliveryID, ids("なし"))}
 	case r.DeliveryPos != 0:
 		if r.DeliveryPos <= len(ds) {
-			return ds[r.DeliveryPos-1], LineMessage{}
+			return ds[r.DeliveryPos-1], staffmsg.LineMessage{}
 		}
-		return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has %d deliveries, not a delivery number %d: was the label data exported from this shop?", r.SaleID, len(ds), r.DeliveryPos),
+		return Destination{}, staffmsg.LineMessage{Message: fmt.Sprintf("sale %d has %d deliveries, not a delivery number %d: was the label data exported from this shop?", r.SaleID, len(ds), r.DeliveryPos),
 			Ja: fmt.Sprintf("受注番号 %d のお届け先は%d件で、%d番目のお届け先はありません。この店舗から出力した送り状データで発行した行か確かめてください。", r.SaleID, len(ds), r.DeliveryPos)}
 	case len(ds) == 1:
-		return ds[0], LineMessage{}
+		return ds[0], staffmsg.LineMessage{}
 	case len(ds) == 0:
-		return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has no deliveries in the OMS: re-import it", r.SaleID),
+		return Destination{}, staffmsg.LineMessage{Message: fmt.Sprintf("sale %d has no deliveries in the OMS: re-import it", r.SaleID),
 			Ja:     fmt.Sprintf("受注番号 %d にはお届け先がありません。%sで受注を取り込み直してから、もう一度取り込んでください。", r.SaleID, staffmsg.ImportJa),
 			Remedy: staffmsg.Remedy{Do: staffmsg.RemedyImport}}
 	}
-	return Destination{}, LineMessage{Message: fmt.Sprintf("sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), ids("none")),
+	return Destination{}, staffmsg.LineMessage{Message: fmt.Sprintf("sale %d has %d deliveries (%s): put the sale_delivery id in the second column", r.SaleID, len(ds), ids("none")),
 		Ja: fmt.Sprintf("受注番号 %d にはお届け先が%d件 (お届け先ID: %s) あります。お届け先IDの列に、この伝票番号のお届け先IDを入れてください。", r.SaleID, len(ds), ids("なし"))}
 }
 

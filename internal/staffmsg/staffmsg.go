@@ -106,3 +106,13 @@ func Join(errs []*StaffError) error {
 	}
 	return &StaffError{En: strings.Join(en, "\n"), Ja: strings.Join(ja, ""), Err: errors.Join(wrapped...)}
 }
+
+// LineMessage is a message about one line of a file; line 0 is the whole file.
+// Message is for engineers (the CLI prints it); Ja says the same to shop staff
+// (the console shows it): what is wrong and what to do.
+type LineMessage struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+	Ja      string `json:"ja,omitempty"`
+	Remedy  Remedy `json:"remedy,omitzero"` // what undoes a rejection, for the caller to say (see Remedy)
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shipcsv"
+	"github.com/colorme-sync/colorme-sync/internal/shipplan"
+	"github.com/colorme-sync/colorme-sync/internal/staffmsg"
 	"github.com/colorme-sync/colorme-sync/internal/stores"
 	"github.com/colorme-sync/colorme-sync/internal/teststack"
 	"github.com/colorme-sync/colorme-sync/workflows"
@@ -104,18 +106,18 @@ func setStatus(t *testing.T, st *stores.Stores, shopID string, saleID int64, sta
 
 // applyCSV does what `starter orders csv` does: parse, then validate against the
 // OMS and apply all rows or none. It returns the report and every problem.
-func applyCSV(t *testing.T, st *stores.Stores, shopID string, data []byte, dryRun bool) (oms.ShipmentReport, []oms.LineMessage) {
+func applyCSV(t *testing.T, st *stores.Stores, shopID string, data []byte, dryRun bool) (shipplan.Report, []staffmsg.LineMessage) {
 	t.Helper()
 	parsed := shipcsv.Parse(data)
-	rows := make([]oms.Shipment, len(parsed.Rows))
+	rows := make([]shipplan.Shipment, len(parsed.Rows))
 	for i, r := range parsed.Rows {
-		rows[i] = oms.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate}
+		rows[i] = shipplan.Shipment{Line: r.Line, SaleID: r.SaleID, DeliveryID: r.DeliveryID, TrackingNumber: r.TrackingNumber, ShipDate: r.ShipDate}
 	}
 	rep, err := st.ApplyShipments(context.Background(), shopID, rows, dryRun || len(parsed.Errors) > 0, time.Now())
 	require.NoError(t, err)
-	var problems []oms.LineMessage
+	var problems []staffmsg.LineMessage
 	for _, e := range parsed.Errors {
-		problems = append(problems, oms.LineMessage{Line: e.Line, Message: e.Message})
+		problems = append(problems, staffmsg.LineMessage{Line: e.Line, Message: e.Message})
 	}
 	return rep, append(problems, rep.Rejected...)
 }
