@@ -64,10 +64,11 @@ func (s *Server) followExport(rq *request, reason string) string {
 }
 
 // noWorkerNote is what staff are told when trigger (自動在庫連携, 変更時の発送情報の更新)
-// was told of a stored change but no worker runs it (workerIdle); run names
-// what 自動処理ログ shows once a worker is back.
+// was told of a stored change but no worker runs it (workerIdle); it points to
+// 稼働状況, which shows whether a worker polls (statusPage), and run names what
+// 自動処理ログ shows once a worker is back.
 func noWorkerNote(trigger, run string) string {
 	return "変更は保存し、" + trigger + "に知らせました。ただし、いま処理を実行するワーカーが動いていないため、" +
 		"カラーミーショップへの送信はワーカーが再開するまで待ちます。システム担当者にワーカー (bin/worker) の起動を依頼してください " +
-		"(再開すると、自動処理ログに" + run + "が表示されます)。"
+		"(稼働状況で状態を確認できます。再開すると、自動処理ログに" + run + "が表示されます)。"
 }

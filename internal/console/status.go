@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"math"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/shops"
@@ -53,11 +55,58 @@ type budgetUse struct {
 	Peak      string // the highest share of the budget a run used, e.g. "35%"
 }
 
-// statusPage shows 稼働状況: per shop the user may see, the last import and export, failures,
+// Worker states on 稼働状況 (workerStatus.State).
+const (
+	workerPolling = "polling" // a worker polls the task queue
+	workerStopped = "stopped" // none has polled it recently
+	workerUnknown = "unknown" // Temporal could not be asked
+)
+
+// workerStatus is whether a worker polls the task queue, once for all shops
+// (the worker is shared).
+type workerStatus struct {
+	State string // workerPolling, workerStopped or workerUnknown
+	Ago   string // the last poll, e.g. "3秒前"; "" when none was seen
+}
+
+// workerNow asks Temporal once, within app.NotifyTimeout, whether a worker
+// polls the task queue (app.WorkerPolling). When Temporal cannot say, it logs
+// and reports workerUnknown: the page shows all the same.
+func (s *Server) workerNow(ctx context.Context) workerStatus {
+	ctx, cancel := context.WithTimeout(ctx, app.NotifyTimeout)
+	defer cancel()
+	polling, last, err := app.WorkerPolling(ctx, s.d.Temporal, s.d.Config)
+	if err != nil {
+		s.d.Logger.Warn("console: 稼働状況 could not ask Temporal whether a worker polls the task queue",
+			"task_queue", s.d.Config.TaskQueue, "error", err.Error())
+		return workerStatus{State: workerUnknown}
+	}
+	w := workerStatus{State: workerStopped}
+	if polling {
+		w.State = workerPolling
+	}
+	if !last.IsZero() {
+		w.Ago = agoSeconds(time.Since(last)) // Temporal's clock, as app.WorkerPolling judges it
+	}
+	return w
+}
+
+// agoSeconds is ago with seconds under a minute ("3秒前"): a worker polls
+// about once a minute.
+func agoSeconds(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d秒前", max(0, int(d.Seconds())))
+	}
+	return ago(d)
+}
+
+// statusPage shows 稼働状況: whether a worker polls the task queue (once, at the
+// top), then per shop the user may see, the last import and export, failures,
 // the latency of changes reaching ColorMe and the API budget used, with small
 // charts drawn on the server from the run log.
 func (s *Server) statusPage(rq *request) error {
 	ctx := rq.ctx()
+	worker := s.workerNow(ctx)
 	shops, err := s.shopsFor(ctx, rq.user)
 	if err != nil {
 		return err
@@ -95,9 +144,10 @@ func (s *Server) statusPage(rq *request) error {
 		out = append(out, st)
 	}
 	return s.render(rq, "status", "稼働状況", struct {
+		Worker workerStatus
 		Shops  []shopStatus
 		Window string
-	}{out, "24時間"})
+	}{worker, out, "24時間"})
 }
 
 func lastOf(last []oms.LastRun, shopID string, kind oms.Kind, on bool, minutes int, now time.Time) lastRun {

@@ -61,6 +61,14 @@ func TestStatusPage(t *testing.T) {
 	require.Contains(t, quiet, "自動取得は停止中")
 	require.NotContains(t, quiet, "<svg")
 	require.Equal(t, 1, strings.Count(page, "<script"), "only the console's own script file")
+
+	// The package runs without a Temporal dev server: the worker's state is
+	// unknown, said once at the top, and the page shows all the same.
+	require.Equal(t, 1, strings.Count(page, `id="worker"`), "once, not per shop")
+	require.Less(t, strings.Index(page, `id="worker"`), strings.Index(page, `id="status-myshop"`), "at the top")
+	require.Contains(t, page, `<p class="error" id="worker" role="alert" data-state="unknown">ワーカーの状態を確認できません (Temporal に接続できません)。`)
+	require.NotContains(t, page, "稼働中")
+	require.Contains(t, h.logs.String(), "could not ask Temporal whether a worker polls")
 }
 
 // section returns the <section id="id"> of page.

@@ -300,9 +300,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	assert.Contains(t, b.text("#deliveries"), "伝票番号 4912-0000-5101・配送済み を送信しました")
 	b.shot("16-bundle-exported")
 
-	// 稼働状況 (from the navigation): the shop's last export and its charts,
-	// drawn on the server as SVG.
+	// 稼働状況 (from the navigation): whether a worker polls (the stack's does),
+	// then the shop's last export and its charts, drawn on the server as SVG.
 	b.click("#nav-status")
+	assert.Contains(t, b.text("#worker"), "処理を実行するワーカー: 稼働中 (最終確認 ")
 	status := b.text("#status-myshop")
 	assert.Contains(t, status, "最終書き出し")
 	assert.NotContains(t, b.text("#last-export-myshop"), "まだありません")

@@ -49,7 +49,7 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 		p := followChanges(t, s)
 		const waits = "ただし、いま処理を実行するワーカーが動いていないため、カラーミーショップへの送信はワーカーが再開するまで待ちます。" +
 			"システム担当者にワーカー (bin/worker) の起動を依頼してください"
-		assert.Contains(t, said(p["stock"]), "型番「FOLLOW-1」の在庫数を12にしました。変更は保存し、自動在庫連携に知らせました。"+waits+" (再開すると、自動処理ログに在庫連携が表示されます)。")
+		assert.Contains(t, said(p["stock"]), "型番「FOLLOW-1」の在庫数を12にしました。変更は保存し、自動在庫連携に知らせました。"+waits+" (稼働状況で状態を確認できます。再開すると、自動処理ログに在庫連携が表示されます)。")
 		assert.Contains(t, p["stock"], `id="push-run"><a href="/shops/follow-noworker/runs?kind=stock"`, "the run shows in 自動処理ログ once a worker runs it")
 		assert.Contains(t, said(p["stock file"]), "変更は保存し、自動在庫連携に知らせました。"+waits)
 		assert.Contains(t, p["stock file"], `id="push-run"`)
