@@ -410,7 +410,8 @@ func chainHistory(ctx context.Context, c client.Client, workflowID, runID string
 
 // row7: the import (受注取得).
 func (b *bench) row7(ctx context.Context) *Row {
-	r := &Row{N: 7, What: "import: sales/s and API calls per sale", Target: "≈ 0.01 calls/sale (one list call per 100 sales)"}
+	r := &Row{N: 7, What: "import: sales/s and API calls per sale",
+		Target: "≈ 0.01 calls/sale (one list call per 100 sales; the shop's delivery and payment methods, read twice a day per shop, on top)"}
 	n := b.sz.Row7
 	const days = 7
 	shop := "bench-r7"
@@ -434,9 +435,10 @@ func (b *bench) row7(ctx context.Context) *Row {
 		return r.fail(fmt.Errorf("import created %d orders (fetched %d), %d stored, want %d", res.Created, res.Fetched, stored, n))
 	}
 	c := sb.Counters()
-	r.Figures = fmt.Sprintf("%s sales in %.1f s = **%.0f sales/s**; %s calls (%s list pages) = **%.4f calls/sale**; %d run(s)",
-		commas(int64(n)), wall, float64(n)/wall, commas(int64(c.Requests)), commas(int64(res.Pages)), float64(c.Requests)/float64(n), res.Chain)
-	r.judge(c.Requests <= (n+99)/100+1)
+	sales := c.Requests - c.MethodReads // the method reads are the shop's, twice a day, not the sales'
+	r.Figures = fmt.Sprintf("%s sales in %.1f s = **%.0f sales/s**; %s sales calls (%s list pages) = **%.4f calls/sale**, plus %d method read(s); %d run(s)",
+		commas(int64(n)), wall, float64(n)/wall, commas(int64(sales)), commas(int64(res.Pages)), float64(sales)/float64(n), c.MethodReads, res.Chain)
+	r.judge(sales <= (n+99)/100+1 && c.MethodReads <= 2)
 	return r
 }
 
