@@ -95,15 +95,9 @@ func (f *ProductFaults) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	f.StaleReads = 0
-	if v.StaleReads != "" {
-		d, err := time.ParseDuration(v.StaleReads)
-		if err != nil {
-			return err
-		}
-		f.StaleReads = d
-	}
-	return nil
+	var err error
+	f.StaleReads, err = parseDurationField(v.StaleReads)
+	return err
 }
 
 func (s *Server) products() *productState { return s.prod }

@@ -100,15 +100,19 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	f.Timeout = 0
-	if v.Timeout != "" {
-		d, err := time.ParseDuration(v.Timeout)
-		if err != nil {
-			return err
-		}
-		f.Timeout = d
+	var err error
+	f.Timeout, err = parseDurationField(v.Timeout)
+	return err
+}
+
+// parseDurationField reads a duration field that JSON carries as a Go duration
+// string: "" (absent) is 0, other text is time.ParseDuration's (0 and its error
+// when it is not a duration).
+func parseDurationField(text string) (time.Duration, error) {
+	if text == "" {
+		return 0, nil
 	}
-	return nil
+	return time.ParseDuration(text)
 }
 
 // Counters counts what the sandbox received and did since the last reset.
