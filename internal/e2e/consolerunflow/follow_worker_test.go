@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -32,6 +33,8 @@ import (
 func TestFollowSaysWhenNoWorker(t *testing.T) {
 	t.Run("worker", func(t *testing.T) {
 		s := newSite(t, "follow-worker", 1)
+		require.NoError(t, app.CheckWorker(context.Background(), s.Client, s.Config, 30*time.Second),
+			"the stack's worker polls before the first page asks (and keeps the answer)")
 		p := followChanges(t, s)
 		assert.Contains(t, said(p["stock"]), "型番「FOLLOW-1」の在庫数を12にしました。自動在庫連携がオンのため、数秒後に在庫連携が始まり")
 		assert.Contains(t, said(p["stock file"]), "自動在庫連携がオンのため、数秒後に在庫連携が始まり")
