@@ -76,6 +76,7 @@ type Server struct {
 	mux                      *http.ServeMux // the route table, for getURLOf
 	callback                 string
 	staticDir                fs.FS
+	seen                     workerSeen // whether a worker polls, for page views (workerStoppedNow)
 }
 
 // TriggerWait bounds how long 今すぐ実行 waits for the schedule to act before

@@ -70,14 +70,24 @@ type workerStatus struct {
 }
 
 // workerNow asks Temporal once, within app.NotifyTimeout, whether a worker
-// polls the task queue (app.WorkerPolling). When Temporal cannot say, it logs
-// and reports workerUnknown: the page shows all the same.
+// polls the task queue (app.WorkerPolling), and keeps the answer for the pages
+// that reuse it (workerStoppedNow). When Temporal cannot say, it logs and
+// reports workerUnknown: the page shows all the same.
 func (s *Server) workerNow(ctx context.Context) workerStatus {
+	w := s.askWorker(ctx)
+	if ctx.Err() == nil { // a request that ended says nothing of the worker
+		s.seen.keep(s.d.Now(), w.State)
+	}
+	return w
+}
+
+// askWorker is workerNow's question to Temporal.
+func (s *Server) askWorker(ctx context.Context) workerStatus {
 	ctx, cancel := context.WithTimeout(ctx, app.NotifyTimeout)
 	defer cancel()
 	polling, last, err := app.WorkerPolling(ctx, s.d.Temporal, s.d.Config)
 	if err != nil {
-		s.d.Logger.Warn("console: 稼働状況 could not ask Temporal whether a worker polls the task queue",
+		s.d.Logger.Warn("console: could not ask Temporal whether a worker polls the task queue; the page says so (稼働状況) or keeps its usual wording",
 			"task_queue", s.d.Config.TaskQueue, "error", err.Error())
 		return workerStatus{State: workerUnknown}
 	}

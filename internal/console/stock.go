@@ -17,7 +17,6 @@ import (
 	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
-	"github.com/colorme-sync/colorme-sync/internal/shops"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
 	"github.com/colorme-sync/colorme-sync/workflows"
 )
@@ -261,6 +260,7 @@ type stockSKUData struct {
 	Movements []stock.Movement
 	Reason    string // the form's reason, kept after a refusal
 	PushRun   string // where to watch the 在庫連携 that follows the edit (自動処理ログ)
+	NoWorker  string // the edit's follow-up waits for a worker (stockEditNoWorker); "": the usual help
 }
 
 // stockSKU is a SKU's page: its stock, the form that edits its on-hand
@@ -282,7 +282,7 @@ func (s *Server) renderSKU(rq *request, status int, sku, reason, errMsg string) 
 	if err != nil {
 		return err
 	}
-	data := stockSKUData{SKU: sku, Reason: reason, PushRun: pushRunLink(rq)}
+	data := stockSKUData{SKU: sku, Reason: reason, PushRun: pushRunLink(rq), NoWorker: s.stockEditNoWorker(rq)}
 	for _, r := range rows {
 		if r.SKU == sku {
 			data.Units = append(data.Units, r)
@@ -368,15 +368,30 @@ const (
 		"(変更のたびに自動で送るには、APIアクセス設定で「自動在庫連携」をオンにしてください)。"
 )
 
-// stockApplyNote says, before 「取込」, what happens on ColorMe after it.
-func stockApplyNote(shop shops.Shop) string {
+// stockApplyNote says, before 「取込」, what happens on ColorMe after it: with
+// 自動在庫連携 on, ColorMe follows within seconds, or waits for a worker when
+// none polls the task queue (workerStoppedNow).
+func (s *Server) stockApplyNote(rq *request) string {
 	switch {
-	case !shop.HasAccessToken || shop.ReconnectNeeded:
+	case !rq.shop.HasAccessToken || rq.shop.ReconnectNeeded:
 		return "カラーミーショップに接続していないため、取込の後もカラーミーショップには送りません。"
-	case !app.StockListener.Listens(shop):
+	case !app.StockListener.Listens(rq.shop):
 		return "自動在庫連携がオフのため、取込の後、在庫一覧の「在庫を今すぐ送る」を押すとカラーミーショップに送ります。"
+	case s.workerStoppedNow(rq.ctx()):
+		return noWorkerBefore("取込の後、自動在庫連携がカラーミーショップの在庫を合わせます")
 	}
 	return "取込の後、自動在庫連携がカラーミーショップの在庫を数秒で合わせます。"
+}
+
+// stockEditNoWorker is what the SKU page's edit form says of ColorMe
+// following an edit when 自動在庫連携 would push it but no worker polls the
+// task queue (workerStoppedNow); "" otherwise, and the form keeps its usual
+// help (「数秒後に追従します」).
+func (s *Server) stockEditNoWorker(rq *request) string {
+	if !rq.shop.HasAccessToken || !app.StockListener.Listens(rq.shop) || !s.workerStoppedNow(rq.ctx()) {
+		return ""
+	}
+	return noWorkerBefore("自動在庫連携がオンのため、カラーミーショップの在庫も修正に追従します")
 }
 
 // withFollow adds ?follow=1 to a page's address when the on-change stock

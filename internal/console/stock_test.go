@@ -331,7 +331,9 @@ func TestStockEditAutoOff(t *testing.T) {
 // TestStockEditAutoOnWithoutTemporal: with 自動在庫連携 on, an edit tells the
 // on-change stock trigger; when Temporal cannot be reached the edit is stored
 // all the same, the log has a warning, and the page says that the scheduled
-// reconcile carries it (or 「在庫を今すぐ送る」 sends it sooner).
+// reconcile carries it (or 「在庫を今すぐ送る」 sends it sooner). Before the
+// edit and 「取込」, the pages cannot tell whether a worker polls and keep
+// their usual wording.
 func TestStockEditAutoOnWithoutTemporal(t *testing.T) {
 	h := newHarness(t)
 	h.addStockShop("st8")
@@ -341,6 +343,11 @@ func TestStockEditAutoOnWithoutTemporal(t *testing.T) {
 	status, page := staff.uploadStock("st8", "zaiko.csv", []byte("型番,在庫数\nMUG-1,3\n"))
 	require.Equal(t, http.StatusOK, status, page)
 	assert.Contains(t, page, "取込の後、自動在庫連携がカラーミーショップの在庫を数秒で合わせます。")
+	status, page = staff.get("/shops/st8/stock/sku?sku=TS-RED")
+	require.Equal(t, http.StatusOK, status, page)
+	assert.Contains(t, page, "自動在庫連携がオンなら、カラーミーショップの在庫も数秒後に追従します", "Temporal cannot say whether a worker polls: the usual help")
+	assert.NotContains(t, page, "ワーカーが動いていない")
+	assert.Contains(t, h.logs.String(), "could not ask Temporal whether a worker polls the task queue")
 
 	status, page = staff.post("/shops/st8/stock/sku", url.Values{"sku": {"TS-RED"}, "on_hand": {"11"}, "reason": {"破損"}})
 	require.Equal(t, http.StatusOK, status, page)

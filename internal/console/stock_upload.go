@@ -82,7 +82,7 @@ func (s *Server) stockUploadPreview(rq *request) error {
 		return err
 	}
 	v.SHA256 = hex.EncodeToString(sum[:])
-	v.ApplyNote = stockApplyNote(rq.shop)
+	v.ApplyNote = s.stockApplyNote(rq)
 	s.d.Logger.Info("console: stock file previewed", "shop", rq.shop.ID, "by", rq.user.Login, "file", name, "sha256", v.SHA256,
 		"skus", v.SKUs, "changes", v.ChangeCount, "problems", v.ProblemCount)
 	page := stockUploadData{Preview: v}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
@@ -27,10 +28,13 @@ import (
 // データ取込: 変更時の発送情報の更新), the page promises "within seconds" only while a
 // worker polls the task queue. With none, the change is stored and the
 // trigger is told all the same, and the page says that ColorMe waits for a
-// worker and whom to ask.
+// worker and whom to ask. The same holds before the change: the SKU page's
+// edit form and 在庫取込's preview say what 「在庫数を修正」 and 「取込」 will do.
 func TestFollowSaysWhenNoWorker(t *testing.T) {
 	t.Run("worker", func(t *testing.T) {
 		s := newSite(t, "follow-worker", 1)
+		require.NoError(t, app.CheckWorker(context.Background(), s.Client, s.Config, 30*time.Second),
+			"the stack's worker polls before the first page asks (and keeps the answer)")
 		p := followChanges(t, s)
 		assert.Contains(t, said(p["stock"]), "型番「FOLLOW-1」の在庫数を12にしました。自動在庫連携がオンのため、数秒後に在庫連携が始まり")
 		assert.Contains(t, said(p["stock file"]), "自動在庫連携がオンのため、数秒後に在庫連携が始まり")
@@ -38,8 +42,11 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 		assert.Contains(t, said(p["payments"]), "数秒以内に入金済みを書き込みます")
 		assert.Contains(t, said(p["shipping"]), "書出対象の受注は、数秒以内に自動でカラーミーショップに書き出されます")
 		assert.Contains(t, p["shipping"], `id="done-auto"`)
+		assert.Contains(t, before(p["stock page"]), "自動在庫連携がオンなら、カラーミーショップの在庫も数秒後に追従します")
+		assert.Contains(t, before(p["stock preview"]), "取込の後、自動在庫連携がカラーミーショップの在庫を数秒で合わせます。")
 		for name, body := range p {
 			assert.NotContains(t, said(body), "ワーカーが動いていない", name)
+			assert.NotContains(t, before(body), "ワーカーが動いていない", name)
 		}
 	})
 	t.Run("no worker", func(t *testing.T) {
@@ -59,8 +66,14 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 		assert.Contains(t, said(p["payments"]), "変更は保存し、変更時の発送情報の更新に知らせました。"+waits)
 		assert.Contains(t, said(p["shipping"]), "変更は保存し、変更時の発送情報の更新に知らせました。"+waits)
 		assert.Contains(t, p["shipping"], `id="done-no-worker"`)
+		const waitsBefore = "が、いま処理を実行するワーカーが動いていないため、ワーカーが再開するまで送られません。" +
+			"システム担当者にワーカー (bin/worker) の起動を依頼してください (稼働状況で状態を確認できます)。"
+		assert.Contains(t, before(p["stock page"]), "修正は履歴に残ります。自動在庫連携がオンのため、カラーミーショップの在庫も修正に追従します"+waitsBefore)
+		assert.Contains(t, before(p["stock preview"]), "1件の型番の在庫数をすべて更新します (すべて反映するか、何も反映しないかのどちらかです)。"+
+			"取込の後、自動在庫連携がカラーミーショップの在庫を合わせます"+waitsBefore)
 		for name, body := range p {
 			assert.NotContains(t, said(body), "数秒", name)
+			assert.NotContains(t, before(body), "数秒", name)
 		}
 
 		// Stored, and told: the triggers wait on the queue for a worker.
@@ -85,7 +98,8 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 // followChanges turns on 自動在庫連携 and 変更時の発送情報の更新 for s's shop, seeds
 // a SKU and four orders, and makes the six changes an on-change trigger
 // follows. It returns each change's page: stock, stock file, paid, status,
-// payments, shipping.
+// payments, shipping; and the pages before the stock changes: stock page
+// (the SKU's edit form), stock preview (在庫取込's preview).
 func followChanges(t *testing.T, s *site) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -119,24 +133,27 @@ func followChanges(t *testing.T, s *site) map[string]string {
 	shop := "/shops/" + s.Shop
 	pages := map[string]string{}
 
-	p := s.post(shop+"/stock/sku", url.Values{"sku": {"FOLLOW-1"}, "on_hand": {"12"}, "reason": {"棚卸しの差異"}})
+	p := s.get(shop + "/stock/sku?sku=FOLLOW-1")
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	pages["stock page"] = p.Body
+	p = s.post(shop+"/stock/sku", url.Values{"sku": {"FOLLOW-1"}, "on_hand": {"12"}, "reason": {"棚卸しの差異"}})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	pages["stock"] = p.Body
-	pages["stock file"] = s.applyFile(shop+"/stock/upload", "在庫.csv", "型番,在庫数\nFOLLOW-1,15\n")
+	pages["stock preview"], pages["stock file"] = s.applyFile(shop+"/stock/upload", "在庫.csv", "型番,在庫数\nFOLLOW-1,15\n")
 	p = s.post(shop+"/orders/9001/paid", url.Values{"paid_on": {today}})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	pages["paid"] = p.Body
 	p = s.post(shop+"/orders/9004/status", url.Values{"status": {rules.StatusOnHold}})
 	require.Equal(t, http.StatusOK, p.Status, p.Body)
 	pages["status"] = p.Body
-	pages["payments"] = s.applyFile(shop+"/payments", "入金.csv", "売上ID,入金日,金額\n9002,"+today+",5400\n")
-	pages["shipping"] = s.applyFile(shop+"/upload", "出荷.csv", "受注番号,お届け先ID,伝票番号,出荷日\n9003,,T-9003,"+today+"\n")
+	_, pages["payments"] = s.applyFile(shop+"/payments", "入金.csv", "売上ID,入金日,金額\n9002,"+today+",5400\n")
+	_, pages["shipping"] = s.applyFile(shop+"/upload", "出荷.csv", "受注番号,お届け先ID,伝票番号,出荷日\n9003,,T-9003,"+today+"\n")
 	return pages
 }
 
 // applyFile previews data on the upload screen at path (「プレビュー」), then
-// applies it (「取込」) and returns the page after.
-func (s *site) applyFile(path, name, data string) string {
+// applies it (「取込」) and returns the preview and the page after.
+func (s *site) applyFile(path, name, data string) (preview, after string) {
 	s.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -155,9 +172,10 @@ func (s *site) applyFile(path, name, data string) string {
 	tok, sum := applyToken.FindStringSubmatch(p.Body), applySHA.FindStringSubmatch(p.Body)
 	require.NotNil(s.t, tok, "the preview offers 「取込」: %s", p.Body)
 	require.NotNil(s.t, sum)
+	preview = p.Body
 	p = s.post(path+"/apply", url.Values{"token": {tok[1]}, "sha256": {sum[1]}})
 	require.Equal(s.t, http.StatusOK, p.Status, p.Body)
-	return p.Body
+	return preview, p.Body
 }
 
 // said is what a page tells staff about the change just made: its flash and
@@ -171,6 +189,18 @@ func said(body string) string {
 }
 
 var saidLines = regexp.MustCompile(`(?s)<p (?:class="flash"[^>]*|id="follow"|id="done-[a-z-]+")>(.*?)</p>`)
+
+// before is what a page tells staff an action will do: the SKU page's edit
+// help and an upload preview's 「取込」 text.
+func before(body string) string {
+	var out []string
+	for _, m := range beforeLines.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1]+m[2])
+	}
+	return strings.Join(out, "\n")
+}
+
+var beforeLines = regexp.MustCompile(`(?s)<p id="edit-help">(.*?)</p>|<form [^>]*id="apply-form">.*?<p>(.*?)</p>`)
 
 // applyToken and applySHA find the hidden fields of an upload's 「取込」 form.
 var (
