@@ -15,8 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/oms"
 	"github.com/colorme-sync/colorme-sync/internal/rules"
 	"github.com/colorme-sync/colorme-sync/internal/stock"
@@ -32,9 +30,7 @@ import (
 // edit form and 在庫取込's preview say what 「在庫数を修正」 and 「取込」 will do.
 func TestFollowSaysWhenNoWorker(t *testing.T) {
 	t.Run("worker", func(t *testing.T) {
-		s := newSite(t, "follow-worker", 1)
-		require.NoError(t, app.CheckWorker(context.Background(), s.Client, s.Config, 30*time.Second),
-			"the stack's worker polls before the first page asks (and keeps the answer)")
+		s := workerSite(t, "follow-worker") // polls before the first page asks (and keeps the answer)
 		p := followChanges(t, s)
 		assert.Contains(t, said(p["stock"]), "型番「FOLLOW-1」の在庫数を12にしました。自動在庫連携がオンのため、数秒後に在庫連携が始まり")
 		assert.Contains(t, said(p["stock file"]), "自動在庫連携がオンのため、数秒後に在庫連携が始まり")
@@ -50,9 +46,7 @@ func TestFollowSaysWhenNoWorker(t *testing.T) {
 		}
 	})
 	t.Run("no worker", func(t *testing.T) {
-		s := newSiteWith(t, "follow-noworker", func(cfg *config.Config) {
-			cfg.TaskQueue = "nobody-polls-follow" // the stack's worker polls another queue
-		})
+		s := noWorkerSite(t, "follow-noworker")
 		p := followChanges(t, s)
 		const waits = "ただし、いま処理を実行するワーカーが動いていないため、カラーミーショップへの送信はワーカーが再開するまで待ちます。" +
 			"システム担当者にワーカー (bin/worker) の起動を依頼してください"

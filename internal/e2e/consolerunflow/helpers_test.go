@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/colorme-sync/colorme-sync/internal/accounts"
+	"github.com/colorme-sync/colorme-sync/internal/app"
 	"github.com/colorme-sync/colorme-sync/internal/colorme"
 	"github.com/colorme-sync/colorme-sync/internal/config"
 	"github.com/colorme-sync/colorme-sync/internal/console"
@@ -44,6 +45,22 @@ type site struct {
 func newSite(t *testing.T, shopID string, maxInFlight int) *site {
 	t.Helper()
 	return newSiteWith(t, shopID, func(cfg *config.Config) { cfg.ExportMaxInFlight = maxInFlight })
+}
+
+// workerSite is newSite once the stack's worker polls the task queue: a page
+// that asks whether a worker runs (and keeps the answer) then sees it.
+func workerSite(t *testing.T, shopID string) *site {
+	t.Helper()
+	s := newSite(t, shopID, 1)
+	require.NoError(t, app.CheckWorker(context.Background(), s.Client, s.Config, 30*time.Second), "the stack's worker polls")
+	return s
+}
+
+// noWorkerSite is newSite with the console on a task queue no worker polls
+// (the stack's worker polls another): what staff see while no worker runs.
+func noWorkerSite(t *testing.T, shopID string) *site {
+	t.Helper()
+	return newSiteWith(t, shopID, func(cfg *config.Config) { cfg.TaskQueue = "nobody-polls-" + shopID })
 }
 
 // newSiteWith is newSite with the console's configuration changed by edit (the

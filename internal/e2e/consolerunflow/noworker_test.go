@@ -9,17 +9,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/colorme-sync/colorme-sync/internal/config"
 )
 
 // TestNoWorkerSaysSo: with no worker polling the task queue, 「発送情報の更新」,
 // 「プレビュー」 and 今すぐ実行 start nothing and say within seconds what to do,
 // instead of leaving staff waiting on a run nobody picks up.
 func TestNoWorkerSaysSo(t *testing.T) {
-	s := newSiteWith(t, "noworker", func(cfg *config.Config) {
-		cfg.TaskQueue = "nobody-polls-noworker" // the stack's worker polls another queue
-	})
+	s := noWorkerSite(t, "noworker")
 	shop := s.Shop
 
 	for _, path := range []string{"/shops/" + shop + "/export/start", "/shops/" + shop + "/export/preview"} {

@@ -1,7 +1,6 @@
 package consolerunflow_test
 
 import (
-	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -10,9 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/colorme-sync/colorme-sync/internal/app"
-	"github.com/colorme-sync/colorme-sync/internal/config"
 )
 
 // TestStatusSaysWorker: 稼働状況 says once, at the top, whether a worker polls
@@ -20,8 +16,7 @@ import (
 // prominently, with whom to ask, when none polls the console's queue.
 func TestStatusSaysWorker(t *testing.T) {
 	t.Run("worker", func(t *testing.T) {
-		s := newSite(t, "status-worker", 1)
-		require.NoError(t, app.CheckWorker(context.Background(), s.Client, s.Config, 30*time.Second), "the stack's worker polls")
+		s := workerSite(t, "status-worker")
 		p := s.get("/status")
 		require.Equal(t, http.StatusOK, p.Status, p.Body)
 		w := workerLine(t, p.Body)
@@ -30,9 +25,7 @@ func TestStatusSaysWorker(t *testing.T) {
 		assert.Less(t, strings.Index(p.Body, `id="worker"`), strings.Index(p.Body, `id="status-status-worker"`), "at the top, before the shop")
 	})
 	t.Run("no worker", func(t *testing.T) {
-		s := newSiteWith(t, "status-noworker", func(cfg *config.Config) {
-			cfg.TaskQueue = "nobody-polls-status" // the stack's worker polls another queue
-		})
+		s := noWorkerSite(t, "status-noworker")
 		start := time.Now()
 		p := s.get("/status")
 		require.Equal(t, http.StatusOK, p.Status, p.Body)
