@@ -1,8 +1,6 @@
 package console
 
 import (
-	"context"
-
 	"github.com/colorme-sync/colorme-sync/internal/app"
 )
 
@@ -31,25 +29,19 @@ func (s *Server) notifyStockChange(rq *request, reason string) {
 }
 
 // workerIdle reports, after an on-change trigger was told of a stored change,
-// that no worker polls the task queue (app.WorkerPolling): the signal waits in
-// Temporal and nothing reaches ColorMe until a worker polls again, so a page
-// must not promise "within seconds". It asks Temporal once, within
-// app.NotifyTimeout. When Temporal cannot say, it logs and reports false: the
-// page keeps its usual wording (the signal was just taken, so Temporal is up).
+// that no worker polls the task queue: the signal waits in Temporal and
+// nothing reaches ColorMe until a worker polls again, so a page must not
+// promise "within seconds". It asks Temporal afresh (workerNow, which also
+// refreshes the answer the pages reuse). When Temporal cannot say, workerNow
+// logs and it reports false: the page keeps its usual wording (the signal was
+// just taken, so Temporal is up).
 func (s *Server) workerIdle(rq *request, reason string) bool {
-	ctx, cancel := context.WithTimeout(rq.ctx(), app.NotifyTimeout)
-	defer cancel()
-	polling, last, err := app.WorkerPolling(ctx, s.d.Temporal, s.d.Config)
-	switch {
-	case err != nil:
-		s.d.Logger.Warn("console: checking for a worker after a change failed; the page says the change follows",
-			"shop", rq.shop.ID, "reason", reason, "error", err.Error())
-		return false
-	case polling:
+	w := s.workerNow(rq.ctx())
+	if w.State != workerStopped {
 		return false
 	}
 	s.d.Logger.Warn("console: a change was told to its on-change trigger but no worker polls the task queue; it waits for a worker",
-		"shop", rq.shop.ID, "reason", reason, "task_queue", s.d.Config.TaskQueue, "last_poll", last)
+		"shop", rq.shop.ID, "reason", reason, "task_queue", s.d.Config.TaskQueue, "last_poll", w.Ago)
 	return true
 }
 
